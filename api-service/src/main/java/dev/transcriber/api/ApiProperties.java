@@ -1,0 +1,15 @@
+package dev.transcriber.api;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/** Settings of the api service, under {@code transcriber.api}. */
+@ConfigurationProperties("transcriber.api")
+public record ApiProperties(
+        @DefaultValue("1GB") DataSize maxUploadSize,
+        @DefaultValue("30m") Duration syncTimeout,
+        @DefaultValue("2s") Duration completionPollInterval,
+        @DefaultValue List<String> bootstrapKeys) {}

@@ -1,0 +1,64 @@
+package dev.transcriber.api.errors;
+
+import dev.transcriber.common.store.FailureCode;
+import org.springframework.http.HttpStatus;
+
+/** An error the caller sees, in OpenAI's shape. Messages here are written for callers: no internals. */
+public class ApiException extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String type;
+    private final String code;
+    private final String param;
+
+    public ApiException(HttpStatus status, String type, String code, String param, String message) {
+        super(message);
+        this.status = status;
+        this.type = type;
+        this.code = code;
+        this.param = param;
+    }
+
+    public static ApiException invalidRequest(String message, String param) {
+        return new ApiException(
+                HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_request_error", param, message);
+    }
+
+    public static ApiException missingParameter(String name) {
+        return invalidRequest("Missing required parameter: " + name, name);
+    }
+
+    public static ApiException unauthorized(String message) {
+        return new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key", null, message);
+    }
+
+    public static ApiException payloadTooLarge(long maxBytes) {
+        return new ApiException(
+                HttpStatus.PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                "file_too_large",
+                "file",
+                "The uploaded file is larger than the limit of " + maxBytes + " bytes.");
+    }
+
+    public static ApiException jobFailed(FailureCode failure, String message) {
+        return new ApiException(
+                HttpStatus.valueOf(failure.httpStatus()), failure.type(), failure.code(), null, message);
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String param() {
+        return param;
+    }
+}

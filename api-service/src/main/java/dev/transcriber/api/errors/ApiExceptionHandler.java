@@ -1,0 +1,65 @@
+package dev.transcriber.api.errors;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/** The one place where exceptions become OpenAI error bodies. */
+@RestControllerAdvice
+class ApiExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<OpenAiError> api(ApiException e) {
+        return body(e);
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<OpenAiError> mediaType(HttpMediaTypeNotSupportedException e) {
+        return body(ApiException.invalidRequest(
+                "Unsupported Content-Type: this endpoint expects multipart/form-data.", null));
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<OpenAiError> method(HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
+        return body(new ApiException(
+                HttpStatus.METHOD_NOT_ALLOWED,
+                "invalid_request_error",
+                "method_not_allowed",
+                null,
+                "Method " + e.getMethod() + " is not allowed on " + request.getRequestURI() + "."));
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<OpenAiError> notFound(NoResourceFoundException e, HttpServletRequest request) {
+        return body(new ApiException(
+                HttpStatus.NOT_FOUND,
+                "invalid_request_error",
+                "not_found",
+                null,
+                "Unknown request URL: " + request.getMethod() + " " + request.getRequestURI() + "."));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<OpenAiError> unexpected(Exception e, HttpServletRequest request) {
+        log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
+        return body(new ApiException(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal_error",
+                null,
+                "The server had an error while processing your request."));
+    }
+
+    private static ResponseEntity<OpenAiError> body(ApiException e) {
+        return ErrorResponses.entity(e);
+    }
+}

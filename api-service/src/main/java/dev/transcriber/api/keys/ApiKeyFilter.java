@@ -1,0 +1,56 @@
+package dev.transcriber.api.keys;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.errors.ErrorResponses;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/** Every {@code /v1/} request needs {@code Authorization: Bearer <key>} with an active key. */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class ApiKeyFilter extends OncePerRequestFilter {
+
+    private static final String BEARER = "Bearer ";
+
+    private final ApiKeys keys;
+    private final ErrorResponses errors;
+
+    ApiKeyFilter(ApiKeys keys, ErrorResponses errors) {
+        this.keys = keys;
+        this.errors = errors;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !request.getRequestURI().startsWith("/v1/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            errors.write(
+                    response,
+                    ApiException.unauthorized("You didn't provide an API key. You need to provide your API key in an"
+                            + " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."));
+            return;
+        }
+        String secret = header.substring(BEARER.length()).trim();
+        var key = secret.isEmpty() ? java.util.Optional.<dev.transcriber.common.store.ApiKey>empty()
+                : keys.authenticate(secret);
+        if (key.isEmpty()) {
+            errors.write(response, ApiException.unauthorized("Incorrect API key provided."));
+            return;
+        }
+        request.setAttribute(Caller.ATTRIBUTE, new Caller(key.get().id(), key.get().name()));
+        chain.doFilter(request, response);
+    }
+}

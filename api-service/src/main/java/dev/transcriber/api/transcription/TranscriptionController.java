@@ -1,0 +1,37 @@
+package dev.transcriber.api.transcription;
+
+import dev.transcriber.api.keys.Caller;
+import dev.transcriber.common.events.JobId;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /v1/audio/transcriptions}, as OpenAI defines it. The request is held (asynchronously, no thread
+ * pinned) until the job ends; its id is in {@value #JOB_ID_HEADER} on every answer, success or error.
+ */
+@RestController
+class TranscriptionController {
+
+    static final String JOB_ID_HEADER = "X-Transcription-Job-Id";
+
+    private final Transcriptions transcriptions;
+
+    TranscriptionController(Transcriptions transcriptions) {
+        this.transcriptions = transcriptions;
+    }
+
+    @PostMapping("/v1/audio/transcriptions")
+    CompletableFuture<ResponseEntity<?>> create(
+            HttpServletRequest request,
+            HttpServletResponse response,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        JobId jobId = JobId.random();
+        response.setHeader(JOB_ID_HEADER, jobId.toString());
+        return transcriptions.transcribe(jobId, caller, request);
+    }
+}

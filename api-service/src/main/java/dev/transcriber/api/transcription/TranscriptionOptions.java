@@ -1,0 +1,87 @@
+package dev.transcriber.api.transcription;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.transcript.ResponseFormat;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Checks the form fields of a transcription request, in the order OpenAI reports problems. */
+final class TranscriptionOptions {
+
+    private TranscriptionOptions() {}
+
+    static JobSpec validate(AudioUpload upload, ModelCatalog catalog) {
+        if (upload.audio().isEmpty()) {
+            throw ApiException.missingParameter("file");
+        }
+        if (upload.audio().get().sizeBytes() == 0) {
+            throw ApiException.invalidRequest("The audio file is empty.", "file");
+        }
+        String model = upload.field("model");
+        if (model == null) {
+            throw ApiException.missingParameter("model");
+        }
+        if (catalog.resolve(model).isEmpty()) {
+            throw ApiException.invalidRequest(unsupportedModel(model, catalog), "model");
+        }
+        ResponseFormat format = responseFormat(upload.field("response_format"));
+        if ("true".equalsIgnoreCase(upload.field("stream"))) {
+            throw ApiException.invalidRequest("stream=true is not supported by this gateway yet.", "stream");
+        }
+        return new JobSpec(
+                model,
+                format.wireName(),
+                upload.field("language"),
+                upload.field("prompt"),
+                temperature(upload.field("temperature")));
+    }
+
+    static ResponseFormat responseFormat(String value) {
+        if (value == null) {
+            return ResponseFormat.JSON;
+        }
+        ResponseFormat format = ResponseFormat.fromWireName(value)
+                .orElseThrow(() -> ApiException.invalidRequest(
+                        "Invalid value for 'response_format': '" + value + "'. Supported values are: "
+                                + Arrays.stream(ResponseFormat.values())
+                                        .map(f -> "'" + f.wireName() + "'")
+                                        .collect(Collectors.joining(", "))
+                                + ".",
+                        "response_format"));
+        if (!format.available()) {
+            throw ApiException.invalidRequest(
+                    "response_format '" + value + "' is not supported by this gateway yet; use 'json' or 'text'.",
+                    "response_format");
+        }
+        return format;
+    }
+
+    private static Double temperature(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            double t = Double.parseDouble(value);
+            if (t >= 0 && t <= 1) {
+                return t;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiException.invalidRequest(
+                "Invalid value for 'temperature': expected a number between 0 and 1, got '" + value + "'.",
+                "temperature");
+    }
+
+    /** Seed 000's text when one model is served, the same sentence listing them all otherwise. */
+    static String unsupportedModel(String model, ModelCatalog catalog) {
+        var ids = catalog.models().stream().map(m -> "'" + m.id() + "'").toList();
+        String served = ids.size() == 1
+                ? "Only " + ids.get(0) + " is supported."
+                : "Only " + String.join(", ", ids.subList(0, ids.size() - 1)) + " and " + ids.getLast()
+                        + " are supported.";
+        return "Unsupported transcription model '" + model + "'. " + served;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.transcriber.api.transcription;
+
+import dev.transcriber.api.ApiProperties;
+import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.errors.ErrorResponses;
+import dev.transcriber.api.jobs.JobSubmission;
+import dev.transcriber.api.keys.Caller;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.RenderedTranscript;
+import dev.transcriber.common.transcript.ResponseFormat;
+import dev.transcriber.common.transcript.TranscriptCodec;
+import dev.transcriber.common.transcript.TranscriptRenderer;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Service;
+
+/** The synchronous transcription: store the audio, queue the job, wait for it to end, answer in the asked format. */
+@Service
+class Transcriptions {
+
+    static final String UPSTREAM_ACCOUNT_HEADER = "X-Upstream-Account";
+
+    private final MultipartAudioReader reader;
+    private final ModelCatalog catalog;
+    private final ObjectStore store;
+    private final JobSubmission submission;
+    private final PendingCompletions pending;
+    private final JobRepository jobs;
+    private final TranscriptCodec codec;
+    private final TranscriptRenderer renderer;
+    private final Duration syncTimeout;
+    private final ExecutorService answering = Executors.newVirtualThreadPerTaskExecutor();
+
+    Transcriptions(
+            MultipartAudioReader reader,
+            ModelCatalog catalog,
+            ObjectStore store,
+            JobSubmission submission,
+            PendingCompletions pending,
+            JobRepository jobs,
+            TranscriptCodec codec,
+            TranscriptRenderer renderer,
+            ApiProperties properties) {
+        this.reader = reader;
+        this.catalog = catalog;
+        this.store = store;
+        this.submission = submission;
+        this.pending = pending;
+        this.jobs = jobs;
+        this.codec = codec;
+        this.renderer = renderer;
+        this.syncTimeout = properties.syncTimeout();
+    }
+
+    CompletableFuture<ResponseEntity<?>> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
+        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
+        JobSpec spec;
+        try {
+            spec = TranscriptionOptions.validate(upload, catalog);
+        } catch (ApiException e) {
+            upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
+            throw e;
+        }
+        StoredAudio audio = upload.audio().orElseThrow();
+        CompletableFuture<Void> finished = pending.register(jobId);
+        try {
+            submission.submit(jobId, caller.keyId(), spec, audio);
+        } catch (RuntimeException e) {
+            pending.forget(jobId);
+            store.delete(audio.objectKey());
+            throw e;
+        }
+        return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .<ResponseEntity<?>>handleAsync((done, failure) -> answer(jobId, failure), answering)
+                .whenComplete((response, failure) -> pending.forget(jobId));
+    }
+
+    private ResponseEntity<?> answer(JobId jobId, Throwable failure) {
+        if (failure instanceof TimeoutException) {
+            return ErrorResponses.entity(new ApiException(
+                    HttpStatus.GATEWAY_TIMEOUT,
+                    "server_error",
+                    "timeout",
+                    null,
+                    "The transcription is still running after " + syncTimeout.toSeconds()
+                            + " s; fetch its result later with job id " + jobId + "."));
+        }
+        TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+        return switch (job.state()) {
+            case SUCCEEDED -> {
+                ResponseFormat format = ResponseFormat.fromWireName(job.spec().responseFormat())
+                        .orElse(ResponseFormat.JSON);
+                RenderedTranscript rendered = renderer.render(codec.read(job.transcriptJson()), format);
+                yield ResponseEntity.ok()
+                        .contentType(MediaType.parseMediaType(rendered.contentType()))
+                        .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())
+                        .body(rendered.body());
+            }
+            case FAILED -> ErrorResponses.entity(ApiException.jobFailed(job.failureCode(), job.failureMessage()));
+            case CANCELLED -> ErrorResponses.entity(new ApiException(
+                    HttpStatus.CONFLICT, "invalid_request_error", "job_cancelled", null, "The job was cancelled."));
+            case QUEUED, RUNNING -> throw new IllegalStateException("job " + jobId + " is not finished");
+        };
+    }
+}

@@ -1,0 +1,59 @@
+package dev.transcriber.common;
+
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.EventCodec;
+import dev.transcriber.common.events.TopicConfiguration;
+import dev.transcriber.common.outbox.OutboxConfiguration;
+import dev.transcriber.common.storage.ObjectStoreConfiguration;
+import dev.transcriber.common.transcript.TranscriptCodec;
+import dev.transcriber.common.transcript.TranscriptRenderer;
+import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.persistence.autoconfigure.EntityScan;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
+import org.springframework.kafka.support.converter.RecordMessageConverter;
+import org.springframework.kafka.support.converter.StringJacksonJsonMessageConverter;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The beans both services build the same way. Each service imports this. */
+@Configuration(proxyBeanMethods = false)
+@EntityScan("dev.transcriber.common.store")
+@EnableJpaRepositories("dev.transcriber.common.store")
+@Import({ObjectStoreConfiguration.class, OutboxConfiguration.class, TopicConfiguration.class})
+public class CommonConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    ModelCatalog modelCatalog() {
+        return ModelCatalog.standard();
+    }
+
+    @Bean
+    EventCodec eventCodec(JsonMapper json) {
+        return new EventCodec(json);
+    }
+
+    @Bean
+    TranscriptCodec transcriptCodec(JsonMapper json) {
+        return new TranscriptCodec(json);
+    }
+
+    @Bean
+    TranscriptRenderer transcriptRenderer(JsonMapper json) {
+        return new TranscriptRenderer(json);
+    }
+
+    /** Listeners take typed event records; the payload on the wire is a JSON string. */
+    @Bean
+    RecordMessageConverter kafkaRecordMessageConverter(JsonMapper json) {
+        return new StringJacksonJsonMessageConverter(json);
+    }
+}

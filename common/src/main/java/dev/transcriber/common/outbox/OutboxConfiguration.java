@@ -1,0 +1,43 @@
+package dev.transcriber.common.outbox;
+
+import dev.transcriber.common.events.EventCodec;
+import dev.transcriber.common.store.OutboxRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+
+@Configuration(proxyBeanMethods = false)
+public class OutboxConfiguration {
+
+    @Bean
+    Outbox outbox(OutboxRepository messages, KafkaTemplate<String, String> kafka, EventCodec codec, Clock clock) {
+        return new Outbox(messages, kafka, codec, clock, Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    @Bean
+    OutboxRelay outboxRelay(Outbox outbox, @Value("${transcriber.outbox.min-age:2s}") Duration minAge) {
+        return new OutboxRelay(outbox, minAge);
+    }
+
+    /** Sends what the fast path could not, every {@code transcriber.outbox.relay-interval}. */
+    static final class OutboxRelay {
+
+        private final Outbox outbox;
+        private final Duration minAge;
+
+        OutboxRelay(Outbox outbox, Duration minAge) {
+            this.outbox = outbox;
+            this.minAge = minAge;
+        }
+
+        @Scheduled(fixedDelayString = "${transcriber.outbox.relay-interval:1s}")
+        void relay() {
+            outbox.relayPending(minAge, 500);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.transcriber.common.storage;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Optional;
+import okhttp3.OkHttpClient;
+
+/** The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream. */
+public class ObjectStore {
+
+    private final MinioClient client;
+    private final StorageProperties properties;
+
+    public ObjectStore(StorageProperties properties) {
+        this.properties = properties;
+        OkHttpClient http = new OkHttpClient.Builder()
+                .socketFactory(new NoDelaySocketFactory())
+                .connectTimeout(Duration.ofSeconds(10))
+                .writeTimeout(Duration.ofMinutes(5))
+                .readTimeout(Duration.ofMinutes(5))
+                .build();
+        this.client = MinioClient.builder()
+                .endpoint(properties.endpoint())
+                .credentials(properties.accessKey(), properties.secretKey())
+                .region(properties.region())
+                .httpClient(http)
+                .build();
+    }
+
+    public String bucket() {
+        return properties.bucket();
+    }
+
+    public void ensureBucket() {
+        call("create bucket " + bucket(), () -> {
+            if (!client.bucketExists(
+                    BucketExistsArgs.builder().bucket(bucket()).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Streams {@code in} into the object store. With an unknown size ({@code -1}) the client sends multipart parts
+     * of {@code transcriber.storage.part-size}, so at most one part is in memory.
+     */
+    public void put(String key, InputStream in, long size, String contentType) {
+        long partSize = size >= 0 ? -1 : properties.partSize().toBytes();
+        call("put " + key, () -> client.putObject(PutObjectArgs.builder()
+                .bucket(bucket())
+                .object(key)
+                .stream(in, size, partSize)
+                .contentType(contentType == null ? "application/octet-stream" : contentType)
+                .build()));
+    }
+
+    public InputStream open(String key) {
+        return call("get " + key, () -> client.getObject(
+                GetObjectArgs.builder().bucket(bucket()).object(key).build()));
+    }
+
+    /** The object's size, or empty when there is no such object. */
+    public Optional<Long> size(String key) {
+        return call("stat " + key, () -> {
+            try {
+                return Optional.of(client.statObject(StatObjectArgs.builder()
+                                .bucket(bucket())
+                                .object(key)
+                                .build())
+                        .size());
+            } catch (ErrorResponseException e) {
+                if ("NoSuchKey".equals(e.errorResponse().code())) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    public void delete(String key) {
+        call("delete " + key, () -> {
+            client.removeObject(
+                    RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+            return null;
+        });
+    }
+
+    private <T> T call(String what, MinioCall<T> call) {
+        try {
+            return call.run();
+        } catch (ObjectStoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ObjectStoreException("object store: " + what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface MinioCall<T> {
+        T run() throws Exception;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.transcriber.common.store;
+
+/**
+ * Why a job failed, as a stable code shared by the worker (which records it) and the api (which answers with it in
+ * the OpenAI error shape).
+ */
+public enum FailureCode {
+    UPSTREAM_ERROR("upstream_error", "server_error", 502),
+    NO_ACCOUNTS("no_accounts", "server_error", 503),
+    INVALID_AUDIO("invalid_request_error", "invalid_request_error", 400),
+    INTERNAL("internal_error", "server_error", 500);
+
+    private final String code;
+    private final String type;
+    private final int httpStatus;
+
+    FailureCode(String code, String type, int httpStatus) {
+        this.code = code;
+        this.type = type;
+        this.httpStatus = httpStatus;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+}

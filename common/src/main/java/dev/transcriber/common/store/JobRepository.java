@@ -1,0 +1,25 @@
+package dev.transcriber.common.store;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.data.domain.Limit;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+
+public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
+
+    @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
+    List<UUID> findIdsInStates(Collection<UUID> ids, Collection<JobState> states);
+
+    @Modifying
+    @Query("update TranscriptionJob j set j.leaseUntil = :until where j.id in :ids and j.leaseOwner = :owner"
+            + " and j.state = dev.transcriber.common.store.JobState.RUNNING")
+    int renewLeases(Collection<UUID> ids, String owner, Instant until);
+
+    @Query("select j from TranscriptionJob j where j.state = dev.transcriber.common.store.JobState.RUNNING"
+            + " and j.leaseUntil < :now order by j.leaseUntil")
+    List<TranscriptionJob> findExpiredLeases(Instant now, Limit limit);
+}

@@ -1,0 +1,222 @@
+package dev.transcriber.common.store;
+
+import dev.transcriber.common.events.JobId;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One transcription job. Its state changes only through the methods below, which refuse changes that
+ * {@link JobState} does not allow; concurrent writers are kept apart by optimistic locking.
+ */
+@Entity
+@Table(name = "transcription_jobs")
+public class TranscriptionJob {
+
+    @Id
+    private UUID id;
+
+    @Column(name = "api_key_id")
+    private UUID apiKeyId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    private JobState state;
+
+    @Column(nullable = false)
+    private String model;
+
+    @Column(name = "response_format", nullable = false)
+    private String responseFormat;
+
+    private String language;
+
+    private String prompt;
+
+    private Double temperature;
+
+    @Column(name = "object_key", nullable = false)
+    private String objectKey;
+
+    private String filename;
+
+    @Column(name = "content_type")
+    private String contentType;
+
+    @Column(name = "size_bytes", nullable = false)
+    private long sizeBytes;
+
+    @Column(name = "transcript_json")
+    private String transcriptJson;
+
+    @Column(name = "failure_code")
+    private String failureCode;
+
+    @Column(name = "failure_message")
+    private String failureMessage;
+
+    @Column(name = "upstream_account")
+    private String upstreamAccount;
+
+    @Column(nullable = false)
+    private int attempts;
+
+    @Column(name = "lease_owner")
+    private String leaseOwner;
+
+    @Column(name = "lease_until")
+    private Instant leaseUntil;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    @Column(name = "started_at")
+    private Instant startedAt;
+
+    @Column(name = "finished_at")
+    private Instant finishedAt;
+
+    @Version
+    private long version;
+
+    protected TranscriptionJob() {}
+
+    /** A new job, queued. */
+    public static TranscriptionJob queued(JobId id, UUID apiKeyId, JobSpec spec, StoredAudio audio, Instant now) {
+        TranscriptionJob job = new TranscriptionJob();
+        job.id = id.value();
+        job.apiKeyId = apiKeyId;
+        job.state = JobState.QUEUED;
+        job.model = spec.model();
+        job.responseFormat = spec.responseFormat();
+        job.language = spec.language();
+        job.prompt = spec.prompt();
+        job.temperature = spec.temperature();
+        job.objectKey = audio.objectKey();
+        job.filename = audio.filename();
+        job.contentType = audio.contentType();
+        job.sizeBytes = audio.sizeBytes();
+        job.createdAt = now;
+        return job;
+    }
+
+    /**
+     * A worker takes the job until {@code leaseUntil}. A job whose previous holder's lease ran out goes back to the
+     * queue first, so the change is always QUEUED to RUNNING.
+     */
+    public void claim(String worker, Instant leaseUntil, Instant now) {
+        if (state == JobState.RUNNING && isClaimable(now)) {
+            requeue();
+        }
+        moveTo(JobState.RUNNING);
+        this.leaseOwner = worker;
+        this.leaseUntil = leaseUntil;
+        this.attempts++;
+        if (startedAt == null) {
+            startedAt = now;
+        }
+    }
+
+    /** True when another worker may take this job: it is queued, or its holder's lease ran out. */
+    public boolean isClaimable(Instant now) {
+        return state == JobState.QUEUED
+                || (state == JobState.RUNNING && leaseUntil != null && leaseUntil.isBefore(now));
+    }
+
+    /** A running job whose lease expired goes back to the queue. */
+    public void requeue() {
+        moveTo(JobState.QUEUED);
+        this.leaseOwner = null;
+        this.leaseUntil = null;
+    }
+
+    public void succeed(String transcriptJson, String upstreamAccount, Instant now) {
+        moveTo(JobState.SUCCEEDED);
+        this.transcriptJson = transcriptJson;
+        this.upstreamAccount = upstreamAccount;
+        finish(now);
+    }
+
+    public void fail(FailureCode code, String message, Instant now) {
+        moveTo(JobState.FAILED);
+        this.failureCode = code.name();
+        this.failureMessage = message;
+        finish(now);
+    }
+
+    public void cancel(Instant now) {
+        moveTo(JobState.CANCELLED);
+        finish(now);
+    }
+
+    private void finish(Instant now) {
+        this.finishedAt = now;
+        this.leaseOwner = null;
+        this.leaseUntil = null;
+    }
+
+    private void moveTo(JobState next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalJobStateChange(id, state, next);
+        }
+        this.state = next;
+    }
+
+    public JobId id() {
+        return new JobId(id);
+    }
+
+    public UUID apiKeyId() {
+        return apiKeyId;
+    }
+
+    public JobState state() {
+        return state;
+    }
+
+    public JobSpec spec() {
+        return new JobSpec(model, responseFormat, language, prompt, temperature);
+    }
+
+    public StoredAudio audio() {
+        return new StoredAudio(objectKey, filename, contentType, sizeBytes);
+    }
+
+    public String transcriptJson() {
+        return transcriptJson;
+    }
+
+    public FailureCode failureCode() {
+        return failureCode == null ? null : FailureCode.valueOf(failureCode);
+    }
+
+    public String failureMessage() {
+        return failureMessage;
+    }
+
+    public String upstreamAccount() {
+        return upstreamAccount;
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public Instant leaseUntil() {
+        return leaseUntil;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant finishedAt() {
+        return finishedAt;
+    }
+}

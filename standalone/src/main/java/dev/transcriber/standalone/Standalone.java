@@ -1,0 +1,102 @@
+package dev.transcriber.standalone;
+
+import dev.transcriber.api.ApiApplication;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.worker.WorkerApplication;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local mode: {@code all} (default) starts the infrastructure and both services in this JVM; {@code infra} the
+ * infrastructure alone; {@code api} and {@code worker} one service against infrastructure started elsewhere. Data
+ * lives under {@code TRANSCRIBER_HOME} (default {@code ./.transcriber}).
+ */
+public final class Standalone {
+
+    private static final Logger log = LoggerFactory.getLogger(Standalone.class);
+
+    private Standalone() {}
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "all";
+        String[] rest = java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (mode) {
+            case "api" -> ApiApplication.builder().run(rest);
+            case "worker" -> WorkerApplication.builder().run(rest);
+            case "infra", "all" -> runLocal(mode.equals("all"), rest);
+            default -> {
+                System.err.println("usage: standalone [all|infra|api|worker] [--key=value ...]");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void runLocal(boolean withServices, String[] extraArgs) throws Exception {
+        Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
+        Files.createDirectories(home);
+        var ports = new LocalInfrastructure.Ports(
+                Integer.parseInt(env("POSTGRES_PORT", "15432")),
+                Integer.parseInt(env("KAFKA_PORT", "19092")),
+                Integer.parseInt(env("KAFKA_CONTROLLER_PORT", "19093")),
+                Integer.parseInt(env("S3_PORT", "19000")));
+        LocalInfrastructure infra = LocalInfrastructure.start(home, ports);
+        CountDownLatch stopped = new CountDownLatch(1);
+        LocalSystem[] system = new LocalSystem[1];
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            try {
+                if (system[0] != null) {
+                    system[0].close();
+                }
+                infra.close();
+            } catch (Exception e) {
+                log.warn("stop failed: {}", e.toString());
+            }
+            stopped.countDown();
+        }, "transcriber-stop"));
+        if (withServices) {
+            String apiKey = localApiKey(home);
+            List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
+            api.addAll(List.of(extraArgs));
+            system[0] = LocalSystem.start(infra, List.of(extraArgs), api);
+            System.out.printf(
+                    "%n  transcriber is running on http://localhost:%d/v1%n  API key: %s%n  data: %s%n  Ctrl-C stops it.%n%n",
+                    system[0].apiPort(), apiKey, home);
+        } else {
+            System.out.printf(
+                    "%n  local infrastructure is running (data: %s)%n  %s%n  Ctrl-C stops it.%n%n",
+                    home, String.join(" ", infra.serviceArguments()));
+        }
+        stopped.await();
+    }
+
+    /** TRANSCRIBER_API_KEY, or a key generated once and kept in the data folder. */
+    private static String localApiKey(Path home) throws IOException {
+        String configured = System.getenv("TRANSCRIBER_API_KEY");
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        Path file = home.resolve("api-key");
+        if (Files.exists(file)) {
+            return Files.readString(file).trim();
+        }
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String key = "sk-local-" + HexFormat.of().formatHex(random);
+        Files.writeString(file, key + "\n");
+        return key;
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}

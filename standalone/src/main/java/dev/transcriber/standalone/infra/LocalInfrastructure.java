@@ -1,0 +1,97 @@
+package dev.transcriber.standalone.infra;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Kafka, PostgreSQL and the object store, started together under one data folder and stopped in reverse order. */
+public final class LocalInfrastructure implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalInfrastructure.class);
+
+    private final LocalPostgres postgres;
+    private final LocalKafka kafka;
+    private final LocalObjectStore objectStore;
+
+    private LocalInfrastructure(LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
+        this.postgres = postgres;
+        this.kafka = kafka;
+        this.objectStore = objectStore;
+    }
+
+    public record Ports(int postgres, int kafka, int kafkaController, int objectStore) {
+
+        public static Ports free() {
+            return new Ports(FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), FreePorts.pick());
+        }
+    }
+
+    public static LocalInfrastructure start(Path home, Ports ports) throws Exception {
+        long started = System.nanoTime();
+        LocalPostgres postgres = LocalPostgres.start(home.resolve("postgres"), ports.postgres());
+        log.info("postgres up after {} ms", (System.nanoTime() - started) / 1_000_000);
+        LocalKafka kafka = null;
+        try {
+            kafka = LocalKafka.start(home.resolve("kafka"), ports.kafka(), ports.kafkaController());
+            log.info("kafka up after {} ms", (System.nanoTime() - started) / 1_000_000);
+            LocalObjectStore store = LocalObjectStore.start(
+                    home.resolve("objects"), ports.objectStore(), "transcriber", "transcriber-secret");
+            log.info(
+                    "local infrastructure up in {} ms: postgres {} (fsync={}), kafka {}, s3 {}",
+                    (System.nanoTime() - started) / 1_000_000,
+                    postgres.jdbcUrl(),
+                    postgres.setting("fsync"),
+                    kafka.bootstrapServers(),
+                    store.endpoint());
+            return new LocalInfrastructure(postgres, kafka, store);
+        } catch (Exception e) {
+            if (kafka != null) {
+                kafka.close();
+            }
+            postgres.close();
+            throw e;
+        }
+    }
+
+    public LocalPostgres postgres() {
+        return postgres;
+    }
+
+    public LocalKafka kafka() {
+        return kafka;
+    }
+
+    public LocalObjectStore objectStore() {
+        return objectStore;
+    }
+
+    /** Command-line style properties that point a service at this infrastructure. */
+    public List<String> serviceArguments() {
+        List<String> args = new ArrayList<>();
+        args.add("--spring.datasource.url=" + postgres.jdbcUrl());
+        args.add("--spring.datasource.username=" + postgres.user());
+        args.add("--spring.datasource.password=" + postgres.password());
+        args.add("--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers());
+        args.add("--transcriber.storage.endpoint=" + objectStore.endpoint());
+        args.add("--transcriber.storage.access-key=" + objectStore.accessKey());
+        args.add("--transcriber.storage.secret-key=" + objectStore.secretKey());
+        return args;
+    }
+
+    @Override
+    public void close() throws Exception {
+        closeQuietly(objectStore);
+        closeQuietly(kafka);
+        closeQuietly(postgres);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("stopping {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+        }
+    }
+}

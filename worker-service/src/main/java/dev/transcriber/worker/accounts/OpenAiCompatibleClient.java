@@ -1,0 +1,146 @@
+package dev.transcriber.worker.accounts;
+
+import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.common.transcript.Usage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Calls {@code POST {base}/audio/transcriptions} of OpenAI or any server that speaks its API. The audio is streamed
+ * from the object store into the request body with a known length.
+ */
+@Component
+public class OpenAiCompatibleClient {
+
+    private final HttpClient http;
+    private final JsonMapper json;
+    private final Duration callTimeout;
+
+    OpenAiCompatibleClient(JsonMapper json, @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout) {
+        this.json = json;
+        this.callTimeout = callTimeout;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    public Transcript transcribe(UpstreamAccount account, UpstreamCall call) {
+        String boundary = "transcriber-" + UUID.randomUUID();
+        byte[] head = head(boundary, call);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        long length = head.length + call.sizeBytes() + tail.length;
+        HttpRequest request = HttpRequest.newBuilder(URI.create(account.baseUrl() + "/audio/transcriptions"))
+                .timeout(callTimeout)
+                .header("Authorization", "Bearer " + account.apiKey())
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Accept", "application/json")
+                .POST(BodyPublishers.fromPublisher(
+                        BodyPublishers.concat(
+                                BodyPublishers.ofByteArray(head),
+                                BodyPublishers.ofInputStream(call.audio()),
+                                BodyPublishers.ofByteArray(tail)),
+                        length))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (HttpTimeoutException e) {
+            throw new UpstreamException.Retryable(account.id(), "timed out after " + callTimeout, e);
+        } catch (IOException e) {
+            throw new UpstreamException.Retryable(account.id(), "connection failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamException.Retryable(account.id(), "interrupted", e);
+        }
+        return read(account, response);
+    }
+
+    private Transcript read(UpstreamAccount account, HttpResponse<String> response) {
+        int status = response.statusCode();
+        if (status >= 500 || status == 408 || status == 429) {
+            throw new UpstreamException.Retryable(account.id(), "HTTP " + status + ": " + errorMessage(response), null);
+        }
+        if (status >= 400) {
+            throw new UpstreamException.Rejected(account.id(), status, errorMessage(response));
+        }
+        try {
+            JsonNode body = json.readTree(response.body());
+            JsonNode text = body.get("text");
+            if (text == null || !text.isString()) {
+                throw new UpstreamException.Retryable(account.id(), "response has no text: " + abbreviate(response.body()), null);
+            }
+            Usage usage = body.hasNonNull("usage") ? json.treeToValue(body.get("usage"), Usage.class) : null;
+            Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
+            String language = body.hasNonNull("language") ? body.get("language").asString() : null;
+            return new Transcript(text.asString(), language, duration, usage);
+        } catch (JacksonException e) {
+            throw new UpstreamException.Retryable(account.id(), "unreadable response: " + abbreviate(response.body()), e);
+        }
+    }
+
+    private String errorMessage(HttpResponse<String> response) {
+        try {
+            JsonNode message = json.readTree(response.body()).path("error").path("message");
+            if (message.isString()) {
+                return message.asString();
+            }
+        } catch (JacksonException ignored) {
+            // not JSON: use the raw body
+        }
+        return abbreviate(response.body());
+    }
+
+    private static String abbreviate(String body) {
+        return body == null ? "" : body.length() <= 300 ? body : body.substring(0, 300) + "...";
+    }
+
+    private static byte[] head(String boundary, UpstreamCall call) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("model", call.upstreamModel());
+        fields.put("response_format", "json");
+        if (call.language() != null) {
+            fields.put("language", call.language());
+        }
+        if (call.prompt() != null) {
+            fields.put("prompt", call.prompt());
+        }
+        if (call.temperature() != null) {
+            fields.put("temperature", call.temperature().toString());
+        }
+        StringBuilder head = new StringBuilder();
+        fields.forEach((name, value) -> head.append("--")
+                .append(boundary)
+                .append("\r\nContent-Disposition: form-data; name=\"")
+                .append(name)
+                .append("\"\r\n\r\n")
+                .append(value)
+                .append("\r\n"));
+        String filename = call.filename() == null ? "audio" : call.filename().replace("\"", "").replace("\r", "").replace("\n", "");
+        head.append("--")
+                .append(boundary)
+                .append("\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")
+                .append(filename)
+                .append("\"\r\nContent-Type: ")
+                .append(call.contentType() == null ? "application/octet-stream" : call.contentType())
+                .append("\r\n\r\n");
+        return head.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.transcriber.worker.accounts;
+
+import java.io.InputStream;
+import java.util.function.Supplier;
+
+/**
+ * One transcription to send upstream. {@code audio} opens a fresh stream for each attempt, so a retry never needs
+ * the audio in memory.
+ */
+public record UpstreamCall(
+        String upstreamModel,
+        String language,
+        String prompt,
+        Double temperature,
+        String filename,
+        String contentType,
+        long sizeBytes,
+        Supplier<InputStream> audio) {}

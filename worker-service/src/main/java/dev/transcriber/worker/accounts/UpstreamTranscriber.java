@@ -1,0 +1,41 @@
+package dev.transcriber.worker.accounts;
+
+import dev.transcriber.common.transcript.Transcript;
+import io.github.resilience4j.retry.Retry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** Transcribes through the pool: each attempt takes the next account, so a retry is also a failover. */
+@Component
+public class UpstreamTranscriber {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamTranscriber.class);
+
+    private final AccountPool pool;
+    private final OpenAiCompatibleClient client;
+    private final Retry retry;
+
+    UpstreamTranscriber(AccountPool pool, OpenAiCompatibleClient client, UpstreamRetryPolicy policy) {
+        this.pool = pool;
+        this.client = client;
+        this.retry = policy.retry();
+    }
+
+    /** The transcript and the account that made it. */
+    public Result transcribe(UpstreamCall call) {
+        return Retry.decorateSupplier(retry, () -> attempt(call)).get();
+    }
+
+    private Result attempt(UpstreamCall call) {
+        UpstreamAccount account = pool.next();
+        try {
+            return new Result(client.transcribe(account, call), account.id());
+        } catch (UpstreamException e) {
+            log.warn("upstream {} failed: {}", account.id(), e.getMessage());
+            throw e;
+        }
+    }
+
+    public record Result(Transcript transcript, String accountId) {}
+}

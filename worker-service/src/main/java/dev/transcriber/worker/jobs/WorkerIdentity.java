@@ -1,0 +1,28 @@
+package dev.transcriber.worker.jobs;
+
+import java.net.InetAddress;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+
+/** The name this worker process signs its leases with. */
+@Component
+class WorkerIdentity {
+
+    private final String id;
+
+    WorkerIdentity(WorkerProperties properties) {
+        this.id = properties.id().isBlank() ? host() + "-" + UUID.randomUUID().toString().substring(0, 8) : properties.id();
+    }
+
+    String id() {
+        return id;
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "worker";
+        }
+    }
+}
