@@ -1,7 +1,6 @@
 package dev.transcriber.standalone;
 
 import dev.transcriber.api.ApiApplication;
-import dev.transcriber.standalone.infra.LocalInfrastructure;
 import dev.transcriber.worker.WorkerApplication;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +18,10 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /**
-     * Starts both services. {@code workerArgs} and {@code apiArgs} are extra {@code --key=value} settings for each.
+     * Starts both services. {@code infra} points them at the infrastructure; {@code workerArgs} and {@code apiArgs}
+     * are extra {@code --key=value} settings for each.
      */
-    public static LocalSystem start(LocalInfrastructure infra, List<String> workerArgs, List<String> apiArgs) {
+    public static LocalSystem start(List<String> infra, List<String> workerArgs, List<String> apiArgs) {
         ConfigurableApplicationContext worker = WorkerApplication.builder()
                 .registerShutdownHook(false)
                 .run(arguments(infra, workerArgs));
@@ -35,8 +35,8 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
-    private static String[] arguments(LocalInfrastructure infra, List<String> extra) {
-        List<String> args = new ArrayList<>(infra.serviceArguments());
+    private static String[] arguments(List<String> infra, List<String> extra) {
+        List<String> args = new ArrayList<>(infra);
         args.addAll(extra);
         return args.toArray(String[]::new);
     }

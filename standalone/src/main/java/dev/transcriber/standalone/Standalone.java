@@ -66,7 +66,7 @@ public final class Standalone {
             String apiKey = localApiKey(home);
             List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
             api.addAll(List.of(extraArgs));
-            system[0] = LocalSystem.start(infra, List.of(extraArgs), api);
+            system[0] = LocalSystem.start(infra.serviceArguments(), List.of(extraArgs), api);
             System.out.printf(
                     "%n  transcriber is running on http://localhost:%d/v1%n  API key: %s%n  data: %s%n  Ctrl-C stops it.%n%n",
                     system[0].apiPort(), apiKey, home);

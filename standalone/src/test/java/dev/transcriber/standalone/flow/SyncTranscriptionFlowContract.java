@@ -1,0 +1,362 @@
+package dev.transcriber.standalone.flow;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.serverError;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.OutboxMessage;
+import dev.transcriber.common.store.OutboxRepository;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TestAudio;
+import dev.transcriber.standalone.support.TestSystem;
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The synchronous path end to end, on real Kafka, PostgreSQL and S3 and a fake upstream that is a real HTTP server.
+ * Each subclass supplies the infrastructure.
+ */
+abstract class SyncTranscriptionFlowContract {
+
+    private static final String UPSTREAM_PATH = "/v1/audio/transcriptions";
+    private static final String JOB_HEADER = "X-Transcription-Job-Id";
+    private static final String TOKEN_USAGE = """
+            {"type":"tokens","input_tokens":14,"output_tokens":11,"total_tokens":25,
+             "input_token_details":{"audio_tokens":14,"text_tokens":0}}""";
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private TestSystem system;
+    private WireMockServer upstream;
+    private ApiClient client;
+
+    abstract TestSystem system();
+
+    @BeforeEach
+    void setUp() {
+        system = system();
+        upstream = system.upstream();
+        upstream.resetAll();
+        client = new ApiClient(system.apiBaseUrl());
+    }
+
+    @Test
+    void transcribesThroughTheQueueAndAnswersWithTextAndUsage() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"Hello, world.\",\"usage\":" + TOKEN_USAGE + "}")));
+        byte[] audio = TestAudio.toneWav(1.5);
+
+        HttpResponse<String> response = client.transcribe(new Multipart()
+                .file("file", "meeting.wav", "audio/wav", audio)
+                .field("model", "openai/gpt-4o-transcribe")
+                .field("prompt", "A meeting about APIs.")
+                .field("language", "en")
+                .field("temperature", "0.2"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("text").asString()).isEqualTo("Hello, world.");
+        assertThat(body.get("usage")).isEqualTo(json.readTree(TOKEN_USAGE));
+        JobId jobId = JobId.parse(response.headers().firstValue(JOB_HEADER).orElseThrow());
+
+        List<LoggedRequest> calls = upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+        assertThat(calls).hasSize(1);
+        LoggedRequest call = calls.getFirst();
+        assertThat(call.getHeader("Authorization")).isIn(
+                TestSystem.UPSTREAM_KEYS.stream().map(k -> "Bearer " + k).toList());
+        assertThat(part(call, "model")).isEqualTo("gpt-4o-transcribe");
+        assertThat(part(call, "prompt")).isEqualTo("A meeting about APIs.");
+        assertThat(part(call, "language")).isEqualTo("en");
+        assertThat(part(call, "temperature")).isEqualTo("0.2");
+        assertThat(call.getPart("file").getBody().asBytes()).isEqualTo(audio);
+        assertThat(call.getPart("file").getHeaders().getHeader("Content-Disposition").firstValue())
+                .contains("filename=\"meeting.wav\"");
+
+        TranscriptionJob job = system.jobs().findById(jobId.value()).orElseThrow();
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.audio().sizeBytes()).isEqualTo(audio.length);
+        assertThat(job.attempts()).isEqualTo(1);
+        assertThat(system.objectStore().size(ObjectKeys.sourceAudio(jobId))).contains((long) audio.length);
+    }
+
+    @Test
+    void answersPlainTextForResponseFormatText() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Plain words.\"}")));
+
+        HttpResponse<String> response = client.transcribe(audioForm().field("response_format", "text"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(response.body()).isEqualTo("Plain words.\n");
+    }
+
+    @Test
+    void retriesAnUpstream500AndSucceeds() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("flaky")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(serverError().withBody("{\"error\":{\"message\":\"overloaded\"}}"))
+                .willSetStateTo("recovered"));
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("flaky")
+                .whenScenarioStateIs("recovered")
+                .willReturn(okJson("{\"text\":\"Second time lucky.\"}")));
+
+        HttpResponse<String> response = client.transcribe(audioForm());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(json.readTree(response.body()).get("text").asString()).isEqualTo("Second time lucky.");
+        List<LoggedRequest> calls = upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(0).getHeader("Authorization"))
+                .as("the retry goes to the other account")
+                .isNotEqualTo(calls.get(1).getHeader("Authorization"));
+    }
+
+    @Test
+    void upstreamThatKeepsFailingGives502AfterTheRetryBudget() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(serverError()));
+
+        HttpResponse<String> response = client.transcribe(audioForm());
+
+        assertError(response, 502, "server_error", "upstream_error", "Upstream transcription service error");
+        assertThat(response.headers().firstValue(JOB_HEADER)).isPresent();
+        upstream.verify(TestSystem.UPSTREAM_ATTEMPTS, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void upstreamThatResetsConnectionsGives502() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+
+        HttpResponse<String> response = client.transcribe(audioForm());
+
+        assertError(response, 502, "server_error", "upstream_error", "Upstream transcription service error");
+        upstream.verify(TestSystem.UPSTREAM_ATTEMPTS, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void upstreamRejectionIsNotRetriedAndReachesTheCallerAs400() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Invalid file format.\"}}")));
+
+        HttpResponse<String> response = client.transcribe(audioForm());
+
+        assertError(response, 400, "invalid_request_error", "invalid_request_error",
+                "The upstream service rejected the request: Invalid file format.");
+        upstream.verify(1, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void missingFile() {
+        HttpResponse<String> response = client.transcribe(new Multipart().field("model", "gpt-4o-transcribe"));
+
+        assertError(response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: file");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("file");
+    }
+
+    @Test
+    void missingModelLeavesNoObjectBehind() {
+        HttpResponse<String> response = client.transcribe(
+                new Multipart().file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5)));
+
+        assertError(response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: model");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("model");
+        assertNoObjectFor(response);
+    }
+
+    @Test
+    void unknownModelIsRefusedWithParamModel() {
+        HttpResponse<String> response = client.transcribe(new Multipart()
+                .file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5))
+                .field("model", "gpt-4.1"));
+
+        assertError(response, 400, "invalid_request_error", "invalid_request_error",
+                "Unsupported transcription model 'gpt-4.1'. Only 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'"
+                        + " and 'whisper-1' are supported.");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("model");
+        assertNoObjectFor(response);
+    }
+
+    @Test
+    void formatsNotServedYetGetAClear400() {
+        HttpResponse<String> response = client.transcribe(audioForm().field("response_format", "srt"));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("param").asString()).isEqualTo("response_format");
+        assertThat(error.get("message").asString()).contains("srt");
+    }
+
+    @Test
+    void emptyFileIsRefused() {
+        HttpResponse<String> response = client.transcribe(new Multipart()
+                .file("file", "empty.wav", "audio/wav", new byte[0])
+                .field("model", "gpt-4o-transcribe"));
+
+        assertError(response, 400, "invalid_request_error", "invalid_request_error", "The audio file is empty.");
+        assertNoObjectFor(response);
+    }
+
+    @Test
+    void bodyThatIsNotMultipartIsRefused() {
+        HttpResponse<String> response = client.send(client.request("/v1/audio/transcriptions")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-transcribe\"}"))
+                .build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.get("message").asString()).contains("multipart/form-data");
+    }
+
+    @Test
+    void uploadOverTheLimitGives413AndLeavesNoObjectBehind() {
+        byte[] tooBig = new byte[(int) TestSystem.MAX_UPLOAD_BYTES + 1];
+
+        HttpResponse<String> response = client.transcribe(new Multipart()
+                .field("model", "gpt-4o-transcribe")
+                .file("file", "big.wav", "audio/wav", tooBig));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.get("param").asString()).isEqualTo("file");
+        assertNoObjectFor(response);
+    }
+
+    @Test
+    void missingOrWrongApiKeyGives401() {
+        HttpResponse<String> none = client.transcribe(audioForm(), null);
+        HttpResponse<String> wrong = client.transcribe(audioForm(), "sk-not-a-key");
+
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(json.readTree(wrong.body()).get("error").get("code").asString()).isEqualTo("invalid_api_key");
+        upstream.verify(0, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void listsTheModelsServedInBothSpellings() {
+        HttpResponse<String> response = client.send(client.request("/v1/models")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> ids = json.readTree(response.body()).get("data").valueStream()
+                .map(m -> m.get("id").asString())
+                .toList();
+        assertThat(ids).contains("gpt-4o-transcribe", "openai/gpt-4o-transcribe", "whisper-1", "openai/whisper-1");
+    }
+
+    @Test
+    void jobWhoseEventNeverReachedKafkaIsRelayedFromTheOutbox() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Relayed.\"}")));
+        JobId jobId = JobId.random();
+        byte[] audio = TestAudio.toneWav(0.5);
+        system.objectStore().put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        // As if the broker was down when the api committed: the job and its event are in PostgreSQL, not in Kafka.
+        TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
+        tx.executeWithoutResult(status -> {
+            system.jobs().save(TranscriptionJob.queued(
+                    jobId,
+                    null,
+                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                    new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
+                    Instant.now()));
+            system.api().getBean(OutboxRepository.class).save(new OutboxMessage(
+                    Topics.JOBS, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}", Instant.now()));
+        });
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        system.jobs().findById(jobId.value()).orElseThrow().state())
+                .isEqualTo(JobState.SUCCEEDED));
+    }
+
+    @Test
+    void jobAbandonedByADeadWorkerIsRecovered() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Recovered.\"}")));
+        JobId jobId = JobId.random();
+        byte[] audio = TestAudio.toneWav(0.5);
+        system.objectStore().put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        // A worker claimed the job, then died: its lease has run out and nobody renews it.
+        TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
+        tx.executeWithoutResult(status -> {
+            TranscriptionJob job = TranscriptionJob.queued(
+                    jobId,
+                    null,
+                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                    new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
+                    Instant.now());
+            job.claim("dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
+            system.jobs().save(job);
+        });
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TranscriptionJob job = system.jobs().findById(jobId.value()).orElseThrow();
+            assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(job.attempts()).isEqualTo(2);
+        });
+    }
+
+    private static Multipart audioForm() {
+        return new Multipart()
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                .field("model", "gpt-4o-transcribe");
+    }
+
+    private static String part(LoggedRequest request, String name) {
+        return request.getPart(name).getBody().asString();
+    }
+
+    private void assertError(HttpResponse<String> response, int status, String type, String code, String message) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/json"));
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("message").asString()).isEqualTo(message);
+        assertThat(error.get("type").asString()).isEqualTo(type);
+        assertThat(error.get("code").asString()).isEqualTo(code);
+        assertThat(error.has("param")).isTrue();
+        assertThat(response.body()).doesNotContain("Exception", "at dev.", "at org.");
+    }
+
+    private void assertNoObjectFor(HttpResponse<String> response) {
+        JobId jobId = JobId.parse(response.headers().firstValue(JOB_HEADER).orElseThrow());
+        assertThat(system.objectStore().size(ObjectKeys.sourceAudio(jobId))).isEmpty();
+        assertThat(system.jobs().findById(jobId.value())).isEmpty();
+    }
+
+}

@@ -1,0 +1,129 @@
+package dev.transcriber.standalone.support;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.standalone.LocalSystem;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole system for flow tests, started once per test JVM: real infrastructure, both services, and a fake
+ * upstream that is a real HTTP server (WireMock) on 127.0.0.1 with two accounts' keys.
+ */
+public final class TestSystem {
+
+    public static final String API_KEY = "sk-test-flow-key";
+    public static final List<String> UPSTREAM_KEYS = List.of("upstream-key-a", "upstream-key-b");
+    public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+    public static final int UPSTREAM_ATTEMPTS = 3;
+
+    private static TestSystem embedded;
+    private static TestSystem containers;
+
+    private final WireMockServer upstream;
+    private final LocalSystem system;
+    private final AutoCloseable infra;
+
+    private TestSystem(List<String> infraArgs, AutoCloseable infra) {
+        this.infra = infra;
+        this.upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        upstream.start();
+        this.system = LocalSystem.start(
+                infraArgs,
+                List.of(
+                        "--server.port=0",
+                        "--transcriber.accounts.openai-base-url=" + upstream.baseUrl() + "/v1",
+                        "--transcriber.accounts.openai-api-key=" + String.join(",", UPSTREAM_KEYS),
+                        "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
+                        "--transcriber.upstream.retry.initial-backoff=20ms",
+                        "--transcriber.upstream.retry.max-backoff=100ms",
+                        "--transcriber.upstream.call-timeout=3s",
+                        "--transcriber.worker.reaper-interval=500ms",
+                        "--transcriber.worker.lease-renewal=500ms",
+                        "--transcriber.outbox.relay-interval=200ms",
+                        "--transcriber.outbox.min-age=500ms"),
+                List.of(
+                        "--server.port=0",
+                        "--transcriber.api.bootstrap-keys=" + API_KEY,
+                        "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
+                        "--transcriber.api.completion-poll-interval=500ms",
+                        "--transcriber.outbox.relay-interval=200ms",
+                        "--transcriber.outbox.min-age=500ms"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
+    }
+
+    /** Kafka, PostgreSQL and S3 started by the build, in this JVM. */
+    public static synchronized TestSystem embedded() {
+        if (embedded == null) {
+            embedded = start(() -> {
+                try {
+                    Path home = Files.createTempDirectory("transcriber-test");
+                    LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+                    return new Started(infra.serviceArguments(), infra);
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not start the embedded infrastructure", e);
+                }
+            });
+        }
+        return embedded;
+    }
+
+    /** The same system against the docker-compose images, where Docker exists. */
+    public static synchronized TestSystem containers() {
+        if (containers == null) {
+            containers = start(() -> {
+                ContainerInfrastructure infra = ContainerInfrastructure.start();
+                return new Started(infra.serviceArguments(), infra);
+            });
+        }
+        return containers;
+    }
+
+    private record Started(List<String> args, AutoCloseable infra) {}
+
+    private static TestSystem start(Supplier<Started> infra) {
+        Started started = infra.get();
+        return new TestSystem(started.args(), started.infra());
+    }
+
+    public WireMockServer upstream() {
+        return upstream;
+    }
+
+    public String apiBaseUrl() {
+        return "http://127.0.0.1:" + system.apiPort();
+    }
+
+    public ConfigurableApplicationContext api() {
+        return system.api();
+    }
+
+    public ConfigurableApplicationContext worker() {
+        return system.worker();
+    }
+
+    public JobRepository jobs() {
+        return system.api().getBean(JobRepository.class);
+    }
+
+    public ObjectStore objectStore() {
+        return system.api().getBean(ObjectStore.class);
+    }
+
+    private void close() {
+        try {
+            system.close();
+            upstream.stop();
+            infra.close();
+        } catch (Exception e) {
+            // the JVM is ending; nothing to report to
+        }
+    }
+}
