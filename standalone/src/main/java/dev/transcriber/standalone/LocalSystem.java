@@ -22,9 +22,8 @@ public final class LocalSystem implements AutoCloseable {
      * are extra {@code --key=value} settings for each.
      */
     public static LocalSystem start(List<String> infra, List<String> workerArgs, List<String> apiArgs) {
-        ConfigurableApplicationContext worker = WorkerApplication.builder()
-                .registerShutdownHook(false)
-                .run(arguments(infra, workerArgs));
+        ConfigurableApplicationContext worker =
+                WorkerApplication.builder().registerShutdownHook(false).run(arguments(infra, workerArgs));
         try {
             ConfigurableApplicationContext api =
                     ApiApplication.builder().registerShutdownHook(false).run(arguments(infra, apiArgs));

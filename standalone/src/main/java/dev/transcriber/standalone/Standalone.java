@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -27,9 +28,9 @@ public final class Standalone {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "all";
-        String[] rest = java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (mode) {
-            case "api" -> ApiApplication.builder().run(rest);
+            case "api" -> ApiApplication.builder().run(withLocalKey(rest));
             case "worker" -> WorkerApplication.builder().run(rest);
             case "infra", "all" -> runLocal(mode.equals("all"), rest);
             default -> {
@@ -50,18 +51,21 @@ public final class Standalone {
         LocalInfrastructure infra = LocalInfrastructure.start(home, ports);
         CountDownLatch stopped = new CountDownLatch(1);
         LocalSystem[] system = new LocalSystem[1];
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
-            try {
-                if (system[0] != null) {
-                    system[0].close();
-                }
-                infra.close();
-            } catch (Exception e) {
-                log.warn("stop failed: {}", e.toString());
-            }
-            stopped.countDown();
-        }, "transcriber-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info("stopping");
+                            try {
+                                if (system[0] != null) {
+                                    system[0].close();
+                                }
+                                infra.close();
+                            } catch (Exception e) {
+                                log.warn("stop failed: {}", e.toString());
+                            }
+                            stopped.countDown();
+                        },
+                        "transcriber-stop"));
         if (withServices) {
             String apiKey = localApiKey(home);
             List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
@@ -76,6 +80,15 @@ public final class Standalone {
                     home, String.join(" ", infra.serviceArguments()));
         }
         stopped.await();
+    }
+
+    /** A lone api process in local mode accepts the same key as {@code all} does. */
+    private static String[] withLocalKey(String[] args) throws IOException {
+        Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
+        Files.createDirectories(home);
+        List<String> all = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + localApiKey(home)));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
     }
 
     /** TRANSCRIBER_API_KEY, or a key generated once and kept in the data folder. */

@@ -2,11 +2,13 @@ package dev.transcriber.api.keys;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.ErrorResponses;
+import dev.transcriber.common.store.ApiKey;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Optional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -44,13 +46,13 @@ class ApiKeyFilter extends OncePerRequestFilter {
             return;
         }
         String secret = header.substring(BEARER.length()).trim();
-        var key = secret.isEmpty() ? java.util.Optional.<dev.transcriber.common.store.ApiKey>empty()
-                : keys.authenticate(secret);
+        var key = secret.isEmpty() ? Optional.<ApiKey>empty() : keys.authenticate(secret);
         if (key.isEmpty()) {
             errors.write(response, ApiException.unauthorized("Incorrect API key provided."));
             return;
         }
-        request.setAttribute(Caller.ATTRIBUTE, new Caller(key.get().id(), key.get().name()));
+        request.setAttribute(
+                Caller.ATTRIBUTE, new Caller(key.get().id(), key.get().name()));
         chain.doFilter(request, response);
     }
 }

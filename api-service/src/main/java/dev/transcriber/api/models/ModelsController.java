@@ -21,9 +21,8 @@ class ModelsController {
 
     @GetMapping("/v1/models")
     ModelList list() {
-        return new ModelList(catalog.models().stream()
-                .flatMap(ModelsController::spellings)
-                .toList());
+        return new ModelList(
+                catalog.models().stream().flatMap(ModelsController::spellings).toList());
     }
 
     private static Stream<Model> spellings(CatalogModel model) {

@@ -104,8 +104,8 @@ class Transcriptions {
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
         return switch (job.state()) {
             case SUCCEEDED -> {
-                ResponseFormat format = ResponseFormat.fromWireName(job.spec().responseFormat())
-                        .orElse(ResponseFormat.JSON);
+                ResponseFormat format =
+                        ResponseFormat.fromWireName(job.spec().responseFormat()).orElse(ResponseFormat.JSON);
                 RenderedTranscript rendered = renderer.render(codec.read(job.transcriptJson()), format);
                 yield ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(rendered.contentType()))
@@ -113,8 +113,9 @@ class Transcriptions {
                         .body(rendered.body());
             }
             case FAILED -> ErrorResponses.entity(ApiException.jobFailed(job.failureCode(), job.failureMessage()));
-            case CANCELLED -> ErrorResponses.entity(new ApiException(
-                    HttpStatus.CONFLICT, "invalid_request_error", "job_cancelled", null, "The job was cancelled."));
+            case CANCELLED ->
+                ErrorResponses.entity(new ApiException(
+                        HttpStatus.CONFLICT, "invalid_request_error", "job_cancelled", null, "The job was cancelled."));
             case QUEUED, RUNNING -> throw new IllegalStateException("job " + jobId + " is not finished");
         };
     }

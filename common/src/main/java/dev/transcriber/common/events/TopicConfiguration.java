@@ -19,7 +19,13 @@ public class TopicConfiguration {
                         .partitions(jobPartitions)
                         .replicas(replicas)
                         .build(),
-                TopicBuilder.name(Topics.FINISHED).partitions(4).replicas(replicas).build(),
-                TopicBuilder.name(Topics.JOBS + "-dlt").partitions(1).replicas(replicas).build());
+                TopicBuilder.name(Topics.FINISHED)
+                        .partitions(4)
+                        .replicas(replicas)
+                        .build(),
+                TopicBuilder.name(Topics.JOBS + "-dlt")
+                        .partitions(1)
+                        .replicas(replicas)
+                        .build());
     }
 }

@@ -4,10 +4,12 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.store.OutboxMessage;
 import dev.transcriber.common.store.OutboxRepository;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.Limit;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -60,7 +62,10 @@ public class Outbox {
                 if (failure == null) {
                     afterSend.execute(() -> markPublished(message));
                 } else {
-                    log.warn("outbox message {} not sent yet ({}); the relay will retry", message.id(), failure.toString());
+                    log.warn(
+                            "outbox message {} not sent yet ({}); the relay will retry",
+                            message.id(),
+                            failure.toString());
                 }
             });
         } catch (RuntimeException e) {
@@ -72,10 +77,9 @@ public class Outbox {
      * Sends messages that were not confirmed sent and are older than {@code minAge} (younger ones are probably on
      * their way). Returns how many were sent.
      */
-    public int relayPending(java.time.Duration minAge, int batchSize) {
+    public int relayPending(Duration minAge, int batchSize) {
         int sent = 0;
-        for (OutboxMessage message : messages.findUnpublished(
-                clock.instant().minus(minAge), org.springframework.data.domain.Limit.of(batchSize))) {
+        for (OutboxMessage message : messages.findUnpublished(clock.instant().minus(minAge), Limit.of(batchSize))) {
             try {
                 kafka.send(message.topic(), message.key(), message.payload()).get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -41,8 +41,7 @@ public class ObjectStore {
 
     public void ensureBucket() {
         call("create bucket " + bucket(), () -> {
-            if (!client.bucketExists(
-                    BucketExistsArgs.builder().bucket(bucket()).build())) {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build())) {
                 client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
             }
             return null;
@@ -55,17 +54,18 @@ public class ObjectStore {
      */
     public void put(String key, InputStream in, long size, String contentType) {
         long partSize = size >= 0 ? -1 : properties.partSize().toBytes();
-        call("put " + key, () -> client.putObject(PutObjectArgs.builder()
-                .bucket(bucket())
-                .object(key)
-                .stream(in, size, partSize)
-                .contentType(contentType == null ? "application/octet-stream" : contentType)
-                .build()));
+        call(
+                "put " + key,
+                () -> client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key).stream(in, size, partSize)
+                        .contentType(contentType == null ? "application/octet-stream" : contentType)
+                        .build()));
     }
 
     public InputStream open(String key) {
-        return call("get " + key, () -> client.getObject(
-                GetObjectArgs.builder().bucket(bucket()).object(key).build()));
+        return call(
+                "get " + key,
+                () -> client.getObject(
+                        GetObjectArgs.builder().bucket(bucket()).object(key).build()));
     }
 
     /** The object's size, or empty when there is no such object. */

@@ -17,8 +17,8 @@ public final class TranscriptRenderer {
         return switch (format) {
             case JSON -> new RenderedTranscript(jsonBody(transcript), "application/json");
             case TEXT -> new RenderedTranscript(transcript.text() + "\n", "text/plain; charset=utf-8");
-            case SRT, VTT, VERBOSE_JSON -> throw new IllegalArgumentException(
-                    "response_format " + format.wireName() + " is not rendered yet");
+            case SRT, VTT, VERBOSE_JSON ->
+                throw new IllegalArgumentException("response_format " + format.wireName() + " is not rendered yet");
         };
     }
 

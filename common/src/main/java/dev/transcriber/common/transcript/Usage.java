@@ -36,5 +36,6 @@ public record Usage(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record InputTokenDetails(
-            @JsonProperty("audio_tokens") Long audioTokens, @JsonProperty("text_tokens") Long textTokens) {}
+            @JsonProperty("audio_tokens") Long audioTokens,
+            @JsonProperty("text_tokens") Long textTokens) {}
 }

@@ -65,12 +65,12 @@ public final class LocalKafka implements AutoCloseable {
     private static void format(Path configFile) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int status = StorageTool.execute(
-                new String[] {
-                    "format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString(), "--standalone"
+                new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString(), "--standalone"
                 },
                 new PrintStream(output, true, StandardCharsets.UTF_8));
         if (status != 0) {
-            throw new IllegalStateException("formatting Kafka storage failed: " + output.toString(StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "formatting Kafka storage failed: " + output.toString(StandardCharsets.UTF_8));
         }
     }
 

@@ -87,14 +87,17 @@ abstract class SyncTranscriptionFlowContract {
         List<LoggedRequest> calls = upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
         assertThat(calls).hasSize(1);
         LoggedRequest call = calls.getFirst();
-        assertThat(call.getHeader("Authorization")).isIn(
-                TestSystem.UPSTREAM_KEYS.stream().map(k -> "Bearer " + k).toList());
+        assertThat(call.getHeader("Authorization"))
+                .isIn(TestSystem.UPSTREAM_KEYS.stream().map(k -> "Bearer " + k).toList());
         assertThat(part(call, "model")).isEqualTo("gpt-4o-transcribe");
         assertThat(part(call, "prompt")).isEqualTo("A meeting about APIs.");
         assertThat(part(call, "language")).isEqualTo("en");
         assertThat(part(call, "temperature")).isEqualTo("0.2");
         assertThat(call.getPart("file").getBody().asBytes()).isEqualTo(audio);
-        assertThat(call.getPart("file").getHeaders().getHeader("Content-Disposition").firstValue())
+        assertThat(call.getPart("file")
+                        .getHeaders()
+                        .getHeader("Content-Disposition")
+                        .firstValue())
                 .contains("filename=\"meeting.wav\"");
 
         TranscriptionJob job = system.jobs().findById(jobId.value()).orElseThrow();
@@ -111,8 +114,8 @@ abstract class SyncTranscriptionFlowContract {
         HttpResponse<String> response = client.transcribe(audioForm().field("response_format", "text"));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
         assertThat(response.body()).isEqualTo("Plain words.\n");
     }
 
@@ -152,8 +155,8 @@ abstract class SyncTranscriptionFlowContract {
 
     @Test
     void upstreamThatResetsConnectionsGives502() {
-        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
-                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        upstream.stubFor(
+                post(urlEqualTo(UPSTREAM_PATH)).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
 
         HttpResponse<String> response = client.transcribe(audioForm());
 
@@ -171,7 +174,11 @@ abstract class SyncTranscriptionFlowContract {
 
         HttpResponse<String> response = client.transcribe(audioForm());
 
-        assertError(response, 400, "invalid_request_error", "invalid_request_error",
+        assertError(
+                response,
+                400,
+                "invalid_request_error",
+                "invalid_request_error",
                 "The upstream service rejected the request: Invalid file format.");
         upstream.verify(1, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
     }
@@ -180,17 +187,21 @@ abstract class SyncTranscriptionFlowContract {
     void missingFile() {
         HttpResponse<String> response = client.transcribe(new Multipart().field("model", "gpt-4o-transcribe"));
 
-        assertError(response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: file");
-        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("file");
+        assertError(
+                response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: file");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString())
+                .isEqualTo("file");
     }
 
     @Test
     void missingModelLeavesNoObjectBehind() {
-        HttpResponse<String> response = client.transcribe(
-                new Multipart().file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5)));
+        HttpResponse<String> response =
+                client.transcribe(new Multipart().file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5)));
 
-        assertError(response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: model");
-        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("model");
+        assertError(
+                response, 400, "invalid_request_error", "invalid_request_error", "Missing required parameter: model");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString())
+                .isEqualTo("model");
         assertNoObjectFor(response);
     }
 
@@ -200,10 +211,15 @@ abstract class SyncTranscriptionFlowContract {
                 .file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5))
                 .field("model", "gpt-4.1"));
 
-        assertError(response, 400, "invalid_request_error", "invalid_request_error",
+        assertError(
+                response,
+                400,
+                "invalid_request_error",
+                "invalid_request_error",
                 "Unsupported transcription model 'gpt-4.1'. Only 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'"
                         + " and 'whisper-1' are supported.");
-        assertThat(json.readTree(response.body()).get("error").get("param").asString()).isEqualTo("model");
+        assertThat(json.readTree(response.body()).get("error").get("param").asString())
+                .isEqualTo("model");
         assertNoObjectFor(response);
     }
 
@@ -245,9 +261,8 @@ abstract class SyncTranscriptionFlowContract {
     void uploadOverTheLimitGives413AndLeavesNoObjectBehind() {
         byte[] tooBig = new byte[(int) TestSystem.MAX_UPLOAD_BYTES + 1];
 
-        HttpResponse<String> response = client.transcribe(new Multipart()
-                .field("model", "gpt-4o-transcribe")
-                .file("file", "big.wav", "audio/wav", tooBig));
+        HttpResponse<String> response = client.transcribe(
+                new Multipart().field("model", "gpt-4o-transcribe").file("file", "big.wav", "audio/wav", tooBig));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
         JsonNode error = json.readTree(response.body()).get("error");
@@ -263,7 +278,8 @@ abstract class SyncTranscriptionFlowContract {
 
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(wrong.statusCode()).isEqualTo(401);
-        assertThat(json.readTree(wrong.body()).get("error").get("code").asString()).isEqualTo("invalid_api_key");
+        assertThat(json.readTree(wrong.body()).get("error").get("code").asString())
+                .isEqualTo("invalid_api_key");
         upstream.verify(0, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
     }
 
@@ -275,7 +291,9 @@ abstract class SyncTranscriptionFlowContract {
                 .build());
 
         assertThat(response.statusCode()).isEqualTo(200);
-        List<String> ids = json.readTree(response.body()).get("data").valueStream()
+        List<String> ids = json.readTree(response.body())
+                .get("data")
+                .valueStream()
                 .map(m -> m.get("id").asString())
                 .toList();
         assertThat(ids).contains("gpt-4o-transcribe", "openai/gpt-4o-transcribe", "whisper-1", "openai/whisper-1");
@@ -286,23 +304,30 @@ abstract class SyncTranscriptionFlowContract {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Relayed.\"}")));
         JobId jobId = JobId.random();
         byte[] audio = TestAudio.toneWav(0.5);
-        system.objectStore().put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        system.objectStore()
+                .put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
         // As if the broker was down when the api committed: the job and its event are in PostgreSQL, not in Kafka.
         TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
         tx.executeWithoutResult(status -> {
-            system.jobs().save(TranscriptionJob.queued(
-                    jobId,
-                    null,
-                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                    new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
-                    Instant.now()));
-            system.api().getBean(OutboxRepository.class).save(new OutboxMessage(
-                    Topics.JOBS, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}", Instant.now()));
+            system.jobs()
+                    .save(TranscriptionJob.queued(
+                            jobId,
+                            null,
+                            new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                            new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
+                            Instant.now()));
+            system.api()
+                    .getBean(OutboxRepository.class)
+                    .save(new OutboxMessage(
+                            Topics.JOBS, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}", Instant.now()));
         });
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                        system.jobs().findById(jobId.value()).orElseThrow().state())
-                .isEqualTo(JobState.SUCCEEDED));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(system.jobs()
+                                .findById(jobId.value())
+                                .orElseThrow()
+                                .state())
+                        .isEqualTo(JobState.SUCCEEDED));
     }
 
     @Test
@@ -310,7 +335,8 @@ abstract class SyncTranscriptionFlowContract {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Recovered.\"}")));
         JobId jobId = JobId.random();
         byte[] audio = TestAudio.toneWav(0.5);
-        system.objectStore().put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        system.objectStore()
+                .put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
         // A worker claimed the job, then died: its lease has run out and nobody renews it.
         TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
         tx.executeWithoutResult(status -> {
@@ -320,7 +346,8 @@ abstract class SyncTranscriptionFlowContract {
                     new JobSpec("gpt-4o-transcribe", "json", null, null, null),
                     new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
                     Instant.now());
-            job.claim("dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
+            job.claim(
+                    "dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
             system.jobs().save(job);
         });
 
@@ -343,8 +370,8 @@ abstract class SyncTranscriptionFlowContract {
 
     private void assertError(HttpResponse<String> response, int status, String type, String code, String message) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                t -> assertThat(t).startsWith("application/json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         JsonNode error = json.readTree(response.body()).get("error");
         assertThat(error.get("message").asString()).isEqualTo(message);
         assertThat(error.get("type").asString()).isEqualTo(type);
@@ -358,5 +385,4 @@ abstract class SyncTranscriptionFlowContract {
         assertThat(system.objectStore().size(ObjectKeys.sourceAudio(jobId))).isEmpty();
         assertThat(system.jobs().findById(jobId.value())).isEmpty();
     }
-
 }

@@ -9,4 +9,5 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("transcriber.accounts")
 public record AccountsProperties(
-        @DefaultValue("https://api.openai.com/v1") String openaiBaseUrl, @DefaultValue("") String openaiApiKey) {}
+        @DefaultValue("https://api.openai.com/v1") String openaiBaseUrl,
+        @DefaultValue("") String openaiApiKey) {}

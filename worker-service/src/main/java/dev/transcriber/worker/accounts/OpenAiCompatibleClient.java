@@ -85,14 +85,16 @@ public class OpenAiCompatibleClient {
             JsonNode body = json.readTree(response.body());
             JsonNode text = body.get("text");
             if (text == null || !text.isString()) {
-                throw new UpstreamException.Retryable(account.id(), "response has no text: " + abbreviate(response.body()), null);
+                throw new UpstreamException.Retryable(
+                        account.id(), "response has no text: " + abbreviate(response.body()), null);
             }
             Usage usage = body.hasNonNull("usage") ? json.treeToValue(body.get("usage"), Usage.class) : null;
             Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
             String language = body.hasNonNull("language") ? body.get("language").asString() : null;
             return new Transcript(text.asString(), language, duration, usage);
         } catch (JacksonException e) {
-            throw new UpstreamException.Retryable(account.id(), "unreadable response: " + abbreviate(response.body()), e);
+            throw new UpstreamException.Retryable(
+                    account.id(), "unreadable response: " + abbreviate(response.body()), e);
         }
     }
 
@@ -133,7 +135,9 @@ public class OpenAiCompatibleClient {
                 .append("\"\r\n\r\n")
                 .append(value)
                 .append("\r\n"));
-        String filename = call.filename() == null ? "audio" : call.filename().replace("\"", "").replace("\r", "").replace("\n", "");
+        String filename = call.filename() == null
+                ? "audio"
+                : call.filename().replace("\"", "").replace("\r", "").replace("\n", "");
         head.append("--")
                 .append(boundary)
                 .append("\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")

@@ -30,7 +30,8 @@ class JobDispatcher {
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
 
-    JobDispatcher(JobLifecycle lifecycle, JobExecution execution, WorkerIdentity identity, WorkerProperties properties) {
+    JobDispatcher(
+            JobLifecycle lifecycle, JobExecution execution, WorkerIdentity identity, WorkerProperties properties) {
         this.lifecycle = lifecycle;
         this.execution = execution;
         this.identity = identity;

@@ -42,7 +42,10 @@ class JobExecution {
         try {
             Optional<CatalogModel> model = catalog.resolve(job.spec().model());
             if (model.isEmpty()) {
-                lifecycle.fail(job.id(), FailureCode.INVALID_AUDIO, "Unknown model '" + job.spec().model() + "'.");
+                lifecycle.fail(
+                        job.id(),
+                        FailureCode.INVALID_AUDIO,
+                        "Unknown model '" + job.spec().model() + "'.");
                 return;
             }
             UpstreamTranscriber.Result result = transcriber.transcribe(call(job.spec(), job.audio(), model.get()));
@@ -51,7 +54,10 @@ class JobExecution {
             lifecycle.fail(job.id(), FailureCode.NO_ACCOUNTS, "No upstream accounts available");
         } catch (UpstreamException.Rejected e) {
             if (CALLER_ERRORS.contains(e.status())) {
-                lifecycle.fail(job.id(), FailureCode.INVALID_AUDIO, "The upstream service rejected the request: " + e.getMessage());
+                lifecycle.fail(
+                        job.id(),
+                        FailureCode.INVALID_AUDIO,
+                        "The upstream service rejected the request: " + e.getMessage());
             } else {
                 lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
             }

@@ -7,10 +7,12 @@ import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -41,7 +43,7 @@ class JobLifecycle {
 
     /** Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken. */
     @Transactional
-    public Optional<TranscriptionJob> claim(JobId id, String worker, java.time.Duration lease) {
+    public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {
         Instant now = clock.instant();
         Optional<TranscriptionJob> job = jobs.findById(id.value()).filter(j -> j.isClaimable(now));
         job.ifPresent(j -> j.claim(worker, now.plus(lease), now));
@@ -80,11 +82,14 @@ class JobLifecycle {
     @Transactional
     public void recover(JobId id, int maxAttempts) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
-        if (!job.isClaimable(clock.instant()) || job.state() != dev.transcriber.common.store.JobState.RUNNING) {
+        if (!job.isClaimable(clock.instant()) || job.state() != JobState.RUNNING) {
             return;
         }
         if (job.attempts() >= maxAttempts) {
-            job.fail(FailureCode.INTERNAL, "The job was started " + job.attempts() + " times without finishing.", clock.instant());
+            job.fail(
+                    FailureCode.INTERNAL,
+                    "The job was started " + job.attempts() + " times without finishing.",
+                    clock.instant());
             announceEnd(job);
         } else {
             job.requeue();
@@ -93,6 +98,9 @@ class JobLifecycle {
     }
 
     private void announceEnd(TranscriptionJob job) {
-        outbox.add(Topics.FINISHED, job.id().toString(), new JobFinished(job.id(), job.state().name()));
+        outbox.add(
+                Topics.FINISHED,
+                job.id().toString(),
+                new JobFinished(job.id(), job.state().name()));
     }
 }

@@ -3,6 +3,7 @@ package dev.transcriber.worker.jobs;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -21,7 +22,12 @@ class Leases {
     private final WorkerProperties properties;
     private final Clock clock;
 
-    Leases(JobLifecycle lifecycle, JobDispatcher dispatcher, WorkerIdentity identity, WorkerProperties properties, Clock clock) {
+    Leases(
+            JobLifecycle lifecycle,
+            JobDispatcher dispatcher,
+            WorkerIdentity identity,
+            WorkerProperties properties,
+            Clock clock) {
         this.lifecycle = lifecycle;
         this.dispatcher = dispatcher;
         this.identity = identity;
@@ -40,7 +46,7 @@ class Leases {
             try {
                 lifecycle.recover(id, properties.maxAttempts());
                 log.info("job {} was abandoned by its worker; recovered", id);
-            } catch (org.springframework.orm.ObjectOptimisticLockingFailureException e) {
+            } catch (ObjectOptimisticLockingFailureException e) {
                 // another worker recovered it first
             }
         }

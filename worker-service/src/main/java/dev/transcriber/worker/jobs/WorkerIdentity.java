@@ -11,7 +11,9 @@ class WorkerIdentity {
     private final String id;
 
     WorkerIdentity(WorkerProperties properties) {
-        this.id = properties.id().isBlank() ? host() + "-" + UUID.randomUUID().toString().substring(0, 8) : properties.id();
+        this.id = properties.id().isBlank()
+                ? host() + "-" + UUID.randomUUID().toString().substring(0, 8)
+                : properties.id();
     }
 
     String id() {

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the sync path's added latency over calling the same fake upstream directly, and the cost
+# of holding 2,000 sync requests open. Options: -Dbench.upstreamLatencyMs=20 -Dbench.requests=2000 -Dbench.held=2000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/java-env.sh
+mvn -B -q -DskipTests -Dspotless.check.skip=true install
+mvn -B -q -Dspotless.check.skip=true -pl standalone test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+exec java -Xmx1g "$@" -cp "standalone/target/test-classes:standalone/target/classes:$(cat standalone/target/bench.classpath)" \
+  dev.transcriber.standalone.bench.SyncPathBenchmark

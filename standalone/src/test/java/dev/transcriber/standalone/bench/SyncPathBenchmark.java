@@ -1,0 +1,200 @@
+package dev.transcriber.standalone.bench;
+
+import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.standalone.LocalSystem;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TestAudio;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Prints the synchronous path's added latency (gateway minus the same fake upstream called directly, p50 and p99, at
+ * 1 and 50 concurrent requests) and the heap and platform threads it takes to hold 2,000 requests open.
+ *
+ * <p>Run with {@code bench/sync-latency.sh}. Everything runs in one JVM on loopback: infrastructure, both services,
+ * the fake upstream and the load generator.
+ */
+public final class SyncPathBenchmark {
+
+    private static final String KEY = "sk-bench";
+    private static final int HELD = Integer.getInteger("bench.held", 2000);
+    private static final int REQUESTS = Integer.getInteger("bench.requests", 2000);
+
+    public static void main(String[] args) throws Exception {
+        Duration upstreamLatency = Duration.ofMillis(Long.getLong("bench.upstreamLatencyMs", 20));
+        try (FakeUpstream upstream = new FakeUpstream(upstreamLatency);
+                LocalInfrastructure infra = LocalInfrastructure.start(
+                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+            LocalSystem system = LocalSystem.start(
+                    infra.serviceArguments(),
+                    List.of(
+                            "--server.port=0",
+                            "--transcriber.accounts.openai-base-url=" + upstream.baseUrl(),
+                            "--transcriber.accounts.openai-api-key=bench-upstream",
+                            "--transcriber.worker.max-in-flight=" + (HELD + 100),
+                            "--logging.level.root=WARN"),
+                    List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
+            try {
+                run(system, upstream, upstreamLatency);
+            } finally {
+                system.close();
+            }
+        }
+        System.exit(0);
+    }
+
+    private static void run(LocalSystem system, FakeUpstream upstream, Duration upstreamLatency) throws Exception {
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+        byte[] audio = TestAudio.toneWav(1.5); // ~48 KB
+        Multipart form =
+                new Multipart().file("file", "clip.wav", "audio/wav", audio).field("model", "gpt-4o-transcribe");
+        byte[] body = form.build();
+        HttpRequest direct = HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/audio/transcriptions"))
+                .header("Authorization", "Bearer bench-upstream")
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        HttpRequest viaGateway = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+
+        System.out.printf(
+                "audio %d bytes, fake upstream latency %d ms, %d requests per measurement%n",
+                audio.length, upstreamLatency.toMillis(), REQUESTS);
+        measure(http, viaGateway, 8, 1000); // warm-up
+        measure(http, direct, 8, 1000);
+        for (int concurrency : new int[] {1, 50}) {
+            int n = concurrency == 1 ? Math.min(REQUESTS, 500) : REQUESTS;
+            List<Long> directMs = measure(http, direct, concurrency, n);
+            List<Long> gatewayMs = measure(http, viaGateway, concurrency, n);
+            System.out.printf(
+                    "concurrency %2d: direct p50 %6.2f ms p99 %6.2f ms | gateway p50 %6.2f ms p99 %6.2f ms | added p50 %6.2f ms p99 %6.2f ms%n",
+                    concurrency,
+                    pct(directMs, 50),
+                    pct(directMs, 99),
+                    pct(gatewayMs, 50),
+                    pct(gatewayMs, 99),
+                    pct(gatewayMs, 50) - pct(directMs, 50),
+                    pct(gatewayMs, 99) - pct(directMs, 99));
+            hops(system, n);
+        }
+        held(http, viaGateway, system, upstream);
+    }
+
+    private static void held(HttpClient http, HttpRequest viaGateway, LocalSystem system, FakeUpstream upstream)
+            throws Exception {
+        var threads = ManagementFactory.getThreadMXBean();
+        long heapBefore = usedHeapAfterGc();
+        int threadsBefore = threads.getThreadCount();
+        upstream.hold();
+        PendingCompletions pending = system.api().getBean(PendingCompletions.class);
+        List<CompletableFuture<HttpResponse<Void>>> calls = new ArrayList<>();
+        for (int i = 0; i < HELD; i++) {
+            calls.add(http.sendAsync(viaGateway, HttpResponse.BodyHandlers.discarding()));
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (pending.size() < HELD && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        int held = pending.size();
+        long heapHeld = usedHeapAfterGc();
+        int threadsHeld = threads.getThreadCount();
+        upstream.open();
+        int ok = 0;
+        for (var call : calls) {
+            if (call.get().statusCode() == 200) {
+                ok++;
+            }
+        }
+        System.out.printf(
+                "held %d requests open at once: heap after GC %d MB -> %d MB (+%.1f MB, %.1f KB per held request,"
+                        + " load generator's side included); platform threads %d -> %d; %d/%d answered 200 once released%n",
+                held,
+                heapBefore >> 20,
+                heapHeld >> 20,
+                (heapHeld - heapBefore) / 1048576.0,
+                (heapHeld - heapBefore) / 1024.0 / Math.max(1, held),
+                threadsBefore,
+                threadsHeld,
+                ok,
+                HELD);
+    }
+
+    /** Where a gateway request's time went, from the job rows of the last {@code n} jobs. */
+    private static void hops(LocalSystem system, int n) {
+        var jdbc = system.api().getBean(org.springframework.jdbc.core.JdbcTemplate.class);
+        List<double[]> rows = jdbc.query(
+                "select extract(epoch from started_at - created_at) * 1000, extract(epoch from finished_at - started_at) * 1000"
+                        + " from transcription_jobs order by created_at desc limit ?",
+                (rs, i) -> new double[] {rs.getDouble(1), rs.getDouble(2)},
+                n);
+        List<Long> queued = rows.stream().map(r -> (long) (r[0] * 1000)).toList();
+        List<Long> working = rows.stream().map(r -> (long) (r[1] * 1000)).toList();
+        System.out.printf(
+                "    job rows: created->started p50 %6.2f ms p99 %6.2f ms | started->finished p50 %6.2f ms p99 %6.2f ms%n",
+                pct(queued, 50), pct(queued, 99), pct(working, 50), pct(working, 99));
+    }
+
+    private static List<Long> measure(HttpClient http, HttpRequest request, int concurrency, int total)
+            throws Exception {
+        List<Long> micros = Collections.synchronizedList(new ArrayList<>());
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> runs = new ArrayList<>();
+            int each = total / concurrency;
+            for (int c = 0; c < concurrency; c++) {
+                runs.add(clients.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        long start = System.nanoTime();
+                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() != 200) {
+                            throw new IllegalStateException(response.statusCode() + " " + response.body());
+                        }
+                        micros.add((System.nanoTime() - start) / 1000);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+        }
+        return micros;
+    }
+
+    private static double pct(List<Long> micros, int percentile) {
+        List<Long> sorted = new ArrayList<>(micros);
+        Collections.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, index)) / 1000.0;
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return heap.getUsed();
+    }
+
+    private SyncPathBenchmark() {}
+}
