@@ -43,8 +43,5 @@ create table outbox (
     topic        text        not null,
     message_key  text        not null,
     payload      text        not null,
-    created_at   timestamptz not null,
-    published_at timestamptz
+    created_at   timestamptz not null
 );
-
-create index outbox_unpublished on outbox (id) where published_at is null;

@@ -5,7 +5,10 @@ import dev.transcriber.common.store.OutboxMessage;
 import dev.transcriber.common.store.OutboxRepository;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +19,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * Publishes events reliably: {@link #add} writes the event in the caller's transaction and sends it to Kafka as
- * soon as that transaction commits. If the broker is unreachable then, {@link #relayPending} sends it later. A
- * message may be sent twice; consumers are idempotent.
+ * soon as that transaction commits. Rows the broker acknowledged are deleted in batches ({@link #forgetSent}); a row
+ * still there after {@code minAge} was not acknowledged and {@link #relayPending} sends it again. A message may so be
+ * sent twice; consumers are idempotent.
  */
 public class Outbox {
 
@@ -27,19 +31,13 @@ public class Outbox {
     private final KafkaTemplate<String, String> kafka;
     private final EventCodec codec;
     private final Clock clock;
-    private final Executor afterSend;
+    private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
 
-    public Outbox(
-            OutboxRepository messages,
-            KafkaTemplate<String, String> kafka,
-            EventCodec codec,
-            Clock clock,
-            Executor afterSend) {
+    public Outbox(OutboxRepository messages, KafkaTemplate<String, String> kafka, EventCodec codec, Clock clock) {
         this.messages = messages;
         this.kafka = kafka;
         this.codec = codec;
         this.clock = clock;
-        this.afterSend = afterSend;
     }
 
     /** Records {@code event} in the current transaction; it is sent once that transaction commits. */
@@ -60,7 +58,7 @@ public class Outbox {
         try {
             kafka.send(message.topic(), message.key(), message.payload()).whenComplete((result, failure) -> {
                 if (failure == null) {
-                    afterSend.execute(() -> markPublished(message));
+                    sent.add(message.id());
                 } else {
                     log.warn(
                             "outbox message {} not sent yet ({}); the relay will retry",
@@ -73,32 +71,41 @@ public class Outbox {
         }
     }
 
-    /**
-     * Sends messages that were not confirmed sent and are older than {@code minAge} (younger ones are probably on
-     * their way). Returns how many were sent.
-     */
-    public int relayPending(Duration minAge, int batchSize) {
-        int sent = 0;
-        for (OutboxMessage message : messages.findUnpublished(clock.instant().minus(minAge), Limit.of(batchSize))) {
-            try {
-                kafka.send(message.topic(), message.key(), message.payload()).get(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return sent;
-            } catch (Exception e) {
-                log.warn("outbox relay: broker still unreachable ({}); will retry", e.toString());
-                return sent;
-            }
-            markPublished(message);
-            sent++;
+    /** Deletes the rows of messages the broker acknowledged since the last call. */
+    public int forgetSent() {
+        List<Long> ids = new ArrayList<>();
+        for (Long id = sent.poll(); id != null && ids.size() < 10_000; id = sent.poll()) {
+            ids.add(id);
         }
-        if (sent > 0) {
-            log.info("outbox relay sent {} pending message(s)", sent);
+        if (!ids.isEmpty()) {
+            messages.deleteSent(ids);
         }
-        return sent;
+        return ids.size();
     }
 
-    private void markPublished(OutboxMessage message) {
-        messages.markPublished(message.id(), clock.instant());
+    /**
+     * Sends again messages older than {@code minAge} that were never acknowledged (younger ones are probably on their
+     * way). Returns how many were sent.
+     */
+    public int relayPending(Duration minAge, int batchSize) {
+        forgetSent();
+        List<Long> relayed = new ArrayList<>();
+        for (OutboxMessage message : messages.findOlderThan(clock.instant().minus(minAge), Limit.of(batchSize))) {
+            try {
+                kafka.send(message.topic(), message.key(), message.payload()).get(10, TimeUnit.SECONDS);
+                relayed.add(message.id());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                log.warn("outbox relay: broker still unreachable ({}); will retry", e.toString());
+                break;
+            }
+        }
+        if (!relayed.isEmpty()) {
+            messages.deleteSent(relayed);
+            log.info("outbox relay sent {} pending message(s)", relayed.size());
+        }
+        return relayed.size();
     }
 }

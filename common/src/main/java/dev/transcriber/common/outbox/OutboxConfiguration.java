@@ -4,7 +4,6 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.store.OutboxRepository;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,7 +15,7 @@ public class OutboxConfiguration {
 
     @Bean
     Outbox outbox(OutboxRepository messages, KafkaTemplate<String, String> kafka, EventCodec codec, Clock clock) {
-        return new Outbox(messages, kafka, codec, clock, Executors.newVirtualThreadPerTaskExecutor());
+        return new Outbox(messages, kafka, codec, clock);
     }
 
     @Bean
@@ -24,7 +23,7 @@ public class OutboxConfiguration {
         return new OutboxRelay(outbox, minAge);
     }
 
-    /** Sends what the fast path could not, every {@code transcriber.outbox.relay-interval}. */
+    /** Deletes what was sent, and sends what the fast path could not, every {@code transcriber.outbox.relay-interval}. */
     static final class OutboxRelay {
 
         private final Outbox outbox;
@@ -33,6 +32,11 @@ public class OutboxConfiguration {
         OutboxRelay(Outbox outbox, Duration minAge) {
             this.outbox = outbox;
             this.minAge = minAge;
+        }
+
+        @Scheduled(fixedDelayString = "${transcriber.outbox.cleanup-interval:200ms}")
+        void forgetSent() {
+            outbox.forgetSent();
         }
 
         @Scheduled(fixedDelayString = "${transcriber.outbox.relay-interval:1s}")

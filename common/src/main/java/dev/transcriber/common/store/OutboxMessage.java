@@ -9,8 +9,9 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A Kafka message written in the same transaction as the state it announces. It is sent right after commit; if
- * the broker is away then, the relay sends it later. Consumers are idempotent, so a message sent twice is harmless.
+ * A Kafka message written in the same transaction as the state it announces. It is sent right after commit and
+ * deleted once the broker has it; if the broker is away, the relay sends it later. Consumers are idempotent, so a
+ * message sent twice is harmless.
  */
 @Entity
 @Table(name = "outbox")
@@ -31,9 +32,6 @@ public class OutboxMessage {
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
-
-    @Column(name = "published_at")
-    private Instant publishedAt;
 
     protected OutboxMessage() {}
 
@@ -62,9 +60,5 @@ public class OutboxMessage {
 
     public Instant createdAt() {
         return createdAt;
-    }
-
-    public Instant publishedAt() {
-        return publishedAt;
     }
 }

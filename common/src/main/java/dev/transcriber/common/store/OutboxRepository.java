@@ -1,6 +1,7 @@
 package dev.transcriber.common.store;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -10,11 +11,11 @@ import org.springframework.transaction.annotation.Transactional;
 
 public interface OutboxRepository extends JpaRepository<OutboxMessage, Long> {
 
-    @Query("select m from OutboxMessage m where m.publishedAt is null and m.createdAt < :before order by m.id")
-    List<OutboxMessage> findUnpublished(Instant before, Limit limit);
+    @Query("select m from OutboxMessage m where m.createdAt < :before order by m.id")
+    List<OutboxMessage> findOlderThan(Instant before, Limit limit);
 
     @Transactional
     @Modifying
-    @Query("update OutboxMessage m set m.publishedAt = :at where m.id = :id")
-    int markPublished(Long id, Instant at);
+    @Query("delete from OutboxMessage m where m.id in :ids")
+    int deleteSent(Collection<Long> ids);
 }

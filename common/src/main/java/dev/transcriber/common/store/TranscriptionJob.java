@@ -82,8 +82,9 @@ public class TranscriptionJob {
     @Column(name = "finished_at")
     private Instant finishedAt;
 
+    /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
-    private long version;
+    private Long version;
 
     protected TranscriptionJob() {}
 

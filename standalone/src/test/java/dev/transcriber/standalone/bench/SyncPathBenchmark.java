@@ -98,6 +98,43 @@ public final class SyncPathBenchmark {
             hops(system, n);
         }
         held(http, viaGateway, system, upstream);
+        floor(system);
+    }
+
+    /** The durable hops alone, from this JVM: what any design pays per request. */
+    private static void floor(LocalSystem system) {
+        var jdbc = system.api().getBean(org.springframework.jdbc.core.JdbcTemplate.class);
+        var tx = system.api().getBean(org.springframework.transaction.support.TransactionTemplate.class);
+        jdbc.execute("create table if not exists bench_floor (id bigserial primary key, payload text)");
+        List<Long> micros = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            long start = System.nanoTime();
+            tx.executeWithoutResult(s -> jdbc.update("insert into bench_floor (payload) values (?)", "x".repeat(300)));
+            micros.add((System.nanoTime() - start) / 1000);
+        }
+        System.out.printf(
+                "floor: postgres insert+commit via JdbcTemplate p50 %.2f ms p99 %.2f ms%n",
+                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
+        var store = system.api().getBean(dev.transcriber.common.storage.ObjectStore.class);
+        byte[] blob = new byte[48_000];
+        micros.clear();
+        for (int i = 0; i < 1000; i++) {
+            long start = System.nanoTime();
+            store.put("bench/" + i, new java.io.ByteArrayInputStream(blob), -1, "audio/wav");
+            micros.add((System.nanoTime() - start) / 1000);
+        }
+        System.out.printf(
+                "floor: s3 put 48 KB, unknown length p50 %.2f ms p99 %.2f ms%n",
+                pct(micros.subList(500, 1000), 50), pct(micros.subList(500, 1000), 99));
+        micros.clear();
+        for (int i = 0; i < 1000; i++) {
+            long start = System.nanoTime();
+            store.put("bench/" + i, new java.io.ByteArrayInputStream(blob), blob.length, "audio/wav");
+            micros.add((System.nanoTime() - start) / 1000);
+        }
+        System.out.printf(
+                "floor: s3 put 48 KB, known length p50 %.2f ms p99 %.2f ms%n",
+                pct(micros.subList(500, 1000), 50), pct(micros.subList(500, 1000), 99));
     }
 
     private static void held(HttpClient http, HttpRequest viaGateway, LocalSystem system, FakeUpstream upstream)

@@ -3,9 +3,13 @@ package dev.transcriber.worker.jobs;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.TranscriptionJob;
 import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,9 +19,10 @@ import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
- * Claims a job on the listener's thread (so a claimed job is protected by its lease before the Kafka offset moves
- * on), then runs it on a virtual thread. At most {@code transcriber.worker.max-in-flight} jobs run at once; when
- * all slots are taken the listener waits, which holds back the consumer.
+ * Runs each job of a poll on a virtual thread of its own, which first claims the job, then transcribes it.
+ * {@link #dispatch} returns once every job of the poll is claimed (or found done or taken): from then on a claimed
+ * job is protected by its lease, so the Kafka offsets may move on. At most {@code transcriber.worker.max-in-flight}
+ * jobs run at once; when all slots are taken the listener waits, which holds back the consumer.
  */
 @Component
 class JobDispatcher {
@@ -39,31 +44,51 @@ class JobDispatcher {
         this.slots = new Semaphore(properties.maxInFlight());
     }
 
-    void dispatch(JobId id) throws InterruptedException {
-        slots.acquire();
-        Optional<TranscriptionJob> claimed;
+    void dispatch(List<JobId> ids) throws InterruptedException {
+        List<CompletableFuture<Void>> claims = new ArrayList<>();
+        for (JobId id : ids) {
+            slots.acquire();
+            CompletableFuture<Void> claimed = new CompletableFuture<>();
+            claims.add(claimed);
+            runners.execute(() -> claimAndRun(id, claimed));
+        }
         try {
-            claimed = lifecycle.claim(id, identity.id(), properties.lease());
-        } catch (ObjectOptimisticLockingFailureException e) {
-            claimed = Optional.empty(); // another worker claimed it a moment earlier
+            CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            // A claim failed (the database is unreachable): the listener's error handler retries the poll.
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private void claimAndRun(JobId id, CompletableFuture<Void> claimed) {
+        Optional<TranscriptionJob> job;
+        try {
+            job = claim(id);
         } catch (RuntimeException e) {
             slots.release();
-            throw e;
+            claimed.completeExceptionally(e);
+            return;
         }
-        if (claimed.isEmpty()) {
+        claimed.complete(null);
+        if (job.isEmpty()) {
             slots.release();
             return;
         }
-        TranscriptionJob job = claimed.get();
         inFlight.add(id.value());
-        runners.execute(() -> {
-            try {
-                execution.run(job);
-            } finally {
-                inFlight.remove(id.value());
-                slots.release();
-            }
-        });
+        try {
+            execution.run(job.get());
+        } finally {
+            inFlight.remove(id.value());
+            slots.release();
+        }
+    }
+
+    private Optional<TranscriptionJob> claim(JobId id) {
+        try {
+            return lifecycle.claim(id, identity.id(), properties.lease());
+        } catch (ObjectOptimisticLockingFailureException e) {
+            return Optional.empty(); // another worker claimed it a moment earlier
+        }
     }
 
     Set<UUID> inFlight() {
