@@ -1,0 +1,66 @@
+package dev.transcriber.api.models;
+
+import static org.mockito.BDDMockito.given;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import dev.transcriber.api.errors.ErrorResponses;
+import dev.transcriber.api.keys.ApiKeys;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.store.ApiKey;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.MockMvc;
+
+@WebMvcTest(ModelsController.class)
+@Import(ErrorResponses.class)
+class ModelsControllerTest {
+
+    @Autowired
+    private MockMvc mvc;
+
+    @MockitoBean
+    private ApiKeys keys;
+
+    @MockitoBean
+    private ModelCatalog catalog;
+
+    @Test
+    void listsModelsForAValidKey() throws Exception {
+        given(keys.authenticate("sk-good"))
+                .willReturn(Optional.of(new ApiKey(UUID.randomUUID(), "test", "hash", "sk-good", Instant.now())));
+        given(catalog.models()).willReturn(ModelCatalog.standard().models());
+
+        mvc.perform(get("/v1/models").header("Authorization", "Bearer sk-good"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.object").value("list"))
+                .andExpect(jsonPath("$.data[0].id").value("gpt-4o-transcribe"))
+                .andExpect(jsonPath("$.data[1].id").value("openai/gpt-4o-transcribe"))
+                .andExpect(jsonPath("$.data[0].owned_by").value("openai"));
+    }
+
+    @Test
+    void refusesAMissingKeyInOpenAisShape() throws Exception {
+        mvc.perform(get("/v1/models"))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
+                .andExpect(jsonPath("$.error.code").value("invalid_api_key"));
+    }
+
+    @Test
+    void unknownPathsAnswerInOpenAisShape() throws Exception {
+        given(keys.authenticate("sk-good"))
+                .willReturn(Optional.of(new ApiKey(UUID.randomUUID(), "test", "hash", "sk-good", Instant.now())));
+
+        mvc.perform(get("/v1/nothing-here").header("Authorization", "Bearer sk-good"))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.error.code").value("not_found"));
+    }
+}

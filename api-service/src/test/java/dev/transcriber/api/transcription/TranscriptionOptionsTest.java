@@ -1,0 +1,76 @@
+package dev.transcriber.api.transcription;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.catalog.CatalogModel;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TranscriptionOptionsTest {
+
+    private static final StoredAudio AUDIO = new StoredAudio("k", "a.mp3", "audio/mpeg", 100);
+
+    @Test
+    void oneServedModelGivesSeed000sExactMessage() {
+        ModelCatalog only = new ModelCatalog(
+                List.of(new CatalogModel("gpt-4o-transcribe", "gpt-4o-transcribe", CatalogModel.Billing.TOKENS)));
+
+        assertThatThrownBy(() -> TranscriptionOptions.validate(upload(Map.of("model", "whisper-1")), only))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.getMessage())
+                            .isEqualTo(
+                                    "Unsupported transcription model 'whisper-1'. Only 'gpt-4o-transcribe' is supported.");
+                    assertThat(e.param()).isEqualTo("model");
+                    assertThat(e.code()).isEqualTo("invalid_request_error");
+                    assertThat(e.status().value()).isEqualTo(400);
+                });
+    }
+
+    @Test
+    void acceptsTheOpenAiFields() {
+        JobSpec spec = TranscriptionOptions.validate(
+                upload(Map.of(
+                        "model", "openai/gpt-4o-mini-transcribe",
+                        "language", "fr",
+                        "prompt", "Bonjour",
+                        "temperature", "0.4",
+                        "response_format", "text")),
+                ModelCatalog.standard());
+
+        assertThat(spec).isEqualTo(new JobSpec("openai/gpt-4o-mini-transcribe", "text", "fr", "Bonjour", 0.4));
+    }
+
+    @Test
+    void refusesBadTemperatureAndUnknownFormats() {
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        upload(Map.of("model", "whisper-1", "temperature", "hot")), ModelCatalog.standard()))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.param()).isEqualTo("temperature"));
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        upload(Map.of("model", "whisper-1", "response_format", "xml")), ModelCatalog.standard()))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.param()).isEqualTo("response_format"));
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        upload(Map.of("model", "whisper-1", "stream", "true")), ModelCatalog.standard()))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.param()).isEqualTo("stream"));
+    }
+
+    @Test
+    void fileIsCheckedBeforeModel() {
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        new AudioUpload(Map.of(), Optional.empty()), ModelCatalog.standard()))
+                .hasMessage("Missing required parameter: file");
+    }
+
+    private static AudioUpload upload(Map<String, String> fields) {
+        return new AudioUpload(fields, Optional.of(AUDIO));
+    }
+}

@@ -1,0 +1,157 @@
+package dev.transcriber.worker.accounts;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The upstream client and its retry policy against a real HTTP server on 127.0.0.1. */
+class UpstreamTranscriberTest {
+
+    private static final String PATH = "/v1/audio/transcriptions";
+    private static final byte[] AUDIO = "RIFF....WAVEfmt fake audio bytes".getBytes(StandardCharsets.US_ASCII);
+    private static WireMockServer upstream;
+
+    private final OpenAiCompatibleClient client =
+            new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofMillis(500));
+    private final UpstreamRetryPolicy policy =
+            new UpstreamRetryPolicy(new RetryProperties(3, Duration.ofMillis(5), 2.0, 0.5, Duration.ofMillis(20)));
+
+    @BeforeAll
+    static void start() {
+        upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        upstream.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        upstream.resetAll();
+    }
+
+    @Test
+    void sendsTheAudioAndFieldsAsMultipartWithAKnownLength() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(okJson("{\"text\":\"hi\",\"usage\":{\"type\":\"duration\",\"seconds\":4.2}}")));
+
+        UpstreamTranscriber.Result result = transcriber(1).transcribe(call());
+
+        assertThat(result.transcript().text()).isEqualTo("hi");
+        assertThat(result.transcript().usage().seconds()).isEqualTo(4.2);
+        assertThat(result.accountId()).isEqualTo("openai-1");
+        var request = upstream.findAll(postRequestedFor(urlEqualTo(PATH))).getFirst();
+        assertThat(request.getHeader("Authorization")).isEqualTo("Bearer key-1");
+        assertThat(request.getHeader("Content-Length")).isEqualTo(String.valueOf(request.getBody().length));
+        assertThat(request.getPart("file").getBody().asBytes()).isEqualTo(AUDIO);
+        assertThat(request.getPart("model").getBody().asString()).isEqualTo("whisper-1");
+        assertThat(request.getPart("language").getBody().asString()).isEqualTo("en");
+        assertThat(request.getPart("response_format").getBody().asString()).isEqualTo("json");
+    }
+
+    @Test
+    void retriesServerErrorsOnTheNextAccount() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse().withStatus(503)));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(okJson("{\"text\":\"from two\"}")));
+
+        UpstreamTranscriber.Result result = transcriber(2).transcribe(call());
+
+        assertThat(result.accountId()).isEqualTo("openai-2");
+        upstream.verify(2, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void givesUpAfterTheBudgetOnTimeoutsAndGarbage() {
+        upstream.stubFor(
+                post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"late\"}").withFixedDelay(2000)));
+
+        assertThatThrownBy(() -> transcriber(1).transcribe(call())).isInstanceOf(UpstreamException.Retryable.class);
+        upstream.verify(3, postRequestedFor(urlEqualTo(PATH)));
+
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("<html>not json</html>")));
+        assertThatThrownBy(() -> transcriber(1).transcribe(call())).isInstanceOf(UpstreamException.Retryable.class);
+
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        assertThatThrownBy(() -> transcriber(1).transcribe(call())).isInstanceOf(UpstreamException.Retryable.class);
+        upstream.verify(3, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void clientErrorsAreNotRetried() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Audio file might be corrupted.\"}}")));
+
+        assertThatThrownBy(() -> transcriber(2).transcribe(call()))
+                .isInstanceOfSatisfying(UpstreamException.Rejected.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).isEqualTo("Audio file might be corrupted.");
+                });
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void noAccountMeansNoCall() {
+        assertThatThrownBy(() -> transcriber(0).transcribe(call())).isInstanceOf(NoAccountsException.class);
+        upstream.verify(0, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void commaSeparatedKeysMakeOneAccountEach() {
+        List<UpstreamAccount> accounts =
+                AccountPool.fromEnvironment(new AccountsProperties("https://api.example.test/v1/", " sk-a, sk-b ,,"));
+
+        assertThat(accounts)
+                .extracting(UpstreamAccount::id, UpstreamAccount::baseUrl, UpstreamAccount::apiKey)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("openai-1", "https://api.example.test/v1", "sk-a"),
+                        org.assertj.core.groups.Tuple.tuple("openai-2", "https://api.example.test/v1", "sk-b"));
+    }
+
+    private UpstreamTranscriber transcriber(int accounts) {
+        List<UpstreamAccount> pool = java.util.stream.IntStream.rangeClosed(1, accounts)
+                .mapToObj(i -> new UpstreamAccount("openai-" + i, upstream.baseUrl() + "/v1", "key-" + i))
+                .toList();
+        return new UpstreamTranscriber(new AccountPool(pool), client, policy);
+    }
+
+    private static UpstreamCall call() {
+        return new UpstreamCall(
+                "whisper-1",
+                "en",
+                null,
+                null,
+                "clip.wav",
+                "audio/wav",
+                AUDIO.length,
+                () -> new ByteArrayInputStream(AUDIO));
+    }
+}
