@@ -6,18 +6,30 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Issues and checks API keys. Only a SHA-256 of each secret is stored. */
+/**
+ * Issues and checks API keys. Only a SHA-256 of each secret is stored. A key found active is remembered for
+ * {@link #REMEMBER} so the hot path does not query the database on every request; a revocation takes effect within
+ * that time.
+ */
 @Service
 public class ApiKeys {
 
+    static final Duration REMEMBER = Duration.ofSeconds(30);
+    private static final int MAX_REMEMBERED = 10_000;
+
     private final ApiKeyRepository keys;
     private final Clock clock;
+    private final Map<String, Remembered> active = new ConcurrentHashMap<>();
 
     ApiKeys(ApiKeyRepository keys, Clock clock) {
         this.keys = keys;
@@ -25,10 +37,26 @@ public class ApiKeys {
     }
 
     /** The active key with this secret, if any. */
-    @Transactional(readOnly = true)
     public Optional<ApiKey> authenticate(String secret) {
-        return keys.findByKeyHash(hash(secret)).filter(ApiKey::isActive);
+        String hash = hash(secret);
+        Instant now = clock.instant();
+        Remembered remembered = active.get(hash);
+        if (remembered != null && remembered.until().isAfter(now)) {
+            return Optional.of(remembered.key());
+        }
+        Optional<ApiKey> found = keys.findByKeyHash(hash).filter(ApiKey::isActive);
+        if (found.isPresent()) {
+            if (active.size() >= MAX_REMEMBERED) {
+                active.clear();
+            }
+            active.put(hash, new Remembered(found.get(), now.plus(REMEMBER)));
+        } else {
+            active.remove(hash);
+        }
+        return found;
     }
+
+    private record Remembered(ApiKey key, Instant until) {}
 
     /** Makes sure a key with this secret exists (used for keys given by configuration). */
     @Transactional

@@ -34,7 +34,7 @@ public class OutboxConfiguration {
             this.minAge = minAge;
         }
 
-        @Scheduled(fixedDelayString = "${transcriber.outbox.cleanup-interval:200ms}")
+        @Scheduled(fixedDelayString = "${transcriber.outbox.cleanup-interval:1s}")
         void forgetSent() {
             outbox.forgetSent();
         }

@@ -115,6 +115,32 @@ public final class SyncPathBenchmark {
         System.out.printf(
                 "floor: postgres insert+commit via JdbcTemplate p50 %.2f ms p99 %.2f ms%n",
                 pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
+        var jobs = system.api().getBean(dev.transcriber.common.store.JobRepository.class);
+        var anyJob = jobs.findAll().getFirst().id().value();
+        micros.clear();
+        for (int i = 0; i < 2000; i++) {
+            long start = System.nanoTime();
+            tx.executeWithoutResult(s -> jobs.findById(anyJob).orElseThrow());
+            micros.add((System.nanoTime() - start) / 1000);
+        }
+        System.out.printf(
+                "floor: JPA findById in a transaction, platform thread p50 %.2f ms p99 %.2f ms%n",
+                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
+        micros.clear();
+        try (var vt = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 2000; i++) {
+                long start = System.nanoTime();
+                vt.submit(() -> tx.executeWithoutResult(
+                                s -> jobs.findById(anyJob).orElseThrow()))
+                        .get();
+                micros.add((System.nanoTime() - start) / 1000);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        System.out.printf(
+                "floor: JPA findById in a transaction, virtual thread p50 %.2f ms p99 %.2f ms%n",
+                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
         var store = system.api().getBean(dev.transcriber.common.storage.ObjectStore.class);
         byte[] blob = new byte[48_000];
         micros.clear();
