@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
 
 /**
  * Prints the synchronous path's added latency (gateway minus the same fake upstream called directly, p50 and p99, at
- * 1 and 50 concurrent requests) and the heap and platform threads it takes to hold 2,000 requests open.
+ * 1 and 50 concurrent requests) and the heap and platform threads it takes to hold 2,000 requests open. While they
+ * are held, the worker has its default 64 upstream calls in flight and the rest of the jobs wait in Kafka.
  *
  * <p>Run with {@code bench/sync-latency.sh}. Everything runs in one JVM on loopback: infrastructure, both services,
  * the fake upstream and the load generator.
@@ -44,7 +45,6 @@ public final class SyncPathBenchmark {
                             "--server.port=0",
                             "--transcriber.accounts.openai-base-url=" + upstream.baseUrl(),
                             "--transcriber.accounts.openai-api-key=bench-upstream",
-                            "--transcriber.worker.max-in-flight=" + (HELD + 100),
                             "--logging.level.root=WARN"),
                     List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
             try {
