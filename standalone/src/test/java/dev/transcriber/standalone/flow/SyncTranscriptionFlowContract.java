@@ -303,58 +303,52 @@ abstract class SyncTranscriptionFlowContract {
     void jobWhoseEventNeverReachedKafkaIsRelayedFromTheOutbox() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Relayed.\"}")));
         JobId jobId = JobId.random();
-        byte[] audio = TestAudio.toneWav(0.5);
-        system.objectStore()
-                .put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        TranscriptionJob job = jobWithStoredAudio(jobId);
         // As if the broker was down when the api committed: the job and its event are in PostgreSQL, not in Kafka.
-        TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
-        tx.executeWithoutResult(status -> {
-            system.jobs()
-                    .save(TranscriptionJob.queued(
-                            jobId,
-                            null,
-                            new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                            new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
-                            Instant.now()));
+        inTransaction(() -> {
+            system.jobs().save(job);
             system.api()
                     .getBean(OutboxRepository.class)
                     .save(new OutboxMessage(
                             Topics.JOBS, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}", Instant.now()));
         });
 
-        await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(() -> assertThat(system.jobs()
-                                .findById(jobId.value())
-                                .orElseThrow()
-                                .state())
-                        .isEqualTo(JobState.SUCCEEDED));
+        awaitSucceeded(jobId, 1);
     }
 
     @Test
     void jobAbandonedByADeadWorkerIsRecovered() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Recovered.\"}")));
         JobId jobId = JobId.random();
-        byte[] audio = TestAudio.toneWav(0.5);
-        system.objectStore()
-                .put(ObjectKeys.sourceAudio(jobId), new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        TranscriptionJob job = jobWithStoredAudio(jobId);
         // A worker claimed the job, then died: its lease has run out and nobody renews it.
-        TransactionTemplate tx = system.api().getBean(TransactionTemplate.class);
-        tx.executeWithoutResult(status -> {
-            TranscriptionJob job = TranscriptionJob.queued(
-                    jobId,
-                    null,
-                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                    new StoredAudio(ObjectKeys.sourceAudio(jobId), "a.wav", "audio/wav", audio.length),
-                    Instant.now());
-            job.claim(
-                    "dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
-            system.jobs().save(job);
-        });
+        job.claim("dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
+        inTransaction(() -> system.jobs().save(job));
 
+        awaitSucceeded(jobId, 2);
+    }
+
+    private TranscriptionJob jobWithStoredAudio(JobId jobId) {
+        byte[] audio = TestAudio.toneWav(0.5);
+        String key = ObjectKeys.sourceAudio(jobId);
+        system.objectStore().put(key, new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        return TranscriptionJob.queued(
+                jobId,
+                null,
+                new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                new StoredAudio(key, "a.wav", "audio/wav", audio.length),
+                Instant.now());
+    }
+
+    private void inTransaction(Runnable work) {
+        system.api().getBean(TransactionTemplate.class).executeWithoutResult(status -> work.run());
+    }
+
+    private void awaitSucceeded(JobId jobId, int attempts) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             TranscriptionJob job = system.jobs().findById(jobId.value()).orElseThrow();
             assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
-            assertThat(job.attempts()).isEqualTo(2);
+            assertThat(job.attempts()).isEqualTo(attempts);
         });
     }
 
