@@ -82,7 +82,8 @@ public final class SyncPathBenchmark {
                 audio.length, upstreamLatency.toMillis(), REQUESTS);
         measure(http, viaGateway, 8, 1000); // warm-up
         measure(http, direct, 8, 1000);
-        for (int concurrency : new int[] {1, 50}) {
+        int[] levels = Boolean.getBoolean("bench.onlySerial") ? new int[] {1} : new int[] {1, 50};
+        for (int concurrency : levels) {
             int n = concurrency == 1 ? Math.min(REQUESTS, 500) : REQUESTS;
             List<Long> directMs = measure(http, direct, concurrency, n);
             List<Long> gatewayMs = measure(http, viaGateway, concurrency, n);
