@@ -1,5 +1,6 @@
 package dev.transcriber.standalone.infra;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,11 +12,16 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalInfrastructure.class);
 
+    private final Path home;
+    private final Ports ports;
     private final LocalPostgres postgres;
-    private final LocalKafka kafka;
+    private volatile LocalKafka kafka;
     private final LocalObjectStore objectStore;
 
-    private LocalInfrastructure(LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
+    private LocalInfrastructure(
+            Path home, Ports ports, LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
+        this.home = home;
+        this.ports = ports;
         this.postgres = postgres;
         this.kafka = kafka;
         this.objectStore = objectStore;
@@ -45,7 +51,7 @@ public final class LocalInfrastructure implements AutoCloseable {
                     postgres.setting("fsync"),
                     kafka.bootstrapServers(),
                     store.endpoint());
-            return new LocalInfrastructure(postgres, kafka, store);
+            return new LocalInfrastructure(home, ports, postgres, kafka, store);
         } catch (Exception e) {
             if (kafka != null) {
                 kafka.close();
@@ -61,6 +67,15 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     public LocalKafka kafka() {
         return kafka;
+    }
+
+    /** Stops the broker (as an outage would); {@link #startKafka()} brings it back on the same ports and data. */
+    public void stopKafka() {
+        kafka.close();
+    }
+
+    public void startKafka() throws IOException {
+        kafka = LocalKafka.start(home.resolve("kafka"), ports.kafka(), ports.kafkaController());
     }
 
     public LocalObjectStore objectStore() {

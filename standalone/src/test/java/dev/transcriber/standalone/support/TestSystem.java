@@ -30,6 +30,7 @@ public final class TestSystem {
     private final WireMockServer upstream;
     private final LocalSystem system;
     private final AutoCloseable infra;
+    private boolean closed = true;
 
     private TestSystem(List<String> infraArgs, AutoCloseable infra) {
         this.infra = infra;
@@ -57,6 +58,7 @@ public final class TestSystem {
                         "--transcriber.outbox.relay-interval=200ms",
                         "--transcriber.outbox.min-age=500ms"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
+        this.closed = false;
     }
 
     /** Kafka, PostgreSQL and S3 started by the build, in this JVM. */
@@ -73,6 +75,24 @@ public final class TestSystem {
             });
         }
         return embedded;
+    }
+
+    /**
+     * A system of its own (not shared with other tests), for tests that take the infrastructure down. Close it when
+     * done.
+     */
+    public static Isolated isolated() throws Exception {
+        Path home = Files.createTempDirectory("transcriber-isolated");
+        LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+        return new Isolated(new TestSystem(infra.serviceArguments(), infra), infra);
+    }
+
+    /** An isolated system and a handle on its infrastructure. */
+    public record Isolated(TestSystem system, LocalInfrastructure infra) implements AutoCloseable {
+        @Override
+        public void close() {
+            system.close();
+        }
     }
 
     /** The same system against the docker-compose images, where Docker exists. */
@@ -117,7 +137,11 @@ public final class TestSystem {
         return system.api().getBean(ObjectStore.class);
     }
 
-    private void close() {
+    private synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             system.close();
             upstream.stop();
