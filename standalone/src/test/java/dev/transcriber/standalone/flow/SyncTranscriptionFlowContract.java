@@ -105,6 +105,42 @@ abstract class SyncTranscriptionFlowContract {
         assertThat(job.audio().sizeBytes()).isEqualTo(audio.length);
         assertThat(job.attempts()).isEqualTo(1);
         assertThat(system.objectStore().size(ObjectKeys.sourceAudio(jobId))).contains((long) audio.length);
+
+        // A caller whose connection dropped fetches the result by the id in the header; other keys cannot.
+        HttpResponse<String> later = client.send(client.request("/v1/transcription_jobs/" + jobId)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+        assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
+        JsonNode view = json.readTree(later.body());
+        assertThat(view.get("status").asString()).isEqualTo("succeeded");
+        assertThat(view.get("result").get("text").asString()).isEqualTo("Hello, world.");
+        assertThat(view.get("result").get("usage")).isEqualTo(json.readTree(TOKEN_USAGE));
+    }
+
+    @Test
+    void failedJobCanBeFetchedWithItsErrorAndUnknownIdsAreNotFound() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(serverError()));
+        HttpResponse<String> response = client.transcribe(audioForm());
+        String jobId = response.headers().firstValue(JOB_HEADER).orElseThrow();
+
+        HttpResponse<String> view = client.send(client.request("/v1/transcription_jobs/" + jobId)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+        HttpResponse<String> unknown = client.send(client.request("/v1/transcription_jobs/not-a-job")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+
+        assertThat(view.statusCode()).isEqualTo(200);
+        JsonNode body = json.readTree(view.body());
+        assertThat(body.get("status").asString()).isEqualTo("failed");
+        assertThat(body.get("error").get("code").asString()).isEqualTo("upstream_error");
+        assertThat(body.has("result")).isFalse();
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).get("error").get("code").asString())
+                .isEqualTo("not_found");
     }
 
     @Test
