@@ -1,6 +1,7 @@
 package dev.transcriber.api.errors;
 
 import dev.transcriber.common.store.FailureCode;
+import java.time.Instant;
 import org.springframework.http.HttpStatus;
 
 /** An error the caller sees, in OpenAI's shape. Messages here are written for callers: no internals. */
@@ -10,6 +11,7 @@ public class ApiException extends RuntimeException {
     private final String type;
     private final String code;
     private final String param;
+    private Instant resetsAt;
 
     public ApiException(HttpStatus status, String type, String code, String param, String message) {
         super(message);
@@ -41,9 +43,16 @@ public class ApiException extends RuntimeException {
                 "The uploaded file is larger than the limit of " + maxBytes + " bytes.");
     }
 
-    public static ApiException jobFailed(FailureCode failure, String message) {
-        return new ApiException(
+    public static ApiException jobFailed(FailureCode failure, String message, Instant resetsAt) {
+        ApiException e = new ApiException(
                 HttpStatus.valueOf(failure.httpStatus()), failure.type(), failure.code(), null, message);
+        e.resetsAt = resetsAt;
+        return e;
+    }
+
+    /** For rate limits: when the caller may try again. */
+    public Instant resetsAt() {
+        return resetsAt;
     }
 
     public HttpStatus status() {

@@ -30,7 +30,8 @@ class JobQueries {
                 .orElseThrow(() -> notFound(id.toString()));
         OpenAiError.Body error = null;
         if (job.state() == JobState.FAILED) {
-            error = OpenAiError.of(ApiException.jobFailed(job.failureCode(), job.failureMessage()))
+            error = OpenAiError.of(
+                            ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()))
                     .error();
         }
         return new JobView(

@@ -112,7 +112,9 @@ class Transcriptions {
                         .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())
                         .body(rendered.body());
             }
-            case FAILED -> ErrorResponses.entity(ApiException.jobFailed(job.failureCode(), job.failureMessage()));
+            case FAILED ->
+                ErrorResponses.entity(
+                        ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
             case CANCELLED ->
                 ErrorResponses.entity(new ApiException(
                         HttpStatus.CONFLICT, "invalid_request_error", "job_cancelled", null, "The job was cancelled."));

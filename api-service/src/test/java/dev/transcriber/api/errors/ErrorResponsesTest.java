@@ -13,9 +13,9 @@ class ErrorResponsesTest {
     @Test
     void failedJobsAnswerWithTheSeedsCodesAndStatuses() {
         var noAccounts = ErrorResponses.entity(
-                ApiException.jobFailed(FailureCode.NO_ACCOUNTS, "No upstream accounts available"));
+                ApiException.jobFailed(FailureCode.NO_ACCOUNTS, "No upstream accounts available", null));
         var upstream = ErrorResponses.entity(
-                ApiException.jobFailed(FailureCode.UPSTREAM_ERROR, "Upstream transcription service error"));
+                ApiException.jobFailed(FailureCode.UPSTREAM_ERROR, "Upstream transcription service error", null));
 
         assertThat(noAccounts.getStatusCode().value()).isEqualTo(503);
         assertThat(json.writeValueAsString(noAccounts.getBody()))

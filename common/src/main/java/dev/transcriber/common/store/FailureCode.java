@@ -7,6 +7,7 @@ package dev.transcriber.common.store;
 public enum FailureCode {
     UPSTREAM_ERROR("upstream_error", "server_error", 502),
     NO_ACCOUNTS("no_accounts", "server_error", 503),
+    RATE_LIMITED("rate_limit_exceeded", "rate_limit_error", 429),
     INVALID_AUDIO("invalid_request_error", "invalid_request_error", 400),
     INTERNAL("internal_error", "server_error", 500);
 

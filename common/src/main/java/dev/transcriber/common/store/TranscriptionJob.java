@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
 /**
@@ -60,6 +61,9 @@ public class TranscriptionJob {
 
     @Column(name = "failure_message")
     private String failureMessage;
+
+    @Column(name = "failure_resets_at")
+    private Instant failureResetsAt;
 
     @Column(name = "upstream_account")
     private String upstreamAccount;
@@ -151,6 +155,15 @@ public class TranscriptionJob {
         finish(now);
     }
 
+    /** Every upstream account was rate-limited; the caller may try again at {@code resetsAt}. */
+    public void failRateLimited(Instant resetsAt, Instant now) {
+        fail(
+                FailureCode.RATE_LIMITED,
+                "Rate limit exceeded. Usage resets at " + resetsAt.truncatedTo(ChronoUnit.SECONDS) + ".",
+                now);
+        this.failureResetsAt = resetsAt.truncatedTo(ChronoUnit.SECONDS);
+    }
+
     public void cancel(Instant now) {
         moveTo(JobState.CANCELLED);
         finish(now);
@@ -199,6 +212,11 @@ public class TranscriptionJob {
 
     public String failureMessage() {
         return failureMessage;
+    }
+
+    /** For a rate-limited failure, when the upstream quota resets. */
+    public Instant failureResetsAt() {
+        return failureResetsAt;
     }
 
     public String upstreamAccount() {

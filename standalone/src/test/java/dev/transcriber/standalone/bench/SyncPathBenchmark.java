@@ -43,8 +43,10 @@ public final class SyncPathBenchmark {
                     infra.serviceArguments(),
                     List.of(
                             "--server.port=0",
-                            "--transcriber.accounts.openai-base-url=" + upstream.baseUrl(),
-                            "--transcriber.accounts.openai-api-key=bench-upstream",
+                            "--transcriber.accounts[0].id=bench",
+                            "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
+                            "--transcriber.accounts[0].api-key=bench-upstream",
+                            "--transcriber.accounts[0].max-concurrency=" + 4096,
                             "--logging.level.root=WARN"),
                     List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
             try {

@@ -26,6 +26,7 @@ import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
+import dev.transcriber.worker.accounts.AccountPool;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -198,6 +199,29 @@ abstract class SyncTranscriptionFlowContract {
 
         assertError(response, 502, "server_error", "upstream_error", "Upstream transcription service error");
         upstream.verify(TestSystem.UPSTREAM_ATTEMPTS, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void everyAccountRateLimitedGivesTheSeeds429WithResetsAt() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")));
+        AccountPool pool = system.worker().getBean(AccountPool.class);
+
+        HttpResponse<String> response = client.transcribe(audioForm());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+        JsonNode error = json.readTree(response.body()).get("error");
+        assertThat(error.get("type").asString()).isEqualTo("rate_limit_error");
+        assertThat(error.get("code").asString()).isEqualTo("rate_limit_exceeded");
+        Instant resetsAt = Instant.parse(error.get("resets_at").asString());
+        assertThat(error.get("message").asString()).isEqualTo("Rate limit exceeded. Usage resets at " + resetsAt + ".");
+        assertThat(resetsAt)
+                .isBetween(Instant.now().minusSeconds(1), Instant.now().plusSeconds(3));
+        upstream.verify(TestSystem.UPSTREAM_KEYS.size(), postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+        // The accounts come back by themselves once the reset time has passed.
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(pool.status())
+                        .allSatisfy(a -> assertThat(a.state()).isEqualTo("active")));
     }
 
     @Test

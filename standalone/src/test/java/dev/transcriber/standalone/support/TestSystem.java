@@ -40,8 +40,8 @@ public final class TestSystem {
                 infraArgs,
                 List.of(
                         "--server.port=0",
-                        "--transcriber.accounts.openai-base-url=" + upstream.baseUrl() + "/v1",
-                        "--transcriber.accounts.openai-api-key=" + String.join(",", UPSTREAM_KEYS),
+                        "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
+                        "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
                         "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
                         "--transcriber.upstream.retry.initial-backoff=20ms",
                         "--transcriber.upstream.retry.max-backoff=100ms",

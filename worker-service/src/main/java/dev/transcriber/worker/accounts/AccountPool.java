@@ -1,57 +1,244 @@
 package dev.transcriber.worker.accounts;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.stereotype.Component;
 
-/** The configured upstream accounts, used in turn. */
-@Component
+/**
+ * The upstream accounts and what is known about each right now: calls in flight, cooling down after a 429 until
+ * when, disabled after a 401/403 and why. {@link #acquire} picks, among the accounts that serve the model and are
+ * usable, the one with the most spare capacity (fewest calls in flight relative to its limit and weight); when every
+ * such account is at its limit it waits for a call to end.
+ */
 public class AccountPool {
 
     private static final Logger log = LoggerFactory.getLogger(AccountPool.class);
 
-    private final List<UpstreamAccount> accounts;
-    private final AtomicLong turn = new AtomicLong();
+    private final List<State> states;
+    private final Clock clock;
+    private final Duration capacityWait;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition released = lock.newCondition();
+    private long turn;
 
-    @Autowired
-    AccountPool(AccountsProperties properties) {
-        this(fromEnvironment(properties));
-    }
-
-    public AccountPool(List<UpstreamAccount> accounts) {
-        this.accounts = List.copyOf(accounts);
-        if (this.accounts.isEmpty()) {
-            log.warn("no upstream account configured (set OPENAI_API_KEY): transcriptions will fail with no_accounts");
+    public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
+        this.states = accounts.stream().map(State::new).toList();
+        this.clock = clock;
+        this.capacityWait = capacityWait;
+        if (states.isEmpty()) {
+            log.warn("no upstream account configured (set OPENAI_API_KEY or transcriber.accounts):"
+                    + " transcriptions will fail with no_accounts");
         } else {
-            log.info("upstream accounts: {}", this.accounts);
+            log.info("upstream accounts: {}", accounts);
         }
     }
 
-    static List<UpstreamAccount> fromEnvironment(AccountsProperties properties) {
-        List<String> keys = Arrays.stream(properties.openaiApiKey().split(","))
+    /** The accounts of the configuration: the list, then one per key of the OPENAI_API_KEY shortcut. */
+    static List<UpstreamAccount> fromConfiguration(AccountsProperties properties) {
+        List<UpstreamAccount> accounts = new ArrayList<>();
+        for (AccountsProperties.Account a : properties.accounts()) {
+            accounts.add(new UpstreamAccount(
+                    a.id(),
+                    a.baseUrl(),
+                    a.apiKey(),
+                    a.models(),
+                    a.weight(),
+                    a.maxConcurrency(),
+                    a.requestsPerMinute()));
+        }
+        List<String> keys = Arrays.stream(properties.openai().apiKey().split(","))
                 .map(String::trim)
                 .filter(k -> !k.isEmpty())
                 .toList();
-        String base = properties.openaiBaseUrl().replaceAll("/+$", "");
-        return IntStream.range(0, keys.size())
-                .mapToObj(i -> new UpstreamAccount("openai-" + (i + 1), base, keys.get(i)))
-                .toList();
-    }
-
-    /** The next account in turn. */
-    public UpstreamAccount next() {
-        if (accounts.isEmpty()) {
-            throw new NoAccountsException();
-        }
-        return accounts.get((int) Math.floorMod(turn.getAndIncrement(), (long) accounts.size()));
-    }
-
-    public List<UpstreamAccount> accounts() {
+        IntStream.range(0, keys.size())
+                .mapToObj(i -> UpstreamAccount.simple(
+                        "openai-" + (i + 1), properties.openai().baseUrl(), keys.get(i)))
+                .forEach(accounts::add);
         return accounts;
+    }
+
+    /**
+     * A call slot on the best account for {@code model}. Throws {@link NoAccountsException} when no usable account
+     * serves the model, and {@link AllAccountsCoolingException} when every one that does is cooling down.
+     */
+    public Lease acquire(String model) {
+        long waitNanos = capacityWait.toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                Instant now = clock.instant();
+                List<State> usable = states.stream()
+                        .filter(s -> s.account.serves(model) && s.disabledReason == null)
+                        .toList();
+                if (usable.isEmpty()) {
+                    throw new NoAccountsException();
+                }
+                List<State> ready = usable.stream()
+                        .filter(s -> !s.readyAt(now).isAfter(now))
+                        .toList();
+                if (ready.isEmpty()) {
+                    throw new AllAccountsCoolingException(usable.stream()
+                            .map(s -> s.readyAt(now))
+                            .min(Comparator.naturalOrder())
+                            .orElseThrow());
+                }
+                List<State> free = ready.stream()
+                        .filter(s -> s.inFlight < s.account.maxConcurrency())
+                        .toList();
+                if (!free.isEmpty()) {
+                    State chosen = pick(free);
+                    chosen.inFlight++;
+                    chosen.recent.addLast(now);
+                    return new Lease(chosen);
+                }
+                if (waitNanos <= 0) {
+                    throw new NoAccountsException("Every upstream account is at its concurrency limit");
+                }
+                waitNanos = released.awaitNanos(waitNanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoAccountsException();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Least in flight relative to limit and weight; ties go round the accounts in turn. */
+    private State pick(List<State> free) {
+        long start = turn++;
+        State best = null;
+        double bestLoad = Double.MAX_VALUE;
+        for (int i = 0; i < free.size(); i++) {
+            State s = free.get((int) ((start + i) % free.size()));
+            double load = (s.inFlight + 1) / (s.account.maxConcurrency() * s.account.weight());
+            if (load < bestLoad) {
+                best = s;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    /** The account answered 429: no calls to it until {@code until}. */
+    public void coolDown(UpstreamAccount account, Instant until) {
+        withState(account, s -> {
+            if (s.coolingUntil == null || s.coolingUntil.isBefore(until)) {
+                s.coolingUntil = until;
+            }
+            log.warn("upstream {} rate-limited; cooling down until {}", account.id(), until);
+        });
+    }
+
+    /** The account's credentials were refused: no calls to it until an operator re-enables it. */
+    public void disable(UpstreamAccount account, String reason) {
+        withState(account, s -> {
+            s.disabledReason = reason;
+            log.error("upstream {} disabled: {}", account.id(), reason);
+        });
+    }
+
+    public List<AccountStatus> status() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            return states.stream()
+                    .map(s -> new AccountStatus(
+                            s.account.id(),
+                            s.disabledReason != null
+                                    ? "disabled"
+                                    : s.readyAt(now).isAfter(now) ? "cooling" : "active",
+                            s.coolingUntil != null && s.coolingUntil.isAfter(now) ? s.coolingUntil : null,
+                            s.disabledReason,
+                            s.inFlight))
+                    .toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void withState(UpstreamAccount account, Consumer<State> change) {
+        lock.lock();
+        try {
+            states.stream().filter(s -> s.account.equals(account)).forEach(change);
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An account's state as operators and tests see it. */
+    public record AccountStatus(String id, String state, Instant coolingUntil, String disabledReason, int inFlight) {}
+
+    /** One call slot; closing it frees the slot. */
+    public final class Lease implements AutoCloseable {
+
+        private final State state;
+        private boolean closed;
+
+        private Lease(State state) {
+            this.state = state;
+        }
+
+        public UpstreamAccount account() {
+            return state.account;
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                if (!closed) {
+                    closed = true;
+                    state.inFlight--;
+                    released.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static final class State {
+        private final UpstreamAccount account;
+        private final Deque<Instant> recent = new ArrayDeque<>();
+        private int inFlight;
+        private Instant coolingUntil;
+        private String disabledReason;
+
+        State(UpstreamAccount account) {
+            this.account = account;
+        }
+
+        /** When the account may take a call: after its cooldown, and once under its own requests-per-minute. */
+        Instant readyAt(Instant now) {
+            Instant ready = coolingUntil != null && coolingUntil.isAfter(now) ? coolingUntil : now;
+            int limit = account.requestsPerMinute();
+            if (limit > 0) {
+                Instant windowStart = now.minus(Duration.ofMinutes(1));
+                while (!recent.isEmpty() && !recent.peekFirst().isAfter(windowStart)) {
+                    recent.pollFirst();
+                }
+                if (recent.size() >= limit) {
+                    Instant freeAt = recent.peekFirst().plus(Duration.ofMinutes(1));
+                    ready = freeAt.isAfter(ready) ? freeAt : ready;
+                }
+            } else {
+                recent.clear();
+            }
+            return ready;
+        }
     }
 }

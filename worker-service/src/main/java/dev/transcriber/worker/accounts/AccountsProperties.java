@@ -1,13 +1,37 @@
 package dev.transcriber.worker.accounts;
 
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Upstream accounts from the environment: {@code OPENAI_BASE_URL} and {@code OPENAI_API_KEY}, where a
- * comma-separated list of keys makes one account per key.
+ * The upstream accounts: a list under {@code transcriber.accounts}, plus the shortcut of {@code OPENAI_API_KEY}
+ * (a comma-separated list makes one account per key) and {@code OPENAI_BASE_URL} under {@code transcriber.openai}.
  */
-@ConfigurationProperties("transcriber.accounts")
+@ConfigurationProperties("transcriber")
 public record AccountsProperties(
-        @DefaultValue("https://api.openai.com/v1") String openaiBaseUrl,
-        @DefaultValue("") String openaiApiKey) {}
+        @DefaultValue List<Account> accounts, @DefaultValue OpenAi openai) {
+
+    /**
+     * One account. {@code models} maps the public model ids it serves to the upstream's names for them; empty means
+     * every catalog model under its usual name. {@code requestsPerMinute} 0 means no limit of our own.
+     */
+    public record Account(
+            String id,
+            @DefaultValue("openai") ProviderKind kind,
+            String baseUrl,
+            String apiKey,
+            @DefaultValue Map<String, String> models,
+            @DefaultValue("1") double weight,
+            @DefaultValue("8") int maxConcurrency,
+            @DefaultValue("0") int requestsPerMinute) {}
+
+    public record OpenAi(
+            @DefaultValue("https://api.openai.com/v1") String baseUrl,
+            @DefaultValue("") String apiKey) {}
+
+    public enum ProviderKind {
+        OPENAI
+    }
+}

@@ -4,6 +4,10 @@ package dev.transcriber.worker.accounts;
 public class NoAccountsException extends RuntimeException {
 
     public NoAccountsException() {
-        super("No upstream accounts available");
+        this("No upstream accounts available");
+    }
+
+    public NoAccountsException(String message) {
+        super(message);
     }
 }

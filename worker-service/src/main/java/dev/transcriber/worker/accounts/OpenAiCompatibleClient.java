@@ -10,6 +10,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,10 +32,13 @@ public class OpenAiCompatibleClient {
     private final HttpClient http;
     private final JsonMapper json;
     private final Duration callTimeout;
+    private final Clock clock;
 
-    OpenAiCompatibleClient(JsonMapper json, @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout) {
+    OpenAiCompatibleClient(
+            JsonMapper json, @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout, Clock clock) {
         this.json = json;
         this.callTimeout = callTimeout;
+        this.clock = clock;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
@@ -44,7 +48,7 @@ public class OpenAiCompatibleClient {
 
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call) {
         String boundary = "transcriber-" + UUID.randomUUID();
-        byte[] head = head(boundary, call);
+        byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         long length = head.length + call.sizeBytes() + tail.length;
         HttpRequest request = HttpRequest.newBuilder(URI.create(account.baseUrl() + "/audio/transcriptions"))
@@ -75,7 +79,14 @@ public class OpenAiCompatibleClient {
 
     private Transcript read(UpstreamAccount account, HttpResponse<String> response) {
         int status = response.statusCode();
-        if (status >= 500 || status == 408 || status == 429) {
+        if (status == 429) {
+            throw new UpstreamException.RateLimited(
+                    account.id(), RateLimitHeaders.until(response.headers(), clock.instant()), errorMessage(response));
+        }
+        if (status == 401 || status == 403) {
+            throw new UpstreamException.Unauthorized(account.id(), status, errorMessage(response));
+        }
+        if (status >= 500 || status == 408) {
             throw new UpstreamException.Retryable(account.id(), "HTTP " + status + ": " + errorMessage(response), null);
         }
         if (status >= 400) {
@@ -114,9 +125,9 @@ public class OpenAiCompatibleClient {
         return body == null ? "" : body.length() <= 300 ? body : body.substring(0, 300) + "...";
     }
 
-    private static byte[] head(String boundary, UpstreamCall call) {
+    private static byte[] head(String boundary, UpstreamCall call, String upstreamModel) {
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("model", call.upstreamModel());
+        fields.put("model", upstreamModel);
         fields.put("response_format", "json");
         if (call.language() != null) {
             fields.put("language", call.language());

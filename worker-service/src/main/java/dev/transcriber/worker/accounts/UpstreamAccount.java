@@ -1,7 +1,41 @@
 package dev.transcriber.worker.accounts;
 
-/** One upstream speech-to-text account: where it is and the key to use. */
-public record UpstreamAccount(String id, String baseUrl, String apiKey) {
+import java.util.Map;
+
+/**
+ * One upstream speech-to-text account: where it is, the key to use, the public models it serves (mapped to the
+ * upstream's names; empty means every model under its own name), and its share of the traffic.
+ */
+public record UpstreamAccount(
+        String id,
+        String baseUrl,
+        String apiKey,
+        Map<String, String> models,
+        double weight,
+        int maxConcurrency,
+        int requestsPerMinute) {
+
+    public UpstreamAccount {
+        baseUrl = baseUrl.replaceAll("/+$", "");
+        models = Map.copyOf(models);
+        if (weight <= 0 || maxConcurrency <= 0) {
+            throw new IllegalArgumentException("account " + id + ": weight and max-concurrency must be positive");
+        }
+    }
+
+    /** An account with the defaults: every model, weight 1, 8 calls at a time, no rate limit of our own. */
+    public static UpstreamAccount simple(String id, String baseUrl, String apiKey) {
+        return new UpstreamAccount(id, baseUrl, apiKey, Map.of(), 1, 8, 0);
+    }
+
+    public boolean serves(String model) {
+        return models.isEmpty() || models.containsKey(model);
+    }
+
+    /** The upstream's name for a public model id; {@code usualName} when the account does not rename it. */
+    public String upstreamModel(String model, String usualName) {
+        return models.getOrDefault(model, usualName);
+    }
 
     @Override
     public String toString() {

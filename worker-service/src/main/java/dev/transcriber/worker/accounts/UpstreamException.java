@@ -1,11 +1,17 @@
 package dev.transcriber.worker.accounts;
 
+import java.time.Instant;
+
 /**
  * An upstream call that did not give a transcript. The subtype says what may be done about it: {@link Retryable}
- * failures are tried again (on another account where possible), {@link Rejected} ones are not.
+ * failures are tried again with back-off, {@link RateLimited} and {@link Unauthorized} ones at once on another
+ * account (the account cools down or is disabled), {@link Rejected} ones are not tried again.
  */
 public abstract sealed class UpstreamException extends RuntimeException
-        permits UpstreamException.Retryable, UpstreamException.Rejected {
+        permits UpstreamException.Retryable,
+                UpstreamException.Rejected,
+                UpstreamException.RateLimited,
+                UpstreamException.Unauthorized {
 
     private final String accountId;
 
@@ -18,14 +24,35 @@ public abstract sealed class UpstreamException extends RuntimeException
         return accountId;
     }
 
-    /** 5xx, 408, 429, timeouts, resets, unreadable bodies: worth another try. */
+    /** 5xx, 408, timeouts, resets, unreadable bodies: worth another try. */
     public static final class Retryable extends UpstreamException {
         public Retryable(String accountId, String message, Throwable cause) {
             super(accountId, message, cause);
         }
     }
 
-    /** Any other 4xx: the same request would fail again. */
+    /** 429: this account is out of quota until {@link #until}. */
+    public static final class RateLimited extends UpstreamException {
+        private final Instant until;
+
+        public RateLimited(String accountId, Instant until, String message) {
+            super(accountId, message, null);
+            this.until = until;
+        }
+
+        public Instant until() {
+            return until;
+        }
+    }
+
+    /** 401/403: this account's credentials are refused. */
+    public static final class Unauthorized extends UpstreamException {
+        public Unauthorized(String accountId, int status, String message) {
+            super(accountId, "HTTP " + status + ": " + message, null);
+        }
+    }
+
+    /** Any other 4xx: the same request would fail again anywhere. */
     public static final class Rejected extends UpstreamException {
         private final int status;
 

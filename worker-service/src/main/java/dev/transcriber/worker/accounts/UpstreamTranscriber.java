@@ -6,7 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** Transcribes through the pool: each attempt takes the next account, so a retry is also a failover. */
+/**
+ * Transcribes through the pool: each attempt takes the best account at that moment, so a retry is also a failover.
+ * A 429 cools the account down; a refused key disables it.
+ */
 @Component
 public class UpstreamTranscriber {
 
@@ -28,12 +31,20 @@ public class UpstreamTranscriber {
     }
 
     private Result attempt(UpstreamCall call) {
-        UpstreamAccount account = pool.next();
-        try {
-            return new Result(client.transcribe(account, call), account.id());
-        } catch (UpstreamException e) {
-            log.warn("upstream {} failed: {}", account.id(), e.getMessage());
-            throw e;
+        try (AccountPool.Lease lease = pool.acquire(call.model())) {
+            UpstreamAccount account = lease.account();
+            try {
+                return new Result(client.transcribe(account, call), account.id());
+            } catch (UpstreamException.RateLimited e) {
+                pool.coolDown(account, e.until());
+                throw e;
+            } catch (UpstreamException.Unauthorized e) {
+                pool.disable(account, e.getMessage());
+                throw e;
+            } catch (UpstreamException e) {
+                log.warn("upstream {} failed: {}", account.id(), e.getMessage());
+                throw e;
+            }
         }
     }
 

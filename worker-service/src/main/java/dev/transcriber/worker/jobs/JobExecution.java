@@ -7,6 +7,7 @@ import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.worker.accounts.AllAccountsCoolingException;
 import dev.transcriber.worker.accounts.NoAccountsException;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
@@ -52,6 +53,8 @@ class JobExecution {
             lifecycle.succeed(job.id(), result.transcript(), result.accountId());
         } catch (NoAccountsException e) {
             lifecycle.fail(job.id(), FailureCode.NO_ACCOUNTS, "No upstream accounts available");
+        } catch (AllAccountsCoolingException e) {
+            lifecycle.failRateLimited(job.id(), e.resetsAt());
         } catch (UpstreamException.Rejected e) {
             if (CALLER_ERRORS.contains(e.status())) {
                 lifecycle.fail(
@@ -61,7 +64,7 @@ class JobExecution {
             } else {
                 lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
             }
-        } catch (UpstreamException.Retryable e) {
+        } catch (UpstreamException.Retryable | UpstreamException.RateLimited | UpstreamException.Unauthorized e) {
             lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
         } catch (RuntimeException e) {
             // The lease runs out and the reaper puts the job back in the queue (bounded by max-attempts).
@@ -71,6 +74,7 @@ class JobExecution {
 
     private UpstreamCall call(JobSpec spec, StoredAudio audio, CatalogModel model) {
         return new UpstreamCall(
+                model.id(),
                 model.upstreamName(),
                 spec.language(),
                 spec.prompt(),

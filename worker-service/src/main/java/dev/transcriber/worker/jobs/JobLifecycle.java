@@ -64,6 +64,13 @@ class JobLifecycle {
         announceEnd(job);
     }
 
+    @Transactional
+    public void failRateLimited(JobId id, Instant resetsAt) {
+        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        job.failRateLimited(resetsAt, clock.instant());
+        announceEnd(job);
+    }
+
     /** Extends the leases this worker holds on running jobs. */
     @Transactional
     public int renew(Collection<UUID> ids, String worker, Instant until) {

@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +31,7 @@ class UpstreamTranscriberTest {
     private static WireMockServer upstream;
 
     private final OpenAiCompatibleClient client =
-            new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofMillis(500));
+            new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofMillis(500), Clock.systemUTC());
     private final UpstreamRetryPolicy policy =
             new UpstreamRetryPolicy(new RetryProperties(3, Duration.ofMillis(5), 2.0, 0.5, Duration.ofMillis(20)));
 
@@ -125,9 +126,74 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void rateLimitedAccountCoolsDownAndTheCallSucceedsOnAnotherAtOnce() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "30")));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(okJson("{\"text\":\"from two\"}")));
+        AccountPool pool = pool(2);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy);
+
+        long started = System.nanoTime();
+        UpstreamTranscriber.Result first = transcriber.transcribe(call());
+        UpstreamTranscriber.Result second = transcriber.transcribe(call());
+
+        assertThat(first.accountId()).isEqualTo("openai-2");
+        assertThat(second.accountId()).isEqualTo("openai-2");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer key-1")));
+        assertThat(pool.status().getFirst().state()).isEqualTo("cooling");
+        assertThat(pool.status().getFirst().coolingUntil())
+                .isAfter(java.time.Instant.now().plusSeconds(25));
+    }
+
+    @Test
+    void everyAccountRateLimitedGivesTheEarliestReset() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse().withStatus(429).withHeader("retry-after-ms", "20000")));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(aResponse().withStatus(429).withHeader("x-ratelimit-reset-requests", "1m0s")));
+        AccountPool pool = pool(2);
+        java.time.Instant before = java.time.Instant.now();
+
+        assertThatThrownBy(() -> new UpstreamTranscriber(pool, client, policy).transcribe(call()))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt()).isBetween(before.plusSeconds(19), before.plusSeconds(25)));
+        upstream.verify(2, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void refusedKeyDisablesTheAccountForGood() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Incorrect API key provided\"}}")));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(okJson("{\"text\":\"from two\"}")));
+        AccountPool pool = pool(2);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy);
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(transcriber.transcribe(call()).accountId()).isEqualTo("openai-2");
+        }
+
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer key-1")));
+        assertThat(pool.status().getFirst().state()).isEqualTo("disabled");
+        assertThat(pool.status().getFirst().disabledReason()).contains("401", "Incorrect API key provided");
+    }
+
+    @Test
     void commaSeparatedKeysMakeOneAccountEach() {
-        List<UpstreamAccount> accounts =
-                AccountPool.fromEnvironment(new AccountsProperties("https://api.example.test/v1/", " sk-a, sk-b ,,"));
+        List<UpstreamAccount> accounts = AccountPool.fromConfiguration(new AccountsProperties(
+                List.of(), new AccountsProperties.OpenAi("https://api.example.test/v1/", " sk-a, sk-b ,,")));
 
         assertThat(accounts)
                 .extracting(UpstreamAccount::id, UpstreamAccount::baseUrl, UpstreamAccount::apiKey)
@@ -137,14 +203,19 @@ class UpstreamTranscriberTest {
     }
 
     private UpstreamTranscriber transcriber(int accounts) {
-        List<UpstreamAccount> pool = java.util.stream.IntStream.rangeClosed(1, accounts)
-                .mapToObj(i -> new UpstreamAccount("openai-" + i, upstream.baseUrl() + "/v1", "key-" + i))
+        return new UpstreamTranscriber(pool(accounts), client, policy);
+    }
+
+    private static AccountPool pool(int accounts) {
+        List<UpstreamAccount> list = java.util.stream.IntStream.rangeClosed(1, accounts)
+                .mapToObj(i -> UpstreamAccount.simple("openai-" + i, upstream.baseUrl() + "/v1", "key-" + i))
                 .toList();
-        return new UpstreamTranscriber(new AccountPool(pool), client, policy);
+        return new AccountPool(list, Clock.systemUTC(), Duration.ZERO);
     }
 
     private static UpstreamCall call() {
         return new UpstreamCall(
+                "whisper-1",
                 "whisper-1",
                 "en",
                 null,

@@ -1,0 +1,1 @@
+alter table transcription_jobs add column failure_resets_at timestamptz;

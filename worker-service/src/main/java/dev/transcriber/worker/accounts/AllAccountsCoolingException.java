@@ -1,0 +1,18 @@
+package dev.transcriber.worker.accounts;
+
+import java.time.Instant;
+
+/** Every account that serves the model is cooling down after a 429; the earliest is usable again at {@link #resetsAt}. */
+public class AllAccountsCoolingException extends RuntimeException {
+
+    private final Instant resetsAt;
+
+    public AllAccountsCoolingException(Instant resetsAt) {
+        super("every upstream account is rate-limited until " + resetsAt);
+        this.resetsAt = resetsAt;
+    }
+
+    public Instant resetsAt() {
+        return resetsAt;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.transcriber.worker.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AccountPoolTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+    @Test
+    void picksTheAccountWithTheMostSpareCapacityForItsWeight() {
+        AccountPool pool = new AccountPool(
+                List.of(account("small", 2, 1, Map.of()), account("big", 6, 1, Map.of())), clock, Duration.ZERO);
+
+        List<AccountPool.Lease> leases = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            leases.add(pool.acquire("gpt-4o-transcribe"));
+        }
+
+        assertThat(leases.stream().filter(l -> l.account().id().equals("big"))).hasSize(6);
+        assertThat(leases.stream().filter(l -> l.account().id().equals("small")))
+                .hasSize(2);
+        assertThatThrownBy(() -> pool.acquire("gpt-4o-transcribe"))
+                .isInstanceOf(NoAccountsException.class)
+                .hasMessageContaining("concurrency limit");
+        leases.getFirst().close();
+        assertThat(pool.acquire("gpt-4o-transcribe").account().id())
+                .isEqualTo(leases.getFirst().account().id());
+    }
+
+    @Test
+    void onlyAccountsThatServeTheModelAreUsedWithTheirUpstreamName() {
+        UpstreamAccount groq = account("groq", 4, 1, Map.of("whisper-1", "whisper-large-v3"));
+        AccountPool pool = new AccountPool(List.of(groq), clock, Duration.ZERO);
+
+        try (AccountPool.Lease lease = pool.acquire("whisper-1")) {
+            assertThat(lease.account().upstreamModel("whisper-1", "whisper-1")).isEqualTo("whisper-large-v3");
+        }
+        assertThatThrownBy(() -> pool.acquire("gpt-4o-transcribe")).isInstanceOf(NoAccountsException.class);
+    }
+
+    @Test
+    void coolingAndDisabledAccountsAreSkipped() {
+        UpstreamAccount a = account("a", 4, 1, Map.of());
+        UpstreamAccount b = account("b", 4, 1, Map.of());
+        AccountPool pool = new AccountPool(List.of(a, b), clock, Duration.ZERO);
+
+        pool.coolDown(a, NOW.plusSeconds(30));
+        assertThat(pool.acquire("whisper-1").account()).isEqualTo(b);
+
+        pool.coolDown(b, NOW.plusSeconds(10));
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt()).isEqualTo(NOW.plusSeconds(10)));
+
+        pool.disable(b, "HTTP 401: bad key");
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt()).isEqualTo(NOW.plusSeconds(30)));
+        pool.disable(a, "HTTP 403: no access");
+        assertThatThrownBy(() -> pool.acquire("whisper-1")).isInstanceOf(NoAccountsException.class);
+    }
+
+    @Test
+    void ownRequestsPerMinuteLimitHolds() {
+        UpstreamAccount limited = new UpstreamAccount("limited", "http://127.0.0.1:1/v1", "k", Map.of(), 1, 8, 2);
+        AccountPool pool = new AccountPool(List.of(limited), clock, Duration.ZERO);
+
+        pool.acquire("whisper-1").close();
+        pool.acquire("whisper-1").close();
+
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt()).isEqualTo(NOW.plusSeconds(60)));
+    }
+
+    @Test
+    void rateLimitHeadersAreRead() {
+        assertThat(RateLimitHeaders.goDuration("6m0s")).contains(Duration.ofMinutes(6));
+        assertThat(RateLimitHeaders.goDuration("1.5s")).contains(Duration.ofMillis(1500));
+        assertThat(RateLimitHeaders.goDuration("20ms")).contains(Duration.ofMillis(20));
+        assertThat(RateLimitHeaders.goDuration("soon")).isEmpty();
+    }
+
+    private static UpstreamAccount account(String id, int maxConcurrency, double weight, Map<String, String> models) {
+        return new UpstreamAccount(id, "http://127.0.0.1:1/v1", "key-" + id, models, weight, maxConcurrency, 0);
+    }
+}
