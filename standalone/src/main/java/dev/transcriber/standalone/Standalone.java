@@ -68,12 +68,21 @@ public final class Standalone {
                         "transcriber-stop"));
         if (withServices) {
             String apiKey = localApiKey(home);
+            String adminToken = localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-");
+            List<String> worker = new ArrayList<>(List.of("--transcriber.admin.token=" + adminToken));
+            worker.addAll(List.of(extraArgs));
             List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
             api.addAll(List.of(extraArgs));
-            system[0] = LocalSystem.start(infra.serviceArguments(), List.of(extraArgs), api);
+            system[0] = LocalSystem.start(infra.serviceArguments(), worker, api);
             System.out.printf(
-                    "%n  transcriber is running on http://localhost:%d/v1%n  API key: %s%n  data: %s%n  Ctrl-C stops it.%n%n",
-                    system[0].apiPort(), apiKey, home);
+                    "%n  transcriber is running on http://localhost:%d/v1%n  API key: %s%n"
+                            + "  accounts: http://localhost:%s/admin/accounts (admin token: %s)%n  data: %s%n"
+                            + "  Ctrl-C stops it.%n%n",
+                    system[0].apiPort(),
+                    apiKey,
+                    system[0].worker().getEnvironment().getProperty("local.server.port"),
+                    adminToken,
+                    home);
         } else {
             System.out.printf(
                     "%n  local infrastructure is running (data: %s)%n  %s%n  Ctrl-C stops it.%n%n",
@@ -93,19 +102,24 @@ public final class Standalone {
 
     /** TRANSCRIBER_API_KEY, or a key generated once and kept in the data folder. */
     private static String localApiKey(Path home) throws IOException {
-        String configured = System.getenv("TRANSCRIBER_API_KEY");
+        return localSecret(home, "TRANSCRIBER_API_KEY", "api-key", "sk-local-");
+    }
+
+    /** The variable's value, or a secret generated once and kept in the data folder under {@code file}. */
+    private static String localSecret(Path home, String variable, String file, String prefix) throws IOException {
+        String configured = System.getenv(variable);
         if (configured != null && !configured.isBlank()) {
             return configured.trim();
         }
-        Path file = home.resolve("api-key");
-        if (Files.exists(file)) {
-            return Files.readString(file).trim();
+        Path path = home.resolve(file);
+        if (Files.exists(path)) {
+            return Files.readString(path).trim();
         }
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
-        String key = "sk-local-" + HexFormat.of().formatHex(random);
-        Files.writeString(file, key + "\n");
-        return key;
+        String secret = prefix + HexFormat.of().formatHex(random);
+        Files.writeString(path, secret + "\n");
+        return secret;
     }
 
     private static String env(String name, String fallback) {

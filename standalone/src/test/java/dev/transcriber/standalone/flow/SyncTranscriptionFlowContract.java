@@ -218,6 +218,17 @@ abstract class SyncTranscriptionFlowContract {
         assertThat(resetsAt)
                 .isBetween(Instant.now().minusSeconds(1), Instant.now().plusSeconds(3));
         upstream.verify(TestSystem.UPSTREAM_KEYS.size(), postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+        // Operators see the cooldown on the worker's admin endpoint, with the failures by kind.
+        HttpResponse<String> admin = client.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(system.workerBaseUrl() + "/admin/accounts"))
+                        .header("Authorization", "Bearer " + TestSystem.ADMIN_TOKEN)
+                        .GET()
+                        .build());
+        assertThat(admin.statusCode()).as(admin.body()).isEqualTo(200);
+        JsonNode accounts = json.readTree(admin.body()).get("data");
+        assertThat(accounts.valueStream()
+                        .map(a -> a.get("failures").get("rate_limited").asLong()))
+                .allSatisfy(n -> assertThat(n).isPositive());
         // The accounts come back by themselves once the reset time has passed.
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(pool.status())
@@ -341,6 +352,24 @@ abstract class SyncTranscriptionFlowContract {
         assertThat(json.readTree(wrong.body()).get("error").get("code").asString())
                 .isEqualTo("invalid_api_key");
         upstream.verify(0, postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+    }
+
+    @Test
+    void adminEndpointNeedsTheAdminToken() {
+        HttpResponse<String> none = client.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(system.workerBaseUrl() + "/admin/accounts"))
+                        .GET()
+                        .build());
+        HttpResponse<String> callerKey = client.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(system.workerBaseUrl() + "/admin/accounts"))
+                        .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                        .GET()
+                        .build());
+
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(callerKey.statusCode()).isEqualTo(401);
+        assertThat(json.readTree(none.body()).get("error").get("code").asString())
+                .isEqualTo("admin_unauthorized");
     }
 
     @Test

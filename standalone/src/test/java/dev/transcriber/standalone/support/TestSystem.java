@@ -20,6 +20,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class TestSystem {
 
     public static final String API_KEY = "sk-test-flow-key";
+    public static final String ADMIN_TOKEN = "admin-test-token";
     public static final List<String> UPSTREAM_KEYS = List.of("upstream-key-a", "upstream-key-b");
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
     public static final int UPSTREAM_ATTEMPTS = 3;
@@ -40,6 +41,7 @@ public final class TestSystem {
                 infraArgs,
                 List.of(
                         "--server.port=0",
+                        "--transcriber.admin.token=" + ADMIN_TOKEN,
                         "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
                         "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
                         "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
@@ -119,6 +121,10 @@ public final class TestSystem {
 
     public String apiBaseUrl() {
         return "http://127.0.0.1:" + system.apiPort();
+    }
+
+    public String workerBaseUrl() {
+        return "http://127.0.0.1:" + system.worker().getEnvironment().getRequiredProperty("local.server.port");
     }
 
     public ConfigurableApplicationContext api() {

@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -162,7 +164,11 @@ public class AccountPool {
                                     : s.readyAt(now).isAfter(now) ? "cooling" : "active",
                             s.coolingUntil != null && s.coolingUntil.isAfter(now) ? s.coolingUntil : null,
                             s.disabledReason,
-                            s.inFlight))
+                            s.inFlight,
+                            s.successes,
+                            Map.copyOf(s.failures),
+                            s.latencyMillis(0.5),
+                            s.latencyMillis(0.95)))
                     .toList();
         } finally {
             lock.unlock();
@@ -179,8 +185,42 @@ public class AccountPool {
         }
     }
 
-    /** An account's state as operators and tests see it. */
-    public record AccountStatus(String id, String state, Instant coolingUntil, String disabledReason, int inFlight) {}
+    /** How one call on {@code account} ended ({@code success}, or the kind of failure) and how long it took. */
+    public void record(UpstreamAccount account, String outcome, Duration latency) {
+        withState(account, s -> s.record(outcome, latency));
+    }
+
+    /** An operator re-enables an account that was disabled, and ends its cooldown. */
+    public boolean enable(String accountId) {
+        lock.lock();
+        try {
+            boolean found = false;
+            for (State s : states) {
+                if (s.account.id().equals(accountId)) {
+                    s.disabledReason = null;
+                    s.coolingUntil = null;
+                    found = true;
+                    log.info("upstream {} re-enabled", accountId);
+                }
+            }
+            released.signalAll();
+            return found;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An account's state and figures as operators and tests see them. */
+    public record AccountStatus(
+            String id,
+            String state,
+            Instant coolingUntil,
+            String disabledReason,
+            int inFlight,
+            long successes,
+            Map<String, Long> failures,
+            Double latencyP50Ms,
+            Double latencyP95Ms) {}
 
     /** One call slot; closing it frees the slot. */
     public final class Lease implements AutoCloseable {
@@ -212,14 +252,39 @@ public class AccountPool {
     }
 
     private static final class State {
+        private static final int LATENCY_SAMPLES = 1024;
+
         private final UpstreamAccount account;
         private final Deque<Instant> recent = new ArrayDeque<>();
+        private final long[] latenciesMicros = new long[LATENCY_SAMPLES];
+        private final Map<String, Long> failures = new TreeMap<>();
+        private long calls;
+        private long successes;
         private int inFlight;
         private Instant coolingUntil;
         private String disabledReason;
 
         State(UpstreamAccount account) {
             this.account = account;
+        }
+
+        void record(String outcome, Duration latency) {
+            latenciesMicros[(int) (calls++ % LATENCY_SAMPLES)] = latency.toNanos() / 1000;
+            if ("success".equals(outcome)) {
+                successes++;
+            } else {
+                failures.merge(outcome, 1L, Long::sum);
+            }
+        }
+
+        Double latencyMillis(double quantile) {
+            int n = (int) Math.min(calls, LATENCY_SAMPLES);
+            if (n == 0) {
+                return null;
+            }
+            long[] sorted = Arrays.copyOf(latenciesMicros, n);
+            Arrays.sort(sorted);
+            return sorted[Math.min(n - 1, (int) Math.ceil(quantile * n) - 1)] / 1000.0;
         }
 
         /** When the account may take a call: after its cooldown, and once under its own requests-per-minute. */

@@ -67,12 +67,12 @@ public class OpenAiCompatibleClient {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpTimeoutException e) {
-            throw new UpstreamException.Retryable(account.id(), "timed out after " + callTimeout, e);
+            throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + callTimeout, e);
         } catch (IOException e) {
-            throw new UpstreamException.Retryable(account.id(), "connection failed: " + e, e);
+            throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UpstreamException.Retryable(account.id(), "interrupted", e);
+            throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
         }
         return read(account, response);
     }
@@ -87,7 +87,8 @@ public class OpenAiCompatibleClient {
             throw new UpstreamException.Unauthorized(account.id(), status, errorMessage(response));
         }
         if (status >= 500 || status == 408) {
-            throw new UpstreamException.Retryable(account.id(), "HTTP " + status + ": " + errorMessage(response), null);
+            throw new UpstreamException.Retryable(
+                    account.id(), "server_error", "HTTP " + status + ": " + errorMessage(response), null);
         }
         if (status >= 400) {
             throw new UpstreamException.Rejected(account.id(), status, errorMessage(response));
@@ -97,7 +98,7 @@ public class OpenAiCompatibleClient {
             JsonNode text = body.get("text");
             if (text == null || !text.isString()) {
                 throw new UpstreamException.Retryable(
-                        account.id(), "response has no text: " + abbreviate(response.body()), null);
+                        account.id(), "bad_response", "response has no text: " + abbreviate(response.body()), null);
             }
             Usage usage = body.hasNonNull("usage") ? json.treeToValue(body.get("usage"), Usage.class) : null;
             Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
@@ -105,7 +106,7 @@ public class OpenAiCompatibleClient {
             return new Transcript(text.asString(), language, duration, usage);
         } catch (JacksonException e) {
             throw new UpstreamException.Retryable(
-                    account.id(), "unreadable response: " + abbreviate(response.body()), e);
+                    account.id(), "bad_response", "unreadable response: " + abbreviate(response.body()), e);
         }
     }
 

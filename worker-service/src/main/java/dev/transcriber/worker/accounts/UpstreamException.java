@@ -26,8 +26,16 @@ public abstract sealed class UpstreamException extends RuntimeException
 
     /** 5xx, 408, timeouts, resets, unreadable bodies: worth another try. */
     public static final class Retryable extends UpstreamException {
-        public Retryable(String accountId, String message, Throwable cause) {
+        private final String kind;
+
+        public Retryable(String accountId, String kind, String message, Throwable cause) {
             super(accountId, message, cause);
+            this.kind = kind;
+        }
+
+        /** {@code server_error}, {@code timeout}, {@code connection} or {@code bad_response}. */
+        public String kind() {
+            return kind;
         }
     }
 

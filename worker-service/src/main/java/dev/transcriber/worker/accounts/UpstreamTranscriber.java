@@ -2,6 +2,7 @@ package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.transcript.Transcript;
 import io.github.resilience4j.retry.Retry;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -33,19 +34,30 @@ public class UpstreamTranscriber {
     private Result attempt(UpstreamCall call) {
         try (AccountPool.Lease lease = pool.acquire(call.model())) {
             UpstreamAccount account = lease.account();
+            long started = System.nanoTime();
             try {
-                return new Result(client.transcribe(account, call), account.id());
-            } catch (UpstreamException.RateLimited e) {
-                pool.coolDown(account, e.until());
-                throw e;
-            } catch (UpstreamException.Unauthorized e) {
-                pool.disable(account, e.getMessage());
-                throw e;
+                Result result = new Result(client.transcribe(account, call), account.id());
+                pool.record(account, "success", Duration.ofNanos(System.nanoTime() - started));
+                return result;
             } catch (UpstreamException e) {
-                log.warn("upstream {} failed: {}", account.id(), e.getMessage());
+                pool.record(account, outcome(e), Duration.ofNanos(System.nanoTime() - started));
+                switch (e) {
+                    case UpstreamException.RateLimited limited -> pool.coolDown(account, limited.until());
+                    case UpstreamException.Unauthorized refused -> pool.disable(account, refused.getMessage());
+                    default -> log.warn("upstream {} failed: {}", account.id(), e.getMessage());
+                }
                 throw e;
             }
         }
+    }
+
+    private static String outcome(UpstreamException e) {
+        return switch (e) {
+            case UpstreamException.RateLimited ignored -> "rate_limited";
+            case UpstreamException.Unauthorized ignored -> "unauthorized";
+            case UpstreamException.Rejected ignored -> "rejected";
+            case UpstreamException.Retryable retryable -> retryable.kind();
+        };
     }
 
     public record Result(Transcript transcript, String accountId) {}
