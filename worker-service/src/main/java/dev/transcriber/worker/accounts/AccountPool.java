@@ -1,5 +1,7 @@
 package dev.transcriber.worker.accounts;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +12,9 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -20,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The upstream accounts and what is known about each right now: calls in flight, cooling down after a 429 until
- * when, disabled after a 401/403 and why. {@link #acquire} picks, among the accounts that serve the model and are
- * usable, the one with the most spare capacity (fewest calls in flight relative to its limit and weight); when every
- * such account is at its limit it waits for a call to end.
+ * when, disabled after a 401/403 and why, its circuit (opened by server errors, timeouts and resets), its figures.
+ * {@link #acquire} picks, among the accounts that serve the model and are usable, the one with the most spare
+ * capacity (fewest calls in flight relative to its limit and weight); when every such account is at its limit it
+ * waits for a call to end.
  */
 public class AccountPool {
 
@@ -36,7 +41,25 @@ public class AccountPool {
     private long turn;
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
-        this.states = accounts.stream().map(State::new).toList();
+        this(
+                accounts,
+                clock,
+                capacityWait,
+                CircuitBreakerConfig.custom()
+                        .failureRateThreshold(50)
+                        .slidingWindowSize(20)
+                        .minimumNumberOfCalls(10)
+                        .waitDurationInOpenState(Duration.ofSeconds(30))
+                        .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                        .build());
+    }
+
+    /** {@code breaker}: when an account's circuit opens (server errors, timeouts, resets) and for how long. */
+    public AccountPool(
+            List<UpstreamAccount> accounts, Clock clock, Duration capacityWait, CircuitBreakerConfig breaker) {
+        this.states = accounts.stream()
+                .map(a -> new State(a, CircuitBreaker.of("upstream-" + a.id(), breaker)))
+                .toList();
         this.clock = clock;
         this.capacityWait = capacityWait;
         if (states.isEmpty()) {
@@ -76,13 +99,18 @@ public class AccountPool {
      * serves the model, and {@link AllAccountsCoolingException} when every one that does is cooling down.
      */
     public Lease acquire(String model) {
-        long waitNanos = capacityWait.toNanos();
+        return acquire(model, capacityWait);
+    }
+
+    /** As {@link #acquire(String)}, waiting at most {@code maxWait} for a free slot. */
+    public Lease acquire(String model, Duration maxWait) {
+        long waitNanos = Math.min(capacityWait.toNanos(), maxWait.toNanos());
         lock.lock();
         try {
             while (true) {
                 Instant now = clock.instant();
                 List<State> usable = states.stream()
-                        .filter(s -> s.account.serves(model) && s.disabledReason == null)
+                        .filter(s -> s.account.serves(model) && s.disabledReason == null && s.circuitAllows())
                         .toList();
                 if (usable.isEmpty()) {
                     throw new NoAccountsException();
@@ -161,14 +189,17 @@ public class AccountPool {
                             s.account.id(),
                             s.disabledReason != null
                                     ? "disabled"
-                                    : s.readyAt(now).isAfter(now) ? "cooling" : "active",
+                                    : !s.circuitAllows()
+                                            ? "circuit_open"
+                                            : s.readyAt(now).isAfter(now) ? "cooling" : "active",
                             s.coolingUntil != null && s.coolingUntil.isAfter(now) ? s.coolingUntil : null,
                             s.disabledReason,
                             s.inFlight,
                             s.successes,
                             Map.copyOf(s.failures),
                             s.latencyMillis(0.5),
-                            s.latencyMillis(0.95)))
+                            s.latencyMillis(0.95),
+                            s.breaker.getState().name().toLowerCase()))
                     .toList();
         } finally {
             lock.unlock();
@@ -199,6 +230,7 @@ public class AccountPool {
                 if (s.account.id().equals(accountId)) {
                     s.disabledReason = null;
                     s.coolingUntil = null;
+                    s.breaker.reset();
                     found = true;
                     log.info("upstream {} re-enabled", accountId);
                 }
@@ -220,7 +252,8 @@ public class AccountPool {
             long successes,
             Map<String, Long> failures,
             Double latencyP50Ms,
-            Double latencyP95Ms) {}
+            Double latencyP95Ms,
+            String circuit) {}
 
     /** One call slot; closing it frees the slot. */
     public final class Lease implements AutoCloseable {
@@ -253,6 +286,8 @@ public class AccountPool {
 
     private static final class State {
         private static final int LATENCY_SAMPLES = 1024;
+        /** Failures that say the account itself is unwell; 4xx, 429 and refused keys have their own handling. */
+        private static final Set<String> BREAKING = Set.of("server_error", "timeout", "connection", "bad_response");
 
         private final UpstreamAccount account;
         private final Deque<Instant> recent = new ArrayDeque<>();
@@ -264,16 +299,28 @@ public class AccountPool {
         private Instant coolingUntil;
         private String disabledReason;
 
-        State(UpstreamAccount account) {
+        private final CircuitBreaker breaker;
+
+        State(UpstreamAccount account, CircuitBreaker breaker) {
             this.account = account;
+            this.breaker = breaker;
+        }
+
+        boolean circuitAllows() {
+            CircuitBreaker.State state = breaker.getState();
+            return state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN;
         }
 
         void record(String outcome, Duration latency) {
             latenciesMicros[(int) (calls++ % LATENCY_SAMPLES)] = latency.toNanos() / 1000;
             if ("success".equals(outcome)) {
                 successes++;
+                breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
             } else {
                 failures.merge(outcome, 1L, Long::sum);
+                if (BREAKING.contains(outcome)) {
+                    breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new IllegalStateException(outcome));
+                }
             }
         }
 

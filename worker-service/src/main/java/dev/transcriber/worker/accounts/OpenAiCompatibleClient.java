@@ -47,12 +47,18 @@ public class OpenAiCompatibleClient {
     }
 
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call) {
+        return transcribe(account, call, callTimeout);
+    }
+
+    /** As {@link #transcribe(UpstreamAccount, UpstreamCall)}, giving up after {@code timeLeft} if that is sooner. */
+    public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
+        Duration timeout = timeLeft.compareTo(callTimeout) < 0 ? timeLeft : callTimeout;
         String boundary = "transcriber-" + UUID.randomUUID();
         byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         long length = head.length + call.sizeBytes() + tail.length;
         HttpRequest request = HttpRequest.newBuilder(URI.create(account.baseUrl() + "/audio/transcriptions"))
-                .timeout(callTimeout)
+                .timeout(timeout)
                 .header("Authorization", "Bearer " + account.apiKey())
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
@@ -67,7 +73,7 @@ public class OpenAiCompatibleClient {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpTimeoutException e) {
-            throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + callTimeout, e);
+            throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
         } catch (IOException e) {
             throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
         } catch (InterruptedException e) {

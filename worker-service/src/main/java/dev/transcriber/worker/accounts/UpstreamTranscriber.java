@@ -5,6 +5,7 @@ import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,24 +20,39 @@ public class UpstreamTranscriber {
     private final AccountPool pool;
     private final OpenAiCompatibleClient client;
     private final Retry retry;
+    private final Duration deadline;
 
-    UpstreamTranscriber(AccountPool pool, OpenAiCompatibleClient client, UpstreamRetryPolicy policy) {
+    UpstreamTranscriber(
+            AccountPool pool,
+            OpenAiCompatibleClient client,
+            UpstreamRetryPolicy policy,
+            @Value("${transcriber.upstream.deadline:30m}") Duration deadline) {
         this.pool = pool;
         this.client = client;
         this.retry = policy.retry();
+        this.deadline = deadline;
     }
 
-    /** The transcript and the account that made it. */
+    /**
+     * The transcript and the account that made it. The whole of it, waits for capacity and retries included, stays
+     * within {@code transcriber.upstream.deadline}.
+     */
     public Result transcribe(UpstreamCall call) {
-        return Retry.decorateSupplier(retry, () -> attempt(call)).get();
+        long until = System.nanoTime() + deadline.toNanos();
+        return Retry.decorateSupplier(retry, () -> attempt(call, until)).get();
     }
 
-    private Result attempt(UpstreamCall call) {
-        try (AccountPool.Lease lease = pool.acquire(call.model())) {
+    private Result attempt(UpstreamCall call, long untilNanos) {
+        Duration left = Duration.ofNanos(untilNanos - System.nanoTime());
+        if (left.isNegative() || left.isZero()) {
+            throw new DeadlineExceededException(deadline);
+        }
+        try (AccountPool.Lease lease = pool.acquire(call.model(), left)) {
             UpstreamAccount account = lease.account();
             long started = System.nanoTime();
             try {
-                Result result = new Result(client.transcribe(account, call), account.id());
+                Duration timeout = Duration.ofNanos(Math.max(1_000_000, untilNanos - started));
+                Result result = new Result(client.transcribe(account, call, timeout), account.id());
                 pool.record(account, "success", Duration.ofNanos(System.nanoTime() - started));
                 return result;
             } catch (UpstreamException e) {

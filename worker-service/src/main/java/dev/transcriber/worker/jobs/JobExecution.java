@@ -8,6 +8,7 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.worker.accounts.AllAccountsCoolingException;
+import dev.transcriber.worker.accounts.DeadlineExceededException;
 import dev.transcriber.worker.accounts.NoAccountsException;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
@@ -64,7 +65,10 @@ class JobExecution {
             } else {
                 lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
             }
-        } catch (UpstreamException.Retryable | UpstreamException.RateLimited | UpstreamException.Unauthorized e) {
+        } catch (UpstreamException.Retryable
+                | UpstreamException.RateLimited
+                | UpstreamException.Unauthorized
+                | DeadlineExceededException e) {
             lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
         } catch (RuntimeException e) {
             // The lease runs out and the reaper puts the job back in the queue (bounded by max-attempts).

@@ -3,6 +3,7 @@ package dev.transcriber.worker.accounts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +86,32 @@ class AccountPoolTest {
                 .isInstanceOfSatisfying(
                         AllAccountsCoolingException.class,
                         e -> assertThat(e.resetsAt()).isEqualTo(NOW.plusSeconds(60)));
+    }
+
+    @Test
+    void circuitOpensOnRepeatedServerErrorsAndAnOperatorCanCloseIt() {
+        UpstreamAccount flaky = account("flaky", 4, 1, Map.of());
+        UpstreamAccount steady = account("steady", 4, 1, Map.of());
+        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
+                .slidingWindowSize(4)
+                .minimumNumberOfCalls(4)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofMinutes(5))
+                .build();
+        AccountPool pool = new AccountPool(List.of(flaky, steady), clock, Duration.ZERO, breaker);
+
+        for (int i = 0; i < 4; i++) {
+            pool.record(flaky, "server_error", Duration.ofMillis(5));
+        }
+
+        assertThat(pool.status().getFirst().state()).isEqualTo("circuit_open");
+        for (int i = 0; i < 4; i++) {
+            try (AccountPool.Lease lease = pool.acquire("whisper-1")) {
+                assertThat(lease.account()).isEqualTo(steady);
+            }
+        }
+        pool.enable("flaky");
+        assertThat(pool.status().getFirst().state()).isEqualTo("active");
     }
 
     @Test

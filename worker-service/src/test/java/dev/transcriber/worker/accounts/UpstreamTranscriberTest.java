@@ -134,7 +134,7 @@ class UpstreamTranscriberTest {
                 .withHeader("Authorization", equalTo("Bearer key-2"))
                 .willReturn(okJson("{\"text\":\"from two\"}")));
         AccountPool pool = pool(2);
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1));
 
         long started = System.nanoTime();
         UpstreamTranscriber.Result first = transcriber.transcribe(call());
@@ -160,7 +160,8 @@ class UpstreamTranscriberTest {
         AccountPool pool = pool(2);
         java.time.Instant before = java.time.Instant.now();
 
-        assertThatThrownBy(() -> new UpstreamTranscriber(pool, client, policy).transcribe(call()))
+        assertThatThrownBy(
+                        () -> new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1)).transcribe(call()))
                 .isInstanceOfSatisfying(
                         AllAccountsCoolingException.class,
                         e -> assertThat(e.resetsAt()).isBetween(before.plusSeconds(19), before.plusSeconds(25)));
@@ -179,7 +180,7 @@ class UpstreamTranscriberTest {
                 .withHeader("Authorization", equalTo("Bearer key-2"))
                 .willReturn(okJson("{\"text\":\"from two\"}")));
         AccountPool pool = pool(2);
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1));
 
         for (int i = 0; i < 4; i++) {
             assertThat(transcriber.transcribe(call()).accountId()).isEqualTo("openai-2");
@@ -188,6 +189,48 @@ class UpstreamTranscriberTest {
         upstream.verify(1, postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer key-1")));
         assertThat(pool.status().getFirst().state()).isEqualTo("disabled");
         assertThat(pool.status().getFirst().disabledReason()).contains("401", "Incorrect API key provided");
+    }
+
+    @Test
+    void theDeadlineCoversRetriesToo() {
+        upstream.stubFor(
+                post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"late\"}").withFixedDelay(2000)));
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool(2), client, policy, Duration.ofMillis(300));
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> transcriber.transcribe(call())).isInstanceOf(DeadlineExceededException.class);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1500));
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void aSlowAccountGetsLessTraffic() throws Exception {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(300)));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(okJson("{\"text\":\"fast\"}").withFixedDelay(10)));
+        UpstreamTranscriber transcriber = transcriber(2);
+
+        java.util.Map<String, Integer> calls = new java.util.concurrent.ConcurrentHashMap<>();
+        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var done = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (int c = 0; c < 6; c++) {
+                done.add(callers.submit(() -> {
+                    for (int i = 0; i < 8; i++) {
+                        calls.merge(transcriber.transcribe(call()).accountId(), 1, Integer::sum);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                f.get();
+            }
+        }
+
+        assertThat(calls.get("openai-2")).isGreaterThan(3 * calls.getOrDefault("openai-1", 0));
     }
 
     @Test
@@ -203,7 +246,7 @@ class UpstreamTranscriberTest {
     }
 
     private UpstreamTranscriber transcriber(int accounts) {
-        return new UpstreamTranscriber(pool(accounts), client, policy);
+        return new UpstreamTranscriber(pool(accounts), client, policy, Duration.ofMinutes(1));
     }
 
     private static AccountPool pool(int accounts) {
