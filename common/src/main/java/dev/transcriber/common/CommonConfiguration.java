@@ -8,6 +8,8 @@ import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
 import java.time.Clock;
+import java.util.List;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.persistence.autoconfigure.EntityScan;
 import org.springframework.context.annotation.Bean;
@@ -31,9 +33,10 @@ public class CommonConfiguration {
         return Clock.systemUTC();
     }
 
+    /** The catalog, narrowed by {@code transcriber.models.allowed} when set (seed 000's single-model mode). */
     @Bean
-    ModelCatalog modelCatalog() {
-        return ModelCatalog.standard();
+    ModelCatalog modelCatalog(@Value("${transcriber.models.allowed:}") List<String> allowed) {
+        return ModelCatalog.standard(allowed);
     }
 
     @Bean

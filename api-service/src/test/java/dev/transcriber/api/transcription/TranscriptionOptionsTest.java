@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.api.errors.ApiException;
-import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
@@ -19,8 +18,7 @@ class TranscriptionOptionsTest {
 
     @Test
     void oneServedModelGivesSeed000sExactMessage() {
-        ModelCatalog only = new ModelCatalog(
-                List.of(new CatalogModel("gpt-4o-transcribe", "gpt-4o-transcribe", CatalogModel.Billing.TOKENS)));
+        ModelCatalog only = ModelCatalog.standard(List.of("gpt-4o-transcribe"));
 
         assertThatThrownBy(() -> TranscriptionOptions.validate(upload(Map.of("model", "whisper-1")), only))
                 .isInstanceOfSatisfying(ApiException.class, e -> {

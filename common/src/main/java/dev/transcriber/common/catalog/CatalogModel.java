@@ -1,9 +1,25 @@
 package dev.transcriber.common.catalog;
 
+import java.time.Duration;
+import java.util.Set;
+
 /**
- * A model the gateway serves: its public id, the name upstream providers know it by, and how it is billed.
+ * A model the gateway serves: its public id, the name upstream providers know it by, how it is billed, the response
+ * formats its upstream can produce, and the most audio one upstream call may carry (for chunking long audio).
  */
-public record CatalogModel(String id, String upstreamName, Billing billing) {
+public record CatalogModel(
+        String id,
+        String upstreamName,
+        Billing billing,
+        Set<String> upstreamFormats,
+        Duration maxCallDuration,
+        long maxCallBytes) {
+
+    public static final long MB = 1024 * 1024;
+
+    public CatalogModel {
+        upstreamFormats = Set.copyOf(upstreamFormats);
+    }
 
     public enum Billing {
         TOKENS,

@@ -1,15 +1,21 @@
 package dev.transcriber.common.catalog;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The transcription models the gateway knows, under both spellings the seeds use: the bare OpenAI id
- * ({@code gpt-4o-transcribe}) and the provider-prefixed one ({@code openai/gpt-4o-transcribe}).
+ * ({@code gpt-4o-transcribe}) and the provider-prefixed one ({@code openai/gpt-4o-transcribe}). An optional
+ * allow-list ({@code transcriber.models.allowed}) narrows what is served.
  */
 public final class ModelCatalog {
 
     public static final String PROVIDER_PREFIX = "openai/";
+
+    private static final Set<String> GPT4O_FORMATS = Set.of("json", "text");
+    private static final Set<String> WHISPER_FORMATS = Set.of("json", "text", "srt", "vtt", "verbose_json");
 
     private final List<CatalogModel> models;
 
@@ -19,9 +25,44 @@ public final class ModelCatalog {
 
     public static ModelCatalog standard() {
         return new ModelCatalog(List.of(
-                new CatalogModel("gpt-4o-transcribe", "gpt-4o-transcribe", CatalogModel.Billing.TOKENS),
-                new CatalogModel("gpt-4o-mini-transcribe", "gpt-4o-mini-transcribe", CatalogModel.Billing.TOKENS),
-                new CatalogModel("whisper-1", "whisper-1", CatalogModel.Billing.DURATION)));
+                new CatalogModel(
+                        "gpt-4o-transcribe",
+                        "gpt-4o-transcribe",
+                        CatalogModel.Billing.TOKENS,
+                        GPT4O_FORMATS,
+                        Duration.ofSeconds(1400),
+                        25 * CatalogModel.MB),
+                new CatalogModel(
+                        "gpt-4o-mini-transcribe",
+                        "gpt-4o-mini-transcribe",
+                        CatalogModel.Billing.TOKENS,
+                        GPT4O_FORMATS,
+                        Duration.ofSeconds(1400),
+                        25 * CatalogModel.MB),
+                new CatalogModel(
+                        "whisper-1",
+                        "whisper-1",
+                        CatalogModel.Billing.DURATION,
+                        WHISPER_FORMATS,
+                        null,
+                        25 * CatalogModel.MB)));
+    }
+
+    /** The standard catalog narrowed to {@code allowed} (in either spelling); empty means everything. */
+    public static ModelCatalog standard(List<String> allowed) {
+        ModelCatalog all = standard();
+        if (allowed == null || allowed.stream().allMatch(String::isBlank)) {
+            return all;
+        }
+        List<CatalogModel> kept = allowed.stream()
+                .filter(id -> !id.isBlank())
+                .map(id -> all.resolve(id.trim())
+                        .orElseThrow(() -> new IllegalArgumentException("transcriber.models.allowed names an unknown"
+                                + " model '" + id + "'; known: "
+                                + all.models().stream().map(CatalogModel::id).toList())))
+                .distinct()
+                .toList();
+        return new ModelCatalog(kept);
     }
 
     public List<CatalogModel> models() {
