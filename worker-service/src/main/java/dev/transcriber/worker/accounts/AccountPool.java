@@ -76,12 +76,14 @@ public class AccountPool {
         for (AccountsProperties.Account a : properties.accounts()) {
             accounts.add(new UpstreamAccount(
                     a.id(),
+                    a.kind(),
                     a.baseUrl(),
                     a.apiKey(),
                     a.models(),
                     a.weight(),
                     a.maxConcurrency(),
-                    a.requestsPerMinute()));
+                    a.requestsPerMinute(),
+                    a.apiVersion()));
         }
         List<String> keys = Arrays.stream(properties.openai().apiKey().split(","))
                 .map(String::trim)

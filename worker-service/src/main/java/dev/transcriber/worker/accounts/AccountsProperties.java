@@ -16,6 +16,7 @@ public record AccountsProperties(
     /**
      * One account. {@code models} maps the public model ids it serves to the upstream's names for them; empty means
      * every catalog model under its usual name. {@code requestsPerMinute} 0 means no limit of our own.
+     * {@code apiVersion} is Azure's {@code api-version}.
      */
     public record Account(
             String id,
@@ -25,13 +26,20 @@ public record AccountsProperties(
             @DefaultValue Map<String, String> models,
             @DefaultValue("1") double weight,
             @DefaultValue("8") int maxConcurrency,
-            @DefaultValue("0") int requestsPerMinute) {}
+            @DefaultValue("0") int requestsPerMinute,
+            @DefaultValue("2024-06-01") String apiVersion) {}
 
     public record OpenAi(
             @DefaultValue("https://api.openai.com/v1") String baseUrl,
             @DefaultValue("") String apiKey) {}
 
+    /**
+     * {@code openai}: OpenAI or any server with its API ({@code POST {base}/audio/transcriptions}, bearer key).
+     * {@code azure}: Azure OpenAI ({@code POST {base}/openai/deployments/{deployment}/audio/transcriptions?api-version=},
+     * {@code api-key} header; {@code models} maps each public model to its deployment).
+     */
     public enum ProviderKind {
-        OPENAI
+        OPENAI,
+        AZURE
     }
 }

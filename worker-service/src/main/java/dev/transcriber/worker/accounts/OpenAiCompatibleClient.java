@@ -23,8 +23,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Calls {@code POST {base}/audio/transcriptions} of OpenAI or any server that speaks its API. The audio is streamed
- * from the object store into the request body with a known length.
+ * Calls the transcription endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
+ * {@code api-version} and {@code api-key} header). The audio is streamed from the object store into the request body
+ * with a known length.
  */
 @Component
 public class OpenAiCompatibleClient {
@@ -57,9 +58,14 @@ public class OpenAiCompatibleClient {
         byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         long length = head.length + call.sizeBytes() + tail.length;
-        HttpRequest request = HttpRequest.newBuilder(URI.create(account.baseUrl() + "/audio/transcriptions"))
-                .timeout(timeout)
-                .header("Authorization", "Bearer " + account.apiKey())
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
+        if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
+            builder.header("api-key", account.apiKey());
+        } else {
+            builder.header("Authorization", "Bearer " + account.apiKey());
+        }
+        HttpRequest request = builder.timeout(timeout)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
                 .POST(BodyPublishers.fromPublisher(

@@ -8,16 +8,22 @@ import java.util.Map;
  */
 public record UpstreamAccount(
         String id,
+        AccountsProperties.ProviderKind kind,
         String baseUrl,
         String apiKey,
         Map<String, String> models,
         double weight,
         int maxConcurrency,
-        int requestsPerMinute) {
+        int requestsPerMinute,
+        String apiVersion) {
 
     public UpstreamAccount {
         baseUrl = baseUrl.replaceAll("/+$", "");
         models = Map.copyOf(models);
+        if (kind == AccountsProperties.ProviderKind.AZURE && models.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "account " + id + ": an Azure account needs models: {model: deployment}");
+        }
         if (weight <= 0 || maxConcurrency <= 0) {
             throw new IllegalArgumentException("account " + id + ": weight and max-concurrency must be positive");
         }
@@ -25,7 +31,8 @@ public record UpstreamAccount(
 
     /** An account with the defaults: every model, weight 1, 8 calls at a time, no rate limit of our own. */
     public static UpstreamAccount simple(String id, String baseUrl, String apiKey) {
-        return new UpstreamAccount(id, baseUrl, apiKey, Map.of(), 1, 8, 0);
+        return new UpstreamAccount(
+                id, AccountsProperties.ProviderKind.OPENAI, baseUrl, apiKey, Map.of(), 1, 8, 0, null);
     }
 
     public boolean serves(String model) {
@@ -37,8 +44,18 @@ public record UpstreamAccount(
         return models.getOrDefault(model, usualName);
     }
 
+    /** Where a transcription of {@code model} is posted. */
+    public String transcriptionsUrl(String model, String usualName) {
+        return switch (kind) {
+            case OPENAI -> baseUrl + "/audio/transcriptions";
+            case AZURE ->
+                baseUrl + "/openai/deployments/" + upstreamModel(model, usualName)
+                        + "/audio/transcriptions?api-version=" + apiVersion;
+        };
+    }
+
     @Override
     public String toString() {
-        return "UpstreamAccount[" + id + " at " + baseUrl + "]";
+        return "UpstreamAccount[" + id + " (" + kind.name().toLowerCase() + ") at " + baseUrl + "]";
     }
 }

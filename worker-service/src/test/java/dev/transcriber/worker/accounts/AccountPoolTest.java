@@ -76,7 +76,16 @@ class AccountPoolTest {
 
     @Test
     void ownRequestsPerMinuteLimitHolds() {
-        UpstreamAccount limited = new UpstreamAccount("limited", "http://127.0.0.1:1/v1", "k", Map.of(), 1, 8, 2);
+        UpstreamAccount limited = new UpstreamAccount(
+                "limited",
+                AccountsProperties.ProviderKind.OPENAI,
+                "http://127.0.0.1:1/v1",
+                "k",
+                Map.of(),
+                1,
+                8,
+                2,
+                null);
         AccountPool pool = new AccountPool(List.of(limited), clock, Duration.ZERO);
 
         pool.acquire("whisper-1").close();
@@ -123,6 +132,15 @@ class AccountPoolTest {
     }
 
     private static UpstreamAccount account(String id, int maxConcurrency, double weight, Map<String, String> models) {
-        return new UpstreamAccount(id, "http://127.0.0.1:1/v1", "key-" + id, models, weight, maxConcurrency, 0);
+        return new UpstreamAccount(
+                id,
+                AccountsProperties.ProviderKind.OPENAI,
+                "http://127.0.0.1:1/v1",
+                "key-" + id,
+                models,
+                weight,
+                maxConcurrency,
+                0,
+                null);
     }
 }

@@ -21,7 +21,8 @@ class AccountsExampleTest {
         environment
                 .getPropertySources()
                 .addFirst(new MapPropertySource(
-                        "keys", Map.of("OPENAI_MAIN_KEY", "sk-main", "GROQ_API_KEY", "gsk-groq")));
+                        "keys",
+                        Map.of("OPENAI_MAIN_KEY", "sk-main", "GROQ_API_KEY", "gsk-groq", "AZURE_OPENAI_KEY", "az")));
         new YamlPropertySourceLoader()
                 .load("example", new FileSystemResource(Path.of("..", "config", "accounts.example.yml")))
                 .forEach(environment.getPropertySources()::addLast);
@@ -31,7 +32,7 @@ class AccountsExampleTest {
 
         assertThat(accounts)
                 .extracting(UpstreamAccount::id)
-                .containsExactly("openai-main", "groq", "self-hosted-whisper");
+                .containsExactly("openai-main", "groq", "azure-westeurope", "self-hosted-whisper");
         UpstreamAccount main = accounts.getFirst();
         assertThat(main.apiKey()).isEqualTo("sk-main");
         assertThat(main.weight()).isEqualTo(2);
@@ -42,5 +43,10 @@ class AccountsExampleTest {
         assertThat(groq.serves("gpt-4o-transcribe")).isFalse();
         assertThat(groq.upstreamModel("whisper-1", "whisper-1")).isEqualTo("whisper-large-v3");
         assertThat(groq.apiKey()).isEqualTo("gsk-groq");
+        UpstreamAccount azure = accounts.get(2);
+        assertThat(azure.kind()).isEqualTo(AccountsProperties.ProviderKind.AZURE);
+        assertThat(azure.transcriptionsUrl("whisper-1", "whisper-1"))
+                .isEqualTo("https://my-resource.openai.azure.com/openai/deployments/whisper/audio/transcriptions"
+                        + "?api-version=2024-06-01");
     }
 }

@@ -234,6 +234,31 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void azureAccountsUseTheDeploymentPathApiVersionAndApiKeyHeader() {
+        String path = "/openai/deployments/my-whisper/audio/transcriptions?api-version=2024-06-01";
+        upstream.stubFor(post(urlEqualTo(path)).willReturn(okJson("{\"text\":\"from azure\"}")));
+        UpstreamAccount azure = new UpstreamAccount(
+                "azure",
+                AccountsProperties.ProviderKind.AZURE,
+                upstream.baseUrl(),
+                "azure-key",
+                java.util.Map.of("whisper-1", "my-whisper"),
+                1,
+                4,
+                0,
+                "2024-06-01");
+        AccountPool pool = new AccountPool(List.of(azure), Clock.systemUTC(), Duration.ZERO);
+
+        UpstreamTranscriber.Result result =
+                new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1)).transcribe(call());
+
+        assertThat(result.transcript().text()).isEqualTo("from azure");
+        var request = upstream.findAll(postRequestedFor(urlEqualTo(path))).getFirst();
+        assertThat(request.getHeader("api-key")).isEqualTo("azure-key");
+        assertThat(request.containsHeader("Authorization")).isFalse();
+    }
+
+    @Test
     void commaSeparatedKeysMakeOneAccountEach() {
         List<UpstreamAccount> accounts = AccountPool.fromConfiguration(new AccountsProperties(
                 List.of(), new AccountsProperties.OpenAi("https://api.example.test/v1/", " sk-a, sk-b ,,")));
