@@ -69,7 +69,11 @@ public final class Standalone {
         if (withServices) {
             String apiKey = localApiKey(home);
             String adminToken = localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-");
-            List<String> worker = new ArrayList<>(List.of("--transcriber.admin.token=" + adminToken));
+            List<String> worker = new ArrayList<>(List.of(
+                    "--transcriber.admin.token=" + adminToken,
+                    "--transcriber.local-engine.when-no-accounts=true",
+                    "--transcriber.local-engine.model-dir="
+                            + home.resolve("models").resolve("vosk-model-en-us")));
             worker.addAll(List.of(extraArgs));
             List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
             api.addAll(List.of(extraArgs));

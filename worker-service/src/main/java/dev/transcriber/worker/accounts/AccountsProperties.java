@@ -36,10 +36,12 @@ public record AccountsProperties(
     /**
      * {@code openai}: OpenAI or any server with its API ({@code POST {base}/audio/transcriptions}, bearer key).
      * {@code azure}: Azure OpenAI ({@code POST {base}/openai/deployments/{deployment}/audio/transcriptions?api-version=},
-     * {@code api-key} header; {@code models} maps each public model to its deployment).
+     * {@code api-key} header; {@code models} maps each public model to its deployment). {@code local}: the offline
+     * engine in this process (Vosk, small US-English model).
      */
     public enum ProviderKind {
         OPENAI,
-        AZURE
+        AZURE,
+        LOCAL
     }
 }

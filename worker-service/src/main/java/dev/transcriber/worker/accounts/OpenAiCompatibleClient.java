@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  * with a known length.
  */
 @Component
-public class OpenAiCompatibleClient {
+public class OpenAiCompatibleClient implements TranscriptionProvider {
 
     private final HttpClient http;
     private final JsonMapper json;
@@ -47,11 +47,17 @@ public class OpenAiCompatibleClient {
                 .build();
     }
 
+    @Override
+    public boolean handles(AccountsProperties.ProviderKind kind) {
+        return kind == AccountsProperties.ProviderKind.OPENAI || kind == AccountsProperties.ProviderKind.AZURE;
+    }
+
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call) {
         return transcribe(account, call, callTimeout);
     }
 
     /** As {@link #transcribe(UpstreamAccount, UpstreamCall)}, giving up after {@code timeLeft} if that is sooner. */
+    @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
         Duration timeout = timeLeft.compareTo(callTimeout) < 0 ? timeLeft : callTimeout;
         String boundary = "transcriber-" + UUID.randomUUID();

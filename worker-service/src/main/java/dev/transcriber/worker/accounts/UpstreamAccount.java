@@ -51,6 +51,7 @@ public record UpstreamAccount(
             case AZURE ->
                 baseUrl + "/openai/deployments/" + upstreamModel(model, usualName)
                         + "/audio/transcriptions?api-version=" + apiVersion;
+            case LOCAL -> "local:" + id;
         };
     }
 

@@ -3,8 +3,10 @@ package dev.transcriber.worker.accounts;
 import dev.transcriber.common.transcript.Transcript;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -18,17 +20,18 @@ public class UpstreamTranscriber {
     private static final Logger log = LoggerFactory.getLogger(UpstreamTranscriber.class);
 
     private final AccountPool pool;
-    private final OpenAiCompatibleClient client;
+    private final List<TranscriptionProvider> providers;
     private final Retry retry;
     private final Duration deadline;
 
+    @Autowired
     UpstreamTranscriber(
             AccountPool pool,
-            OpenAiCompatibleClient client,
+            List<TranscriptionProvider> providers,
             UpstreamRetryPolicy policy,
             @Value("${transcriber.upstream.deadline:30m}") Duration deadline) {
         this.pool = pool;
-        this.client = client;
+        this.providers = List.copyOf(providers);
         this.retry = policy.retry();
         this.deadline = deadline;
     }
@@ -52,7 +55,7 @@ public class UpstreamTranscriber {
             long started = System.nanoTime();
             try {
                 Duration timeout = Duration.ofNanos(Math.max(1_000_000, untilNanos - started));
-                Result result = new Result(client.transcribe(account, call, timeout), account.id());
+                Result result = new Result(provider(account).transcribe(account, call, timeout), account.id());
                 pool.record(account, "success", Duration.ofNanos(System.nanoTime() - started));
                 return result;
             } catch (UpstreamException e) {
@@ -65,6 +68,18 @@ public class UpstreamTranscriber {
                 throw e;
             }
         }
+    }
+
+    UpstreamTranscriber(
+            AccountPool pool, TranscriptionProvider provider, UpstreamRetryPolicy policy, Duration deadline) {
+        this(pool, List.of(provider), policy, deadline);
+    }
+
+    private TranscriptionProvider provider(UpstreamAccount account) {
+        return providers.stream()
+                .filter(p -> p.handles(account.kind()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no provider for " + account.kind()));
     }
 
     private static String outcome(UpstreamException e) {

@@ -1,0 +1,156 @@
+package dev.transcriber.worker.engine;
+
+import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.common.transcript.Usage;
+import dev.transcriber.worker.accounts.AccountsProperties;
+import dev.transcriber.worker.accounts.TranscriptionProvider;
+import dev.transcriber.worker.accounts.UpstreamAccount;
+import dev.transcriber.worker.accounts.UpstreamCall;
+import dev.transcriber.worker.accounts.UpstreamException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.springframework.stereotype.Component;
+import org.vosk.Recognizer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The offline engine: ffmpeg decodes any accepted container to 16 kHz mono PCM, streamed straight into a Vosk
+ * recogniser. Gives text, a segment per recognised utterance and word timestamps; usage is the audio's duration.
+ */
+@Component
+class LocalEngine implements TranscriptionProvider {
+
+    private static final int SAMPLE_RATE = 16_000;
+    private static final int CHUNK = SAMPLE_RATE / 2; // 0.25 s of 16-bit samples
+
+    private final VoskModel model;
+    private final Ffmpeg ffmpeg;
+    private final JsonMapper json;
+
+    LocalEngine(VoskModel model, Ffmpeg ffmpeg, JsonMapper json) {
+        this.model = model;
+        this.ffmpeg = ffmpeg;
+        this.json = json;
+    }
+
+    @Override
+    public boolean handles(AccountsProperties.ProviderKind kind) {
+        return kind == AccountsProperties.ProviderKind.LOCAL;
+    }
+
+    @Override
+    public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
+        Process decoder = ffmpeg.start(
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-i",
+                "pipe:0",
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                String.valueOf(SAMPLE_RATE),
+                "-f",
+                "s16le",
+                "pipe:1");
+        Thread feeder = Thread.ofVirtual().start(() -> feed(call, decoder));
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        Thread errorReader = Thread.ofVirtual().start(() -> drain(decoder.getErrorStream(), errors));
+        List<Transcript.Segment> segments = new ArrayList<>();
+        List<Transcript.Word> words = new ArrayList<>();
+        long bytes = 0;
+        try (Recognizer recognizer = new Recognizer(model.get(), SAMPLE_RATE);
+                InputStream pcm = decoder.getInputStream()) {
+            recognizer.setWords(true);
+            byte[] buffer = new byte[CHUNK];
+            int n;
+            while ((n = pcm.readNBytes(buffer, 0, buffer.length)) > 0) {
+                bytes += n;
+                if (recognizer.acceptWaveForm(buffer, n)) {
+                    collect(recognizer.getResult(), segments, words);
+                }
+            }
+            collect(recognizer.getFinalResult(), segments, words);
+            if (!decoder.waitFor(Math.max(1, timeLeft.toMillis()), TimeUnit.MILLISECONDS)) {
+                throw new UpstreamException.Retryable(account.id(), "timeout", "local engine timed out", null);
+            }
+            feeder.join();
+            errorReader.join();
+        } catch (IOException e) {
+            throw new UpstreamException.Retryable(account.id(), "connection", "local engine failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
+        } finally {
+            decoder.destroy();
+        }
+        if (decoder.exitValue() != 0 && bytes == 0) {
+            throw new UpstreamException.Rejected(
+                    account.id(), 400, "The audio could not be decoded: " + firstLine(errors));
+        }
+        double seconds = bytes / 2.0 / SAMPLE_RATE;
+        String text =
+                String.join(" ", segments.stream().map(Transcript.Segment::text).toList());
+        return new Transcript(text, "en", seconds, Usage.duration(round(seconds)), segments, words);
+    }
+
+    private void collect(String result, List<Transcript.Segment> segments, List<Transcript.Word> words) {
+        JsonNode node = json.readTree(result);
+        JsonNode recognised = node.path("result");
+        String text = node.path("text").asString("");
+        if (text.isBlank() || !recognised.isArray() || recognised.isEmpty()) {
+            return;
+        }
+        List<Transcript.Word> utterance = new ArrayList<>();
+        for (JsonNode w : recognised) {
+            utterance.add(new Transcript.Word(
+                    w.path("word").asString(),
+                    w.path("start").asDouble(),
+                    w.path("end").asDouble()));
+        }
+        words.addAll(utterance);
+        segments.add(new Transcript.Segment(
+                segments.size(),
+                utterance.getFirst().start(),
+                utterance.getLast().end(),
+                text));
+    }
+
+    private static void feed(UpstreamCall call, Process decoder) {
+        try (InputStream audio = call.audio().get();
+                OutputStream stdin = decoder.getOutputStream()) {
+            audio.transferTo(stdin);
+        } catch (IOException e) {
+            // ffmpeg stopped reading (bad input); its exit status and stderr tell why
+        }
+    }
+
+    private static void drain(InputStream in, ByteArrayOutputStream sink) {
+        try (in) {
+            byte[] kept = in.readNBytes(4096);
+            sink.writeBytes(kept);
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    private static String firstLine(ByteArrayOutputStream errors) {
+        String text = errors.toString(StandardCharsets.UTF_8).strip();
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    private static double round(double seconds) {
+        return Math.round(seconds * 100) / 100.0;
+    }
+}
