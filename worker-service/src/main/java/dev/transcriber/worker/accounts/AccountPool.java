@@ -70,7 +70,10 @@ public class AccountPool {
         }
     }
 
-    /** The accounts of the configuration: the list, then one per key of the OPENAI_API_KEY shortcut. */
+    /**
+     * The accounts of the configuration: the list, then one per key of the OPENAI_API_KEY shortcut; with neither,
+     * the local engine when {@code transcriber.local-engine.when-no-accounts} is set.
+     */
     static List<UpstreamAccount> fromConfiguration(AccountsProperties properties) {
         List<UpstreamAccount> accounts = new ArrayList<>();
         for (AccountsProperties.Account a : properties.accounts()) {
@@ -93,6 +96,19 @@ public class AccountPool {
                 .mapToObj(i -> UpstreamAccount.simple(
                         "openai-" + (i + 1), properties.openai().baseUrl(), keys.get(i)))
                 .forEach(accounts::add);
+        if (accounts.isEmpty() && properties.localEngine().whenNoAccounts()) {
+            log.info("no upstream account configured: the catalog's models are served by the local offline engine");
+            accounts.add(new UpstreamAccount(
+                    "local",
+                    AccountsProperties.ProviderKind.LOCAL,
+                    "in-process",
+                    "",
+                    Map.of(),
+                    1,
+                    properties.localEngine().maxConcurrency(),
+                    0,
+                    null));
+        }
         return accounts;
     }
 

@@ -11,7 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("transcriber")
 public record AccountsProperties(
-        @DefaultValue List<Account> accounts, @DefaultValue OpenAi openai) {
+        @DefaultValue List<Account> accounts,
+        @DefaultValue OpenAi openai,
+        @DefaultValue LocalEngine localEngine) {
 
     /**
      * One account. {@code models} maps the public model ids it serves to the upstream's names for them; empty means
@@ -32,6 +34,14 @@ public record AccountsProperties(
     public record OpenAi(
             @DefaultValue("https://api.openai.com/v1") String baseUrl,
             @DefaultValue("") String apiKey) {}
+
+    /**
+     * The offline engine. With {@code whenNoAccounts} (the local mode sets it), a pool with no other account gets a
+     * {@code local} account that serves every catalog model.
+     */
+    public record LocalEngine(
+            @DefaultValue("false") boolean whenNoAccounts,
+            @DefaultValue("2") int maxConcurrency) {}
 
     /**
      * {@code openai}: OpenAI or any server with its API ({@code POST {base}/audio/transcriptions}, bearer key).

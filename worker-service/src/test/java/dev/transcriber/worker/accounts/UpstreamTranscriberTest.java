@@ -259,9 +259,30 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void withNoAccountTheLocalEngineCanStandIn() {
+        List<UpstreamAccount> none = AccountPool.fromConfiguration(new AccountsProperties(
+                List.of(),
+                new AccountsProperties.OpenAi("https://api.openai.com/v1", ""),
+                new AccountsProperties.LocalEngine(false, 2)));
+        List<UpstreamAccount> local = AccountPool.fromConfiguration(new AccountsProperties(
+                List.of(),
+                new AccountsProperties.OpenAi("https://api.openai.com/v1", ""),
+                new AccountsProperties.LocalEngine(true, 3)));
+
+        assertThat(none).isEmpty();
+        assertThat(local).singleElement().satisfies(a -> {
+            assertThat(a.kind()).isEqualTo(AccountsProperties.ProviderKind.LOCAL);
+            assertThat(a.maxConcurrency()).isEqualTo(3);
+            assertThat(a.serves("gpt-4o-transcribe")).isTrue();
+        });
+    }
+
+    @Test
     void commaSeparatedKeysMakeOneAccountEach() {
         List<UpstreamAccount> accounts = AccountPool.fromConfiguration(new AccountsProperties(
-                List.of(), new AccountsProperties.OpenAi("https://api.example.test/v1/", " sk-a, sk-b ,,")));
+                List.of(),
+                new AccountsProperties.OpenAi("https://api.example.test/v1/", " sk-a, sk-b ,,"),
+                new AccountsProperties.LocalEngine(true, 2)));
 
         assertThat(accounts)
                 .extracting(UpstreamAccount::id, UpstreamAccount::baseUrl, UpstreamAccount::apiKey)
