@@ -5,6 +5,7 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
+import dev.transcriber.common.store.ServableModels;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.support.converter.RecordMessageConverter;
 import org.springframework.kafka.support.converter.StringJacksonJsonMessageConverter;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,6 +39,11 @@ public class CommonConfiguration {
     @Bean
     ModelCatalog modelCatalog(@Value("${transcriber.models.allowed:}") List<String> allowed) {
         return ModelCatalog.standard(allowed);
+    }
+
+    @Bean
+    ServableModels servableModels(JdbcClient jdbc) {
+        return new ServableModels(jdbc);
     }
 
     @Bean

@@ -9,7 +9,10 @@ import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.ApiKey;
+import dev.transcriber.common.store.ServableModels;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -32,18 +35,33 @@ class ModelsControllerTest {
     @MockitoBean
     private ModelCatalog catalog;
 
+    @MockitoBean
+    private ServableModels servable;
+
+    @MockitoBean
+    private Clock clock;
+
     @Test
     void listsModelsForAValidKey() throws Exception {
         given(keys.authenticate("sk-good"))
                 .willReturn(Optional.of(new ApiKey(UUID.randomUUID(), "test", "hash", "sk-good", Instant.now())));
-        given(catalog.models()).willReturn(ModelCatalog.standard().models());
+        given(clock.instant()).willReturn(Instant.parse("2026-11-25T12:00:00Z"));
+        given(servable.since(Instant.parse("2026-11-25T11:59:30Z")))
+                .willReturn(List.of(
+                        new ServableModels.Servable("gpt-4o-transcribe", "openai"),
+                        new ServableModels.Servable("whisper-1", "local-engine")));
+        given(catalog.resolve(org.mockito.ArgumentMatchers.anyString()))
+                .willAnswer(i -> ModelCatalog.standard().resolve(i.getArgument(0)));
 
         mvc.perform(get("/v1/models").header("Authorization", "Bearer sk-good"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.object").value("list"))
                 .andExpect(jsonPath("$.data[0].id").value("gpt-4o-transcribe"))
                 .andExpect(jsonPath("$.data[1].id").value("openai/gpt-4o-transcribe"))
-                .andExpect(jsonPath("$.data[0].owned_by").value("openai"));
+                .andExpect(jsonPath("$.data[0].owned_by").value("openai"))
+                .andExpect(jsonPath("$.data[2].id").value("whisper-1"))
+                .andExpect(jsonPath("$.data[2].owned_by").value("local-engine"))
+                .andExpect(jsonPath("$.data.length()").value(4));
     }
 
     @Test

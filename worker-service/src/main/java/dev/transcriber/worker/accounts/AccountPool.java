@@ -198,6 +198,10 @@ public class AccountPool {
         });
     }
 
+    public List<UpstreamAccount> accounts() {
+        return states.stream().map(s -> s.account).toList();
+    }
+
     public List<AccountStatus> status() {
         lock.lock();
         try {
