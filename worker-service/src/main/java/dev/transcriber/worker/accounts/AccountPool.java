@@ -98,16 +98,7 @@ public class AccountPool {
                 .forEach(accounts::add);
         if (accounts.isEmpty() && properties.localEngine().whenNoAccounts()) {
             log.info("no upstream account configured: the catalog's models are served by the local offline engine");
-            accounts.add(new UpstreamAccount(
-                    "local",
-                    AccountsProperties.ProviderKind.LOCAL,
-                    "in-process",
-                    "",
-                    Map.of(),
-                    1,
-                    properties.localEngine().maxConcurrency(),
-                    0,
-                    null));
+            accounts.add(UpstreamAccount.local(properties.localEngine().maxConcurrency()));
         }
         return accounts;
     }

@@ -35,6 +35,12 @@ public record UpstreamAccount(
                 id, AccountsProperties.ProviderKind.OPENAI, baseUrl, apiKey, Map.of(), 1, 8, 0, null);
     }
 
+    /** The offline engine in this process, serving every catalog model. */
+    public static UpstreamAccount local(int maxConcurrency) {
+        return new UpstreamAccount(
+                "local", AccountsProperties.ProviderKind.LOCAL, "in-process", "", Map.of(), 1, maxConcurrency, 0, null);
+    }
+
     public boolean serves(String model) {
         return models.isEmpty() || models.containsKey(model);
     }

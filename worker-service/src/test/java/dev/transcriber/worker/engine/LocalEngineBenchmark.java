@@ -1,6 +1,5 @@
 package dev.transcriber.worker.engine;
 
-import dev.transcriber.worker.accounts.AccountsProperties;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import java.io.ByteArrayInputStream;
@@ -8,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -27,8 +25,7 @@ public final class LocalEngineBenchmark {
         VoskModel model = new VoskModel(dir.resolve("model").toString());
         LocalEngine engine =
                 new LocalEngine(model, new Ffmpeg(), JsonMapper.builder().build());
-        UpstreamAccount local = new UpstreamAccount(
-                "local", AccountsProperties.ProviderKind.LOCAL, "in-process", "", Map.of(), 1, 1, 0, null);
+        UpstreamAccount local = UpstreamAccount.local(1);
         UpstreamCall call = new UpstreamCall(
                 "whisper-1",
                 "whisper-1",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.common.transcript.Transcript;
-import dev.transcriber.worker.accounts.AccountsProperties;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +39,7 @@ class LocalEngineTest {
             "we will meet at the station at seven o'clock tomorrow morning",
             "the weather today is cold and windy with a chance of rain in the evening");
 
-    private static final UpstreamAccount LOCAL = new UpstreamAccount(
-            "local", AccountsProperties.ProviderKind.LOCAL, "in-process", "", Map.of(), 1, 2, 0, null);
+    private static final UpstreamAccount LOCAL = UpstreamAccount.local(2);
 
     @TempDir
     static Path models;
