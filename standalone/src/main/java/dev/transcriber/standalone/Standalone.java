@@ -31,7 +31,7 @@ public final class Standalone {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (mode) {
             case "api" -> ApiApplication.builder().run(withLocalKey(rest));
-            case "worker" -> WorkerApplication.builder().run(rest);
+            case "worker" -> WorkerApplication.builder().run(withLocalWorkerSettings(rest));
             case "infra", "all" -> runLocal(mode.equals("all"), rest);
             default -> {
                 System.err.println("usage: standalone [all|infra|api|worker] [--key=value ...]");
@@ -69,11 +69,7 @@ public final class Standalone {
         if (withServices) {
             String apiKey = localApiKey(home);
             String adminToken = localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-");
-            List<String> worker = new ArrayList<>(List.of(
-                    "--transcriber.admin.token=" + adminToken,
-                    "--transcriber.local-engine.when-no-accounts=true",
-                    "--transcriber.local-engine.model-dir="
-                            + home.resolve("models").resolve("vosk-model-en-us")));
+            List<String> worker = new ArrayList<>(localWorkerSettings(home));
             worker.addAll(List.of(extraArgs));
             List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
             api.addAll(List.of(extraArgs));
@@ -93,6 +89,22 @@ public final class Standalone {
                     home, String.join(" ", infra.serviceArguments()));
         }
         stopped.await();
+    }
+
+    /** A lone worker in local mode has the same admin token and offline fallback as in {@code all}. */
+    private static String[] withLocalWorkerSettings(String[] args) throws IOException {
+        Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
+        Files.createDirectories(home);
+        List<String> all = new ArrayList<>(localWorkerSettings(home));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> localWorkerSettings(Path home) throws IOException {
+        return List.of(
+                "--transcriber.admin.token=" + localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-"),
+                "--transcriber.local-engine.when-no-accounts=true",
+                "--transcriber.local-engine.model-dir=" + home.resolve("models").resolve("vosk-model-en-us"));
     }
 
     /** A lone api process in local mode accepts the same key as {@code all} does. */

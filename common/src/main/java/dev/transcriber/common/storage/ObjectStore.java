@@ -39,10 +39,18 @@ public class ObjectStore {
         return properties.bucket();
     }
 
+    /** Creates the bucket unless it exists; several processes starting at once may all try, and that is fine. */
     public void ensureBucket() {
         call("create bucket " + bucket(), () -> {
             if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build())) {
-                client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
+                try {
+                    client.makeBucket(MakeBucketArgs.builder().bucket(bucket()).build());
+                } catch (ErrorResponseException e) {
+                    String code = e.errorResponse().code();
+                    if (!"BucketAlreadyOwnedByYou".equals(code) && !"BucketAlreadyExists".equals(code)) {
+                        throw e;
+                    }
+                }
             }
             return null;
         });
