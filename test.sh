@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: unit, slice and full-flow tests against real Kafka, PostgreSQL and S3 servers started by the build.
+# Runs every test: unit, slice, and full-flow tests against real Kafka, PostgreSQL and S3 servers started by the build.
+# The local engine's test speaks known sentences with espeak-ng, installed here from Debian's packages if missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/java-env.sh
+if ! command -v espeak-ng >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng sox >/dev/null
+  else
+    echo "espeak-ng is needed by the local engine's test: sudo apt-get install espeak-ng sox" >&2
+    exit 1
+  fi
+fi
 exec mvn -B verify "$@"
