@@ -40,8 +40,8 @@ class JobQueries {
                 job.state().name().toLowerCase(),
                 job.spec().model(),
                 job.spec().responseFormat(),
-                JobView.epochSeconds(job.createdAt()),
-                job.finishedAt() == null ? null : JobView.epochSeconds(job.finishedAt()),
+                job.createdAt().getEpochSecond(),
+                job.finishedAt() == null ? null : job.finishedAt().getEpochSecond(),
                 job.upstreamAccount(),
                 job.state() == JobState.SUCCEEDED ? codec.read(job.transcriptJson()) : null,
                 error);

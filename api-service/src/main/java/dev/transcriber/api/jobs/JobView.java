@@ -3,7 +3,6 @@ package dev.transcriber.api.jobs;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.common.transcript.Transcript;
-import java.time.Instant;
 
 /** A job as {@code GET /v1/transcription_jobs/{id}} shows it: its state, and its result or error once it ended. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,9 +16,4 @@ public record JobView(
         Long finished_at,
         String upstream_account,
         Transcript result,
-        OpenAiError.Body error) {
-
-    static long epochSeconds(Instant instant) {
-        return instant.getEpochSecond();
-    }
-}
+        OpenAiError.Body error) {}

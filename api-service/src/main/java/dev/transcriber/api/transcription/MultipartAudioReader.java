@@ -64,7 +64,7 @@ class MultipartAudioReader {
                 }
             }
         } catch (ApiException e) {
-            store.delete(objectKey);
+            deleteQuietly(objectKey);
             throw e;
         } catch (IOException e) {
             deleteQuietly(objectKey);

@@ -31,7 +31,7 @@ public final class TestSystem {
     private final WireMockServer upstream;
     private final LocalSystem system;
     private final AutoCloseable infra;
-    private boolean closed = true;
+    private boolean closed;
 
     private TestSystem(List<String> infraArgs, AutoCloseable infra) {
         this.infra = infra;
@@ -60,7 +60,6 @@ public final class TestSystem {
                         "--transcriber.outbox.relay-interval=200ms",
                         "--transcriber.outbox.min-age=500ms"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
-        this.closed = false;
     }
 
     /** Kafka, PostgreSQL and S3 started by the build, in this JVM. */

@@ -52,7 +52,7 @@ class AccountMetrics implements MeterBinder {
     }
 
     private static AccountPool.AccountStatus find(AccountPool pool, String id) {
-        return pool.status().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+        return pool.status(id);
     }
 
     private static double orNaN(Double value) {

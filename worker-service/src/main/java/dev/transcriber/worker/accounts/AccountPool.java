@@ -197,23 +197,22 @@ public class AccountPool {
         lock.lock();
         try {
             Instant now = clock.instant();
+            return states.stream().map(s -> s.status(now)).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One account's status (for metrics, read one gauge at a time). */
+    public AccountStatus status(String accountId) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
             return states.stream()
-                    .map(s -> new AccountStatus(
-                            s.account.id(),
-                            s.disabledReason != null
-                                    ? "disabled"
-                                    : !s.circuitAllows()
-                                            ? "circuit_open"
-                                            : s.readyAt(now).isAfter(now) ? "cooling" : "active",
-                            s.coolingUntil != null && s.coolingUntil.isAfter(now) ? s.coolingUntil : null,
-                            s.disabledReason,
-                            s.inFlight,
-                            s.successes,
-                            Map.copyOf(s.failures),
-                            s.latencyMillis(0.5),
-                            s.latencyMillis(0.95),
-                            s.breaker.getState().name().toLowerCase()))
-                    .toList();
+                    .filter(s -> s.account.id().equals(accountId))
+                    .findFirst()
+                    .orElseThrow()
+                    .status(now);
         } finally {
             lock.unlock();
         }
@@ -317,6 +316,22 @@ public class AccountPool {
         State(UpstreamAccount account, CircuitBreaker breaker) {
             this.account = account;
             this.breaker = breaker;
+        }
+
+        AccountStatus status(Instant now) {
+            return new AccountStatus(
+                    account.id(),
+                    disabledReason != null
+                            ? "disabled"
+                            : !circuitAllows() ? "circuit_open" : readyAt(now).isAfter(now) ? "cooling" : "active",
+                    coolingUntil != null && coolingUntil.isAfter(now) ? coolingUntil : null,
+                    disabledReason,
+                    inFlight,
+                    successes,
+                    Map.copyOf(failures),
+                    latencyMillis(0.5),
+                    latencyMillis(0.95),
+                    breaker.getState().name().toLowerCase());
         }
 
         boolean circuitAllows() {

@@ -52,11 +52,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return kind == AccountsProperties.ProviderKind.OPENAI || kind == AccountsProperties.ProviderKind.AZURE;
     }
 
-    public Transcript transcribe(UpstreamAccount account, UpstreamCall call) {
-        return transcribe(account, call, callTimeout);
-    }
-
-    /** As {@link #transcribe(UpstreamAccount, UpstreamCall)}, giving up after {@code timeLeft} if that is sooner. */
+    /** One call, giving up after {@code timeLeft} or {@code transcriber.upstream.call-timeout}, whichever is sooner. */
     @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
         Duration timeout = timeLeft.compareTo(callTimeout) < 0 ? timeLeft : callTimeout;

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -24,7 +23,6 @@ public class UpstreamTranscriber {
     private final Retry retry;
     private final Duration deadline;
 
-    @Autowired
     UpstreamTranscriber(
             AccountPool pool,
             List<TranscriptionProvider> providers,
@@ -68,11 +66,6 @@ public class UpstreamTranscriber {
                 throw e;
             }
         }
-    }
-
-    UpstreamTranscriber(
-            AccountPool pool, TranscriptionProvider provider, UpstreamRetryPolicy policy, Duration deadline) {
-        this(pool, List.of(provider), policy, deadline);
     }
 
     private TranscriptionProvider provider(UpstreamAccount account) {

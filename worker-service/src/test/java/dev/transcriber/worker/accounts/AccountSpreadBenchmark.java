@@ -63,7 +63,8 @@ public final class AccountSpreadBenchmark {
         AccountPool pool = new AccountPool(accounts, Clock.systemUTC(), Duration.ofMinutes(1));
         UpstreamTranscriber transcriber = new UpstreamTranscriber(
                 pool,
-                new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC()),
+                List.of(new OpenAiCompatibleClient(
+                        JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC())),
                 new UpstreamRetryPolicy(new RetryProperties(3, Duration.ofMillis(50), 2, 0.5, Duration.ofSeconds(1))),
                 Duration.ofMinutes(1));
         byte[] audio = new byte[16_000];

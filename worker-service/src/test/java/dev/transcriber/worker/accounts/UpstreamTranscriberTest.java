@@ -134,7 +134,7 @@ class UpstreamTranscriberTest {
                 .withHeader("Authorization", equalTo("Bearer key-2"))
                 .willReturn(okJson("{\"text\":\"from two\"}")));
         AccountPool pool = pool(2);
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1));
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
         long started = System.nanoTime();
         UpstreamTranscriber.Result first = transcriber.transcribe(call());
@@ -160,8 +160,8 @@ class UpstreamTranscriberTest {
         AccountPool pool = pool(2);
         java.time.Instant before = java.time.Instant.now();
 
-        assertThatThrownBy(
-                        () -> new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1)).transcribe(call()))
+        assertThatThrownBy(() -> new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1))
+                        .transcribe(call()))
                 .isInstanceOfSatisfying(
                         AllAccountsCoolingException.class,
                         e -> assertThat(e.resetsAt()).isBetween(before.plusSeconds(19), before.plusSeconds(25)));
@@ -180,7 +180,7 @@ class UpstreamTranscriberTest {
                 .withHeader("Authorization", equalTo("Bearer key-2"))
                 .willReturn(okJson("{\"text\":\"from two\"}")));
         AccountPool pool = pool(2);
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1));
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
         for (int i = 0; i < 4; i++) {
             assertThat(transcriber.transcribe(call()).accountId()).isEqualTo("openai-2");
@@ -195,7 +195,8 @@ class UpstreamTranscriberTest {
     void theDeadlineCoversRetriesToo() {
         upstream.stubFor(
                 post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"late\"}").withFixedDelay(2000)));
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool(2), client, policy, Duration.ofMillis(300));
+        UpstreamTranscriber transcriber =
+                new UpstreamTranscriber(pool(2), List.of(client), policy, Duration.ofMillis(300));
 
         long started = System.nanoTime();
         assertThatThrownBy(() -> transcriber.transcribe(call())).isInstanceOf(DeadlineExceededException.class);
@@ -250,7 +251,7 @@ class UpstreamTranscriberTest {
         AccountPool pool = new AccountPool(List.of(azure), Clock.systemUTC(), Duration.ZERO);
 
         UpstreamTranscriber.Result result =
-                new UpstreamTranscriber(pool, client, policy, Duration.ofMinutes(1)).transcribe(call());
+                new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1)).transcribe(call());
 
         assertThat(result.transcript().text()).isEqualTo("from azure");
         var request = upstream.findAll(postRequestedFor(urlEqualTo(path))).getFirst();
@@ -292,7 +293,7 @@ class UpstreamTranscriberTest {
     }
 
     private UpstreamTranscriber transcriber(int accounts) {
-        return new UpstreamTranscriber(pool(accounts), client, policy, Duration.ofMinutes(1));
+        return new UpstreamTranscriber(pool(accounts), List.of(client), policy, Duration.ofMinutes(1));
     }
 
     private static AccountPool pool(int accounts) {

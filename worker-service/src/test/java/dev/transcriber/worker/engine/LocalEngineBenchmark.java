@@ -2,7 +2,6 @@ package dev.transcriber.worker.engine;
 
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,16 +25,7 @@ public final class LocalEngineBenchmark {
         LocalEngine engine =
                 new LocalEngine(model, new Ffmpeg(), JsonMapper.builder().build());
         UpstreamAccount local = UpstreamAccount.local(1);
-        UpstreamCall call = new UpstreamCall(
-                "whisper-1",
-                "whisper-1",
-                null,
-                null,
-                null,
-                "a.wav",
-                "audio/wav",
-                wav.length,
-                () -> new ByteArrayInputStream(wav));
+        UpstreamCall call = LocalEngineTest.call(wav);
 
         long loadStart = System.nanoTime();
         engine.transcribe(local, call, Duration.ofMinutes(10)); // warm-up: extracts and loads the model

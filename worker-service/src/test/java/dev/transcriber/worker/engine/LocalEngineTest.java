@@ -106,7 +106,7 @@ class LocalEngineTest {
         return Files.readAllBytes(wav);
     }
 
-    private static UpstreamCall call(byte[] audio) {
+    static UpstreamCall call(byte[] audio) {
         return new UpstreamCall(
                 "whisper-1",
                 "whisper-1",
