@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The safety net under {@link JobFinishedListener}: held jobs that ended without their event reaching this
- * instance (a broker restart, a worker that died between commit and send) are released from the database.
+ * instance (a broker restart, a worker that died between commit and send) are released from the database, and
+ * streams look at their pieces again.
  */
 @Component
 class CompletionPoller {
@@ -20,10 +21,12 @@ class CompletionPoller {
     private static final int BATCH = 1000;
 
     private final PendingCompletions pending;
+    private final PendingProgress progress;
     private final JobRepository jobs;
 
-    CompletionPoller(PendingCompletions pending, JobRepository jobs) {
+    CompletionPoller(PendingCompletions pending, PendingProgress progress, JobRepository jobs) {
         this.pending = pending;
+        this.progress = progress;
         this.jobs = jobs;
     }
 
@@ -34,5 +37,6 @@ class CompletionPoller {
             List<UUID> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
             jobs.findIdsInStates(batch, ENDED).forEach(id -> pending.complete(new JobId(id)));
         }
+        progress.followedJobs().forEach(progress::progressed); // streams re-read their pieces
     }
 }

@@ -45,7 +45,11 @@ public class ApiException extends RuntimeException {
 
     public static ApiException jobFailed(FailureCode failure, String message, Instant resetsAt) {
         ApiException e = new ApiException(
-                HttpStatus.valueOf(failure.httpStatus()), failure.type(), failure.code(), null, message);
+                HttpStatus.valueOf(failure.httpStatus()),
+                failure.type(),
+                failure.code(),
+                failure == FailureCode.INVALID_AUDIO ? "file" : null,
+                message);
         e.resetsAt = resetsAt;
         return e;
     }

@@ -2,7 +2,7 @@ package dev.transcriber.api.jobs;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
-import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
@@ -28,9 +28,9 @@ public class JobSubmission {
     }
 
     @Transactional
-    public TranscriptionJob submit(JobId jobId, UUID apiKeyId, JobSpec spec, StoredAudio audio) {
-        TranscriptionJob job = jobs.save(TranscriptionJob.queued(jobId, apiKeyId, spec, audio, clock.instant()));
-        outbox.add(Topics.JOBS, jobId.toString(), new JobSubmitted(jobId));
+    public TranscriptionJob submit(JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio) {
+        TranscriptionJob job = jobs.save(TranscriptionJob.queued(jobId, apiKeyId, lane, spec, audio, clock.instant()));
+        outbox.add(lane.topic(), jobId.toString(), new JobSubmitted(jobId));
         return job;
     }
 }

@@ -5,14 +5,14 @@ import dev.transcriber.common.events.JobId;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.concurrent.CompletableFuture;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /v1/audio/transcriptions}, as OpenAI defines it. The request is held (asynchronously, no thread
- * pinned) until the job ends; its id is in {@value #JOB_ID_HEADER} on every answer, success or error.
+ * pinned) until the job ends, or streamed as server-sent events with {@code stream=true}; the job id is in
+ * {@value #JOB_ID_HEADER} on every answer, success or error.
  */
 @RestController
 class TranscriptionController {
@@ -26,7 +26,7 @@ class TranscriptionController {
     }
 
     @PostMapping("/v1/audio/transcriptions")
-    CompletableFuture<ResponseEntity<?>> create(
+    CompletableFuture<Object> create(
             HttpServletRequest request,
             HttpServletResponse response,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {

@@ -1,11 +1,16 @@
 package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.transcript.ResponseFormat;
+import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.stream.Collectors;
+import org.springframework.http.HttpStatus;
 
 /** Checks the form fields of a transcription request, in the order OpenAI reports problems. */
 final class TranscriptionOptions {
@@ -27,15 +32,57 @@ final class TranscriptionOptions {
             throw ApiException.invalidRequest(unsupportedModel(model, catalog), "model");
         }
         ResponseFormat format = responseFormat(upload.field("response_format"));
-        if ("true".equalsIgnoreCase(upload.field("stream"))) {
-            throw ApiException.invalidRequest("stream=true is not supported by this gateway yet.", "stream");
+        CatalogModel served = catalog.resolve(model).orElseThrow();
+        if (!served.upstreamFormats().contains(format.wireName())) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    "response_format",
+                    "response_format '" + format.wireName() + "' is not compatible with model '" + model
+                            + "'. Use 'json' or 'text' instead.");
         }
+        stream(upload);
         return new JobSpec(
                 model,
                 format.wireName(),
                 upload.field("language"),
                 upload.field("prompt"),
-                temperature(upload.field("temperature")));
+                temperature(upload.field("temperature")),
+                granularities(upload));
+    }
+
+    /** {@code stream}: true, false, or absent. */
+    static boolean stream(AudioUpload upload) {
+        String value = upload.field("stream");
+        if (value == null || value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw ApiException.invalidRequest(
+                "Invalid value for 'stream': expected a boolean, got '" + value + "'.", "stream");
+    }
+
+    private static Set<TimestampGranularity> granularities(AudioUpload upload) {
+        String value = upload.field("timestamp_granularities[]");
+        if (value == null) {
+            value = upload.field("timestamp_granularities");
+        }
+        if (value == null) {
+            return null;
+        }
+        Set<TimestampGranularity> granularities = EnumSet.noneOf(TimestampGranularity.class);
+        for (String name : value.split(",")) {
+            String trimmed = name.trim();
+            granularities.add(TimestampGranularity.fromWireName(trimmed)
+                    .orElseThrow(() -> ApiException.invalidRequest(
+                            "Invalid value for 'timestamp_granularities[]': '" + trimmed
+                                    + "'. Supported values are: 'word' and 'segment'.",
+                            "timestamp_granularities[]")));
+        }
+        return granularities;
     }
 
     static ResponseFormat responseFormat(String value) {
@@ -50,11 +97,6 @@ final class TranscriptionOptions {
                                         .collect(Collectors.joining(", "))
                                 + ".",
                         "response_format"));
-        if (!format.available()) {
-            throw ApiException.invalidRequest(
-                    "response_format '" + value + "' is not supported by this gateway yet; use 'json' or 'text'.",
-                    "response_format");
-        }
         return format;
     }
 

@@ -2,16 +2,19 @@ package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.api.completion.PendingProgress;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.RenderedTranscript;
@@ -29,6 +32,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The synchronous transcription: store the audio, queue the job, wait for it to end, answer in the asked format. */
 @Service
@@ -41,9 +46,11 @@ class Transcriptions {
     private final ObjectStore store;
     private final JobSubmission submission;
     private final PendingCompletions pending;
+    private final PendingProgress progress;
     private final JobRepository jobs;
     private final TranscriptCodec codec;
     private final TranscriptRenderer renderer;
+    private final JsonMapper json;
     private final Duration syncTimeout;
     private final ExecutorService answering = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -53,60 +60,112 @@ class Transcriptions {
             ObjectStore store,
             JobSubmission submission,
             PendingCompletions pending,
+            PendingProgress progress,
             JobRepository jobs,
             TranscriptCodec codec,
             TranscriptRenderer renderer,
+            JsonMapper json,
             ApiProperties properties) {
         this.reader = reader;
         this.catalog = catalog;
         this.store = store;
         this.submission = submission;
         this.pending = pending;
+        this.progress = progress;
         this.jobs = jobs;
         this.codec = codec;
         this.renderer = renderer;
+        this.json = json;
         this.syncTimeout = properties.syncTimeout();
     }
 
-    CompletableFuture<ResponseEntity<?>> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
+    /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
+    CompletableFuture<Object> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         JobSpec spec;
+        boolean stream;
         try {
             spec = TranscriptionOptions.validate(upload, catalog);
+            stream = TranscriptionOptions.stream(upload);
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
         StoredAudio audio = upload.audio().orElseThrow();
         CompletableFuture<Void> finished = pending.register(jobId);
+        CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
+        if (stream) {
+            progress.follow(jobId, () -> started.complete(null));
+            finished.thenRun(() -> started.complete(null));
+        }
         try {
-            submission.submit(jobId, caller.keyId(), spec, audio);
+            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio);
         } catch (RuntimeException e) {
             pending.forget(jobId);
+            progress.forget(jobId);
             store.delete(audio.objectKey());
             throw e;
         }
+        if (stream) {
+            return started.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .handleAsync((ignored, failure) -> streamOrAnswer(jobId, finished, failure), answering);
+        }
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .<ResponseEntity<?>>handleAsync((done, failure) -> answer(jobId, failure), answering)
+                .<Object>handleAsync((done, failure) -> answer(jobId, failure), answering)
                 .whenComplete((response, failure) -> pending.forget(jobId));
+    }
+
+    /**
+     * The first piece is done, or the whole job: a job that failed before sending anything answers with a plain
+     * error status, as the non-streaming call would; otherwise the events start.
+     */
+    private Object streamOrAnswer(JobId jobId, CompletableFuture<Void> finished, Throwable failure) {
+        TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+        if (failure != null || job.state() == JobState.FAILED || job.state() == JobState.CANCELLED) {
+            pending.forget(jobId);
+            progress.forget(jobId);
+            return answer(jobId, failure);
+        }
+        SseEmitter emitter = new SseEmitter(syncTimeout.toMillis());
+        TranscriptStream stream = new TranscriptStream(jobId, emitter, jobs, codec, json);
+        progress.follow(jobId, () -> answering.execute(stream::moveOn));
+        finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync(
+                        (done, timedOut) -> {
+                            progress.forget(jobId);
+                            pending.forget(jobId);
+                            if (timedOut != null) {
+                                stream.timeOut(stillRunning(jobId));
+                            } else {
+                                stream.moveOn();
+                            }
+                        },
+                        answering);
+        answering.execute(stream::moveOn);
+        return emitter;
+    }
+
+    private ApiException stillRunning(JobId jobId) {
+        return new ApiException(
+                HttpStatus.GATEWAY_TIMEOUT,
+                "server_error",
+                "timeout",
+                null,
+                "The transcription is still running after " + syncTimeout.toSeconds()
+                        + " s; fetch its result later with job id " + jobId + ".");
     }
 
     private ResponseEntity<?> answer(JobId jobId, Throwable failure) {
         if (failure instanceof TimeoutException) {
-            return ErrorResponses.entity(new ApiException(
-                    HttpStatus.GATEWAY_TIMEOUT,
-                    "server_error",
-                    "timeout",
-                    null,
-                    "The transcription is still running after " + syncTimeout.toSeconds()
-                            + " s; fetch its result later with job id " + jobId + "."));
+            return ErrorResponses.entity(stillRunning(jobId));
         }
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
         return switch (job.state()) {
             case SUCCEEDED -> {
                 ResponseFormat format =
                         ResponseFormat.fromWireName(job.spec().responseFormat()).orElse(ResponseFormat.JSON);
-                RenderedTranscript rendered = renderer.render(codec.read(job.transcriptJson()), format);
+                RenderedTranscript rendered = renderer.render(
+                        codec.read(job.transcriptJson()), format, job.spec().timestampGranularities());
                 yield ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(rendered.contentType()))
                         .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())

@@ -7,6 +7,7 @@ import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,9 +57,43 @@ class TranscriptionOptionsTest {
                 .isInstanceOfSatisfying(
                         ApiException.class, e -> assertThat(e.param()).isEqualTo("response_format"));
         assertThatThrownBy(() -> TranscriptionOptions.validate(
-                        upload(Map.of("model", "whisper-1", "stream", "true")), ModelCatalog.standard()))
+                        upload(Map.of("model", "whisper-1", "stream", "maybe")), ModelCatalog.standard()))
                 .isInstanceOfSatisfying(
                         ApiException.class, e -> assertThat(e.param()).isEqualTo("stream"));
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        upload(Map.of("model", "whisper-1", "timestamp_granularities[]", "word,letter")),
+                        ModelCatalog.standard()))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.param()).isEqualTo("timestamp_granularities[]"));
+    }
+
+    @Test
+    void timestampFormatsAreRefusedForModelsWithoutTimestampsAsOpenAiDoes() {
+        assertThatThrownBy(() -> TranscriptionOptions.validate(
+                        upload(Map.of("model", "gpt-4o-transcribe", "response_format", "verbose_json")),
+                        ModelCatalog.standard()))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.getMessage())
+                            .isEqualTo("response_format 'verbose_json' is not compatible with model"
+                                    + " 'gpt-4o-transcribe'. Use 'json' or 'text' instead.");
+                    assertThat(e.code()).isEqualTo("unsupported_value");
+                    assertThat(e.param()).isEqualTo("response_format");
+                });
+    }
+
+    @Test
+    void whisperTakesEveryFormatAndGranularities() {
+        JobSpec spec = TranscriptionOptions.validate(
+                upload(Map.of(
+                        "model", "whisper-1",
+                        "response_format", "verbose_json",
+                        "timestamp_granularities[]", "word,segment")),
+                ModelCatalog.standard());
+
+        assertThat(spec.timestampGranularities())
+                .containsExactlyInAnyOrder(TimestampGranularity.WORD, TimestampGranularity.SEGMENT);
+        assertThat(TranscriptionOptions.stream(upload(Map.of("model", "whisper-1", "stream", "true"))))
+                .isTrue();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.transcriber.common.events;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,18 +17,25 @@ public class TopicConfiguration {
     KafkaAdmin.NewTopics transcriberTopics(
             @Value("${transcriber.kafka.job-partitions:12}") int jobPartitions,
             @Value("${transcriber.kafka.replication-factor:1}") short replicas) {
-        return new KafkaAdmin.NewTopics(
-                TopicBuilder.name(Topics.JOBS)
-                        .partitions(jobPartitions)
-                        .replicas(replicas)
-                        .build(),
-                TopicBuilder.name(Topics.FINISHED)
-                        .partitions(4)
-                        .replicas(replicas)
-                        .build(),
-                TopicBuilder.name(Topics.JOBS + "-dlt")
-                        .partitions(1)
-                        .replicas(replicas)
-                        .build());
+        List<NewTopic> topics = new ArrayList<>();
+        for (Lane lane : Lane.values()) {
+            topics.add(TopicBuilder.name(lane.topic())
+                    .partitions(jobPartitions)
+                    .replicas(replicas)
+                    .build());
+            topics.add(TopicBuilder.name(lane.deadLetterTopic())
+                    .partitions(1)
+                    .replicas(replicas)
+                    .build());
+        }
+        topics.add(TopicBuilder.name(Topics.FINISHED)
+                .partitions(4)
+                .replicas(replicas)
+                .build());
+        topics.add(TopicBuilder.name(Topics.PROGRESS)
+                .partitions(4)
+                .replicas(replicas)
+                .build());
+        return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
     }
 }

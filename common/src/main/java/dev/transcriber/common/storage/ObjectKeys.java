@@ -11,4 +11,9 @@ public final class ObjectKeys {
     public static String sourceAudio(JobId jobId) {
         return "jobs/" + jobId + "/source";
     }
+
+    /** Piece {@code index} of a long job's audio, cut by the worker. */
+    public static String piece(JobId jobId, int index) {
+        return "jobs/" + jobId + "/pieces/" + index + ".wav";
+    }
 }

@@ -2,12 +2,14 @@ package dev.transcriber.common.storage;
 
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.http.Method;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Optional;
@@ -74,6 +76,18 @@ public class ObjectStore {
                 "get " + key,
                 () -> client.getObject(
                         GetObjectArgs.builder().bucket(bucket()).object(key).build()));
+    }
+
+    /** A URL that reads the object without credentials until {@code expiry} passes (for ffmpeg to stream it). */
+    public String presignedGet(String key, Duration expiry) {
+        return call(
+                "presign " + key,
+                () -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                        .method(Method.GET)
+                        .bucket(bucket())
+                        .object(key)
+                        .expiry((int) expiry.toSeconds())
+                        .build()));
     }
 
     /** The object's size, or empty when there is no such object. */

@@ -1,15 +1,27 @@
 package dev.transcriber.common.store;
 
+import jakarta.persistence.LockModeType;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
+
+    /** The job, locked until the transaction ends (the pieces of one job finish one after another). */
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select j from TranscriptionJob j where j.id = :id")
+    Optional<TranscriptionJob> lockById(UUID id);
+
+    /** The pieces of a job, in order. */
+    @Query("select j from TranscriptionJob j where j.parentId = :parentId order by j.pieceIndex")
+    List<TranscriptionJob> findPieces(UUID parentId);
 
     @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
     List<UUID> findIdsInStates(Collection<UUID> ids, Collection<JobState> states);

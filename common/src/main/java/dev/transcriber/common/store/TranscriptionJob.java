@@ -1,6 +1,8 @@
 package dev.transcriber.common.store;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.transcript.TimestampGranularity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -86,6 +88,42 @@ public class TranscriptionJob {
     @Column(name = "finished_at")
     private Instant finishedAt;
 
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    private Lane lane = Lane.INTERACTIVE;
+
+    @Column(name = "timestamp_granularities")
+    private String timestampGranularities;
+
+    /** The audio's length as probed, in seconds. */
+    @Column(name = "duration_seconds")
+    private Double durationSeconds;
+
+    /** For a piece: the job whose audio it is part of. */
+    @Column(name = "parent_id")
+    private UUID parentId;
+
+    @Column(name = "piece_index")
+    private Integer pieceIndex;
+
+    /** For a piece: where its first sample lies in the parent's audio, in seconds. */
+    @Column(name = "piece_offset")
+    private Double pieceOffset;
+
+    /** For a piece: the span of the parent's audio (seconds) whose words this piece contributes to the whole. */
+    @Column(name = "piece_owns_from")
+    private Double pieceOwnsFrom;
+
+    @Column(name = "piece_owns_until")
+    private Double pieceOwnsUntil;
+
+    /** For a parent cut into pieces: how many, and how many have finished. */
+    @Column(name = "pieces_total")
+    private Integer piecesTotal;
+
+    @Column(name = "pieces_done", nullable = false)
+    private int piecesDone;
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -93,8 +131,11 @@ public class TranscriptionJob {
     protected TranscriptionJob() {}
 
     /** A new job, queued. */
-    public static TranscriptionJob queued(JobId id, UUID apiKeyId, JobSpec spec, StoredAudio audio, Instant now) {
+    public static TranscriptionJob queued(
+            JobId id, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio, Instant now) {
         TranscriptionJob job = new TranscriptionJob();
+        job.lane = lane;
+        job.timestampGranularities = TimestampGranularity.format(spec.timestampGranularities());
         job.id = id.value();
         job.apiKeyId = apiKeyId;
         job.state = JobState.QUEUED;
@@ -109,6 +150,19 @@ public class TranscriptionJob {
         job.sizeBytes = audio.sizeBytes();
         job.createdAt = now;
         return job;
+    }
+
+    /** A piece of {@code parent}'s audio, queued in the parent's lane with the parent's options. */
+    public static TranscriptionJob piece(
+            JobId id, TranscriptionJob parent, int index, StoredAudio audio, PieceSpan span, Instant now) {
+        TranscriptionJob piece = queued(id, parent.apiKeyId, parent.lane, parent.spec(), audio, now);
+        piece.parentId = parent.id;
+        piece.pieceIndex = index;
+        piece.pieceOffset = span.offset();
+        piece.pieceOwnsFrom = span.ownsFrom();
+        piece.pieceOwnsUntil = span.ownsUntil();
+        piece.durationSeconds = span.duration();
+        return piece;
     }
 
     /**
@@ -139,6 +193,34 @@ public class TranscriptionJob {
         moveTo(JobState.QUEUED);
         this.leaseOwner = null;
         this.leaseUntil = null;
+    }
+
+    /** The probed length of the audio. */
+    public void measured(double seconds) {
+        this.durationSeconds = seconds;
+    }
+
+    /**
+     * The audio was cut into {@code pieces}, each queued as a job of its own: this job stays RUNNING, but nobody
+     * holds it any more (no lease, so the reaper leaves it alone); the last piece to finish completes it.
+     */
+    public void fanOut(int pieces) {
+        if (state != JobState.RUNNING || pieces < 1) {
+            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        }
+        this.piecesTotal = pieces;
+        this.piecesDone = 0;
+        this.leaseOwner = null;
+        this.leaseUntil = null;
+    }
+
+    /** One more piece finished; true when it was the last. */
+    public boolean pieceDone() {
+        if (state != JobState.RUNNING || piecesTotal == null || piecesDone >= piecesTotal) {
+            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        }
+        piecesDone++;
+        return piecesDone == piecesTotal;
     }
 
     public void succeed(String transcriptJson, String upstreamAccount, Instant now) {
@@ -195,11 +277,51 @@ public class TranscriptionJob {
     }
 
     public JobSpec spec() {
-        return new JobSpec(model, responseFormat, language, prompt, temperature);
+        return new JobSpec(
+                model,
+                responseFormat,
+                language,
+                prompt,
+                temperature,
+                TimestampGranularity.parse(timestampGranularities));
     }
 
     public StoredAudio audio() {
         return new StoredAudio(objectKey, filename, contentType, sizeBytes);
+    }
+
+    public Lane lane() {
+        return lane;
+    }
+
+    public Double durationSeconds() {
+        return durationSeconds;
+    }
+
+    public boolean isPiece() {
+        return parentId != null;
+    }
+
+    /** The parent job of a piece. */
+    public JobId parentId() {
+        return new JobId(parentId);
+    }
+
+    public int pieceIndex() {
+        return pieceIndex;
+    }
+
+    public PieceSpan pieceSpan() {
+        return new PieceSpan(pieceOffset, durationSeconds, pieceOwnsFrom, pieceOwnsUntil);
+    }
+
+    /** Pieces of a job cut into pieces; null when it was transcribed whole. */
+    public Integer piecesTotal() {
+        return piecesTotal;
+    }
+
+    public int piecesDone() {
+        return piecesDone;
     }
 
     public String transcriptJson() {

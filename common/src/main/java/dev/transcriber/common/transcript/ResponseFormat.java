@@ -5,27 +5,27 @@ import java.util.Optional;
 
 /** OpenAI's {@code response_format} values. */
 public enum ResponseFormat {
-    JSON("json", true),
-    TEXT("text", true),
-    SRT("srt", false),
-    VTT("vtt", false),
-    VERBOSE_JSON("verbose_json", false);
+    JSON("json", false),
+    TEXT("text", false),
+    SRT("srt", true),
+    VTT("vtt", true),
+    VERBOSE_JSON("verbose_json", true);
 
     private final String wireName;
-    private final boolean available;
+    private final boolean needsTimestamps;
 
-    ResponseFormat(String wireName, boolean available) {
+    ResponseFormat(String wireName, boolean needsTimestamps) {
         this.wireName = wireName;
-        this.available = available;
+        this.needsTimestamps = needsTimestamps;
     }
 
     public String wireName() {
         return wireName;
     }
 
-    /** False for formats this release does not render yet. */
-    public boolean available() {
-        return available;
+    /** True for formats that can only be rendered from segment timestamps. */
+    public boolean needsTimestamps() {
+        return needsTimestamps;
     }
 
     public static Optional<ResponseFormat> fromWireName(String name) {

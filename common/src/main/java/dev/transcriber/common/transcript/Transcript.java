@@ -2,11 +2,13 @@ package dev.transcriber.common.transcript;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
  * The canonical result of a job, stored once; every response format is rendered from it. Segments and words are
- * present when the engine gave timestamps (seconds from the start of the audio).
+ * present when the engine gave timestamps (seconds from the start of the audio); without them, only {@code json}
+ * and {@code text} can be rendered.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -17,7 +19,61 @@ public record Transcript(
         this(text, language, duration, usage, null, null);
     }
 
-    public record Segment(int id, double start, double end, String text) {}
+    public boolean hasTimestamps() {
+        return segments != null;
+    }
 
-    public record Word(String word, double start, double end) {}
+    /**
+     * A stretch of speech. The upstream's own per-segment figures (tokens, log-probabilities, ...) are kept when it
+     * gave them and left out when it did not; they are never made up.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Segment(
+            int id,
+            Integer seek,
+            double start,
+            double end,
+            String text,
+            List<Integer> tokens,
+            Double temperature,
+            @JsonProperty("avg_logprob") Double avgLogprob,
+            @JsonProperty("compression_ratio") Double compressionRatio,
+            @JsonProperty("no_speech_prob") Double noSpeechProb) {
+
+        public Segment(int id, double start, double end, String text) {
+            this(id, null, start, end, text, null, null, null, null, null);
+        }
+
+        /** This segment renumbered and moved {@code offset} seconds later (a piece's place in the whole audio). */
+        public Segment shifted(int newId, double offset) {
+            Integer movedSeek = seek == null ? null : seek + (int) Math.round(offset * 100);
+            return new Segment(
+                    newId,
+                    movedSeek,
+                    start + offset,
+                    end + offset,
+                    text,
+                    tokens,
+                    temperature,
+                    avgLogprob,
+                    compressionRatio,
+                    noSpeechProb);
+        }
+
+        public double midpoint() {
+            return (start + end) / 2;
+        }
+    }
+
+    public record Word(String word, double start, double end) {
+
+        public Word shifted(double offset) {
+            return new Word(word, start + offset, end + offset);
+        }
+
+        public double midpoint() {
+            return (start + end) / 2;
+        }
+    }
 }

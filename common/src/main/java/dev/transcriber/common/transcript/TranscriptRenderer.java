@@ -1,7 +1,10 @@
 package dev.transcriber.common.transcript;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Renders a {@link Transcript} the way OpenAI shapes each {@code response_format}. */
@@ -13,12 +16,17 @@ public final class TranscriptRenderer {
         this.json = json;
     }
 
-    public RenderedTranscript render(Transcript transcript, ResponseFormat format) {
+    public RenderedTranscript render(
+            Transcript transcript, ResponseFormat format, Set<TimestampGranularity> granularities) {
+        if (format.needsTimestamps() && !transcript.hasTimestamps()) {
+            throw new IllegalArgumentException("the transcript has no timestamps to render " + format.wireName());
+        }
         return switch (format) {
             case JSON -> new RenderedTranscript(jsonBody(transcript), "application/json");
             case TEXT -> new RenderedTranscript(transcript.text() + "\n", "text/plain; charset=utf-8");
-            case SRT, VTT, VERBOSE_JSON ->
-                throw new IllegalArgumentException("response_format " + format.wireName() + " is not rendered yet");
+            case SRT -> new RenderedTranscript(cues(transcript.segments(), false), "text/plain; charset=utf-8");
+            case VTT -> new RenderedTranscript(cues(transcript.segments(), true), "text/vtt; charset=utf-8");
+            case VERBOSE_JSON -> new RenderedTranscript(verboseBody(transcript, granularities), "application/json");
         };
     }
 
@@ -29,5 +37,53 @@ public final class TranscriptRenderer {
             body.put("usage", transcript.usage());
         }
         return json.writeValueAsString(body);
+    }
+
+    private String verboseBody(Transcript transcript, Set<TimestampGranularity> granularities) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("task", "transcribe");
+        body.put("language", transcript.language());
+        body.put("duration", transcript.duration());
+        body.put("text", transcript.text());
+        if (granularities.contains(TimestampGranularity.SEGMENT)) {
+            body.put("segments", transcript.segments());
+        }
+        if (granularities.contains(TimestampGranularity.WORD)) {
+            body.put("words", transcript.words() == null ? List.of() : transcript.words());
+        }
+        if (transcript.usage() != null) {
+            body.put("usage", transcript.usage());
+        }
+        return json.writeValueAsString(body);
+    }
+
+    /** SubRip ({@code 00:00:01,500}, numbered cues) or WebVTT ({@code 00:00:01.500}, a header). */
+    private static String cues(List<Transcript.Segment> segments, boolean vtt) {
+        StringBuilder out = new StringBuilder(vtt ? "WEBVTT\n\n" : "");
+        int number = 1;
+        for (Transcript.Segment segment : segments) {
+            if (!vtt) {
+                out.append(number++).append('\n');
+            }
+            out.append(timestamp(segment.start(), vtt ? '.' : ','))
+                    .append(" --> ")
+                    .append(timestamp(segment.end(), vtt ? '.' : ','))
+                    .append('\n')
+                    .append(segment.text().strip())
+                    .append("\n\n");
+        }
+        return out.toString();
+    }
+
+    static String timestamp(double seconds, char millisSeparator) {
+        long millis = Math.round(Math.max(0, seconds) * 1000);
+        return String.format(
+                Locale.ROOT,
+                "%02d:%02d:%02d%c%03d",
+                millis / 3_600_000,
+                millis / 60_000 % 60,
+                millis / 1000 % 60,
+                millisSeparator,
+                millis % 1000);
     }
 }

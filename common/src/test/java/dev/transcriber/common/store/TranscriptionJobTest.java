@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,7 @@ class TranscriptionJobTest {
         return TranscriptionJob.queued(
                 JobId.random(),
                 null,
+                Lane.INTERACTIVE,
                 new JobSpec("gpt-4o-transcribe", "json", null, null, null),
                 new StoredAudio("jobs/x/source", "a.wav", "audio/wav", 10),
                 NOW);

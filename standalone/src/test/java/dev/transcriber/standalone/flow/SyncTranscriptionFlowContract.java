@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.JobSpec;
@@ -424,6 +425,7 @@ abstract class SyncTranscriptionFlowContract {
         return TranscriptionJob.queued(
                 jobId,
                 null,
+                Lane.INTERACTIVE,
                 new JobSpec("gpt-4o-transcribe", "json", null, null, null),
                 new StoredAudio(key, "a.wav", "audio/wav", audio.length),
                 Instant.now());

@@ -1,5 +1,6 @@
 package dev.transcriber.worker.accounts;
 
+import dev.transcriber.common.events.Lane;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
@@ -28,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@link #acquire} picks, among the accounts that serve the model and are usable, the one with the most spare
  * capacity (fewest calls in flight relative to its limit and weight); when every such account is at its limit it
  * waits for a call to end.
+ *
+ * <p>Lanes come first in order: a free slot goes to a waiting interactive call before any async or bulk one, and the
+ * lower lanes never take the last slots of an account (their reserve), so a caller holding a connection finds room
+ * even while a backlog of bulk pieces keeps every account busy.
  */
 public class AccountPool {
 
@@ -38,13 +43,21 @@ public class AccountPool {
     private final Duration capacityWait;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
+    private final int[] waiting = new int[Lane.values().length];
+    private final Map<Lane, Double> reserves;
     private long turn;
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
+        this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25));
+    }
+
+    /** {@code reserves}: the share of each account's slots a lane leaves to the lanes above it. */
+    public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait, Map<Lane, Double> reserves) {
         this(
                 accounts,
                 clock,
                 capacityWait,
+                reserves,
                 CircuitBreakerConfig.custom()
                         .failureRateThreshold(50)
                         .slidingWindowSize(20)
@@ -57,6 +70,16 @@ public class AccountPool {
     /** {@code breaker}: when an account's circuit opens (server errors, timeouts, resets) and for how long. */
     public AccountPool(
             List<UpstreamAccount> accounts, Clock clock, Duration capacityWait, CircuitBreakerConfig breaker) {
+        this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25), breaker);
+    }
+
+    private AccountPool(
+            List<UpstreamAccount> accounts,
+            Clock clock,
+            Duration capacityWait,
+            Map<Lane, Double> reserves,
+            CircuitBreakerConfig breaker) {
+        this.reserves = Map.copyOf(reserves);
         this.states = accounts.stream()
                 .map(a -> new State(a, CircuitBreaker.of("upstream-" + a.id(), breaker)))
                 .toList();
@@ -108,11 +131,11 @@ public class AccountPool {
      * serves the model, and {@link AllAccountsCoolingException} when every one that does is cooling down.
      */
     public Lease acquire(String model) {
-        return acquire(model, capacityWait);
+        return acquire(model, Lane.INTERACTIVE, capacityWait);
     }
 
-    /** As {@link #acquire(String)}, waiting at most {@code maxWait} for a free slot. */
-    public Lease acquire(String model, Duration maxWait) {
+    /** As {@link #acquire(String)}, for a call of {@code lane}, waiting at most {@code maxWait} for a free slot. */
+    public Lease acquire(String model, Lane lane, Duration maxWait) {
         long waitNanos = Math.min(capacityWait.toNanos(), maxWait.toNanos());
         lock.lock();
         try {
@@ -134,9 +157,9 @@ public class AccountPool {
                             .orElseThrow());
                 }
                 List<State> free = ready.stream()
-                        .filter(s -> s.inFlight < s.account.maxConcurrency())
+                        .filter(s -> s.inFlight < s.account.maxConcurrency() - reserve(lane, s))
                         .toList();
-                if (!free.isEmpty()) {
+                if (!free.isEmpty() && !outranked(lane)) {
                     State chosen = pick(free);
                     chosen.inFlight++;
                     chosen.recent.addLast(now);
@@ -145,7 +168,15 @@ public class AccountPool {
                 if (waitNanos <= 0) {
                     throw new NoAccountsException("Every upstream account is at its concurrency limit");
                 }
-                waitNanos = released.awaitNanos(waitNanos);
+                waiting[lane.ordinal()]++;
+                try {
+                    waitNanos = released.awaitNanos(waitNanos);
+                } finally {
+                    waiting[lane.ordinal()]--;
+                }
+                if (waiting[lane.ordinal()] == 0) {
+                    released.signalAll(); // lower lanes may have been holding back for this one
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,6 +184,22 @@ public class AccountPool {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Slots of {@code s} that {@code lane} leaves free for the lanes above it (never all of them). */
+    private int reserve(Lane lane, State s) {
+        double share = reserves.getOrDefault(lane, 0.0);
+        return Math.min(s.account.maxConcurrency() - 1, (int) Math.ceil(s.account.maxConcurrency() * share));
+    }
+
+    /** True while a call of a more urgent lane is waiting for a slot. */
+    private boolean outranked(Lane lane) {
+        for (int i = 0; i < lane.ordinal(); i++) {
+            if (waiting[i] > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Least in flight relative to limit and weight; ties go round the accounts in turn. */

@@ -13,12 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -117,7 +119,16 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             Usage usage = body.hasNonNull("usage") ? json.treeToValue(body.get("usage"), Usage.class) : null;
             Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
             String language = body.hasNonNull("language") ? body.get("language").asString() : null;
-            return new Transcript(text.asString(), language, duration, usage);
+            List<Transcript.Segment> segments = body.has("segments")
+                    ? json.treeToValue(body.get("segments"), new TypeReference<List<Transcript.Segment>>() {})
+                    : null;
+            List<Transcript.Word> words = body.has("words")
+                    ? json.treeToValue(body.get("words"), new TypeReference<List<Transcript.Word>>() {})
+                    : null;
+            if (segments == null && words != null) {
+                segments = List.of(); // asked for both; an upstream that gave words only still gave timestamps
+            }
+            return new Transcript(text.asString(), language, duration, usage, segments, words);
         } catch (JacksonException e) {
             throw new UpstreamException.Retryable(
                     account.id(), "bad_response", "unreadable response: " + abbreviate(response.body()), e);
@@ -143,7 +154,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private static byte[] head(String boundary, UpstreamCall call, String upstreamModel) {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("model", upstreamModel);
-        fields.put("response_format", "json");
+        fields.put("response_format", call.timestamps() ? "verbose_json" : "json");
         if (call.language() != null) {
             fields.put("language", call.language());
         }
@@ -154,6 +165,15 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             fields.put("temperature", call.temperature().toString());
         }
         StringBuilder head = new StringBuilder();
+        if (call.timestamps()) {
+            for (String granularity : List.of("segment", "word")) {
+                head.append("--")
+                        .append(boundary)
+                        .append("\r\nContent-Disposition: form-data; name=\"timestamp_granularities[]\"\r\n\r\n")
+                        .append(granularity)
+                        .append("\r\n");
+            }
+        }
         fields.forEach((name, value) -> head.append("--")
                 .append(boundary)
                 .append("\r\nContent-Disposition: form-data; name=\"")

@@ -48,7 +48,7 @@ public class UpstreamTranscriber {
         if (left.isNegative() || left.isZero()) {
             throw new DeadlineExceededException(deadline);
         }
-        try (AccountPool.Lease lease = pool.acquire(call.model(), left)) {
+        try (AccountPool.Lease lease = pool.acquire(call.model(), call.lane(), left)) {
             UpstreamAccount account = lease.account();
             long started = System.nanoTime();
             try {

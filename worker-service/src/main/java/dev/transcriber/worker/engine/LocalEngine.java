@@ -7,6 +7,7 @@ import dev.transcriber.worker.accounts.TranscriptionProvider;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
+import dev.transcriber.worker.audio.Ffmpeg;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

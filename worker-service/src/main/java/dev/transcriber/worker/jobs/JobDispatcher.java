@@ -1,10 +1,13 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.store.TranscriptionJob;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -21,8 +24,9 @@ import org.springframework.stereotype.Component;
 /**
  * Runs each job of a poll on a virtual thread of its own, which first claims the job, then transcribes it.
  * {@link #dispatch} returns once every job of the poll is claimed (or found done or taken): from then on a claimed
- * job is protected by its lease, so the Kafka offsets may move on. At most {@code transcriber.worker.max-in-flight}
- * jobs run at once; when all slots are taken the listener waits, which holds back the consumer.
+ * job is protected by its lease, so the Kafka offsets may move on. Each lane has its own slots
+ * ({@code transcriber.worker.max-in-flight}, {@code -async}, {@code -bulk}); when a lane's slots are all taken its
+ * listener waits, which holds back that lane's consumer only.
  */
 @Component
 class JobDispatcher {
@@ -31,7 +35,7 @@ class JobDispatcher {
     private final JobExecution execution;
     private final WorkerIdentity identity;
     private final WorkerProperties properties;
-    private final Semaphore slots;
+    private final Map<Lane, Semaphore> slots = new EnumMap<>(Lane.class);
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -41,16 +45,19 @@ class JobDispatcher {
         this.execution = execution;
         this.identity = identity;
         this.properties = properties;
-        this.slots = new Semaphore(properties.maxInFlight());
+        for (Lane lane : Lane.values()) {
+            slots.put(lane, new Semaphore(properties.maxInFlight(lane)));
+        }
     }
 
-    void dispatch(List<JobId> ids) throws InterruptedException {
+    void dispatch(Lane lane, List<JobId> ids) throws InterruptedException {
+        Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Void>> claims = new ArrayList<>();
         for (JobId id : ids) {
-            slots.acquire();
+            laneSlots.acquire();
             CompletableFuture<Void> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> claimAndRun(id, claimed));
+            runners.execute(() -> claimAndRun(id, laneSlots, claimed));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -60,7 +67,7 @@ class JobDispatcher {
         }
     }
 
-    private void claimAndRun(JobId id, CompletableFuture<Void> claimed) {
+    private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
         Optional<TranscriptionJob> job;
         try {
             job = claim(id);

@@ -7,19 +7,30 @@ import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.worker.accounts.AllAccountsCoolingException;
 import dev.transcriber.worker.accounts.DeadlineExceededException;
 import dev.transcriber.worker.accounts.NoAccountsException;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
 import dev.transcriber.worker.accounts.UpstreamTranscriber;
+import dev.transcriber.worker.audio.AudioProbe;
+import dev.transcriber.worker.audio.AudioSplitter;
+import dev.transcriber.worker.audio.InvalidAudioException;
+import dev.transcriber.worker.audio.ProbedAudio;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** Runs one claimed job: audio from the object store to an upstream account, the outcome into the job row. */
+/**
+ * Runs one claimed job. A whole job is probed first; audio within one call's reach goes upstream as it was sent,
+ * longer audio is cut into pieces that are queued as jobs of their own. A piece is transcribed and handed to
+ * {@link JobLifecycle#pieceSucceeded}, which completes the whole job when it is the last.
+ */
 @Component
 class JobExecution {
 
@@ -28,16 +39,28 @@ class JobExecution {
     /** Upstream refusals that are about the caller's request, not about our account. */
     private static final Set<Integer> CALLER_ERRORS = Set.of(400, 413, 415, 422);
 
+    private static final Duration URL_LIFETIME = Duration.ofHours(1);
+
     private final JobLifecycle lifecycle;
     private final UpstreamTranscriber transcriber;
     private final ObjectStore store;
     private final ModelCatalog catalog;
+    private final AudioProbe probe;
+    private final AudioSplitter splitter;
 
-    JobExecution(JobLifecycle lifecycle, UpstreamTranscriber transcriber, ObjectStore store, ModelCatalog catalog) {
+    JobExecution(
+            JobLifecycle lifecycle,
+            UpstreamTranscriber transcriber,
+            ObjectStore store,
+            ModelCatalog catalog,
+            AudioProbe probe,
+            AudioSplitter splitter) {
         this.lifecycle = lifecycle;
         this.transcriber = transcriber;
         this.store = store;
         this.catalog = catalog;
+        this.probe = probe;
+        this.splitter = splitter;
     }
 
     void run(TranscriptionJob job) {
@@ -50,8 +73,14 @@ class JobExecution {
                         "Unknown model '" + job.spec().model() + "'.");
                 return;
             }
-            UpstreamTranscriber.Result result = transcriber.transcribe(call(job.spec(), job.audio(), model.get()));
-            lifecycle.succeed(job.id(), result.transcript(), result.accountId());
+            if (job.isPiece()) {
+                transcribePiece(job, model.get());
+            } else {
+                transcribeWhole(job, model.get());
+            }
+        } catch (InvalidAudioException e) {
+            lifecycle.fail(job.id(), FailureCode.INVALID_AUDIO, e.getMessage());
+            removeAudio(job); // nothing to retry with: the audio goes now
         } catch (NoAccountsException e) {
             lifecycle.fail(job.id(), FailureCode.NO_ACCOUNTS, "No upstream accounts available");
         } catch (AllAccountsCoolingException e) {
@@ -76,13 +105,76 @@ class JobExecution {
         }
     }
 
-    private UpstreamCall call(JobSpec spec, StoredAudio audio, CatalogModel model) {
+    private void transcribeWhole(TranscriptionJob job, CatalogModel model) {
+        StoredAudio audio = job.audio();
+        String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
+        ProbedAudio probed = probe.probe(url);
+        Double capSeconds = model.maxCallDuration() == null
+                ? null
+                : (double) model.maxCallDuration().toSeconds();
+        boolean fitsOneCall = probed.durationSeconds() != null
+                && probed.durationSeconds()
+                        <= splitter.maxPieceSeconds(probed.durationSeconds(), capSeconds, model.maxCallBytes())
+                && audio.sizeBytes() <= model.maxCallBytes();
+        if (fitsOneCall) {
+            boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
+                    .map(ResponseFormat::needsTimestamps)
+                    .orElse(false);
+            UpstreamTranscriber.Result result =
+                    transcriber.transcribe(call(job, audio, model, timestamps && givesTimestamps(model)));
+            lifecycle.succeed(job.id(), result.transcript(), result.accountId(), probed.durationSeconds());
+            return;
+        }
+        AudioSplitter.Split split = splitter.split(job.id(), url, capSeconds, model.maxCallBytes());
+        log.info(
+                "job {}: {} s of {} cut into {} pieces",
+                job.id(),
+                Math.round(split.durationSeconds()),
+                probed.container(),
+                split.pieces().size());
+        lifecycle.fanOut(job.id(), split.durationSeconds(), split.pieces());
+    }
+
+    private void transcribePiece(TranscriptionJob piece, CatalogModel model) {
+        UpstreamTranscriber.Result result =
+                transcriber.transcribe(call(piece, piece.audio(), model, givesTimestamps(model)));
+        List<String> finished = lifecycle.pieceSucceeded(piece.id(), result.transcript(), result.accountId());
+        finished.forEach(this::deleteQuietly);
+    }
+
+    private static boolean givesTimestamps(CatalogModel model) {
+        return model.upstreamFormats().contains(ResponseFormat.VERBOSE_JSON.wireName());
+    }
+
+    /** The audio of a job that cannot be transcribed: its source (or, for a piece, its whole job's) and pieces. */
+    private void removeAudio(TranscriptionJob job) {
+        TranscriptionJob whole = job;
+        if (job.isPiece()) {
+            lifecycle.pieceObjects(job.parentId()).forEach(this::deleteQuietly);
+            return;
+        }
+        lifecycle.pieceObjects(whole.id()).forEach(this::deleteQuietly);
+        deleteQuietly(whole.audio().objectKey());
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            store.delete(key);
+        } catch (RuntimeException e) {
+            log.warn("could not delete {}: {}", key, e.getMessage());
+        }
+    }
+
+    private UpstreamCall call(TranscriptionJob job, StoredAudio audio, CatalogModel model, boolean timestamps) {
+        JobSpec spec = job.spec();
         return new UpstreamCall(
                 model.id(),
                 model.upstreamName(),
                 spec.language(),
                 spec.prompt(),
                 spec.temperature(),
+                timestamps,
+                job.lane(),
                 audio.filename(),
                 audio.contentType(),
                 audio.sizeBytes(),

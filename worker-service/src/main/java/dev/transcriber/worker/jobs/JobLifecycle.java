@@ -2,15 +2,19 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.JobProgress;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
+import dev.transcriber.common.transcript.TranscriptMerger;
+import dev.transcriber.worker.audio.AudioSplitter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -41,34 +46,123 @@ class JobLifecycle {
         this.clock = clock;
     }
 
-    /** Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken. */
+    /**
+     * Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken. A queued piece of
+     * a job that has already ended (another piece failed, or it was cancelled) is cancelled instead.
+     */
     @Transactional
     public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {
         Instant now = clock.instant();
         Optional<TranscriptionJob> job = jobs.findById(id.value()).filter(j -> j.isClaimable(now));
+        if (job.isPresent() && job.get().isPiece() && !parentRunning(job.get())) {
+            if (job.get().state() == JobState.QUEUED) {
+                job.get().cancel(now);
+            }
+            return Optional.empty();
+        }
         job.ifPresent(j -> j.claim(worker, now.plus(lease), now));
         return job;
     }
 
     @Transactional
-    public void succeed(JobId id, Transcript transcript, String account) {
+    public void succeed(JobId id, Transcript transcript, String account, double durationSeconds) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        job.measured(durationSeconds);
         job.succeed(codec.write(transcript), account, clock.instant());
         announceEnd(job);
     }
 
+    /**
+     * The job's audio was cut into {@code pieces}: each becomes a queued job of its own in the same lane, published
+     * in the same transaction, and the job waits for them.
+     */
+    @Transactional
+    public void fanOut(JobId id, double durationSeconds, List<AudioSplitter.StoredPiece> pieces) {
+        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        job.measured(durationSeconds);
+        job.fanOut(pieces.size());
+        Instant now = clock.instant();
+        StoredAudio source = job.audio();
+        for (AudioSplitter.StoredPiece piece : pieces) {
+            JobId pieceId = JobId.random();
+            String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
+            jobs.save(TranscriptionJob.piece(
+                    pieceId,
+                    job,
+                    piece.index(),
+                    new StoredAudio(piece.objectKey(), filename, "audio/wav", piece.sizeBytes()),
+                    piece.span(),
+                    now));
+            outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
+        }
+    }
+
+    /**
+     * A piece is transcribed. When it is the last of its job, the pieces are merged into the job's transcript and
+     * the job succeeds; the answer then holds the object keys of the pieces, which are no longer needed.
+     */
+    @Transactional
+    public List<String> pieceSucceeded(JobId pieceId, Transcript transcript, String account) {
+        TranscriptionJob piece = jobs.findById(pieceId.value()).orElseThrow();
+        TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
+        piece.succeed(codec.write(transcript), account, clock.instant());
+        if (parent.state() != JobState.RUNNING) {
+            return List.of(); // the job ended without this piece (another one failed)
+        }
+        boolean last = parent.pieceDone();
+        outbox.add(
+                Topics.PROGRESS,
+                parent.id().toString(),
+                new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()));
+        if (!last) {
+            return List.of();
+        }
+        List<TranscriptionJob> pieces = jobs.findPieces(parent.id().value());
+        Transcript merged = TranscriptMerger.merge(
+                pieces.stream()
+                        .map(p -> new TranscriptMerger.Piece(p.pieceSpan(), codec.read(p.transcriptJson())))
+                        .toList(),
+                parent.durationSeconds());
+        String accounts = pieces.stream()
+                .map(TranscriptionJob::upstreamAccount)
+                .distinct()
+                .collect(Collectors.joining(","));
+        parent.succeed(codec.write(merged), accounts, clock.instant());
+        announceEnd(parent);
+        return pieces.stream().map(p -> p.audio().objectKey()).toList();
+    }
+
+    /** The job failed; a failed piece fails its whole job, with the same reason. */
     @Transactional
     public void fail(JobId id, FailureCode code, String message) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
         job.fail(code, message, clock.instant());
-        announceEnd(job);
+        endedJob(job).ifPresent(ended -> {
+            if (ended != job) {
+                ended.fail(code, message, clock.instant());
+            }
+            announceEnd(ended);
+        });
     }
 
     @Transactional
     public void failRateLimited(JobId id, Instant resetsAt) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
         job.failRateLimited(resetsAt, clock.instant());
-        announceEnd(job);
+        endedJob(job).ifPresent(ended -> {
+            if (ended != job) {
+                ended.failRateLimited(resetsAt, clock.instant());
+            }
+            announceEnd(ended);
+        });
+    }
+
+    /** The object keys of a job's pieces. */
+    @Transactional(readOnly = true)
+    public List<String> pieceObjects(JobId id) {
+        return jobs.findPieces(id.value()).stream()
+                .map(p -> p.audio().objectKey())
+                .toList();
     }
 
     /** Extends the leases this worker holds on running jobs. */
@@ -93,15 +187,40 @@ class JobLifecycle {
             return;
         }
         if (job.attempts() >= maxAttempts) {
-            job.fail(
-                    FailureCode.INTERNAL,
-                    "The job was started " + job.attempts() + " times without finishing.",
-                    clock.instant());
-            announceEnd(job);
+            String message = "The job was started " + job.attempts() + " times without finishing.";
+            job.fail(FailureCode.INTERNAL, message, clock.instant());
+            endedJob(job).ifPresent(ended -> {
+                if (ended != job) {
+                    ended.fail(FailureCode.INTERNAL, message, clock.instant());
+                }
+                announceEnd(ended);
+            });
         } else {
             job.requeue();
-            outbox.add(Topics.JOBS, id.toString(), new JobSubmitted(id));
+            outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
         }
+    }
+
+    /** The job whose end callers wait for: the job itself, or a piece's parent while it still runs. */
+    private Optional<TranscriptionJob> endedJob(TranscriptionJob job) {
+        if (!job.isPiece()) {
+            return Optional.of(job);
+        }
+        return jobs.lockById(job.parentId().value()).filter(parent -> parent.state() == JobState.RUNNING);
+    }
+
+    private boolean parentRunning(TranscriptionJob piece) {
+        return jobs.findById(piece.parentId().value())
+                .map(parent -> parent.state() == JobState.RUNNING)
+                .orElse(false);
+    }
+
+    private static String baseName(String filename) {
+        if (filename == null || filename.isBlank()) {
+            return "audio";
+        }
+        int dot = filename.lastIndexOf('.');
+        return dot > 0 ? filename.substring(0, dot) : filename;
     }
 
     private void announceEnd(TranscriptionJob job) {

@@ -1,6 +1,5 @@
 package dev.transcriber.worker.jobs;
 
-import dev.transcriber.common.events.Topics;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,7 +18,7 @@ class KafkaErrorHandling {
     @Bean
     DefaultErrorHandler kafkaErrorHandler(KafkaOperations<?, ?> template) {
         var recoverer = new DeadLetterPublishingRecoverer(
-                template, (record, failure) -> new TopicPartition(Topics.JOBS + "-dlt", 0));
+                template, (record, failure) -> new TopicPartition(record.topic() + "-dlt", 0));
         var backOff = new ExponentialBackOff(500, 2.0);
         backOff.setMaxElapsedTime(30_000);
         return new DefaultErrorHandler(recoverer, backOff);

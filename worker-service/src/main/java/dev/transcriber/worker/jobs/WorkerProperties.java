@@ -1,18 +1,31 @@
 package dev.transcriber.worker.jobs;
 
+import dev.transcriber.common.events.Lane;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * How a worker takes jobs: how many it runs at once, how long its claim on a job lasts without renewal, how often
+ * How a worker takes jobs: how many it runs at once in each lane (interactive, async, bulk: a lane's backlog never
+ * takes another lane's slots), how long its claim on a job lasts without renewal, how often
  * abandoned jobs are looked for, and how many times a job may be started before it is given up.
  */
 @ConfigurationProperties("transcriber.worker")
 public record WorkerProperties(
         @DefaultValue("") String id,
         @DefaultValue("64") int maxInFlight,
+        @DefaultValue("16") int maxInFlightAsync,
+        @DefaultValue("8") int maxInFlightBulk,
         @DefaultValue("2m") Duration lease,
         @DefaultValue("20s") Duration leaseRenewal,
         @DefaultValue("15s") Duration reaperInterval,
-        @DefaultValue("5") int maxAttempts) {}
+        @DefaultValue("5") int maxAttempts) {
+
+    int maxInFlight(Lane lane) {
+        return switch (lane) {
+            case INTERACTIVE -> maxInFlight;
+            case ASYNC -> maxInFlightAsync;
+            case BULK -> maxInFlightBulk;
+        };
+    }
+}

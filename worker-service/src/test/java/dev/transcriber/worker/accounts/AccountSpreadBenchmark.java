@@ -1,6 +1,7 @@
 package dev.transcriber.worker.accounts;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.transcriber.common.events.Lane;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,6 +82,8 @@ public final class AccountSpreadBenchmark {
                                 null,
                                 null,
                                 null,
+                                false,
+                                Lane.INTERACTIVE,
                                 "a.wav",
                                 "audio/wav",
                                 audio.length,

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
+import dev.transcriber.common.events.Lane;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -310,6 +311,8 @@ class UpstreamTranscriberTest {
                 "en",
                 null,
                 null,
+                false,
+                Lane.INTERACTIVE,
                 "clip.wav",
                 "audio/wav",
                 AUDIO.length,

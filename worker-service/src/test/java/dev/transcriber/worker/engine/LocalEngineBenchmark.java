@@ -2,6 +2,7 @@ package dev.transcriber.worker.engine;
 
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
+import dev.transcriber.worker.audio.Ffmpeg;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

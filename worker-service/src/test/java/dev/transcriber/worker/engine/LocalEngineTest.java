@@ -3,10 +3,12 @@ package dev.transcriber.worker.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
+import dev.transcriber.worker.audio.Ffmpeg;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,6 +115,8 @@ class LocalEngineTest {
                 null,
                 null,
                 null,
+                false,
+                Lane.INTERACTIVE,
                 "clip.wav",
                 "audio/wav",
                 audio.length,

@@ -1,4 +1,4 @@
-package dev.transcriber.worker.engine;
+package dev.transcriber.worker.audio;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,11 +8,11 @@ import org.springframework.stereotype.Component;
 
 /** The ffmpeg executable that ships in the bytedeco jars (no system install needed), started as a process. */
 @Component
-class Ffmpeg {
+public class Ffmpeg {
 
     private volatile String path;
 
-    Process start(String... args) {
+    public Process start(String... args) {
         String[] command = new String[args.length + 1];
         command[0] = executable();
         System.arraycopy(args, 0, command, 1, args.length);

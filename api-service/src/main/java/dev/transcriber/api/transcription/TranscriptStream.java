@@ -1,0 +1,132 @@
+package dev.transcriber.api.transcription;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.errors.OpenAiError;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.common.transcript.TranscriptCodec;
+import dev.transcriber.common.transcript.TranscriptMerger;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One {@code stream=true} answer, as OpenAI sends it: {@code transcript.text.delta} events as the pieces of the
+ * audio finish, in order, then {@code transcript.text.done} with the whole text and the usage. Each time it is moved
+ * on (a piece finished, the job ended, or the poller's tick) it reads the job's pieces and sends the text that can no
+ * longer change; the deltas add up to the final text.
+ */
+final class TranscriptStream {
+
+    private final JobId jobId;
+    private final SseEmitter emitter;
+    private final JobRepository jobs;
+    private final TranscriptCodec codec;
+    private final JsonMapper json;
+    private final ReentrantLock lock = new ReentrantLock();
+    private String sent = "";
+    private boolean closed;
+
+    TranscriptStream(JobId jobId, SseEmitter emitter, JobRepository jobs, TranscriptCodec codec, JsonMapper json) {
+        this.jobId = jobId;
+        this.emitter = emitter;
+        this.jobs = jobs;
+        this.codec = codec;
+        this.json = json;
+    }
+
+    /** Sends what is new; ends the stream once the job has ended. */
+    void moveOn() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+            switch (job.state()) {
+                case SUCCEEDED -> finish(codec.read(job.transcriptJson()));
+                case FAILED ->
+                    fail(ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
+                case CANCELLED -> fail(ApiException.invalidRequest("The job was cancelled.", null));
+                case QUEUED, RUNNING -> sendSettled(job);
+            }
+        } catch (IOException | IllegalStateException e) {
+            closed = true; // the caller went away; the job goes on and can be fetched by its id
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The stream ran out of time; the job goes on and can be fetched by its id. */
+    void timeOut(ApiException error) {
+        lock.lock();
+        try {
+            if (!closed) {
+                fail(error);
+            }
+        } catch (IOException | IllegalStateException e) {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendSettled(TranscriptionJob job) throws IOException {
+        if (job.piecesTotal() == null) {
+            return;
+        }
+        List<TranscriptMerger.Piece> done = new ArrayList<>();
+        for (TranscriptionJob piece : jobs.findPieces(jobId.value())) {
+            if (piece.state() != JobState.SUCCEEDED) {
+                break;
+            }
+            done.add(new TranscriptMerger.Piece(piece.pieceSpan(), codec.read(piece.transcriptJson())));
+        }
+        delta(TranscriptMerger.settledText(done, job.piecesTotal()));
+    }
+
+    private void finish(Transcript transcript) throws IOException {
+        delta(transcript.text());
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("type", "transcript.text.done");
+        done.put("text", transcript.text());
+        if (transcript.usage() != null) {
+            done.put("usage", transcript.usage());
+        }
+        send(done);
+        closed = true;
+        emitter.complete();
+    }
+
+    private void fail(ApiException error) throws IOException {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", "error");
+        event.put("error", OpenAiError.of(error).error());
+        send(event);
+        closed = true;
+        emitter.complete();
+    }
+
+    private void delta(String settled) throws IOException {
+        if (settled.length() <= sent.length() || !settled.startsWith(sent)) {
+            return; // nothing new (or a merge that rewrote sent text: the done event carries the whole)
+        }
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("type", "transcript.text.delta");
+        event.put("delta", settled.substring(sent.length()));
+        send(event);
+        sent = settled;
+    }
+
+    private void send(Map<String, Object> event) throws IOException {
+        emitter.send(SseEmitter.event().data(json.writeValueAsString(event)));
+    }
+}

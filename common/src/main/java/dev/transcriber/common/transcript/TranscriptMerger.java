@@ -1,0 +1,209 @@
+package dev.transcriber.common.transcript;
+
+import dev.transcriber.common.store.PieceSpan;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Assembles the transcripts of a job's pieces into one: text in order, segments and words moved by each piece's
+ * exact offset, usage summed. Where pieces overlap (cut without a silence), each keeps the words whose midpoint lies
+ * in its own share of the audio; pieces without timestamps are joined where their texts agree instead.
+ */
+public final class TranscriptMerger {
+
+    /** How many words at the end of one piece and the start of the next are searched for the shared run. */
+    private static final int ALIGNMENT_WINDOW = 40;
+
+    private static final double EPSILON = 1e-6;
+
+    private TranscriptMerger() {}
+
+    public record Piece(PieceSpan span, Transcript transcript) {
+
+        boolean overlapsPrevious() {
+            return span.ownsFrom() > span.offset() + EPSILON;
+        }
+
+        boolean overlapsNext() {
+            return span.ownsUntil() < span.end() - EPSILON;
+        }
+    }
+
+    public static Transcript merge(List<Piece> pieces, double duration) {
+        boolean timestamps = pieces.stream().allMatch(p -> p.transcript().hasTimestamps());
+        boolean words =
+                timestamps && pieces.stream().allMatch(p -> p.transcript().words() != null);
+        List<String> text = new ArrayList<>();
+        List<Transcript.Segment> segments = timestamps ? new ArrayList<>() : null;
+        List<Transcript.Word> allWords = words ? new ArrayList<>() : null;
+        for (Piece piece : pieces) {
+            if (timestamps) {
+                List<Transcript.Segment> kept = ownedSegments(piece, segments.size());
+                segments.addAll(kept);
+                if (words) {
+                    allWords.addAll(ownedWords(piece));
+                }
+                text.add(
+                        piece.overlapsPrevious() || piece.overlapsNext()
+                                ? String.join(
+                                        " ",
+                                        kept.stream().map(s -> s.text().strip()).toList())
+                                : piece.transcript().text().strip());
+            } else if (piece.overlapsPrevious() && !text.isEmpty()) {
+                String joined = align(String.join(" ", text), piece.transcript().text());
+                text.clear();
+                text.add(joined);
+            } else {
+                text.add(piece.transcript().text().strip());
+            }
+        }
+        String language = pieces.stream()
+                .map(p -> p.transcript().language())
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        return new Transcript(
+                String.join(" ", text.stream().filter(t -> !t.isEmpty()).toList()),
+                language,
+                duration,
+                sum(pieces.stream().map(p -> p.transcript().usage()).toList()),
+                segments,
+                allWords);
+    }
+
+    /**
+     * The text of the first pieces that later pieces cannot change, for streaming: all of it once every piece is
+     * in; without the last piece's text while that piece overlaps the next one and has no timestamps to settle it.
+     */
+    public static String settledText(List<Piece> firstPieces, int total) {
+        if (firstPieces.isEmpty()) {
+            return "";
+        }
+        List<Piece> settled = firstPieces;
+        Piece last = firstPieces.getLast();
+        if (firstPieces.size() < total
+                && last.overlapsNext()
+                && !last.transcript().hasTimestamps()) {
+            settled = firstPieces.subList(0, firstPieces.size() - 1);
+        }
+        return merge(settled, 0).text();
+    }
+
+    private static List<Transcript.Segment> ownedSegments(Piece piece, int firstId) {
+        PieceSpan span = piece.span();
+        List<Transcript.Word> words = piece.transcript().words() == null
+                ? null
+                : piece.transcript().words().stream()
+                        .map(w -> w.shifted(span.offset()))
+                        .toList();
+        List<Transcript.Segment> kept = new ArrayList<>();
+        for (Transcript.Segment segment : piece.transcript().segments()) {
+            Transcript.Segment moved = segment.shifted(firstId + kept.size(), span.offset());
+            boolean inside = moved.start() >= span.ownsFrom() - EPSILON && moved.end() <= span.ownsUntil() + EPSILON;
+            if (inside) {
+                kept.add(moved);
+            } else if (words != null) {
+                // A segment across a shared boundary keeps only its own words.
+                List<Transcript.Word> own = words.stream()
+                        .filter(w -> w.midpoint() >= moved.start() && w.midpoint() <= moved.end())
+                        .filter(w -> span.owns(w.midpoint()))
+                        .toList();
+                if (!own.isEmpty()) {
+                    kept.add(new Transcript.Segment(
+                            firstId + kept.size(),
+                            own.getFirst().start(),
+                            own.getLast().end(),
+                            " "
+                                    + String.join(
+                                            " ",
+                                            own.stream()
+                                                    .map(w -> w.word().strip())
+                                                    .toList())));
+                }
+            } else if (span.owns(moved.midpoint())) {
+                kept.add(moved);
+            }
+        }
+        return kept;
+    }
+
+    private static List<Transcript.Word> ownedWords(Piece piece) {
+        return piece.transcript().words().stream()
+                .map(w -> w.shifted(piece.span().offset()))
+                .filter(w -> piece.span().owns(w.midpoint()))
+                .toList();
+    }
+
+    /**
+     * Joins two texts that repeat a few words where their audio overlapped: finds the longest run of words (two or
+     * more) that ends the first and starts the second, within {@link #ALIGNMENT_WINDOW} words, and keeps it once.
+     * Without such a run the texts are simply joined.
+     */
+    static String align(String before, String after) {
+        String[] a = before.strip().split("\\s+");
+        String[] b = after.strip().split("\\s+");
+        if (after.isBlank()) {
+            return before.strip();
+        }
+        int bestLength = 0;
+        int bestA = -1;
+        int bestB = -1;
+        for (int i = Math.max(0, a.length - ALIGNMENT_WINDOW); i < a.length; i++) {
+            for (int j = 0; j < Math.min(b.length, ALIGNMENT_WINDOW); j++) {
+                int n = 0;
+                while (i + n < a.length && j + n < b.length && same(a[i + n], b[j + n])) {
+                    n++;
+                }
+                if (n > bestLength) {
+                    bestLength = n;
+                    bestA = i;
+                    bestB = j;
+                }
+            }
+        }
+        if (bestLength < 2) {
+            return (before.strip() + " " + after.strip()).strip();
+        }
+        List<String> joined = new ArrayList<>(Arrays.asList(a).subList(0, bestA + bestLength));
+        joined.addAll(Arrays.asList(b).subList(bestB + bestLength, b.length));
+        return String.join(" ", joined);
+    }
+
+    private static boolean same(String x, String y) {
+        return normalise(x).equals(normalise(y)) && !normalise(x).isEmpty();
+    }
+
+    private static String normalise(String word) {
+        return word.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}']", "");
+    }
+
+    static Usage sum(List<Usage> usages) {
+        List<Usage> known = usages.stream().filter(Objects::nonNull).toList();
+        if (known.isEmpty()) {
+            return null;
+        }
+        if (known.stream().allMatch(u -> "duration".equals(u.type()))) {
+            double seconds = known.stream()
+                    .mapToDouble(u -> u.seconds() == null ? 0 : u.seconds())
+                    .sum();
+            return Usage.duration(Math.round(seconds * 1000) / 1000.0);
+        }
+        long audio = 0;
+        long text = 0;
+        long output = 0;
+        for (Usage u : known) {
+            long input = u.inputTokens() == null ? 0 : u.inputTokens();
+            long audioTokens =
+                    u.inputTokenDetails() != null && u.inputTokenDetails().audioTokens() != null
+                            ? u.inputTokenDetails().audioTokens()
+                            : input;
+            audio += audioTokens;
+            text += input - audioTokens;
+            output += u.outputTokens() == null ? 0 : u.outputTokens();
+        }
+        return Usage.tokens(audio, text, output);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.transcriber.worker.audio;
+
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
+import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
+import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
+import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Probes audio in-process with libavformat (the same libraries as the ffmpeg executable, through JNI), reading it
+ * over a presigned URL: no process to start and only the head of the file read, so probing costs a few
+ * milliseconds. The container is detected from the content, never from the file name.
+ */
+@Component
+public class AudioProbe {
+
+    /** ffmpeg's names for the containers of OpenAI's list (flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, webm). */
+    private static final Set<String> SUPPORTED_CONTAINERS =
+            Set.of("wav", "mp3", "flac", "ogg", "mov", "mp4", "m4a", "matroska", "webm", "mpeg");
+
+    private final Duration readTimeout;
+
+    AudioProbe(@Value("${transcriber.audio.read-timeout:30s}") Duration readTimeout) {
+        this.readTimeout = readTimeout;
+        av_log_set_level(AV_LOG_FATAL);
+    }
+
+    /** Throws {@link InvalidAudioException} naming the problem when the audio is not usable. */
+    public ProbedAudio probe(String url) {
+        AVFormatContext context = new AVFormatContext(null);
+        AVDictionary options = new AVDictionary(null);
+        av_dict_set(options, "rw_timeout", String.valueOf(readTimeout.toNanos() / 1000), 0);
+        int opened = avformat_open_input(context, url, null, options);
+        av_dict_free(options);
+        if (opened < 0) {
+            throw InvalidAudioException.format("the file is not audio that can be decoded (" + error(opened) + ")");
+        }
+        try {
+            int found = avformat_find_stream_info(context, (PointerPointer<?>) null);
+            if (found < 0) {
+                throw InvalidAudioException.format("the file's streams could not be read (" + error(found) + ")");
+            }
+            String container = context.iformat().name().getString();
+            if (Arrays.stream(container.split(",")).noneMatch(SUPPORTED_CONTAINERS::contains)) {
+                throw InvalidAudioException.format("the content is '" + container + "', which is not supported");
+            }
+            int index = av_find_best_stream(context, AVMEDIA_TYPE_AUDIO, -1, -1, (AVCodec) null, 0);
+            if (index < 0) {
+                throw InvalidAudioException.format("the file has no audio stream");
+            }
+            AVStream stream = context.streams(index);
+            int codecId = stream.codecpar().codec_id();
+            String codec = avcodec_get_name(codecId).getString();
+            if (avcodec_find_decoder(codecId) == null) {
+                throw InvalidAudioException.format("its audio codec '" + codec + "' cannot be decoded");
+            }
+            Double duration = duration(context, stream);
+            if (duration != null && duration <= 0) {
+                throw new InvalidAudioException("The audio file contains no audio (its duration is 0 seconds).");
+            }
+            return new ProbedAudio(container, codec, duration);
+        } finally {
+            avformat_close_input(context);
+        }
+    }
+
+    private static Double duration(AVFormatContext context, AVStream stream) {
+        if (context.duration() != AV_NOPTS_VALUE) {
+            return context.duration() / 1_000_000.0;
+        }
+        if (stream.duration() != AV_NOPTS_VALUE) {
+            return stream.duration()
+                    * stream.time_base().num()
+                    / (double) stream.time_base().den();
+        }
+        return null;
+    }
+
+    private static String error(int code) {
+        try (BytePointer message = new BytePointer(256)) {
+            av_strerror(code, message, 256);
+            return message.getString();
+        }
+    }
+}

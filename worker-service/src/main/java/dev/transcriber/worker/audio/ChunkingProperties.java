@@ -1,0 +1,21 @@
+package dev.transcriber.worker.audio;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * How long audio is cut. Audio longer than a model's per-call caps is always cut; audio longer than
+ * {@code min-piece} is also cut into up to {@code parallelism} pieces so they are transcribed at once (a 40-minute
+ * episode into 8 pieces of 5 minutes, not 2 of 20). Set {@code parallelism} to 1 to cut only what the caps demand.
+ * {@code max-piece} (0: none) caps a piece below the model's caps. Silences are stretches quieter than
+ * {@code silence-threshold-db} for at least {@code min-silence}; without one, pieces overlap by {@code overlap}.
+ */
+@ConfigurationProperties("transcriber.chunking")
+public record ChunkingProperties(
+        @DefaultValue("8") int parallelism,
+        @DefaultValue("60s") Duration minPiece,
+        @DefaultValue("0s") Duration maxPiece,
+        @DefaultValue("2s") Duration overlap,
+        @DefaultValue("-35") double silenceThresholdDb,
+        @DefaultValue("400ms") Duration minSilence) {}
