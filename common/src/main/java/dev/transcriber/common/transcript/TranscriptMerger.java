@@ -17,6 +17,9 @@ public final class TranscriptMerger {
     /** How many words at the end of one piece and the start of the next are searched for the shared run. */
     private static final int ALIGNMENT_WINDOW = 40;
 
+    /** Words after the shared run at the end of a piece that may be dropped (a word cut off by the window). */
+    private static final int TRAILING_FRAGMENT = 2;
+
     private static final double EPSILON = 1e-6;
 
     private TranscriptMerger() {}
@@ -139,7 +142,8 @@ public final class TranscriptMerger {
 
     /**
      * Joins two texts that repeat a few words where their audio overlapped: finds the longest run of words (two or
-     * more) that ends the first and starts the second, within {@link #ALIGNMENT_WINDOW} words, and keeps it once.
+     * more) that ends the first (but for a cut-off word or two) and lies within the first
+     * {@link #ALIGNMENT_WINDOW} words of the second, and keeps it once.
      * Without such a run the texts are simply joined.
      */
     static String align(String before, String after) {
@@ -157,7 +161,9 @@ public final class TranscriptMerger {
                 while (i + n < a.length && j + n < b.length && same(a[i + n], b[j + n])) {
                     n++;
                 }
-                if (n > bestLength) {
+                // The shared run is the end of the first text, give or take a word cut off at the edge.
+                boolean reachesEnd = i + n >= a.length - TRAILING_FRAGMENT;
+                if (reachesEnd && n > bestLength) {
                     bestLength = n;
                     bestA = i;
                     bestB = j;

@@ -56,6 +56,9 @@ class TranscriptMergerTest {
                         "We walked down to the river and sat by the wa",
                         "the river, and sat by the water until night."))
                 .isEqualTo("We walked down to the river and sat by the water until night.");
+        assertThat(TranscriptMerger.align("a b c d e f a b c d e f", "e f a b"))
+                .as("repeated phrases: the run that ends the first text")
+                .isEqualTo("a b c d e f a b c d e f a b");
         assertThat(TranscriptMerger.align("Nothing in common here.", "Completely different words."))
                 .isEqualTo("Nothing in common here. Completely different words.");
     }

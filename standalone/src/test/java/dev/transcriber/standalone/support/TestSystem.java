@@ -34,31 +34,40 @@ public final class TestSystem {
     private boolean closed;
 
     private TestSystem(List<String> infraArgs, AutoCloseable infra) {
+        this(infraArgs, infra, List.of(), List.of());
+    }
+
+    /** {@code workerArgs} and {@code apiArgs} replace the defaults of the same names. */
+    private TestSystem(List<String> infraArgs, AutoCloseable infra, List<String> workerArgs, List<String> apiArgs) {
         this.infra = infra;
         this.upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         upstream.start();
         this.system = LocalSystem.start(
                 infraArgs,
-                List.of(
-                        "--server.port=0",
-                        "--transcriber.admin.token=" + ADMIN_TOKEN,
-                        "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
-                        "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
-                        "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
-                        "--transcriber.upstream.retry.initial-backoff=20ms",
-                        "--transcriber.upstream.retry.max-backoff=100ms",
-                        "--transcriber.upstream.call-timeout=3s",
-                        "--transcriber.worker.reaper-interval=500ms",
-                        "--transcriber.worker.lease-renewal=500ms",
-                        "--transcriber.outbox.relay-interval=200ms",
-                        "--transcriber.outbox.min-age=500ms"),
-                List.of(
-                        "--server.port=0",
-                        "--transcriber.api.bootstrap-keys=" + API_KEY,
-                        "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
-                        "--transcriber.api.completion-poll-interval=500ms",
-                        "--transcriber.outbox.relay-interval=200ms",
-                        "--transcriber.outbox.min-age=500ms"));
+                override(
+                        List.of(
+                                "--server.port=0",
+                                "--transcriber.admin.token=" + ADMIN_TOKEN,
+                                "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
+                                "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
+                                "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
+                                "--transcriber.upstream.retry.initial-backoff=20ms",
+                                "--transcriber.upstream.retry.max-backoff=100ms",
+                                "--transcriber.upstream.call-timeout=3s",
+                                "--transcriber.worker.reaper-interval=500ms",
+                                "--transcriber.worker.lease-renewal=500ms",
+                                "--transcriber.outbox.relay-interval=200ms",
+                                "--transcriber.outbox.min-age=500ms"),
+                        workerArgs),
+                override(
+                        List.of(
+                                "--server.port=0",
+                                "--transcriber.api.bootstrap-keys=" + API_KEY,
+                                "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
+                                "--transcriber.api.completion-poll-interval=500ms",
+                                "--transcriber.outbox.relay-interval=200ms",
+                                "--transcriber.outbox.min-age=500ms"),
+                        apiArgs));
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
     }
 
@@ -86,6 +95,23 @@ public final class TestSystem {
         Path home = Files.createTempDirectory("transcriber-isolated");
         LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
         return new Isolated(new TestSystem(infra.serviceArguments(), infra), infra);
+    }
+
+    /** As {@link #isolated()}, with settings of its own for each service. */
+    public static Isolated isolated(List<String> workerArgs, List<String> apiArgs) throws Exception {
+        Path home = Files.createTempDirectory("transcriber-isolated");
+        LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+        return new Isolated(new TestSystem(infra.serviceArguments(), infra, workerArgs, apiArgs), infra);
+    }
+
+    private static List<String> override(List<String> defaults, List<String> overrides) {
+        List<String> names =
+                overrides.stream().map(a -> a.substring(0, a.indexOf('='))).toList();
+        List<String> merged = new java.util.ArrayList<>(defaults.stream()
+                .filter(a -> !names.contains(a.substring(0, a.indexOf('='))))
+                .toList());
+        merged.addAll(overrides);
+        return merged;
     }
 
     /** An isolated system and a handle on its infrastructure. */

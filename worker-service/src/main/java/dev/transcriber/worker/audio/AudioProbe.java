@@ -99,7 +99,9 @@ public class AudioProbe {
     private static String error(int code) {
         try (BytePointer message = new BytePointer(256)) {
             av_strerror(code, message, 256);
-            return message.getString();
+            String text = message.getString();
+            int end = text.indexOf('\0');
+            return end < 0 ? text : text.substring(0, end);
         }
     }
 }

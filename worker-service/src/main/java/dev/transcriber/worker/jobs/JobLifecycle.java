@@ -134,7 +134,8 @@ class JobLifecycle {
 
     /** The job failed; a failed piece fails its whole job, with the same reason. */
     @Transactional
-    public void fail(JobId id, FailureCode code, String message) {
+    public void fail(JobId id, FailureCode code, String failure) {
+        String message = failure.replace("\0", ""); // text from native tools must fit a PostgreSQL text column
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
         job.fail(code, message, clock.instant());
         endedJob(job).ifPresent(ended -> {

@@ -1,0 +1,280 @@
+package dev.transcriber.standalone.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A fake OpenAI-compatible upstream that really listens to the audio it is sent: a real HTTP server on 127.0.0.1
+ * that decodes the uploaded file, finds the tone bursts of {@link ToneSpeech} and names each by its pitch, with
+ * timestamps measured to 10 ms. Asked for {@code verbose_json} it answers as whisper-1 does (segments split at
+ * pauses, words, duration usage); otherwise as gpt-4o models do (text, token usage). Each call can be made to take
+ * {@code latencyPerAudioSecond} per second of audio, as real upstreams do.
+ */
+public final class ToneRecognizer implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int RATE = 16_000;
+    private static final int FRAME = RATE / 100;
+
+    private final HttpServer server;
+    private final double latencyPerAudioSecond;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger calls = new AtomicInteger();
+
+    public ToneRecognizer(double latencyPerAudioSecond) throws IOException {
+        this.latencyPerAudioSecond = latencyPerAudioSecond;
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/v1/audio/transcriptions", this::handle);
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    public int calls() {
+        return calls.get();
+    }
+
+    public void reset() {
+        maxInFlight.set(0);
+        calls.set(0);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        calls.incrementAndGet();
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String boundary =
+                    exchange.getRequestHeaders().getFirst("Content-Type").replaceFirst(".*boundary=", "");
+            Map<String, byte[]> parts = parts(body, boundary);
+            short[] pcm = decode(parts.get("file"));
+            double duration = pcm.length / (double) RATE;
+            if (latencyPerAudioSecond > 0) {
+                Thread.sleep((long) (duration * latencyPerAudioSecond * 1000));
+            }
+            List<Map<String, Object>> words = recognise(pcm);
+            boolean verbose = "verbose_json".equals(text(parts.get("response_format")));
+            byte[] answer = JSON.writeValueAsBytes(verbose ? verbose(words, duration) : plain(words, duration));
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            e.printStackTrace(); // a bug in this fake: the call fails as a dropped connection
+            throw e;
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static Map<String, Object> plain(List<Map<String, Object>> words, double duration) {
+        Map<String, Object> usage = new LinkedHashMap<>();
+        usage.put("type", "tokens");
+        long audio = Math.round(duration * 10);
+        usage.put("input_tokens", audio);
+        usage.put("output_tokens", words.size());
+        usage.put("total_tokens", audio + words.size());
+        usage.put("input_token_details", Map.of("audio_tokens", audio, "text_tokens", 0));
+        return Map.of("text", join(words), "usage", usage);
+    }
+
+    private static Map<String, Object> verbose(List<Map<String, Object>> words, double duration) {
+        List<Map<String, Object>> segments = new ArrayList<>();
+        List<Map<String, Object>> current = new ArrayList<>();
+        for (Map<String, Object> word : words) {
+            if (!current.isEmpty()
+                    && (double) word.get("start") - (double) current.getLast().get("end") > 0.5) {
+                segments.add(segment(segments.size(), current));
+                current = new ArrayList<>();
+            }
+            current.add(word);
+        }
+        if (!current.isEmpty()) {
+            segments.add(segment(segments.size(), current));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("task", "transcribe");
+        body.put("language", "english");
+        body.put("duration", duration);
+        body.put("text", join(words));
+        body.put("segments", segments);
+        body.put("words", words);
+        body.put("usage", Map.of("type", "duration", "seconds", Math.ceil(duration)));
+        return body;
+    }
+
+    private static Map<String, Object> segment(int id, List<Map<String, Object>> words) {
+        Map<String, Object> segment = new LinkedHashMap<>();
+        segment.put("id", id);
+        segment.put("start", words.getFirst().get("start"));
+        segment.put("end", words.getLast().get("end"));
+        segment.put("text", " " + join(words));
+        return segment;
+    }
+
+    private static String join(List<Map<String, Object>> words) {
+        return String.join(" ", words.stream().map(w -> (String) w.get("word")).toList());
+    }
+
+    /** Tone bursts: runs of loud 10 ms frames, each named by its pitch (from zero crossings). */
+    static List<Map<String, Object>> recognise(short[] pcm) {
+        List<Map<String, Object>> words = new ArrayList<>();
+        int frames = pcm.length / FRAME;
+        int start = -1;
+        for (int f = 0; f <= frames; f++) {
+            boolean loud = f < frames && rms(pcm, f * FRAME, FRAME) > 2000;
+            if (loud && start < 0) {
+                start = f;
+            } else if (!loud && start >= 0) {
+                int from = start * FRAME;
+                int to = f * FRAME;
+                if (to - from >= 3 * FRAME) {
+                    int crossings = 0;
+                    for (int i = from + 1; i < to; i++) {
+                        if ((pcm[i - 1] < 0) != (pcm[i] < 0)) {
+                            crossings++;
+                        }
+                    }
+                    double hz = crossings / 2.0 / ((to - from) / (double) RATE);
+                    int index = (int) Math.round((hz - ToneSpeech.BASE_HZ) / ToneSpeech.STEP_HZ);
+                    if (index >= 0 && index < ToneSpeech.VOCABULARY.size()) {
+                        Map<String, Object> word = new LinkedHashMap<>();
+                        word.put("word", ToneSpeech.VOCABULARY.get(index));
+                        word.put("start", round(from / (double) RATE));
+                        word.put("end", round(to / (double) RATE));
+                        words.add(word);
+                    }
+                }
+                start = -1;
+            }
+        }
+        return words;
+    }
+
+    private static double rms(short[] pcm, int from, int length) {
+        double sum = 0;
+        for (int i = from; i < from + length; i++) {
+            sum += (double) pcm[i] * pcm[i];
+        }
+        return Math.sqrt(sum / length);
+    }
+
+    private static double round(double seconds) {
+        return Math.round(seconds * 100) / 100.0;
+    }
+
+    /** 16 kHz mono samples of any audio ffmpeg reads. */
+    private static short[] decode(byte[] audio) throws IOException, InterruptedException {
+        Path in = Files.createTempFile("upstream", ".audio");
+        Path out = Files.createTempFile("upstream", ".pcm");
+        try {
+            Files.write(in, audio);
+            String ffmpeg = ToneSpeech.ffmpeg();
+            ProcessBuilder builder = new ProcessBuilder(
+                            ffmpeg,
+                            "-v",
+                            "error",
+                            "-y",
+                            "-i",
+                            in.toString(),
+                            "-ac",
+                            "1",
+                            "-ar",
+                            String.valueOf(RATE),
+                            "-f",
+                            "s16le",
+                            out.toString())
+                    .redirectErrorStream(true);
+            builder.environment()
+                    .put("LD_LIBRARY_PATH", Path.of(ffmpeg).getParent().toString());
+            Process process = builder.start();
+            process.getInputStream().transferTo(OutputStream.nullOutputStream());
+            process.waitFor();
+            byte[] bytes = Files.readAllBytes(out);
+            short[] pcm = new short[bytes.length / 2];
+            ByteBuffer.wrap(bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asShortBuffer()
+                    .get(pcm);
+            return pcm;
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static String text(byte[] part) {
+        return part == null ? null : new String(part, StandardCharsets.UTF_8).trim();
+    }
+
+    /** The parts of a multipart body by field name (the file under {@code file}). */
+    private static Map<String, byte[]> parts(byte[] body, String boundary) {
+        Map<String, byte[]> parts = new LinkedHashMap<>();
+        byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        int at = indexOf(body, delimiter, 0);
+        while (at >= 0) {
+            int headersStart = at + delimiter.length + 2;
+            int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), headersStart);
+            if (headersEnd < 0) {
+                break;
+            }
+            String headers = new String(body, headersStart, headersEnd - headersStart, StandardCharsets.ISO_8859_1);
+            int next = indexOf(body, delimiter, headersEnd);
+            if (next < 0) {
+                break;
+            }
+            String name =
+                    headers.replaceFirst("(?s).*?\\bname=\"([^\"]*)\".*", "$1").toLowerCase(Locale.ROOT);
+            byte[] content = java.util.Arrays.copyOfRange(body, headersEnd + 4, next - 2);
+            parts.putIfAbsent(name, content);
+            at = next;
+        }
+        return parts;
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern, int from) {
+        outer:
+        for (int i = from; i <= data.length - pattern.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
