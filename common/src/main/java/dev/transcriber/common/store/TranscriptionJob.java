@@ -357,6 +357,10 @@ public class TranscriptionJob {
         return createdAt;
     }
 
+    public Instant startedAt() {
+        return startedAt;
+    }
+
     public Instant finishedAt() {
         return finishedAt;
     }

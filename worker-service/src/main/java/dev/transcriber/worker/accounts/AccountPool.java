@@ -186,6 +186,16 @@ public class AccountPool {
         }
     }
 
+    /** Calls of {@code lane} waiting for a slot now. */
+    public int waiting(Lane lane) {
+        lock.lock();
+        try {
+            return waiting[lane.ordinal()];
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Slots of {@code s} that {@code lane} leaves free for the lanes above it (never all of them). */
     private int reserve(Lane lane, State s) {
         double share = reserves.getOrDefault(lane, 0.0);

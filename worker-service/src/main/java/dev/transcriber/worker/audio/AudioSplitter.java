@@ -63,13 +63,18 @@ public class AudioSplitter {
      * byte cap counted for 16 kHz WAV), and short enough to spread the audio over {@code parallelism} calls.
      */
     public double maxPieceSeconds(double durationSeconds, Double modelMaxSeconds, long modelMaxBytes) {
-        double byBytes = (modelMaxBytes * 0.98 - WAV_HEADER) / (SAMPLE_RATE * BYTES_PER_SAMPLE);
-        double max = Math.min(byBytes, modelMaxSeconds == null ? Double.MAX_VALUE : modelMaxSeconds);
-        if (!properties.maxPiece().isZero()) {
-            max = Math.min(max, seconds(properties.maxPiece()));
-        }
         double spread = Math.max(seconds(properties.minPiece()), durationSeconds / properties.parallelism());
-        return Math.min(max, spread);
+        return Math.min(capSeconds(modelMaxSeconds, modelMaxBytes), spread);
+    }
+
+    /** The most one piece may hold: the model's caps (bytes counted as 16 kHz WAV) and {@code max-piece}. */
+    private double capSeconds(Double modelMaxSeconds, long modelMaxBytes) {
+        double byBytes = (modelMaxBytes * 0.98 - WAV_HEADER) / (SAMPLE_RATE * BYTES_PER_SAMPLE);
+        double cap = Math.min(byBytes, modelMaxSeconds == null ? Double.MAX_VALUE : modelMaxSeconds);
+        if (!properties.maxPiece().isZero()) {
+            cap = Math.min(cap, seconds(properties.maxPiece()));
+        }
+        return cap;
     }
 
     public Split split(JobId jobId, String audioUrl, Double modelMaxSeconds, long modelMaxBytes) {
@@ -82,16 +87,18 @@ public class AudioSplitter {
                 throw new InvalidAudioException("The audio file contains no audio samples.");
             }
             double duration = totalSamples / (double) SAMPLE_RATE;
+            List<PiecePlanner.Silence> pauses = silences.stream()
+                    .map(s -> new PiecePlanner.Silence(samples(s[0]), samples(s[1])))
+                    .toList();
+            long capSamples = (long) (capSeconds(modelMaxSeconds, modelMaxBytes) * SAMPLE_RATE);
             long maxSamples = (long) (maxPieceSeconds(duration, modelMaxSeconds, modelMaxBytes) * SAMPLE_RATE);
-            long minSamples = Math.min(maxSamples / 2, samples(seconds(properties.minPiece()) / 2));
-            List<PiecePlanner.PlannedPiece> plan = PiecePlanner.plan(
-                    totalSamples,
-                    silences.stream()
-                            .map(s -> new PiecePlanner.Silence(samples(s[0]), samples(s[1])))
-                            .toList(),
-                    maxSamples,
-                    minSamples,
-                    samples(seconds(properties.overlap())));
+            List<PiecePlanner.PlannedPiece> plan = plan(totalSamples, pauses, maxSamples);
+            // Cutting at pauses makes pieces a little shorter than the limit, which can leave one piece more than
+            // there are parallel calls (and a second round for it): lengthen the pieces a little while allowed.
+            while (plan.size() > properties.parallelism() && maxSamples < capSamples) {
+                maxSamples = Math.min(capSamples, (long) (maxSamples * 1.05));
+                plan = plan(totalSamples, pauses, maxSamples);
+            }
             return new Split(store(jobId, scratch, plan), duration);
         } catch (IOException e) {
             throw new UncheckedIOException("could not cut the audio of job " + jobId, e);
@@ -104,6 +111,12 @@ public class AudioSplitter {
                 }
             }
         }
+    }
+
+    private List<PiecePlanner.PlannedPiece> plan(
+            long totalSamples, List<PiecePlanner.Silence> pauses, long maxSamples) {
+        long minSamples = Math.min(maxSamples / 2, samples(seconds(properties.minPiece()) / 2));
+        return PiecePlanner.plan(totalSamples, pauses, maxSamples, minSamples, samples(seconds(properties.overlap())));
     }
 
     /** Decodes into {@code pcm}; the silences found, as [start, end] in seconds. */

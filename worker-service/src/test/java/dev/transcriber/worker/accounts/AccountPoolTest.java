@@ -3,6 +3,7 @@ package dev.transcriber.worker.accounts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.transcriber.common.events.Lane;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,50 @@ class AccountPoolTest {
         leases.getFirst().close();
         assertThat(pool.acquire("gpt-4o-transcribe").account().id())
                 .isEqualTo(leases.getFirst().account().id());
+    }
+
+    @Test
+    void bulkCallsLeaveAReserveForInteractiveOnes() {
+        AccountPool pool = new AccountPool(List.of(account("a", 4, 1, Map.of())), clock, Duration.ZERO);
+
+        pool.acquire("whisper-1", Lane.BULK, Duration.ZERO);
+        pool.acquire("whisper-1", Lane.BULK, Duration.ZERO);
+        pool.acquire("whisper-1", Lane.BULK, Duration.ZERO);
+
+        assertThatThrownBy(() -> pool.acquire("whisper-1", Lane.BULK, Duration.ZERO))
+                .isInstanceOf(NoAccountsException.class);
+        assertThat(pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ZERO)
+                        .account()
+                        .id())
+                .isEqualTo("a");
+    }
+
+    @Test
+    void aFreedSlotGoesToTheWaitingInteractiveCallFirst() throws Exception {
+        AccountPool pool = new AccountPool(List.of(account("a", 1, 1, Map.of())), clock, Duration.ofMinutes(1));
+        AccountPool.Lease busy = pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ZERO);
+        List<Lane> served = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch bulkWaiting = new java.util.concurrent.CountDownLatch(1);
+        Thread bulk = Thread.ofVirtual().start(() -> {
+            bulkWaiting.countDown();
+            try (var lease = pool.acquire("whisper-1", Lane.BULK, Duration.ofSeconds(30))) {
+                served.add(Lane.BULK);
+            }
+        });
+        bulkWaiting.await();
+        org.awaitility.Awaitility.await().until(() -> pool.waiting(Lane.BULK) == 1);
+        Thread interactive = Thread.ofVirtual().start(() -> {
+            try (var lease = pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofSeconds(30))) {
+                served.add(Lane.INTERACTIVE);
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> pool.waiting(Lane.INTERACTIVE) == 1);
+
+        busy.close();
+        bulk.join();
+        interactive.join();
+
+        assertThat(served).containsExactly(Lane.INTERACTIVE, Lane.BULK);
     }
 
     @Test

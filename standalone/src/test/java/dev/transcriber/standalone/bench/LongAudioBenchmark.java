@@ -1,0 +1,125 @@
+package dev.transcriber.standalone.bench;
+
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.standalone.LocalSystem;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.ToneRecognizer;
+import dev.transcriber.standalone.support.ToneSpeech;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Prints how long a 40-minute episode (tone speech with pauses, as MP3) takes through the sync endpoint against an
+ * upstream whose latency grows with the audio it is sent, with 1 and with 8 upstream slots; the speedup; and how
+ * fast the worker probes and cuts the audio (from the job's start to its pieces being queued), as times realtime.
+ *
+ * <p>Run with {@code bench/long-audio.sh}. Options: {@code -Dbench.minutes=40}, {@code -Dbench.latencyPerSecond=0.05}
+ * (upstream seconds per audio second).
+ */
+public final class LongAudioBenchmark {
+
+    private static final String KEY = "sk-bench";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public static void main(String[] args) throws Exception {
+        double minutes = Double.parseDouble(System.getProperty("bench.minutes", "40"));
+        double latency = Double.parseDouble(System.getProperty("bench.latencyPerSecond", "0.05"));
+        System.out.printf(Locale.ROOT, "making %.0f minutes of tone speech as MP3...%n", minutes);
+        ToneSpeech.Speech speech = ToneSpeech.make(minutes * 60, 22_050, 10, 0.8);
+        byte[] mp3 = ToneSpeech.encode(speech.wav(), "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3");
+        String truth = String.join(" ", speech.text());
+        System.out.printf(
+                Locale.ROOT,
+                "episode: %.1f s, %d words, %.1f MB MP3; upstream latency %.3f s per audio second%n",
+                speech.duration(),
+                speech.words().size(),
+                mp3.length / 1e6,
+                latency);
+        double[] walls = new double[2];
+        int[] slots = {1, 8};
+        try (ToneRecognizer upstream = new ToneRecognizer(latency);
+                LocalInfrastructure infra = LocalInfrastructure.start(
+                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+            for (int run = 0; run < slots.length; run++) {
+                upstream.reset();
+                LocalSystem system = LocalSystem.start(
+                        infra.serviceArguments(),
+                        List.of(
+                                "--server.port=0",
+                                "--transcriber.accounts[0].id=bench",
+                                "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
+                                "--transcriber.accounts[0].api-key=bench-upstream",
+                                "--transcriber.accounts[0].max-concurrency=" + slots[run],
+                                "--transcriber.upstream.call-timeout=20m",
+                                "--logging.level.root=WARN"),
+                        List.of(
+                                "--server.port=0",
+                                "--transcriber.api.bootstrap-keys=" + KEY,
+                                "--logging.level.root=WARN"));
+                try {
+                    walls[run] = once(system, mp3, truth, slots[run], speech.duration(), upstream);
+                } finally {
+                    system.close();
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "speedup with 8 slots: %.2fx%n", walls[0] / walls[1]);
+        System.exit(0);
+    }
+
+    private static double once(
+            LocalSystem system, byte[] mp3, String truth, int slots, double duration, ToneRecognizer upstream)
+            throws Exception {
+        Multipart form = new Multipart().field("model", "whisper-1").file("file", "episode.mp3", "audio/mpeg", mp3);
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
+                .timeout(Duration.ofMinutes(30))
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
+                .build();
+        long started = System.nanoTime();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        double wall = (System.nanoTime() - started) / 1e9;
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());
+        }
+        String text = JSON.readTree(response.body()).path("text").asString();
+        JobId jobId = JobId.parse(
+                response.headers().firstValue("X-Transcription-Job-Id").orElseThrow());
+        JobRepository jobs = system.api().getBean(JobRepository.class);
+        TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+        List<TranscriptionJob> pieces = jobs.findPieces(jobId.value());
+        double cutting = Duration.between(
+                                job.startedAt(),
+                                pieces.stream()
+                                        .map(TranscriptionJob::createdAt)
+                                        .min(Comparator.naturalOrder())
+                                        .orElseThrow())
+                        .toNanos()
+                / 1e9;
+        System.out.printf(
+                Locale.ROOT,
+                "%d slot(s): wall %.1f s; %d pieces, at most %d calls at once; probe+decode+silences+cut+store"
+                        + " %.2f s = %.0fx realtime; transcript %s%n",
+                slots,
+                wall,
+                pieces.size(),
+                upstream.maxInFlight(),
+                cutting,
+                duration / cutting,
+                text.equals(truth) ? "matches every word" : "DIFFERS from the truth");
+        return wall;
+    }
+}
