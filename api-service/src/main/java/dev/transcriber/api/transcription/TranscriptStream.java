@@ -80,17 +80,16 @@ final class TranscriptStream {
     }
 
     private void sendSettled(TranscriptionJob job) throws IOException {
-        if (job.piecesTotal() == null) {
-            return;
-        }
         List<TranscriptMerger.Piece> done = new ArrayList<>();
         for (TranscriptionJob piece : jobs.findPieces(jobId.value())) {
-            if (piece.state() != JobState.SUCCEEDED) {
-                break;
+            if (piece.state() != JobState.SUCCEEDED || piece.pieceIndex() != done.size()) {
+                break; // only the unbroken run of finished pieces from the first is settled
             }
             done.add(new TranscriptMerger.Piece(piece.pieceSpan(), codec.read(piece.transcriptJson())));
         }
-        delta(TranscriptMerger.settledText(done, job.piecesTotal()));
+        if (!done.isEmpty()) {
+            delta(TranscriptMerger.settledText(done, job.piecesTotal()));
+        }
     }
 
     private void finish(Transcript transcript) throws IOException {

@@ -19,6 +19,11 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
     @Query("select j from TranscriptionJob j where j.id = :id")
     Optional<TranscriptionJob> lockById(UUID id);
 
+    /** Removes the pieces of a job (whose cutting starts over). */
+    @Modifying
+    @Query("delete from TranscriptionJob j where j.parentId = :parentId")
+    int deletePieces(UUID parentId);
+
     /** The pieces of a job, in order. */
     @Query("select j from TranscriptionJob j where j.parentId = :parentId order by j.pieceIndex")
     List<TranscriptionJob> findPieces(UUID parentId);

@@ -201,26 +201,39 @@ public class TranscriptionJob {
     }
 
     /**
-     * The audio was cut into {@code pieces}, each queued as a job of its own: this job stays RUNNING, but nobody
-     * holds it any more (no lease, so the reaper leaves it alone); the last piece to finish completes it.
+     * Cutting starts (again, after a crash): no pieces yet. The job stays RUNNING under its worker's lease while its
+     * pieces are queued one by one; pieces may finish before the cutting does.
      */
-    public void fanOut(int pieces) {
-        if (state != JobState.RUNNING || pieces < 1) {
+    public void startCutting() {
+        if (state != JobState.RUNNING) {
+            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        }
+        this.piecesTotal = null;
+        this.piecesDone = 0;
+    }
+
+    /**
+     * The audio is cut into {@code pieces}, all queued: the job stays RUNNING, but nobody holds it any more (no
+     * lease, so the reaper leaves it alone); the last piece to finish completes it. True when every piece has
+     * already finished.
+     */
+    public boolean cutInto(int pieces) {
+        if (state != JobState.RUNNING || pieces < 1 || piecesDone > pieces) {
             throw new IllegalJobStateChange(id, state, JobState.RUNNING);
         }
         this.piecesTotal = pieces;
-        this.piecesDone = 0;
         this.leaseOwner = null;
         this.leaseUntil = null;
+        return piecesDone == pieces;
     }
 
-    /** One more piece finished; true when it was the last. */
+    /** One more piece finished; true when it was the last (the number of pieces is known once cutting ends). */
     public boolean pieceDone() {
-        if (state != JobState.RUNNING || piecesTotal == null || piecesDone >= piecesTotal) {
+        if (state != JobState.RUNNING || (piecesTotal != null && piecesDone >= piecesTotal)) {
             throw new IllegalJobStateChange(id, state, JobState.RUNNING);
         }
         piecesDone++;
-        return piecesDone == piecesTotal;
+        return piecesTotal != null && piecesDone == piecesTotal;
     }
 
     public void succeed(String transcriptJson, String upstreamAccount, Instant now) {

@@ -56,7 +56,7 @@ public final class TranscriptMerger {
                                         kept.stream().map(s -> s.text().strip()).toList())
                                 : piece.transcript().text().strip());
             } else if (piece.overlapsPrevious() && !text.isEmpty()) {
-                String joined = align(String.join(" ", text), piece.transcript().text());
+                String joined = align(String.join(" ", text), piece.transcript().text(), overlapWords(piece));
                 text.clear();
                 text.add(joined);
             } else {
@@ -80,8 +80,9 @@ public final class TranscriptMerger {
     /**
      * The text of the first pieces that later pieces cannot change, for streaming: all of it once every piece is
      * in; without the last piece's text while that piece overlaps the next one and has no timestamps to settle it.
+     * {@code total} is null while the audio is still being cut.
      */
-    public static String settledText(List<Piece> firstPieces, int total) {
+    public static String settledText(List<Piece> firstPieces, Integer total) {
         if (firstPieces.isEmpty()) {
             return "";
         }
@@ -142,11 +143,27 @@ public final class TranscriptMerger {
 
     /**
      * Joins two texts that repeat a few words where their audio overlapped: finds the longest run of words (two or
-     * more) that ends the first (but for a cut-off word or two) and lies within the first
-     * {@link #ALIGNMENT_WINDOW} words of the second, and keeps it once.
+     * more) that ends the first (but for a cut-off word or two) and lies within the first {@code window} words of the
+     * second, and keeps it once.
      * Without such a run the texts are simply joined.
      */
     static String align(String before, String after) {
+        return align(before, after, ALIGNMENT_WINDOW);
+    }
+
+    /**
+     * How many words at the start of an untimed piece can lie in its overlap with the previous one: its words per
+     * second (on average) times the overlap, doubled for safety. Searching no further keeps repeated phrases
+     * elsewhere in the piece from being mistaken for the overlap.
+     */
+    private static int overlapWords(Piece piece) {
+        double overlap = 2 * (piece.span().ownsFrom() - piece.span().offset());
+        int words = piece.transcript().text().strip().split("\\s+").length;
+        double perSecond = piece.span().duration() > 0 ? words / piece.span().duration() : words;
+        return Math.min(ALIGNMENT_WINDOW, (int) Math.ceil(2 * perSecond * overlap) + 2);
+    }
+
+    static String align(String before, String after, int window) {
         String[] a = before.strip().split("\\s+");
         String[] b = after.strip().split("\\s+");
         if (after.isBlank()) {
@@ -155,8 +172,8 @@ public final class TranscriptMerger {
         int bestLength = 0;
         int bestA = -1;
         int bestB = -1;
-        for (int i = Math.max(0, a.length - ALIGNMENT_WINDOW); i < a.length; i++) {
-            for (int j = 0; j < Math.min(b.length, ALIGNMENT_WINDOW); j++) {
+        for (int i = Math.max(0, a.length - window); i < a.length; i++) {
+            for (int j = 0; j < Math.min(b.length, window); j++) {
                 int n = 0;
                 while (i + n < a.length && j + n < b.length && same(a[i + n], b[j + n])) {
                     n++;

@@ -22,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Prints how long a 40-minute episode (tone speech with pauses, as MP3) takes through the sync endpoint against an
  * upstream whose latency grows with the audio it is sent, with 1 and with 8 upstream slots; the speedup; and how
- * fast the worker probes and cuts the audio (from the job's start to its pieces being queued), as times realtime.
+ * fast the worker probes and cuts the audio (from the job's start to its last piece being queued; pieces are queued
+ * as they are cut), as times realtime.
  *
  * <p>Run with {@code bench/long-audio.sh}. Options: {@code -Dbench.minutes=40}, {@code -Dbench.latencyPerSecond=0.05}
  * (upstream seconds per audio second).
@@ -78,6 +79,10 @@ public final class LongAudioBenchmark {
         System.exit(0);
     }
 
+    private static double seconds(java.time.Instant from, java.time.Instant to) {
+        return Duration.between(from, to).toNanos() / 1e9;
+    }
+
     private static double once(
             LocalSystem system, byte[] mp3, String truth, int slots, double duration, ToneRecognizer upstream)
             throws Exception {
@@ -101,22 +106,27 @@ public final class LongAudioBenchmark {
         JobRepository jobs = system.api().getBean(JobRepository.class);
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
         List<TranscriptionJob> pieces = jobs.findPieces(jobId.value());
-        double cutting = Duration.between(
-                                job.startedAt(),
-                                pieces.stream()
-                                        .map(TranscriptionJob::createdAt)
-                                        .min(Comparator.naturalOrder())
-                                        .orElseThrow())
-                        .toNanos()
-                / 1e9;
+        double firstPiece = seconds(
+                job.startedAt(),
+                pieces.stream()
+                        .map(TranscriptionJob::createdAt)
+                        .min(Comparator.naturalOrder())
+                        .orElseThrow());
+        double cutting = seconds(
+                job.startedAt(),
+                pieces.stream()
+                        .map(TranscriptionJob::createdAt)
+                        .max(Comparator.naturalOrder())
+                        .orElseThrow());
         System.out.printf(
                 Locale.ROOT,
-                "%d slot(s): wall %.1f s; %d pieces, at most %d calls at once; probe+decode+silences+cut+store"
-                        + " %.2f s = %.0fx realtime; transcript %s%n",
+                "%d slot(s): wall %.1f s; %d pieces, at most %d calls at once; first piece queued after %.2f s;"
+                        + " probe+decode+silences+cut+store of all %.2f s = %.0fx realtime; transcript %s%n",
                 slots,
                 wall,
                 pieces.size(),
                 upstream.maxInFlight(),
+                firstPiece,
                 cutting,
                 duration / cutting,
                 text.equals(truth) ? "matches every word" : "DIFFERS from the truth");

@@ -19,19 +19,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 
 /**
- * Cuts long audio into pieces. One ffmpeg pass streams the stored audio (over a presigned URL), decodes it to 16 kHz
- * mono PCM in a scratch file and finds the silences on the way; the pieces are then cut from that file at exact
- * sample positions, so each piece's offset in the whole is known to the sample, and stored as WAV.
+ * Cuts long audio into pieces. One ffmpeg pass streams the stored audio (over a presigned URL) and decodes it to
+ * 16 kHz mono PCM, which is kept in a scratch file and searched for silences as it arrives; each piece is cut from
+ * that file at exact sample positions (so its offset in the whole is known to the sample), stored as WAV and handed
+ * on as soon as it is settled, while decoding goes on.
  */
 @Component
 public class AudioSplitter {
@@ -39,8 +39,6 @@ public class AudioSplitter {
     public static final int SAMPLE_RATE = 16_000;
     private static final int BYTES_PER_SAMPLE = 2;
     private static final int WAV_HEADER = 44;
-    private static final Pattern SILENCE_START = Pattern.compile("silence_start: (-?[0-9.]+)");
-    private static final Pattern SILENCE_END = Pattern.compile("silence_end: (-?[0-9.]+)");
 
     private final Ffmpeg ffmpeg;
     private final ObjectStore store;
@@ -77,31 +75,64 @@ public class AudioSplitter {
         return cap;
     }
 
-    public Split split(JobId jobId, String audioUrl, Double modelMaxSeconds, long modelMaxBytes) {
+    /**
+     * Cuts the audio at {@code audioUrl} while it is decoded: each piece is stored and handed to {@code onPiece} as
+     * soon as it is settled, so the first pieces are transcribed while the rest is still being decoded. Returns the
+     * pieces and the audio's exact length once all of it is cut.
+     */
+    public Split split(
+            JobId jobId,
+            String audioUrl,
+            Double probedSeconds,
+            Double modelMaxSeconds,
+            long modelMaxBytes,
+            Consumer<StoredPiece> onPiece) {
+        double cap = capSeconds(modelMaxSeconds, modelMaxBytes);
+        // Cutting at pauses makes pieces a little shorter than their limit: 10% of slack keeps their number within
+        // the parallelism.
+        double target = probedSeconds == null ? cap : maxPieceSeconds(probedSeconds, modelMaxSeconds, modelMaxBytes);
+        long maxSamples = samples(Math.min(cap, target * 1.1));
+        PiecePlanner planner = new PiecePlanner(
+                maxSamples,
+                Math.min(maxSamples / 2, samples(seconds(properties.minPiece()) / 2)),
+                samples(seconds(properties.overlap())));
+        SilenceDetector detector =
+                new SilenceDetector(properties.silenceThresholdDb(), samples(seconds(properties.minSilence())));
         Path scratch = null;
-        try {
+        try (ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor()) {
             scratch = Files.createTempFile("transcriber-" + jobId, ".pcm");
-            List<double[]> silences = decode(audioUrl, scratch);
-            long totalSamples = Files.size(scratch) / BYTES_PER_SAMPLE;
-            if (totalSamples == 0) {
+            List<Future<StoredPiece>> stored = new ArrayList<>();
+            Path pcm = scratch;
+            Consumer<PiecePlanner.PlannedPiece> store = piece -> stored.add(uploads.submit(() -> {
+                StoredPiece done = storePiece(jobId, pcm, piece);
+                onPiece.accept(done);
+                return done;
+            }));
+            decode(audioUrl, scratch, detector, planner, store);
+            long total = detector.samples();
+            if (total == 0) {
                 throw new InvalidAudioException("The audio file contains no audio samples.");
             }
-            double duration = totalSamples / (double) SAMPLE_RATE;
-            List<PiecePlanner.Silence> pauses = silences.stream()
-                    .map(s -> new PiecePlanner.Silence(samples(s[0]), samples(s[1])))
-                    .toList();
-            long capSamples = (long) (capSeconds(modelMaxSeconds, modelMaxBytes) * SAMPLE_RATE);
-            long maxSamples = (long) (maxPieceSeconds(duration, modelMaxSeconds, modelMaxBytes) * SAMPLE_RATE);
-            List<PiecePlanner.PlannedPiece> plan = plan(totalSamples, pauses, maxSamples);
-            // Cutting at pauses makes pieces a little shorter than the limit, which can leave one piece more than
-            // there are parallel calls (and a second round for it): lengthen the pieces a little while allowed.
-            while (plan.size() > properties.parallelism() && maxSamples < capSamples) {
-                maxSamples = Math.min(capSamples, (long) (maxSamples * 1.05));
-                plan = plan(totalSamples, pauses, maxSamples);
+            Optional<PiecePlanner.PlannedPiece> next;
+            while ((next = planner.next(total, detector.silences(), -1)).isPresent()) {
+                store.accept(next.get());
             }
-            return new Split(store(jobId, scratch, plan), duration);
+            store.accept(planner.last(total));
+            List<StoredPiece> pieces = new ArrayList<>();
+            for (Future<StoredPiece> future : stored) {
+                pieces.add(future.get());
+            }
+            return new Split(pieces, total / (double) SAMPLE_RATE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not cut the audio of job " + jobId, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new UncheckedIOException(new IOException(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while cutting the audio of job " + jobId, e);
         } finally {
             if (scratch != null) {
                 try {
@@ -113,92 +144,69 @@ public class AudioSplitter {
         }
     }
 
-    private List<PiecePlanner.PlannedPiece> plan(
-            long totalSamples, List<PiecePlanner.Silence> pauses, long maxSamples) {
-        long minSamples = Math.min(maxSamples / 2, samples(seconds(properties.minPiece()) / 2));
-        return PiecePlanner.plan(totalSamples, pauses, maxSamples, minSamples, samples(seconds(properties.overlap())));
-    }
-
-    /** Decodes into {@code pcm}; the silences found, as [start, end] in seconds. */
-    private List<double[]> decode(String audioUrl, Path pcm) throws IOException {
-        String filters = String.format(
-                Locale.ROOT,
-                "asetpts=PTS-STARTPTS,aresample=%d,aformat=sample_fmts=s16:channel_layouts=mono,"
-                        + "silencedetect=noise=%.1fdB:d=%.3f",
-                SAMPLE_RATE,
-                properties.silenceThresholdDb(),
-                seconds(properties.minSilence()));
+    /**
+     * Decodes into {@code pcm} (ffmpeg writes 16 kHz mono samples to its standard output, this appends them to the
+     * scratch file), finding silences and settling pieces on the way.
+     */
+    private void decode(
+            String audioUrl,
+            Path pcm,
+            SilenceDetector detector,
+            PiecePlanner planner,
+            Consumer<PiecePlanner.PlannedPiece> onPiece)
+            throws IOException, InterruptedException {
         Process process = ffmpeg.start(
                 "-nostdin",
                 "-hide_banner",
                 "-nostats",
+                "-loglevel",
+                "error",
                 "-i",
                 audioUrl,
                 "-vn",
                 "-af",
-                filters,
+                "asetpts=PTS-STARTPTS",
                 "-ac",
                 "1",
                 "-ar",
                 String.valueOf(SAMPLE_RATE),
                 "-f",
                 "s16le",
-                "-y",
-                pcm.toString());
+                "pipe:1");
         process.getOutputStream().close();
-        List<double[]> silences = new ArrayList<>();
-        String lastLine = "";
-        double openStart = -1;
-        try (var errors = process.errorReader(StandardCharsets.UTF_8)) { // the PCM goes to a file, not stdout
-            String line;
-            while ((line = errors.readLine()) != null) {
-                Matcher start = SILENCE_START.matcher(line);
-                Matcher end = SILENCE_END.matcher(line);
-                if (start.find()) {
-                    openStart = Math.max(0, Double.parseDouble(start.group(1)));
-                } else if (end.find() && openStart >= 0) {
-                    silences.add(new double[] {openStart, Double.parseDouble(end.group(1))});
-                    openStart = -1;
-                } else if (!line.isBlank()) {
-                    lastLine = line.strip();
+        StringBuilder errors = new StringBuilder();
+        Thread errorReader = Thread.ofVirtual().start(() -> {
+            try (var lines = process.errorReader(StandardCharsets.UTF_8)) {
+                lines.lines()
+                        .limit(20)
+                        .forEach(line -> errors.append(line.strip()).append(' '));
+                lines.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+        try (InputStream samples = process.getInputStream();
+                var out = Files.newOutputStream(pcm, StandardOpenOption.APPEND)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = samples.readNBytes(buffer, 0, buffer.length)) > 0) {
+                out.write(buffer, 0, n);
+                detector.accept(buffer, n);
+                out.flush();
+                Optional<PiecePlanner.PlannedPiece> next;
+                while ((next = planner.next(detector.samples(), detector.silences(), detector.openSilenceStart()))
+                        .isPresent()) {
+                    onPiece.accept(next.get());
                 }
             }
-        }
-        try {
+            detector.end();
+        } finally {
             if (process.waitFor() != 0) {
-                throw InvalidAudioException.format("the audio could not be decoded (" + lastLine + ")");
+                errorReader.join();
+                throw InvalidAudioException.format(
+                        "the audio could not be decoded (" + errors.toString().strip() + ")");
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while decoding", e);
-        }
-        if (openStart >= 0) {
-            silences.add(new double[] {openStart, Files.size(pcm) / (double) (SAMPLE_RATE * BYTES_PER_SAMPLE)});
-        }
-        return silences;
-    }
-
-    /** Stores the pieces at once, each streamed from the scratch file as WAV. */
-    private List<StoredPiece> store(JobId jobId, Path pcm, List<PiecePlanner.PlannedPiece> plan) throws IOException {
-        try (ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<StoredPiece>> stored = new ArrayList<>();
-            for (PiecePlanner.PlannedPiece piece : plan) {
-                stored.add(uploads.submit(() -> storePiece(jobId, pcm, piece)));
-            }
-            List<StoredPiece> pieces = new ArrayList<>();
-            for (Future<StoredPiece> future : stored) {
-                pieces.add(future.get());
-            }
-            return pieces;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while storing pieces", e);
+            errorReader.join();
         }
     }
 

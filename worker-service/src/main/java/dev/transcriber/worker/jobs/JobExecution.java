@@ -125,14 +125,23 @@ class JobExecution {
             lifecycle.succeed(job.id(), result.transcript(), result.accountId(), probed.durationSeconds());
             return;
         }
-        AudioSplitter.Split split = splitter.split(job.id(), url, capSeconds, model.maxCallBytes());
+        lifecycle.startCutting(job.id()).forEach(this::deleteQuietly);
+        AudioSplitter.Split split = splitter.split(
+                job.id(),
+                url,
+                probed.durationSeconds(),
+                capSeconds,
+                model.maxCallBytes(),
+                piece -> lifecycle.addPiece(job.id(), piece));
         log.info(
                 "job {}: {} s of {} cut into {} pieces",
                 job.id(),
                 Math.round(split.durationSeconds()),
                 probed.container(),
                 split.pieces().size());
-        lifecycle.fanOut(job.id(), split.durationSeconds(), split.pieces());
+        lifecycle
+                .finishCutting(job.id(), split.durationSeconds(), split.pieces().size())
+                .forEach(this::deleteQuietly);
     }
 
     private void transcribePiece(TranscriptionJob piece, CatalogModel model) {

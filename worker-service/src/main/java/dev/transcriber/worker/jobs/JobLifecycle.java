@@ -73,28 +73,46 @@ class JobLifecycle {
     }
 
     /**
-     * The job's audio was cut into {@code pieces}: each becomes a queued job of its own in the same lane, published
-     * in the same transaction, and the job waits for them.
+     * Cutting starts: pieces left by an earlier attempt (a worker that died while cutting) are removed, and their
+     * object keys returned.
      */
     @Transactional
-    public void fanOut(JobId id, double durationSeconds, List<AudioSplitter.StoredPiece> pieces) {
+    public List<String> startCutting(JobId id) {
+        TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
+        List<String> leftOver = jobs.findPieces(id.value()).stream()
+                .map(p -> p.audio().objectKey())
+                .toList();
+        jobs.deletePieces(id.value());
+        job.startCutting();
+        return leftOver;
+    }
+
+    /** One piece of the job's audio is cut and stored: it becomes a queued job of its own, in the same lane. */
+    @Transactional
+    public void addPiece(JobId id, AudioSplitter.StoredPiece piece) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
-        job.measured(durationSeconds);
-        job.fanOut(pieces.size());
-        Instant now = clock.instant();
+        JobId pieceId = JobId.random();
         StoredAudio source = job.audio();
-        for (AudioSplitter.StoredPiece piece : pieces) {
-            JobId pieceId = JobId.random();
-            String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
-            jobs.save(TranscriptionJob.piece(
-                    pieceId,
-                    job,
-                    piece.index(),
-                    new StoredAudio(piece.objectKey(), filename, "audio/wav", piece.sizeBytes()),
-                    piece.span(),
-                    now));
-            outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
-        }
+        String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
+        jobs.save(TranscriptionJob.piece(
+                pieceId,
+                job,
+                piece.index(),
+                new StoredAudio(piece.objectKey(), filename, "audio/wav", piece.sizeBytes()),
+                piece.span(),
+                clock.instant()));
+        outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
+    }
+
+    /**
+     * All of the audio is cut into {@code pieces}: the job waits for them without a lease. When they have all
+     * finished already, it is merged now; the answer then holds the pieces' object keys, which are no longer needed.
+     */
+    @Transactional
+    public List<String> finishCutting(JobId id, double durationSeconds, int pieces) {
+        TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
+        job.measured(durationSeconds);
+        return job.cutInto(pieces) ? merge(job) : List.of();
     }
 
     /**
@@ -103,7 +121,11 @@ class JobLifecycle {
      */
     @Transactional
     public List<String> pieceSucceeded(JobId pieceId, Transcript transcript, String account) {
-        TranscriptionJob piece = jobs.findById(pieceId.value()).orElseThrow();
+        Optional<TranscriptionJob> found = jobs.findById(pieceId.value());
+        if (found.isEmpty()) {
+            return List.of(); // removed when its job's cutting started over
+        }
+        TranscriptionJob piece = found.get();
         TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
         piece.succeed(codec.write(transcript), account, clock.instant());
         if (parent.state() != JobState.RUNNING) {
@@ -114,9 +136,10 @@ class JobLifecycle {
                 Topics.PROGRESS,
                 parent.id().toString(),
                 new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()));
-        if (!last) {
-            return List.of();
-        }
+        return last ? merge(parent) : List.of();
+    }
+
+    private List<String> merge(TranscriptionJob parent) {
         List<TranscriptionJob> pieces = jobs.findPieces(parent.id().value());
         Transcript merged = TranscriptMerger.merge(
                 pieces.stream()
@@ -136,7 +159,11 @@ class JobLifecycle {
     @Transactional
     public void fail(JobId id, FailureCode code, String failure) {
         String message = failure.replace("\0", ""); // text from native tools must fit a PostgreSQL text column
-        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        Optional<TranscriptionJob> found = jobs.findById(id.value());
+        if (found.isEmpty()) {
+            return; // a piece removed when its job's cutting started over
+        }
+        TranscriptionJob job = found.get();
         job.fail(code, message, clock.instant());
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
@@ -148,7 +175,11 @@ class JobLifecycle {
 
     @Transactional
     public void failRateLimited(JobId id, Instant resetsAt) {
-        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        Optional<TranscriptionJob> found = jobs.findById(id.value());
+        if (found.isEmpty()) {
+            return; // a piece removed when its job's cutting started over
+        }
+        TranscriptionJob job = found.get();
         job.failRateLimited(resetsAt, clock.instant());
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
