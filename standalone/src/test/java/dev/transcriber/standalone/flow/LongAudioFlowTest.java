@@ -2,17 +2,24 @@ package dev.transcriber.standalone.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
+import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.PieceSpan;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.standalone.support.ToneRecognizer;
 import dev.transcriber.standalone.support.ToneSpeech;
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,6 +65,53 @@ class LongAudioFlowTest {
     @BeforeEach
     void resetUpstream() {
         upstream.reset();
+        upstream.latencyPerAudioSecond(0.02);
+    }
+
+    @Test
+    void aSyncRequestDoesNotQueueBehindABulkBacklog() {
+        upstream.latencyPerAudioSecond(0.2); // a 10 s clip takes 2 s upstream
+        byte[] clip = ToneSpeech.make(10, 16_000, 8, 1.0).wav();
+        JobSubmission submission = isolated.system().api().getBean(JobSubmission.class);
+        List<JobId> backlog = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            JobId jobId = JobId.random();
+            String key = ObjectKeys.sourceAudio(jobId);
+            isolated.system().objectStore().put(key, new ByteArrayInputStream(clip), clip.length, "audio/wav");
+            submission.submit(
+                    jobId,
+                    null,
+                    Lane.BULK,
+                    new JobSpec("whisper-1", "json", null, null, null),
+                    new StoredAudio(key, "bulk.wav", "audio/wav", clip.length));
+            backlog.add(jobId);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> upstream.inFlight() >= 8); // bulk work is running
+        ToneSpeech.Speech question = ToneSpeech.make(2, 16_000, 4, 0.5);
+
+        long started = System.nanoTime();
+        HttpResponse<String> response = api.transcribe(
+                new Multipart().field("model", "whisper-1").file("file", "question.wav", "audio/wav", question.wav()));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo(String.join(" ", question.text()));
+        long unfinished = backlog.stream()
+                .map(id -> isolated.system().jobs().findById(id.value()).orElseThrow())
+                .filter(job -> job.finishedAt() == null)
+                .count();
+        assertThat(unfinished)
+                .as("bulk jobs still waiting when the sync answer came")
+                .isGreaterThanOrEqualTo(8);
+        assertThat(took).as("the sync request's time").isLessThan(Duration.ofSeconds(3));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> backlog.stream()
+                        .allMatch(id -> isolated.system()
+                                        .jobs()
+                                        .findById(id.value())
+                                        .orElseThrow()
+                                        .finishedAt()
+                                != null));
     }
 
     @Test

@@ -33,7 +33,7 @@ public final class ToneRecognizer implements AutoCloseable {
     private static final int FRAME = RATE / 100;
 
     private final HttpServer server;
-    private final double latencyPerAudioSecond;
+    private volatile double latencyPerAudioSecond;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger calls = new AtomicInteger();
@@ -50,12 +50,20 @@ public final class ToneRecognizer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     public int maxInFlight() {
         return maxInFlight.get();
     }
 
     public int calls() {
         return calls.get();
+    }
+
+    public void latencyPerAudioSecond(double seconds) {
+        this.latencyPerAudioSecond = seconds;
     }
 
     public void reset() {

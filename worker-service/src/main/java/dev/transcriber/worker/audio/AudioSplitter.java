@@ -7,6 +7,7 @@ import dev.transcriber.common.store.PieceSpan;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -28,24 +29,24 @@ import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 
 /**
- * Cuts long audio into pieces. One ffmpeg pass streams the stored audio (over a presigned URL) and decodes it to
- * 16 kHz mono PCM, which is kept in a scratch file and searched for silences as it arrives; each piece is cut from
+ * Cuts long audio into pieces. One pass streams the stored audio (over a presigned URL) and decodes it in-process
+ * ({@link AudioDecoder}) to 16 kHz mono PCM, which is kept in a scratch file and searched for silences as it arrives; each piece is cut from
  * that file at exact sample positions (so its offset in the whole is known to the sample), stored as WAV and handed
  * on as soon as it is settled, while decoding goes on.
  */
 @Component
 public class AudioSplitter {
 
-    public static final int SAMPLE_RATE = 16_000;
+    public static final int SAMPLE_RATE = AudioDecoder.SAMPLE_RATE;
     private static final int BYTES_PER_SAMPLE = 2;
     private static final int WAV_HEADER = 44;
 
-    private final Ffmpeg ffmpeg;
+    private final AudioDecoder decoder;
     private final ObjectStore store;
     private final ChunkingProperties properties;
 
-    AudioSplitter(Ffmpeg ffmpeg, ObjectStore store, ChunkingProperties properties) {
-        this.ffmpeg = ffmpeg;
+    AudioSplitter(AudioDecoder decoder, ObjectStore store, ChunkingProperties properties) {
+        this.decoder = decoder;
         this.store = store;
         this.properties = properties;
     }
@@ -144,69 +145,25 @@ public class AudioSplitter {
         }
     }
 
-    /**
-     * Decodes into {@code pcm} (ffmpeg writes 16 kHz mono samples to its standard output, this appends them to the
-     * scratch file), finding silences and settling pieces on the way.
-     */
+    /** Decodes into {@code pcm}, finding silences and settling pieces on the way. */
     private void decode(
             String audioUrl,
             Path pcm,
             SilenceDetector detector,
             PiecePlanner planner,
             Consumer<PiecePlanner.PlannedPiece> onPiece)
-            throws IOException, InterruptedException {
-        Process process = ffmpeg.start(
-                "-nostdin",
-                "-hide_banner",
-                "-nostats",
-                "-loglevel",
-                "error",
-                "-i",
-                audioUrl,
-                "-vn",
-                "-af",
-                "asetpts=PTS-STARTPTS",
-                "-ac",
-                "1",
-                "-ar",
-                String.valueOf(SAMPLE_RATE),
-                "-f",
-                "s16le",
-                "pipe:1");
-        process.getOutputStream().close();
-        StringBuilder errors = new StringBuilder();
-        Thread errorReader = Thread.ofVirtual().start(() -> {
-            try (var lines = process.errorReader(StandardCharsets.UTF_8)) {
-                lines.lines()
-                        .limit(20)
-                        .forEach(line -> errors.append(line.strip()).append(' '));
-                lines.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        try (InputStream samples = process.getInputStream();
-                var out = Files.newOutputStream(pcm, StandardOpenOption.APPEND)) {
-            byte[] buffer = new byte[1 << 16];
-            int n;
-            while ((n = samples.readNBytes(buffer, 0, buffer.length)) > 0) {
-                out.write(buffer, 0, n);
-                detector.accept(buffer, n);
-                out.flush();
+            throws IOException {
+        try (OutputStream out = Files.newOutputStream(pcm, StandardOpenOption.APPEND)) {
+            decoder.decode(audioUrl, (samples, length) -> {
+                out.write(samples, 0, length);
+                detector.accept(samples, length);
                 Optional<PiecePlanner.PlannedPiece> next;
                 while ((next = planner.next(detector.samples(), detector.silences(), detector.openSilenceStart()))
                         .isPresent()) {
                     onPiece.accept(next.get());
                 }
-            }
+            });
             detector.end();
-        } finally {
-            if (process.waitFor() != 0) {
-                errorReader.join();
-                throw InvalidAudioException.format(
-                        "the audio could not be decoded (" + errors.toString().strip() + ")");
-            }
-            errorReader.join();
         }
     }
 
