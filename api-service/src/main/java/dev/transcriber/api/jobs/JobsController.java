@@ -1,27 +1,84 @@
 package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.keys.Caller;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /v1/transcription_jobs/{id}}: a job's state and, once it ended, its result. The id is the one every
- * transcription response carries in {@code X-Transcription-Job-Id}, so a caller whose connection dropped can still
- * fetch the transcript.
+ * {@code /v1/transcription_jobs}: async jobs for callers who do not hold a connection open. The sync endpoint's jobs
+ * are the same jobs: the id in {@code X-Transcription-Job-Id} can be fetched here. A job is visible only to the key
+ * that created it.
  */
 @RestController
 class JobsController {
 
     private final JobQueries queries;
+    private final JobCommands commands;
+    private final JobTranscripts transcripts;
 
-    JobsController(JobQueries queries) {
+    JobsController(JobQueries queries, JobCommands commands, JobTranscripts transcripts) {
         this.queries = queries;
+        this.commands = commands;
+        this.transcripts = transcripts;
+    }
+
+    @PostMapping("/v1/transcription_jobs")
+    ResponseEntity<JobView> submit(HttpServletRequest request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(commands.submit(caller, request));
+    }
+
+    @GetMapping("/v1/transcription_jobs")
+    JobList list(
+            @RequestParam(required = false) String after,
+            @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String status,
+            @RequestParam Map<String, String> query,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        query.forEach((name, value) -> {
+            if (name.startsWith("metadata[") && name.endsWith("]")) {
+                metadata.put(name.substring("metadata[".length(), name.length() - 1), value);
+            }
+        });
+        return queries.list(caller, after, limit, status, metadata);
     }
 
     @GetMapping("/v1/transcription_jobs/{id}")
     JobView get(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return queries.view(JobQueries.parseId(id), caller);
+    }
+
+    @GetMapping("/v1/transcription_jobs/{id}/transcript")
+    ResponseEntity<String> transcript(
+            @PathVariable String id,
+            @RequestParam(name = "response_format", required = false) String format,
+            @RequestParam(name = "timestamp_granularities[]", required = false) String granularities,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return transcripts.render(JobQueries.parseId(id), caller, format, granularities);
+    }
+
+    @PostMapping("/v1/transcription_jobs/{id}/cancel")
+    JobView cancel(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return commands.cancel(JobQueries.parseId(id), caller);
+    }
+
+    @PostMapping("/v1/transcription_jobs/{id}/retry")
+    JobView retry(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return commands.retry(JobQueries.parseId(id), caller);
+    }
+
+    @DeleteMapping("/v1/transcription_jobs/{id}")
+    Map<String, Object> delete(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return commands.delete(JobQueries.parseId(id), caller);
     }
 }

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A parsed multipart request: its text fields, and the audio already streamed into the object store. */
-record AudioUpload(Map<String, String> fields, Optional<StoredAudio> audio) {
+public record AudioUpload(Map<String, String> fields, Optional<StoredAudio> audio) {
 
-    String field(String name) {
+    public String field(String name) {
         String value = fields.get(name);
         return value == null || value.isBlank() ? null : value.trim();
     }

@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
  * beyond one multipart part of the object store client.
  */
 @Component
-class MultipartAudioReader {
+public class MultipartAudioReader {
 
     /** Room for the multipart framing and the text fields around the file. */
     private static final long FORM_OVERHEAD = 1024 * 1024;
@@ -40,7 +40,7 @@ class MultipartAudioReader {
         this.maxBytes = properties.maxUploadSize().toBytes();
     }
 
-    AudioUpload read(HttpServletRequest request, String objectKey) {
+    public AudioUpload read(HttpServletRequest request, String objectKey) {
         if (!JakartaServletFileUpload.isMultipartContent(request)) {
             throw ApiException.invalidRequest(
                     "Unsupported Content-Type: this endpoint expects multipart/form-data with the audio in 'file'.",

@@ -13,11 +13,11 @@ import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
 
 /** Checks the form fields of a transcription request, in the order OpenAI reports problems. */
-final class TranscriptionOptions {
+public final class TranscriptionOptions {
 
     private TranscriptionOptions() {}
 
-    static JobSpec validate(AudioUpload upload, ModelCatalog catalog) {
+    public static JobSpec validate(AudioUpload upload, ModelCatalog catalog) {
         if (upload.audio().isEmpty()) {
             throw ApiException.missingParameter("file");
         }
@@ -32,16 +32,7 @@ final class TranscriptionOptions {
             throw ApiException.invalidRequest(unsupportedModel(model, catalog), "model");
         }
         ResponseFormat format = responseFormat(upload.field("response_format"));
-        CatalogModel served = catalog.resolve(model).orElseThrow();
-        if (!served.upstreamFormats().contains(format.wireName())) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
-                    "response_format",
-                    "response_format '" + format.wireName() + "' is not compatible with model '" + model
-                            + "'. Use 'json' or 'text' instead.");
-        }
+        checkCompatible(format, model, catalog);
         stream(upload);
         return new JobSpec(
                 model,
@@ -52,8 +43,22 @@ final class TranscriptionOptions {
                 granularities(upload));
     }
 
+    /** OpenAI's refusal of a timestamp format for a model whose upstream gives no timestamps. */
+    public static void checkCompatible(ResponseFormat format, String model, ModelCatalog catalog) {
+        CatalogModel served = catalog.resolve(model).orElseThrow();
+        if (!served.upstreamFormats().contains(format.wireName())) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    "response_format",
+                    "response_format '" + format.wireName() + "' is not compatible with model '" + model
+                            + "'. Use 'json' or 'text' instead.");
+        }
+    }
+
     /** {@code stream}: true, false, or absent. */
-    static boolean stream(AudioUpload upload) {
+    public static boolean stream(AudioUpload upload) {
         String value = upload.field("stream");
         if (value == null || value.equalsIgnoreCase("false")) {
             return false;
@@ -67,9 +72,11 @@ final class TranscriptionOptions {
 
     private static Set<TimestampGranularity> granularities(AudioUpload upload) {
         String value = upload.field("timestamp_granularities[]");
-        if (value == null) {
-            value = upload.field("timestamp_granularities");
-        }
+        return granularities(value == null ? upload.field("timestamp_granularities") : value);
+    }
+
+    /** {@code timestamp_granularities[]}, comma-joined; null when not given. */
+    public static Set<TimestampGranularity> granularities(String value) {
         if (value == null) {
             return null;
         }
@@ -85,7 +92,7 @@ final class TranscriptionOptions {
         return granularities;
     }
 
-    static ResponseFormat responseFormat(String value) {
+    public static ResponseFormat responseFormat(String value) {
         if (value == null) {
             return ResponseFormat.JSON;
         }

@@ -9,10 +9,10 @@ import java.util.Set;
  *
  * <pre>
  *   QUEUED ──▶ RUNNING ──▶ SUCCEEDED
- *     │  ▲        │
- *     │  └────────┤ (lease expired: back to the queue)
- *     ▼           ▼
- *   CANCELLED   FAILED
+ *     │  ▲ ▲      │
+ *     │  │ └──────┤ (lease expired: back to the queue)
+ *     ▼  │        ▼
+ *   CANCELLED └── FAILED (retried by its owner: back to the queue)
  * </pre>
  */
 public enum JobState {
@@ -26,14 +26,15 @@ public enum JobState {
             QUEUED, EnumSet.of(RUNNING, FAILED, CANCELLED),
             RUNNING, EnumSet.of(SUCCEEDED, FAILED, CANCELLED, QUEUED),
             SUCCEEDED, EnumSet.noneOf(JobState.class),
-            FAILED, EnumSet.noneOf(JobState.class),
+            FAILED, EnumSet.of(QUEUED),
             CANCELLED, EnumSet.noneOf(JobState.class));
 
     public boolean canMoveTo(JobState next) {
         return ALLOWED.get(this).contains(next);
     }
 
+    /** The job has ended (a failed one may still be retried by its owner). */
     public boolean isTerminal() {
-        return ALLOWED.get(this).isEmpty();
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
     }
 }

@@ -4,6 +4,7 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -12,6 +13,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -124,6 +126,17 @@ public class TranscriptionJob {
     @Column(name = "pieces_done", nullable = false)
     private int piecesDone;
 
+    /** What the caller attached to the job (string to string), kept as a JSON object. */
+    @Convert(converter = MetadataConverter.class)
+    private Map<String, String> metadata;
+
+    @Column(name = "webhook_url")
+    private String webhookUrl;
+
+    /** When the owner deleted the job: its audio and transcript are gone, the row stays as a tombstone. */
+    @Column(name = "deleted_at")
+    private Instant deletedAt;
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -149,6 +162,22 @@ public class TranscriptionJob {
         job.contentType = audio.contentType();
         job.sizeBytes = audio.sizeBytes();
         job.createdAt = now;
+        return job;
+    }
+
+    /** A queued job with what an async caller attached to it. */
+    public static TranscriptionJob submitted(
+            JobId id,
+            UUID apiKeyId,
+            Lane lane,
+            JobSpec spec,
+            StoredAudio audio,
+            Map<String, String> metadata,
+            String webhookUrl,
+            Instant now) {
+        TranscriptionJob job = queued(id, apiKeyId, lane, spec, audio, now);
+        job.metadata = metadata == null || metadata.isEmpty() ? null : Map.copyOf(metadata);
+        job.webhookUrl = webhookUrl;
         return job;
     }
 
@@ -259,6 +288,29 @@ public class TranscriptionJob {
         this.failureResetsAt = resetsAt.truncatedTo(ChronoUnit.SECONDS);
     }
 
+    /** A failed job runs again from its stored audio, with a fresh budget of attempts. */
+    public void retry() {
+        moveTo(JobState.QUEUED);
+        this.failureCode = null;
+        this.failureMessage = null;
+        this.failureResetsAt = null;
+        this.transcriptJson = null;
+        this.upstreamAccount = null;
+        this.finishedAt = null;
+        this.attempts = 0;
+        this.piecesTotal = null;
+        this.piecesDone = 0;
+    }
+
+    /** The owner deleted the job: it ends (if it had not), its transcript goes, the row stays. */
+    public void delete(Instant now) {
+        if (!state.isTerminal()) {
+            cancel(now);
+        }
+        this.transcriptJson = null;
+        this.deletedAt = now;
+    }
+
     public void cancel(Instant now) {
         moveTo(JobState.CANCELLED);
         finish(now);
@@ -301,6 +353,18 @@ public class TranscriptionJob {
 
     public StoredAudio audio() {
         return new StoredAudio(objectKey, filename, contentType, sizeBytes);
+    }
+
+    public Map<String, String> metadata() {
+        return metadata == null ? Map.of() : metadata;
+    }
+
+    public String webhookUrl() {
+        return webhookUrl;
+    }
+
+    public boolean isDeleted() {
+        return deletedAt != null;
     }
 
     public Lane lane() {

@@ -20,6 +20,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class TestSystem {
 
     public static final String API_KEY = "sk-test-flow-key";
+    /** A second caller, for checks that one key cannot see another's jobs. */
+    public static final String OTHER_API_KEY = "sk-test-other-key";
+
     public static final String ADMIN_TOKEN = "admin-test-token";
     public static final List<String> UPSTREAM_KEYS = List.of("upstream-key-a", "upstream-key-b");
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -62,7 +65,7 @@ public final class TestSystem {
                 override(
                         List.of(
                                 "--server.port=0",
-                                "--transcriber.api.bootstrap-keys=" + API_KEY,
+                                "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
                                 "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
                                 "--transcriber.api.completion-poll-interval=500ms",
                                 "--transcriber.outbox.relay-interval=200ms",

@@ -54,9 +54,11 @@ public class AudioDecoder {
     private static final int CHUNK_SAMPLES = 1 << 16;
 
     private final Duration readTimeout;
+    private final NativeThreads nativeThreads;
 
-    AudioDecoder(@Value("${transcriber.audio.read-timeout:30s}") Duration readTimeout) {
+    AudioDecoder(@Value("${transcriber.audio.read-timeout:30s}") Duration readTimeout, NativeThreads nativeThreads) {
         this.readTimeout = readTimeout;
+        this.nativeThreads = nativeThreads;
     }
 
     /** Receives decoded samples: {@code length} bytes of little-endian 16-bit samples. */
@@ -67,6 +69,14 @@ public class AudioDecoder {
 
     /** Decodes all of the audio at {@code url} into {@code sink}; the number of samples. */
     public long decode(String url, PcmSink sink) throws IOException {
+        try {
+            return nativeThreads.call(() -> decodeHere(url, sink));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private long decodeHere(String url, PcmSink sink) throws IOException {
         AVFormatContext format = new AVFormatContext(null);
         AVDictionary options = new AVDictionary(null);
         av_dict_set(options, "rw_timeout", String.valueOf(readTimeout.toNanos() / 1000), 0);

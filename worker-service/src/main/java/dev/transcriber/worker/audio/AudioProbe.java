@@ -39,14 +39,20 @@ public class AudioProbe {
             Set.of("wav", "mp3", "flac", "ogg", "mov", "mp4", "m4a", "matroska", "webm", "mpeg");
 
     private final Duration readTimeout;
+    private final NativeThreads nativeThreads;
 
-    AudioProbe(@Value("${transcriber.audio.read-timeout:30s}") Duration readTimeout) {
+    AudioProbe(@Value("${transcriber.audio.read-timeout:30s}") Duration readTimeout, NativeThreads nativeThreads) {
         this.readTimeout = readTimeout;
+        this.nativeThreads = nativeThreads;
         av_log_set_level(AV_LOG_FATAL);
     }
 
     /** Throws {@link InvalidAudioException} naming the problem when the audio is not usable. */
     public ProbedAudio probe(String url) {
+        return nativeThreads.call(() -> probeHere(url));
+    }
+
+    private ProbedAudio probeHere(String url) {
         AVFormatContext context = new AVFormatContext(null);
         AVDictionary options = new AVDictionary(null);
         av_dict_set(options, "rw_timeout", String.valueOf(readTimeout.toNanos() / 1000), 0);

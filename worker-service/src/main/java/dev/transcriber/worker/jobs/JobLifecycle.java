@@ -67,6 +67,9 @@ class JobLifecycle {
     @Transactional
     public void succeed(JobId id, Transcript transcript, String account, double durationSeconds) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+        if (job.state() != JobState.RUNNING) {
+            return; // cancelled by its owner meanwhile: the result is dropped
+        }
         job.measured(durationSeconds);
         job.succeed(codec.write(transcript), account, clock.instant());
         announceEnd(job);
@@ -111,6 +114,9 @@ class JobLifecycle {
     @Transactional
     public List<String> finishCutting(JobId id, double durationSeconds, int pieces) {
         TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
+        if (job.state() != JobState.RUNNING) {
+            return pieceObjects(id); // cancelled or failed while being cut: its pieces go
+        }
         job.measured(durationSeconds);
         return job.cutInto(pieces) ? merge(job) : List.of();
     }
@@ -164,6 +170,9 @@ class JobLifecycle {
             return; // a piece removed when its job's cutting started over
         }
         TranscriptionJob job = found.get();
+        if (job.state().isTerminal()) {
+            return; // cancelled by its owner meanwhile
+        }
         job.fail(code, message, clock.instant());
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
@@ -180,6 +189,9 @@ class JobLifecycle {
             return; // a piece removed when its job's cutting started over
         }
         TranscriptionJob job = found.get();
+        if (job.state().isTerminal()) {
+            return; // cancelled by its owner meanwhile
+        }
         job.failRateLimited(resetsAt, clock.instant());
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {

@@ -1,0 +1,230 @@
+package dev.transcriber.standalone.flow;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TestAudio;
+import dev.transcriber.standalone.support.TestSystem;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code /v1/transcription_jobs} on the real embedded infrastructure with a WireMock upstream. */
+class AsyncJobsFlowTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String UPSTREAM_PATH = "/v1/audio/transcriptions";
+
+    private static TestSystem.Isolated isolated;
+    private TestSystem system;
+    private WireMockServer upstream;
+    private ApiClient client;
+
+    /** A system of its own: the upstream failures these tests cause must not open the shared system's circuits. */
+    @BeforeAll
+    static void start() throws Exception {
+        isolated = TestSystem.isolated();
+    }
+
+    @AfterAll
+    static void stop() {
+        isolated.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        system = isolated.system();
+        upstream = system.upstream();
+        upstream.resetAll();
+        client = new ApiClient(system.apiBaseUrl());
+    }
+
+    @Test
+    void aSubmittedJobIsAcceptedAtOnceAndPolledToItsTranscriptInEveryFormat() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"async hello\",\"language\":\"english\",\"duration\":0.5,"
+                        + "\"segments\":[{\"id\":0,\"start\":0.0,\"end\":0.5,\"text\":\" async hello\"}],"
+                        + "\"usage\":{\"type\":\"duration\",\"seconds\":1}}")));
+
+        HttpResponse<String> accepted = submit(form("whisper-1").field("metadata[episode]", "42"), TestSystem.API_KEY);
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JsonNode job = JSON.readTree(accepted.body());
+        assertThat(job.path("object").asString()).isEqualTo("transcription_job");
+        assertThat(job.path("status").asString()).isIn("queued", "running");
+        assertThat(job.path("metadata").path("episode").asString()).isEqualTo("42");
+        String id = job.path("id").asString();
+        JsonNode done = awaitStatus(id, "succeeded");
+        assertThat(done.path("usage").path("seconds").asDouble()).isEqualTo(1);
+        assertThat(done.path("result").path("text").asString()).isEqualTo("async hello");
+        HttpResponse<String> srt = get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt");
+        assertThat(srt.body()).isEqualTo("1\n00:00:00,000 --> 00:00:00,500\nasync hello\n\n");
+        HttpResponse<String> text = get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
+        assertThat(text.body()).isEqualTo("async hello\n");
+        HttpResponse<String> other = client.send(client.request("/v1/transcription_jobs/" + id)
+                .header("Authorization", "Bearer " + TestSystem.OTHER_API_KEY)
+                .GET()
+                .build());
+        assertThat(other.statusCode()).as("another key").isEqualTo(404);
+    }
+
+    @Test
+    void listsPageNewestFirstAndFilterByStatusAndMetadata() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"x\"}")));
+        String batch = "b-" + System.nanoTime();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> accepted = submit(
+                    form("gpt-4o-transcribe").field("metadata[batch]", batch).field("metadata[n]", "" + i),
+                    TestSystem.API_KEY);
+            ids.add(JSON.readTree(accepted.body()).path("id").asString());
+        }
+        ids.forEach(id -> awaitStatus(id, "succeeded"));
+
+        JsonNode first = JSON.readTree(
+                get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch).body());
+        JsonNode second = JSON.readTree(get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
+                        + first.path("last_id").asString())
+                .body());
+        JsonNode third = JSON.readTree(get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
+                        + second.path("last_id").asString())
+                .body());
+
+        assertThat(first.path("object").asString()).isEqualTo("list");
+        List<String> listed = new ArrayList<>();
+        for (JsonNode page : List.of(first, second, third)) {
+            page.path("data").forEach(j -> listed.add(j.path("id").asString()));
+        }
+        assertThat(listed).isEqualTo(ids.reversed());
+        assertThat(first.path("has_more").asBoolean()).isTrue();
+        assertThat(third.path("has_more").asBoolean()).isFalse();
+        assertThat(first.path("first_id").asString()).isEqualTo(ids.get(4));
+        JsonNode onlyOne =
+                JSON.readTree(get("/v1/transcription_jobs?metadata[batch]=" + batch + "&metadata[n]=3&status=succeeded")
+                        .body());
+        assertThat(onlyOne.path("data").size()).isEqualTo(1);
+        assertThat(onlyOne.path("data").get(0).path("id").asString()).isEqualTo(ids.get(3));
+        assertThat(JSON.readTree(get("/v1/transcription_jobs?metadata[batch]=" + batch + "&status=failed")
+                                .body())
+                        .path("data")
+                        .size())
+                .isZero();
+        assertThat(get("/v1/transcription_jobs?status=done").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aQueuedJobIsCancelledAFailedOneRetriedAndADeletedOneLeavesNoObjects() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
+        String failed = JSON.readTree(
+                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+                .path("id")
+                .asString();
+        awaitStatus(failed, "failed");
+
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"second time lucky\"}").withFixedDelay(1500)));
+        HttpResponse<String> retried = postTo("/v1/transcription_jobs/" + failed + "/retry");
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        assertThat(JSON.readTree(retried.body()).path("status").asString()).isEqualTo("queued");
+        // While the retried job is held up by the slow upstream, another waits its turn or runs: cancel it.
+        String cancelled = JSON.readTree(
+                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+                .path("id")
+                .asString();
+        HttpResponse<String> cancel = postTo("/v1/transcription_jobs/" + cancelled + "/cancel");
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+        assertThat(JSON.readTree(cancel.body()).path("status").asString()).isEqualTo("cancelled");
+        assertThat(awaitStatus(failed, "succeeded").path("result").path("text").asString())
+                .isEqualTo("second time lucky");
+        assertThat(JSON.readTree(get("/v1/transcription_jobs/" + cancelled).body())
+                        .path("status")
+                        .asString())
+                .as("a cancelled job stays cancelled even if a worker had it")
+                .isEqualTo("cancelled");
+        assertThat(postTo("/v1/transcription_jobs/" + failed + "/cancel").statusCode())
+                .isEqualTo(409);
+
+        HttpResponse<String> deleted = client.send(client.request("/v1/transcription_jobs/" + failed)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .DELETE()
+                .build());
+        assertThat(JSON.readTree(deleted.body()).path("deleted").asBoolean()).isTrue();
+        assertThat(system.objectStore().size(ObjectKeys.sourceAudio(JobId.parse(failed))))
+                .isEmpty();
+        JsonNode tombstone =
+                JSON.readTree(get("/v1/transcription_jobs/" + failed).body());
+        assertThat(tombstone.path("deleted").asBoolean()).isTrue();
+        assertThat(tombstone.has("result")).isFalse();
+        assertThat(get("/v1/transcription_jobs/" + failed + "/transcript").statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void theSyncEndpointsJobsAreTheSameJobs() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"same job\"}")));
+
+        HttpResponse<String> sync = client.transcribe(form("gpt-4o-transcribe"));
+
+        String id = sync.headers().firstValue("X-Transcription-Job-Id").orElseThrow();
+        HttpResponse<String> text = get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
+        assertThat(text.body()).isEqualTo("same job\n");
+        assertThat(get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt")
+                        .statusCode())
+                .as("gpt-4o gives no timestamps")
+                .isEqualTo(400);
+    }
+
+    private JsonNode awaitStatus(String id, String status) {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(get("/v1/transcription_jobs/" + id).body())
+                        .path("status")
+                        .asString()
+                        .equals(status));
+        return JSON.readTree(get("/v1/transcription_jobs/" + id).body());
+    }
+
+    private static Multipart form(String model) {
+        return new Multipart().field("model", model).file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
+    }
+
+    private HttpResponse<String> submit(Multipart form, String key) {
+        return client.send(client.request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
+                .build());
+    }
+
+    private HttpResponse<String> get(String path) {
+        return client.send(client.request(path)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+    }
+
+    private HttpResponse<String> postTo(String path) {
+        return client.send(client.request(path)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+    }
+}
