@@ -12,4 +12,5 @@ public record ApiProperties(
         @DefaultValue("1GB") DataSize maxUploadSize,
         @DefaultValue("30m") Duration syncTimeout,
         @DefaultValue("2s") Duration completionPollInterval,
-        @DefaultValue List<String> bootstrapKeys) {}
+        @DefaultValue List<String> bootstrapKeys,
+        @DefaultValue("") String bootstrapWebhookSecret) {}

@@ -3,11 +3,14 @@ package dev.transcriber.common;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.TopicConfiguration;
+import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.store.ServableModels;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
+import dev.transcriber.common.webhooks.JobWebhooks;
+import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
@@ -24,8 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The beans both services build the same way. Each service imports this. */
 @Configuration(proxyBeanMethods = false)
-@EntityScan("dev.transcriber.common.store")
-@EnableJpaRepositories("dev.transcriber.common.store")
+@EntityScan({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
+@EnableJpaRepositories({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
 @Import({ObjectStoreConfiguration.class, OutboxConfiguration.class, TopicConfiguration.class})
 public class CommonConfiguration {
 
@@ -44,6 +47,18 @@ public class CommonConfiguration {
     @Bean
     ServableModels servableModels(JdbcClient jdbc) {
         return new ServableModels(jdbc);
+    }
+
+    @Bean
+    JobWebhooks jobWebhooks(WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock) {
+        return new JobWebhooks(deliveries, jdbc, json, clock);
+    }
+
+    @Bean
+    AddressPolicy addressPolicy(
+            @Value("${transcriber.network.allow-loopback:false}") boolean allowLoopback,
+            @Value("${transcriber.network.allow-list:}") List<String> allowList) {
+        return new AddressPolicy(allowLoopback, allowList);
     }
 
     @Bean

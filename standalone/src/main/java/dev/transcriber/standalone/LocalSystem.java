@@ -9,12 +9,15 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** The worker and the api, each in its own Spring context, started in this JVM against the given infrastructure. */
 public final class LocalSystem implements AutoCloseable {
 
-    private final ConfigurableApplicationContext worker;
+    private volatile ConfigurableApplicationContext worker;
     private final ConfigurableApplicationContext api;
+    private final String[] workerArguments;
 
-    private LocalSystem(ConfigurableApplicationContext worker, ConfigurableApplicationContext api) {
+    private LocalSystem(
+            ConfigurableApplicationContext worker, ConfigurableApplicationContext api, String[] workerArguments) {
         this.worker = worker;
         this.api = api;
+        this.workerArguments = workerArguments;
     }
 
     /**
@@ -22,12 +25,13 @@ public final class LocalSystem implements AutoCloseable {
      * are extra {@code --key=value} settings for each.
      */
     public static LocalSystem start(List<String> infra, List<String> workerArgs, List<String> apiArgs) {
+        String[] workerArguments = arguments(infra, workerArgs);
         ConfigurableApplicationContext worker =
-                WorkerApplication.builder().registerShutdownHook(false).run(arguments(infra, workerArgs));
+                WorkerApplication.builder().registerShutdownHook(false).run(workerArguments);
         try {
             ConfigurableApplicationContext api =
                     ApiApplication.builder().registerShutdownHook(false).run(arguments(infra, apiArgs));
-            return new LocalSystem(worker, api);
+            return new LocalSystem(worker, api, workerArguments);
         } catch (RuntimeException e) {
             worker.close();
             throw e;
@@ -46,6 +50,12 @@ public final class LocalSystem implements AutoCloseable {
 
     public ConfigurableApplicationContext worker() {
         return worker;
+    }
+
+    /** Stops the worker and starts it again with the same settings (everything it had in flight is in the stores). */
+    public synchronized void restartWorker() {
+        worker.close();
+        worker = WorkerApplication.builder().registerShutdownHook(false).run(workerArguments);
     }
 
     public int apiPort() {

@@ -1,6 +1,7 @@
 package dev.transcriber.standalone;
 
 import dev.transcriber.api.ApiApplication;
+import dev.transcriber.common.webhooks.WebhookSignature;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
 import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
@@ -69,17 +70,20 @@ public final class Standalone {
         if (withServices) {
             String apiKey = localApiKey(home);
             String adminToken = localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-");
+            String webhookSecret = localWebhookSecret(home);
             List<String> worker = new ArrayList<>(localWorkerSettings(home));
             worker.addAll(List.of(extraArgs));
-            List<String> api = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + apiKey));
+            List<String> api = new ArrayList<>(localApiSettings(home));
             api.addAll(List.of(extraArgs));
             system[0] = LocalSystem.start(infra.serviceArguments(), worker, api);
             System.out.printf(
                     "%n  transcriber is running on http://localhost:%d/v1%n  API key: %s%n"
+                            + "  webhook signing secret: %s%n"
                             + "  accounts: http://localhost:%s/admin/accounts (admin token: %s)%n  data: %s%n"
                             + "  Ctrl-C stops it.%n%n",
                     system[0].apiPort(),
                     apiKey,
+                    webhookSecret,
                     system[0].worker().getEnvironment().getProperty("local.server.port"),
                     adminToken,
                     home);
@@ -102,6 +106,7 @@ public final class Standalone {
 
     private static List<String> localWorkerSettings(Path home) throws IOException {
         return List.of(
+                "--transcriber.network.allow-loopback=true",
                 "--transcriber.admin.token=" + localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-"),
                 "--transcriber.local-engine.when-no-accounts=true",
                 "--transcriber.local-engine.model-dir=" + home.resolve("models").resolve("vosk-model-en-us"));
@@ -111,9 +116,35 @@ public final class Standalone {
     private static String[] withLocalKey(String[] args) throws IOException {
         Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
         Files.createDirectories(home);
-        List<String> all = new ArrayList<>(List.of("--transcriber.api.bootstrap-keys=" + localApiKey(home)));
+        List<String> all = new ArrayList<>(localApiSettings(home));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
+    }
+
+    /**
+     * The local key, its webhook secret, and loopback opened for audio_url and webhook_url (a local user may name
+     * localhost; private ranges and metadata addresses stay refused).
+     */
+    private static List<String> localApiSettings(Path home) throws IOException {
+        return List.of(
+                "--transcriber.api.bootstrap-keys=" + localApiKey(home),
+                "--transcriber.api.bootstrap-webhook-secret=" + localWebhookSecret(home),
+                "--transcriber.network.allow-loopback=true");
+    }
+
+    /** TRANSCRIBER_WEBHOOK_SECRET, or one generated once and kept in the data folder. */
+    private static String localWebhookSecret(Path home) throws IOException {
+        String configured = System.getenv("TRANSCRIBER_WEBHOOK_SECRET");
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        Path path = home.resolve("webhook-secret");
+        if (Files.exists(path)) {
+            return Files.readString(path).trim();
+        }
+        String secret = WebhookSignature.newSecret();
+        Files.writeString(path, secret + "\n");
+        return secret;
     }
 
     /** TRANSCRIBER_API_KEY, or a key generated once and kept in the data folder. */

@@ -11,6 +11,8 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
@@ -20,13 +22,13 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.webhooks.JobWebhooks;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -48,6 +50,8 @@ class JobCommands {
     private final JobQueries queries;
     private final Outbox outbox;
     private final TransactionTemplate transactions;
+    private final JobWebhooks webhooks;
+    private final AddressPolicy addresses;
     private final Clock clock;
 
     JobCommands(
@@ -58,6 +62,8 @@ class JobCommands {
             JobQueries queries,
             Outbox outbox,
             TransactionTemplate transactions,
+            JobWebhooks webhooks,
+            AddressPolicy addresses,
             Clock clock) {
         this.reader = reader;
         this.catalog = catalog;
@@ -66,6 +72,8 @@ class JobCommands {
         this.queries = queries;
         this.outbox = outbox;
         this.transactions = transactions;
+        this.webhooks = webhooks;
+        this.addresses = addresses;
         this.clock = clock;
     }
 
@@ -83,7 +91,7 @@ class JobCommands {
                         "stream");
             }
             metadata = metadata(upload.fields());
-            webhookUrl = webhookUrl(upload.field("webhook_url"));
+            webhookUrl = webhookUrl(upload.field("webhook_url"), addresses);
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
@@ -111,6 +119,7 @@ class JobCommands {
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
                 outbox.add(Topics.FINISHED, id.toString(), new JobFinished(id, JobState.CANCELLED.name()));
+                webhooks.jobEnded(job);
             }
             return queries.view(job);
         });
@@ -140,6 +149,7 @@ class JobCommands {
             job.delete(clock.instant());
             if (wasRunning) {
                 outbox.add(Topics.FINISHED, id.toString(), new JobFinished(id, JobState.CANCELLED.name()));
+                webhooks.jobEnded(job);
             }
             List<String> keys = new java.util.ArrayList<>(jobs.findPieces(id.value()).stream()
                     .map(p -> p.audio().objectKey())
@@ -181,20 +191,26 @@ class JobCommands {
         return metadata;
     }
 
-    static String webhookUrl(String value) {
+    /** An http(s) URL the gateway may call (checked again at each delivery: DNS can change). */
+    static String webhookUrl(String value, AddressPolicy addresses) {
         if (value == null) {
             return null;
         }
+        URI uri;
         try {
-            URI uri = URI.create(value);
-            if (Set.of("http", "https").contains(uri.getScheme()) && uri.getHost() != null) {
-                return value;
-            }
-        } catch (IllegalArgumentException ignored) {
-            // reported below
+            uri = URI.create(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidRequest(
+                    "Invalid value for 'webhook_url': expected an http or https URL, got '" + value + "'.",
+                    "webhook_url");
         }
-        throw ApiException.invalidRequest(
-                "Invalid value for 'webhook_url': expected an http or https URL, got '" + value + "'.", "webhook_url");
+        try {
+            addresses.check(uri);
+        } catch (DisallowedAddressException e) {
+            throw ApiException.invalidRequest(
+                    "Invalid value for 'webhook_url': " + e.getMessage() + ".", "webhook_url");
+        }
+        return value;
     }
 
     private static ApiException conflict(String message) {

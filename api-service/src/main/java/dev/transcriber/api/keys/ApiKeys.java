@@ -2,6 +2,7 @@ package dev.transcriber.api.keys;
 
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.webhooks.WebhookSignature;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -61,9 +62,20 @@ public class ApiKeys {
     /** Makes sure a key with this secret exists (used for keys given by configuration). */
     @Transactional
     public ApiKey ensure(String secret, String name) {
+        return ensure(secret, name, null);
+    }
+
+    /**
+     * The key for {@code secret}, created when missing; it signs webhooks with {@code webhookSecret} when given and
+     * it has none yet, else with a generated one.
+     */
+    @org.springframework.transaction.annotation.Transactional
+    public ApiKey ensure(String secret, String name, String webhookSecret) {
         String hash = hash(secret);
-        return keys.findByKeyHash(hash)
+        ApiKey key = keys.findByKeyHash(hash)
                 .orElseGet(() -> keys.save(new ApiKey(UUID.randomUUID(), name, hash, prefix(secret), clock.instant())));
+        key.ensureWebhookSecret(webhookSecret == null ? WebhookSignature.newSecret() : webhookSecret);
+        return keys.save(key);
     }
 
     static String hash(String secret) {

@@ -1,11 +1,15 @@
 package dev.transcriber.api.keys;
 
 import dev.transcriber.api.ApiProperties;
+import dev.transcriber.common.webhooks.WebhookSignature;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
-/** Keys given by configuration ({@code transcriber.api.bootstrap-keys}, e.g. from TRANSCRIBER_API_KEY) exist. */
+/**
+ * Keys given by configuration ({@code transcriber.api.bootstrap-keys}, e.g. from TRANSCRIBER_API_KEY) exist; they
+ * sign webhooks with {@code transcriber.api.bootstrap-webhook-secret} (TRANSCRIBER_WEBHOOK_SECRET) when it is set.
+ */
 @Component
 class BootstrapKeys implements ApplicationRunner {
 
@@ -19,8 +23,15 @@ class BootstrapKeys implements ApplicationRunner {
 
     @Override
     public void run(ApplicationArguments args) {
+        String webhookSecret = properties.bootstrapWebhookSecret().isBlank()
+                ? null
+                : properties.bootstrapWebhookSecret().trim();
+        if (webhookSecret != null && !WebhookSignature.isValidSecret(webhookSecret)) {
+            throw new IllegalArgumentException(
+                    "transcriber.api.bootstrap-webhook-secret must be whsec_ followed by base64 of 16 or more bytes");
+        }
         properties.bootstrapKeys().stream()
                 .filter(secret -> !secret.isBlank())
-                .forEach(secret -> keys.ensure(secret.trim(), "bootstrap"));
+                .forEach(secret -> keys.ensure(secret.trim(), "bootstrap", webhookSecret));
     }
 }

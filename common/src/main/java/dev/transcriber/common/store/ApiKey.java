@@ -30,6 +30,17 @@ public class ApiKey {
     @Column(name = "revoked_at")
     private Instant revokedAt;
 
+    /** Signs this key's webhooks ({@code whsec_...}). */
+    @Column(name = "webhook_secret")
+    private String webhookSecret;
+
+    /** The secret before the last rotation, still signing alongside the new one until {@link #previousUntil}. */
+    @Column(name = "webhook_secret_previous")
+    private String webhookSecretPrevious;
+
+    @Column(name = "webhook_previous_until")
+    private Instant previousUntil;
+
     protected ApiKey() {}
 
     public ApiKey(UUID id, String name, String keyHash, String keyPrefix, Instant createdAt) {
@@ -38,6 +49,36 @@ public class ApiKey {
         this.keyHash = keyHash;
         this.keyPrefix = keyPrefix;
         this.createdAt = createdAt;
+    }
+
+    /** The secrets that sign a delivery made at {@code now}: the current one, and the previous during a rotation. */
+    public java.util.List<String> signingSecrets(Instant now) {
+        java.util.List<String> secrets = new java.util.ArrayList<>();
+        if (webhookSecret != null) {
+            secrets.add(webhookSecret);
+        }
+        if (webhookSecretPrevious != null && previousUntil != null && now.isBefore(previousUntil)) {
+            secrets.add(webhookSecretPrevious);
+        }
+        return secrets;
+    }
+
+    public String webhookSecret() {
+        return webhookSecret;
+    }
+
+    /** Sets the secret when the key has none (new keys, keys from before webhooks). */
+    public void ensureWebhookSecret(String secret) {
+        if (webhookSecret == null) {
+            webhookSecret = secret;
+        }
+    }
+
+    /** A new secret; the old one keeps signing too until {@code overlapUntil}, so receivers can switch over. */
+    public void rotateWebhookSecret(String secret, Instant overlapUntil) {
+        this.webhookSecretPrevious = webhookSecret;
+        this.previousUntil = overlapUntil;
+        this.webhookSecret = secret;
     }
 
     public UUID id() {

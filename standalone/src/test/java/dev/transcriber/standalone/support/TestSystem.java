@@ -159,6 +159,10 @@ public final class TestSystem {
         return system.api();
     }
 
+    public void restartWorker() {
+        system.restartWorker();
+    }
+
     public ConfigurableApplicationContext worker() {
         return system.worker();
     }

@@ -14,6 +14,7 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
+import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.worker.audio.AudioSplitter;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,12 +38,14 @@ class JobLifecycle {
     private final JobRepository jobs;
     private final Outbox outbox;
     private final TranscriptCodec codec;
+    private final JobWebhooks webhooks;
     private final Clock clock;
 
-    JobLifecycle(JobRepository jobs, Outbox outbox, TranscriptCodec codec, Clock clock) {
+    JobLifecycle(JobRepository jobs, Outbox outbox, TranscriptCodec codec, JobWebhooks webhooks, Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.codec = codec;
+        this.webhooks = webhooks;
         this.clock = clock;
     }
 
@@ -267,7 +270,9 @@ class JobLifecycle {
         return dot > 0 ? filename.substring(0, dot) : filename;
     }
 
+    /** The job's end, announced in its own transaction: to held requests (Kafka) and to its webhook, if any. */
     private void announceEnd(TranscriptionJob job) {
+        webhooks.jobEnded(job);
         outbox.add(
                 Topics.FINISHED,
                 job.id().toString(),

@@ -1,0 +1,169 @@
+package dev.transcriber.common.webhooks;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+/** One event for one webhook URL, and how its delivery has gone so far. */
+@Entity
+@Table(name = "webhook_deliveries")
+public class WebhookDelivery {
+
+    @Id
+    private String id;
+
+    @Column(name = "job_id", nullable = false)
+    private UUID jobId;
+
+    @Column(name = "api_key_id")
+    private UUID apiKeyId;
+
+    @Column(nullable = false)
+    private String url;
+
+    @Column(name = "event_type", nullable = false)
+    private String eventType;
+
+    @Column(nullable = false)
+    private String payload;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    private DeliveryState state;
+
+    @Column(nullable = false)
+    private int attempts;
+
+    @Column(name = "next_attempt_at")
+    private Instant nextAttemptAt;
+
+    @Column(name = "last_status")
+    private Integer lastStatus;
+
+    @Column(name = "last_error")
+    private String lastError;
+
+    @Column(name = "attempt_log", nullable = false)
+    private String attemptLog = "[]";
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    @Column(name = "delivered_at")
+    private Instant deliveredAt;
+
+    protected WebhookDelivery() {}
+
+    static WebhookDelivery pending(
+            String id, UUID jobId, UUID apiKeyId, String url, String eventType, String payload, Instant now) {
+        WebhookDelivery delivery = new WebhookDelivery();
+        delivery.id = id;
+        delivery.jobId = jobId;
+        delivery.apiKeyId = apiKeyId;
+        delivery.url = url;
+        delivery.eventType = eventType;
+        delivery.payload = payload;
+        delivery.state = DeliveryState.PENDING;
+        delivery.nextAttemptAt = now;
+        delivery.createdAt = now;
+        return delivery;
+    }
+
+    /** An attempt got a 2xx. */
+    public void delivered(int status, String log, Instant now) {
+        this.attempts++;
+        this.state = DeliveryState.DELIVERED;
+        this.lastStatus = status;
+        this.lastError = null;
+        this.attemptLog = log;
+        this.deliveredAt = now;
+        this.nextAttemptAt = null;
+    }
+
+    /** An attempt failed; the next one is at {@code next}, or never (null: the schedule ran out). */
+    public void failed(Integer status, String error, String log, Instant next) {
+        this.attempts++;
+        this.lastStatus = status;
+        this.lastError = error;
+        this.attemptLog = log;
+        this.nextAttemptAt = next;
+        this.state = next == null ? DeliveryState.GAVE_UP : DeliveryState.PENDING;
+    }
+
+    /** The receiver answered 410 Gone: this URL gets nothing more. */
+    public void disabled(String log) {
+        this.attempts++;
+        this.lastStatus = 410;
+        this.lastError = "the receiver answered 410 Gone; the URL is disabled";
+        this.attemptLog = log;
+        this.nextAttemptAt = null;
+        this.state = DeliveryState.DISABLED;
+    }
+
+    /** The owner asked for it again: the same message (same id), from now. */
+    public void redeliver(Instant now) {
+        this.state = DeliveryState.PENDING;
+        this.nextAttemptAt = now;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public UUID jobId() {
+        return jobId;
+    }
+
+    public UUID apiKeyId() {
+        return apiKeyId;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public String eventType() {
+        return eventType;
+    }
+
+    public String payload() {
+        return payload;
+    }
+
+    public DeliveryState state() {
+        return state;
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public Instant nextAttemptAt() {
+        return nextAttemptAt;
+    }
+
+    public Integer lastStatus() {
+        return lastStatus;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    public String attemptLog() {
+        return attemptLog;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant deliveredAt() {
+        return deliveredAt;
+    }
+}

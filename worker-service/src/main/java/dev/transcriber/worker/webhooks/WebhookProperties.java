@@ -1,0 +1,22 @@
+package dev.transcriber.worker.webhooks;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * How webhooks are sent: the delay before each attempt (the first at once; Standard Webhooks' schedule by
+ * default), the jitter applied to each delay, how often senders look for due deliveries, how many they take at a
+ * time, how long one attempt may take, and how long a taken delivery is reserved for its sender.
+ */
+@ConfigurationProperties("transcriber.webhooks")
+public record WebhookProperties(
+        @DefaultValue({"0s", "5s", "5m", "30m", "2h", "5h", "10h", "14h", "20h", "24h"})
+        List<Duration> schedule,
+
+        @DefaultValue("0.1") double jitter,
+        @DefaultValue("1s") Duration pollInterval,
+        @DefaultValue("20") int batch,
+        @DefaultValue("10s") Duration timeout,
+        @DefaultValue("2m") Duration lease) {}

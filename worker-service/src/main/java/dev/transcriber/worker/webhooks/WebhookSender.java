@@ -1,0 +1,230 @@
+package dev.transcriber.worker.webhooks;
+
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.webhooks.DeliveryState;
+import dev.transcriber.common.webhooks.JobWebhooks;
+import dev.transcriber.common.webhooks.WebhookDelivery;
+import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
+import dev.transcriber.common.webhooks.WebhookSignature;
+import jakarta.annotation.PreDestroy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sends due webhook deliveries, signed per Standard Webhooks. Any number of workers run this: each takes a batch
+ * of due rows (skipping rows another is taking) and reserves them for a while, so a sender that dies loses nothing
+ * (its deliveries come due again). Delivered only on 2xx; redirects are not followed; 410 disables the URL; 429,
+ * 502 and 504 honour {@code Retry-After}; otherwise the retry schedule decides.
+ */
+@Component
+class WebhookSender {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
+    private static final Set<Integer> HONOURS_RETRY_AFTER = Set.of(429, 502, 504);
+
+    private final JdbcClient jdbc;
+    private final WebhookDeliveryRepository deliveries;
+    private final ApiKeyRepository keys;
+    private final JobWebhooks webhooks;
+    private final AddressPolicy addresses;
+    private final RetrySchedule schedule;
+    private final WebhookProperties properties;
+    private final TransactionTemplate transactions;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient http;
+
+    WebhookSender(
+            JdbcClient jdbc,
+            WebhookDeliveryRepository deliveries,
+            ApiKeyRepository keys,
+            JobWebhooks webhooks,
+            AddressPolicy addresses,
+            RetrySchedule schedule,
+            WebhookProperties properties,
+            TransactionTemplate transactions,
+            JsonMapper json,
+            Clock clock) {
+        this.jdbc = jdbc;
+        this.deliveries = deliveries;
+        this.keys = keys;
+        this.webhooks = webhooks;
+        this.addresses = addresses;
+        this.schedule = schedule;
+        this.properties = properties;
+        this.transactions = transactions;
+        this.json = json;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(properties.timeout())
+                .executor(senders)
+                .build();
+    }
+
+    @Scheduled(fixedDelayString = "${transcriber.webhooks.poll-interval:1s}")
+    void sendDue() throws InterruptedException {
+        Instant now = clock.instant();
+        List<String> taken = transactions.execute(
+                status -> jdbc.sql("update webhook_deliveries set next_attempt_at = :until where id in (select id from"
+                                + " webhook_deliveries where state = 'PENDING' and next_attempt_at <= :now order by"
+                                + " next_attempt_at limit :limit for update skip locked) returning id")
+                        .param("until", Timestamp.from(now.plus(properties.lease())))
+                        .param("now", Timestamp.from(now))
+                        .param("limit", properties.batch())
+                        .query(String.class)
+                        .list());
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        for (String id : taken) {
+            sends.add(senders.submit(() -> attempt(id)));
+        }
+        for (var send : sends) {
+            try {
+                send.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("webhook attempt failed unexpectedly", e.getCause());
+            }
+        }
+    }
+
+    private void attempt(String id) {
+        WebhookDelivery delivery = deliveries.findById(id).orElse(null);
+        if (delivery == null || delivery.state() != DeliveryState.PENDING) {
+            return;
+        }
+        Instant started = clock.instant();
+        Integer status = null;
+        String error = null;
+        Duration retryAfter = null;
+        try {
+            addresses.check(URI.create(delivery.url()));
+            HttpResponse<Void> response = http.send(request(delivery, started), HttpResponse.BodyHandlers.discarding());
+            status = response.statusCode();
+            if (HONOURS_RETRY_AFTER.contains(status)) {
+                retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
+            }
+            if (status < 200 || status >= 300) {
+                error = "HTTP " + status;
+            }
+        } catch (DisallowedAddressException e) {
+            error = "address not allowed: " + e.getMessage();
+        } catch (IOException | IllegalArgumentException e) {
+            error = "could not deliver: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
+        }
+        record(id, started, status, error, retryAfter);
+    }
+
+    private HttpRequest request(WebhookDelivery delivery, Instant now) {
+        long timestamp = now.getEpochSecond();
+        List<String> secrets = delivery.apiKeyId() == null
+                ? List.of()
+                : keys.findById(delivery.apiKeyId())
+                        .map(k -> k.signingSecrets(now))
+                        .orElse(List.of());
+        String signatures = secrets.stream()
+                .map(secret -> WebhookSignature.sign(secret, delivery.id(), timestamp, delivery.payload()))
+                .collect(Collectors.joining(" "));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(delivery.url()))
+                .timeout(properties.timeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "transcriber-webhooks/1")
+                .header("webhook-id", delivery.id())
+                .header("webhook-timestamp", String.valueOf(timestamp));
+        if (!signatures.isEmpty()) {
+            request.header("webhook-signature", signatures);
+        }
+        return request.POST(HttpRequest.BodyPublishers.ofString(delivery.payload()))
+                .build();
+    }
+
+    private void record(String id, Instant started, Integer status, String error, Duration retryAfter) {
+        Instant now = clock.instant();
+        transactions.executeWithoutResult(tx -> {
+            WebhookDelivery delivery = deliveries.findById(id).orElse(null);
+            if (delivery == null || delivery.state() != DeliveryState.PENDING) {
+                return;
+            }
+            String log = appended(delivery, started, status, error, Duration.between(started, now));
+            if (error == null) {
+                delivery.delivered(status, log, now);
+            } else if (status != null && status == 410) {
+                delivery.disabled(log);
+                webhooks.disable(delivery.apiKeyId(), delivery.url());
+            } else {
+                Optional<Instant> next = schedule.next(delivery.attempts() + 1, now, retryAfter);
+                delivery.failed(status, error, log, next.orElse(null));
+            }
+        });
+    }
+
+    private String appended(WebhookDelivery delivery, Instant at, Integer status, String error, Duration took) {
+        List<Map<String, Object>> log = new ArrayList<>(
+                json.readValue(delivery.attemptLog(), new TypeReference<List<Map<String, Object>>>() {}));
+        Map<String, Object> attempt = new LinkedHashMap<>();
+        attempt.put("attempt", delivery.attempts() + 1);
+        attempt.put("at", at.getEpochSecond());
+        attempt.put("status", status);
+        attempt.put("error", error);
+        attempt.put("duration_ms", took.toMillis());
+        log.add(attempt);
+        return json.writeValueAsString(log);
+    }
+
+    /** {@code Retry-After} in seconds or as an HTTP date; capped at a day. */
+    private Duration retryAfter(Optional<String> header) {
+        if (header.isEmpty()) {
+            return null;
+        }
+        String value = header.get().trim();
+        Duration after;
+        try {
+            after = Duration.ofSeconds(Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            try {
+                after = Duration.between(
+                        clock.instant(),
+                        java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                                .toInstant());
+            } catch (java.time.format.DateTimeParseException unreadable) {
+                return null;
+            }
+        }
+        Duration day = Duration.ofDays(1);
+        return after.isNegative() ? Duration.ZERO : after.compareTo(day) > 0 ? day : after;
+    }
+
+    @PreDestroy
+    void stop() {
+        senders.shutdownNow();
+    }
+}
