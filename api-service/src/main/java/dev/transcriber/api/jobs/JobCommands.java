@@ -5,6 +5,7 @@ import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
+import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
@@ -29,9 +30,12 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What owners do to their async jobs: submit (multipart, as the sync endpoint), cancel, retry a failed one from its
@@ -50,6 +54,8 @@ class JobCommands {
     private final JobQueries queries;
     private final Outbox outbox;
     private final TransactionTemplate transactions;
+    private final Uploads uploads;
+    private final JsonMapper json;
     private final JobWebhooks webhooks;
     private final AddressPolicy addresses;
     private final Clock clock;
@@ -62,6 +68,8 @@ class JobCommands {
             JobQueries queries,
             Outbox outbox,
             TransactionTemplate transactions,
+            Uploads uploads,
+            JsonMapper json,
             JobWebhooks webhooks,
             AddressPolicy addresses,
             Clock clock) {
@@ -72,41 +80,192 @@ class JobCommands {
         this.queries = queries;
         this.outbox = outbox;
         this.transactions = transactions;
+        this.uploads = uploads;
+        this.json = json;
         this.webhooks = webhooks;
         this.addresses = addresses;
         this.clock = clock;
     }
 
-    JobView submit(Caller caller, HttpServletRequest request) {
+    /** A submission's outcome: the job, and whether it is an earlier job replayed for the same idempotency key. */
+    record Submitted(JobView job, boolean replayed) {}
+
+    /** Multipart, as the sync endpoint takes it, plus {@code metadata[...]} and {@code webhook_url}. */
+    Submitted submit(Caller caller, HttpServletRequest request, String idempotencyKey) {
         JobId jobId = JobId.random();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
-        JobSpec spec;
-        Map<String, String> metadata;
-        String webhookUrl;
+        Draft draft;
         try {
-            spec = TranscriptionOptions.validate(upload, catalog);
-            if (TranscriptionOptions.stream(upload)) {
-                throw ApiException.invalidRequest(
-                        "stream=true is for POST /v1/audio/transcriptions; a job is fetched when it is done.",
-                        "stream");
-            }
-            metadata = metadata(upload.fields());
-            webhookUrl = webhookUrl(upload.field("webhook_url"), addresses);
+            JobSpec spec = TranscriptionOptions.validate(upload, catalog);
+            refuseStream(upload);
+            draft = new Draft(
+                    jobId,
+                    spec,
+                    metadata(upload.fields()),
+                    webhookUrl(upload.field("webhook_url"), addresses),
+                    null,
+                    null,
+                    upload.audio().orElseThrow(),
+                    hash(new java.util.TreeMap<>(upload.fields()).toString() + "|file:" + upload.sha256()));
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
-        StoredAudio audio = upload.audio().orElseThrow();
+        return create(caller, draft, idempotencyKey, true);
+    }
+
+    /** JSON, with the audio from {@code audio_url} or {@code upload_id}. */
+    Submitted submit(Caller caller, JobRequest request, String idempotencyKey) {
+        if ((request.audio_url() == null) == (request.upload_id() == null)) {
+            throw ApiException.invalidRequest(
+                    "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",
+                    request.audio_url() == null ? "audio_url" : "upload_id");
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        put(fields, "model", request.model());
+        put(fields, "language", request.language());
+        put(fields, "prompt", request.prompt());
+        put(fields, "response_format", request.response_format());
+        put(
+                fields,
+                "temperature",
+                request.temperature() == null ? null : request.temperature().toString());
+        put(
+                fields,
+                "timestamp_granularities[]",
+                request.timestamp_granularities() == null ? null : String.join(",", request.timestamp_granularities()));
+        JobSpec spec =
+                TranscriptionOptions.validateFields(new AudioUpload(fields, java.util.Optional.empty()), catalog);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        if (request.metadata() != null) {
+            request.metadata().forEach((k, v) -> metadata.put("metadata[" + k + "]", v));
+        }
+        String audioUrl = null;
+        if (request.audio_url() != null) {
+            try {
+                addresses.check(URI.create(request.audio_url()));
+            } catch (DisallowedAddressException | IllegalArgumentException e) {
+                throw ApiException.invalidRequest(
+                        "Invalid value for 'audio_url': " + e.getMessage() + ".", "audio_url");
+            }
+            audioUrl = request.audio_url();
+        }
+        JobId jobId = JobId.random();
+        Draft draft = new Draft(
+                jobId,
+                spec,
+                metadata(metadata),
+                webhookUrl(request.webhook_url(), addresses),
+                audioUrl,
+                request.upload_id(),
+                new StoredAudio(ObjectKeys.sourceAudio(jobId), fileName(request.audio_url()), null, 0),
+                hash(json.writeValueAsString(request)));
+        return create(caller, draft, idempotencyKey, false);
+    }
+
+    /** Everything a new job needs, validated. */
+    private record Draft(
+            JobId id,
+            JobSpec spec,
+            Map<String, String> metadata,
+            String webhookUrl,
+            String audioUrl,
+            String uploadId,
+            StoredAudio audio,
+            String requestHash) {}
+
+    private Submitted create(Caller caller, Draft draft, String idempotencyKey, boolean ownsAudio) {
+        if (idempotencyKey != null) {
+            Optional<Submitted> earlier = replay(caller, idempotencyKey, draft.requestHash());
+            if (earlier.isPresent()) {
+                if (ownsAudio) {
+                    store.delete(draft.audio().objectKey()); // the earlier job has this audio already
+                }
+                return earlier.get();
+            }
+        }
         try {
-            return transactions.execute(status -> {
-                TranscriptionJob job = jobs.save(TranscriptionJob.submitted(
-                        jobId, caller.keyId(), Lane.ASYNC, spec, audio, metadata, webhookUrl, clock.instant()));
-                outbox.add(Lane.ASYNC.topic(), jobId.toString(), new JobSubmitted(jobId));
+            JobView view = transactions.execute(status -> {
+                StoredAudio audio =
+                        draft.uploadId() == null ? draft.audio() : uploads.claim(draft.uploadId(), caller, draft.id());
+                TranscriptionJob job = TranscriptionJob.submitted(
+                        draft.id(),
+                        caller.keyId(),
+                        Lane.ASYNC,
+                        draft.spec(),
+                        audio,
+                        draft.metadata(),
+                        draft.webhookUrl(),
+                        clock.instant());
+                if (draft.audioUrl() != null) {
+                    job.fetchFrom(draft.audioUrl());
+                }
+                if (idempotencyKey != null) {
+                    job.idempotent(idempotencyKey, draft.requestHash());
+                }
+                jobs.save(job);
+                outbox.add(Lane.ASYNC.topic(), draft.id().toString(), new JobSubmitted(draft.id()));
                 return queries.view(job);
             });
+            return new Submitted(view, false);
+        } catch (DataIntegrityViolationException e) {
+            if (ownsAudio) {
+                store.delete(draft.audio().objectKey());
+            }
+            // the same key submitted at the same moment by another request: answer as a replay of that one
+            return replay(caller, idempotencyKey, draft.requestHash()).orElseThrow(() -> e);
         } catch (RuntimeException e) {
-            store.delete(audio.objectKey());
+            if (ownsAudio) {
+                store.delete(draft.audio().objectKey());
+            }
             throw e;
+        }
+    }
+
+    /** The job created earlier with this key: the same job for the same request, a 409 for a different one. */
+    private Optional<Submitted> replay(Caller caller, String idempotencyKey, String requestHash) {
+        return transactions.execute(status -> jobs.findByIdempotencyKey(caller.keyId(), idempotencyKey)
+                .map(job -> {
+                    if (!requestHash.equals(job.requestHash())) {
+                        throw new ApiException(
+                                HttpStatus.CONFLICT,
+                                "invalid_request_error",
+                                "idempotency_key_reused",
+                                null,
+                                "The Idempotency-Key '" + idempotencyKey + "' was used for a different request.");
+                    }
+                    return new Submitted(queries.view(job), true);
+                }));
+    }
+
+    private static void refuseStream(AudioUpload upload) {
+        if (TranscriptionOptions.stream(upload)) {
+            throw ApiException.invalidRequest(
+                    "stream=true is for POST /v1/audio/transcriptions; a job is fetched when it is done.", "stream");
+        }
+    }
+
+    private static void put(Map<String, String> fields, String name, String value) {
+        if (value != null) {
+            fields.put(name, value);
+        }
+    }
+
+    private static String fileName(String url) {
+        if (url == null) {
+            return null;
+        }
+        String path = URI.create(url).getPath();
+        return path == null || path.isEmpty() ? null : path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private static String hash(String request) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(request.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -5,12 +5,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -21,6 +24,8 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class JobsController {
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final JobQueries queries;
     private final JobCommands commands;
@@ -33,8 +38,25 @@ class JobsController {
     }
 
     @PostMapping("/v1/transcription_jobs")
-    ResponseEntity<JobView> submit(HttpServletRequest request, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(commands.submit(caller, request));
+    ResponseEntity<JobView> submit(
+            HttpServletRequest request,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return accepted(commands.submit(caller, request, idempotencyKey));
+    }
+
+    @PostMapping(path = "/v1/transcription_jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JobView> submitJson(
+            @RequestBody JobRequest body,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return accepted(commands.submit(caller, body, idempotencyKey));
+    }
+
+    private static ResponseEntity<JobView> accepted(JobCommands.Submitted submitted) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .header("Idempotent-Replayed", String.valueOf(submitted.replayed()))
+                .body(submitted.job());
     }
 
     @GetMapping("/v1/transcription_jobs")

@@ -51,12 +51,15 @@ public class MultipartAudioReader {
         }
         Map<String, String> fields = new LinkedHashMap<>();
         StoredAudio audio = null;
+        String sha256 = null;
         try {
             FileItemInputIterator items = new JakartaServletFileUpload<>().getItemIterator(request);
             while (items.hasNext()) {
                 FileItemInput item = items.next();
                 if ("file".equals(item.getFieldName()) && !item.isFormField() && audio == null) {
-                    audio = storeAudio(item, objectKey);
+                    Stored stored = storeAudio(item, objectKey);
+                    audio = stored.audio();
+                    sha256 = stored.sha256();
                 } else if (item.isFormField()) {
                     appendField(fields, item);
                 } else {
@@ -70,13 +73,22 @@ public class MultipartAudioReader {
             deleteQuietly(objectKey);
             throw ApiException.invalidRequest("Could not read the multipart/form-data body: " + e.getMessage(), null);
         }
-        return new AudioUpload(fields, Optional.ofNullable(audio));
+        return new AudioUpload(fields, Optional.ofNullable(audio), sha256);
     }
 
-    private StoredAudio storeAudio(FileItemInput item, String objectKey) throws IOException {
+    /** The stored audio and the SHA-256 of its bytes (hex), which tells identical uploads apart from others. */
+    private record Stored(StoredAudio audio, String sha256) {}
+
+    private Stored storeAudio(FileItemInput item, String objectKey) throws IOException {
         CountingStream counted = new CountingStream(item.getInputStream(), maxBytes);
+        java.security.MessageDigest sha256;
         try {
-            store.put(objectKey, counted, -1, item.getContentType());
+            sha256 = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            store.put(objectKey, new java.security.DigestInputStream(counted, sha256), -1, item.getContentType());
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
             if (counted.overLimit) {
@@ -87,7 +99,9 @@ public class MultipartAudioReader {
             }
             throw e;
         }
-        return new StoredAudio(objectKey, item.getName(), item.getContentType(), counted.count);
+        return new Stored(
+                new StoredAudio(objectKey, item.getName(), item.getContentType(), counted.count),
+                java.util.HexFormat.of().formatHex(sha256.digest()));
     }
 
     private static void appendField(Map<String, String> fields, FileItemInput item) throws IOException {

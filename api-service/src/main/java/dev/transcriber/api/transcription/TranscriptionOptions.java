@@ -24,6 +24,11 @@ public final class TranscriptionOptions {
         if (upload.audio().get().sizeBytes() == 0) {
             throw ApiException.invalidRequest("The audio file is empty.", "file");
         }
+        return validateFields(upload, catalog);
+    }
+
+    /** The options other than the audio itself (for jobs whose audio comes from a URL or an upload). */
+    public static JobSpec validateFields(AudioUpload upload, ModelCatalog catalog) {
         String model = upload.field("model");
         if (model == null) {
             throw ApiException.missingParameter("model");

@@ -90,6 +90,18 @@ public class ObjectStore {
                         .build()));
     }
 
+    /** A URL that writes the object with a PUT, without credentials, until {@code expiry} passes. */
+    public String presignedPut(String key, Duration expiry) {
+        return call(
+                "presign " + key,
+                () -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                        .method(Method.PUT)
+                        .bucket(bucket())
+                        .object(key)
+                        .expiry((int) expiry.toSeconds())
+                        .build()));
+    }
+
     /** The object's size, or empty when there is no such object. */
     public Optional<Long> size(String key) {
         return call("stat " + key, () -> {

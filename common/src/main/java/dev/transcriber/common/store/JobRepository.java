@@ -24,6 +24,9 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
     @Query("delete from TranscriptionJob j where j.parentId = :parentId")
     int deletePieces(UUID parentId);
 
+    @Query("select j from TranscriptionJob j where j.apiKeyId = :apiKeyId and j.idempotencyKey = :key")
+    Optional<TranscriptionJob> findByIdempotencyKey(UUID apiKeyId, String key);
+
     /** The pieces of a job, in order. */
     @Query("select j from TranscriptionJob j where j.parentId = :parentId order by j.pieceIndex")
     List<TranscriptionJob> findPieces(UUID parentId);

@@ -137,6 +137,17 @@ public class TranscriptionJob {
     @Column(name = "deleted_at")
     private Instant deletedAt;
 
+    /** For a job whose audio a worker fetches: where from (null once the audio is in the store, or for uploads). */
+    @Column(name = "source_url")
+    private String sourceUrl;
+
+    @Column(name = "idempotency_key")
+    private String idempotencyKey;
+
+    /** A digest of the request that created the job, to tell a replay from a different request with the same key. */
+    @Column(name = "request_hash")
+    private String requestHash;
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -179,6 +190,24 @@ public class TranscriptionJob {
         job.metadata = metadata == null || metadata.isEmpty() ? null : Map.copyOf(metadata);
         job.webhookUrl = webhookUrl;
         return job;
+    }
+
+    /** The audio is to be fetched from {@code url} by the worker that runs the job. */
+    public void fetchFrom(String url) {
+        this.sourceUrl = url;
+    }
+
+    /** Submitted with an {@code Idempotency-Key}: the key and a digest of the request. */
+    public void idempotent(String key, String hash) {
+        this.idempotencyKey = key;
+        this.requestHash = hash;
+    }
+
+    /** The fetched audio is in the store now. */
+    public void audioFetched(long sizeBytes, String contentType) {
+        this.sizeBytes = sizeBytes;
+        this.contentType = contentType;
+        this.sourceUrl = null;
     }
 
     /** A piece of {@code parent}'s audio, queued in the parent's lane with the parent's options. */
@@ -353,6 +382,14 @@ public class TranscriptionJob {
 
     public StoredAudio audio() {
         return new StoredAudio(objectKey, filename, contentType, sizeBytes);
+    }
+
+    public String sourceUrl() {
+        return sourceUrl;
+    }
+
+    public String requestHash() {
+        return requestHash;
     }
 
     public Map<String, String> metadata() {

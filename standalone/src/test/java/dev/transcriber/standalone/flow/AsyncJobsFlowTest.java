@@ -38,14 +38,118 @@ class AsyncJobsFlowTest {
     private ApiClient client;
 
     /** A system of its own: the upstream failures these tests cause must not open the shared system's circuits. */
+    private static com.sun.net.httpserver.HttpServer audioServer;
+
     @BeforeAll
     static void start() throws Exception {
-        isolated = TestSystem.isolated();
+        List<String> network = List.of("--transcriber.network.allow-list=127.0.0.1");
+        isolated = TestSystem.isolated(network, network);
+        audioServer = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        byte[] clip = TestAudio.toneWav(0.5);
+        audioServer.createContext("/clip.wav", exchange -> {
+            try (exchange) {
+                exchange.getResponseHeaders().add("Content-Type", "audio/wav");
+                exchange.sendResponseHeaders(200, clip.length);
+                exchange.getResponseBody().write(clip);
+            }
+        });
+        audioServer.createContext("/moved", exchange -> {
+            try (exchange) {
+                exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data");
+                exchange.sendResponseHeaders(302, -1);
+            }
+        });
+        audioServer.start();
     }
 
     @AfterAll
     static void stop() {
         isolated.close();
+        audioServer.stop(0);
+    }
+
+    private static String audioServer(String path) {
+        return "http://127.0.0.1:" + audioServer.getAddress().getPort() + path;
+    }
+
+    @Test
+    void audioUrlIsFetchedByTheWorkerAndPrivateAddressesAreRefused() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"from a url\"}")));
+
+        HttpResponse<String> accepted = submitJson(
+                "{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + audioServer("/clip.wav") + "\"}", null);
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = JSON.readTree(accepted.body()).path("id").asString();
+        assertThat(awaitStatus(id, "succeeded").path("result").path("text").asString())
+                .isEqualTo("from a url");
+        for (String refused : List.of(
+                "http://127.0.0.2:8080/a.wav", "http://10.1.2.3/a.wav", "http://169.254.169.254/latest/meta-data")) {
+            HttpResponse<String> response =
+                    submitJson("{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + refused + "\"}", null);
+            assertThat(response.statusCode())
+                    .as(refused + ": " + response.body())
+                    .isEqualTo(400);
+            assertThat(JSON.readTree(response.body())
+                            .path("error")
+                            .path("param")
+                            .asString())
+                    .isEqualTo("audio_url");
+        }
+        HttpResponse<String> redirected =
+                submitJson("{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + audioServer("/moved") + "\"}", null);
+        String redirectedId = JSON.readTree(redirected.body()).path("id").asString();
+        JsonNode failed = awaitStatus(redirectedId, "failed");
+        assertThat(failed.path("error").path("message").asString())
+                .contains("not allowed")
+                .contains("169.254.169.254");
+    }
+
+    @Test
+    void aPresignedUploadBecomesAJobOnce() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"uploaded\"}")));
+        JsonNode upload = JSON.readTree(postTo("/v1/transcription_uploads").body());
+        byte[] clip = TestAudio.toneWav(0.5);
+        HttpResponse<String> put = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(java.net.URI.create(
+                                        upload.path("upload_url").asString()))
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(clip))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+
+        String body = "{\"model\":\"gpt-4o-transcribe\",\"upload_id\":\""
+                + upload.path("id").asString() + "\"}";
+        HttpResponse<String> accepted = submitJson(body, null);
+
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = JSON.readTree(accepted.body()).path("id").asString();
+        assertThat(awaitStatus(id, "succeeded").path("result").path("text").asString())
+                .isEqualTo("uploaded");
+        assertThat(submitJson(body, null).statusCode())
+                .as("an upload serves one job")
+                .isEqualTo(400);
+    }
+
+    @Test
+    void theSameIdempotencyKeyGivesTheSameJobAndADifferentRequestA409() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"once\"}")));
+        String key = "idem-" + System.nanoTime();
+        String body = "{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + audioServer("/clip.wav") + "\"}";
+
+        HttpResponse<String> first = submitJson(body, key);
+        HttpResponse<String> again = submitJson(body, key);
+        HttpResponse<String> different = submitJson(body.replace("gpt-4o-transcribe", "whisper-1"), key);
+        HttpResponse<String> multipartFirst = submitWithKey(form("gpt-4o-transcribe"), key + "-m");
+        HttpResponse<String> multipartAgain = submitWithKey(form("gpt-4o-transcribe"), key + "-m");
+
+        assertThat(JSON.readTree(again.body()).path("id").asString())
+                .isEqualTo(JSON.readTree(first.body()).path("id").asString());
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(different.statusCode()).as(different.body()).isEqualTo(409);
+        assertThat(JSON.readTree(multipartAgain.body()).path("id").asString())
+                .isEqualTo(JSON.readTree(multipartFirst.body()).path("id").asString());
     }
 
     @BeforeEach
@@ -210,6 +314,26 @@ class AsyncJobsFlowTest {
         return client.send(client.request("/v1/transcription_jobs")
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
+                .build());
+    }
+
+    private HttpResponse<String> submitJson(String body, String idempotencyKey) {
+        HttpRequest.Builder request = client.request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return client.send(request.build());
+    }
+
+    private HttpResponse<String> submitWithKey(Multipart form, String idempotencyKey) {
+        return client.send(client.request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", form.contentType())
+                .header("Idempotency-Key", idempotencyKey)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
                 .build());
     }

@@ -14,6 +14,7 @@ import dev.transcriber.worker.accounts.NoAccountsException;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
 import dev.transcriber.worker.accounts.UpstreamTranscriber;
+import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.audio.InvalidAudioException;
@@ -47,6 +48,7 @@ class JobExecution {
     private final ModelCatalog catalog;
     private final AudioProbe probe;
     private final AudioSplitter splitter;
+    private final AudioFetcher fetcher;
 
     JobExecution(
             JobLifecycle lifecycle,
@@ -54,13 +56,15 @@ class JobExecution {
             ObjectStore store,
             ModelCatalog catalog,
             AudioProbe probe,
-            AudioSplitter splitter) {
+            AudioSplitter splitter,
+            AudioFetcher fetcher) {
         this.lifecycle = lifecycle;
         this.transcriber = transcriber;
         this.store = store;
         this.catalog = catalog;
         this.probe = probe;
         this.splitter = splitter;
+        this.fetcher = fetcher;
     }
 
     void run(TranscriptionJob job) {
@@ -107,6 +111,11 @@ class JobExecution {
 
     private void transcribeWhole(TranscriptionJob job, CatalogModel model) {
         StoredAudio audio = job.audio();
+        if (job.sourceUrl() != null) {
+            AudioFetcher.Fetched fetched = fetcher.fetch(job.sourceUrl(), audio.objectKey());
+            lifecycle.audioFetched(job.id(), fetched.sizeBytes(), fetched.contentType());
+            audio = new StoredAudio(audio.objectKey(), audio.filename(), fetched.contentType(), fetched.sizeBytes());
+        }
         String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
         ProbedAudio probed = probe.probe(url);
         Double capSeconds = model.maxCallDuration() == null

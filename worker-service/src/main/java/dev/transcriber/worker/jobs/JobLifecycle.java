@@ -78,6 +78,12 @@ class JobLifecycle {
         announceEnd(job);
     }
 
+    /** The job's audio_url is fetched into the store. */
+    @Transactional
+    public void audioFetched(JobId id, long sizeBytes, String contentType) {
+        jobs.findById(id.value()).orElseThrow().audioFetched(sizeBytes, contentType);
+    }
+
     /**
      * Cutting starts: pieces left by an earlier attempt (a worker that died while cutting) are removed, and their
      * object keys returned.

@@ -1,0 +1,151 @@
+package dev.transcriber.worker.audio;
+
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.storage.ObjectStore;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Fetches a job's {@code audio_url} into the object store, streamed, under a size cap and timeouts. Every address
+ * is checked against the {@link AddressPolicy} after DNS resolution, and again on every redirect (followed here, at
+ * most five, never by the HTTP client itself).
+ */
+@Component
+public class AudioFetcher {
+
+    private static final int MAX_REDIRECTS = 5;
+
+    private final ObjectStore store;
+    private final AddressPolicy addresses;
+    private final long maxBytes;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    AudioFetcher(
+            ObjectStore store,
+            AddressPolicy addresses,
+            @Value("${transcriber.audio.max-fetch-size:1GB}") DataSize maxSize,
+            @Value("${transcriber.audio.fetch-timeout:30s}") Duration timeout) {
+        this.store = store;
+        this.addresses = addresses;
+        this.maxBytes = maxSize.toBytes();
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(timeout)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    /** What was stored. */
+    public record Fetched(long sizeBytes, String contentType) {}
+
+    /** Throws {@link InvalidAudioException} naming the problem when the URL may not or cannot be fetched. */
+    public Fetched fetch(String url, String objectKey) {
+        URI uri = URI.create(url);
+        try {
+            for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+                addresses.check(uri);
+                HttpResponse<InputStream> response = http.send(
+                        HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                int status = response.statusCode();
+                if (status >= 300
+                        && status < 400
+                        && response.headers().firstValue("Location").isPresent()) {
+                    response.body().close();
+                    uri = uri.resolve(response.headers().firstValue("Location").get());
+                    continue;
+                }
+                if (status != 200) {
+                    response.body().close();
+                    throw new InvalidAudioException("The audio_url answered HTTP " + status + ".");
+                }
+                long declared =
+                        response.headers().firstValueAsLong("Content-Length").orElse(-1);
+                if (declared > maxBytes) {
+                    response.body().close();
+                    throw tooLarge();
+                }
+                String type = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
+                try (Capped body = new Capped(response.body(), maxBytes)) {
+                    store.put(objectKey, body, declared, type);
+                    if (body.count == 0) {
+                        throw new InvalidAudioException("The audio_url gave an empty file.");
+                    }
+                    return new Fetched(body.count, type);
+                } catch (RuntimeException e) {
+                    if (e.getCause() instanceof TooLarge || e instanceof TooLarge) {
+                        throw tooLarge();
+                    }
+                    throw e;
+                }
+            }
+            throw new InvalidAudioException("The audio_url redirected more than " + MAX_REDIRECTS + " times.");
+        } catch (DisallowedAddressException e) {
+            throw new InvalidAudioException("The audio_url is not allowed: " + e.getMessage() + ".");
+        } catch (IOException e) {
+            throw new InvalidAudioException("The audio_url could not be fetched: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while fetching audio", e);
+        }
+    }
+
+    private InvalidAudioException tooLarge() {
+        return new InvalidAudioException("The audio_url's file is larger than the limit of " + maxBytes + " bytes.");
+    }
+
+    private static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super("over the size limit");
+        }
+    }
+
+    /** Counts what passes, and stops the transfer once it exceeds the cap. */
+    private static final class Capped extends FilterInputStream {
+        private final long cap;
+        private long count;
+
+        Capped(InputStream in, long cap) {
+            super(in);
+            this.cap = cap;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                counted(n);
+            }
+            return n;
+        }
+
+        private void counted(int n) {
+            count += n;
+            if (count > cap) {
+                throw new TooLarge();
+            }
+        }
+    }
+}
