@@ -54,6 +54,14 @@ class JobTranscripts {
                     "id",
                     "The job is " + job.state().name().toLowerCase() + "; a transcript exists once it succeeds.");
         }
+        if (job.transcriptJson() == null) {
+            throw new ApiException(
+                    HttpStatus.NOT_FOUND,
+                    "invalid_request_error",
+                    "transcript_expired",
+                    "id",
+                    "The transcript of job '" + id + "' has passed its retention period and was removed.");
+        }
         ResponseFormat format = TranscriptionOptions.responseFormat(
                 formatName == null ? job.spec().responseFormat() : formatName);
         TranscriptionOptions.checkCompatible(format, job.spec().model(), catalog);

@@ -133,6 +133,35 @@ class AsyncJobsFlowTest {
     }
 
     @Test
+    void retentionRemovesAudioThenTranscriptsAndKeepsTheRow() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"kept for a while\"}")));
+        String id = JSON.readTree(
+                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+                .path("id")
+                .asString();
+        awaitStatus(id, "succeeded");
+        var sweeper = system.worker().getBean(dev.transcriber.worker.retention.RetentionSweeper.class);
+
+        sweeper.sweep(java.time.Instant.now().plus(Duration.ofDays(8))); // past the audio's 7 days
+
+        assertThat(system.objectStore().size(ObjectKeys.sourceAudio(JobId.parse(id))))
+                .isEmpty();
+        assertThat(get("/v1/transcription_jobs/" + id + "/transcript").statusCode())
+                .isEqualTo(200);
+
+        sweeper.sweep(java.time.Instant.now().plus(Duration.ofDays(31))); // past the transcript's 30 days
+
+        HttpResponse<String> expired = get("/v1/transcription_jobs/" + id + "/transcript");
+        assertThat(expired.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(expired.body()).path("error").path("code").asString())
+                .isEqualTo("transcript_expired");
+        assertThat(JSON.readTree(get("/v1/transcription_jobs/" + id).body())
+                        .path("status")
+                        .asString())
+                .isEqualTo("succeeded");
+    }
+
+    @Test
     void theSameIdempotencyKeyGivesTheSameJobAndADifferentRequestA409() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"once\"}")));
         String key = "idem-" + System.nanoTime();
