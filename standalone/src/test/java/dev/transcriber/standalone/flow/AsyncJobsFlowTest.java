@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -130,6 +131,27 @@ class AsyncJobsFlowTest {
         assertThat(submitJson(body, null).statusCode())
                 .as("an upload serves one job")
                 .isEqualTo(400);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOpenApiDocumentIsServedAndNamesEveryEndpoint() {
+        HttpResponse<String> document =
+                client.send(client.request("/openapi.yaml").GET().build());
+
+        assertThat(document.statusCode()).isEqualTo(200);
+        Map<String, Object> openApi = new org.yaml.snakeyaml.Yaml().load(document.body());
+        assertThat(((Map<String, Object>) openApi.get("paths")).keySet())
+                .contains(
+                        "/v1/audio/transcriptions",
+                        "/v1/transcription_jobs",
+                        "/v1/transcription_jobs/{id}",
+                        "/v1/transcription_jobs/{id}/transcript",
+                        "/v1/transcription_jobs/{id}/cancel",
+                        "/v1/transcription_jobs/{id}/retry",
+                        "/v1/transcription_jobs/{id}/webhook_deliveries",
+                        "/v1/transcription_jobs/{id}/webhook_deliveries/redeliver",
+                        "/v1/transcription_uploads");
     }
 
     @Test
