@@ -25,7 +25,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * upstream that answers at once; jobs accepted per second (first request to last 202) and completed per second
  * (first request to the last job's end, read from PostgreSQL).
  *
- * <p>Run with {@code bench/intake.sh}. Everything runs in one JVM on loopback: infrastructure, both services, the fake
+ * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone
+ * (no worker takes the jobs). Everything runs in one JVM on loopback: infrastructure, both services, the fake
  * upstream and the clients.
  */
 public final class IntakeBenchmark {
@@ -46,7 +47,7 @@ public final class IntakeBenchmark {
                             "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
                             "--transcriber.accounts[0].api-key=bench-upstream",
                             "--transcriber.accounts[0].max-concurrency=256",
-                            "--transcriber.worker.max-in-flight-async=64",
+                            "--transcriber.worker.max-in-flight-async=" + Integer.getInteger("bench.asyncSlots", 64),
                             "--logging.level.root=WARN"),
                     List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
             try {
@@ -77,8 +78,10 @@ public final class IntakeBenchmark {
         for (int i = 0; i < 200; i++) { // warm-up
             http.send(submit, HttpResponse.BodyHandlers.discarding());
         }
-        waitUntilEnded(jdbc, 200, Duration.ofMinutes(2));
-        jdbc.sql("delete from transcription_jobs").update();
+        if (!Boolean.getBoolean("bench.acceptOnly")) {
+            waitUntilEnded(jdbc, 200, Duration.ofMinutes(2));
+            jdbc.sql("delete from transcription_jobs").update();
+        }
 
         System.out.printf(Locale.ROOT, "submitting %d jobs of %d bytes from %d clients%n", jobs, audio.length, clients);
         AtomicInteger next = new AtomicInteger();
@@ -102,6 +105,15 @@ public final class IntakeBenchmark {
             }
         }
         double accepting = (System.nanoTime() - started) / 1e9;
+        if (Boolean.getBoolean("bench.acceptOnly")) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "accepted %d in %.2f s = %.0f jobs/s with no worker taking them%n",
+                    jobs - refused.get(),
+                    accepting,
+                    (jobs - refused.get()) / accepting);
+            return;
+        }
         waitUntilEnded(jdbc, jobs, Duration.ofMinutes(10));
         double completing = (System.nanoTime() - started) / 1e9;
         int succeeded = jdbc.sql("select count(*) from transcription_jobs where state = 'SUCCEEDED'")
