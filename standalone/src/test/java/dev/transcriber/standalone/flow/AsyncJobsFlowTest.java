@@ -109,7 +109,7 @@ class AsyncJobsFlowTest {
     @Test
     void aPresignedUploadBecomesAJobOnce() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"uploaded\"}")));
-        JsonNode upload = JSON.readTree(postTo("/v1/transcription_uploads").body());
+        JsonNode upload = JSON.readTree(client.post("/v1/transcription_uploads").body());
         byte[] clip = TestAudio.toneWav(0.5);
         HttpResponse<String> put = java.net.http.HttpClient.newHttpClient()
                 .send(
@@ -157,8 +157,8 @@ class AsyncJobsFlowTest {
     @Test
     void retentionRemovesAudioThenTranscriptsAndKeepsTheRow() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"kept for a while\"}")));
-        String id = JSON.readTree(
-                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+        String id = JSON.readTree(client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, null)
+                        .body())
                 .path("id")
                 .asString();
         awaitStatus(id, "succeeded");
@@ -168,16 +168,16 @@ class AsyncJobsFlowTest {
 
         assertThat(system.objectStore().size(ObjectKeys.sourceAudio(JobId.parse(id))))
                 .isEmpty();
-        assertThat(get("/v1/transcription_jobs/" + id + "/transcript").statusCode())
+        assertThat(client.get("/v1/transcription_jobs/" + id + "/transcript").statusCode())
                 .isEqualTo(200);
 
         sweeper.sweep(java.time.Instant.now().plus(Duration.ofDays(31))); // past the transcript's 30 days
 
-        HttpResponse<String> expired = get("/v1/transcription_jobs/" + id + "/transcript");
+        HttpResponse<String> expired = client.get("/v1/transcription_jobs/" + id + "/transcript");
         assertThat(expired.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(expired.body()).path("error").path("code").asString())
                 .isEqualTo("transcript_expired");
-        assertThat(JSON.readTree(get("/v1/transcription_jobs/" + id).body())
+        assertThat(JSON.readTree(client.get("/v1/transcription_jobs/" + id).body())
                         .path("status")
                         .asString())
                 .isEqualTo("succeeded");
@@ -192,8 +192,10 @@ class AsyncJobsFlowTest {
         HttpResponse<String> first = submitJson(body, key);
         HttpResponse<String> again = submitJson(body, key);
         HttpResponse<String> different = submitJson(body.replace("gpt-4o-transcribe", "whisper-1"), key);
-        HttpResponse<String> multipartFirst = submitWithKey(form("gpt-4o-transcribe"), key + "-m");
-        HttpResponse<String> multipartAgain = submitWithKey(form("gpt-4o-transcribe"), key + "-m");
+        HttpResponse<String> multipartFirst =
+                client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, key + "-m");
+        HttpResponse<String> multipartAgain =
+                client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, key + "-m");
 
         assertThat(JSON.readTree(again.body()).path("id").asString())
                 .isEqualTo(JSON.readTree(first.body()).path("id").asString());
@@ -218,7 +220,8 @@ class AsyncJobsFlowTest {
                         + "\"segments\":[{\"id\":0,\"start\":0.0,\"end\":0.5,\"text\":\" async hello\"}],"
                         + "\"usage\":{\"type\":\"duration\",\"seconds\":1}}")));
 
-        HttpResponse<String> accepted = submit(form("whisper-1").field("metadata[episode]", "42"), TestSystem.API_KEY);
+        HttpResponse<String> accepted =
+                client.submitJob(form("whisper-1").field("metadata[episode]", "42"), TestSystem.API_KEY, null);
 
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         JsonNode job = JSON.readTree(accepted.body());
@@ -229,9 +232,9 @@ class AsyncJobsFlowTest {
         JsonNode done = awaitStatus(id, "succeeded");
         assertThat(done.path("usage").path("seconds").asDouble()).isEqualTo(1);
         assertThat(done.path("result").path("text").asString()).isEqualTo("async hello");
-        HttpResponse<String> srt = get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt");
+        HttpResponse<String> srt = client.get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt");
         assertThat(srt.body()).isEqualTo("1\n00:00:00,000 --> 00:00:00,500\nasync hello\n\n");
-        HttpResponse<String> text = get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
+        HttpResponse<String> text = client.get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
         assertThat(text.body()).isEqualTo("async hello\n");
         HttpResponse<String> other = client.send(client.request("/v1/transcription_jobs/" + id)
                 .header("Authorization", "Bearer " + TestSystem.OTHER_API_KEY)
@@ -246,19 +249,20 @@ class AsyncJobsFlowTest {
         String batch = "b-" + System.nanoTime();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            HttpResponse<String> accepted = submit(
+            HttpResponse<String> accepted = client.submitJob(
                     form("gpt-4o-transcribe").field("metadata[batch]", batch).field("metadata[n]", "" + i),
-                    TestSystem.API_KEY);
+                    TestSystem.API_KEY,
+                    null);
             ids.add(JSON.readTree(accepted.body()).path("id").asString());
         }
         ids.forEach(id -> awaitStatus(id, "succeeded"));
 
-        JsonNode first = JSON.readTree(
-                get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch).body());
-        JsonNode second = JSON.readTree(get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
+        JsonNode first = JSON.readTree(client.get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch)
+                .body());
+        JsonNode second = JSON.readTree(client.get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
                         + first.path("last_id").asString())
                 .body());
-        JsonNode third = JSON.readTree(get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
+        JsonNode third = JSON.readTree(client.get("/v1/transcription_jobs?limit=2&metadata[batch]=" + batch + "&after="
                         + second.path("last_id").asString())
                 .body());
 
@@ -271,25 +275,26 @@ class AsyncJobsFlowTest {
         assertThat(first.path("has_more").asBoolean()).isTrue();
         assertThat(third.path("has_more").asBoolean()).isFalse();
         assertThat(first.path("first_id").asString()).isEqualTo(ids.get(4));
-        JsonNode onlyOne =
-                JSON.readTree(get("/v1/transcription_jobs?metadata[batch]=" + batch + "&metadata[n]=3&status=succeeded")
+        JsonNode onlyOne = JSON.readTree(
+                client.get("/v1/transcription_jobs?metadata[batch]=" + batch + "&metadata[n]=3&status=succeeded")
                         .body());
         assertThat(onlyOne.path("data").size()).isEqualTo(1);
         assertThat(onlyOne.path("data").get(0).path("id").asString()).isEqualTo(ids.get(3));
-        assertThat(JSON.readTree(get("/v1/transcription_jobs?metadata[batch]=" + batch + "&status=failed")
+        assertThat(JSON.readTree(client.get("/v1/transcription_jobs?metadata[batch]=" + batch + "&status=failed")
                                 .body())
                         .path("data")
                         .size())
                 .isZero();
-        assertThat(get("/v1/transcription_jobs?status=done").statusCode()).isEqualTo(400);
+        assertThat(client.get("/v1/transcription_jobs?status=done").statusCode())
+                .isEqualTo(400);
     }
 
     @Test
     void aQueuedJobIsCancelledAFailedOneRetriedAndADeletedOneLeavesNoObjects() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
-        String failed = JSON.readTree(
-                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+        String failed = JSON.readTree(client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, null)
+                        .body())
                 .path("id")
                 .asString();
         awaitStatus(failed, "failed");
@@ -297,25 +302,26 @@ class AsyncJobsFlowTest {
         upstream.resetAll();
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .willReturn(okJson("{\"text\":\"second time lucky\"}").withFixedDelay(1500)));
-        HttpResponse<String> retried = postTo("/v1/transcription_jobs/" + failed + "/retry");
+        HttpResponse<String> retried = client.post("/v1/transcription_jobs/" + failed + "/retry");
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
         assertThat(JSON.readTree(retried.body()).path("status").asString()).isEqualTo("queued");
         // While the retried job is held up by the slow upstream, another waits its turn or runs: cancel it.
-        String cancelled = JSON.readTree(
-                        submit(form("gpt-4o-transcribe"), TestSystem.API_KEY).body())
+        String cancelled = JSON.readTree(client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, null)
+                        .body())
                 .path("id")
                 .asString();
-        HttpResponse<String> cancel = postTo("/v1/transcription_jobs/" + cancelled + "/cancel");
+        HttpResponse<String> cancel = client.post("/v1/transcription_jobs/" + cancelled + "/cancel");
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
         assertThat(JSON.readTree(cancel.body()).path("status").asString()).isEqualTo("cancelled");
         assertThat(awaitStatus(failed, "succeeded").path("result").path("text").asString())
                 .isEqualTo("second time lucky");
-        assertThat(JSON.readTree(get("/v1/transcription_jobs/" + cancelled).body())
+        assertThat(JSON.readTree(client.get("/v1/transcription_jobs/" + cancelled)
+                                .body())
                         .path("status")
                         .asString())
                 .as("a cancelled job stays cancelled even if a worker had it")
                 .isEqualTo("cancelled");
-        assertThat(postTo("/v1/transcription_jobs/" + failed + "/cancel").statusCode())
+        assertThat(client.post("/v1/transcription_jobs/" + failed + "/cancel").statusCode())
                 .isEqualTo(409);
 
         HttpResponse<String> deleted = client.send(client.request("/v1/transcription_jobs/" + failed)
@@ -326,10 +332,11 @@ class AsyncJobsFlowTest {
         assertThat(system.objectStore().size(ObjectKeys.sourceAudio(JobId.parse(failed))))
                 .isEmpty();
         JsonNode tombstone =
-                JSON.readTree(get("/v1/transcription_jobs/" + failed).body());
+                JSON.readTree(client.get("/v1/transcription_jobs/" + failed).body());
         assertThat(tombstone.path("deleted").asBoolean()).isTrue();
         assertThat(tombstone.has("result")).isFalse();
-        assertThat(get("/v1/transcription_jobs/" + failed + "/transcript").statusCode())
+        assertThat(client.get("/v1/transcription_jobs/" + failed + "/transcript")
+                        .statusCode())
                 .isEqualTo(404);
     }
 
@@ -340,9 +347,9 @@ class AsyncJobsFlowTest {
         HttpResponse<String> sync = client.transcribe(form("gpt-4o-transcribe"));
 
         String id = sync.headers().firstValue("X-Transcription-Job-Id").orElseThrow();
-        HttpResponse<String> text = get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
+        HttpResponse<String> text = client.get("/v1/transcription_jobs/" + id + "/transcript?response_format=text");
         assertThat(text.body()).isEqualTo("same job\n");
-        assertThat(get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt")
+        assertThat(client.get("/v1/transcription_jobs/" + id + "/transcript?response_format=srt")
                         .statusCode())
                 .as("gpt-4o gives no timestamps")
                 .isEqualTo(400);
@@ -350,23 +357,16 @@ class AsyncJobsFlowTest {
 
     private JsonNode awaitStatus(String id, String status) {
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> JSON.readTree(get("/v1/transcription_jobs/" + id).body())
+                .until(() -> JSON.readTree(
+                                client.get("/v1/transcription_jobs/" + id).body())
                         .path("status")
                         .asString()
                         .equals(status));
-        return JSON.readTree(get("/v1/transcription_jobs/" + id).body());
+        return JSON.readTree(client.get("/v1/transcription_jobs/" + id).body());
     }
 
     private static Multipart form(String model) {
         return new Multipart().field("model", model).file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
-    }
-
-    private HttpResponse<String> submit(Multipart form, String key) {
-        return client.send(client.request("/v1/transcription_jobs")
-                .header("Authorization", "Bearer " + key)
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
-                .build());
     }
 
     private HttpResponse<String> submitJson(String body, String idempotencyKey) {
@@ -378,28 +378,5 @@ class AsyncJobsFlowTest {
             request.header("Idempotency-Key", idempotencyKey);
         }
         return client.send(request.build());
-    }
-
-    private HttpResponse<String> submitWithKey(Multipart form, String idempotencyKey) {
-        return client.send(client.request("/v1/transcription_jobs")
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .header("Content-Type", form.contentType())
-                .header("Idempotency-Key", idempotencyKey)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
-                .build());
-    }
-
-    private HttpResponse<String> get(String path) {
-        return client.send(client.request(path)
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .GET()
-                .build());
-    }
-
-    private HttpResponse<String> postTo(String path) {
-        return client.send(client.request(path)
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
     }
 }

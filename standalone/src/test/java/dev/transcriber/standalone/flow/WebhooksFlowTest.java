@@ -11,7 +11,6 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.standalone.support.WebhookReceiver;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -94,15 +93,15 @@ class WebhooksFlowTest {
         assertThat(event.path("data").path("id").asString()).isEqualTo(id);
         assertThat(event.path("data").path("status").asString()).isEqualTo("succeeded");
 
-        JsonNode deliveries = JSON.readTree(
-                get("/v1/transcription_jobs/" + id + "/webhook_deliveries").body());
+        JsonNode deliveries = JSON.readTree(client.get("/v1/transcription_jobs/" + id + "/webhook_deliveries")
+                .body());
         JsonNode delivery = deliveries.path("data").get(0);
         assertThat(delivery.path("status").asString()).isEqualTo("delivered");
         assertThat(delivery.path("attempts").asInt()).isEqualTo(2);
         assertThat(delivery.path("attempt_log").get(0).path("status").asInt()).isEqualTo(500);
         assertThat(delivery.path("attempt_log").get(1).path("status").asInt()).isEqualTo(204);
 
-        HttpResponse<String> redeliver = postTo("/v1/transcription_jobs/" + id + "/webhook_deliveries/redeliver");
+        HttpResponse<String> redeliver = client.post("/v1/transcription_jobs/" + id + "/webhook_deliveries/redeliver");
         assertThat(redeliver.statusCode()).as(redeliver.body()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received().size() == 3);
         assertThat(receiver.received().get(2).headers().get("webhook-id"))
@@ -176,24 +175,6 @@ class WebhooksFlowTest {
                 .field("model", "gpt-4o-transcribe")
                 .field("webhook_url", webhookUrl)
                 .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
-        return client.send(client.request("/v1/transcription_jobs")
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
-                .build());
-    }
-
-    private HttpResponse<String> get(String path) {
-        return client.send(client.request(path)
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .GET()
-                .build());
-    }
-
-    private HttpResponse<String> postTo(String path) {
-        return client.send(client.request(path)
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
+        return client.submitJob(form, TestSystem.API_KEY, null);
     }
 }

@@ -46,6 +46,32 @@ public final class ApiClient {
         }
     }
 
+    /** {@code GET path} as the test key. */
+    public HttpResponse<String> get(String path) {
+        return send(authorized(path).GET().build());
+    }
+
+    /** {@code POST path} with no body, as the test key. */
+    public HttpResponse<String> post(String path) {
+        return send(authorized(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** {@code POST /v1/transcription_jobs} with a multipart form, as {@code apiKey}, with an idempotency key if given. */
+    public HttpResponse<String> submitJob(Multipart form, String apiKey, String idempotencyKey) {
+        HttpRequest.Builder request = request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return send(request.build());
+    }
+
+    private HttpRequest.Builder authorized(String path) {
+        return request(path).header("Authorization", "Bearer " + TestSystem.API_KEY);
+    }
+
     public HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(60));
     }
