@@ -127,6 +127,7 @@ public final class Standalone {
      */
     private static List<String> localApiSettings(Path home) throws IOException {
         return List.of(
+                "--transcriber.admin.token=" + localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-"),
                 "--transcriber.api.bootstrap-keys=" + localApiKey(home),
                 "--transcriber.api.bootstrap-webhook-secret=" + localWebhookSecret(home),
                 "--transcriber.network.allow-loopback=true");

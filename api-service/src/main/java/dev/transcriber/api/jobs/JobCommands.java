@@ -97,6 +97,7 @@ class JobCommands {
         Draft draft;
         try {
             JobSpec spec = TranscriptionOptions.validate(upload, catalog);
+            caller.checkModel(spec.model(), catalog);
             refuseStream(upload);
             draft = new Draft(
                     jobId,
@@ -136,6 +137,7 @@ class JobCommands {
                 request.timestamp_granularities() == null ? null : String.join(",", request.timestamp_granularities()));
         JobSpec spec =
                 TranscriptionOptions.validateFields(new AudioUpload(fields, java.util.Optional.empty()), catalog);
+        caller.checkModel(spec.model(), catalog);
         Map<String, String> metadata = new LinkedHashMap<>();
         if (request.metadata() != null) {
             request.metadata().forEach((k, v) -> metadata.put("metadata[" + k + "]", v));

@@ -52,7 +52,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
             return;
         }
         request.setAttribute(
-                Caller.ATTRIBUTE, new Caller(key.get().id(), key.get().name()));
+                Caller.ATTRIBUTE,
+                new Caller(key.get().id(), key.get().name(), key.get().allowedModels()));
         chain.doFilter(request, response);
     }
 }

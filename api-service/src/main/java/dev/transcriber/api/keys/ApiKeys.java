@@ -25,7 +25,9 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class ApiKeys {
 
-    static final Duration REMEMBER = Duration.ofSeconds(30);
+    /** A revoked or changed key takes effect on every instance within this time. */
+    static final Duration REMEMBER = Duration.ofSeconds(1);
+
     private static final int MAX_REMEMBERED = 10_000;
 
     private final ApiKeyRepository keys;

@@ -1,9 +1,41 @@
 package dev.transcriber.api.keys;
 
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.catalog.CatalogModel;
+import dev.transcriber.common.catalog.ModelCatalog;
+import java.util.List;
 import java.util.UUID;
+import org.springframework.http.HttpStatus;
 
-/** The authenticated caller of a request, put on the request by {@link ApiKeyFilter}. */
-public record Caller(UUID keyId, String keyName) {
+/**
+ * The authenticated caller of a request, put on the request by {@link ApiKeyFilter}, with the models its key may
+ * use (empty: all).
+ */
+public record Caller(UUID keyId, String keyName, List<String> allowedModels) {
 
     public static final String ATTRIBUTE = "dev.transcriber.api.keys.Caller";
+
+    public Caller(UUID keyId, String keyName) {
+        this(keyId, keyName, List.of());
+    }
+
+    public Caller {
+        allowedModels = allowedModels == null ? List.of() : List.copyOf(allowedModels);
+    }
+
+    /** Seed 000's 403 when the key may not use {@code requested} (in either spelling). */
+    public void checkModel(String requested, ModelCatalog catalog) {
+        if (allowedModels.isEmpty()) {
+            return;
+        }
+        String id = catalog.resolve(requested).map(CatalogModel::id).orElse(requested);
+        if (!allowedModels.contains(id)) {
+            throw new ApiException(
+                    HttpStatus.FORBIDDEN,
+                    "invalid_request_error",
+                    "model_not_allowed",
+                    null,
+                    "This API key does not have access to model '" + requested + "'");
+        }
+    }
 }

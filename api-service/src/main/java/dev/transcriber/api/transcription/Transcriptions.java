@@ -86,6 +86,7 @@ class Transcriptions {
         boolean stream;
         try {
             spec = TranscriptionOptions.validate(upload, catalog);
+            caller.checkModel(spec.model(), catalog);
             stream = TranscriptionOptions.stream(upload);
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));

@@ -41,6 +41,19 @@ public class ApiKey {
     @Column(name = "webhook_previous_until")
     private Instant previousUntil;
 
+    /** Comma-separated public model ids; null or empty: every model. */
+    @Column(name = "allowed_models")
+    private String allowedModels;
+
+    @Column(name = "requests_per_minute")
+    private Integer requestsPerMinute;
+
+    @Column(name = "audio_seconds_per_day")
+    private Integer audioSecondsPerDay;
+
+    @Column(name = "max_concurrent_jobs")
+    private Integer maxConcurrentJobs;
+
     protected ApiKey() {}
 
     public ApiKey(UUID id, String name, String keyHash, String keyPrefix, Instant createdAt) {
@@ -79,6 +92,53 @@ public class ApiKey {
         this.webhookSecretPrevious = webhookSecret;
         this.previousUntil = overlapUntil;
         this.webhookSecret = secret;
+    }
+
+    /** The models this key may use (their bare ids); empty means all. */
+    public java.util.List<String> allowedModels() {
+        return allowedModels == null || allowedModels.isBlank()
+                ? java.util.List.of()
+                : java.util.List.of(allowedModels.split(","));
+    }
+
+    public void allowModels(java.util.List<String> models) {
+        this.allowedModels = models == null || models.isEmpty() ? null : String.join(",", models);
+    }
+
+    public void rename(String name) {
+        this.name = name;
+    }
+
+    public void limit(Integer requestsPerMinute, Integer audioSecondsPerDay, Integer maxConcurrentJobs) {
+        this.requestsPerMinute = requestsPerMinute;
+        this.audioSecondsPerDay = audioSecondsPerDay;
+        this.maxConcurrentJobs = maxConcurrentJobs;
+    }
+
+    public Integer requestsPerMinute() {
+        return requestsPerMinute;
+    }
+
+    public Integer audioSecondsPerDay() {
+        return audioSecondsPerDay;
+    }
+
+    public Integer maxConcurrentJobs() {
+        return maxConcurrentJobs;
+    }
+
+    public void revoke(Instant now) {
+        if (revokedAt == null) {
+            revokedAt = now;
+        }
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant revokedAt() {
+        return revokedAt;
     }
 
     public UUID id() {

@@ -66,6 +66,7 @@ public final class TestSystem {
                         List.of(
                                 "--server.port=0",
                                 "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
+                                "--transcriber.admin.token=" + ADMIN_TOKEN,
                                 "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
                                 "--transcriber.api.completion-poll-interval=500ms",
                                 "--transcriber.outbox.relay-interval=200ms",

@@ -1,4 +1,4 @@
-package dev.transcriber.worker.accounts;
+package dev.transcriber.common.web;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -7,17 +7,17 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** {@code /admin/} needs {@code Authorization: Bearer <transcriber.admin.token>}; with no token set it is closed. */
-@Component
-class AdminTokenFilter extends OncePerRequestFilter {
+/**
+ * Registered by each service: {@code /admin/} needs {@code Authorization: Bearer <transcriber.admin.token>}; with no token set it is
+ * closed.
+ */
+public class AdminTokenFilter extends OncePerRequestFilter {
 
     private final byte[] token;
 
-    AdminTokenFilter(@Value("${transcriber.admin.token:}") String token) {
+    public AdminTokenFilter(String token) {
         this.token = token.isBlank() ? null : ("Bearer " + token.trim()).getBytes(StandardCharsets.UTF_8);
     }
 

@@ -1,0 +1,97 @@
+package dev.transcriber.standalone.flow;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TestAudio;
+import dev.transcriber.standalone.support.TestSystem;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code /admin/keys} on the shared embedded system: keys made, limited to models, changed and revoked live. */
+class AdminKeysFlowTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private TestSystem system;
+    private ApiClient client;
+
+    @BeforeEach
+    void setUp() {
+        system = TestSystem.embedded();
+        system.upstream().resetAll();
+        system.upstream().stubFor(post(urlEqualTo("/v1/audio/transcriptions")).willReturn(okJson("{\"text\":\"ok\"}")));
+        client = new ApiClient(system.apiBaseUrl());
+    }
+
+    @Test
+    void aKeyLimitedToModelsGetsSeed000s403AndChangesTakeEffectWithinASecond() {
+        HttpResponse<String> created =
+                admin("POST", "/admin/keys", "{\"name\":\"podcasts\",\"allowed_models\":[\"whisper-1\"]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode key = JSON.readTree(created.body());
+        String secret = key.path("key").asString();
+        assertThat(secret).startsWith("sk-");
+        assertThat(key.path("allowed_models").get(0).asString()).isEqualTo("whisper-1");
+
+        HttpResponse<String> refused = client.transcribe(form("gpt-4o-transcribe"), secret);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(refused.body()).path("error").toString())
+                .isEqualTo("{\"message\":\"This API key does not have access to model 'gpt-4o-transcribe'\","
+                        + "\"type\":\"invalid_request_error\",\"code\":\"model_not_allowed\",\"param\":null}");
+        assertThat(client.transcribe(form("openai/whisper-1"), secret).statusCode())
+                .isEqualTo(200);
+
+        admin("PATCH", "/admin/keys/" + key.path("id").asString(), "{\"allowed_models\":[]}");
+        await().atMost(Duration.ofSeconds(3))
+                .until(() ->
+                        client.transcribe(form("gpt-4o-transcribe"), secret).statusCode() == 200);
+
+        HttpResponse<String> revoked =
+                admin("DELETE", "/admin/keys/" + key.path("id").asString(), null);
+        assertThat(JSON.readTree(revoked.body()).path("deleted").asBoolean()).isTrue();
+        long revokedAt = System.nanoTime();
+        await().atMost(Duration.ofSeconds(3))
+                .until(() -> client.transcribe(form("whisper-1"), secret).statusCode() == 401);
+        assertThat(Duration.ofNanos(System.nanoTime() - revokedAt)).isLessThan(Duration.ofMillis(1500));
+
+        JsonNode listed = JSON.readTree(admin("GET", "/admin/keys", null).body());
+        assertThat(listed.path("data").toString())
+                .contains(key.path("id").asString())
+                .doesNotContain(secret);
+    }
+
+    @Test
+    void theAdminApiNeedsTheAdminToken() {
+        HttpResponse<String> refused = client.send(client.request("/admin/keys")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+    }
+
+    private HttpResponse<String> admin(String method, String path, String body) {
+        return client.send(client.request(path)
+                .header("Authorization", "Bearer " + TestSystem.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    private static Multipart form(String model) {
+        return new Multipart().field("model", model).file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
+    }
+}
