@@ -55,6 +55,12 @@ public class ApiException extends RuntimeException {
     }
 
     /** For rate limits: when the caller may try again. */
+    /** For a 429: when the limit resets (shown as {@code resets_at}). */
+    public ApiException resetsAt(Instant at) {
+        this.resetsAt = at;
+        return this;
+    }
+
     public Instant resetsAt() {
         return resetsAt;
     }

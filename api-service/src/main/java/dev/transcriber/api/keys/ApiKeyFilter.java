@@ -14,17 +14,25 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** Every {@code /v1/} request needs {@code Authorization: Bearer <key>} with an active key. */
+/**
+ * Every {@code /v1/} request needs {@code Authorization: Bearer <key>} with an active key; a key with a
+ * requests-per-minute limit is counted (across instances) and its answers carry the {@code X-RateLimit-*} headers.
+ */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class ApiKeyFilter extends OncePerRequestFilter {
+
+    private final RateLimits rateLimits;
+    private final java.time.Clock clock;
 
     private static final String BEARER = "Bearer ";
 
     private final ApiKeys keys;
     private final ErrorResponses errors;
 
-    ApiKeyFilter(ApiKeys keys, ErrorResponses errors) {
+    ApiKeyFilter(ApiKeys keys, ErrorResponses errors, RateLimits rateLimits, java.time.Clock clock) {
+        this.rateLimits = rateLimits;
+        this.clock = clock;
         this.keys = keys;
         this.errors = errors;
     }
@@ -50,6 +58,17 @@ class ApiKeyFilter extends OncePerRequestFilter {
         if (key.isEmpty()) {
             errors.write(response, ApiException.unauthorized("Incorrect API key provided."));
             return;
+        }
+        Integer perMinute = key.get().requestsPerMinute();
+        if (perMinute != null) {
+            RateLimits.Window window = rateLimits.count(key.get().id(), perMinute);
+            response.setHeader("X-RateLimit-Limit-Requests", String.valueOf(window.limit()));
+            response.setHeader("X-RateLimit-Remaining-Requests", String.valueOf(window.remaining()));
+            response.setHeader("X-RateLimit-Reset-Requests", window.resetHeader(clock.instant()));
+            if (window.exceeded()) {
+                errors.write(response, RateLimits.exceeded(window));
+                return;
+            }
         }
         request.setAttribute(
                 Caller.ATTRIBUTE,

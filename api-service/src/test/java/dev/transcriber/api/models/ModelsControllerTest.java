@@ -7,6 +7,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.api.keys.ApiKeys;
+import dev.transcriber.api.keys.RateLimits;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ServableModels;
@@ -40,6 +41,9 @@ class ModelsControllerTest {
 
     @MockitoBean
     private Clock clock;
+
+    @MockitoBean
+    private RateLimits rateLimits;
 
     @Test
     void listsModelsForAValidKey() throws Exception {

@@ -33,6 +33,8 @@ public final class TestSystem {
 
     private final WireMockServer upstream;
     private final LocalSystem system;
+    private final List<String> infraArgs;
+    private final List<String> apiArgs;
     private final AutoCloseable infra;
     private boolean closed;
 
@@ -43,6 +45,8 @@ public final class TestSystem {
     /** {@code workerArgs} and {@code apiArgs} replace the defaults of the same names. */
     private TestSystem(List<String> infraArgs, AutoCloseable infra, List<String> workerArgs, List<String> apiArgs) {
         this.infra = infra;
+        this.infraArgs = List.copyOf(infraArgs);
+        this.apiArgs = List.copyOf(apiArgs);
         this.upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         upstream.start();
         this.system = LocalSystem.start(
@@ -158,6 +162,23 @@ public final class TestSystem {
 
     public ConfigurableApplicationContext api() {
         return system.api();
+    }
+
+    /**
+     * One more api instance on the same infrastructure and settings (port chosen freely); close it when done. Its
+     * Kafka consumer groups are its own, like a second replica's.
+     */
+    public ConfigurableApplicationContext startAnotherApi() {
+        List<String> args = new java.util.ArrayList<>(infraArgs);
+        args.addAll(override(
+                List.of(
+                        "--server.port=0",
+                        "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
+                        "--transcriber.admin.token=" + ADMIN_TOKEN),
+                apiArgs));
+        return dev.transcriber.api.ApiApplication.builder()
+                .registerShutdownHook(false)
+                .run(args.toArray(String[]::new));
     }
 
     public void restartWorker() {
