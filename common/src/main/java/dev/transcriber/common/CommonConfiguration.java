@@ -9,6 +9,7 @@ import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.store.ServableModels;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
+import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import java.time.Clock;
@@ -59,6 +60,11 @@ public class CommonConfiguration {
             @Value("${transcriber.network.allow-loopback:false}") boolean allowLoopback,
             @Value("${transcriber.network.allow-list:}") List<String> allowList) {
         return new AddressPolicy(allowLoopback, allowList);
+    }
+
+    @Bean
+    UsageLedger usageLedger(JdbcClient jdbc, ModelCatalog catalog) {
+        return new UsageLedger(jdbc, catalog);
     }
 
     @Bean

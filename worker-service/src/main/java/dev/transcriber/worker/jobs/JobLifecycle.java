@@ -14,6 +14,7 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
+import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.worker.audio.AudioSplitter;
 import java.time.Clock;
@@ -39,13 +40,21 @@ class JobLifecycle {
     private final Outbox outbox;
     private final TranscriptCodec codec;
     private final JobWebhooks webhooks;
+    private final UsageLedger ledger;
     private final Clock clock;
 
-    JobLifecycle(JobRepository jobs, Outbox outbox, TranscriptCodec codec, JobWebhooks webhooks, Clock clock) {
+    JobLifecycle(
+            JobRepository jobs,
+            Outbox outbox,
+            TranscriptCodec codec,
+            JobWebhooks webhooks,
+            UsageLedger ledger,
+            Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.codec = codec;
         this.webhooks = webhooks;
+        this.ledger = ledger;
         this.clock = clock;
     }
 
@@ -75,6 +84,7 @@ class JobLifecycle {
         }
         job.measured(durationSeconds);
         job.succeed(codec.write(transcript), account, clock.instant());
+        ledger.record(job, transcript, job.finishedAt());
         announceEnd(job);
     }
 
@@ -166,6 +176,7 @@ class JobLifecycle {
                 .distinct()
                 .collect(Collectors.joining(","));
         parent.succeed(codec.write(merged), accounts, clock.instant());
+        ledger.record(parent, merged, parent.finishedAt());
         announceEnd(parent);
         return pieces.stream().map(p -> p.audio().objectKey()).toList();
     }
