@@ -2,6 +2,7 @@ package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
@@ -55,6 +56,7 @@ class JobCommands {
     private final Outbox outbox;
     private final TransactionTemplate transactions;
     private final Uploads uploads;
+    private final KeyLimits limits;
     private final JsonMapper json;
     private final JobWebhooks webhooks;
     private final AddressPolicy addresses;
@@ -69,6 +71,7 @@ class JobCommands {
             Outbox outbox,
             TransactionTemplate transactions,
             Uploads uploads,
+            KeyLimits limits,
             JsonMapper json,
             JobWebhooks webhooks,
             AddressPolicy addresses,
@@ -81,6 +84,7 @@ class JobCommands {
         this.outbox = outbox;
         this.transactions = transactions;
         this.uploads = uploads;
+        this.limits = limits;
         this.json = json;
         this.webhooks = webhooks;
         this.addresses = addresses;
@@ -92,6 +96,7 @@ class JobCommands {
 
     /** Multipart, as the sync endpoint takes it, plus {@code metadata[...]} and {@code webhook_url}. */
     Submitted submit(Caller caller, HttpServletRequest request, String idempotencyKey) {
+        limits.checkBeforeSubmit(caller);
         JobId jobId = JobId.random();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         Draft draft;
@@ -117,6 +122,7 @@ class JobCommands {
 
     /** JSON, with the audio from {@code audio_url} or {@code upload_id}. */
     Submitted submit(Caller caller, JobRequest request, String idempotencyKey) {
+        limits.checkBeforeSubmit(caller);
         if ((request.audio_url() == null) == (request.upload_id() == null)) {
             throw ApiException.invalidRequest(
                     "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",

@@ -72,7 +72,12 @@ class ApiKeyFilter extends OncePerRequestFilter {
         }
         request.setAttribute(
                 Caller.ATTRIBUTE,
-                new Caller(key.get().id(), key.get().name(), key.get().allowedModels()));
+                new Caller(
+                        key.get().id(),
+                        key.get().name(),
+                        key.get().allowedModels(),
+                        key.get().audioSecondsPerDay(),
+                        key.get().maxConcurrentJobs()));
         chain.doFilter(request, response);
     }
 }

@@ -11,12 +11,13 @@ import org.springframework.http.HttpStatus;
  * The authenticated caller of a request, put on the request by {@link ApiKeyFilter}, with the models its key may
  * use (empty: all).
  */
-public record Caller(UUID keyId, String keyName, List<String> allowedModels) {
+public record Caller(
+        UUID keyId, String keyName, List<String> allowedModels, Integer audioSecondsPerDay, Integer maxConcurrentJobs) {
 
     public static final String ATTRIBUTE = "dev.transcriber.api.keys.Caller";
 
     public Caller(UUID keyId, String keyName) {
-        this(keyId, keyName, List.of());
+        this(keyId, keyName, List.of(), null, null);
     }
 
     public Caller {

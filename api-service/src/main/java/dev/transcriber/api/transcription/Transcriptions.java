@@ -7,6 +7,7 @@ import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
@@ -47,6 +48,7 @@ class Transcriptions {
     private final JobSubmission submission;
     private final PendingCompletions pending;
     private final PendingProgress progress;
+    private final KeyLimits limits;
     private final JobRepository jobs;
     private final TranscriptCodec codec;
     private final TranscriptRenderer renderer;
@@ -61,6 +63,7 @@ class Transcriptions {
             JobSubmission submission,
             PendingCompletions pending,
             PendingProgress progress,
+            KeyLimits limits,
             JobRepository jobs,
             TranscriptCodec codec,
             TranscriptRenderer renderer,
@@ -72,6 +75,7 @@ class Transcriptions {
         this.submission = submission;
         this.pending = pending;
         this.progress = progress;
+        this.limits = limits;
         this.jobs = jobs;
         this.codec = codec;
         this.renderer = renderer;
@@ -81,6 +85,7 @@ class Transcriptions {
 
     /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
     CompletableFuture<Object> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
+        limits.checkBeforeSubmit(caller);
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         JobSpec spec;
         boolean stream;

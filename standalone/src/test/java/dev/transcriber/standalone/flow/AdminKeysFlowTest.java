@@ -72,6 +72,40 @@ class AdminKeysFlowTest {
     }
 
     @Test
+    void dailyAudioAndConcurrentJobLimitsRefuseNewWork() {
+        String daily = JSON.readTree(admin("POST", "/admin/keys", "{\"name\":\"daily\",\"audio_seconds_per_day\":1}")
+                        .body())
+                .path("key")
+                .asString();
+        assertThat(client.transcribe(form("whisper-1"), daily).statusCode()).isEqualTo(200); // 0.5 s
+        assertThat(client.transcribe(form("whisper-1"), daily).statusCode()).isEqualTo(200); // 1.0 s
+        HttpResponse<String> over = client.transcribe(form("whisper-1"), daily);
+        assertThat(over.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(over.body()).path("error").path("message").asString())
+                .startsWith("Rate limit exceeded. Usage resets at ");
+        assertThat(JSON.readTree(over.body()).path("error").path("resets_at").asString())
+                .endsWith("T00:00:00Z");
+
+        system.upstream().resetAll();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(1500)));
+        String single = JSON.readTree(admin("POST", "/admin/keys", "{\"name\":\"single\",\"max_concurrent_jobs\":1}")
+                        .body())
+                .path("key")
+                .asString();
+        HttpResponse<String> first = client.submitJob(form("whisper-1"), single, null);
+        HttpResponse<String> second = client.submitJob(form("whisper-1"), single, null);
+
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(second.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(second.body()).path("error").path("code").asString())
+                .isEqualTo("concurrent_jobs_exceeded");
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> client.submitJob(form("whisper-1"), single, null).statusCode() == 202);
+    }
+
+    @Test
     void theAdminApiNeedsTheAdminToken() {
         HttpResponse<String> refused = client.send(client.request("/admin/keys")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)

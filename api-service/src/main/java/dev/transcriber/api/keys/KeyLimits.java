@@ -1,0 +1,65 @@
+package dev.transcriber.api.keys;
+
+import dev.transcriber.api.errors.ApiException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/**
+ * The limits checked before a job is accepted, from shared state (so every instance agrees): the key's audio seconds
+ * today (UTC, from the usage ledger) against {@code audio_seconds_per_day}, and its unfinished jobs against
+ * {@code max_concurrent_jobs} (over it, the request is refused, not queued).
+ */
+@Service
+public class KeyLimits {
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    KeyLimits(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    public void checkBeforeSubmit(Caller caller) {
+        if (caller.audioSecondsPerDay() != null) {
+            Instant day = clock.instant().truncatedTo(ChronoUnit.DAYS);
+            double used = jdbc.sql("select coalesce(sum(audio_seconds), 0) from usage_ledger where api_key_id = :key"
+                            + " and finished_at >= :day")
+                    .param("key", caller.keyId())
+                    .param("day", Timestamp.from(day))
+                    .query(Double.class)
+                    .single();
+            if (used >= caller.audioSecondsPerDay()) {
+                Instant resets = day.plus(1, ChronoUnit.DAYS);
+                throw new ApiException(
+                                HttpStatus.TOO_MANY_REQUESTS,
+                                "rate_limit_error",
+                                "rate_limit_exceeded",
+                                null,
+                                "Rate limit exceeded. Usage resets at " + resets + ".")
+                        .resetsAt(resets);
+            }
+        }
+        if (caller.maxConcurrentJobs() != null) {
+            int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
+                            + " null and state in ('QUEUED', 'RUNNING')")
+                    .param("key", caller.keyId())
+                    .query(Integer.class)
+                    .single();
+            if (running >= caller.maxConcurrentJobs()) {
+                throw new ApiException(
+                        HttpStatus.TOO_MANY_REQUESTS,
+                        "rate_limit_error",
+                        "concurrent_jobs_exceeded",
+                        null,
+                        "This API key already has " + running + " unfinished jobs; its limit is "
+                                + caller.maxConcurrentJobs() + ". Try again when one has finished.");
+            }
+        }
+    }
+}
