@@ -2,8 +2,10 @@ package dev.transcriber.common;
 
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
+import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.store.ServableModels;
@@ -53,6 +55,11 @@ public class CommonConfiguration {
     @Bean
     JobWebhooks jobWebhooks(WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock) {
         return new JobWebhooks(deliveries, jdbc, json, clock);
+    }
+
+    @Bean
+    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks) {
+        return new JobEnds(outbox, webhooks);
     }
 
     @Bean

@@ -8,11 +8,10 @@ import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.catalog.ModelCatalog;
-import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
-import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.outbox.Outbox;
@@ -24,7 +23,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.webhooks.JobWebhooks;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Clock;
@@ -58,7 +56,7 @@ class JobCommands {
     private final Uploads uploads;
     private final KeyLimits limits;
     private final JsonMapper json;
-    private final JobWebhooks webhooks;
+    private final JobEnds ends;
     private final AddressPolicy addresses;
     private final Clock clock;
 
@@ -73,7 +71,7 @@ class JobCommands {
             Uploads uploads,
             KeyLimits limits,
             JsonMapper json,
-            JobWebhooks webhooks,
+            JobEnds ends,
             AddressPolicy addresses,
             Clock clock) {
         this.reader = reader;
@@ -86,7 +84,7 @@ class JobCommands {
         this.uploads = uploads;
         this.limits = limits;
         this.json = json;
-        this.webhooks = webhooks;
+        this.ends = ends;
         this.addresses = addresses;
         this.clock = clock;
     }
@@ -285,8 +283,7 @@ class JobCommands {
             }
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
-                outbox.add(Topics.FINISHED, id.toString(), new JobFinished(id, JobState.CANCELLED.name()));
-                webhooks.jobEnded(job);
+                ends.announce(job);
             }
             return queries.view(job);
         });
@@ -315,8 +312,7 @@ class JobCommands {
             boolean wasRunning = !job.state().isTerminal();
             job.delete(clock.instant());
             if (wasRunning) {
-                outbox.add(Topics.FINISHED, id.toString(), new JobFinished(id, JobState.CANCELLED.name()));
-                webhooks.jobEnded(job);
+                ends.announce(job);
             }
             List<String> keys = new java.util.ArrayList<>(jobs.findPieces(id.value()).stream()
                     .map(p -> p.audio().objectKey())

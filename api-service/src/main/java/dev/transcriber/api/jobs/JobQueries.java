@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
@@ -46,15 +47,16 @@ public class JobQueries {
 
     /** The caller's job (pieces of long audio are not jobs of their own to callers). */
     public TranscriptionJob owned(JobId id, Caller caller) {
-        return jobs.findById(id.value())
-                .filter(j -> Objects.equals(j.apiKeyId(), caller.keyId()) && !j.isPiece())
-                .orElseThrow(() -> notFound(id.toString()));
+        return ownedBy(jobs.findById(id.value()), id, caller);
     }
 
     /** As {@link #owned}, locked until the transaction ends, so a worker's concurrent change waits (and loses). */
     TranscriptionJob ownedForUpdate(JobId id, Caller caller) {
-        return jobs.lockById(id.value())
-                .filter(j -> Objects.equals(j.apiKeyId(), caller.keyId()) && !j.isPiece())
+        return ownedBy(jobs.lockById(id.value()), id, caller);
+    }
+
+    private static TranscriptionJob ownedBy(Optional<TranscriptionJob> job, JobId id, Caller caller) {
+        return job.filter(j -> Objects.equals(j.apiKeyId(), caller.keyId()) && !j.isPiece())
                 .orElseThrow(() -> notFound(id.toString()));
     }
 

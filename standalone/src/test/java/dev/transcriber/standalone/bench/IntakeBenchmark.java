@@ -31,25 +31,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public final class IntakeBenchmark {
 
-    private static final String KEY = "sk-bench";
-
     public static void main(String[] args) throws Exception {
         int jobs = Integer.getInteger("bench.jobs", 3000);
         int clients = Integer.getInteger("bench.clients", 32);
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
                 LocalInfrastructure infra = LocalInfrastructure.start(
                         Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
-            LocalSystem system = LocalSystem.start(
-                    infra.serviceArguments(),
-                    List.of(
-                            "--server.port=0",
-                            "--transcriber.accounts[0].id=bench",
-                            "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
-                            "--transcriber.accounts[0].api-key=bench-upstream",
-                            "--transcriber.accounts[0].max-concurrency=256",
-                            "--transcriber.worker.max-in-flight-async=" + Integer.getInteger("bench.asyncSlots", 64),
-                            "--logging.level.root=WARN"),
-                    List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
+            LocalSystem system = BenchSystem.start(
+                    infra,
+                    upstream.baseUrl(),
+                    256,
+                    "--transcriber.worker.max-in-flight-async=" + Integer.getInteger("bench.asyncSlots", 64));
             try {
                 run(system, jobs, clients);
             } finally {
@@ -70,7 +62,7 @@ public final class IntakeBenchmark {
                 .build();
         HttpRequest submit = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/transcription_jobs"))
-                .header("Authorization", "Bearer " + KEY)
+                .header("Authorization", "Bearer " + BenchSystem.KEY)
                 .header("Content-Type", form.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();

@@ -30,7 +30,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class LongAudioBenchmark {
 
-    private static final String KEY = "sk-bench";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public static void main(String[] args) throws Exception {
@@ -54,20 +53,8 @@ public final class LongAudioBenchmark {
                         Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
             for (int run = 0; run < slots.length; run++) {
                 upstream.reset();
-                LocalSystem system = LocalSystem.start(
-                        infra.serviceArguments(),
-                        List.of(
-                                "--server.port=0",
-                                "--transcriber.accounts[0].id=bench",
-                                "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
-                                "--transcriber.accounts[0].api-key=bench-upstream",
-                                "--transcriber.accounts[0].max-concurrency=" + slots[run],
-                                "--transcriber.upstream.call-timeout=20m",
-                                "--logging.level.root=WARN"),
-                        List.of(
-                                "--server.port=0",
-                                "--transcriber.api.bootstrap-keys=" + KEY,
-                                "--logging.level.root=WARN"));
+                LocalSystem system = BenchSystem.start(
+                        infra, upstream.baseUrl(), slots[run], "--transcriber.upstream.call-timeout=20m");
                 try {
                     walls[run] = once(system, mp3, truth, slots[run], speech.duration(), upstream);
                 } finally {
@@ -90,7 +77,7 @@ public final class LongAudioBenchmark {
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
                 .timeout(Duration.ofMinutes(30))
-                .header("Authorization", "Bearer " + KEY)
+                .header("Authorization", "Bearer " + BenchSystem.KEY)
                 .header("Content-Type", form.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
                 .build();

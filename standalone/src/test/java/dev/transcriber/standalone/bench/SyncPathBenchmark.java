@@ -30,7 +30,6 @@ import java.util.concurrent.Future;
  */
 public final class SyncPathBenchmark {
 
-    private static final String KEY = "sk-bench";
     private static final int HELD = Integer.getInteger("bench.held", 2000);
     private static final int REQUESTS = Integer.getInteger("bench.requests", 2000);
 
@@ -39,16 +38,7 @@ public final class SyncPathBenchmark {
         try (FakeUpstream upstream = new FakeUpstream(upstreamLatency);
                 LocalInfrastructure infra = LocalInfrastructure.start(
                         Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
-            LocalSystem system = LocalSystem.start(
-                    infra.serviceArguments(),
-                    List.of(
-                            "--server.port=0",
-                            "--transcriber.accounts[0].id=bench",
-                            "--transcriber.accounts[0].base-url=" + upstream.baseUrl(),
-                            "--transcriber.accounts[0].api-key=bench-upstream",
-                            "--transcriber.accounts[0].max-concurrency=" + 4096,
-                            "--logging.level.root=WARN"),
-                    List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
+            LocalSystem system = BenchSystem.start(infra, upstream.baseUrl(), 4096);
             try {
                 run(system, upstream, upstreamLatency);
             } finally {
@@ -74,7 +64,7 @@ public final class SyncPathBenchmark {
                 .build();
         HttpRequest viaGateway = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
-                .header("Authorization", "Bearer " + KEY)
+                .header("Authorization", "Bearer " + BenchSystem.KEY)
                 .header("Content-Type", form.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();

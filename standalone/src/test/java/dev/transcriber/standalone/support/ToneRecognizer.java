@@ -205,27 +205,19 @@ public final class ToneRecognizer implements AutoCloseable {
         Path out = Files.createTempFile("upstream", ".pcm");
         try {
             Files.write(in, audio);
-            String ffmpeg = ToneSpeech.ffmpeg();
-            ProcessBuilder builder = new ProcessBuilder(
-                            ffmpeg,
-                            "-v",
-                            "error",
-                            "-y",
-                            "-i",
-                            in.toString(),
-                            "-ac",
-                            "1",
-                            "-ar",
-                            String.valueOf(RATE),
-                            "-f",
-                            "s16le",
-                            out.toString())
-                    .redirectErrorStream(true);
-            builder.environment()
-                    .put("LD_LIBRARY_PATH", Path.of(ffmpeg).getParent().toString());
-            Process process = builder.start();
-            process.getInputStream().transferTo(OutputStream.nullOutputStream());
-            process.waitFor();
+            ToneSpeech.ffmpeg(
+                    "-v",
+                    "error",
+                    "-y",
+                    "-i",
+                    in.toString(),
+                    "-ac",
+                    "1",
+                    "-ar",
+                    String.valueOf(RATE),
+                    "-f",
+                    "s16le",
+                    out.toString());
             byte[] bytes = Files.readAllBytes(out);
             short[] pcm = new short[bytes.length / 2];
             ByteBuffer.wrap(bytes)

@@ -1,5 +1,6 @@
 package dev.transcriber.standalone.support;
 
+import dev.transcriber.worker.audio.Ffmpeg;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.javacpp.Loader;
 
 /**
  * Synthetic "speech" whose words and timings are known exactly: each word is a short tone of its own pitch, words
@@ -68,6 +68,8 @@ public final class ToneSpeech {
         }
     }
 
+    private static final Ffmpeg FFMPEG = new Ffmpeg();
+
     private ToneSpeech() {}
 
     /**
@@ -118,19 +120,10 @@ public final class ToneSpeech {
             Path in = Files.createTempFile("tone", ".wav");
             Path out = Files.createTempFile("tone", ".out");
             Files.write(in, wav);
-            List<String> command = new ArrayList<>(List.of(ffmpeg(), "-v", "error", "-y", "-i", in.toString()));
-            command.addAll(List.of(outputArgs));
-            command.add(out.toString());
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment()
-                    .put(
-                            "LD_LIBRARY_PATH",
-                            Path.of(command.getFirst()).getParent().toString());
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException("ffmpeg failed: " + output);
-            }
+            List<String> args = new ArrayList<>(List.of("-v", "error", "-y", "-i", in.toString()));
+            args.addAll(List.of(outputArgs));
+            args.add(out.toString());
+            ffmpeg(args.toArray(String[]::new));
             byte[] encoded = Files.readAllBytes(out);
             Files.delete(in);
             Files.delete(out);
@@ -143,7 +136,13 @@ public final class ToneSpeech {
         }
     }
 
-    static String ffmpeg() {
-        return Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
+    /** Runs the ffmpeg that the worker uses (from the bytedeco jars), failing with its errors. */
+    static void ffmpeg(String... args) throws IOException, InterruptedException {
+        Process process = FFMPEG.start(args);
+        process.getOutputStream().close();
+        String errors = new String(process.getErrorStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("ffmpeg failed: " + errors);
+        }
     }
 }

@@ -12,7 +12,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -152,34 +152,29 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     }
 
     private static byte[] head(String boundary, UpstreamCall call, String upstreamModel) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("model", upstreamModel);
-        fields.put("response_format", call.timestamps() ? "verbose_json" : "json");
+        List<Map.Entry<String, String>> fields = new ArrayList<>(); // a name may repeat (timestamp_granularities[])
+        fields.add(Map.entry("model", upstreamModel));
+        fields.add(Map.entry("response_format", call.timestamps() ? "verbose_json" : "json"));
+        if (call.timestamps()) {
+            fields.add(Map.entry("timestamp_granularities[]", "segment"));
+            fields.add(Map.entry("timestamp_granularities[]", "word"));
+        }
         if (call.language() != null) {
-            fields.put("language", call.language());
+            fields.add(Map.entry("language", call.language()));
         }
         if (call.prompt() != null) {
-            fields.put("prompt", call.prompt());
+            fields.add(Map.entry("prompt", call.prompt()));
         }
         if (call.temperature() != null) {
-            fields.put("temperature", call.temperature().toString());
+            fields.add(Map.entry("temperature", call.temperature().toString()));
         }
         StringBuilder head = new StringBuilder();
-        if (call.timestamps()) {
-            for (String granularity : List.of("segment", "word")) {
-                head.append("--")
-                        .append(boundary)
-                        .append("\r\nContent-Disposition: form-data; name=\"timestamp_granularities[]\"\r\n\r\n")
-                        .append(granularity)
-                        .append("\r\n");
-            }
-        }
-        fields.forEach((name, value) -> head.append("--")
+        fields.forEach(field -> head.append("--")
                 .append(boundary)
                 .append("\r\nContent-Disposition: form-data; name=\"")
-                .append(name)
+                .append(field.getKey())
                 .append("\"\r\n\r\n")
-                .append(value)
+                .append(field.getValue())
                 .append("\r\n"));
         String filename = call.filename() == null
                 ? "audio"

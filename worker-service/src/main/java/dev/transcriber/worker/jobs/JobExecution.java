@@ -166,13 +166,10 @@ class JobExecution {
 
     /** The audio of a job that cannot be transcribed: its source (or, for a piece, its whole job's) and pieces. */
     private void removeAudio(TranscriptionJob job) {
-        TranscriptionJob whole = job;
-        if (job.isPiece()) {
-            lifecycle.pieceObjects(job.parentId()).forEach(this::deleteQuietly);
-            return;
+        lifecycle.pieceObjects(job.isPiece() ? job.parentId() : job.id()).forEach(this::deleteQuietly);
+        if (!job.isPiece()) {
+            deleteQuietly(job.audio().objectKey());
         }
-        lifecycle.pieceObjects(whole.id()).forEach(this::deleteQuietly);
-        deleteQuietly(whole.audio().objectKey());
     }
 
     private void deleteQuietly(String key) {

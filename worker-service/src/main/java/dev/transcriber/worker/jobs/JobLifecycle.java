@@ -1,6 +1,6 @@
 package dev.transcriber.worker.jobs;
 
-import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobProgress;
 import dev.transcriber.common.events.JobSubmitted;
@@ -15,7 +15,6 @@ import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
 import dev.transcriber.common.usage.UsageLedger;
-import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.worker.audio.AudioSplitter;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +23,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
@@ -39,21 +39,16 @@ class JobLifecycle {
     private final JobRepository jobs;
     private final Outbox outbox;
     private final TranscriptCodec codec;
-    private final JobWebhooks webhooks;
+    private final JobEnds ends;
     private final UsageLedger ledger;
     private final Clock clock;
 
     JobLifecycle(
-            JobRepository jobs,
-            Outbox outbox,
-            TranscriptCodec codec,
-            JobWebhooks webhooks,
-            UsageLedger ledger,
-            Clock clock) {
+            JobRepository jobs, Outbox outbox, TranscriptCodec codec, JobEnds ends, UsageLedger ledger, Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.codec = codec;
-        this.webhooks = webhooks;
+        this.ends = ends;
         this.ledger = ledger;
         this.clock = clock;
     }
@@ -85,7 +80,7 @@ class JobLifecycle {
         job.measured(durationSeconds);
         job.succeed(codec.write(transcript), account, clock.instant());
         ledger.record(job, transcript, job.finishedAt());
-        announceEnd(job);
+        ends.announce(job);
     }
 
     /** The job's audio_url is fetched into the store. */
@@ -177,7 +172,7 @@ class JobLifecycle {
                 .collect(Collectors.joining(","));
         parent.succeed(codec.write(merged), accounts, clock.instant());
         ledger.record(parent, merged, parent.finishedAt());
-        announceEnd(parent);
+        ends.announce(parent);
         return pieces.stream().map(p -> p.audio().objectKey()).toList();
     }
 
@@ -185,39 +180,27 @@ class JobLifecycle {
     @Transactional
     public void fail(JobId id, FailureCode code, String failure) {
         String message = failure.replace("\0", ""); // text from native tools must fit a PostgreSQL text column
-        Optional<TranscriptionJob> found = jobs.findById(id.value());
-        if (found.isEmpty()) {
-            return; // a piece removed when its job's cutting started over
-        }
-        TranscriptionJob job = found.get();
-        if (job.state().isTerminal()) {
-            return; // cancelled by its owner meanwhile
-        }
-        job.fail(code, message, clock.instant());
-        endedJob(job).ifPresent(ended -> {
-            if (ended != job) {
-                ended.fail(code, message, clock.instant());
-            }
-            announceEnd(ended);
-        });
+        unfinished(id).ifPresent(job -> end(job, j -> j.fail(code, message, clock.instant())));
     }
 
     @Transactional
     public void failRateLimited(JobId id, Instant resetsAt) {
-        Optional<TranscriptionJob> found = jobs.findById(id.value());
-        if (found.isEmpty()) {
-            return; // a piece removed when its job's cutting started over
-        }
-        TranscriptionJob job = found.get();
-        if (job.state().isTerminal()) {
-            return; // cancelled by its owner meanwhile
-        }
-        job.failRateLimited(resetsAt, clock.instant());
+        unfinished(id).ifPresent(job -> end(job, j -> j.failRateLimited(resetsAt, clock.instant())));
+    }
+
+    /** The job, unless it is gone (a piece removed when its job's cutting started over) or ended meanwhile. */
+    private Optional<TranscriptionJob> unfinished(JobId id) {
+        return jobs.findById(id.value()).filter(job -> !job.state().isTerminal());
+    }
+
+    /** Ends {@code job} with {@code ending}; a piece's whole job ends the same way. Announced in this transaction. */
+    private void end(TranscriptionJob job, Consumer<TranscriptionJob> ending) {
+        ending.accept(job);
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
-                ended.failRateLimited(resetsAt, clock.instant());
+                ending.accept(ended);
             }
-            announceEnd(ended);
+            ends.announce(ended);
         });
     }
 
@@ -252,13 +235,7 @@ class JobLifecycle {
         }
         if (job.attempts() >= maxAttempts) {
             String message = "The job was started " + job.attempts() + " times without finishing.";
-            job.fail(FailureCode.INTERNAL, message, clock.instant());
-            endedJob(job).ifPresent(ended -> {
-                if (ended != job) {
-                    ended.fail(FailureCode.INTERNAL, message, clock.instant());
-                }
-                announceEnd(ended);
-            });
+            end(job, j -> j.fail(FailureCode.INTERNAL, message, clock.instant()));
         } else {
             job.requeue();
             outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
@@ -285,14 +262,5 @@ class JobLifecycle {
         }
         int dot = filename.lastIndexOf('.');
         return dot > 0 ? filename.substring(0, dot) : filename;
-    }
-
-    /** The job's end, announced in its own transaction: to held requests (Kafka) and to its webhook, if any. */
-    private void announceEnd(TranscriptionJob job) {
-        webhooks.jobEnded(job);
-        outbox.add(
-                Topics.FINISHED,
-                job.id().toString(),
-                new JobFinished(job.id(), job.state().name()));
     }
 }

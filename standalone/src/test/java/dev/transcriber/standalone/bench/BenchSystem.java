@@ -1,0 +1,30 @@
+package dev.transcriber.standalone.bench;
+
+import dev.transcriber.standalone.LocalSystem;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Both services for a benchmark: one upstream account on a fake, one caller key, quiet logs. */
+final class BenchSystem {
+
+    static final String KEY = "sk-bench";
+
+    private BenchSystem() {}
+
+    static LocalSystem start(
+            LocalInfrastructure infra, String upstreamBaseUrl, int upstreamSlots, String... workerSettings) {
+        List<String> worker = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--transcriber.accounts[0].id=bench",
+                "--transcriber.accounts[0].base-url=" + upstreamBaseUrl,
+                "--transcriber.accounts[0].api-key=bench-upstream",
+                "--transcriber.accounts[0].max-concurrency=" + upstreamSlots,
+                "--logging.level.root=WARN"));
+        worker.addAll(List.of(workerSettings));
+        return LocalSystem.start(
+                infra.serviceArguments(),
+                worker,
+                List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
+    }
+}
