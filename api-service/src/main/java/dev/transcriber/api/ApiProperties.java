@@ -6,11 +6,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
-/** Settings of the api service, under {@code transcriber.api}. */
+/**
+ * Settings of the api service, under {@code transcriber.api}. {@code defaultRequestsPerMinute} limits keys that have
+ * no limit of their own (0: such keys are not counted and carry no rate-limit headers).
+ */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(
         @DefaultValue("1GB") DataSize maxUploadSize,
         @DefaultValue("30m") Duration syncTimeout,
         @DefaultValue("2s") Duration completionPollInterval,
         @DefaultValue List<String> bootstrapKeys,
-        @DefaultValue("") String bootstrapWebhookSecret) {}
+        @DefaultValue("") String bootstrapWebhookSecret,
+        @DefaultValue("3000") int defaultRequestsPerMinute) {}

@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -104,6 +105,15 @@ class AdminKeysController {
                 positive(request.requests_per_minute(), key.requestsPerMinute(), "requests_per_minute"),
                 positive(request.audio_seconds_per_day(), key.audioSecondsPerDay(), "audio_seconds_per_day"),
                 positive(request.max_concurrent_jobs(), key.maxConcurrentJobs(), "max_concurrent_jobs"));
+        if (request.concurrent_jobs_mode() != null) {
+            if (!List.of("refuse", "queue").contains(request.concurrent_jobs_mode())) {
+                throw ApiException.invalidRequest(
+                        "Invalid value for 'concurrent_jobs_mode': '" + request.concurrent_jobs_mode()
+                                + "'. Supported values are: 'refuse' and 'queue'.",
+                        "concurrent_jobs_mode");
+            }
+            key.concurrentJobsMode(request.concurrent_jobs_mode());
+        }
     }
 
     private static Integer positive(Integer given, Integer current, String name) {
@@ -139,6 +149,7 @@ class AdminKeysController {
         view.put("requests_per_minute", key.requestsPerMinute());
         view.put("audio_seconds_per_day", key.audioSecondsPerDay());
         view.put("max_concurrent_jobs", key.maxConcurrentJobs());
+        view.put("concurrent_jobs_mode", key.concurrentJobsMode());
         view.put("created_at", key.createdAt().getEpochSecond());
         view.put("revoked_at", key.revokedAt() == null ? null : key.revokedAt().getEpochSecond());
         return view;

@@ -58,6 +58,7 @@ class JobCommands {
     private final JsonMapper json;
     private final JobEnds ends;
     private final AddressPolicy addresses;
+    private final JobSubmission submission;
     private final Clock clock;
 
     JobCommands(
@@ -73,7 +74,9 @@ class JobCommands {
             JsonMapper json,
             JobEnds ends,
             AddressPolicy addresses,
+            JobSubmission submission,
             Clock clock) {
+        this.submission = submission;
         this.reader = reader;
         this.catalog = catalog;
         this.store = store;
@@ -94,7 +97,7 @@ class JobCommands {
 
     /** Multipart, as the sync endpoint takes it, plus {@code metadata[...]} and {@code webhook_url}. */
     Submitted submit(Caller caller, HttpServletRequest request, String idempotencyKey) {
-        limits.checkBeforeSubmit(caller);
+        KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         JobId jobId = JobId.random();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         Draft draft;
@@ -115,12 +118,12 @@ class JobCommands {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
-        return create(caller, draft, idempotencyKey, true);
+        return create(caller, draft, idempotencyKey, true, admission);
     }
 
     /** JSON, with the audio from {@code audio_url} or {@code upload_id}. */
     Submitted submit(Caller caller, JobRequest request, String idempotencyKey) {
-        limits.checkBeforeSubmit(caller);
+        KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         if ((request.audio_url() == null) == (request.upload_id() == null)) {
             throw ApiException.invalidRequest(
                     "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",
@@ -166,7 +169,7 @@ class JobCommands {
                 request.upload_id(),
                 new StoredAudio(ObjectKeys.sourceAudio(jobId), fileName(request.audio_url()), null, 0),
                 hash(json.writeValueAsString(request)));
-        return create(caller, draft, idempotencyKey, false);
+        return create(caller, draft, idempotencyKey, false, admission);
     }
 
     /** Everything a new job needs, validated. */
@@ -180,7 +183,8 @@ class JobCommands {
             StoredAudio audio,
             String requestHash) {}
 
-    private Submitted create(Caller caller, Draft draft, String idempotencyKey, boolean ownsAudio) {
+    private Submitted create(
+            Caller caller, Draft draft, String idempotencyKey, boolean ownsAudio, KeyLimits.Admission admission) {
         if (idempotencyKey != null) {
             Optional<Submitted> earlier = replay(caller, idempotencyKey, draft.requestHash());
             if (earlier.isPresent()) {
@@ -209,8 +213,7 @@ class JobCommands {
                 if (idempotencyKey != null) {
                     job.idempotent(idempotencyKey, draft.requestHash());
                 }
-                jobs.save(job);
-                outbox.add(Lane.ASYNC.topic(), draft.id().toString(), new JobSubmitted(draft.id()));
+                submission.save(job, admission.held());
                 return queries.view(job);
             });
             return new Submitted(view, false);

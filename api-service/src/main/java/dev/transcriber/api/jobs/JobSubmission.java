@@ -27,10 +27,23 @@ public class JobSubmission {
         this.clock = clock;
     }
 
+    /** A {@code held} job is recorded without its event: the admission scheduler sends that when it releases it. */
     @Transactional
-    public TranscriptionJob submit(JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio) {
-        TranscriptionJob job = jobs.save(TranscriptionJob.queued(jobId, apiKeyId, lane, spec, audio, clock.instant()));
-        outbox.add(lane.topic(), jobId.toString(), new JobSubmitted(jobId));
-        return job;
+    public TranscriptionJob submit(
+            JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio, boolean held) {
+        TranscriptionJob job = TranscriptionJob.queued(jobId, apiKeyId, lane, spec, audio, clock.instant());
+        return save(job, held);
+    }
+
+    /** Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it. */
+    public TranscriptionJob save(TranscriptionJob job, boolean held) {
+        if (held) {
+            job.hold();
+        }
+        TranscriptionJob saved = jobs.save(job);
+        if (!held) {
+            outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
+        }
+        return saved;
     }
 }

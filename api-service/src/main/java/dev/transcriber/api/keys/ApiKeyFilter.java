@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Every {@code /v1/} request needs {@code Authorization: Bearer <key>} with an active key; a key with a
- * requests-per-minute limit is counted (across instances) and its answers carry the {@code X-RateLimit-*} headers.
+ * Every {@code /v1/} request needs {@code Authorization: Bearer <key>} with an active key. Its requests are counted
+ * (across instances) against the key's requests-per-minute limit, or {@code transcriber.api.default-requests-per-minute}
+ * for a key without one, and every answer carries the {@code X-RateLimit-*} headers.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -24,13 +25,20 @@ class ApiKeyFilter extends OncePerRequestFilter {
 
     private final RateLimits rateLimits;
     private final java.time.Clock clock;
+    private final int defaultPerMinute;
 
     private static final String BEARER = "Bearer ";
 
     private final ApiKeys keys;
     private final ErrorResponses errors;
 
-    ApiKeyFilter(ApiKeys keys, ErrorResponses errors, RateLimits rateLimits, java.time.Clock clock) {
+    ApiKeyFilter(
+            ApiKeys keys,
+            ErrorResponses errors,
+            RateLimits rateLimits,
+            java.time.Clock clock,
+            dev.transcriber.api.ApiProperties properties) {
+        this.defaultPerMinute = properties.defaultRequestsPerMinute();
         this.rateLimits = rateLimits;
         this.clock = clock;
         this.keys = keys;
@@ -59,7 +67,9 @@ class ApiKeyFilter extends OncePerRequestFilter {
             errors.write(response, ApiException.unauthorized("Incorrect API key provided."));
             return;
         }
-        Integer perMinute = key.get().requestsPerMinute();
+        Integer perMinute = key.get().requestsPerMinute() != null
+                ? key.get().requestsPerMinute()
+                : (defaultPerMinute > 0 ? defaultPerMinute : null);
         if (perMinute != null) {
             RateLimits.Window window = rateLimits.count(key.get().id(), perMinute);
             response.setHeader("X-RateLimit-Limit-Requests", String.valueOf(window.limit()));
@@ -77,7 +87,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
                         key.get().name(),
                         key.get().allowedModels(),
                         key.get().audioSecondsPerDay(),
-                        key.get().maxConcurrentJobs()));
+                        key.get().maxConcurrentJobs(),
+                        key.get().queuesOverCap()));
         chain.doFilter(request, response);
     }
 }

@@ -9,15 +9,20 @@ import org.springframework.http.HttpStatus;
 
 /**
  * The authenticated caller of a request, put on the request by {@link ApiKeyFilter}, with the models its key may
- * use (empty: all).
+ * use (empty: all) and the limits checked before a job is accepted.
  */
 public record Caller(
-        UUID keyId, String keyName, List<String> allowedModels, Integer audioSecondsPerDay, Integer maxConcurrentJobs) {
+        UUID keyId,
+        String keyName,
+        List<String> allowedModels,
+        Integer audioSecondsPerDay,
+        Integer maxConcurrentJobs,
+        boolean queuesOverCap) {
 
     public static final String ATTRIBUTE = "dev.transcriber.api.keys.Caller";
 
     public Caller(UUID keyId, String keyName) {
-        this(keyId, keyName, List.of(), null, null);
+        this(keyId, keyName, List.of(), null, null, false);
     }
 
     public Caller {

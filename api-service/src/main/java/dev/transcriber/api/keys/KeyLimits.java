@@ -12,7 +12,8 @@ import org.springframework.stereotype.Service;
 /**
  * The limits checked before a job is accepted, from shared state (so every instance agrees): the key's audio seconds
  * today (UTC, from the usage ledger) against {@code audio_seconds_per_day}, and its unfinished jobs against
- * {@code max_concurrent_jobs} (over it, the request is refused, not queued).
+ * {@code max_concurrent_jobs}. Over that cap a key in {@code refuse} mode gets a 429; a key in {@code queue} mode has
+ * every job held, and the worker's admission scheduler releases them one by one as the key's jobs end.
  */
 @Service
 public class KeyLimits {
@@ -25,7 +26,17 @@ public class KeyLimits {
         this.clock = clock;
     }
 
-    public void checkBeforeSubmit(Caller caller) {
+    /** Whether an accepted job is queued at once or held for the admission scheduler. */
+    public enum Admission {
+        NOW,
+        HELD;
+
+        public boolean held() {
+            return this == HELD;
+        }
+    }
+
+    public Admission checkBeforeSubmit(Caller caller) {
         if (caller.audioSecondsPerDay() != null) {
             Instant day = clock.instant().truncatedTo(ChronoUnit.DAYS);
             double used = jdbc.sql("select coalesce(sum(audio_seconds), 0) from usage_ledger where api_key_id = :key"
@@ -45,6 +56,9 @@ public class KeyLimits {
                         .resetsAt(resets);
             }
         }
+        if (caller.maxConcurrentJobs() != null && caller.queuesOverCap()) {
+            return Admission.HELD;
+        }
         if (caller.maxConcurrentJobs() != null) {
             int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
                             + " null and state in ('QUEUED', 'RUNNING')")
@@ -61,5 +75,6 @@ public class KeyLimits {
                                 + caller.maxConcurrentJobs() + ". Try again when one has finished.");
             }
         }
+        return Admission.NOW;
     }
 }

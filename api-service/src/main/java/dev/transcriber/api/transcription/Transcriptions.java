@@ -85,7 +85,7 @@ class Transcriptions {
 
     /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
     CompletableFuture<Object> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
-        limits.checkBeforeSubmit(caller);
+        KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         JobSpec spec;
         boolean stream;
@@ -105,7 +105,7 @@ class Transcriptions {
             finished.thenRun(() -> started.complete(null));
         }
         try {
-            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio);
+            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio, admission.held());
         } catch (RuntimeException e) {
             pending.forget(jobId);
             progress.forget(jobId);

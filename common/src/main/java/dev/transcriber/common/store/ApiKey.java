@@ -54,6 +54,10 @@ public class ApiKey {
     @Column(name = "max_concurrent_jobs")
     private Integer maxConcurrentJobs;
 
+    /** Over {@link #maxConcurrentJobs}: {@code refuse} (429) or {@code queue} (accepted, held until a job ends). */
+    @Column(name = "concurrent_jobs_mode", nullable = false)
+    private String concurrentJobsMode = "refuse";
+
     protected ApiKey() {}
 
     public ApiKey(UUID id, String name, String keyHash, String keyPrefix, Instant createdAt) {
@@ -125,6 +129,23 @@ public class ApiKey {
 
     public Integer maxConcurrentJobs() {
         return maxConcurrentJobs;
+    }
+
+    /** True when jobs over the concurrency cap wait their turn instead of being refused. */
+    public boolean queuesOverCap() {
+        return "queue".equals(concurrentJobsMode);
+    }
+
+    /** {@code refuse} or {@code queue}. */
+    public String concurrentJobsMode() {
+        return concurrentJobsMode;
+    }
+
+    public void concurrentJobsMode(String mode) {
+        if (!"refuse".equals(mode) && !"queue".equals(mode)) {
+            throw new IllegalArgumentException(mode);
+        }
+        this.concurrentJobsMode = mode;
     }
 
     public void revoke(Instant now) {

@@ -148,6 +148,13 @@ public class TranscriptionJob {
     @Column(name = "request_hash")
     private String requestHash;
 
+    /**
+     * Accepted but not yet queued on Kafka: the admission scheduler releases it (a key whose concurrency cap queues,
+     * or bulk work shared fairly between keys).
+     */
+    @Column(nullable = false)
+    private boolean held;
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -190,6 +197,26 @@ public class TranscriptionJob {
         job.metadata = metadata == null || metadata.isEmpty() ? null : Map.copyOf(metadata);
         job.webhookUrl = webhookUrl;
         return job;
+    }
+
+    /** Recorded now, queued when the admission scheduler {@link #release releases} it. */
+    public void hold() {
+        if (state != JobState.QUEUED || version != null) {
+            throw new IllegalJobStateChange(id, state, JobState.QUEUED);
+        }
+        this.held = true;
+    }
+
+    /** The scheduler lets a held job go: its {@code JobSubmitted} is sent in the same transaction. */
+    public void release() {
+        if (!held || state != JobState.QUEUED) {
+            throw new IllegalJobStateChange(id, state, JobState.QUEUED);
+        }
+        this.held = false;
+    }
+
+    public boolean isHeld() {
+        return held;
     }
 
     /** The audio is to be fetched from {@code url} by the worker that runs the job. */

@@ -25,6 +25,10 @@ final class BenchSystem {
         return LocalSystem.start(
                 infra.serviceArguments(),
                 worker,
-                List.of("--server.port=0", "--transcriber.api.bootstrap-keys=" + KEY, "--logging.level.root=WARN"));
+                List.of(
+                        "--server.port=0",
+                        "--transcriber.api.bootstrap-keys=" + KEY,
+                        "--transcriber.api.default-requests-per-minute=0", // measure the path, not the limit
+                        "--logging.level.root=WARN"));
     }
 }

@@ -106,6 +106,79 @@ class AdminKeysFlowTest {
     }
 
     @Test
+    void aKeyWhoseCapQueuesHasEveryJobAcceptedAndRunsThemOneAtATime() {
+        system.upstream().resetAll();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(okJson("{\"text\":\"in turn\"}").withFixedDelay(400)));
+        HttpResponse<String> created = admin(
+                "POST",
+                "/admin/keys",
+                "{\"name\":\"queued\",\"max_concurrent_jobs\":1,\"concurrent_jobs_mode\":\"queue\"}");
+        assertThat(JSON.readTree(created.body()).path("concurrent_jobs_mode").asString())
+                .isEqualTo("queue");
+        String queued = JSON.readTree(created.body()).path("key").asString();
+
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> accepted = client.submitJob(form("whisper-1"), queued, null);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            ids.add(JSON.readTree(accepted.body()).path("id").asString());
+        }
+        HttpResponse<String> held = client.transcribe(form("whisper-1"), queued); // a sync call waits its turn too
+        assertThat(held.statusCode()).as(held.body()).isEqualTo(200);
+        ids.add(held.headers().firstValue("X-Transcription-Job-Id").orElseThrow());
+
+        java.util.List<JsonNode> jobs = new java.util.ArrayList<>();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            jobs.clear();
+            for (String id : ids) {
+                JsonNode job = JSON.readTree(client.send(client.request("/v1/transcription_jobs/" + id)
+                                .header("Authorization", "Bearer " + queued)
+                                .GET()
+                                .build())
+                        .body());
+                assertThat(job.path("status").asString()).isEqualTo("succeeded");
+                jobs.add(job);
+            }
+        });
+        jobs.sort(java.util.Comparator.comparing(j -> system.jobs()
+                .findById(java.util.UUID.fromString(j.path("id").asString()))
+                .orElseThrow()
+                .startedAt()));
+        for (int i = 1; i < jobs.size(); i++) {
+            var previous = system.jobs()
+                    .findById(
+                            java.util.UUID.fromString(jobs.get(i - 1).path("id").asString()))
+                    .orElseThrow();
+            var next = system.jobs()
+                    .findById(java.util.UUID.fromString(jobs.get(i).path("id").asString()))
+                    .orElseThrow();
+            assertThat(next.startedAt()).as("one job at a time").isAfterOrEqualTo(previous.finishedAt());
+        }
+    }
+
+    @Test
+    void aKeyWithoutALimitOfItsOwnCountsAgainstTheDefaultAndCarriesTheHeaders() {
+        String plain = JSON.readTree(
+                        admin("POST", "/admin/keys", "{\"name\":\"plain\"}").body())
+                .path("key")
+                .asString();
+
+        HttpResponse<String> first = client.transcribe(form("whisper-1"), plain);
+        HttpResponse<String> models = client.send(client.request("/v1/models")
+                .header("Authorization", "Bearer " + plain)
+                .GET()
+                .build());
+
+        assertThat(first.headers().firstValue("X-RateLimit-Limit-Requests")).hasValue("3000");
+        assertThat(first.headers().firstValue("X-RateLimit-Remaining-Requests")).hasValue("2999");
+        assertThat(first.headers().firstValue("X-RateLimit-Reset-Requests")).isPresent();
+        assertThat(models.headers().firstValue("X-RateLimit-Remaining-Requests"))
+                .hasValue("2998");
+    }
+
+    @Test
     void theAdminApiNeedsTheAdminToken() {
         HttpResponse<String> refused = client.send(client.request("/admin/keys")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)

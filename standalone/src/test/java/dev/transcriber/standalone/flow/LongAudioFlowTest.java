@@ -83,7 +83,8 @@ class LongAudioFlowTest {
                     null,
                     Lane.BULK,
                     new JobSpec("whisper-1", "json", null, null, null),
-                    new StoredAudio(key, "bulk.wav", "audio/wav", clip.length));
+                    new StoredAudio(key, "bulk.wav", "audio/wav", clip.length),
+                    false);
             backlog.add(jobId);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> upstream.inFlight() >= 8); // bulk work is running
