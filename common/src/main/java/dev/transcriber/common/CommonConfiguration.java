@@ -1,5 +1,6 @@
 package dev.transcriber.common;
 
+import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobEnds;
@@ -8,6 +9,7 @@ import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
+import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.ServableModels;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
@@ -58,8 +60,13 @@ public class CommonConfiguration {
     }
 
     @Bean
-    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks) {
-        return new JobEnds(outbox, webhooks);
+    BatchEnds batchEnds(BatchRepository batches, JdbcClient jdbc, JobWebhooks webhooks, Clock clock) {
+        return new BatchEnds(batches, jdbc, webhooks, clock);
+    }
+
+    @Bean
+    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches) {
+        return new JobEnds(outbox, webhooks, batches);
     }
 
     @Bean

@@ -44,8 +44,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 class JobCommands {
 
-    static final int MAX_METADATA = 16;
-
     private final MultipartAudioReader reader;
     private final ModelCatalog catalog;
     private final ObjectStore store;
@@ -108,11 +106,12 @@ class JobCommands {
             draft = new Draft(
                     jobId,
                     spec,
-                    metadata(upload.fields()),
-                    webhookUrl(upload.field("webhook_url"), addresses),
+                    JobFields.metadataFields(upload.fields()),
+                    JobFields.webhookUrl(upload.field("webhook_url"), addresses),
                     null,
                     null,
                     upload.audio().orElseThrow(),
+                    upload.sha256(),
                     hash(new java.util.TreeMap<>(upload.fields()).toString() + "|file:" + upload.sha256()));
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
@@ -129,26 +128,15 @@ class JobCommands {
                     "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",
                     request.audio_url() == null ? "audio_url" : "upload_id");
         }
-        Map<String, String> fields = new LinkedHashMap<>();
-        put(fields, "model", request.model());
-        put(fields, "language", request.language());
-        put(fields, "prompt", request.prompt());
-        put(fields, "response_format", request.response_format());
-        put(
-                fields,
-                "temperature",
-                request.temperature() == null ? null : request.temperature().toString());
-        put(
-                fields,
-                "timestamp_granularities[]",
-                request.timestamp_granularities() == null ? null : String.join(",", request.timestamp_granularities()));
-        JobSpec spec =
-                TranscriptionOptions.validateFields(new AudioUpload(fields, java.util.Optional.empty()), catalog);
+        JobSpec spec = JobFields.spec(
+                request.model(),
+                request.language(),
+                request.prompt(),
+                request.response_format(),
+                request.temperature(),
+                request.timestamp_granularities(),
+                catalog);
         caller.checkModel(spec.model(), catalog);
-        Map<String, String> metadata = new LinkedHashMap<>();
-        if (request.metadata() != null) {
-            request.metadata().forEach((k, v) -> metadata.put("metadata[" + k + "]", v));
-        }
         String audioUrl = null;
         if (request.audio_url() != null) {
             try {
@@ -163,11 +151,12 @@ class JobCommands {
         Draft draft = new Draft(
                 jobId,
                 spec,
-                metadata(metadata),
-                webhookUrl(request.webhook_url(), addresses),
+                JobFields.metadata(request.metadata()),
+                JobFields.webhookUrl(request.webhook_url(), addresses),
                 audioUrl,
                 request.upload_id(),
                 new StoredAudio(ObjectKeys.sourceAudio(jobId), fileName(request.audio_url()), null, 0),
+                null,
                 hash(json.writeValueAsString(request)));
         return create(caller, draft, idempotencyKey, false, admission);
     }
@@ -181,6 +170,7 @@ class JobCommands {
             String audioUrl,
             String uploadId,
             StoredAudio audio,
+            String contentSha256,
             String requestHash) {}
 
     private Submitted create(
@@ -210,6 +200,7 @@ class JobCommands {
                 if (draft.audioUrl() != null) {
                     job.fetchFrom(draft.audioUrl());
                 }
+                job.contentHash(draft.contentSha256());
                 if (idempotencyKey != null) {
                     job.idempotent(idempotencyKey, draft.requestHash());
                 }
@@ -251,12 +242,6 @@ class JobCommands {
         if (TranscriptionOptions.stream(upload)) {
             throw ApiException.invalidRequest(
                     "stream=true is for POST /v1/audio/transcriptions; a job is fetched when it is done.", "stream");
-        }
-    }
-
-    private static void put(Map<String, String> fields, String name, String value) {
-        if (value != null) {
-            fields.put(name, value);
         }
     }
 
@@ -335,48 +320,6 @@ class JobCommands {
         deleted.put("object", "transcription_job.deleted");
         deleted.put("deleted", true);
         return deleted;
-    }
-
-    /** Form fields {@code metadata[key]}: at most 16, keys up to 64 characters, values up to 512. */
-    static Map<String, String> metadata(Map<String, String> fields) {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        fields.forEach((name, value) -> {
-            if (name.startsWith("metadata[") && name.endsWith("]")) {
-                String key = name.substring("metadata[".length(), name.length() - 1);
-                if (key.isEmpty() || key.length() > 64 || value.length() > 512) {
-                    throw ApiException.invalidRequest(
-                            "Invalid metadata: keys are 1 to 64 characters and values at most 512.", "metadata");
-                }
-                metadata.put(key, value);
-            }
-        });
-        if (metadata.size() > MAX_METADATA) {
-            throw ApiException.invalidRequest(
-                    "Invalid metadata: at most " + MAX_METADATA + " pairs, got " + metadata.size() + ".", "metadata");
-        }
-        return metadata;
-    }
-
-    /** An http(s) URL the gateway may call (checked again at each delivery: DNS can change). */
-    static String webhookUrl(String value, AddressPolicy addresses) {
-        if (value == null) {
-            return null;
-        }
-        URI uri;
-        try {
-            uri = URI.create(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidRequest(
-                    "Invalid value for 'webhook_url': expected an http or https URL, got '" + value + "'.",
-                    "webhook_url");
-        }
-        try {
-            addresses.check(uri);
-        } catch (DisallowedAddressException e) {
-            throw ApiException.invalidRequest(
-                    "Invalid value for 'webhook_url': " + e.getMessage() + ".", "webhook_url");
-        }
-        return value;
     }
 
     private static ApiException conflict(String message) {

@@ -5,7 +5,7 @@ import java.util.List;
 /** A page of jobs in OpenAI's list shape; the next page starts {@code after} the {@code last_id}. */
 public record JobList(String object, List<JobView> data, boolean has_more, String first_id, String last_id) {
 
-    static JobList of(List<JobView> data, boolean hasMore) {
+    public static JobList of(List<JobView> data, boolean hasMore) {
         return new JobList(
                 "list",
                 data,

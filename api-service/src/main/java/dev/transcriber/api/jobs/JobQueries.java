@@ -65,7 +65,7 @@ public class JobQueries {
         return view(owned(id, caller));
     }
 
-    JobView view(TranscriptionJob job) {
+    public JobView view(TranscriptionJob job) {
         OpenAiError.Body error = null;
         if (job.state() == JobState.FAILED) {
             error = OpenAiError.of(
@@ -93,7 +93,9 @@ public class JobQueries {
                 job.upstreamAccount(),
                 result,
                 error,
-                job.isDeleted() ? Boolean.TRUE : null);
+                job.isDeleted() ? Boolean.TRUE : null,
+                job.batchId() == null ? null : job.batchId().toString(),
+                job.reusedFrom() == null ? null : job.reusedFrom().toString());
     }
 
     /**

@@ -27,11 +27,15 @@ public class JobSubmission {
         this.clock = clock;
     }
 
-    /** A {@code held} job is recorded without its event: the admission scheduler sends that when it releases it. */
+    /**
+     * A {@code held} job is recorded without its event: the admission scheduler sends that when it releases it. The
+     * audio's SHA-256 (null if unknown) lets later jobs of the same key reuse this one's transcript.
+     */
     @Transactional
     public TranscriptionJob submit(
-            JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio, boolean held) {
+            JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio, String sha256, boolean held) {
         TranscriptionJob job = TranscriptionJob.queued(jobId, apiKeyId, lane, spec, audio, clock.instant());
+        job.contentHash(sha256);
         return save(job, held);
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A job as {@code /v1/transcription_jobs} shows it: its state, progress (pieces of long audio done), timestamps
- * (Unix seconds), what the caller attached, and its usage and result or error once it ended.
+ * (Unix seconds), what the caller attached, and its usage and result or error once it ended; for an item of a batch,
+ * the batch; for a job that took an earlier job's transcript of the same audio, that job (and no usage of its own).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(
@@ -27,13 +28,15 @@ public record JobView(
         String upstream_account,
         Transcript result,
         OpenAiError.Body error,
-        Boolean deleted) {
+        Boolean deleted,
+        String batch_id,
+        String reused_from) {
 
     /** Pieces of a job cut into pieces; null total while it is still being cut. */
     public record Progress(int pieces_done, Integer pieces_total) {}
 
     /** The same job without its transcript, as lists show it. */
-    JobView withoutResult() {
+    public JobView withoutResult() {
         return new JobView(
                 id,
                 object,
@@ -50,6 +53,8 @@ public record JobView(
                 upstream_account,
                 null,
                 error,
-                deleted);
+                deleted,
+                batch_id,
+                reused_from);
     }
 }

@@ -13,7 +13,8 @@ import org.springframework.stereotype.Service;
  * The limits checked before a job is accepted, from shared state (so every instance agrees): the key's audio seconds
  * today (UTC, from the usage ledger) against {@code audio_seconds_per_day}, and its unfinished jobs against
  * {@code max_concurrent_jobs}. Over that cap a key in {@code refuse} mode gets a 429; a key in {@code queue} mode has
- * every job held, and the worker's admission scheduler releases them one by one as the key's jobs end.
+ * every job held, and the worker's admission scheduler releases them one by one as the key's jobs end. Batch items
+ * are not refused one by one: the bulk window and the scheduler pace them.
  */
 @Service
 public class KeyLimits {
@@ -37,6 +38,31 @@ public class KeyLimits {
     }
 
     public Admission checkBeforeSubmit(Caller caller) {
+        checkDailyAudio(caller);
+        if (caller.maxConcurrentJobs() != null && caller.queuesOverCap()) {
+            return Admission.HELD;
+        }
+        if (caller.maxConcurrentJobs() != null) {
+            int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
+                            + " null and batch_id is null and state in ('QUEUED', 'RUNNING')")
+                    .param("key", caller.keyId())
+                    .query(Integer.class)
+                    .single();
+            if (running >= caller.maxConcurrentJobs()) {
+                throw new ApiException(
+                        HttpStatus.TOO_MANY_REQUESTS,
+                        "rate_limit_error",
+                        "concurrent_jobs_exceeded",
+                        null,
+                        "This API key already has " + running + " unfinished jobs; its limit is "
+                                + caller.maxConcurrentJobs() + ". Try again when one has finished.");
+            }
+        }
+        return Admission.NOW;
+    }
+
+    /** The key's audio seconds today (UTC) against its daily allowance: 429 until midnight when used up. */
+    public void checkDailyAudio(Caller caller) {
         if (caller.audioSecondsPerDay() != null) {
             Instant day = clock.instant().truncatedTo(ChronoUnit.DAYS);
             double used = jdbc.sql("select coalesce(sum(audio_seconds), 0) from usage_ledger where api_key_id = :key"
@@ -56,25 +82,5 @@ public class KeyLimits {
                         .resetsAt(resets);
             }
         }
-        if (caller.maxConcurrentJobs() != null && caller.queuesOverCap()) {
-            return Admission.HELD;
-        }
-        if (caller.maxConcurrentJobs() != null) {
-            int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
-                            + " null and state in ('QUEUED', 'RUNNING')")
-                    .param("key", caller.keyId())
-                    .query(Integer.class)
-                    .single();
-            if (running >= caller.maxConcurrentJobs()) {
-                throw new ApiException(
-                        HttpStatus.TOO_MANY_REQUESTS,
-                        "rate_limit_error",
-                        "concurrent_jobs_exceeded",
-                        null,
-                        "This API key already has " + running + " unfinished jobs; its limit is "
-                                + caller.maxConcurrentJobs() + ". Try again when one has finished.");
-            }
-        }
-        return Admission.NOW;
     }
 }

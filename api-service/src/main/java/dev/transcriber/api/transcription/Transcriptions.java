@@ -105,7 +105,7 @@ class Transcriptions {
             finished.thenRun(() -> started.complete(null));
         }
         try {
-            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio, admission.held());
+            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio, upload.sha256(), admission.held());
         } catch (RuntimeException e) {
             pending.forget(jobId);
             progress.forget(jobId);

@@ -75,6 +75,11 @@ public class Uploads {
      * uploaded within the size limit. Call inside the transaction that creates the job.
      */
     public StoredAudio claim(String id, Caller caller, JobId jobId) {
+        return claim(id, caller, jobId, "upload_id");
+    }
+
+    /** As {@link #claim(String, Caller, JobId)}, naming the request's field {@code param} in errors. */
+    public StoredAudio claim(String id, Caller caller, JobId jobId, String param) {
         var row = jdbc.sql("select object_key, expires_at, used_by from transcription_uploads where id = :id"
                         + " and api_key_id = :key for update")
                 .param("id", id)
@@ -82,20 +87,19 @@ public class Uploads {
                 .query((rs, n) ->
                         new Object[] {rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getObject(3)})
                 .optional()
-                .orElseThrow(() -> ApiException.invalidRequest("No upload '" + id + "'.", "upload_id"));
+                .orElseThrow(() -> ApiException.invalidRequest("No upload '" + id + "'.", param));
         String objectKey = (String) row[0];
         if (row[2] != null) {
-            throw ApiException.invalidRequest("The upload '" + id + "' was already used by a job.", "upload_id");
+            throw ApiException.invalidRequest("The upload '" + id + "' was already used by a job.", param);
         }
         long size = store.size(objectKey)
                 .orElseThrow(() -> ApiException.invalidRequest(
-                        "Nothing was uploaded to '" + id + "' yet: PUT the audio to its upload_url first.",
-                        "upload_id"));
+                        "Nothing was uploaded to '" + id + "' yet: PUT the audio to its upload_url first.", param));
         if (((Instant) row[1]).isBefore(clock.instant()) && size == 0) {
-            throw ApiException.invalidRequest("The upload '" + id + "' has expired.", "upload_id");
+            throw ApiException.invalidRequest("The upload '" + id + "' has expired.", param);
         }
         if (size == 0) {
-            throw ApiException.invalidRequest("The audio file is empty.", "upload_id");
+            throw ApiException.invalidRequest("The audio file is empty.", param);
         }
         if (size > maxBytes) {
             store.delete(objectKey);
@@ -103,7 +107,7 @@ public class Uploads {
                     HttpStatus.PAYLOAD_TOO_LARGE,
                     "invalid_request_error",
                     "file_too_large",
-                    "upload_id",
+                    param,
                     "The upload is " + size + " bytes; the limit is " + maxBytes + " bytes.");
         }
         jdbc.sql("update transcription_uploads set used_by = :job where id = :id")

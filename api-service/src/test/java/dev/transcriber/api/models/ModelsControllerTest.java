@@ -2,6 +2,7 @@ package dev.transcriber.api.models;
 
 import static org.mockito.BDDMockito.given;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
@@ -25,6 +26,7 @@ import org.springframework.test.web.servlet.MockMvc;
 
 @WebMvcTest(ModelsController.class)
 @Import(ErrorResponses.class)
+@org.springframework.boot.context.properties.EnableConfigurationProperties(dev.transcriber.api.ApiProperties.class)
 class ModelsControllerTest {
 
     @Autowired
@@ -45,6 +47,13 @@ class ModelsControllerTest {
     @MockitoBean
     private RateLimits rateLimits;
 
+    @org.junit.jupiter.api.BeforeEach
+    void countRequests() {
+        given(clock.instant()).willReturn(Instant.parse("2026-11-25T12:00:00Z"));
+        given(rateLimits.count(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.eq(3000)))
+                .willReturn(new RateLimits.Window(3000, 2999, Instant.parse("2026-11-25T12:01:00Z"), false));
+    }
+
     @Test
     void listsModelsForAValidKey() throws Exception {
         given(keys.authenticate("sk-good"))
@@ -59,6 +68,9 @@ class ModelsControllerTest {
 
         mvc.perform(get("/v1/models").header("Authorization", "Bearer sk-good"))
                 .andExpect(status().isOk())
+                .andExpect(header().string("X-RateLimit-Limit-Requests", "3000")) // the default, for a key without
+                .andExpect(header().string("X-RateLimit-Remaining-Requests", "2999"))
+                .andExpect(header().string("X-RateLimit-Reset-Requests", "1m0s"))
                 .andExpect(jsonPath("$.object").value("list"))
                 .andExpect(jsonPath("$.data[0].id").value("gpt-4o-transcribe"))
                 .andExpect(jsonPath("$.data[1].id").value("openai/gpt-4o-transcribe"))

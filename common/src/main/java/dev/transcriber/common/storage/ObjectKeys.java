@@ -16,4 +16,14 @@ public final class ObjectKeys {
     public static String piece(JobId jobId, int index) {
         return "jobs/" + jobId + "/pieces/" + index + ".wav";
     }
+
+    /** A batch's fetched feed document while it is expanded. */
+    public static String batchFeed(java.util.UUID batchId) {
+        return "batches/" + batchId + "/feed.xml";
+    }
+
+    /** The audio of item {@code index} of a batch, taken out of its archive. */
+    public static String batchItem(java.util.UUID batchId, int index) {
+        return "batches/" + batchId + "/items/" + index;
+    }
 }

@@ -31,6 +31,21 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
     @Query("select j from TranscriptionJob j where j.parentId = :parentId order by j.pieceIndex")
     List<TranscriptionJob> findPieces(UUID parentId);
 
+    /**
+     * Finished jobs of {@code apiKeyId} whose audio was the same (by content hash, or by the URL it was first named
+     * by), newest first: candidates for reuse.
+     */
+    @Query("select j from TranscriptionJob j where j.apiKeyId = :apiKeyId"
+            + " and j.state = dev.transcriber.common.store.JobState.SUCCEEDED and j.transcriptJson is not null"
+            + " and j.deletedAt is null and j.parentId is null and j.id <> :self"
+            + " and (j.contentSha256 = :sha256 or j.audioOrigin = :origin) order by j.finishedAt desc")
+    List<TranscriptionJob> findSameAudio(UUID apiKeyId, UUID self, String sha256, String origin, Limit limit);
+
+    /** The items of a batch from place {@code from} on, in order. */
+    @Query("select j from TranscriptionJob j where j.batchId = :batchId and j.batchIndex >= :from"
+            + " order by j.batchIndex")
+    List<TranscriptionJob> findBatchItems(UUID batchId, int from, Limit limit);
+
     @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
     List<UUID> findIdsInStates(Collection<UUID> ids, Collection<JobState> states);
 

@@ -148,6 +148,29 @@ public class TranscriptionJob {
     @Column(name = "request_hash")
     private String requestHash;
 
+    /** For an item of a batch: the batch, and the item's place in it. */
+    @Column(name = "batch_id")
+    private UUID batchId;
+
+    @Column(name = "batch_index")
+    private Integer batchIndex;
+
+    /** The URL the audio was first named by (kept after the fetch), by which a later job may reuse this one. */
+    @Column(name = "audio_origin")
+    private String audioOrigin;
+
+    /** The SHA-256 of the audio as received, by which a later job of the same key may reuse this one. */
+    @Column(name = "content_sha256")
+    private String contentSha256;
+
+    /** Whether this job may take an earlier job's transcript of the same audio instead of calling the upstream. */
+    @Column(nullable = false)
+    private boolean reuse;
+
+    /** The earlier job whose transcript this one took. */
+    @Column(name = "reused_from")
+    private UUID reusedFrom;
+
     /**
      * Accepted but not yet queued on Kafka: the admission scheduler releases it (a key whose concurrency cap queues,
      * or bulk work shared fairly between keys).
@@ -219,9 +242,59 @@ public class TranscriptionJob {
         return held;
     }
 
+    /**
+     * An item of {@code batch}, in the bulk lane with the batch's options, held until the batch is expanded and the
+     * admission scheduler releases it.
+     */
+    public static TranscriptionJob batchItem(
+            JobId id,
+            TranscriptionBatch batch,
+            int index,
+            JobSpec spec,
+            StoredAudio audio,
+            Map<String, String> metadata,
+            Instant now) {
+        TranscriptionJob job = submitted(
+                id,
+                batch.apiKeyId(),
+                Lane.BULK,
+                spec,
+                audio,
+                metadata,
+                batch.jobWebhooks() ? batch.webhookUrl() : null,
+                now);
+        job.batchId = batch.id();
+        job.batchIndex = index;
+        job.reuse = batch.reuse();
+        job.held = true;
+        return job;
+    }
+
     /** The audio is to be fetched from {@code url} by the worker that runs the job. */
     public void fetchFrom(String url) {
         this.sourceUrl = url;
+        this.audioOrigin = url;
+    }
+
+    /** The SHA-256 (hex) of the audio's bytes. */
+    public void contentHash(String sha256) {
+        this.contentSha256 = sha256;
+    }
+
+    /**
+     * The job takes {@code earlier}'s transcript (same key, same audio, same options): it succeeds without an
+     * upstream call, so it has no usage of its own.
+     */
+    public void succeedReusing(TranscriptionJob earlier, String transcriptJson, Instant now) {
+        if (!reuse) {
+            throw new IllegalStateException("job " + id + " may not reuse another job's transcript");
+        }
+        moveTo(JobState.SUCCEEDED);
+        this.transcriptJson = transcriptJson;
+        this.reusedFrom = earlier.id;
+        this.durationSeconds = earlier.durationSeconds;
+        this.upstreamAccount = null;
+        finish(now);
     }
 
     /** Submitted with an {@code Idempotency-Key}: the key and a digest of the request. */
@@ -231,7 +304,8 @@ public class TranscriptionJob {
     }
 
     /** The fetched audio is in the store now. */
-    public void audioFetched(long sizeBytes, String contentType) {
+    public void audioFetched(long sizeBytes, String contentType, String sha256) {
+        this.contentSha256 = sha256;
         this.sizeBytes = sizeBytes;
         this.contentType = contentType;
         this.sourceUrl = null;
@@ -413,6 +487,32 @@ public class TranscriptionJob {
 
     public String sourceUrl() {
         return sourceUrl;
+    }
+
+    public String audioOrigin() {
+        return audioOrigin;
+    }
+
+    public String contentSha256() {
+        return contentSha256;
+    }
+
+    public boolean reuse() {
+        return reuse;
+    }
+
+    /** The earlier job whose transcript this one took; null when it was transcribed itself. */
+    public UUID reusedFrom() {
+        return reusedFrom;
+    }
+
+    /** The batch this job is an item of; null for a job of its own. */
+    public UUID batchId() {
+        return batchId;
+    }
+
+    public Integer batchIndex() {
+        return batchIndex;
     }
 
     public String requestHash() {

@@ -19,6 +19,11 @@ public record Transcript(
         this(text, language, duration, usage, null, null);
     }
 
+    /** The same transcript with another usage block (none, for a transcript reused without an upstream call). */
+    public Transcript withUsage(Usage replacement) {
+        return new Transcript(text, language, duration, replacement, segments, words);
+    }
+
     public boolean hasTimestamps() {
         return segments != null;
     }

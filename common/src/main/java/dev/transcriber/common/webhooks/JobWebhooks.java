@@ -1,5 +1,6 @@
 package dev.transcriber.common.webhooks;
 
+import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
 import java.time.Clock;
 import java.time.Instant;
@@ -53,6 +54,35 @@ public class JobWebhooks {
                 job.id().value(),
                 job.apiKeyId(),
                 job.webhookUrl(),
+                type,
+                json.writeValueAsString(payload),
+                now));
+    }
+
+    /** Call in the transaction that ended {@code batch}: {@code transcription_batch.<completed|cancelled|failed>}. */
+    public void batchEnded(TranscriptionBatch batch) {
+        if (batch.webhookUrl() == null
+                || !batch.state().isTerminal()
+                || isDisabled(batch.apiKeyId(), batch.webhookUrl())) {
+            return;
+        }
+        Instant now = clock.instant();
+        String status = batch.state().name().toLowerCase(Locale.ROOT);
+        String type = "transcription_batch." + status;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("id", batch.id().toString());
+        data.put("object", "transcription_batch");
+        data.put("status", status);
+        data.put("url", "/v1/transcription_batches/" + batch.id());
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("type", type);
+        payload.put("timestamp", now.toString());
+        payload.put("data", data);
+        deliveries.save(WebhookDelivery.pendingForBatch(
+                "msg_" + UUID.randomUUID().toString().replace("-", ""),
+                batch.id(),
+                batch.apiKeyId(),
+                batch.webhookUrl(),
                 type,
                 json.writeValueAsString(payload),
                 now));

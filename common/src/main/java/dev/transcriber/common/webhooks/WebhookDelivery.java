@@ -17,8 +17,12 @@ public class WebhookDelivery {
     @Id
     private String id;
 
-    @Column(name = "job_id", nullable = false)
+    /** The job whose event this is; null for a batch's own event. */
+    @Column(name = "job_id")
     private UUID jobId;
+
+    @Column(name = "batch_id")
+    private UUID batchId;
 
     @Column(name = "api_key_id")
     private UUID apiKeyId;
@@ -71,6 +75,13 @@ public class WebhookDelivery {
         delivery.state = DeliveryState.PENDING;
         delivery.nextAttemptAt = now;
         delivery.createdAt = now;
+        return delivery;
+    }
+
+    static WebhookDelivery pendingForBatch(
+            String id, UUID batchId, UUID apiKeyId, String url, String eventType, String payload, Instant now) {
+        WebhookDelivery delivery = pending(id, null, apiKeyId, url, eventType, payload, now);
+        delivery.batchId = batchId;
         return delivery;
     }
 

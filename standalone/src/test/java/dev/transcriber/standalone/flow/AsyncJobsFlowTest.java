@@ -151,7 +151,12 @@ class AsyncJobsFlowTest {
                         "/v1/transcription_jobs/{id}/retry",
                         "/v1/transcription_jobs/{id}/webhook_deliveries",
                         "/v1/transcription_jobs/{id}/webhook_deliveries/redeliver",
-                        "/v1/transcription_uploads");
+                        "/v1/transcription_uploads",
+                        "/v1/transcription_batches",
+                        "/v1/transcription_batches/{id}",
+                        "/v1/transcription_batches/{id}/jobs",
+                        "/v1/transcription_batches/{id}/results",
+                        "/v1/transcription_batches/{id}/cancel");
     }
 
     @Test

@@ -84,6 +84,7 @@ class LongAudioFlowTest {
                     Lane.BULK,
                     new JobSpec("whisper-1", "json", null, null, null),
                     new StoredAudio(key, "bulk.wav", "audio/wav", clip.length),
+                    null,
                     false);
             backlog.add(jobId);
         }

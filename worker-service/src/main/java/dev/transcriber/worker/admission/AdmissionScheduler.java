@@ -26,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       take turns with another key's 10, instead of standing before them in the queue.
  * </ul>
  *
- * Every worker runs it; a transaction-scoped advisory lock lets one at a time decide, so the window holds. A held job
+ * Items of a batch wait until the whole batch is expanded. Every worker runs it; a transaction-scoped advisory lock lets one at a time decide, so the window holds. A held job
  * is an ordinary queued row, so nothing is lost when any process dies: the next tick, anywhere, releases it.
  */
 @Component
@@ -121,10 +121,12 @@ class AdmissionScheduler {
                         join api_keys k on k.id = w.api_key_id
                         left join out o on o.api_key_id = w.api_key_id
                         cross join lateral (
-                            select j.id, j.lane, row_number() over (order by j.created_at, j.id) as place
+                            select j.id, j.lane, row_number() over (order by j.created_at, j.batch_index, j.id) as place
                             from transcription_jobs j
                             where j.api_key_id = w.api_key_id and j.held and j.state = 'QUEUED'
-                            order by j.created_at, j.id
+                                and (j.batch_id is null or exists (select 1 from transcription_batches b
+                                    where b.id = j.batch_id and b.state = 'IN_PROGRESS'))
+                            order by j.created_at, j.batch_index, j.id
                             limit :perKey) c
                         where k.max_concurrent_jobs is null or k.concurrent_jobs_mode <> 'queue'
                             or coalesce(o.n, 0) + c.place <= k.max_concurrent_jobs

@@ -10,7 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -48,12 +52,36 @@ public class AudioFetcher {
                 .build();
     }
 
-    /** What was stored. */
-    public record Fetched(long sizeBytes, String contentType) {}
+    /** What was stored, and the SHA-256 (hex) of its bytes. */
+    public record Fetched(long sizeBytes, String contentType, String sha256) {}
+
+    /** The fetch was refused or failed; the message names the problem and the URL's field. */
+    public static class FetchFailed extends RuntimeException {
+        FetchFailed(String message) {
+            super(message);
+        }
+    }
 
     /** Throws {@link InvalidAudioException} naming the problem when the URL may not or cannot be fetched. */
     public Fetched fetch(String url, String objectKey) {
-        URI uri = URI.create(url);
+        try {
+            return fetch(url, objectKey, maxBytes, "audio_url");
+        } catch (FetchFailed e) {
+            throw new InvalidAudioException(e.getMessage());
+        }
+    }
+
+    /**
+     * Fetches {@code url} (named {@code field} in messages) into {@code objectKey}, under the same address rules, at
+     * most {@code cap} bytes. Throws {@link FetchFailed} naming the problem.
+     */
+    public Fetched fetch(String url, String objectKey, long cap, String field) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new FetchFailed("The " + field + " is not a URL: " + e.getMessage());
+        }
         try {
             for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
                 addresses.check(uri);
@@ -70,41 +98,50 @@ public class AudioFetcher {
                 }
                 if (status != 200) {
                     response.body().close();
-                    throw new InvalidAudioException("The audio_url answered HTTP " + status + ".");
+                    throw new FetchFailed("The " + field + " answered HTTP " + status + ".");
                 }
                 long declared =
                         response.headers().firstValueAsLong("Content-Length").orElse(-1);
-                if (declared > maxBytes) {
+                if (declared > cap) {
                     response.body().close();
-                    throw tooLarge();
+                    throw tooLarge(field, cap);
                 }
                 String type = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
-                try (Capped body = new Capped(response.body(), maxBytes)) {
+                MessageDigest sha256 = sha256();
+                try (Capped body = new Capped(new DigestInputStream(response.body(), sha256), cap)) {
                     store.put(objectKey, body, declared, type);
                     if (body.count == 0) {
-                        throw new InvalidAudioException("The audio_url gave an empty file.");
+                        throw new FetchFailed("The " + field + " gave an empty file.");
                     }
-                    return new Fetched(body.count, type);
+                    return new Fetched(body.count, type, HexFormat.of().formatHex(sha256.digest()));
                 } catch (RuntimeException e) {
                     if (e.getCause() instanceof TooLarge || e instanceof TooLarge) {
-                        throw tooLarge();
+                        throw tooLarge(field, cap);
                     }
                     throw e;
                 }
             }
-            throw new InvalidAudioException("The audio_url redirected more than " + MAX_REDIRECTS + " times.");
+            throw new FetchFailed("The " + field + " redirected more than " + MAX_REDIRECTS + " times.");
         } catch (DisallowedAddressException e) {
-            throw new InvalidAudioException("The audio_url is not allowed: " + e.getMessage() + ".");
+            throw new FetchFailed("The " + field + " is not allowed: " + e.getMessage() + ".");
         } catch (IOException e) {
-            throw new InvalidAudioException("The audio_url could not be fetched: " + e.getMessage());
+            throw new FetchFailed("The " + field + " could not be fetched: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while fetching audio", e);
         }
     }
 
-    private InvalidAudioException tooLarge() {
-        return new InvalidAudioException("The audio_url's file is larger than the limit of " + maxBytes + " bytes.");
+    private static FetchFailed tooLarge(String field, long cap) {
+        return new FetchFailed("The " + field + "'s file is larger than the limit of " + cap + " bytes.");
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static final class TooLarge extends RuntimeException {

@@ -19,7 +19,13 @@ import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.ProbedAudio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +55,7 @@ class JobExecution {
     private final AudioProbe probe;
     private final AudioSplitter splitter;
     private final AudioFetcher fetcher;
+    private final JobReuse reuse;
 
     JobExecution(
             JobLifecycle lifecycle,
@@ -57,7 +64,9 @@ class JobExecution {
             ModelCatalog catalog,
             AudioProbe probe,
             AudioSplitter splitter,
-            AudioFetcher fetcher) {
+            AudioFetcher fetcher,
+            JobReuse reuse) {
+        this.reuse = reuse;
         this.lifecycle = lifecycle;
         this.transcriber = transcriber;
         this.store = store;
@@ -111,10 +120,18 @@ class JobExecution {
 
     private void transcribeWhole(TranscriptionJob job, CatalogModel model) {
         StoredAudio audio = job.audio();
+        if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(job.id(), null)) {
+            return; // the same URL was transcribed before: not even fetched
+        }
+        String sha256 = job.contentSha256();
         if (job.sourceUrl() != null) {
             AudioFetcher.Fetched fetched = fetcher.fetch(job.sourceUrl(), audio.objectKey());
-            lifecycle.audioFetched(job.id(), fetched.sizeBytes(), fetched.contentType());
+            lifecycle.audioFetched(job.id(), fetched);
             audio = new StoredAudio(audio.objectKey(), audio.filename(), fetched.contentType(), fetched.sizeBytes());
+            sha256 = fetched.sha256();
+        }
+        if (job.reuse() && reuse.tryReuse(job.id(), sha256 != null ? sha256 : hashOf(audio.objectKey()))) {
+            return; // the same audio was transcribed before
         }
         String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
         ProbedAudio probed = probe.probe(url);
@@ -158,6 +175,22 @@ class JobExecution {
                 transcriber.transcribe(call(piece, piece.audio(), model, givesTimestamps(model)));
         List<String> finished = lifecycle.pieceSucceeded(piece.id(), result.transcript(), result.accountId());
         finished.forEach(this::deleteQuietly);
+    }
+
+    /** The SHA-256 of a stored object, read through once. */
+    private String hashOf(String objectKey) {
+        try (InputStream in = store.open(objectKey)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean givesTimestamps(CatalogModel model) {

@@ -15,6 +15,7 @@ import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
 import dev.transcriber.common.usage.UsageLedger;
+import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,8 +86,10 @@ class JobLifecycle {
 
     /** The job's audio_url is fetched into the store. */
     @Transactional
-    public void audioFetched(JobId id, long sizeBytes, String contentType) {
-        jobs.findById(id.value()).orElseThrow().audioFetched(sizeBytes, contentType);
+    public void audioFetched(JobId id, AudioFetcher.Fetched fetched) {
+        jobs.findById(id.value())
+                .orElseThrow()
+                .audioFetched(fetched.sizeBytes(), fetched.contentType(), fetched.sha256());
     }
 
     /**

@@ -6,7 +6,7 @@ import org.springframework.stereotype.Component;
 
 /** The name this worker process signs its leases with. */
 @Component
-class WorkerIdentity {
+public class WorkerIdentity {
 
     private final String id;
 
@@ -16,7 +16,7 @@ class WorkerIdentity {
                 : properties.id();
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 

@@ -1,0 +1,250 @@
+package dev.transcriber.api.batches;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.jobs.JobFields;
+import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.KeyLimits;
+import dev.transcriber.api.uploads.Uploads;
+import dev.transcriber.common.batches.BatchEnds;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.JobEnds;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.store.BatchItem;
+import dev.transcriber.common.store.BatchRepository;
+import dev.transcriber.common.store.BatchSource;
+import dev.transcriber.common.store.BatchState;
+import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.common.store.TranscriptionJob;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.data.domain.Limit;
+import org.springframework.http.HttpStatus;
+import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Accepting a batch (validated and recorded at once, expanded into items by a worker in the background) and
+ * cancelling one (queued items are cancelled, running ones finish).
+ */
+@Service
+class BatchCommands {
+
+    private final BatchRepository batches;
+    private final JobRepository jobs;
+    private final BatchQueries queries;
+    private final Uploads uploads;
+    private final KeyLimits limits;
+    private final ModelCatalog catalog;
+    private final AddressPolicy addresses;
+    private final JobEnds jobEnds;
+    private final BatchEnds batchEnds;
+    private final TransactionTemplate transactions;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final int maxItems;
+
+    BatchCommands(
+            BatchRepository batches,
+            JobRepository jobs,
+            BatchQueries queries,
+            Uploads uploads,
+            KeyLimits limits,
+            ModelCatalog catalog,
+            AddressPolicy addresses,
+            JobEnds jobEnds,
+            BatchEnds batchEnds,
+            TransactionTemplate transactions,
+            JsonMapper json,
+            Clock clock,
+            @Value("${transcriber.batches.max-items:10000}") int maxItems) {
+        this.batches = batches;
+        this.jobs = jobs;
+        this.queries = queries;
+        this.uploads = uploads;
+        this.limits = limits;
+        this.catalog = catalog;
+        this.addresses = addresses;
+        this.jobEnds = jobEnds;
+        this.batchEnds = batchEnds;
+        this.transactions = transactions;
+        this.json = json;
+        this.clock = clock;
+        this.maxItems = maxItems;
+    }
+
+    BatchView submit(Caller caller, BatchRequest request) {
+        limits.checkDailyAudio(caller);
+        int sources = (request.items() == null ? 0 : 1)
+                + (request.feed_url() == null ? 0 : 1)
+                + (request.archive_upload_id() == null ? 0 : 1);
+        if (sources != 1) {
+            throw ApiException.invalidRequest(
+                    "Give the batch's items as exactly one of 'items', 'feed_url' or 'archive_upload_id'.",
+                    request.items() == null ? "items" : "feed_url");
+        }
+        JobSpec spec = JobFields.spec(
+                request.model(),
+                request.language(),
+                request.prompt(),
+                request.response_format(),
+                request.temperature(),
+                request.timestamp_granularities(),
+                catalog);
+        caller.checkModel(spec.model(), catalog);
+        Map<String, String> metadata = JobFields.metadata(request.metadata());
+        String webhookUrl = JobFields.webhookUrl(request.webhook_url(), addresses);
+        if (request.items() != null) {
+            checkItems(request.items());
+        }
+        if (request.feed_url() != null) {
+            checkUrl(request.feed_url(), "feed_url", new HashMap<>());
+        }
+        UUID id = UUID.randomUUID();
+        TranscriptionBatch batch = transactions.execute(status -> {
+            BatchSource kind;
+            String source;
+            if (request.items() != null) {
+                kind = BatchSource.ITEMS;
+                source = json.writeValueAsString(items(request.items(), caller));
+            } else if (request.feed_url() != null) {
+                kind = BatchSource.FEED;
+                source = request.feed_url();
+            } else {
+                kind = BatchSource.ARCHIVE;
+                source = uploads.claim(request.archive_upload_id(), caller, new JobId(id), "archive_upload_id")
+                        .objectKey();
+            }
+            return batches.save(TranscriptionBatch.expanding(
+                    id,
+                    caller.keyId(),
+                    kind,
+                    source,
+                    json.writeValueAsString(spec),
+                    metadata,
+                    webhookUrl,
+                    Boolean.TRUE.equals(request.job_webhooks()),
+                    !Boolean.FALSE.equals(request.reuse()),
+                    clock.instant()));
+        });
+        return queries.view(batch);
+    }
+
+    private void checkItems(List<BatchRequest.Item> items) {
+        if (items.isEmpty() || items.size() > maxItems) {
+            throw ApiException.invalidRequest(
+                    "'items' must hold 1 to " + maxItems + " items, got " + items.size() + ".", "items");
+        }
+        Map<String, String> checkedHosts = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            BatchRequest.Item item = items.get(i);
+            String param = "items[" + i + "]";
+            if (item == null || (item.audio_url() == null) == (item.upload_id() == null)) {
+                throw ApiException.invalidRequest(
+                        "Each item needs exactly one of 'audio_url' or 'upload_id' (" + param + ").", param);
+            }
+            if (item.audio_url() != null) {
+                checkUrl(item.audio_url(), param + ".audio_url", checkedHosts);
+            }
+            JobFields.metadata(item.metadata());
+        }
+    }
+
+    /** An http(s) URL whose host the address policy allows (each host resolved once per request). */
+    private void checkUrl(String url, String param, Map<String, String> checkedHosts) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidRequest("Invalid value for '" + param + "': not a URL.", param);
+        }
+        String host = uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+        String problem = checkedHosts.computeIfAbsent(host, h -> {
+            try {
+                addresses.check(uri);
+                return "";
+            } catch (DisallowedAddressException | IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        });
+        if (!problem.isEmpty()) {
+            throw ApiException.invalidRequest("Invalid value for '" + param + "': " + problem + ".", param);
+        }
+    }
+
+    /** The items as stored until expansion, each with its job's id; uploads are claimed now, in this transaction. */
+    private List<BatchItem> items(List<BatchRequest.Item> requested, Caller caller) {
+        List<BatchItem> items = new ArrayList<>(requested.size());
+        for (int i = 0; i < requested.size(); i++) {
+            BatchRequest.Item item = requested.get(i);
+            JobId jobId = JobId.random();
+            if (item.audio_url() != null) {
+                items.add(new BatchItem(jobId.toString(), item.audio_url(), null, null, item.metadata()));
+            } else {
+                StoredAudio audio = uploads.claim(item.upload_id(), caller, jobId, "items[" + i + "].upload_id");
+                items.add(new BatchItem(jobId.toString(), null, audio.objectKey(), audio.sizeBytes(), item.metadata()));
+            }
+        }
+        return items;
+    }
+
+    /**
+     * Cancels the batch's queued items (held or on the queue); items already running finish, and the batch is
+     * {@code cancelling} until they have. Retried when a worker claims an item at the same moment.
+     */
+    BatchView cancel(UUID id, Caller caller) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transactions.execute(status -> cancelOnce(id, caller));
+            } catch (ObjectOptimisticLockingFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private BatchView cancelOnce(UUID id, Caller caller) {
+        TranscriptionBatch batch = queries.ownedForUpdate(id, caller);
+        if (batch.state() == BatchState.COMPLETED || batch.state() == BatchState.FAILED) {
+            throw new ApiException(
+                    HttpStatus.CONFLICT,
+                    "invalid_request_error",
+                    "invalid_state",
+                    null,
+                    "The batch has already " + batch.state().name().toLowerCase() + "; it cannot be cancelled.");
+        }
+        if (batch.state() == BatchState.CANCELLED || batch.state() == BatchState.CANCELLING) {
+            return queries.view(batch);
+        }
+        Instant now = clock.instant();
+        int running = 0;
+        for (TranscriptionJob item : jobs.findBatchItems(id, 0, Limit.unlimited())) {
+            if (item.state() == JobState.QUEUED) {
+                item.cancel(now);
+                jobEnds.announceAlone(item);
+            } else if (item.state() == JobState.RUNNING) {
+                running++;
+            }
+        }
+        batch.cancel(running > 0, now);
+        if (batch.state().isTerminal()) {
+            batchEnds.announce(batch);
+        }
+        return queries.view(batch);
+    }
+}

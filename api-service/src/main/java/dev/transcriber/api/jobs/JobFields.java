@@ -1,0 +1,98 @@
+package dev.transcriber.api.jobs;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.transcription.AudioUpload;
+import dev.transcriber.api.transcription.TranscriptionOptions;
+import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.store.JobSpec;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The fields every submission (a job, a batch) validates the same way: options, metadata and the webhook URL. */
+public final class JobFields {
+
+    static final int MAX_METADATA = 16;
+
+    private JobFields() {}
+
+    /** The options of a JSON submission, validated as the sync endpoint's form fields are. */
+    public static JobSpec spec(
+            String model,
+            String language,
+            String prompt,
+            String responseFormat,
+            Double temperature,
+            List<String> granularities,
+            ModelCatalog catalog) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        put(fields, "model", model);
+        put(fields, "language", language);
+        put(fields, "prompt", prompt);
+        put(fields, "response_format", responseFormat);
+        put(fields, "temperature", temperature == null ? null : temperature.toString());
+        put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
+        return TranscriptionOptions.validateFields(new AudioUpload(fields, Optional.empty(), null), catalog);
+    }
+
+    /** JSON {@code metadata}: at most 16 pairs, keys up to 64 characters, values up to 512. */
+    public static Map<String, String> metadata(Map<String, String> metadata) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (metadata != null) {
+            metadata.forEach((k, v) -> fields.put("metadata[" + k + "]", v == null ? "" : v));
+        }
+        return metadataFields(fields);
+    }
+
+    /** Form fields {@code metadata[key]}: at most 16, keys up to 64 characters, values up to 512. */
+    public static Map<String, String> metadataFields(Map<String, String> fields) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        fields.forEach((name, value) -> {
+            if (name.startsWith("metadata[") && name.endsWith("]")) {
+                String key = name.substring("metadata[".length(), name.length() - 1);
+                if (key.isEmpty() || key.length() > 64 || value.length() > 512) {
+                    throw ApiException.invalidRequest(
+                            "Invalid metadata: keys are 1 to 64 characters and values at most 512.", "metadata");
+                }
+                metadata.put(key, value);
+            }
+        });
+        if (metadata.size() > MAX_METADATA) {
+            throw ApiException.invalidRequest(
+                    "Invalid metadata: at most " + MAX_METADATA + " pairs, got " + metadata.size() + ".", "metadata");
+        }
+        return metadata;
+    }
+
+    /** An http(s) URL the gateway may call (checked again at each delivery: DNS can change). */
+    public static String webhookUrl(String value, AddressPolicy addresses) {
+        if (value == null) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = URI.create(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalidRequest(
+                    "Invalid value for 'webhook_url': expected an http or https URL, got '" + value + "'.",
+                    "webhook_url");
+        }
+        try {
+            addresses.check(uri);
+        } catch (DisallowedAddressException e) {
+            throw ApiException.invalidRequest(
+                    "Invalid value for 'webhook_url': " + e.getMessage() + ".", "webhook_url");
+        }
+        return value;
+    }
+
+    static void put(Map<String, String> fields, String name, String value) {
+        if (value != null) {
+            fields.put(name, value);
+        }
+    }
+}

@@ -1,0 +1,382 @@
+package dev.transcriber.worker.batches;
+
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.BatchItem;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.worker.audio.AudioFetcher;
+import dev.transcriber.worker.jobs.WorkerIdentity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns accepted batches into items, in the background: a list as given, a podcast feed's episode enclosures (the
+ * feed fetched under the same address rules as {@code audio_url}), or an archive's audio files (each streamed into
+ * the object store as it is read, its SHA-256 taken on the way). Items are held jobs, written a chunk per
+ * transaction; they run once the batch is expanded. A worker that dies mid-way leaves the batch to the next one,
+ * which starts over; a refused source fails the batch with nothing left behind.
+ */
+@Component
+class BatchExpander {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchExpander.class);
+
+    private static final int CHUNK = 200;
+    private static final int MAX_SKIPPED_LISTED = 1000;
+    private static final int MAX_VALUE = 512;
+
+    private final BatchExpansion expansion;
+    private final ObjectStore store;
+    private final AudioFetcher fetcher;
+    private final BatchProperties properties;
+    private final JsonMapper json;
+    private final String worker;
+
+    BatchExpander(
+            BatchExpansion expansion,
+            ObjectStore store,
+            AudioFetcher fetcher,
+            BatchProperties properties,
+            JsonMapper json,
+            WorkerIdentity identity) {
+        this.expansion = expansion;
+        this.store = store;
+        this.fetcher = fetcher;
+        this.properties = properties;
+        this.json = json;
+        this.worker = identity.id();
+    }
+
+    @Scheduled(fixedDelayString = "${transcriber.batches.expand-interval:500ms}")
+    void expandWaiting() {
+        for (UUID id : expansion.expandable(4)) {
+            expansion.take(id, worker, properties.lease()).ifPresent(taken -> {
+                taken.leftOverObjects().forEach(this::deleteQuietly);
+                expand(taken.batch());
+            });
+        }
+    }
+
+    /** A source the batch cannot be made from; the batch fails with this code and message. */
+    static final class Unusable extends RuntimeException {
+        final String code;
+
+        Unusable(String code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+
+    /** The batch stopped expanding under us (cancelled by its owner). */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("the batch is no longer expanding", null, false, false);
+        }
+    }
+
+    private void expand(TranscriptionBatch batch) {
+        Items items = new Items(batch, json.readValue(batch.options(), JobSpec.class));
+        try {
+            switch (batch.sourceKind()) {
+                case ITEMS -> fromList(batch, items);
+                case FEED -> fromFeed(batch, items);
+                case ARCHIVE -> fromArchive(batch, items);
+            }
+            items.flush();
+            expansion.finish(batch.id(), items.count, items.skippedJson());
+            if (batch.sourceKind() == dev.transcriber.common.store.BatchSource.ARCHIVE) {
+                deleteQuietly(batch.source()); // every audio file is an object of its own now
+            }
+            log.info("batch {}: {} items, {} skipped", batch.id(), items.count, items.skippedTotal);
+        } catch (Stopped e) {
+            items.deleteStored();
+        } catch (Unusable e) {
+            failed(batch, items, e.code, e.getMessage());
+        } catch (ArchiveReader.Refused e) {
+            failed(batch, items, "invalid_archive", e.getMessage());
+        } catch (FeedReader.InvalidFeed e) {
+            failed(batch, items, "invalid_feed", e.getMessage());
+        } catch (AudioFetcher.FetchFailed e) {
+            failed(batch, items, "invalid_feed_url", e.getMessage());
+        } catch (RuntimeException e) {
+            ArchiveReader.Refused refused = refusal(e);
+            if (refused != null) {
+                failed(batch, items, "invalid_archive", refused.getMessage());
+                return;
+            }
+            // its claim runs out and another worker (or this one) starts it over
+            log.error("batch {}: expansion interrupted; it will start over", batch.id(), e);
+        }
+    }
+
+    private void failed(TranscriptionBatch batch, Items items, String code, String message) {
+        items.deleteStored();
+        if (batch.sourceKind() == dev.transcriber.common.store.BatchSource.ARCHIVE) {
+            deleteQuietly(batch.source());
+        }
+        expansion.fail(batch.id(), code, message, items.skippedJson());
+        log.info("batch {} refused: {}", batch.id(), message);
+    }
+
+    /** A refusal raised inside the object store's upload of an entry arrives wrapped. */
+    private static ArchiveReader.Refused refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ArchiveReader.Refused refused) {
+                return refused;
+            }
+        }
+        return null;
+    }
+
+    private void fromList(TranscriptionBatch batch, Items items) {
+        for (BatchItem item : json.readValue(batch.source(), BatchItem[].class)) {
+            JobId id = JobId.parse(item.job_id());
+            if (item.audio_url() != null) {
+                items.add(
+                        id,
+                        new StoredAudio(ObjectKeys.sourceAudio(id), fileName(item.audio_url()), null, 0),
+                        item.audio_url(),
+                        null,
+                        item.metadata());
+            } else {
+                items.add(
+                        id,
+                        new StoredAudio(item.object_key(), null, null, item.size_bytes()),
+                        null,
+                        null,
+                        item.metadata());
+            }
+        }
+    }
+
+    private void fromFeed(TranscriptionBatch batch, Items items) {
+        String key = ObjectKeys.batchFeed(batch.id());
+        fetcher.fetch(batch.source(), key, properties.maxFeedSize().toBytes(), "feed_url");
+        List<FeedReader.Episode> episodes;
+        try (InputStream in = store.open(key)) {
+            episodes = FeedReader.read(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(key);
+        }
+        int n = 0;
+        for (FeedReader.Episode episode : episodes) {
+            String name = episode.title() != null ? episode.title() : "episode " + (n + 1);
+            n++;
+            if (episode.audioUrl() == null) {
+                items.skipped(name, "no audio enclosure");
+                continue;
+            }
+            if (!isHttp(episode.audioUrl())) {
+                items.skipped(name, "the enclosure is not an http(s) URL: " + episode.audioUrl());
+                continue;
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            put(metadata, "title", episode.title());
+            put(metadata, "guid", episode.guid());
+            put(metadata, "published", episode.published());
+            JobId id = JobId.random();
+            items.add(
+                    id,
+                    new StoredAudio(ObjectKeys.sourceAudio(id), fileName(episode.audioUrl()), null, 0),
+                    episode.audioUrl(),
+                    null,
+                    metadata);
+        }
+    }
+
+    private void fromArchive(TranscriptionBatch batch, Items items) {
+        ArchiveReader reader =
+                new ArchiveReader(properties.maxArchiveExpandedSize().toBytes(), properties.maxItems() * 10);
+        try (InputStream archive = store.open(batch.source())) {
+            reader.read(archive, new ArchiveReader.Entries() {
+                @Override
+                public void file(String path, InputStream content) {
+                    String key = ObjectKeys.batchItem(batch.id(), items.count);
+                    MessageDigest sha256 = sha256();
+                    Counting counted = new Counting(new DigestInputStream(content, sha256));
+                    items.storing(key);
+                    store.put(key, counted, -1, null);
+                    if (counted.count == 0) {
+                        items.skipped(path, "empty");
+                        deleteQuietly(key);
+                        items.unstored(key);
+                        return;
+                    }
+                    JobId id = JobId.random();
+                    String file = path.substring(path.lastIndexOf('/') + 1);
+                    items.add(
+                            id,
+                            new StoredAudio(key, file, null, counted.count),
+                            null,
+                            HexFormat.of().formatHex(sha256.digest()),
+                            Map.of("filename", truncate(path)));
+                }
+
+                @Override
+                public void skipped(String path, String reason) {
+                    items.skipped(path, reason);
+                }
+            });
+        } catch (IOException e) {
+            throw new Unusable("invalid_archive", "The archive could not be read: " + e.getMessage());
+        }
+    }
+
+    /** The items being written, a chunk at a time, and what was skipped. */
+    private final class Items {
+        private final TranscriptionBatch batch;
+        private final JobSpec spec;
+        private final List<BatchExpansion.NewItem> pending = new ArrayList<>();
+        private final List<String> stored = new ArrayList<>();
+        private final List<Map<String, String>> skipped = new ArrayList<>();
+        private int skippedTotal;
+        private int count;
+
+        Items(TranscriptionBatch batch, JobSpec spec) {
+            this.batch = batch;
+            this.spec = spec;
+        }
+
+        void add(JobId id, StoredAudio audio, String url, String sha256, Map<String, String> own) {
+            if (count >= properties.maxItems()) {
+                throw new Unusable(
+                        "too_many_items", "The batch's source has more than " + properties.maxItems() + " items.");
+            }
+            Map<String, String> metadata = new LinkedHashMap<>(batch.metadata());
+            if (own != null) {
+                metadata.putAll(own);
+            }
+            pending.add(new BatchExpansion.NewItem(count++, id, audio, url, sha256, metadata));
+            if (pending.size() >= CHUNK) {
+                flush();
+            }
+        }
+
+        void flush() {
+            if (pending.isEmpty()) {
+                return;
+            }
+            if (!expansion.add(batch.id(), spec, pending, worker, properties.lease())) {
+                throw new Stopped();
+            }
+            pending.clear();
+        }
+
+        void storing(String key) {
+            stored.add(key);
+        }
+
+        void unstored(String key) {
+            stored.remove(key);
+        }
+
+        void skipped(String name, String reason) {
+            skippedTotal++;
+            if (skipped.size() < MAX_SKIPPED_LISTED) {
+                skipped.add(Map.of("name", truncate(name), "reason", reason));
+            }
+        }
+
+        String skippedJson() {
+            return skipped.isEmpty() ? null : json.writeValueAsString(skipped);
+        }
+
+        /** Objects this attempt wrote (archive entries): removed when the batch does not go ahead. */
+        void deleteStored() {
+            stored.forEach(BatchExpander.this::deleteQuietly);
+        }
+    }
+
+    private static final class Counting extends java.io.FilterInputStream {
+        private long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            // the archive goes on to its next entry
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void put(Map<String, String> metadata, String name, String value) {
+        if (value != null) {
+            metadata.put(name, truncate(value));
+        }
+    }
+
+    private static String truncate(String value) {
+        return value.length() <= MAX_VALUE ? value : value.substring(0, MAX_VALUE);
+    }
+
+    static boolean isHttp(String url) {
+        try {
+            URI uri = URI.create(url);
+            return ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+                    && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String fileName(String url) {
+        String path = URI.create(url).getPath();
+        return path == null || path.isEmpty() ? null : path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            store.delete(key);
+        } catch (RuntimeException e) {
+            log.warn("could not delete {}: {}", key, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.transcriber.worker.batches;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+
+class ArchiveReaderTest {
+
+    @Test
+    void walksAZipsAudioFilesAndListsTheRestAsSkipped() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a/one.MP3", new byte[] {1, 2, 3});
+        entries.put("a/notes.txt", new byte[] {4});
+        entries.put("two.wav", new byte[] {5, 6});
+
+        Seen seen = read(zip(entries), 1_000);
+
+        assertThat(seen.files).containsExactly("a/one.MP3:3", "two.wav:2");
+        assertThat(seen.skipped).containsExactly("a/notes.txt: not an audio file");
+    }
+
+    @Test
+    void readsTarFiles() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry entry = new TarArchiveEntry("ep.flac");
+            entry.setSize(4);
+            tar.putArchiveEntry(entry);
+            tar.write(new byte[] {1, 2, 3, 4});
+            tar.closeArchiveEntry();
+        }
+
+        assertThat(read(bytes.toByteArray(), 1_000).files).containsExactly("ep.flac:4");
+    }
+
+    @Test
+    void refusesPathsThatLeaveTheArchive() {
+        for (String name : List.of("../x.wav", "a/../../x.wav", "/etc/x.wav", "C:\\x.wav", "a\\..\\..\\x.wav")) {
+            assertThatThrownBy(() -> ArchiveReader.checkedPath(name))
+                    .as(name)
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("path traversal");
+        }
+        assertThat(ArchiveReader.checkedPath("a/..b/x.wav")).isEqualTo("a/..b/x.wav");
+    }
+
+    @Test
+    void refusesContentThatInflatesBeyondTheLimitWhetherReadOrSkipped() throws IOException {
+        byte[] bomb = zip(Map.of("zeros.bin", new byte[10_000]));
+        assertThat(bomb.length).isLessThan(1_000);
+
+        assertThatThrownBy(() -> read(bomb, 5_000))
+                .isInstanceOf(ArchiveReader.Refused.class)
+                .hasMessageContaining("expands beyond the limit of 5000 bytes");
+    }
+
+    @Test
+    void refusesWhatIsNoArchive() {
+        assertThatThrownBy(() -> read("just text".getBytes(), 1_000))
+                .isInstanceOf(ArchiveReader.Refused.class)
+                .hasMessageContaining("neither a zip nor a tar");
+    }
+
+    private record Seen(List<String> files, List<String> skipped) {}
+
+    private static Seen read(byte[] archive, long limit) throws IOException {
+        Seen seen = new Seen(new ArrayList<>(), new ArrayList<>());
+        new ArchiveReader(limit, 100).read(new ByteArrayInputStream(archive), new ArchiveReader.Entries() {
+            @Override
+            public void file(String path, InputStream content) throws IOException {
+                seen.files.add(path + ":" + content.readAllBytes().length);
+            }
+
+            @Override
+            public void skipped(String path, String reason) {
+                seen.skipped.add(path + ": " + reason);
+            }
+        });
+        return seen;
+    }
+
+    private static byte[] zip(Map<String, byte[]> entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (var entry : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(entry.getKey()));
+                zip.write(entry.getValue());
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+}
