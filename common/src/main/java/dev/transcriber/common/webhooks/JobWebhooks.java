@@ -35,54 +35,56 @@ public class JobWebhooks {
         if (job.webhookUrl() == null || job.isPiece() || !job.state().isTerminal()) {
             return;
         }
-        if (isDisabled(job.apiKeyId(), job.webhookUrl())) {
+        pending(
+                job.id().value(),
+                null,
+                job.apiKeyId(),
+                job.webhookUrl(),
+                "transcription_job",
+                job.state().name(),
+                "/v1/transcription_jobs/");
+    }
+
+    /** Call in the transaction that ended {@code batch}: {@code transcription_batch.<completed|cancelled|failed>}. */
+    public void batchEnded(TranscriptionBatch batch) {
+        if (batch.webhookUrl() == null || !batch.state().isTerminal()) {
+            return;
+        }
+        pending(
+                null,
+                batch.id(),
+                batch.apiKeyId(),
+                batch.webhookUrl(),
+                "transcription_batch",
+                batch.state().name(),
+                "/v1/transcription_batches/");
+    }
+
+    /** A delivery of {@code <object>.<state>} about a job or a batch, unless its URL was disabled for the key. */
+    private void pending(
+            UUID jobId, UUID batchId, UUID apiKeyId, String url, String object, String state, String path) {
+        if (isDisabled(apiKeyId, url)) {
             return;
         }
         Instant now = clock.instant();
-        String type = "transcription_job." + job.state().name().toLowerCase(Locale.ROOT);
+        UUID id = jobId != null ? jobId : batchId;
+        String status = state.toLowerCase(Locale.ROOT);
+        String type = object + "." + status;
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("id", job.id().toString());
-        data.put("object", "transcription_job");
-        data.put("status", job.state().name().toLowerCase(Locale.ROOT));
-        data.put("url", "/v1/transcription_jobs/" + job.id());
+        data.put("id", id.toString());
+        data.put("object", object);
+        data.put("status", status);
+        data.put("url", path + id);
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("type", type);
         payload.put("timestamp", now.toString());
         payload.put("data", data);
         deliveries.save(WebhookDelivery.pending(
                 "msg_" + UUID.randomUUID().toString().replace("-", ""),
-                job.id().value(),
-                job.apiKeyId(),
-                job.webhookUrl(),
-                type,
-                json.writeValueAsString(payload),
-                now));
-    }
-
-    /** Call in the transaction that ended {@code batch}: {@code transcription_batch.<completed|cancelled|failed>}. */
-    public void batchEnded(TranscriptionBatch batch) {
-        if (batch.webhookUrl() == null
-                || !batch.state().isTerminal()
-                || isDisabled(batch.apiKeyId(), batch.webhookUrl())) {
-            return;
-        }
-        Instant now = clock.instant();
-        String status = batch.state().name().toLowerCase(Locale.ROOT);
-        String type = "transcription_batch." + status;
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("id", batch.id().toString());
-        data.put("object", "transcription_batch");
-        data.put("status", status);
-        data.put("url", "/v1/transcription_batches/" + batch.id());
-        Map<String, Object> payload = new LinkedHashMap<>();
-        payload.put("type", type);
-        payload.put("timestamp", now.toString());
-        payload.put("data", data);
-        deliveries.save(WebhookDelivery.pendingForBatch(
-                "msg_" + UUID.randomUUID().toString().replace("-", ""),
-                batch.id(),
-                batch.apiKeyId(),
-                batch.webhookUrl(),
+                jobId,
+                batchId,
+                apiKeyId,
+                url,
                 type,
                 json.writeValueAsString(payload),
                 now));

@@ -63,11 +63,20 @@ public class WebhookDelivery {
 
     protected WebhookDelivery() {}
 
+    /** A delivery about a job ({@code jobId}) or a batch ({@code batchId}). */
     static WebhookDelivery pending(
-            String id, UUID jobId, UUID apiKeyId, String url, String eventType, String payload, Instant now) {
+            String id,
+            UUID jobId,
+            UUID batchId,
+            UUID apiKeyId,
+            String url,
+            String eventType,
+            String payload,
+            Instant now) {
         WebhookDelivery delivery = new WebhookDelivery();
         delivery.id = id;
         delivery.jobId = jobId;
+        delivery.batchId = batchId;
         delivery.apiKeyId = apiKeyId;
         delivery.url = url;
         delivery.eventType = eventType;
@@ -75,13 +84,6 @@ public class WebhookDelivery {
         delivery.state = DeliveryState.PENDING;
         delivery.nextAttemptAt = now;
         delivery.createdAt = now;
-        return delivery;
-    }
-
-    static WebhookDelivery pendingForBatch(
-            String id, UUID batchId, UUID apiKeyId, String url, String eventType, String payload, Instant now) {
-        WebhookDelivery delivery = pending(id, null, apiKeyId, url, eventType, payload, now);
-        delivery.batchId = batchId;
         return delivery;
     }
 

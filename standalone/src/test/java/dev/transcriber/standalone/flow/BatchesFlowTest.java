@@ -205,12 +205,8 @@ class BatchesFlowTest {
         assertThat(JSON.readTree(privateFeed.body()).path("error").path("param").asString())
                 .isEqualTo("feed_url");
         served.put("/not-a-feed.xml", "<html><body>hello</body></html>".getBytes(StandardCharsets.UTF_8));
-        String html = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"feed_url\":\"" + served("/not-a-feed.xml") + "\"}")
-                        .body())
-                .path("id")
-                .asString();
+        String html = submitted(
+                TestSystem.API_KEY, "{\"model\":\"whisper-1\",\"feed_url\":\"" + served("/not-a-feed.xml") + "\"}");
         assertThat(awaitBatch(html, TestSystem.API_KEY, "failed")
                         .path("error")
                         .path("code")
@@ -226,12 +222,9 @@ class BatchesFlowTest {
                 "show/notes.txt", "liner notes".getBytes(StandardCharsets.UTF_8)));
         String upload = upload(zip, TestSystem.API_KEY);
 
-        String id = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"reuse\":false,\"archive_upload_id\":\"" + upload + "\"}")
-                        .body())
-                .path("id")
-                .asString();
+        String id = submitted(
+                TestSystem.API_KEY,
+                "{\"model\":\"whisper-1\",\"reuse\":false,\"archive_upload_id\":\"" + upload + "\"}");
 
         JsonNode done = awaitBatch(id, TestSystem.API_KEY, "completed");
         assertThat(done.path("counts").path("succeeded").asInt()).isEqualTo(2);
@@ -246,13 +239,10 @@ class BatchesFlowTest {
                 .isEmpty();
 
         byte[] tarGz = tarGz(Map.of("a.wav", TestAudio.toneWav(0.5), "cover.jpg", new byte[] {1, 2, 3}));
-        String tarBatch = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"reuse\":false,\"archive_upload_id\":\""
-                                        + upload(tarGz, TestSystem.API_KEY) + "\"}")
-                        .body())
-                .path("id")
-                .asString();
+        String tarBatch = submitted(
+                TestSystem.API_KEY,
+                "{\"model\":\"whisper-1\",\"reuse\":false,\"archive_upload_id\":\"" + upload(tarGz, TestSystem.API_KEY)
+                        + "\"}");
         JsonNode tarDone = awaitBatch(tarBatch, TestSystem.API_KEY, "completed");
         assertThat(tarDone.path("counts").path("succeeded").asInt()).isEqualTo(1);
         assertThat(tarDone.path("skipped").toString()).contains("cover.jpg");
@@ -266,12 +256,8 @@ class BatchesFlowTest {
         String bomb = upload(zip(Map.of("zeros.wav", new byte[(int) ARCHIVE_LIMIT + 1024 * 1024])), TestSystem.API_KEY);
 
         for (String upload : List.of(traversal, bomb)) {
-            String id = JSON.readTree(submit(
-                                    TestSystem.API_KEY,
-                                    "{\"model\":\"whisper-1\",\"archive_upload_id\":\"" + upload + "\"}")
-                            .body())
-                    .path("id")
-                    .asString();
+            String id =
+                    submitted(TestSystem.API_KEY, "{\"model\":\"whisper-1\",\"archive_upload_id\":\"" + upload + "\"}");
             JsonNode failed = awaitBatch(id, TestSystem.API_KEY, "failed");
 
             assertThat(failed.path("error").path("code").asString()).isEqualTo("invalid_archive");
@@ -332,25 +318,19 @@ class BatchesFlowTest {
     void theSameAudioAgainReusesTheFinishedTranscriptUnlessTheRequestSaysNot() throws Exception {
         byte[] content = TestAudio.toneWav(0.9);
         served.put("/reuse.wav", TestAudio.toneWav(1.1));
-        String first = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav")
-                                        + "\"},{\"upload_id\":\"" + upload(content, TestSystem.API_KEY) + "\"}]}")
-                        .body())
-                .path("id")
-                .asString();
+        String first = submitted(
+                TestSystem.API_KEY,
+                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav") + "\"},{\"upload_id\":\""
+                        + upload(content, TestSystem.API_KEY) + "\"}]}");
         awaitBatch(first, TestSystem.API_KEY, "completed");
         int calls =
                 upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))).size();
         assertThat(calls).isEqualTo(2);
 
-        String again = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav")
-                                        + "\"},{\"upload_id\":\"" + upload(content, TestSystem.API_KEY) + "\"}]}")
-                        .body())
-                .path("id")
-                .asString();
+        String again = submitted(
+                TestSystem.API_KEY,
+                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav") + "\"},{\"upload_id\":\""
+                        + upload(content, TestSystem.API_KEY) + "\"}]}");
         awaitBatch(again, TestSystem.API_KEY, "completed");
 
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
@@ -367,24 +347,17 @@ class BatchesFlowTest {
                     .isFalse();
         }
 
-        String other = JSON.readTree(submit(
-                                TestSystem.OTHER_API_KEY,
-                                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav")
-                                        + "\"}]}")
-                        .body())
-                .path("id")
-                .asString();
+        String other = submitted(
+                TestSystem.OTHER_API_KEY,
+                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"" + served("/reuse.wav") + "\"}]}");
         awaitBatch(other, TestSystem.OTHER_API_KEY, "completed");
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
                 .as("another key's audio is never reused")
                 .hasSize(3);
-        String fresh = JSON.readTree(submit(
-                                TestSystem.API_KEY,
-                                "{\"model\":\"whisper-1\",\"reuse\":false,\"items\":[{\"audio_url\":\""
-                                        + served("/reuse.wav") + "\"}]}")
-                        .body())
-                .path("id")
-                .asString();
+        String fresh = submitted(
+                TestSystem.API_KEY,
+                "{\"model\":\"whisper-1\",\"reuse\":false,\"items\":[{\"audio_url\":\"" + served("/reuse.wav")
+                        + "\"}]}");
         awaitBatch(fresh, TestSystem.API_KEY, "completed");
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
                 .as("reuse: false pays the upstream again")
@@ -408,10 +381,7 @@ class BatchesFlowTest {
                         >= 4);
 
         long start = System.nanoTime();
-        String small = JSON.readTree(submit(TestSystem.OTHER_API_KEY, items(5, "/b.wav", false))
-                        .body())
-                .path("id")
-                .asString();
+        String small = submitted(TestSystem.OTHER_API_KEY, items(5, "/b.wav", false));
         HttpResponse<String> sync = client.transcribe(
                 new Multipart()
                         .field("model", "whisper-1")
@@ -458,6 +428,13 @@ class BatchesFlowTest {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build());
+    }
+
+    /** Submits a batch that must be accepted; its id. */
+    private String submitted(String key, String body) {
+        HttpResponse<String> accepted = submit(key, body);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        return JSON.readTree(accepted.body()).path("id").asString();
     }
 
     private HttpResponse<String> get(String path, String key) {

@@ -3,18 +3,13 @@ package dev.transcriber.worker.audio;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.storage.ObjectStore;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.Executors;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -107,13 +102,12 @@ public class AudioFetcher {
                     throw tooLarge(field, cap);
                 }
                 String type = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
-                MessageDigest sha256 = sha256();
-                try (Capped body = new Capped(new DigestInputStream(response.body(), sha256), cap)) {
+                try (CountingInputStream body = CountingInputStream.of(response.body(), capped(cap))) {
                     store.put(objectKey, body, declared, type);
-                    if (body.count == 0) {
+                    if (body.count() == 0) {
                         throw new FetchFailed("The " + field + " gave an empty file.");
                     }
-                    return new Fetched(body.count, type, HexFormat.of().formatHex(sha256.digest()));
+                    return new Fetched(body.count(), type, body.sha256());
                 } catch (RuntimeException e) {
                     if (e.getCause() instanceof TooLarge || e instanceof TooLarge) {
                         throw tooLarge(field, cap);
@@ -136,53 +130,20 @@ public class AudioFetcher {
         return new FetchFailed("The " + field + "'s file is larger than the limit of " + cap + " bytes.");
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static final class TooLarge extends RuntimeException {
         TooLarge() {
             super("over the size limit");
         }
     }
 
-    /** Counts what passes, and stops the transfer once it exceeds the cap. */
-    private static final class Capped extends FilterInputStream {
-        private final long cap;
-        private long count;
-
-        Capped(InputStream in, long cap) {
-            super(in);
-            this.cap = cap;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                counted(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                counted(n);
-            }
-            return n;
-        }
-
-        private void counted(int n) {
-            count += n;
-            if (count > cap) {
+    /** Stops the transfer once more than {@code cap} bytes have passed. */
+    private static java.util.function.LongConsumer capped(long cap) {
+        long[] total = {0};
+        return n -> {
+            total[0] += n;
+            if (total[0] > cap) {
                 throw new TooLarge();
             }
-        }
+        };
     }
 }

@@ -1,7 +1,7 @@
 package dev.transcriber.worker.batches;
 
+import dev.transcriber.worker.audio.CountingInputStream;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +102,7 @@ final class ArchiveReader {
         if (++entries > maxEntries) {
             throw new Refused("The archive has more than " + maxEntries + " files.");
         }
-        Counted content = new Counted(archive);
+        CountingInputStream content = CountingInputStream.shielded(archive, this::count);
         if (AUDIO.contains(extension(path))) {
             handler.file(path, content);
         } else {
@@ -136,45 +136,11 @@ final class ArchiveReader {
         return head;
     }
 
-    /** Counts an entry's inflated bytes against the archive's limit; closing it leaves the archive open. */
-    private final class Counted extends FilterInputStream {
-        Counted(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                count(n);
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            return Math.max(0, read(new byte[(int) Math.min(n, 8192)]));
-        }
-
-        @Override
-        public void close() {
-            // the archive's stream goes on to the next entry
-        }
-
-        private void count(int n) {
-            expanded += n;
-            if (expanded > maxExpandedBytes) {
-                throw new Refused("The archive expands beyond the limit of " + maxExpandedBytes + " bytes.");
-            }
+    /** An entry's inflated bytes count against the whole archive's limit. */
+    private void count(long n) {
+        expanded += n;
+        if (expanded > maxExpandedBytes) {
+            throw new Refused("The archive expands beyond the limit of " + maxExpandedBytes + " bytes.");
         }
     }
 }

@@ -8,16 +8,13 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.worker.audio.AudioFetcher;
+import dev.transcriber.worker.audio.CountingInputStream;
 import dev.transcriber.worker.jobs.WorkerIdentity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -213,11 +210,10 @@ class BatchExpander {
                 @Override
                 public void file(String path, InputStream content) {
                     String key = ObjectKeys.batchItem(batch.id(), items.count);
-                    MessageDigest sha256 = sha256();
-                    Counting counted = new Counting(new DigestInputStream(content, sha256));
+                    CountingInputStream counted = CountingInputStream.of(content, n -> {});
                     items.storing(key);
                     store.put(key, counted, -1, null);
-                    if (counted.count == 0) {
+                    if (counted.count() == 0) {
                         items.skipped(path, "empty");
                         deleteQuietly(key);
                         items.unstored(key);
@@ -227,9 +223,9 @@ class BatchExpander {
                     String file = path.substring(path.lastIndexOf('/') + 1);
                     items.add(
                             id,
-                            new StoredAudio(key, file, null, counted.count),
+                            new StoredAudio(key, file, null, counted.count()),
                             null,
-                            HexFormat.of().formatHex(sha256.digest()),
+                            counted.sha256(),
                             Map.of("filename", truncate(path)));
                 }
 
@@ -305,45 +301,6 @@ class BatchExpander {
         /** Objects this attempt wrote (archive entries): removed when the batch does not go ahead. */
         void deleteStored() {
             stored.forEach(BatchExpander.this::deleteQuietly);
-        }
-    }
-
-    private static final class Counting extends java.io.FilterInputStream {
-        private long count;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() {
-            // the archive goes on to its next entry
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

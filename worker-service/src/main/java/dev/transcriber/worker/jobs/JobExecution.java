@@ -17,15 +17,12 @@ import dev.transcriber.worker.accounts.UpstreamTranscriber;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSplitter;
+import dev.transcriber.worker.audio.CountingInputStream;
 import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.ProbedAudio;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -179,17 +176,10 @@ class JobExecution {
 
     /** The SHA-256 of a stored object, read through once. */
     private String hashOf(String objectKey) {
-        try (InputStream in = store.open(objectKey)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
+        try {
+            return CountingInputStream.sha256Of(store.open(objectKey));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
