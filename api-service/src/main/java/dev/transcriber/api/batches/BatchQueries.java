@@ -199,15 +199,37 @@ class BatchQueries {
         return new Tally(counts, seconds[0], remaining, first[0]);
     }
 
-    /** A page of the batch's jobs, in item order, after the job {@code after}. */
+    /** A page of the caller's batches, newest first, after the batch {@code after}. */
     @Transactional(readOnly = true)
-    JobList jobs(UUID id, Caller caller, String after, Integer limit) {
-        owned(id, caller);
+    BatchList list(Caller caller, String after, Integer limit) {
+        int size = pageSize(limit);
+        TranscriptionBatch cursor = after == null ? null : owned(parseId(after), caller);
+        List<TranscriptionBatch> page = batches.findPage(
+                caller.keyId(),
+                cursor == null ? null : cursor.createdAt(),
+                cursor == null ? null : cursor.id(),
+                Limit.of(size + 1));
+        boolean hasMore = page.size() > size;
+        return BatchList.of(
+                (hasMore ? page.subList(0, size) : page)
+                        .stream().map(this::view).toList(),
+                hasMore);
+    }
+
+    private static int pageSize(Integer limit) {
         int size = limit == null ? 20 : limit;
         if (size < 1 || size > 100) {
             throw ApiException.invalidRequest(
                     "Invalid value for 'limit': expected 1 to 100, got " + size + ".", "limit");
         }
+        return size;
+    }
+
+    /** A page of the batch's jobs, in item order, after the job {@code after}. */
+    @Transactional(readOnly = true)
+    JobList jobs(UUID id, Caller caller, String after, Integer limit) {
+        owned(id, caller);
+        int size = pageSize(limit);
         int from = 0;
         if (after != null) {
             TranscriptionJob cursor = jobs.findById(JobQueries.parseId(after).value())

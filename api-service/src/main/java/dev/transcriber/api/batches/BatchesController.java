@@ -36,6 +36,14 @@ class BatchesController {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(commands.submit(caller, request));
     }
 
+    @GetMapping("/v1/transcription_batches")
+    BatchList list(
+            @RequestParam(required = false) String after,
+            @RequestParam(required = false) Integer limit,
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return queries.list(caller, after, limit);
+    }
+
     @GetMapping("/v1/transcription_batches/{id}")
     BatchView get(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return queries.view(BatchQueries.parseId(id), caller);

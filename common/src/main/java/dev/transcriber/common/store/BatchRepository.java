@@ -17,6 +17,12 @@ public interface BatchRepository extends JpaRepository<TranscriptionBatch, UUID>
     @Query("select b from TranscriptionBatch b where b.id = :id")
     Optional<TranscriptionBatch> lockById(UUID id);
 
+    /** A key's batches, newest first, from the start or after the batch created at {@code createdAt}. */
+    @Query("select b from TranscriptionBatch b where b.apiKeyId = :apiKeyId and (cast(:createdAt as timestamp) is null"
+            + " or b.createdAt < :createdAt or (b.createdAt = :createdAt and b.id < :id))"
+            + " order by b.createdAt desc, b.id desc")
+    List<TranscriptionBatch> findPage(UUID apiKeyId, Instant createdAt, UUID id, Limit limit);
+
     /** Batches waiting to be expanded, oldest first, including those whose expanding worker stopped renewing. */
     @Query("select b.id from TranscriptionBatch b where b.state = dev.transcriber.common.store.BatchState.EXPANDING"
             + " and (b.leaseUntil is null or b.leaseUntil < :now) order by b.createdAt")

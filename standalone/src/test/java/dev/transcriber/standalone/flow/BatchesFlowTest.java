@@ -169,7 +169,7 @@ class BatchesFlowTest {
     }
 
     @Test
-    void aPodcastFeedBecomesOneItemPerEpisodeEnclosureWithItsTitleGuidAndDate() {
+    void aPodcastFeedBecomesOneItemPerEpisodeEnclosureWithItsTitleGuidAndDate() throws Exception {
         served.put(
                 "/feed.xml",
                 ("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>The Show</title>"
@@ -179,13 +179,22 @@ class BatchesFlowTest {
                                 + "</channel></rss>")
                         .getBytes(StandardCharsets.UTF_8));
 
-        HttpResponse<String> accepted = submit(
+        WebhookReceiver receiver = new WebhookReceiver();
+        String id = submitted(
                 TestSystem.API_KEY,
-                "{\"model\":\"whisper-1\",\"reuse\":false,\"feed_url\":\"" + served("/feed.xml") + "\"}");
+                "{\"model\":\"whisper-1\",\"reuse\":false,\"job_webhooks\":true,\"webhook_url\":\"" + receiver.url()
+                        + "\",\"feed_url\":\"" + served("/feed.xml") + "\"}");
 
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = JSON.readTree(accepted.body()).path("id").asString();
         JsonNode done = awaitBatch(id, TestSystem.API_KEY, "completed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received().size() == 3);
+        assertThat(receiver.received().stream()
+                        .map(r -> JSON.readTree(r.body()).path("type").asString())
+                        .sorted()
+                        .toList())
+                .as("each episode's own event, and the batch's")
+                .containsExactly(
+                        "transcription_batch.completed", "transcription_job.succeeded", "transcription_job.succeeded");
+        receiver.close();
         assertThat(done.path("source").path("type").asString()).isEqualTo("feed");
         assertThat(done.path("counts").path("total").asInt()).isEqualTo(2);
         assertThat(done.path("counts").path("succeeded").asInt()).isEqualTo(2);
@@ -212,6 +221,15 @@ class BatchesFlowTest {
                         .path("code")
                         .asString())
                 .isEqualTo("invalid_feed");
+        JsonNode listed = JSON.readTree(
+                get("/v1/transcription_batches?limit=1", TestSystem.API_KEY).body());
+        assertThat(listed.path("data").get(0).path("id").asString())
+                .as("newest first")
+                .isEqualTo(html);
+        assertThat(listed.path("has_more").asBoolean()).isTrue();
+        JsonNode next = JSON.readTree(get("/v1/transcription_batches?limit=1&after=" + html, TestSystem.API_KEY)
+                .body());
+        assertThat(next.path("data").get(0).path("id").asString()).isEqualTo(id);
     }
 
     @Test
