@@ -9,6 +9,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.sun.net.httpserver.HttpServer;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.store.BatchItem;
+import dev.transcriber.common.store.BatchRepository;
+import dev.transcriber.common.store.BatchSource;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
@@ -36,6 +44,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -293,6 +302,66 @@ class BatchesFlowTest {
                         .contains("expands beyond the limit of " + ARCHIVE_LIMIT + " bytes");
             }
         }
+    }
+
+    @Test
+    void aBatchWhoseExpandingWorkerDiedIsExpandedAfreshByAnother() {
+        var api = isolated.system().api();
+        JsonMapper appJson = api.getBean(JsonMapper.class);
+        String sync = client.transcribe(
+                        new Multipart()
+                                .field("model", "whisper-1")
+                                .file("file", "k.wav", "audio/wav", TestAudio.toneWav(0.5)),
+                        TestSystem.API_KEY)
+                .headers()
+                .firstValue("X-Transcription-Job-Id")
+                .orElseThrow();
+        java.util.UUID keyId = isolated.system()
+                .jobs()
+                .findById(java.util.UUID.fromString(sync))
+                .orElseThrow()
+                .apiKeyId();
+        java.util.UUID batchId = java.util.UUID.randomUUID();
+        JobSpec spec = new JobSpec("whisper-1", "json", null, null, null);
+        List<BatchItem> items = List.of(
+                new BatchItem(JobId.random().toString(), served("/a.wav"), null, null, Map.of("n", "0")),
+                new BatchItem(JobId.random().toString(), served("/b.wav"), null, null, Map.of("n", "1")));
+        JobId leftOver = JobId.random();
+        api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {
+            java.time.Instant now = java.time.Instant.now();
+            TranscriptionBatch batch = TranscriptionBatch.expanding(
+                    batchId,
+                    keyId,
+                    BatchSource.ITEMS,
+                    appJson.writeValueAsString(items),
+                    appJson.writeValueAsString(spec),
+                    null,
+                    null,
+                    false,
+                    false,
+                    now);
+            batch.takeExpansion("a-worker-that-died", now.plusSeconds(2)); // it wrote one item, then died
+            api.getBean(BatchRepository.class).save(batch);
+            isolated.system()
+                    .jobs()
+                    .save(TranscriptionJob.batchItem(
+                            leftOver,
+                            batch,
+                            0,
+                            spec,
+                            new StoredAudio("jobs/" + leftOver + "/source", "a.wav", null, 0),
+                            Map.of("n", "0"),
+                            now));
+        });
+
+        JsonNode done = awaitBatch(batchId.toString(), TestSystem.API_KEY, "completed");
+
+        assertThat(done.path("counts").path("succeeded").asInt()).isEqualTo(2);
+        List<JsonNode> lines = results(batchId.toString(), TestSystem.API_KEY);
+        assertThat(lines.stream().map(l -> l.path("job_id").asString()).toList())
+                .as("the expansion started over: the dead worker's item is gone, each item is there once")
+                .containsExactly(items.get(0).job_id(), items.get(1).job_id());
+        assertThat(isolated.system().jobs().findById(leftOver.value())).isEmpty();
     }
 
     @Test
