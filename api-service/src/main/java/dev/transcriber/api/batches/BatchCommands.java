@@ -95,7 +95,7 @@ class BatchCommands {
         if (sources != 1) {
             throw ApiException.invalidRequest(
                     "Give the batch's items as exactly one of 'items', 'feed_url' or 'archive_upload_id'.",
-                    request.items() == null ? "items" : "feed_url");
+                    sources == 0 ? "items" : null);
         }
         JobSpec spec = JobFields.spec(
                 request.model(),

@@ -5,10 +5,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /** The one place where exceptions become OpenAI error bodies. */
@@ -24,8 +26,30 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<OpenAiError> mediaType(HttpMediaTypeNotSupportedException e) {
+        String expected = e.getSupportedMediaTypes().isEmpty()
+                ? "multipart/form-data"
+                : e.getSupportedMediaTypes().stream()
+                        .map(type -> type.getType() + "/" + type.getSubtype())
+                        .distinct()
+                        .collect(java.util.stream.Collectors.joining(" or "));
+        return body(
+                ApiException.invalidRequest("Unsupported Content-Type: this endpoint expects " + expected + ".", null));
+    }
+
+    /** A JSON body that does not parse, or whose fields have the wrong types. */
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<OpenAiError> unreadable(HttpMessageNotReadableException e) {
         return body(ApiException.invalidRequest(
-                "Unsupported Content-Type: this endpoint expects multipart/form-data.", null));
+                "We could not parse the JSON body of your request: it must be a JSON object with the documented"
+                        + " fields and types.",
+                null));
+    }
+
+    /** A query or path parameter of the wrong type ({@code limit=abc}). */
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<OpenAiError> mismatch(MethodArgumentTypeMismatchException e) {
+        return body(ApiException.invalidRequest(
+                "Invalid value for '" + e.getName() + "': '" + e.getValue() + "'.", e.getName()));
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)

@@ -107,6 +107,17 @@ class AsyncJobsFlowTest {
     }
 
     @Test
+    void aJsonBodyThatDoesNotParseIsA400NotA500() {
+        for (String body : List.of("{\"model\":", "[1,2]", "{\"model\":\"whisper-1\",\"metadata\":\"x\"}")) {
+            HttpResponse<String> refused = submitJson(body, null);
+            assertThat(refused.statusCode()).as(body + " -> " + refused.body()).isEqualTo(400);
+            assertThat(JSON.readTree(refused.body()).path("error").path("type").asString())
+                    .isEqualTo("invalid_request_error");
+        }
+        assertThat(client.get("/v1/transcription_jobs?limit=many").statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void aPresignedUploadBecomesAJobOnce() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"uploaded\"}")));
         JsonNode upload = JSON.readTree(client.post("/v1/transcription_uploads").body());

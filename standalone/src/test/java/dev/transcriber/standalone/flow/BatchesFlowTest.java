@@ -365,6 +365,48 @@ class BatchesFlowTest {
     }
 
     @Test
+    void badSubmissionsGetOpenAiShapedErrorsNamingTheField() {
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"model\":\"whisper-1\"}", "items");
+        cases.put("{\"model\":\"whisper-1\",\"items\":[],\"feed_url\":\"http://127.0.0.1/f\"}", null);
+        cases.put("{\"model\":\"whisper-1\",\"items\":[]}", "items");
+        cases.put(
+                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"http://127.0.0.1/a\",\"upload_id\":\"u\"}]}",
+                "items[0]");
+        cases.put(
+                "{\"model\":\"whisper-1\",\"items\":[{\"audio_url\":\"http://169.254.169.254/a\"}]}",
+                "items[0].audio_url");
+        cases.put("{\"model\":\"whisper-1\",\"items\":[{\"upload_id\":\"upload_nope\"}]}", "items[0].upload_id");
+        cases.put("{\"model\":\"nope\",\"feed_url\":\"http://127.0.0.1/f\"}", "model");
+        cases.put("{\"model\":\"whisper-1\",\"archive_upload_id\":\"upload_nope\"}", "archive_upload_id");
+        cases.put("{\"model\":\"whisper-1\",\"items\":\"not a list\"}", null);
+        cases.put("{not json", null);
+        cases.forEach((body, param) -> {
+            HttpResponse<String> refused = submit(TestSystem.API_KEY, body);
+            assertThat(refused.statusCode()).as(body + " -> " + refused.body()).isEqualTo(400);
+            JsonNode error = JSON.readTree(refused.body()).path("error");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(error.path("param").isNull() ? null : error.path("param").asString())
+                    .as(body)
+                    .isEqualTo(param);
+        });
+        HttpResponse<String> form = client.send(client.request("/v1/transcription_batches")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("items"))
+                .build());
+        assertThat(form.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(form.body()).path("error").path("message").asString())
+                .contains("application/json");
+        assertThat(get("/v1/transcription_batches?limit=abc", TestSystem.API_KEY)
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(get("/v1/transcription_batches/not-an-id", TestSystem.API_KEY)
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void cancellingMidWayCancelsTheQueuedItemsAndLetsTheRunningOnesFinish() {
         upstream.resetAll();
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))

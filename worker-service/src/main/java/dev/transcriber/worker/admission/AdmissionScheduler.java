@@ -109,13 +109,14 @@ class AdmissionScheduler {
      */
     private List<Candidate> candidates(int perKey) {
         return jdbc.sql("""
-                        with out as (
+                        with waiting as (
+                            select distinct api_key_id from transcription_jobs where held and state = 'QUEUED'),
+                        out as (
                             select api_key_id, count(*) as n, count(*) filter (where lane = 'BULK') as bulk
                             from transcription_jobs
                             where parent_id is null and not held and state in ('QUEUED', 'RUNNING')
-                            group by api_key_id),
-                        waiting as (
-                            select distinct api_key_id from transcription_jobs where held and state = 'QUEUED')
+                                and api_key_id in (select api_key_id from waiting)
+                            group by api_key_id)
                         select c.id, c.lane
                         from waiting w
                         join api_keys k on k.id = w.api_key_id
