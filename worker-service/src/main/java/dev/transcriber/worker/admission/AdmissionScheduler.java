@@ -4,6 +4,7 @@ import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,11 +95,16 @@ class AdmissionScheduler {
             }
             release.add(candidate.id());
         }
+        int released = 0;
         for (TranscriptionJob job : jobs.findAllById(release)) {
+            if (!job.isHeld() || job.state() != JobState.QUEUED) {
+                continue; // cancelled by its owner since the candidates were read
+            }
             job.release();
             outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
+            released++;
         }
-        return release.size();
+        return released;
     }
 
     private record Candidate(UUID id, Lane lane) {}
