@@ -15,8 +15,9 @@ create table transcription_batches (
     skipped          text,                  -- entries that became no item, and why (JSON)
     failure_code     text,
     failure_message  text,
-    lease_owner      text,
+    lease_owner      text,                  -- the worker expanding it, and until when (renewed while it works)
     lease_until      timestamptz,
+    expansion_attempts integer   not null default 0,
     created_at       timestamptz not null,
     expanded_at      timestamptz,
     finished_at      timestamptz,

@@ -23,6 +23,12 @@ public interface BatchRepository extends JpaRepository<TranscriptionBatch, UUID>
             + " order by b.createdAt desc, b.id desc")
     List<TranscriptionBatch> findPage(UUID apiKeyId, Instant createdAt, UUID id, Limit limit);
 
+    /** Extends the claims {@code owner} holds on the batches it is expanding. */
+    @org.springframework.data.jpa.repository.Modifying
+    @Query("update TranscriptionBatch b set b.leaseUntil = :until where b.id in :ids and b.leaseOwner = :owner"
+            + " and b.state = dev.transcriber.common.store.BatchState.EXPANDING")
+    int renewLeases(java.util.Collection<UUID> ids, String owner, Instant until);
+
     /** Batches waiting to be expanded, oldest first, including those whose expanding worker stopped renewing. */
     @Query("select b.id from TranscriptionBatch b where b.state = dev.transcriber.common.store.BatchState.EXPANDING"
             + " and (b.leaseUntil is null or b.leaseUntil < :now) order by b.createdAt")

@@ -75,6 +75,10 @@ public class TranscriptionBatch {
     @Column(name = "lease_until")
     private Instant leaseUntil;
 
+    /** How many times a worker has started expanding it. */
+    @Column(name = "expansion_attempts", nullable = false)
+    private int expansionAttempts;
+
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
@@ -120,13 +124,23 @@ public class TranscriptionBatch {
         return state == BatchState.EXPANDING && (leaseUntil == null || leaseUntil.isBefore(now));
     }
 
-    /** A worker takes the expansion until {@code until} (another takes it over if that worker dies). */
+    /** A worker starts the expansion (over), holding it until {@code until}; another takes over if it dies. */
     public void takeExpansion(String worker, Instant until) {
         if (state != BatchState.EXPANDING) {
             throw new IllegalStateException("batch " + id + " is " + state + ", not expanding");
         }
         this.leaseOwner = worker;
         this.leaseUntil = until;
+        this.expansionAttempts++;
+    }
+
+    /** True while {@code worker} holds the expansion (its claim was not taken over). */
+    public boolean isExpandedBy(String worker) {
+        return state == BatchState.EXPANDING && worker.equals(leaseOwner);
+    }
+
+    public int expansionAttempts() {
+        return expansionAttempts;
     }
 
     /** Every item is a (held) job now: they may run. */

@@ -362,6 +362,32 @@ class BatchesFlowTest {
                 .as("the expansion started over: the dead worker's item is gone, each item is there once")
                 .containsExactly(items.get(0).job_id(), items.get(1).job_id());
         assertThat(isolated.system().jobs().findById(leftOver.value())).isEmpty();
+
+        java.util.UUID breaksEveryWorker = java.util.UUID.randomUUID();
+        api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {
+            java.time.Instant now = java.time.Instant.now();
+            TranscriptionBatch batch = TranscriptionBatch.expanding(
+                    breaksEveryWorker,
+                    keyId,
+                    BatchSource.ITEMS,
+                    appJson.writeValueAsString(items),
+                    appJson.writeValueAsString(spec),
+                    null,
+                    null,
+                    false,
+                    false,
+                    now);
+            for (int attempt = 0; attempt < 3; attempt++) {
+                batch.takeExpansion("worker-" + attempt, now.minusSeconds(1)); // each died, claims ran out
+            }
+            api.getBean(BatchRepository.class).save(batch);
+        });
+        assertThat(awaitBatch(breaksEveryWorker.toString(), TestSystem.API_KEY, "failed")
+                        .path("error")
+                        .path("code")
+                        .asString())
+                .as("a source that broke three workers is not tried for ever")
+                .isEqualTo("expansion_failed");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.BatchItem;
+import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
@@ -18,7 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -47,6 +50,7 @@ class BatchExpander {
     private final BatchProperties properties;
     private final JsonMapper json;
     private final String worker;
+    private final Set<UUID> expanding = ConcurrentHashMap.newKeySet();
 
     BatchExpander(
             BatchExpansion expansion,
@@ -66,11 +70,26 @@ class BatchExpander {
     @Scheduled(fixedDelayString = "${transcriber.batches.expand-interval:500ms}")
     void expandWaiting() {
         for (UUID id : expansion.expandable(4)) {
-            expansion.take(id, worker, properties.lease()).ifPresent(taken -> {
-                taken.leftOverObjects().forEach(this::deleteQuietly);
-                expand(taken.batch());
-            });
+            expansion
+                    .take(id, worker, properties.lease(), properties.maxExpansionAttempts())
+                    .ifPresent(taken -> {
+                        taken.leftOverObjects().forEach(this::deleteQuietly);
+                        if (taken.batch() != null) {
+                            expanding.add(id);
+                            try {
+                                expand(taken.batch());
+                            } finally {
+                                expanding.remove(id);
+                            }
+                        }
+                    });
         }
+    }
+
+    /** Keeps this worker's claims alive while it expands (one archive entry may take longer than a claim). */
+    @Scheduled(fixedDelayString = "${transcriber.batches.lease-renewal:20s}")
+    void renew() {
+        expansion.renew(Set.copyOf(expanding), worker, properties.lease());
     }
 
     /** A source the batch cannot be made from; the batch fails with this code and message. */
@@ -83,7 +102,7 @@ class BatchExpander {
         }
     }
 
-    /** The batch stopped expanding under us (cancelled by its owner). */
+    /** The batch is no longer ours to expand (cancelled by its owner, or taken over). */
     private static final class Stopped extends RuntimeException {
         Stopped() {
             super("the batch is no longer expanding", null, false, false);
@@ -99,8 +118,8 @@ class BatchExpander {
                 case ARCHIVE -> fromArchive(batch, items);
             }
             items.flush();
-            expansion.finish(batch.id(), items.count, items.skippedJson());
-            if (batch.sourceKind() == dev.transcriber.common.store.BatchSource.ARCHIVE) {
+            expansion.finish(batch.id(), items.count, items.skippedJson(), worker);
+            if (batch.sourceKind() == BatchSource.ARCHIVE) {
                 deleteQuietly(batch.source()); // every audio file is an object of its own now
             }
             log.info("batch {}: {} items, {} skipped", batch.id(), items.count, items.skippedTotal);
@@ -127,10 +146,10 @@ class BatchExpander {
 
     private void failed(TranscriptionBatch batch, Items items, String code, String message) {
         items.deleteStored();
-        if (batch.sourceKind() == dev.transcriber.common.store.BatchSource.ARCHIVE) {
+        if (batch.sourceKind() == BatchSource.ARCHIVE) {
             deleteQuietly(batch.source());
         }
-        expansion.fail(batch.id(), code, message, items.skippedJson());
+        expansion.fail(batch.id(), code, message, items.skippedJson(), worker);
         log.info("batch {} refused: {}", batch.id(), message);
     }
 
@@ -273,7 +292,7 @@ class BatchExpander {
             if (pending.isEmpty()) {
                 return;
             }
-            if (!expansion.add(batch.id(), spec, pending, worker, properties.lease())) {
+            if (!expansion.add(batch.id(), spec, pending, worker)) {
                 throw new Stopped();
             }
             pending.clear();

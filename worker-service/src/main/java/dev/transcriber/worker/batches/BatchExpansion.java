@@ -4,7 +4,6 @@ import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
-import dev.transcriber.common.store.BatchState;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
@@ -54,33 +53,53 @@ class BatchExpansion {
 
     /**
      * Takes the batch for {@code worker} unless another worker holds it. Items left by an earlier attempt (a worker
-     * that died while expanding) are removed: the expansion starts over.
+     * that died while expanding) are removed: the expansion starts over. After {@code maxAttempts} starts the batch
+     * fails instead, so a source that breaks every worker does not go round for ever.
      */
     @Transactional
-    Optional<Taken> take(UUID id, String worker, Duration lease) {
+    Optional<Taken> take(UUID id, String worker, Duration lease, int maxAttempts) {
         TranscriptionBatch batch = batches.lockById(id).orElse(null);
         Instant now = clock.instant();
         if (batch == null || !batch.isExpandable(now)) {
             return Optional.empty();
         }
-        batch.takeExpansion(worker, now.plus(lease));
         List<TranscriptionJob> leftOver = jobs.findBatchItems(id, 0, Limit.unlimited());
         jobs.deleteAll(leftOver);
         List<String> objects = batch.sourceKind() == BatchSource.ARCHIVE
                 ? leftOver.stream().map(j -> j.audio().objectKey()).toList()
                 : List.of();
+        if (batch.expansionAttempts() >= maxAttempts) {
+            batch.failExpansion(
+                    "expansion_failed",
+                    "The batch's source could not be expanded (" + batch.expansionAttempts() + " attempts).",
+                    null,
+                    now);
+            ends.announce(batch);
+            return Optional.of(new Taken(null, objects));
+        }
+        batch.takeExpansion(worker, now.plus(lease));
         return Optional.of(new Taken(batch, objects));
     }
 
-    /** Adds held items and renews the claim; false when the batch is no longer expanding (it was cancelled). */
+    /** Extends {@code worker}'s claims on the batches it is expanding. */
     @Transactional
-    boolean add(UUID id, JobSpec spec, List<NewItem> items, String worker, Duration lease) {
+    void renew(java.util.Collection<UUID> ids, String worker, Duration lease) {
+        if (!ids.isEmpty()) {
+            batches.renewLeases(ids, worker, clock.instant().plus(lease));
+        }
+    }
+
+    /**
+     * Adds held items; false when the batch is no longer this worker's to expand (cancelled by its owner, or taken
+     * over after this worker's claim ran out).
+     */
+    @Transactional
+    boolean add(UUID id, JobSpec spec, List<NewItem> items, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElse(null);
-        if (batch == null || batch.state() != BatchState.EXPANDING) {
+        if (batch == null || !batch.isExpandedBy(worker)) {
             return false;
         }
         Instant now = clock.instant();
-        batch.takeExpansion(worker, now.plus(lease));
         for (NewItem item : items) {
             TranscriptionJob job = TranscriptionJob.batchItem(
                     item.id(), batch, item.index(), spec, item.audio(), item.metadata(), now);
@@ -95,9 +114,9 @@ class BatchExpansion {
 
     /** Every item is in: the batch may run (a batch with no item fails, naming what was skipped). */
     @Transactional
-    void finish(UUID id, int items, String skipped) {
+    void finish(UUID id, int items, String skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
-        if (batch.state() != BatchState.EXPANDING) {
+        if (!batch.isExpandedBy(worker)) {
             return;
         }
         if (items == 0) {
@@ -114,9 +133,9 @@ class BatchExpansion {
      * caller's to delete, when they came out of an archive). Nothing ran: items wait for the batch's expansion.
      */
     @Transactional
-    void fail(UUID id, String code, String message, String skipped) {
+    void fail(UUID id, String code, String message, String skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
-        if (batch.state() != BatchState.EXPANDING) {
+        if (!batch.isExpandedBy(worker)) {
             return;
         }
         jobs.deleteAll(jobs.findBatchItems(id, 0, Limit.unlimited()));
