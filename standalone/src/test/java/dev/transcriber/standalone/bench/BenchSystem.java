@@ -14,6 +14,16 @@ final class BenchSystem {
 
     static LocalSystem start(
             LocalInfrastructure infra, String upstreamBaseUrl, int upstreamSlots, String... workerSettings) {
+        return start(infra, upstreamBaseUrl, upstreamSlots, List.of(), workerSettings);
+    }
+
+    /** As above, with settings for both services ({@code shared}) as well. */
+    static LocalSystem start(
+            LocalInfrastructure infra,
+            String upstreamBaseUrl,
+            int upstreamSlots,
+            List<String> shared,
+            String... workerSettings) {
         List<String> worker = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--transcriber.accounts[0].id=bench",
@@ -22,13 +32,13 @@ final class BenchSystem {
                 "--transcriber.accounts[0].max-concurrency=" + upstreamSlots,
                 "--logging.level.root=WARN"));
         worker.addAll(List.of(workerSettings));
-        return LocalSystem.start(
-                infra.serviceArguments(),
-                worker,
-                List.of(
-                        "--server.port=0",
-                        "--transcriber.api.bootstrap-keys=" + KEY,
-                        "--transcriber.api.default-requests-per-minute=0", // measure the path, not the limit
-                        "--logging.level.root=WARN"));
+        worker.addAll(shared);
+        List<String> api = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--transcriber.api.bootstrap-keys=" + KEY,
+                "--transcriber.api.default-requests-per-minute=0", // measure the path, not the limit
+                "--logging.level.root=WARN"));
+        api.addAll(shared);
+        return LocalSystem.start(infra.serviceArguments(), worker, api);
     }
 }
