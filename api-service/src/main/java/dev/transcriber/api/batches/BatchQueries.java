@@ -190,8 +190,8 @@ class BatchQueries {
                         first[0] = started.toInstant();
                     }
                 });
-        Double remaining = null;
-        if (unknownUnfinished[0] == 0) {
+        Double remaining = null; // unknown: no items yet, or none probed
+        if (!counts.isEmpty() && unknownUnfinished[0] == 0) {
             remaining = seconds[1];
         } else if (seconds[3] > 0) {
             remaining = seconds[1] + unknownUnfinished[0] * (seconds[2] / seconds[3]);

@@ -130,6 +130,11 @@ class BatchesFlowTest {
             assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
             JsonNode batch = JSON.readTree(accepted.body());
             assertThat(batch.path("status").asString()).isIn("expanding", "in_progress");
+            if (batch.path("status").asString().equals("expanding")) {
+                assertThat(batch.path("audio_seconds").has("remaining"))
+                        .as("nothing is known before expansion")
+                        .isFalse();
+            }
             JsonNode done = awaitBatch(batch.path("id").asString(), TestSystem.API_KEY, "completed");
 
             assertThat(done.path("counts").toString())
