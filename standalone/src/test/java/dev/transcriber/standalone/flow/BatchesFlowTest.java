@@ -312,7 +312,6 @@ class BatchesFlowTest {
     @Test
     void aBatchWhoseExpandingWorkerDiedIsExpandedAfreshByAnother() {
         var api = isolated.system().api();
-        JsonMapper appJson = api.getBean(JsonMapper.class);
         String sync = client.transcribe(
                         new Multipart()
                                 .field("model", "whisper-1")
@@ -334,17 +333,7 @@ class BatchesFlowTest {
         JobId leftOver = JobId.random();
         api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {
             java.time.Instant now = java.time.Instant.now();
-            TranscriptionBatch batch = TranscriptionBatch.expanding(
-                    batchId,
-                    keyId,
-                    BatchSource.ITEMS,
-                    appJson.writeValueAsString(items),
-                    appJson.writeValueAsString(spec),
-                    null,
-                    null,
-                    false,
-                    false,
-                    now);
+            TranscriptionBatch batch = itemsBatch(batchId, keyId, items, spec, now);
             batch.takeExpansion("a-worker-that-died", now.plusSeconds(2)); // it wrote one item, then died
             api.getBean(BatchRepository.class).save(batch);
             isolated.system()
@@ -371,17 +360,7 @@ class BatchesFlowTest {
         java.util.UUID breaksEveryWorker = java.util.UUID.randomUUID();
         api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {
             java.time.Instant now = java.time.Instant.now();
-            TranscriptionBatch batch = TranscriptionBatch.expanding(
-                    breaksEveryWorker,
-                    keyId,
-                    BatchSource.ITEMS,
-                    appJson.writeValueAsString(items),
-                    appJson.writeValueAsString(spec),
-                    null,
-                    null,
-                    false,
-                    false,
-                    now);
+            TranscriptionBatch batch = itemsBatch(breaksEveryWorker, keyId, items, spec, now);
             for (int attempt = 0; attempt < 3; attempt++) {
                 batch.takeExpansion("worker-" + attempt, now.minusSeconds(1)); // each died, claims ran out
             }
@@ -442,16 +421,8 @@ class BatchesFlowTest {
         upstream.resetAll();
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(300)));
-        String id = JSON.readTree(
-                        submit(TestSystem.API_KEY, items(30, "/a.wav", false)).body())
-                .path("id")
-                .asString();
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> batch(id, TestSystem.API_KEY)
-                                .path("counts")
-                                .path("succeeded")
-                                .asInt()
-                        >= 2);
+        String id = submitted(TestSystem.API_KEY, items(30, "/a.wav", false));
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded(id) >= 2);
 
         HttpResponse<String> cancelled = client.send(client.request("/v1/transcription_batches/" + id + "/cancel")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)
@@ -529,16 +500,8 @@ class BatchesFlowTest {
         upstream.resetAll();
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .willReturn(okJson("{\"text\":\"bulk\"}").withFixedDelay(150)));
-        String large = JSON.readTree(
-                        submit(TestSystem.API_KEY, items(200, "/a.wav", false)).body())
-                .path("id")
-                .asString();
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> batch(large, TestSystem.API_KEY)
-                                .path("counts")
-                                .path("succeeded")
-                                .asInt()
-                        >= 4);
+        String large = submitted(TestSystem.API_KEY, items(200, "/a.wav", false));
+        await().atMost(Duration.ofSeconds(20)).until(() -> succeeded(large) >= 4);
 
         long start = System.nanoTime();
         String small = submitted(TestSystem.OTHER_API_KEY, items(5, "/b.wav", false));
@@ -562,6 +525,23 @@ class BatchesFlowTest {
                 .isGreaterThan(100);
         assertThat(largeNow.path("estimated_completion_at").asLong()).isGreaterThan(System.currentTimeMillis() / 1000);
         awaitBatch(large, TestSystem.API_KEY, "completed");
+    }
+
+    /** A batch of {@code items} as the api records it, written straight to the store. */
+    private static TranscriptionBatch itemsBatch(
+            java.util.UUID id, java.util.UUID keyId, List<BatchItem> items, JobSpec spec, java.time.Instant now) {
+        JsonMapper appJson = isolated.system().api().getBean(JsonMapper.class);
+        return TranscriptionBatch.expanding(
+                id,
+                keyId,
+                BatchSource.ITEMS,
+                appJson.writeValueAsString(items),
+                appJson.writeValueAsString(spec),
+                null,
+                null,
+                false,
+                false,
+                now);
     }
 
     private static String episode(String title, String guid, String date, String url) {
@@ -606,6 +586,10 @@ class BatchesFlowTest {
 
     private JsonNode batch(String id, String key) {
         return JSON.readTree(get("/v1/transcription_batches/" + id, key).body());
+    }
+
+    private int succeeded(String id) {
+        return batch(id, TestSystem.API_KEY).path("counts").path("succeeded").asInt();
     }
 
     private JsonNode awaitBatch(String id, String key, String status) {
