@@ -39,6 +39,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Reads batches for their owners: the batch with counts and an estimate, its jobs, and its results as JSONL. */
@@ -46,6 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
 class BatchQueries {
 
     private static final int RESULTS_PAGE = 200;
+    private static final TypeReference<List<Map<String, String>>> SKIPPED = new TypeReference<>() {};
 
     private final BatchRepository batches;
     private final JobRepository jobs;
@@ -110,15 +112,7 @@ class BatchQueries {
             double perSecond = tally.done() / elapsed;
             eta = now.plusMillis((long) (tally.remaining() / perSecond * 1000)).getEpochSecond();
         }
-        List<Map<String, String>> skipped = batch.skipped() == null
-                ? null
-                : List.of(json.readValue(batch.skipped(), Map[].class)).stream()
-                        .map(m -> {
-                            Map<String, String> entry = new LinkedHashMap<>();
-                            m.forEach((k, v) -> entry.put(String.valueOf(k), String.valueOf(v)));
-                            return entry;
-                        })
-                        .toList();
+        List<Map<String, String>> skipped = batch.skipped() == null ? null : json.readValue(batch.skipped(), SKIPPED);
         return new BatchView(
                 batch.id().toString(),
                 "transcription_batch",

@@ -1,5 +1,6 @@
 package dev.transcriber.api.keys;
 
+import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.common.store.ApiKey;
@@ -8,6 +9,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.Optional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -24,7 +26,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class ApiKeyFilter extends OncePerRequestFilter {
 
     private final RateLimits rateLimits;
-    private final java.time.Clock clock;
+    private final Clock clock;
     private final int defaultPerMinute;
 
     private static final String BEARER = "Bearer ";
@@ -32,12 +34,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     private final ApiKeys keys;
     private final ErrorResponses errors;
 
-    ApiKeyFilter(
-            ApiKeys keys,
-            ErrorResponses errors,
-            RateLimits rateLimits,
-            java.time.Clock clock,
-            dev.transcriber.api.ApiProperties properties) {
+    ApiKeyFilter(ApiKeys keys, ErrorResponses errors, RateLimits rateLimits, Clock clock, ApiProperties properties) {
         this.defaultPerMinute = properties.defaultRequestsPerMinute();
         this.rateLimits = rateLimits;
         this.clock = clock;

@@ -266,7 +266,7 @@ public class TranscriptionJob {
         job.batchId = batch.id();
         job.batchIndex = index;
         job.reuse = batch.reuse();
-        job.held = true;
+        job.hold();
         return job;
     }
 
