@@ -9,14 +9,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.commons.fileupload2.core.FileItemInput;
-import org.apache.commons.fileupload2.core.FileItemInputIterator;
-import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,6 +28,11 @@ public class MultipartAudioReader {
 
     private static final int MAX_FIELD_CHARS = 64 * 1024;
 
+    /** The text fields of one request together, and the headers of one part. */
+    private static final int MAX_FIELDS_BYTES = 1024 * 1024;
+
+    private static final int MAX_PART_HEADER_BYTES = 16 * 1024;
+
     private final ObjectStore store;
     private final long maxBytes;
 
@@ -41,11 +42,16 @@ public class MultipartAudioReader {
     }
 
     public AudioUpload read(HttpServletRequest request, String objectKey) {
-        if (!JakartaServletFileUpload.isMultipartContent(request)) {
+        String contentType = request.getContentType();
+        if (contentType == null
+                || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
             throw ApiException.invalidRequest(
                     "Unsupported Content-Type: this endpoint expects multipart/form-data with the audio in 'file'.",
                     null);
         }
+        String boundary = MultipartStream.boundary(contentType)
+                .orElseThrow(() -> ApiException.invalidRequest(
+                        "Could not read the multipart/form-data body: its Content-Type names no boundary.", null));
         if (request.getContentLengthLong() > maxBytes + FORM_OVERHEAD) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
@@ -53,18 +59,21 @@ public class MultipartAudioReader {
         StoredAudio audio = null;
         String sha256 = null;
         try {
-            FileItemInputIterator items = new JakartaServletFileUpload<>().getItemIterator(request);
-            while (items.hasNext()) {
-                FileItemInput item = items.next();
-                if ("file".equals(item.getFieldName()) && !item.isFormField() && audio == null) {
-                    Stored stored = storeAudio(item, objectKey);
+            MultipartStream parts = new MultipartStream(request.getInputStream(), boundary, MAX_PART_HEADER_BYTES);
+            int fieldBytes = 0;
+            for (MultipartStream.Part part = parts.next(); part != null; part = parts.next()) {
+                if ("file".equals(part.name()) && part.isFile() && audio == null) {
+                    Stored stored = storeAudio(part, objectKey);
                     audio = stored.audio();
                     sha256 = stored.sha256();
-                } else if (item.isFormField()) {
-                    appendField(fields, item);
-                } else {
-                    item.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } else if (!part.isFile()) {
+                    fieldBytes += appendField(fields, part);
+                    if (fieldBytes > MAX_FIELDS_BYTES) {
+                        throw ApiException.invalidRequest(
+                                "The form's text fields are larger than " + MAX_FIELDS_BYTES + " bytes.", null);
+                    }
                 }
+                // any other file part is skipped by the next call
             }
         } catch (ApiException e) {
             deleteQuietly(objectKey);
@@ -79,8 +88,8 @@ public class MultipartAudioReader {
     /** The stored audio and the SHA-256 of its bytes (hex), which tells identical uploads apart from others. */
     private record Stored(StoredAudio audio, String sha256) {}
 
-    private Stored storeAudio(FileItemInput item, String objectKey) throws IOException {
-        CountingStream counted = new CountingStream(item.getInputStream(), maxBytes);
+    private Stored storeAudio(MultipartStream.Part item, String objectKey) throws IOException {
+        CountingStream counted = new CountingStream(item.body(), maxBytes);
         java.security.MessageDigest sha256;
         try {
             sha256 = java.security.MessageDigest.getInstance("SHA-256");
@@ -88,7 +97,7 @@ public class MultipartAudioReader {
             throw new IllegalStateException(e);
         }
         try {
-            store.put(objectKey, new java.security.DigestInputStream(counted, sha256), -1, item.getContentType());
+            store.put(objectKey, new java.security.DigestInputStream(counted, sha256), -1, item.contentType());
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
             if (counted.overLimit) {
@@ -100,20 +109,20 @@ public class MultipartAudioReader {
             throw e;
         }
         return new Stored(
-                new StoredAudio(objectKey, item.getName(), item.getContentType(), counted.count),
+                new StoredAudio(objectKey, item.filename(), item.contentType(), counted.count),
                 java.util.HexFormat.of().formatHex(sha256.digest()));
     }
 
-    private static void appendField(Map<String, String> fields, FileItemInput item) throws IOException {
-        byte[] bytes = item.getInputStream().readNBytes(MAX_FIELD_CHARS * 4 + 1);
+    /** Adds a text field; returns its size in bytes. */
+    private static int appendField(Map<String, String> fields, MultipartStream.Part item) throws IOException {
+        byte[] bytes = item.body().readNBytes(MAX_FIELD_CHARS * 4 + 1);
         if (bytes.length > MAX_FIELD_CHARS * 4) {
-            throw ApiException.invalidRequest(
-                    "The form field '" + item.getFieldName() + "' is too long.", item.getFieldName());
+            throw ApiException.invalidRequest("The form field '" + item.name() + "' is too long.", item.name());
         }
-        String name = item.getFieldName();
         String value = new String(bytes, StandardCharsets.UTF_8);
         // Repeated fields such as timestamp_granularities[] are kept comma-joined.
-        fields.merge(name, value, (a, b) -> a + "," + b);
+        fields.merge(item.name(), value, (a, b) -> a + "," + b);
+        return bytes.length;
     }
 
     private void deleteQuietly(String objectKey) {

@@ -67,11 +67,15 @@ public final class IntakeBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         JdbcClient jdbc = system.api().getBean(JdbcClient.class);
-        for (int i = 0; i < 200; i++) { // warm-up
+        int warmUp = Integer.getInteger("bench.warmUp", 200);
+        for (int i = 0; i < warmUp; i++) {
             http.send(submit, HttpResponse.BodyHandlers.discarding());
         }
+        if (Boolean.getBoolean("bench.floor")) {
+            floor(system, audio, clients);
+        }
         if (!Boolean.getBoolean("bench.acceptOnly")) {
-            waitUntilEnded(jdbc, 200, Duration.ofMinutes(2));
+            waitUntilEnded(jdbc, warmUp, Duration.ofMinutes(5));
             jdbc.sql("delete from transcription_jobs").update();
         }
 
@@ -79,6 +83,7 @@ public final class IntakeBenchmark {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         long started = System.nanoTime();
+        MachineCpu cpu = MachineCpu.start();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> running = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
@@ -97,13 +102,19 @@ public final class IntakeBenchmark {
             }
         }
         double accepting = (System.nanoTime() - started) / 1e9;
+        double acceptingCpuMs = cpu.busyMillis();
+        double acceptingUtilisation = cpu.utilisation();
         if (Boolean.getBoolean("bench.acceptOnly")) {
             System.out.printf(
                     Locale.ROOT,
-                    "accepted %d in %.2f s = %.0f jobs/s with no worker taking them%n",
+                    "accepted %d in %.2f s = %.0f jobs/s with no worker taking them;"
+                            + " machine CPU %.1f ms per job (%.1f ms of it in this JVM), cores %.0f%% busy%n",
                     jobs - refused.get(),
                     accepting,
-                    (jobs - refused.get()) / accepting);
+                    (jobs - refused.get()) / accepting,
+                    acceptingCpuMs / jobs,
+                    cpu.jvmMillis() / jobs,
+                    100 * acceptingUtilisation);
             return;
         }
         waitUntilEnded(jdbc, jobs, Duration.ofMinutes(10));
@@ -113,14 +124,84 @@ public final class IntakeBenchmark {
                 .single();
         System.out.printf(
                 Locale.ROOT,
-                "accepted %d in %.2f s = %.0f jobs/s (%d not 202); completed %d in %.2f s = %.0f jobs/s%n",
+                "accepted %d in %.2f s = %.0f jobs/s (%d not 202); completed %d in %.2f s = %.0f jobs/s;"
+                        + " machine CPU %.1f ms per job accepted and completed (%.1f ms of it in this JVM),"
+                        + " cores %.0f%% busy%n",
                 jobs - refused.get(),
                 accepting,
                 (jobs - refused.get()) / accepting,
                 refused.get(),
                 succeeded,
                 completing,
-                succeeded / completing);
+                succeeded / completing,
+                cpu.busyMillis() / jobs,
+                cpu.jvmMillis() / jobs,
+                100 * cpu.utilisation());
+    }
+
+    /**
+     * What the durable hops of one accepted job cost in CPU, done straight from this JVM by the same number of
+     * clients: a put of the audio to the object store, an insert and commit in PostgreSQL, a Kafka send. No HTTP
+     * intake, no Spring MVC, no Hibernate: the floor under any design on this stack and machine.
+     */
+    private static void floor(LocalSystem system, byte[] audio, int clients) throws Exception {
+        var store = system.api().getBean(dev.transcriber.common.storage.ObjectStore.class);
+        var jdbc = system.api().getBean(JdbcClient.class);
+        @SuppressWarnings("unchecked")
+        var kafka = (org.springframework.kafka.core.KafkaTemplate<String, String>)
+                system.api().getBean(org.springframework.kafka.core.KafkaTemplate.class);
+        jdbc.sql("create table if not exists bench_floor (id bigserial primary key, payload text)")
+                .update();
+        String row = "x".repeat(1000);
+        Hop put =
+                i -> store.put("bench-floor/" + i, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav");
+        Hop insert = i -> jdbc.sql("insert into bench_floor (payload) values (?)")
+                .param(row)
+                .update();
+        Hop send = i -> kafka.send("bench-floor", String.valueOf(i), row).get();
+        floorRound("all three (warm-up)", clients, put, insert, send);
+        floorRound("s3 put " + audio.length / 1024 + " KB", clients, put);
+        floorRound("postgres insert/commit", clients, insert);
+        floorRound("kafka send", clients, send);
+        floorRound("all three", clients, put, insert, send);
+    }
+
+    @FunctionalInterface
+    private interface Hop {
+        void run(int i) throws Exception;
+    }
+
+    private static void floorRound(String name, int clients, Hop... hops) throws Exception {
+        int n = 4000;
+        AtomicInteger next = new AtomicInteger();
+        long started = System.nanoTime();
+        MachineCpu cpu = MachineCpu.start();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                running.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        for (Hop hop : hops) {
+                            hop.run(i);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(
+                Locale.ROOT,
+                "floor, %s, %d clients: %.0f/s; machine CPU %.2f ms each (%.2f ms of it in this JVM), cores %.0f%% busy%n",
+                name,
+                clients,
+                n / seconds,
+                cpu.busyMillis() / n,
+                cpu.jvmMillis() / n,
+                100 * cpu.utilisation());
     }
 
     private static void waitUntilEnded(JdbcClient jdbc, int jobs, Duration limit) throws InterruptedException {
