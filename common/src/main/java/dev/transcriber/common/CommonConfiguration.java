@@ -5,6 +5,7 @@ import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.TopicConfiguration;
+import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
@@ -16,8 +17,11 @@ import dev.transcriber.common.transcript.TranscriptRenderer;
 import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Clock;
 import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.persistence.autoconfigure.EntityScan;
@@ -41,6 +45,12 @@ public class CommonConfiguration {
     @ConditionalOnMissingBean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /** Step timers; without an actuator registry (slice tests) they go to Micrometer's global one. */
+    @Bean
+    StageTimers stageTimers(ObjectProvider<MeterRegistry> registry) {
+        return new StageTimers(registry.getIfAvailable(() -> Metrics.globalRegistry));
     }
 
     /** The catalog, narrowed by {@code transcriber.models.allowed} when set (seed 000's single-model mode). */

@@ -11,6 +11,7 @@ import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.JobRepository;
@@ -54,6 +55,7 @@ class Transcriptions {
     private final TranscriptRenderer renderer;
     private final JsonMapper json;
     private final Duration syncTimeout;
+    private final StageTimers stages;
     private final ExecutorService answering = Executors.newVirtualThreadPerTaskExecutor();
 
     Transcriptions(
@@ -68,7 +70,9 @@ class Transcriptions {
             TranscriptCodec codec,
             TranscriptRenderer renderer,
             JsonMapper json,
-            ApiProperties properties) {
+            ApiProperties properties,
+            StageTimers stages) {
+        this.stages = stages;
         this.reader = reader;
         this.catalog = catalog;
         this.store = store;
@@ -86,7 +90,9 @@ class Transcriptions {
     /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
     CompletableFuture<Object> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
+        long reading = System.nanoTime();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
+        stages.since("api.store_audio", reading);
         JobSpec spec;
         boolean stream;
         try {
@@ -104,6 +110,7 @@ class Transcriptions {
             progress.follow(jobId, () -> started.complete(null));
             finished.thenRun(() -> started.complete(null));
         }
+        long recording = System.nanoTime();
         try {
             submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio, upload.sha256(), admission.held());
         } catch (RuntimeException e) {
@@ -112,12 +119,16 @@ class Transcriptions {
             store.delete(audio.objectKey());
             throw e;
         }
+        long submitted = System.nanoTime();
+        stages.since("api.record_job", recording);
+        finished.thenRun(() -> stages.since("api.wait_for_end", submitted));
         if (stream) {
             return started.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .handleAsync((ignored, failure) -> streamOrAnswer(jobId, finished, failure), answering);
         }
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .<Object>handleAsync((done, failure) -> answer(jobId, failure), answering)
+                .<Object>handleAsync(
+                        (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
                 .whenComplete((response, failure) -> pending.forget(jobId));
     }
 

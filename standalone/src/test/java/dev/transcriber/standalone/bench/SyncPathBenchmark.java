@@ -72,13 +72,21 @@ public final class SyncPathBenchmark {
         System.out.printf(
                 "audio %d bytes, fake upstream latency %d ms, %d requests per measurement%n",
                 audio.length, upstreamLatency.toMillis(), REQUESTS);
-        measure(http, viaGateway, 8, 1000); // warm-up
-        measure(http, direct, 8, 1000);
+        int warmUp = Integer.getInteger("bench.warmUp", 1000);
+        measure(http, viaGateway, 8, warmUp);
+        measure(http, direct, 8, Math.min(warmUp, 1000));
         int[] levels = Boolean.getBoolean("bench.onlySerial") ? new int[] {1} : new int[] {1, 50};
         for (int concurrency : levels) {
             int n = concurrency == 1 ? Math.min(REQUESTS, 500) : REQUESTS;
+            MachineCpu directCpu = MachineCpu.start();
             List<Long> directMs = measure(http, direct, concurrency, n);
+            double directCpuMs = directCpu.busyMillis() / n;
+            Stages stages = Stages.of(system);
+            stages.mark();
+            MachineCpu gatewayCpu = MachineCpu.start();
             List<Long> gatewayMs = measure(http, viaGateway, concurrency, n);
+            double gatewayCpuMs = gatewayCpu.busyMillis() / n;
+            double gatewayUtilisation = gatewayCpu.utilisation();
             System.out.printf(
                     "concurrency %2d: direct p50 %6.2f ms p99 %6.2f ms | gateway p50 %6.2f ms p99 %6.2f ms | added p50 %6.2f ms p99 %6.2f ms%n",
                     concurrency,
@@ -88,7 +96,11 @@ public final class SyncPathBenchmark {
                     pct(gatewayMs, 99),
                     pct(gatewayMs, 50) - pct(directMs, 50),
                     pct(gatewayMs, 99) - pct(directMs, 99));
+            System.out.printf(
+                    "    machine CPU per request: direct %.1f ms, gateway %.1f ms (cores %.0f%% busy)%n",
+                    directCpuMs, gatewayCpuMs, 100 * gatewayUtilisation);
             hops(system, n);
+            System.out.println("    mean ms per step: " + stages.sinceMark());
         }
         held(http, viaGateway, system, upstream);
         floor(system);

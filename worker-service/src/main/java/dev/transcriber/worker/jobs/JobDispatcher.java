@@ -2,6 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.store.TranscriptionJob;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
@@ -35,12 +36,18 @@ class JobDispatcher {
     private final JobExecution execution;
     private final WorkerIdentity identity;
     private final WorkerProperties properties;
+    private final StageTimers stages;
     private final Map<Lane, Semaphore> slots = new EnumMap<>(Lane.class);
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
 
     JobDispatcher(
-            JobLifecycle lifecycle, JobExecution execution, WorkerIdentity identity, WorkerProperties properties) {
+            JobLifecycle lifecycle,
+            JobExecution execution,
+            WorkerIdentity identity,
+            WorkerProperties properties,
+            StageTimers stages) {
+        this.stages = stages;
         this.lifecycle = lifecycle;
         this.execution = execution;
         this.identity = identity;
@@ -92,7 +99,7 @@ class JobDispatcher {
 
     private Optional<TranscriptionJob> claim(JobId id) {
         try {
-            return lifecycle.claim(id, identity.id(), properties.lease());
+            return stages.time("worker.claim", () -> lifecycle.claim(id, identity.id(), properties.lease()));
         } catch (ObjectOptimisticLockingFailureException e) {
             return Optional.empty(); // another worker claimed it a moment earlier
         }

@@ -2,6 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
@@ -53,6 +54,7 @@ class JobExecution {
     private final AudioSplitter splitter;
     private final AudioFetcher fetcher;
     private final JobReuse reuse;
+    private final StageTimers stages;
 
     JobExecution(
             JobLifecycle lifecycle,
@@ -62,8 +64,10 @@ class JobExecution {
             AudioProbe probe,
             AudioSplitter splitter,
             AudioFetcher fetcher,
-            JobReuse reuse) {
+            JobReuse reuse,
+            StageTimers stages) {
         this.reuse = reuse;
+        this.stages = stages;
         this.lifecycle = lifecycle;
         this.transcriber = transcriber;
         this.store = store;
@@ -131,7 +135,7 @@ class JobExecution {
             return; // the same audio was transcribed before
         }
         String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
-        ProbedAudio probed = probe.probe(url);
+        ProbedAudio probed = stages.time("worker.probe", () -> probe.probe(url));
         Double capSeconds = model.maxCallDuration() == null
                 ? null
                 : (double) model.maxCallDuration().toSeconds();
@@ -143,9 +147,11 @@ class JobExecution {
             boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
                     .map(ResponseFormat::needsTimestamps)
                     .orElse(false);
-            UpstreamTranscriber.Result result =
-                    transcriber.transcribe(call(job, audio, model, timestamps && givesTimestamps(model)));
+            UpstreamCall call = call(job, audio, model, timestamps && givesTimestamps(model));
+            UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
+            long recording = System.nanoTime();
             lifecycle.succeed(job.id(), result.transcript(), result.accountId(), probed.durationSeconds());
+            stages.since("worker.record_result", recording);
             return;
         }
         lifecycle.startCutting(job.id()).forEach(this::deleteQuietly);
@@ -168,8 +174,8 @@ class JobExecution {
     }
 
     private void transcribePiece(TranscriptionJob piece, CatalogModel model) {
-        UpstreamTranscriber.Result result =
-                transcriber.transcribe(call(piece, piece.audio(), model, givesTimestamps(model)));
+        UpstreamCall call = call(piece, piece.audio(), model, givesTimestamps(model));
+        UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
         List<String> finished = lifecycle.pieceSucceeded(piece.id(), result.transcript(), result.accountId());
         finished.forEach(this::deleteQuietly);
     }
