@@ -72,7 +72,7 @@ public final class SyncPathBenchmark {
         System.out.printf(
                 "audio %d bytes, fake upstream latency %d ms, %d requests per measurement%n",
                 audio.length, upstreamLatency.toMillis(), REQUESTS);
-        int warmUp = Integer.getInteger("bench.warmUp", 1000);
+        int warmUp = Integer.getInteger("bench.warmUp", 2000);
         measure(http, viaGateway, 8, warmUp);
         measure(http, direct, 8, Math.min(warmUp, 1000));
         int[] levels = Boolean.getBoolean("bench.onlySerial") ? new int[] {1} : new int[] {1, 50};
