@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
@@ -28,9 +29,10 @@ public class MultipartAudioReader {
 
     private static final int MAX_FIELD_CHARS = 64 * 1024;
 
-    /** The text fields of one request together, and the headers of one part. */
+    /** All the text fields of one request together. */
     private static final int MAX_FIELDS_BYTES = 1024 * 1024;
 
+    /** The headers of one part. */
     private static final int MAX_PART_HEADER_BYTES = 16 * 1024;
 
     private final ObjectStore store;
@@ -43,8 +45,7 @@ public class MultipartAudioReader {
 
     public AudioUpload read(HttpServletRequest request, String objectKey) {
         String contentType = request.getContentType();
-        if (contentType == null
-                || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
             throw ApiException.invalidRequest(
                     "Unsupported Content-Type: this endpoint expects multipart/form-data with the audio in 'file'.",
                     null);

@@ -3,6 +3,7 @@ package dev.transcriber.api.transcription;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -52,7 +53,7 @@ final class MultipartStream {
         this.maxHeaderBytes = maxHeaderBytes;
         this.buffer = new byte[Math.max(BUFFER_SIZE, delimiter.length * 4)];
         int m = delimiter.length;
-        java.util.Arrays.fill(skip, m);
+        Arrays.fill(skip, m);
         for (int j = 0; j < m - 1; j++) {
             skip[delimiter[j] & 0xff] = m - 1 - j;
         }
