@@ -97,14 +97,7 @@ class BatchCommands {
                     "Give the batch's items as exactly one of 'items', 'feed_url' or 'archive_upload_id'.",
                     sources == 0 ? "items" : null);
         }
-        JobSpec spec = JobFields.spec(
-                request.model(),
-                request.language(),
-                request.prompt(),
-                request.response_format(),
-                request.temperature(),
-                request.timestamp_granularities(),
-                catalog);
+        JobSpec spec = JobFields.spec(request, catalog);
         caller.checkModel(spec.model(), catalog);
         Map<String, String> metadata = JobFields.metadata(request.metadata());
         String webhookUrl = JobFields.webhookUrl(request.webhook_url(), addresses);

@@ -1,5 +1,6 @@
 package dev.transcriber.api.batches;
 
+import dev.transcriber.api.jobs.JobFields;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +23,8 @@ record BatchRequest(
         Boolean reuse,
         List<Item> items,
         String feed_url,
-        String archive_upload_id) {
+        String archive_upload_id)
+        implements JobFields.Options {
 
     record Item(String audio_url, String upload_id, Map<String, String> metadata) {}
 }

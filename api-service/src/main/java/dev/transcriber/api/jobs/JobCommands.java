@@ -128,14 +128,7 @@ class JobCommands {
                     "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",
                     request.audio_url() == null ? "audio_url" : "upload_id");
         }
-        JobSpec spec = JobFields.spec(
-                request.model(),
-                request.language(),
-                request.prompt(),
-                request.response_format(),
-                request.temperature(),
-                request.timestamp_granularities(),
-                catalog);
+        JobSpec spec = JobFields.spec(request, catalog);
         caller.checkModel(spec.model(), catalog);
         String audioUrl = null;
         if (request.audio_url() != null) {

@@ -20,21 +20,33 @@ public final class JobFields {
 
     private JobFields() {}
 
+    /** The transcription options a JSON submission carries, a job's or a batch's (their JSON names). */
+    public interface Options {
+        String model();
+
+        String language();
+
+        String prompt();
+
+        String response_format();
+
+        Double temperature();
+
+        List<String> timestamp_granularities();
+    }
+
     /** The options of a JSON submission, validated as the sync endpoint's form fields are. */
-    public static JobSpec spec(
-            String model,
-            String language,
-            String prompt,
-            String responseFormat,
-            Double temperature,
-            List<String> granularities,
-            ModelCatalog catalog) {
+    public static JobSpec spec(Options options, ModelCatalog catalog) {
         Map<String, String> fields = new LinkedHashMap<>();
-        put(fields, "model", model);
-        put(fields, "language", language);
-        put(fields, "prompt", prompt);
-        put(fields, "response_format", responseFormat);
-        put(fields, "temperature", temperature == null ? null : temperature.toString());
+        put(fields, "model", options.model());
+        put(fields, "language", options.language());
+        put(fields, "prompt", options.prompt());
+        put(fields, "response_format", options.response_format());
+        put(
+                fields,
+                "temperature",
+                options.temperature() == null ? null : options.temperature().toString());
+        List<String> granularities = options.timestamp_granularities();
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
         return TranscriptionOptions.validateFields(new AudioUpload(fields, Optional.empty(), null), catalog);
     }

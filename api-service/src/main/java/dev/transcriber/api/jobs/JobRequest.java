@@ -17,4 +17,5 @@ public record JobRequest(
         Double temperature,
         List<String> timestamp_granularities,
         String webhook_url,
-        Map<String, String> metadata) {}
+        Map<String, String> metadata)
+        implements JobFields.Options {}

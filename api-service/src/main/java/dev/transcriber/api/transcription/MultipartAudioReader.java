@@ -2,13 +2,12 @@ package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.StoredAudio;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -90,28 +89,21 @@ public class MultipartAudioReader {
     private record Stored(StoredAudio audio, String sha256) {}
 
     private Stored storeAudio(MultipartStream.Part item, String objectKey) throws IOException {
-        CountingStream counted = new CountingStream(item.body(), maxBytes);
-        java.security.MessageDigest sha256;
+        CountingInputStream counted = CountingInputStream.capped(item.body(), maxBytes);
         try {
-            sha256 = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try {
-            store.put(objectKey, new java.security.DigestInputStream(counted, sha256), -1, item.contentType());
+            store.put(objectKey, counted, -1, item.contentType());
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
-            if (counted.overLimit) {
+            if (counted.overCap()) {
                 throw ApiException.payloadTooLarge(maxBytes);
             }
-            if (counted.readFailure != null) {
-                throw counted.readFailure;
+            if (counted.readFailure() != null) {
+                throw counted.readFailure();
             }
             throw e;
         }
         return new Stored(
-                new StoredAudio(objectKey, item.filename(), item.contentType(), counted.count),
-                java.util.HexFormat.of().formatHex(sha256.digest()));
+                new StoredAudio(objectKey, item.filename(), item.contentType(), counted.count()), counted.sha256());
     }
 
     /** Adds a text field; returns its size in bytes. */
@@ -131,60 +123,6 @@ public class MultipartAudioReader {
             store.delete(objectKey);
         } catch (RuntimeException ignored) {
             // best effort: nothing was stored, or the store is down and the object is orphaned
-        }
-    }
-
-    /** Counts bytes and stops the upload once the limit is passed. */
-    private static final class CountingStream extends FilterInputStream {
-
-        private final long limit;
-        private long count;
-        private boolean overLimit;
-        private IOException readFailure;
-
-        CountingStream(InputStream in, long limit) {
-            super(in);
-            this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = guard(() -> super.read());
-            if (b >= 0) {
-                add(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = guard(() -> super.read(buffer, offset, length));
-            if (n > 0) {
-                add(n);
-            }
-            return n;
-        }
-
-        private int guard(IoRead read) throws IOException {
-            try {
-                return read.read();
-            } catch (IOException e) {
-                readFailure = e;
-                throw e;
-            }
-        }
-
-        private void add(long n) throws IOException {
-            count += n;
-            if (count > limit) {
-                overLimit = true;
-                throw new IOException("upload exceeds " + limit + " bytes");
-            }
-        }
-
-        @FunctionalInterface
-        private interface IoRead {
-            int read() throws IOException;
         }
     }
 }

@@ -151,7 +151,7 @@ final class MultipartStream {
             for (int i = start + scanned; i + 1 < limit; i++) {
                 if (buffer[i] == CR && buffer[i + 1] == LF) {
                     if (i - start + 2 > budget) {
-                        throw malformed("the part headers are larger than " + maxHeaderBytes + " bytes");
+                        throw headersTooLarge();
                     }
                     String line = new String(buffer, start, i - start, StandardCharsets.UTF_8);
                     pos = i + 2;
@@ -160,7 +160,7 @@ final class MultipartStream {
             }
             scanned = Math.max(0, limit - start - 1);
             if (scanned + 2 > budget) {
-                throw malformed("the part headers are larger than " + maxHeaderBytes + " bytes");
+                throw headersTooLarge();
             }
             int before = limit - start;
             if (!ensure(before + 1)) {
@@ -170,7 +170,10 @@ final class MultipartStream {
         }
     }
 
-    /** A parameter of a Content-Disposition value: quoted (with backslash escapes) or a bare token. */
+    /**
+     * A parameter of a header value (Content-Disposition's {@code name}, Content-Type's {@code boundary}): quoted, with
+     * backslash escapes, or a bare token.
+     */
     static String parameter(String disposition, String wanted) {
         int i = disposition.indexOf(';');
         while (i >= 0 && i < disposition.length()) {
@@ -266,6 +269,10 @@ final class MultipartStream {
         return -1;
     }
 
+    private IOException headersTooLarge() {
+        return malformed("the part headers are larger than " + maxHeaderBytes + " bytes");
+    }
+
     private static IOException malformed(String why) {
         return new IOException("malformed multipart body: " + why);
     }
@@ -273,11 +280,11 @@ final class MultipartStream {
     /** The bytes of one part, up to (not including) the CRLF that begins the next delimiter. */
     private final class PartBody extends InputStream {
 
+        private final byte[] one = new byte[1];
         private boolean ended;
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             int n = read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xff;
         }

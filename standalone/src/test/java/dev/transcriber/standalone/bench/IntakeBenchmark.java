@@ -81,29 +81,16 @@ public final class IntakeBenchmark {
         }
 
         System.out.printf(Locale.ROOT, "submitting %d jobs of %d bytes from %d clients%n", jobs, audio.length, clients);
-        AtomicInteger next = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         Stages stages = Stages.of(system);
         stages.mark();
         long started = System.nanoTime();
         MachineCpu cpu = MachineCpu.start();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> running = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                running.add(pool.submit(() -> {
-                    while (next.getAndIncrement() < jobs) {
-                        HttpResponse<Void> response = http.send(submit, HttpResponse.BodyHandlers.discarding());
-                        if (response.statusCode() != 202) {
-                            refused.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
+        byClients(clients, jobs, i -> {
+            if (http.send(submit, HttpResponse.BodyHandlers.discarding()).statusCode() != 202) {
+                refused.incrementAndGet();
             }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        }
+        });
         double accepting = (System.nanoTime() - started) / 1e9;
         double acceptingCpuMs = cpu.busyMillis();
         double acceptingUtilisation = cpu.utilisation();
@@ -170,24 +157,21 @@ public final class IntakeBenchmark {
         floorRound("all three", clients, put, insert, send);
     }
 
+    /** One numbered piece of work: a submission, or a hop of the floor. */
     @FunctionalInterface
     private interface Hop {
         void run(int i) throws Exception;
     }
 
-    private static void floorRound(String name, int clients, Hop... hops) throws Exception {
-        int n = 4000;
+    /** Runs {@code work} for 0 to {@code n - 1}, each number once, from {@code clients} virtual threads at once. */
+    private static void byClients(int clients, int n, Hop work) throws Exception {
         AtomicInteger next = new AtomicInteger();
-        long started = System.nanoTime();
-        MachineCpu cpu = MachineCpu.start();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> running = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 running.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        for (Hop hop : hops) {
-                            hop.run(i);
-                        }
+                        work.run(i);
                     }
                     return null;
                 }));
@@ -196,6 +180,17 @@ public final class IntakeBenchmark {
                 f.get();
             }
         }
+    }
+
+    private static void floorRound(String name, int clients, Hop... hops) throws Exception {
+        int n = 4000;
+        long started = System.nanoTime();
+        MachineCpu cpu = MachineCpu.start();
+        byClients(clients, n, i -> {
+            for (Hop hop : hops) {
+                hop.run(i);
+            }
+        });
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(
                 Locale.ROOT,

@@ -2,6 +2,7 @@ package dev.transcriber.worker.audio;
 
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,18 +103,19 @@ public class AudioFetcher {
                     throw tooLarge(field, cap);
                 }
                 String type = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
-                try (CountingInputStream body = CountingInputStream.of(response.body(), capped(cap))) {
+                CountingInputStream body = CountingInputStream.capped(response.body(), cap);
+                try (body) {
                     store.put(objectKey, body, declared, type);
-                    if (body.count() == 0) {
-                        throw new FetchFailed("The " + field + " gave an empty file.");
-                    }
-                    return new Fetched(body.count(), type, body.sha256());
                 } catch (RuntimeException e) {
-                    if (e.getCause() instanceof TooLarge || e instanceof TooLarge) {
+                    if (body.overCap()) {
                         throw tooLarge(field, cap);
                     }
                     throw e;
                 }
+                if (body.count() == 0) {
+                    throw new FetchFailed("The " + field + " gave an empty file.");
+                }
+                return new Fetched(body.count(), type, body.sha256());
             }
             throw new FetchFailed("The " + field + " redirected more than " + MAX_REDIRECTS + " times.");
         } catch (DisallowedAddressException e) {
@@ -128,22 +130,5 @@ public class AudioFetcher {
 
     private static FetchFailed tooLarge(String field, long cap) {
         return new FetchFailed("The " + field + "'s file is larger than the limit of " + cap + " bytes.");
-    }
-
-    private static final class TooLarge extends RuntimeException {
-        TooLarge() {
-            super("over the size limit");
-        }
-    }
-
-    /** Stops the transfer once more than {@code cap} bytes have passed. */
-    private static java.util.function.LongConsumer capped(long cap) {
-        long[] total = {0};
-        return n -> {
-            total[0] += n;
-            if (total[0] > cap) {
-                throw new TooLarge();
-            }
-        };
     }
 }

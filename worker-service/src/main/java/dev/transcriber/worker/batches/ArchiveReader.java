@@ -1,6 +1,6 @@
 package dev.transcriber.worker.batches;
 
-import dev.transcriber.worker.audio.CountingInputStream;
+import dev.transcriber.common.storage.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

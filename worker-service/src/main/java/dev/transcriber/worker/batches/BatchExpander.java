@@ -1,6 +1,7 @@
 package dev.transcriber.worker.batches;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.BatchItem;
@@ -9,7 +10,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.worker.audio.AudioFetcher;
-import dev.transcriber.worker.audio.CountingInputStream;
 import dev.transcriber.worker.jobs.WorkerIdentity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -229,7 +229,7 @@ class BatchExpander {
                 @Override
                 public void file(String path, InputStream content) {
                     String key = ObjectKeys.batchItem(batch.id(), items.count);
-                    CountingInputStream counted = CountingInputStream.of(content, n -> {});
+                    CountingInputStream counted = CountingInputStream.of(content);
                     items.storing(key);
                     store.put(key, counted, -1, null);
                     if (counted.count() == 0) {

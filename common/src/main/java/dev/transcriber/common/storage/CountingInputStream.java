@@ -1,4 +1,4 @@
-package dev.transcriber.worker.audio;
+package dev.transcriber.common.storage;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -10,20 +10,33 @@ import java.util.HexFormat;
 import java.util.function.LongConsumer;
 
 /**
- * Counts the bytes read through it and (unless shielded) takes their SHA-256 on the way; the size of each read is reported to a watcher
- * (which may throw to stop a transfer that grew too large). A shielded stream leaves the stream under it open when closed, for
- * an archive's entries, which share the archive's stream.
+ * Counts the bytes read through it and (unless shielded) takes their SHA-256 on the way: what audio on its way into
+ * the object store passes through. A capped stream fails the read that takes it over its cap; an IOException of the
+ * stream under it is kept, so that a caller whose store upload failed can tell its source's failure from the
+ * store's. A shielded stream reports the size of each read to a watcher (which may throw to stop a transfer that grew
+ * too large) and leaves the stream under it open when closed, for an archive's entries, which share the archive's
+ * stream.
  */
 public final class CountingInputStream extends FilterInputStream {
 
+    /** The read that took the stream over its cap. */
+    public static final class OverCapException extends IOException {
+        OverCapException(long cap) {
+            super("more than " + cap + " bytes");
+        }
+    }
+
     private final MessageDigest sha256;
+    private final long cap;
     private final LongConsumer watcher;
     private final boolean shielded;
     private long count;
     private String digest;
+    private IOException readFailure;
 
-    private CountingInputStream(InputStream in, LongConsumer watcher, boolean shielded) {
+    private CountingInputStream(InputStream in, long cap, LongConsumer watcher, boolean shielded) {
         super(in);
+        this.cap = cap;
         this.watcher = watcher;
         this.shielded = shielded;
         try {
@@ -33,19 +46,24 @@ public final class CountingInputStream extends FilterInputStream {
         }
     }
 
-    /** Counts and hashes {@code in}; {@code watcher} hears how many bytes each read gave. */
-    public static CountingInputStream of(InputStream in, LongConsumer watcher) {
-        return new CountingInputStream(in, watcher, false);
+    /** Counts and hashes {@code in}. */
+    public static CountingInputStream of(InputStream in) {
+        return new CountingInputStream(in, Long.MAX_VALUE, n -> {}, false);
     }
 
-    /** Counts {@code in} (no hash), leaving it open when this stream is closed. */
+    /** Counts and hashes {@code in}; the read that takes it beyond {@code cap} bytes throws {@link OverCapException}. */
+    public static CountingInputStream capped(InputStream in, long cap) {
+        return new CountingInputStream(in, cap, n -> {}, false);
+    }
+
+    /** Counts {@code in} (no hash), leaving it open when this stream is closed; {@code watcher} hears each read's size. */
     public static CountingInputStream shielded(InputStream in, LongConsumer watcher) {
-        return new CountingInputStream(in, watcher, true);
+        return new CountingInputStream(in, Long.MAX_VALUE, watcher, true);
     }
 
     /** The SHA-256 (hex) of everything in {@code in}, read through once and closed. */
     public static String sha256Of(InputStream in) throws IOException {
-        try (CountingInputStream counted = of(in, total -> {})) {
+        try (CountingInputStream counted = of(in)) {
             counted.transferTo(OutputStream.nullOutputStream());
             return counted.sha256();
         }
@@ -53,7 +71,7 @@ public final class CountingInputStream extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        int b = super.read();
+        int b = source(() -> super.read());
         if (b >= 0) {
             if (sha256 != null) {
                 sha256.update((byte) b);
@@ -65,7 +83,7 @@ public final class CountingInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        int n = super.read(buffer, offset, length);
+        int n = source(() -> super.read(buffer, offset, length));
         if (n > 0) {
             if (sha256 != null) {
                 sha256.update(buffer, offset, n);
@@ -97,6 +115,16 @@ public final class CountingInputStream extends FilterInputStream {
         return count;
     }
 
+    /** Whether a read went beyond the cap. */
+    public boolean overCap() {
+        return count > cap;
+    }
+
+    /** The IOException the stream under this one threw, or null. */
+    public IOException readFailure() {
+        return readFailure;
+    }
+
     /** The SHA-256 (hex) of everything read; once asked, reading on is an error. */
     public String sha256() {
         if (digest == null) {
@@ -105,11 +133,28 @@ public final class CountingInputStream extends FilterInputStream {
         return digest;
     }
 
-    private void counted(int n) {
+    private int source(SourceRead read) throws IOException {
+        try {
+            return read.read();
+        } catch (IOException e) {
+            readFailure = e;
+            throw e;
+        }
+    }
+
+    private void counted(int n) throws OverCapException {
         if (digest != null) {
             throw new IllegalStateException("read after the digest was taken");
         }
         count += n;
         watcher.accept(n);
+        if (count > cap) {
+            throw new OverCapException(cap);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SourceRead {
+        int read() throws IOException;
     }
 }
