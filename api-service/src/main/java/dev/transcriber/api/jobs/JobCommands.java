@@ -197,7 +197,7 @@ class JobCommands {
                 if (idempotencyKey != null) {
                     job.idempotent(idempotencyKey, draft.requestHash());
                 }
-                submission.save(job, admission.held());
+                submission.save(caller, job, admission);
                 return queries.view(job);
             });
             return new Submitted(view, false);

@@ -1,5 +1,7 @@
 package dev.transcriber.api.jobs;
 
+import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
@@ -9,7 +11,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import java.time.Clock;
-import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -19,28 +20,46 @@ public class JobSubmission {
 
     private final JobRepository jobs;
     private final Outbox outbox;
+    private final KeyLimits limits;
     private final Clock clock;
 
-    JobSubmission(JobRepository jobs, Outbox outbox, Clock clock) {
+    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
+        this.limits = limits;
         this.clock = clock;
     }
 
     /**
-     * A {@code held} job is recorded without its event: the admission scheduler sends that when it releases it. The
-     * audio's SHA-256 (null if unknown) lets later jobs of the same key reuse this one's transcript.
+     * A held job is recorded without its event: the admission scheduler sends that when it releases it. The audio's
+     * SHA-256 (null if unknown) lets later jobs of the same key reuse this one's transcript. {@code caller} is null
+     * for a job of no key.
      */
     @Transactional
     public TranscriptionJob submit(
-            JobId jobId, UUID apiKeyId, Lane lane, JobSpec spec, StoredAudio audio, String sha256, boolean held) {
-        TranscriptionJob job = TranscriptionJob.queued(jobId, apiKeyId, lane, spec, audio, clock.instant());
+            JobId jobId,
+            Caller caller,
+            Lane lane,
+            JobSpec spec,
+            StoredAudio audio,
+            String sha256,
+            KeyLimits.Admission admission) {
+        TranscriptionJob job = TranscriptionJob.queued(
+                jobId, caller == null ? null : caller.keyId(), lane, spec, audio, clock.instant());
         job.contentHash(sha256);
-        return save(job, held);
+        return save(caller, job, admission);
     }
 
-    /** Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it. */
-    public TranscriptionJob save(TranscriptionJob job, boolean held) {
+    /**
+     * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
+     * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
+     * the key's cap together.
+     */
+    public TranscriptionJob save(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
+        boolean held = admission.held();
+        if (caller != null && !held) {
+            limits.takeSlot(caller);
+        }
         if (held) {
             job.hold();
         }

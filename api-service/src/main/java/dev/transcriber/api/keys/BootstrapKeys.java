@@ -1,13 +1,16 @@
 package dev.transcriber.api.keys;
 
 import dev.transcriber.api.ApiProperties;
+import dev.transcriber.common.web.Secrets;
 import dev.transcriber.common.webhooks.WebhookSignature;
+import java.util.List;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
- * Keys given by configuration ({@code transcriber.api.bootstrap-keys}, e.g. from TRANSCRIBER_API_KEY) exist; they
+ * Keys given by configuration ({@code transcriber.api.bootstrap-keys}, e.g. from TRANSCRIBER_API_KEY) exist, each
+ * strong enough ({@link Secrets}: a placeholder or a key under 128 bits stops the api from starting); they
  * sign webhooks with {@code transcriber.api.bootstrap-webhook-secret} (TRANSCRIBER_WEBHOOK_SECRET) when it is set.
  */
 @Component
@@ -30,8 +33,12 @@ class BootstrapKeys implements ApplicationRunner {
             throw new IllegalArgumentException(
                     "transcriber.api.bootstrap-webhook-secret must be whsec_ followed by base64 of 16 or more bytes");
         }
-        properties.bootstrapKeys().stream()
+        List<String> secrets = properties.bootstrapKeys().stream()
                 .filter(secret -> !secret.isBlank())
-                .forEach(secret -> keys.ensure(secret.trim(), "bootstrap", webhookSecret));
+                .map(String::trim)
+                .toList();
+        secrets.forEach(secret ->
+                Secrets.requireStrong("A key of transcriber.api.bootstrap-keys (TRANSCRIBER_API_KEY)", secret));
+        secrets.forEach(secret -> keys.ensure(secret, "bootstrap", webhookSecret));
     }
 }

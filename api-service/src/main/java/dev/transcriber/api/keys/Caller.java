@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.springframework.http.HttpStatus;
 
 /**
- * The authenticated caller of a request, put on the request by {@link ApiKeyFilter}, with the models its key may
+ * The authenticated caller of a request, put on the request by {@link ApiKeyCallers}, with the models its key may
  * use (empty: all) and the limits checked before a job is accepted.
  */
 public record Caller(
@@ -17,12 +17,13 @@ public record Caller(
         List<String> allowedModels,
         Integer audioSecondsPerDay,
         Integer maxConcurrentJobs,
-        boolean queuesOverCap) {
+        boolean queuesOverCap,
+        Integer requestsPerMinute) {
 
     public static final String ATTRIBUTE = "dev.transcriber.api.keys.Caller";
 
     public Caller(UUID keyId, String keyName) {
-        this(keyId, keyName, List.of(), null, null, false);
+        this(keyId, keyName, List.of(), null, null, false, null);
     }
 
     public Caller {

@@ -19,6 +19,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class KeyLimits {
 
+    /** The first key of the two-part advisory locks that serialise one key's submissions. */
+    private static final int KEY_SLOTS_LOCK_SPACE = 7_301;
+
     private final JdbcClient jdbc;
     private final Clock clock;
 
@@ -43,22 +46,44 @@ public class KeyLimits {
             return Admission.HELD;
         }
         if (caller.maxConcurrentJobs() != null) {
-            int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
-                            + " null and batch_id is null and state in ('QUEUED', 'RUNNING')")
-                    .param("key", caller.keyId())
-                    .query(Integer.class)
-                    .single();
-            if (running >= caller.maxConcurrentJobs()) {
-                throw new ApiException(
-                        HttpStatus.TOO_MANY_REQUESTS,
-                        "rate_limit_error",
-                        "concurrent_jobs_exceeded",
-                        null,
-                        "This API key already has " + running + " unfinished jobs; its limit is "
-                                + caller.maxConcurrentJobs() + ". Try again when one has finished.");
-            }
+            refuseOverCap(caller);
         }
         return Admission.NOW;
+    }
+
+    /**
+     * Inside the transaction that records a job queued at once: for a key with a cap in {@code refuse} mode, waits
+     * for the key's other submissions (an advisory lock on the key, held until commit) and counts again, so
+     * submissions racing each other cannot pass the cap together. The early check in {@link #checkBeforeSubmit}
+     * only spares storing audio that would be refused.
+     */
+    public void takeSlot(Caller caller) {
+        if (caller.maxConcurrentJobs() == null || caller.queuesOverCap()) {
+            return;
+        }
+        jdbc.sql("select pg_advisory_xact_lock(:space, hashtext(:key))")
+                .param("space", KEY_SLOTS_LOCK_SPACE)
+                .param("key", caller.keyId().toString())
+                .query()
+                .singleRow();
+        refuseOverCap(caller);
+    }
+
+    private void refuseOverCap(Caller caller) {
+        int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
+                        + " null and batch_id is null and state in ('QUEUED', 'RUNNING')")
+                .param("key", caller.keyId())
+                .query(Integer.class)
+                .single();
+        if (running >= caller.maxConcurrentJobs()) {
+            throw new ApiException(
+                    HttpStatus.TOO_MANY_REQUESTS,
+                    "rate_limit_error",
+                    "concurrent_jobs_exceeded",
+                    null,
+                    "This API key already has " + running + " unfinished jobs; its limit is "
+                            + caller.maxConcurrentJobs() + ". Try again when one has finished.");
+        }
     }
 
     /** The key's audio seconds today (UTC) against its daily allowance: 429 until midnight when used up. */

@@ -112,7 +112,7 @@ class Transcriptions {
         }
         long recording = System.nanoTime();
         try {
-            submission.submit(jobId, caller.keyId(), Lane.INTERACTIVE, spec, audio, upload.sha256(), admission.held());
+            submission.submit(jobId, caller, Lane.INTERACTIVE, spec, audio, upload.sha256(), admission);
         } catch (RuntimeException e) {
             pending.forget(jobId);
             progress.forget(jobId);

@@ -25,7 +25,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 @WebMvcTest(ModelsController.class)
-@Import(ErrorResponses.class)
+@Import({ErrorResponses.class, dev.transcriber.api.keys.ApiSecurity.class})
 @org.springframework.boot.context.properties.EnableConfigurationProperties(dev.transcriber.api.ApiProperties.class)
 class ModelsControllerTest {
 

@@ -8,7 +8,7 @@ import java.util.List;
 /** Both services for a benchmark: one upstream account on a fake, one caller key, quiet logs. */
 final class BenchSystem {
 
-    static final String KEY = "sk-bench";
+    static final String KEY = "sk-bench-4ff55342c0ff2ae501d59ae07cca2fc7eff6e01d2e389058";
 
     private BenchSystem() {}
 

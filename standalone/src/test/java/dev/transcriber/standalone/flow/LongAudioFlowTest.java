@@ -85,7 +85,7 @@ class LongAudioFlowTest {
                     new JobSpec("whisper-1", "json", null, null, null),
                     new StoredAudio(key, "bulk.wav", "audio/wav", clip.length),
                     null,
-                    false);
+                    dev.transcriber.api.keys.KeyLimits.Admission.NOW);
             backlog.add(jobId);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> upstream.inFlight() >= 8); // bulk work is running

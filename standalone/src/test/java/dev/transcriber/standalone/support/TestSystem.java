@@ -19,11 +19,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class TestSystem {
 
-    public static final String API_KEY = "sk-test-flow-key";
+    public static final String API_KEY = "sk-test-flow-4fbca177ad685adc164e63e2cd64fbacc9ca7b067cac5a7e";
     /** A second caller, for checks that one key cannot see another's jobs. */
-    public static final String OTHER_API_KEY = "sk-test-other-key";
+    public static final String OTHER_API_KEY = "sk-test-other-2e49ab0ab4b34c485e129f9590ae404109697f0b22a731a3";
 
-    public static final String ADMIN_TOKEN = "admin-test-token";
+    public static final String ADMIN_TOKEN = "admin-test-0681c308d6fddeb14fff392ace15a6b8f6c2de27c021f176";
     public static final List<String> UPSTREAM_KEYS = List.of("upstream-key-a", "upstream-key-b");
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
     public static final int UPSTREAM_ATTEMPTS = 3;

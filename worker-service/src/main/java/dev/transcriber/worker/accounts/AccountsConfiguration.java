@@ -1,6 +1,5 @@
 package dev.transcriber.worker.accounts;
 
-import dev.transcriber.common.web.AdminTokenFilter;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
@@ -9,11 +8,6 @@ import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
 class AccountsConfiguration {
-
-    @Bean
-    AdminTokenFilter adminTokenFilter(@Value("${transcriber.admin.token:}") String token) {
-        return new AdminTokenFilter(token);
-    }
 
     @Bean
     AccountPool accountPool(

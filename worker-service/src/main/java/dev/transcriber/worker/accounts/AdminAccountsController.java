@@ -10,7 +10,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code /admin/accounts} on the worker (guarded by {@link dev.transcriber.common.web.AdminTokenFilter}): each account's state, in flight,
+ * {@code /admin/accounts} on the worker (the admin token only: {@link dev.transcriber.worker.WorkerSecurity}): each account's state, in flight,
  * successes, failures by kind and latency; and re-enabling an account disabled after a refused key.
  */
 @RestController

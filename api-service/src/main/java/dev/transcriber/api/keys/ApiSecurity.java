@@ -1,0 +1,83 @@
+package dev.transcriber.api.keys;
+
+import static dev.transcriber.common.web.BearerAuthentication.ADMIN;
+import static dev.transcriber.common.web.BearerAuthentication.CALLER;
+
+import dev.transcriber.api.ApiProperties;
+import dev.transcriber.api.errors.ErrorResponses;
+import dev.transcriber.common.web.AdminToken;
+import dev.transcriber.common.web.BearerAuthentication;
+import dev.transcriber.common.web.GatewaySecurity;
+import dev.transcriber.common.web.Refusals;
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * Who may reach which route of the api, in one place. Routes are matched on the path the router uses (decoded,
+ * without {@code ;} parameters), after Spring Security's firewall has refused paths with encoded or doubled slashes,
+ * encoded dots, {@code ;} or {@code ..}:
+ * <ul>
+ *   <li>public: liveness and readiness ({@code /actuator/health/**}) and the OpenAPI document;
+ *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus);
+ *   <li>an API key: {@code /v1/**}, counted against the key's requests per minute ({@link RateLimitFilter});
+ *   <li>anything else needs one of the two credentials, and then finds nothing (404).
+ * </ul>
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSecurity
+@Import(GatewaySecurity.class)
+public class ApiSecurity {
+
+    static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/openapi.yaml"};
+    static final String[] ADMIN_ROUTES = {"/admin/**", "/actuator/**"};
+    static final String CALLER_ROUTES = "/v1/**";
+
+    @Bean
+    Refusals refusals(AdminToken admin) {
+        return new Refusals(admin, adminRoutes());
+    }
+
+    @Bean
+    SecurityFilterChain apiRoutes(
+            HttpSecurity http,
+            AdminToken admin,
+            Refusals refusals,
+            ApiKeys keys,
+            RateLimits rateLimits,
+            ErrorResponses errors,
+            Clock clock,
+            ApiProperties properties)
+            throws Exception {
+        BearerAuthentication bearer = new BearerAuthentication(admin, new ApiKeyCallers(keys));
+        return GatewaySecurity.base(http, bearer, refusals)
+                .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, PUBLIC)
+                        .permitAll()
+                        .requestMatchers(ADMIN_ROUTES)
+                        .hasRole(ADMIN)
+                        .requestMatchers(CALLER_ROUTES)
+                        .hasRole(CALLER)
+                        .anyRequest()
+                        .authenticated())
+                .addFilterAfter(
+                        new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),
+                        AuthorizationFilter.class)
+                .build();
+    }
+
+    private static RequestMatcher adminRoutes() {
+        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+        return new OrRequestMatcher(java.util.Arrays.stream(ADMIN_ROUTES)
+                .<RequestMatcher>map(paths::matcher)
+                .toList());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.transcriber.common.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Who the {@code Authorization: Bearer} credential names: the operator (the {@link AdminToken}, role
+ * {@value #ADMIN}) or, where the service has callers, the holder of an API key ({@link Callers}, role
+ * {@value #CALLER}). It only says who; which routes each may use is the service's security chain's decision. A
+ * credential that names nobody is remembered on the request ({@link #REJECTED}) so the refusal can say so.
+ */
+public final class BearerAuthentication extends OncePerRequestFilter {
+
+    public static final String ADMIN = "ADMIN";
+    public static final String CALLER = "CALLER";
+
+    /** A request attribute set when a bearer credential was given and named nobody. */
+    public static final String REJECTED = BearerAuthentication.class.getName() + ".REJECTED";
+
+    private static final String BEARER = "Bearer ";
+
+    /** Finds the caller an API key names. */
+    @FunctionalInterface
+    public interface Callers {
+        /** The caller's authentication (role {@value #CALLER}), or empty when the key is unknown or revoked. */
+        Optional<Authentication> authenticate(String secret, HttpServletRequest request);
+    }
+
+    private final AdminToken admin;
+    private final Callers callers;
+
+    /** {@code callers} is null on a service without API keys (the worker). */
+    public BearerAuthentication(AdminToken admin, Callers callers) {
+        this.admin = admin;
+        this.callers = callers;
+    }
+
+    /** An authenticated caller with role {@value #CALLER} and {@code principal}. */
+    public static Authentication caller(Object principal) {
+        return UsernamePasswordAuthenticationToken.authenticated(
+                principal, null, List.of(new SimpleGrantedAuthority("ROLE_" + CALLER)));
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            String secret = header.substring(BEARER.length()).trim();
+            Optional<Authentication> who = secret.isEmpty() ? Optional.empty() : authenticate(secret, request);
+            if (who.isPresent()) {
+                SecurityContext context =
+                        SecurityContextHolder.getContextHolderStrategy().createEmptyContext();
+                context.setAuthentication(who.get());
+                SecurityContextHolder.getContextHolderStrategy().setContext(context);
+            } else {
+                request.setAttribute(REJECTED, Boolean.TRUE);
+            }
+        }
+        chain.doFilter(request, response);
+    }
+
+    private Optional<Authentication> authenticate(String secret, HttpServletRequest request) {
+        if (admin.matches(secret)) {
+            return Optional.of(UsernamePasswordAuthenticationToken.authenticated(
+                    "admin", null, List.of(new SimpleGrantedAuthority("ROLE_" + ADMIN))));
+        }
+        return callers == null ? Optional.empty() : callers.authenticate(secret, request);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.transcriber.common.web;
+
+import jakarta.servlet.DispatcherType;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+
+/**
+ * What both services' security chains share: bearer credentials only (no sessions, cookies, CSRF, forms or basic
+ * auth), the OpenAI-shaped refusals, the error dispatch answered in the same shape, and Tomcat's own error pages
+ * (for requests it refuses before any filter runs, such as {@code %2F} in a path) as JSON instead of HTML. Each
+ * service declares its routes in its own chain, starting from {@link #base}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class GatewaySecurity {
+
+    @Bean
+    AdminToken adminToken(@Value("${transcriber.admin.token:}") String token) {
+        return new AdminToken(token);
+    }
+
+    /** No users: every credential is a bearer token (and Spring Boot then makes up no password). */
+    @Bean
+    UserDetailsService noUsers() {
+        return new InMemoryUserDetailsManager();
+    }
+
+    @Bean
+    OpenAiErrorController openAiErrorController() {
+        return new OpenAiErrorController();
+    }
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonTomcatErrors() {
+        return factory -> factory.addContextCustomizers(JsonErrorReportValve::install);
+    }
+
+    /**
+     * The settings every chain starts from. Async and error dispatches are let through: the request they belong to
+     * was authorized when it arrived.
+     */
+    public static HttpSecurity base(HttpSecurity http, BearerAuthentication bearer, Refusals refusals) {
+        return http.csrf(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable)
+                .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .exceptionHandling(
+                        refused -> refused.authenticationEntryPoint(refusals).accessDeniedHandler(refusals))
+                .addFilterBefore(bearer, AuthorizationFilter.class)
+                .authorizeHttpRequests(
+                        routes -> routes.dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR)
+                                .permitAll());
+    }
+}

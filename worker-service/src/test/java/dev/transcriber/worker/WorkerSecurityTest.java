@@ -1,0 +1,76 @@
+package dev.transcriber.worker;
+
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The worker's route table ({@link WorkerSecurity}): health is public, everything else takes the admin token. */
+@WebMvcTest(WorkerSecurityTest.Probes.class)
+@Import({WorkerSecurity.class, WorkerSecurityTest.Probes.class})
+@TestPropertySource(properties = "transcriber.admin.token=" + WorkerSecurityTest.ADMIN)
+class WorkerSecurityTest {
+
+    static final String ADMIN = "admin-worker-3e9b1d7c52a04f86e1c0b9d2a7f35468c1e0d9b7";
+
+    @Autowired
+    private MockMvc mvc;
+
+    @RestController
+    static class Probes {
+        @PostMapping("/admin/accounts/a/enable")
+        String enable() {
+            return "enabled";
+        }
+
+        @GetMapping("/actuator/prometheus")
+        String prometheus() {
+            return "metrics";
+        }
+
+        @GetMapping("/actuator/health/liveness")
+        String health() {
+            return "up";
+        }
+    }
+
+    @Test
+    void everythingButHealthTakesTheAdminToken() throws Exception {
+        mvc.perform(get("/actuator/health/liveness")).andExpect(status().isOk());
+        for (String credential : new String[] {null, "sk-some-api-key", ADMIN + "x"}) {
+            var enable = post("/admin/accounts/a/enable");
+            var scrape = get("/actuator/prometheus");
+            if (credential != null) {
+                enable.header("Authorization", "Bearer " + credential);
+                scrape.header("Authorization", "Bearer " + credential);
+            }
+            mvc.perform(enable)
+                    .andExpect(status().isUnauthorized())
+                    .andExpect(jsonPath("$.error.code").value("admin_unauthorized"));
+            mvc.perform(scrape).andExpect(status().isUnauthorized());
+        }
+        mvc.perform(post("/admin/accounts/a/enable").header("Authorization", "Bearer " + ADMIN))
+                .andExpect(status().isOk());
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + ADMIN))
+                .andExpect(status().isOk());
+    }
+
+    @Test
+    void anEncodedSpellingIsJudgedAsTheRouteItNames() throws Exception {
+        mvc.perform(post(URI.create("/%61dmin/accounts/a/enable"))).andExpect(status().isUnauthorized());
+        mvc.perform(post(URI.create("/admin;x/accounts/a/enable")).header("Authorization", "Bearer " + ADMIN))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error.code").value("invalid_path"));
+    }
+}
