@@ -7,11 +7,14 @@ import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
 public final class Standalone {
 
     private static final Logger log = LoggerFactory.getLogger(Standalone.class);
+
+    /** Key files are the owner's alone (0600). */
+    static final Set<PosixFilePermission> OWNER_ONLY =
+            Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private Standalone() {}
 
@@ -141,11 +148,9 @@ public final class Standalone {
         }
         Path path = home.resolve("webhook-secret");
         if (Files.exists(path)) {
-            return Files.readString(path).trim();
+            return readSecret(path);
         }
-        String secret = WebhookSignature.newSecret();
-        Files.writeString(path, secret + "\n");
-        return secret;
+        return writeSecret(path, WebhookSignature.newSecret());
     }
 
     /** TRANSCRIBER_API_KEY, or a key generated once and kept in the data folder. */
@@ -154,18 +159,31 @@ public final class Standalone {
     }
 
     /** The variable's value, or a secret generated once and kept in the data folder under {@code file}. */
-    private static String localSecret(Path home, String variable, String file, String prefix) throws IOException {
+    static String localSecret(Path home, String variable, String file, String prefix) throws IOException {
         String configured = System.getenv(variable);
         if (configured != null && !configured.isBlank()) {
             return configured.trim();
         }
         Path path = home.resolve(file);
         if (Files.exists(path)) {
-            return Files.readString(path).trim();
+            return readSecret(path);
         }
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
-        String secret = prefix + HexFormat.of().formatHex(random);
+        return writeSecret(path, prefix + HexFormat.of().formatHex(random));
+    }
+
+    /** A secret file of an earlier start; one left readable by others is made owner-only first. */
+    private static String readSecret(Path path) throws IOException {
+        if (!Files.getPosixFilePermissions(path).equals(OWNER_ONLY)) {
+            Files.setPosixFilePermissions(path, OWNER_ONLY);
+        }
+        return Files.readString(path).trim();
+    }
+
+    /** Writes {@code secret} to a new file that only its owner can read or write (0600) from the moment it exists. */
+    private static String writeSecret(Path path, String secret) throws IOException {
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         Files.writeString(path, secret + "\n");
         return secret;
     }
