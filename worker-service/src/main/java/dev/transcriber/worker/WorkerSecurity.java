@@ -6,6 +6,7 @@ import dev.transcriber.common.web.AdminToken;
 import dev.transcriber.common.web.BearerAuthentication;
 import dev.transcriber.common.web.GatewaySecurity;
 import dev.transcriber.common.web.Refusals;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -25,7 +26,13 @@ import org.springframework.security.web.util.matcher.AnyRequestMatcher;
 @Import(GatewaySecurity.class)
 public class WorkerSecurity {
 
-    static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**"};
+    private final String[] publicRoutes;
+
+    /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
+    WorkerSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
+        String base = actuatorBase.endsWith("/") ? actuatorBase.substring(0, actuatorBase.length() - 1) : actuatorBase;
+        this.publicRoutes = new String[] {base + "/health", base + "/health/**"};
+    }
 
     @Bean
     Refusals refusals(AdminToken admin) {
@@ -35,7 +42,9 @@ public class WorkerSecurity {
     @Bean
     SecurityFilterChain workerRoutes(HttpSecurity http, AdminToken admin, Refusals refusals) throws Exception {
         return GatewaySecurity.base(http, new BearerAuthentication(admin, null), refusals)
-                .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, PUBLIC)
+                .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, publicRoutes)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.HEAD, publicRoutes)
                         .permitAll()
                         .anyRequest()
                         .hasRole(ADMIN))

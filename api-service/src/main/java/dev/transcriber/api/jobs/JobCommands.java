@@ -270,7 +270,12 @@ class JobCommands {
         });
     }
 
+    /**
+     * A failed job queued again, under the same limits as a new one: the key's daily audio, and its cap (a slot taken
+     * in this transaction, or held for the admission scheduler when the key's cap queues).
+     */
     JobView retry(JobId id, Caller caller) {
+        limits.checkDailyAudio(caller);
         return transactions.execute(status -> {
             TranscriptionJob job = queries.ownedForUpdate(id, caller);
             if (job.state() != JobState.FAILED) {
@@ -281,8 +286,16 @@ class JobCommands {
                     || store.size(job.audio().objectKey()).isEmpty()) {
                 throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
             }
-            job.retry();
-            outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+            boolean capped = caller.maxConcurrentJobs() != null && job.batchId() == null;
+            if (capped && caller.queuesOverCap()) {
+                job.retryHeld();
+            } else {
+                if (capped) {
+                    limits.takeSlot(caller);
+                }
+                job.retry();
+                outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+            }
             return queries.view(job);
         });
     }

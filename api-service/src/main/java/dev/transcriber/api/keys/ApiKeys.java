@@ -2,6 +2,7 @@ package dev.transcriber.api.keys;
 
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.web.Secrets;
 import dev.transcriber.common.webhooks.WebhookSignature;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,13 +34,18 @@ public class ApiKeys {
     private final ApiKeyRepository keys;
     private final Clock clock;
     private final Map<String, Remembered> active = new ConcurrentHashMap<>();
+    private final Map<String, Instant> misses = new ConcurrentHashMap<>();
 
     ApiKeys(ApiKeyRepository keys, Clock clock) {
         this.keys = keys;
         this.clock = clock;
     }
 
-    /** The active key with this secret, if any. */
+    /**
+     * The active key with this secret, if any. A weak secret ({@link Secrets}) is never a key, whatever the database
+     * holds (such as a {@code change-me} bootstrap key of an older version), and is refused without a query; a secret
+     * found to be no key is remembered as such for {@link #REMEMBER} too, so guessing costs no query per attempt.
+     */
     public Optional<ApiKey> authenticate(String secret) {
         String hash = hash(secret);
         Instant now = clock.instant();
@@ -47,16 +53,26 @@ public class ApiKeys {
         if (remembered != null && remembered.until().isAfter(now)) {
             return Optional.of(remembered.key());
         }
+        Instant missed = misses.get(hash);
+        if ((missed != null && missed.isAfter(now)) || !Secrets.isStrong(secret)) {
+            return Optional.empty();
+        }
         Optional<ApiKey> found = keys.findByKeyHash(hash).filter(ApiKey::isActive);
         if (found.isPresent()) {
-            if (active.size() >= MAX_REMEMBERED) {
-                active.clear();
-            }
-            active.put(hash, new Remembered(found.get(), now.plus(REMEMBER)));
+            remember(active, hash, new Remembered(found.get(), now.plus(REMEMBER)));
+            misses.remove(hash);
         } else {
             active.remove(hash);
+            remember(misses, hash, now.plus(REMEMBER));
         }
         return found;
+    }
+
+    private static <V> void remember(Map<String, V> memory, String hash, V value) {
+        if (memory.size() >= MAX_REMEMBERED) {
+            memory.clear();
+        }
+        memory.put(hash, value);
     }
 
     private record Remembered(ApiKey key, Instant until) {}

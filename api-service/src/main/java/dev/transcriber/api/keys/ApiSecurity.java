@@ -10,6 +10,8 @@ import dev.transcriber.common.web.BearerAuthentication;
 import dev.transcriber.common.web.GatewaySecurity;
 import dev.transcriber.common.web.Refusals;
 import java.time.Clock;
+import java.util.Arrays;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -19,6 +21,8 @@ import org.springframework.security.config.annotation.web.configuration.EnableWe
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.AndRequestMatcher;
+import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
@@ -28,8 +32,9 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * encoded dots, {@code ;} or {@code ..}:
  * <ul>
  *   <li>public: liveness and readiness ({@code /actuator/health/**}) and the OpenAPI document;
- *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus);
  *   <li>an API key: {@code /v1/**}, counted against the key's requests per minute ({@link RateLimitFilter});
+ *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus), wherever
+ *       {@code management.endpoints.web.base-path} puts them (with {@code /}, everything but {@code /v1/**});
  *   <li>anything else needs one of the two credentials, and then finds nothing (404).
  * </ul>
  */
@@ -38,13 +43,25 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 @Import(GatewaySecurity.class)
 public class ApiSecurity {
 
-    static final String[] PUBLIC = {"/actuator/health", "/actuator/health/**", "/openapi.yaml"};
-    static final String[] ADMIN_ROUTES = {"/admin/**", "/actuator/**"};
     static final String CALLER_ROUTES = "/v1/**";
+
+    private final String[] publicRoutes;
+    private final String[] adminRoutes;
+
+    /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
+    ApiSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
+        String base = actuatorBase.endsWith("/") ? actuatorBase.substring(0, actuatorBase.length() - 1) : actuatorBase;
+        this.publicRoutes = new String[] {base + "/health", base + "/health/**", "/openapi.yaml"};
+        this.adminRoutes = new String[] {"/admin/**", base + "/**"};
+    }
 
     @Bean
     Refusals refusals(AdminToken admin) {
-        return new Refusals(admin, adminRoutes());
+        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+        RequestMatcher admins = new OrRequestMatcher(
+                Arrays.stream(adminRoutes).<RequestMatcher>map(paths::matcher).toList());
+        return new Refusals(
+                admin, new AndRequestMatcher(admins, new NegatedRequestMatcher(paths.matcher(CALLER_ROUTES))));
     }
 
     @Bean
@@ -60,24 +77,19 @@ public class ApiSecurity {
             throws Exception {
         BearerAuthentication bearer = new BearerAuthentication(admin, new ApiKeyCallers(keys));
         return GatewaySecurity.base(http, bearer, refusals)
-                .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, PUBLIC)
+                .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, publicRoutes)
                         .permitAll()
-                        .requestMatchers(ADMIN_ROUTES)
-                        .hasRole(ADMIN)
+                        .requestMatchers(HttpMethod.HEAD, publicRoutes)
+                        .permitAll()
                         .requestMatchers(CALLER_ROUTES)
                         .hasRole(CALLER)
+                        .requestMatchers(adminRoutes)
+                        .hasRole(ADMIN)
                         .anyRequest()
                         .authenticated())
                 .addFilterAfter(
                         new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),
                         AuthorizationFilter.class)
                 .build();
-    }
-
-    private static RequestMatcher adminRoutes() {
-        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
-        return new OrRequestMatcher(java.util.Arrays.stream(ADMIN_ROUTES)
-                .<RequestMatcher>map(paths::matcher)
-                .toList());
     }
 }

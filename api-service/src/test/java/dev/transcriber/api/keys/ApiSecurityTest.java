@@ -4,6 +4,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.BDDMockito.given;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.head;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
@@ -160,6 +161,7 @@ class ApiSecurityTest {
     @Test
     void onlyHealthAndTheDocumentArePublic() throws Exception {
         mvc.perform(get("/actuator/health/readiness")).andExpect(status().isOk());
+        mvc.perform(head("/actuator/health/readiness")).andExpect(status().isOk());
         mvc.perform(get("/openapi.yaml")).andExpect(status().isOk());
         mvc.perform(get("/elsewhere")).andExpect(status().isUnauthorized());
         mvc.perform(get("/elsewhere").header("Authorization", "Bearer " + KEY)).andExpect(status().isOk());

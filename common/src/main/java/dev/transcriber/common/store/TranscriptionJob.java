@@ -419,6 +419,12 @@ public class TranscriptionJob {
     }
 
     /** A failed job runs again from its stored audio, with a fresh budget of attempts. */
+    /** A failed job of a key whose cap queues, retried: queued again but held for the admission scheduler. */
+    public void retryHeld() {
+        retry();
+        this.held = true;
+    }
+
     public void retry() {
         moveTo(JobState.QUEUED);
         this.failureCode = null;

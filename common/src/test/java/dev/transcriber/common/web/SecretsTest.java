@@ -4,34 +4,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class SecretsTest {
 
     @Test
-    void placeholdersAndShortOrRepetitiveSecretsAreRefused() {
+    void placeholdersAndShortOrChosenSecretsAreRefused() {
         for (String weak : new String[] {
             "change-me",
             "CHANGE-ME-" + HexFormat.of().formatHex(random(24)),
             "sk-test-flow-key",
             "admin",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            "abababababababababababababababababababababababababab"
+            "abababababababababababababababababababababababababab",
+            "abcdefghijklmnopqrstuvwxyz0123",
+            "qwertyuiopasdfghjklzxcvbnm1234",
+            "letmein-letmein-letmein-letmein-letmein-letmein-",
+            "admin-admin-admin-admin-admin-admin-admin-admin-admin-admin-",
+            HexFormat.of().formatHex(random(15))
         }) {
             assertThatThrownBy(() -> Secrets.requireStrong("the setting", weak))
                     .as(weak)
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("the setting")
                     .hasMessageContaining("openssl rand -hex 32");
+            assertThat(Secrets.isStrong(weak)).as(weak).isFalse();
         }
     }
 
     @Test
-    void randomSecretsOfEnoughBitsAreTaken() {
-        Secrets.requireStrong("hex 32 bytes", HexFormat.of().formatHex(random(32)));
-        Secrets.requireStrong("local key", "sk-local-" + HexFormat.of().formatHex(random(24)));
-        assertThat(Secrets.estimatedBits(HexFormat.of().formatHex(random(32)))).isGreaterThan(200);
+    void randomSecretsOf128BitsOrMoreAreAlwaysTaken() {
+        Base64.Encoder base64 = Base64.getEncoder();
+        for (int i = 0; i < 2_000; i++) {
+            for (String strong : new String[] {
+                HexFormat.of().formatHex(random(16)),
+                HexFormat.of().formatHex(random(32)),
+                base64.encodeToString(random(16)),
+                base64.encodeToString(random(32)),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(random(24)),
+                "sk-local-" + HexFormat.of().formatHex(random(24)),
+                "admin-" + HexFormat.of().formatHex(random(24)),
+                "sk-" + HexFormat.of().formatHex(random(24))
+            }) {
+                assertThat(Secrets.weakness(strong)).as(strong).isNull();
+            }
+        }
+        assertThat(Secrets.estimatedBits(HexFormat.of().formatHex(random(16)))).isEqualTo(128);
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.transcriber.standalone.security;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
@@ -11,6 +13,7 @@ import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A key's {@code max_concurrent_jobs} holds when its submissions race each other: many submitted at the same instant
- * never leave more unfinished jobs than the cap.
+ * never leave more unfinished jobs than the cap, and retries of failed jobs take slots like new jobs.
  */
 class KeyCapRaceSecurityTest {
 
@@ -75,6 +78,59 @@ class KeyCapRaceSecurityTest {
                 .query(Integer.class)
                 .single();
         assertThat(unfinished).as("job rows of the key").isEqualTo(CAP);
+    }
+
+    @Test
+    void retryingFailedJobsTakesSlotsUnderTheCapToo() {
+        TestSystem system = TestSystem.embedded();
+        system.upstream().resetAll();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
+        ApiClient client = new ApiClient(system.apiBaseUrl());
+        String secret = createKey(client, "{\"name\":\"retries\",\"max_concurrent_jobs\":1}");
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = JSON.readTree(client.submitJob(form(), secret, null).body())
+                    .path("id")
+                    .asString();
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> status(client, secret, id).equals("failed"));
+            failed.add(id);
+        }
+        system.upstream().resetAll();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(3000)));
+
+        List<Integer> retried = failed.stream()
+                .map(id -> client.send(client.request("/v1/transcription_jobs/" + id + "/retry")
+                                .header("Authorization", "Bearer " + secret)
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build())
+                        .statusCode())
+                .toList();
+
+        assertThat(retried).containsExactly(200, 429, 429);
+    }
+
+    private static String status(ApiClient client, String secret, String id) {
+        return JSON.readTree(client.send(client.request("/v1/transcription_jobs/" + id)
+                                .header("Authorization", "Bearer " + secret)
+                                .GET()
+                                .build())
+                        .body())
+                .path("status")
+                .asString();
+    }
+
+    private static String createKey(ApiClient client, String body) {
+        HttpResponse<String> created = client.send(client.request("/admin/keys")
+                .header("Authorization", "Bearer " + TestSystem.ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+        return JSON.readTree(created.body()).path("key").asString();
     }
 
     private static Multipart form() {
