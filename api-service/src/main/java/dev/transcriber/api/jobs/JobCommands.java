@@ -100,6 +100,7 @@ class JobCommands {
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         Draft draft;
         try {
+            refuseOtherAudio(upload);
             JobSpec spec = TranscriptionOptions.validate(upload, catalog);
             caller.checkModel(spec.model(), catalog);
             refuseStream(upload);
@@ -229,6 +230,16 @@ class JobCommands {
                     }
                     return new Submitted(queries.view(job), true);
                 }));
+    }
+
+    /** A multipart job's audio is its {@code file}; naming another source as well is a mistake, not a choice. */
+    private static void refuseOtherAudio(AudioUpload upload) {
+        for (String other : List.of("audio_url", "upload_id")) {
+            if (upload.fields().containsKey(other) && upload.audio().isPresent()) {
+                throw ApiException.invalidRequest(
+                        "Give the audio as exactly one of 'file', 'audio_url' or 'upload_id'.", other);
+            }
+        }
     }
 
     private static void refuseStream(AudioUpload upload) {

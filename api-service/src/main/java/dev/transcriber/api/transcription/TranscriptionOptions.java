@@ -8,6 +8,7 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
@@ -39,13 +40,39 @@ public final class TranscriptionOptions {
         ResponseFormat format = responseFormat(upload.field("response_format"));
         checkCompatible(format, model, catalog);
         stream(upload);
+        Set<TimestampGranularity> granularities = granularities(upload);
+        if (granularities != null && format != ResponseFormat.VERBOSE_JSON) {
+            throw ApiException.invalidRequest(
+                    "`response_format` must be `verbose_json` if `timestamp_granularities[]` is provided",
+                    "timestamp_granularities[]");
+        }
         return new JobSpec(
                 model,
                 format.wireName(),
-                upload.field("language"),
+                language(upload.field("language")),
                 upload.field("prompt"),
                 temperature(upload.field("temperature")),
-                granularities(upload));
+                granularities);
+    }
+
+    /** The ISO-639-1 codes (two letters), as OpenAI requires them for {@code language}. */
+    private static final Set<String> ISO_639_1 = Set.of(Locale.getISOLanguages());
+
+    /** {@code language}: an ISO-639-1 code (any case, passed on in lower case), or absent. */
+    static String language(String value) {
+        if (value == null) {
+            return null;
+        }
+        String code = value.toLowerCase(Locale.ROOT);
+        if (code.length() != 2 || !ISO_639_1.contains(code)) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "invalid_language_format",
+                    "language",
+                    "Invalid language '" + value + "'. Language parameter must be specified in ISO-639-1 format.");
+        }
+        return code;
     }
 
     /** OpenAI's refusal of a timestamp format for a model whose upstream gives no timestamps. */

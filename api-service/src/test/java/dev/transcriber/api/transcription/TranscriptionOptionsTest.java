@@ -97,6 +97,61 @@ class TranscriptionOptionsTest {
     }
 
     @Test
+    void languageMustBeAnIso6391Code() {
+        for (String bad : List.of("english", "en-US", "xx", "e", "eng", "én")) {
+            assertThatThrownBy(() -> TranscriptionOptions.validate(
+                            new AudioUpload(Map.of("model", "whisper-1", "language", bad), Optional.of(AUDIO)),
+                            ModelCatalog.standard()))
+                    .as(bad)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status().value()).isEqualTo(400);
+                        assertThat(e.code()).isEqualTo("invalid_language_format");
+                        assertThat(e.param()).isEqualTo("language");
+                        assertThat(e.getMessage()).startsWith("Invalid language '");
+                    });
+        }
+        assertThat(TranscriptionOptions.validate(
+                                upload(Map.of("model", "whisper-1", "language", "JA")), ModelCatalog.standard())
+                        .language())
+                .isEqualTo("ja");
+        assertThat(TranscriptionOptions.language("he")).isEqualTo("he");
+    }
+
+    @Test
+    void timestampGranularitiesNeedVerboseJson() {
+        for (Map<String, String> fields : List.of(
+                Map.of("model", "whisper-1", "timestamp_granularities[]", "word"),
+                Map.of("model", "whisper-1", "response_format", "srt", "timestamp_granularities[]", "segment"))) {
+            assertThatThrownBy(() -> TranscriptionOptions.validate(upload(fields), ModelCatalog.standard()))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.getMessage())
+                                .isEqualTo("`response_format` must be `verbose_json` if `timestamp_granularities[]`"
+                                        + " is provided");
+                        assertThat(e.param()).isEqualTo("timestamp_granularities[]");
+                    });
+        }
+    }
+
+    @Test
+    void aFileNameIsJudgedByItsExtensionWhenItHasOne() {
+        for (String bad : List.of("a.docx", "notes.TXT", "x.wav.exe", "dir/a.pdf", "C:\\x\\a.zip", ".bashrc")) {
+            assertThatThrownBy(() -> MultipartAudioReader.checkExtension(bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.getMessage())
+                                .isEqualTo("Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4',"
+                                        + " 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']");
+                        assertThat(e.param()).isEqualTo("file");
+                    });
+        }
+        for (String good :
+                List.of("a.mp3", "A.WAV", "talk.m4a", "r\u00e9union.ogg", "recording", "trailing.", "dir.v2/clip")) {
+            MultipartAudioReader.checkExtension(good);
+        }
+        MultipartAudioReader.checkExtension(null);
+    }
+
+    @Test
     void fileIsCheckedBeforeModel() {
         assertThatThrownBy(() -> TranscriptionOptions.validate(
                         new AudioUpload(Map.of(), Optional.empty()), ModelCatalog.standard()))
