@@ -18,18 +18,19 @@ public final class TranscriptionOptions {
 
     private TranscriptionOptions() {}
 
-    public static JobSpec validate(AudioUpload upload, ModelCatalog catalog) {
+    /** {@code maxPromptLength}: {@code transcriber.api.max-prompt-length}, in characters. */
+    public static JobSpec validate(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
         if (upload.audio().isEmpty()) {
             throw ApiException.missingParameter("file");
         }
         if (upload.audio().get().sizeBytes() == 0) {
             throw ApiException.invalidRequest("The audio file is empty.", "file");
         }
-        return validateFields(upload, catalog);
+        return validateFields(upload, catalog, maxPromptLength);
     }
 
     /** The options other than the audio itself (for jobs whose audio comes from a URL or an upload). */
-    public static JobSpec validateFields(AudioUpload upload, ModelCatalog catalog) {
+    public static JobSpec validateFields(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
         String model = upload.field("model");
         if (model == null) {
             throw ApiException.missingParameter("model");
@@ -50,9 +51,26 @@ public final class TranscriptionOptions {
                 model,
                 format.wireName(),
                 language(upload.field("language")),
-                upload.field("prompt"),
+                prompt(upload.field("prompt"), maxPromptLength),
                 temperature(upload.field("temperature")),
                 granularities);
+    }
+
+    /**
+     * {@code prompt}, at most {@code max} characters (code points). OpenAI's models read the last 224 tokens of a
+     * prompt; a longer one is refused here rather than cut silently. The message is OpenAI's for an over-long string.
+     */
+    static String prompt(String value, int max) {
+        if (value != null) {
+            int length = value.codePointCount(0, value.length());
+            if (length > max) {
+                throw ApiException.invalidRequest(
+                        "Invalid 'prompt': string too long. Expected a string with maximum length " + max
+                                + ", but got a string with length " + length + " instead.",
+                        "prompt");
+            }
+        }
+        return value;
     }
 
     /** The ISO-639-1 codes (two letters), as OpenAI requires them for {@code language}. */
