@@ -349,12 +349,63 @@ class InputLimitsSecurityFlowTest {
                 .isEqualTo(200);
     }
 
+    // --- item 7: presigned uploads ------------------------------------------------------------------------
+
+    @Test
+    void anUploadClaimedByAJobCannotBeOverwrittenAfterwards() throws Exception {
+        JsonNode upload = JSON.readTree(client.post("/v1/transcription_uploads").body());
+        String uploadUrl = upload.path("upload_url").asString();
+        byte[] original = TestAudio.toneWav(0.5);
+        assertThat(put(uploadUrl, original)).isEqualTo(200);
+
+        HttpResponse<String> accepted = submitJson(
+                "{\"model\":\"whisper-1\",\"upload_id\":\"" + upload.path("id").asString() + "\"}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        dev.transcriber.common.events.JobId jobId = dev.transcriber.common.events.JobId.parse(
+                JSON.readTree(accepted.body()).path("id").asString());
+        String audioKey =
+                system.jobs().findById(jobId.value()).orElseThrow().audio().objectKey();
+
+        byte[] swapped = "not the audio the job was accepted with".getBytes();
+        put(uploadUrl, swapped); // the URL may still be valid; whatever S3 answers, the job's audio must not change
+
+        try (var in = system.objectStore().open(audioKey)) {
+            assertThat(java.util.Arrays.equals(in.readAllBytes(), original))
+                    .as("the job's audio at " + audioKey + " is what was uploaded before the job")
+                    .isTrue();
+        }
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(system.jobs()
+                                .findById(jobId.value())
+                                .orElseThrow()
+                                .state())
+                        .isEqualTo(dev.transcriber.common.store.JobState.SUCCEEDED));
+        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)))
+                        .getFirst()
+                        .getPart("file")
+                        .getBody()
+                        .asBytes())
+                .as("what the upstream was sent")
+                .isEqualTo(original);
+    }
+
     // --- helpers ----------------------------------------------------------------------------------------------
 
     private static Multipart wav(String filename) {
         return new Multipart()
                 .file("file", filename, "audio/wav", TestAudio.toneWav(0.5))
                 .field("model", "whisper-1");
+    }
+
+    private static int put(String url, byte[] content) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(java.net.URI.create(url))
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private HttpRequest.Builder jsonJob() {
