@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.StorageProperties;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
@@ -16,6 +17,7 @@ import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -388,6 +390,43 @@ class InputLimitsSecurityFlowTest {
                         .asBytes())
                 .as("what the upstream was sent")
                 .isEqualTo(original);
+    }
+
+    @Test
+    void anUploadOverItsDeclaredSizeIsRefusedWhenClaimedAndRemoved() throws Exception {
+        try (TestSystem.Isolated small =
+                TestSystem.isolated(List.of(), List.of("--transcriber.uploads.max-size=64KB"))) {
+            ApiClient api = new ApiClient(small.system().apiBaseUrl());
+            JsonNode upload =
+                    JSON.readTree(api.post("/v1/transcription_uploads").body());
+            assertThat(upload.path("max_bytes").asLong()).isEqualTo(64 * 1024);
+            assertThat(put(upload.path("upload_url").asString(), TestAudio.toneWav(3.0)))
+                    .as("S3 takes it: a presigned PUT cannot cap the size")
+                    .isEqualTo(200);
+            long jobs = small.system().jobs().count();
+
+            HttpResponse<String> refused = api.send(api.request("/v1/transcription_jobs")
+                    .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"upload_id\":\""
+                            + upload.path("id").asString() + "\"}"))
+                    .build());
+
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+            JsonNode error = JSON.readTree(refused.body()).path("error");
+            assertThat(error.path("code").asString()).isEqualTo("file_too_large");
+            assertThat(error.path("param").asString()).isEqualTo("upload_id");
+            assertThat(small.system().jobs().count()).isEqualTo(jobs);
+            assertThat(small.system()
+                            .objectStore()
+                            .size("uploads/" + upload.path("id").asString()))
+                    .as("the oversized upload is removed")
+                    .isEmpty();
+            assertThat(small.system()
+                            .objectStore()
+                            .size(ObjectKeys.claimedUpload(upload.path("id").asString())))
+                    .isEmpty();
+        }
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------
