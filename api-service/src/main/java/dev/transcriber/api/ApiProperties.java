@@ -9,6 +9,10 @@ import org.springframework.util.unit.DataSize;
 /**
  * Settings of the api service, under {@code transcriber.api}. {@code defaultRequestsPerMinute} limits keys that have
  * no limit of their own (0: such keys are not counted and carry no rate-limit headers).
+ *
+ * <p>Limits on what callers send besides the audio: {@code maxJsonBodySize} bounds every JSON body (a job, a key),
+ * {@code maxBatchBodySize} a batch's (its item list), both counted while the body is read, so an endless body is
+ * refused with 413 after that many bytes; {@code maxPromptLength} is in characters.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(
@@ -17,4 +21,7 @@ public record ApiProperties(
         @DefaultValue("2s") Duration completionPollInterval,
         @DefaultValue List<String> bootstrapKeys,
         @DefaultValue("") String bootstrapWebhookSecret,
-        @DefaultValue("3000") int defaultRequestsPerMinute) {}
+        @DefaultValue("3000") int defaultRequestsPerMinute,
+        @DefaultValue("1MB") DataSize maxJsonBodySize,
+        @DefaultValue("32MB") DataSize maxBatchBodySize,
+        @DefaultValue("2000") int maxPromptLength) {}

@@ -1,5 +1,6 @@
 package dev.transcriber.api.batches;
 
+import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.jobs.JobFields;
 import dev.transcriber.api.keys.Caller;
@@ -57,6 +58,7 @@ class BatchCommands {
     private final JsonMapper json;
     private final Clock clock;
     private final int maxItems;
+    private final int maxPromptLength;
 
     BatchCommands(
             BatchRepository batches,
@@ -71,7 +73,9 @@ class BatchCommands {
             TransactionTemplate transactions,
             JsonMapper json,
             Clock clock,
-            @Value("${transcriber.batches.max-items:10000}") int maxItems) {
+            @Value("${transcriber.batches.max-items:10000}") int maxItems,
+            ApiProperties properties) {
+        this.maxPromptLength = properties.maxPromptLength();
         this.batches = batches;
         this.jobs = jobs;
         this.queries = queries;
@@ -97,7 +101,7 @@ class BatchCommands {
                     "Give the batch's items as exactly one of 'items', 'feed_url' or 'archive_upload_id'.",
                     sources == 0 ? "items" : null);
         }
-        JobSpec spec = JobFields.spec(request, catalog);
+        JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
         Map<String, String> metadata = JobFields.metadata(request.metadata());
         String webhookUrl = JobFields.webhookUrl(request.webhook_url(), addresses);

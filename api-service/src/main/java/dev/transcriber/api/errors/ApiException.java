@@ -43,6 +43,16 @@ public class ApiException extends RuntimeException {
                 "The uploaded file is larger than the limit of " + maxBytes + " bytes.");
     }
 
+    /** A request body (JSON) over its limit; the audio's own limit is {@link #payloadTooLarge(long)}. */
+    public static ApiException requestTooLarge(long maxBytes) {
+        return new ApiException(
+                HttpStatus.PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                "request_too_large",
+                null,
+                "The request body is larger than the limit of " + maxBytes + " bytes.");
+    }
+
     public static ApiException jobFailed(FailureCode failure, String message, Instant resetsAt) {
         ApiException e = new ApiException(
                 HttpStatus.valueOf(failure.httpStatus()),

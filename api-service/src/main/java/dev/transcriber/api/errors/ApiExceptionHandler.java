@@ -39,6 +39,11 @@ class ApiExceptionHandler {
     /** A JSON body that does not parse, or whose fields have the wrong types. */
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<OpenAiError> unreadable(HttpMessageNotReadableException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RequestTooLargeException tooLarge) {
+                return body(tooLarge.toApiException());
+            }
+        }
         return body(ApiException.invalidRequest(
                 "We could not parse the JSON body of your request: it must be a JSON object with the documented"
                         + " fields and types.",
@@ -70,6 +75,12 @@ class ApiExceptionHandler {
                 "not_found",
                 null,
                 "Unknown request URL: " + request.getMethod() + " " + request.getRequestURI() + "."));
+    }
+
+    /** A capped body read past its limit by something other than a message converter. */
+    @ExceptionHandler(RequestTooLargeException.class)
+    ResponseEntity<OpenAiError> tooLarge(RequestTooLargeException e) {
+        return body(e.toApiException());
     }
 
     @ExceptionHandler(Exception.class)

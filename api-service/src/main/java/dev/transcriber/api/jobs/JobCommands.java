@@ -1,5 +1,6 @@
 package dev.transcriber.api.jobs;
 
+import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
@@ -58,6 +59,7 @@ class JobCommands {
     private final AddressPolicy addresses;
     private final JobSubmission submission;
     private final Clock clock;
+    private final int maxPromptLength;
 
     JobCommands(
             MultipartAudioReader reader,
@@ -73,7 +75,9 @@ class JobCommands {
             JobEnds ends,
             AddressPolicy addresses,
             JobSubmission submission,
-            Clock clock) {
+            Clock clock,
+            ApiProperties properties) {
+        this.maxPromptLength = properties.maxPromptLength();
         this.submission = submission;
         this.reader = reader;
         this.catalog = catalog;
@@ -100,7 +104,8 @@ class JobCommands {
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
         Draft draft;
         try {
-            JobSpec spec = TranscriptionOptions.validate(upload, catalog);
+            refuseOtherAudio(upload);
+            JobSpec spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
             refuseStream(upload);
             draft = new Draft(
@@ -128,7 +133,7 @@ class JobCommands {
                     "Give the audio as exactly one of 'audio_url' or 'upload_id' (or send multipart with 'file').",
                     request.audio_url() == null ? "audio_url" : "upload_id");
         }
-        JobSpec spec = JobFields.spec(request, catalog);
+        JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
         String audioUrl = null;
         if (request.audio_url() != null) {
@@ -229,6 +234,16 @@ class JobCommands {
                     }
                     return new Submitted(queries.view(job), true);
                 }));
+    }
+
+    /** A multipart job's audio is its {@code file}; naming another source as well is a mistake, not a choice. */
+    private static void refuseOtherAudio(AudioUpload upload) {
+        for (String other : List.of("audio_url", "upload_id")) {
+            if (upload.fields().containsKey(other) && upload.audio().isPresent()) {
+                throw ApiException.invalidRequest(
+                        "Give the audio as exactly one of 'file', 'audio_url' or 'upload_id'.", other);
+            }
+        }
     }
 
     private static void refuseStream(AudioUpload upload) {

@@ -36,7 +36,7 @@ public final class JobFields {
     }
 
     /** The options of a JSON submission, validated as the sync endpoint's form fields are. */
-    public static JobSpec spec(Options options, ModelCatalog catalog) {
+    public static JobSpec spec(Options options, ModelCatalog catalog, int maxPromptLength) {
         Map<String, String> fields = new LinkedHashMap<>();
         put(fields, "model", options.model());
         put(fields, "language", options.language());
@@ -48,7 +48,8 @@ public final class JobFields {
                 options.temperature() == null ? null : options.temperature().toString());
         List<String> granularities = options.timestamp_granularities();
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
-        return TranscriptionOptions.validateFields(new AudioUpload(fields, Optional.empty(), null), catalog);
+        return TranscriptionOptions.validateFields(
+                new AudioUpload(fields, Optional.empty(), null), catalog, maxPromptLength);
     }
 
     /** JSON {@code metadata}: at most 16 pairs, keys up to 64 characters, values up to 512. */

@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +34,13 @@ public class MultipartAudioReader {
 
     /** The headers of one part. */
     private static final int MAX_PART_HEADER_BYTES = 16 * 1024;
+
+    /** The file name extensions OpenAI accepts; a name without an extension is judged by its content later. */
+    static final List<String> AUDIO_EXTENSIONS =
+            List.of("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm");
+
+    static final String INVALID_FILE_FORMAT = "Invalid file format. Supported formats: "
+            + AUDIO_EXTENSIONS.stream().map(e -> "'" + e + "'").toList();
 
     private final ObjectStore store;
     private final long maxBytes;
@@ -62,7 +70,11 @@ public class MultipartAudioReader {
             MultipartStream parts = new MultipartStream(request.getInputStream(), boundary, MAX_PART_HEADER_BYTES);
             int fieldBytes = 0;
             for (MultipartStream.Part part = parts.next(); part != null; part = parts.next()) {
-                if ("file".equals(part.name()) && part.isFile() && audio == null) {
+                if ("file".equals(part.name()) && part.isFile()) {
+                    if (audio != null) {
+                        throw ApiException.invalidRequest("Expected one 'file' part, got more than one.", "file");
+                    }
+                    checkExtension(part.filename());
                     Stored stored = storeAudio(part, objectKey);
                     audio = stored.audio();
                     sha256 = stored.sha256();
@@ -73,7 +85,7 @@ public class MultipartAudioReader {
                                 "The form's text fields are larger than " + MAX_FIELDS_BYTES + " bytes.", null);
                     }
                 }
-                // any other file part is skipped by the next call
+                // a file part of another name is skipped by the next call
             }
         } catch (ApiException e) {
             deleteQuietly(objectKey);
@@ -104,6 +116,25 @@ public class MultipartAudioReader {
         }
         return new Stored(
                 new StoredAudio(objectKey, item.filename(), item.contentType(), counted.count()), counted.sha256());
+    }
+
+    /**
+     * Refuses a file whose name has an extension that is not an audio one ({@code .docx}, {@code .txt}), as OpenAI
+     * does, whatever its content; a name without an extension passes (its content is probed later).
+     */
+    static void checkExtension(String filename) {
+        if (filename == null) {
+            return;
+        }
+        String name = filename.substring(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);
+        int dot = name.lastIndexOf('.');
+        if (dot < 0 || dot == name.length() - 1) {
+            return;
+        }
+        String extension = name.substring(dot + 1).toLowerCase(Locale.ROOT);
+        if (!AUDIO_EXTENSIONS.contains(extension)) {
+            throw ApiException.invalidRequest(INVALID_FILE_FORMAT, "file");
+        }
     }
 
     /** Adds a text field; returns its size in bytes. */

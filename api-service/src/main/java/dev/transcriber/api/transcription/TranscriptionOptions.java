@@ -8,6 +8,7 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
@@ -17,18 +18,19 @@ public final class TranscriptionOptions {
 
     private TranscriptionOptions() {}
 
-    public static JobSpec validate(AudioUpload upload, ModelCatalog catalog) {
+    /** {@code maxPromptLength}: {@code transcriber.api.max-prompt-length}, in characters. */
+    public static JobSpec validate(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
         if (upload.audio().isEmpty()) {
             throw ApiException.missingParameter("file");
         }
         if (upload.audio().get().sizeBytes() == 0) {
             throw ApiException.invalidRequest("The audio file is empty.", "file");
         }
-        return validateFields(upload, catalog);
+        return validateFields(upload, catalog, maxPromptLength);
     }
 
     /** The options other than the audio itself (for jobs whose audio comes from a URL or an upload). */
-    public static JobSpec validateFields(AudioUpload upload, ModelCatalog catalog) {
+    public static JobSpec validateFields(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
         String model = upload.field("model");
         if (model == null) {
             throw ApiException.missingParameter("model");
@@ -39,13 +41,56 @@ public final class TranscriptionOptions {
         ResponseFormat format = responseFormat(upload.field("response_format"));
         checkCompatible(format, model, catalog);
         stream(upload);
+        Set<TimestampGranularity> granularities = granularities(upload);
+        if (granularities != null && format != ResponseFormat.VERBOSE_JSON) {
+            throw ApiException.invalidRequest(
+                    "`response_format` must be `verbose_json` if `timestamp_granularities[]` is provided",
+                    "timestamp_granularities[]");
+        }
         return new JobSpec(
                 model,
                 format.wireName(),
-                upload.field("language"),
-                upload.field("prompt"),
+                language(upload.field("language")),
+                prompt(upload.field("prompt"), maxPromptLength),
                 temperature(upload.field("temperature")),
-                granularities(upload));
+                granularities);
+    }
+
+    /**
+     * {@code prompt}, at most {@code max} characters (code points). OpenAI's models read the last 224 tokens of a
+     * prompt; a longer one is refused here rather than cut silently. The message is OpenAI's for an over-long string.
+     */
+    static String prompt(String value, int max) {
+        if (value != null) {
+            int length = value.codePointCount(0, value.length());
+            if (length > max) {
+                throw ApiException.invalidRequest(
+                        "Invalid 'prompt': string too long. Expected a string with maximum length " + max
+                                + ", but got a string with length " + length + " instead.",
+                        "prompt");
+            }
+        }
+        return value;
+    }
+
+    /** The ISO-639-1 codes (two letters), as OpenAI requires them for {@code language}. */
+    private static final Set<String> ISO_639_1 = Set.of(Locale.getISOLanguages());
+
+    /** {@code language}: an ISO-639-1 code (any case, passed on in lower case), or absent. */
+    static String language(String value) {
+        if (value == null) {
+            return null;
+        }
+        String code = value.toLowerCase(Locale.ROOT);
+        if (code.length() != 2 || !ISO_639_1.contains(code)) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "invalid_language_format",
+                    "language",
+                    "Invalid language '" + value + "'. Language parameter must be specified in ISO-639-1 format.");
+        }
+        return code;
     }
 
     /** OpenAI's refusal of a timestamp format for a model whose upstream gives no timestamps. */

@@ -55,6 +55,7 @@ class Transcriptions {
     private final TranscriptRenderer renderer;
     private final JsonMapper json;
     private final Duration syncTimeout;
+    private final int maxPromptLength;
     private final StageTimers stages;
     private final ExecutorService answering = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -85,6 +86,7 @@ class Transcriptions {
         this.renderer = renderer;
         this.json = json;
         this.syncTimeout = properties.syncTimeout();
+        this.maxPromptLength = properties.maxPromptLength();
     }
 
     /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
@@ -96,7 +98,7 @@ class Transcriptions {
         JobSpec spec;
         boolean stream;
         try {
-            spec = TranscriptionOptions.validate(upload, catalog);
+            spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
             stream = TranscriptionOptions.stream(upload);
         } catch (ApiException e) {

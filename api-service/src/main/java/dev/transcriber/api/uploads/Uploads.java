@@ -3,6 +3,7 @@ package dev.transcriber.api.uploads;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.StoredAudio;
 import java.sql.Timestamp;
@@ -16,13 +17,16 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Large uploads that bypass the gateway: a presigned PUT URL to the object store, valid for
  * {@code transcriber.uploads.expiry} (1 h); a job then names the upload's id. The size limit
  * ({@code transcriber.uploads.max-size}, 5 GB) is checked when a job claims the upload (a presigned PUT cannot cap
- * it); an upload serves one job.
+ * it), on the copy the job then owns ({@link ObjectKeys#claimedUpload}), which no URL can write: what the caller
+ * PUTs after the claim changes nothing. An upload serves one job.
  */
 @Service
 public class Uploads {
@@ -98,6 +102,27 @@ public class Uploads {
         if (((Instant) row[1]).isBefore(clock.instant()) && size == 0) {
             throw ApiException.invalidRequest("The upload '" + id + "' has expired.", param);
         }
+        checkSize(size, objectKey, param);
+        // The presigned URL stays valid until it expires: the claim takes a copy it does not name, and checks the
+        // copy's size (a PUT racing this claim may have changed the object between the two looks).
+        String claimedKey = ObjectKeys.claimedUpload(id);
+        store.copy(objectKey, claimedKey);
+        long claimedSize = store.size(claimedKey).orElse(0L);
+        try {
+            checkSize(claimedSize, claimedKey, param);
+        } catch (ApiException e) {
+            store.delete(claimedKey);
+            throw e;
+        }
+        afterTransaction(objectKey, claimedKey);
+        jdbc.sql("update transcription_uploads set used_by = :job where id = :id")
+                .param("job", jobId.value())
+                .param("id", id)
+                .update();
+        return new StoredAudio(claimedKey, id, null, claimedSize);
+    }
+
+    private void checkSize(long size, String objectKey, String param) {
         if (size == 0) {
             throw ApiException.invalidRequest("The audio file is empty.", param);
         }
@@ -110,10 +135,22 @@ public class Uploads {
                     param,
                     "The upload is " + size + " bytes; the limit is " + maxBytes + " bytes.");
         }
-        jdbc.sql("update transcription_uploads set used_by = :job where id = :id")
-                .param("job", jobId.value())
-                .param("id", id)
-                .update();
-        return new StoredAudio(objectKey, id, null, size);
+    }
+
+    /** Once the claim is committed the caller's object goes; if it rolls back, the copy goes instead. */
+    private void afterTransaction(String uploaded, String claimed) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                try {
+                    store.delete(status == STATUS_COMMITTED ? uploaded : claimed);
+                } catch (RuntimeException ignored) {
+                    // best effort: the object is orphaned, which costs storage, not correctness
+                }
+            }
+        });
     }
 }

@@ -17,6 +17,14 @@ public final class ObjectKeys {
         return "jobs/" + jobId + "/pieces/" + index + ".wav";
     }
 
+    /**
+     * A presigned upload once a job or batch has claimed it: a copy no presigned URL names, so the caller cannot
+     * change it afterwards.
+     */
+    public static String claimedUpload(String uploadId) {
+        return "uploads/claimed/" + uploadId;
+    }
+
     /** A batch's fetched feed document while it is expanded. */
     public static String batchFeed(java.util.UUID batchId) {
         return "batches/" + batchId + "/feed.xml";

@@ -1,6 +1,8 @@
 package dev.transcriber.common.storage;
 
 import io.minio.BucketExistsArgs;
+import io.minio.CopyObjectArgs;
+import io.minio.CopySource;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MakeBucketArgs;
@@ -118,6 +120,20 @@ public class ObjectStore {
                 throw e;
             }
         });
+    }
+
+    /** A server-side copy of {@code from} to {@code to} (no bytes pass through this process). */
+    public void copy(String from, String to) {
+        call(
+                "copy " + from + " to " + to,
+                () -> client.copyObject(CopyObjectArgs.builder()
+                        .bucket(bucket())
+                        .object(to)
+                        .source(CopySource.builder()
+                                .bucket(bucket())
+                                .object(from)
+                                .build())
+                        .build()));
     }
 
     public void delete(String key) {

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.sun.net.httpserver.HttpServer;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.BatchItem;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
@@ -269,6 +270,9 @@ class BatchesFlowTest {
         assertThat(isolated.system().objectStore().size("uploads/" + upload))
                 .as("the archive itself is not kept once its files are items")
                 .isEmpty();
+        assertThat(isolated.system().objectStore().size(ObjectKeys.claimedUpload(upload)))
+                .as("nor the batch's copy of it")
+                .isEmpty();
 
         byte[] tarGz = tarGz(Map.of("a.wav", TestAudio.toneWav(0.5), "cover.jpg", new byte[] {1, 2, 3}));
         String tarBatch = submitted(
@@ -295,6 +299,8 @@ class BatchesFlowTest {
             assertThat(failed.path("error").path("code").asString()).isEqualTo("invalid_archive");
             assertThat(failed.path("counts").path("total").asInt()).isZero();
             assertThat(isolated.system().objectStore().size("uploads/" + upload))
+                    .isEmpty();
+            assertThat(isolated.system().objectStore().size(ObjectKeys.claimedUpload(upload)))
                     .isEmpty();
             assertThat(isolated.system().objectStore().size("batches/" + id + "/items/0"))
                     .as("no extracted file is left")
