@@ -144,6 +144,17 @@ class RouteSpellingsSecurityTest {
         assertOpenAiError(wrongMethod, "PUT /v1/models");
     }
 
+    @Test
+    void whatTomcatRefusesOnItsOwnAnswersInTheOpenAiShape() {
+        RawHttp.Response headers =
+                RawHttp.send(system.apiBaseUrl(), "GET", "/v1/models", null, "X-Padding: " + "p".repeat(64 * 1024));
+        assertThat(headers.status()).isBetween(400, 431);
+        assertOpenAiError(headers, "64 KB of headers");
+        RawHttp.Response slash = RawHttp.send(system.workerBaseUrl(), "GET", "/admin%2Faccounts", null);
+        assertThat(slash.status()).isEqualTo(400);
+        assertOpenAiError(slash, "an encoded slash on the worker");
+    }
+
     /** The path spelled every way that could name the same route to one layer and another to the next. */
     static Set<String> spellings(String path) {
         Set<String> all = new LinkedHashSet<>();
