@@ -16,7 +16,8 @@ import okhttp3.OkHttpClient;
  * certificate check stay those of the name. And its call timeout is a deadline on the whole exchange, connecting,
  * sending, waiting and reading the whole body, where {@code java.net.http.HttpRequest.timeout} stops counting once the
  * headers are in (a server sending a byte a second would hold the caller for ever). No proxy (the lookup must be
- * ours), no redirects (callers follow them themselves, checking each hop), no silent retries.
+ * ours) and no redirects (callers follow them themselves, checking each hop); a failed connection moves on to the
+ * host's next judged address, within the same deadline.
  */
 public final class OutboundHttp {
 
@@ -33,7 +34,6 @@ public final class OutboundHttp {
                 .proxy(Proxy.NO_PROXY)
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .retryOnConnectionFailure(false)
                 .connectTimeout(connectTimeout)
                 .readTimeout(idleTimeout)
                 .writeTimeout(idleTimeout)
