@@ -103,7 +103,7 @@ public class MultipartAudioReader {
     private Stored storeAudio(MultipartStream.Part item, String objectKey) throws IOException {
         CountingInputStream counted = CountingInputStream.capped(item.body(), maxBytes);
         try {
-            store.put(objectKey, counted, -1, item.contentType());
+            store.put(objectKey, counted, -1, null); // application/octet-stream: the caller's type is not ours to keep
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
             if (counted.overCap()) {

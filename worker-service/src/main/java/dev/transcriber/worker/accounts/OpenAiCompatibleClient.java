@@ -2,7 +2,6 @@ package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -54,7 +57,10 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return kind == AccountsProperties.ProviderKind.OPENAI || kind == AccountsProperties.ProviderKind.AZURE;
     }
 
-    /** One call, giving up after {@code timeLeft} or {@code transcriber.upstream.call-timeout}, whichever is sooner. */
+    /**
+     * One call, giving up after {@code timeLeft} or {@code transcriber.upstream.call-timeout}, whichever is sooner: a
+     * deadline on the whole exchange, the answer's body included (an upstream sending a byte a second is cut off).
+     */
     @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
         Duration timeout = timeLeft.compareTo(callTimeout) < 0 ? timeLeft : callTimeout;
@@ -80,13 +86,26 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                         length))
                 .build();
         HttpResponse<String> response;
+        // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
+        CompletableFuture<HttpResponse<String>> pending =
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (HttpTimeoutException e) {
+            response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            pending.cancel(true);
             throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
-        } catch (IOException e) {
-            throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HttpTimeoutException) {
+                throw new UpstreamException.Retryable(
+                        account.id(), "timeout", "timed out after " + timeout, e.getCause());
+            }
+            if (e.getCause() instanceof RuntimeException unexpected) {
+                throw unexpected;
+            }
+            throw new UpstreamException.Retryable(
+                    account.id(), "connection", "connection failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
+            pending.cancel(true);
             Thread.currentThread().interrupt();
             throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
         }

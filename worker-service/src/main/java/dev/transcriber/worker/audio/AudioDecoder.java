@@ -19,7 +19,6 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16;
 import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_alloc_set_opts2;
@@ -78,8 +77,7 @@ public class AudioDecoder {
 
     private long decodeHere(String url, PcmSink sink) throws IOException {
         AVFormatContext format = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        av_dict_set(options, "rw_timeout", String.valueOf(readTimeout.toNanos() / 1000), 0);
+        AVDictionary options = Demuxing.options(url, readTimeout);
         int opened = avformat_open_input(format, url, null, options);
         av_dict_free(options);
         if (opened < 0) {

@@ -2,24 +2,30 @@ package dev.transcriber.worker.audio;
 
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;
+import dev.transcriber.common.net.OutboundHttp;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Fetches a job's {@code audio_url} into the object store, streamed, under a size cap and timeouts. Every address
- * is checked against the {@link AddressPolicy} after DNS resolution, and again on every redirect (followed here, at
- * most five, never by the HTTP client itself).
+ * Fetches a job's {@code audio_url} (and a batch's feed) into the object store, streamed, under a size cap. Every
+ * address is checked against the {@link AddressPolicy} when it is resolved, and the connection goes to the address
+ * checked ({@link OutboundHttp}); redirects are followed here (at most five), each hop checked again. A fetch gives up
+ * when nothing arrives for {@code transcriber.audio.fetch-timeout} and, whatever the origin's pace, once the whole
+ * transfer has taken {@code transcriber.audio.fetch-deadline}. The object is stored as {@code
+ * application/octet-stream}: the origin's Content-Type is not ours to keep (libavformat would take a playlist type
+ * as a hint).
  */
 @Component
 public class AudioFetcher {
@@ -29,23 +35,20 @@ public class AudioFetcher {
     private final ObjectStore store;
     private final AddressPolicy addresses;
     private final long maxBytes;
-    private final Duration timeout;
-    private final HttpClient http;
+    private final Duration deadline;
+    private final OkHttpClient http;
 
     AudioFetcher(
             ObjectStore store,
             AddressPolicy addresses,
             @Value("${transcriber.audio.max-fetch-size:1GB}") DataSize maxSize,
-            @Value("${transcriber.audio.fetch-timeout:30s}") Duration timeout) {
+            @Value("${transcriber.audio.fetch-timeout:30s}") Duration timeout,
+            @Value("${transcriber.audio.fetch-deadline:10m}") Duration deadline) {
         this.store = store;
         this.addresses = addresses;
         this.maxBytes = maxSize.toBytes();
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        this.deadline = deadline;
+        this.http = OutboundHttp.client(addresses, timeout, timeout, deadline);
     }
 
     /** What was stored, and the SHA-256 (hex) of its bytes. */
@@ -81,50 +84,54 @@ public class AudioFetcher {
         try {
             for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
                 addresses.check(uri);
-                HttpResponse<InputStream> response = http.send(
-                        HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
-                int status = response.statusCode();
-                if (status >= 300
-                        && status < 400
-                        && response.headers().firstValue("Location").isPresent()) {
-                    response.body().close();
-                    uri = uri.resolve(response.headers().firstValue("Location").get());
-                    continue;
+                HttpUrl target = HttpUrl.get(uri);
+                if (target == null) {
+                    throw new FetchFailed("The " + field + " is not an http(s) URL.");
                 }
-                if (status != 200) {
-                    response.body().close();
-                    throw new FetchFailed("The " + field + " answered HTTP " + status + ".");
-                }
-                long declared =
-                        response.headers().firstValueAsLong("Content-Length").orElse(-1);
-                if (declared > cap) {
-                    response.body().close();
-                    throw tooLarge(field, cap);
-                }
-                String type = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
-                CountingInputStream body = CountingInputStream.capped(response.body(), cap);
-                try (body) {
-                    store.put(objectKey, body, declared, type);
-                } catch (RuntimeException e) {
-                    if (body.overCap()) {
+                try (Response response = http.newCall(
+                                new Request.Builder().url(target).get().build())
+                        .execute()) {
+                    int status = response.code();
+                    String location = response.header("Location");
+                    if (status >= 300 && status < 400 && location != null) {
+                        uri = uri.resolve(location);
+                        continue;
+                    }
+                    if (status != 200) {
+                        throw new FetchFailed("The " + field + " answered HTTP " + status + ".");
+                    }
+                    ResponseBody responseBody = response.body();
+                    long declared = responseBody.contentLength();
+                    if (declared > cap) {
                         throw tooLarge(field, cap);
                     }
-                    throw e;
+                    String type = response.header("Content-Type", "application/octet-stream");
+                    CountingInputStream body = CountingInputStream.capped(responseBody.byteStream(), cap);
+                    try (body) {
+                        store.put(objectKey, body, declared, null);
+                    } catch (RuntimeException e) {
+                        if (body.overCap()) {
+                            throw tooLarge(field, cap);
+                        }
+                        if (body.readFailure() != null) {
+                            throw body.readFailure();
+                        }
+                        throw e;
+                    }
+                    if (body.count() == 0) {
+                        throw new FetchFailed("The " + field + " gave an empty file.");
+                    }
+                    return new Fetched(body.count(), type, body.sha256());
                 }
-                if (body.count() == 0) {
-                    throw new FetchFailed("The " + field + " gave an empty file.");
-                }
-                return new Fetched(body.count(), type, body.sha256());
             }
             throw new FetchFailed("The " + field + " redirected more than " + MAX_REDIRECTS + " times.");
         } catch (DisallowedAddressException e) {
             throw new FetchFailed("The " + field + " is not allowed: " + e.getMessage() + ".");
+        } catch (InterruptedIOException e) {
+            throw new FetchFailed("The " + field + " could not be fetched within " + deadline.toSeconds()
+                    + " seconds (or stopped sending).");
         } catch (IOException e) {
             throw new FetchFailed("The " + field + " could not be fetched: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while fetching audio", e);
         }
     }
 

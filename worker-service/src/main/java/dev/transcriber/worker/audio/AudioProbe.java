@@ -10,7 +10,6 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_FATAL;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 
@@ -29,7 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * Probes audio in-process with libavformat (the same libraries as the ffmpeg executable, through JNI), reading it
  * over a presigned URL: no process to start and only the head of the file read, so probing costs a few
- * milliseconds. The container is detected from the content, never from the file name.
+ * milliseconds. The container is detected from the content, never from the file name; only the supported
+ * containers' demuxers and the URL's own protocol may be used ({@link Demuxing}).
  */
 @Component
 public class AudioProbe {
@@ -54,8 +54,7 @@ public class AudioProbe {
 
     private ProbedAudio probeHere(String url) {
         AVFormatContext context = new AVFormatContext(null);
-        AVDictionary options = new AVDictionary(null);
-        av_dict_set(options, "rw_timeout", String.valueOf(readTimeout.toNanos() / 1000), 0);
+        AVDictionary options = Demuxing.options(url, readTimeout);
         int opened = avformat_open_input(context, url, null, options);
         av_dict_free(options);
         if (opened < 0) {

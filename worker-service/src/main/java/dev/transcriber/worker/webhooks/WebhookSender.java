@@ -1,7 +1,6 @@
 package dev.transcriber.worker.webhooks;
 
 import dev.transcriber.common.net.AddressPolicy;
-import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.webhooks.DeliveryState;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -9,11 +8,6 @@ import dev.transcriber.common.webhooks.WebhookDelivery;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import dev.transcriber.common.webhooks.WebhookSignature;
 import jakarta.annotation.PreDestroy;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,14 +46,13 @@ class WebhookSender {
     private final WebhookDeliveryRepository deliveries;
     private final ApiKeyRepository keys;
     private final JobWebhooks webhooks;
-    private final AddressPolicy addresses;
     private final RetrySchedule schedule;
     private final WebhookProperties properties;
     private final TransactionTemplate transactions;
     private final JsonMapper json;
     private final Clock clock;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
-    private final HttpClient http;
+    private final WebhookPoster poster;
 
     WebhookSender(
             JdbcClient jdbc,
@@ -76,17 +69,12 @@ class WebhookSender {
         this.deliveries = deliveries;
         this.keys = keys;
         this.webhooks = webhooks;
-        this.addresses = addresses;
         this.schedule = schedule;
         this.properties = properties;
         this.transactions = transactions;
         this.json = json;
         this.clock = clock;
-        this.http = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(properties.timeout())
-                .executor(senders)
-                .build();
+        this.poster = new WebhookPoster(addresses, properties.timeout());
     }
 
     @Scheduled(fixedDelayString = "${transcriber.webhooks.poll-interval:1s}")
@@ -120,31 +108,14 @@ class WebhookSender {
             return;
         }
         Instant started = clock.instant();
-        Integer status = null;
-        String error = null;
-        Duration retryAfter = null;
-        try {
-            addresses.check(URI.create(delivery.url()));
-            HttpResponse<Void> response = http.send(request(delivery, started), HttpResponse.BodyHandlers.discarding());
-            status = response.statusCode();
-            if (HONOURS_RETRY_AFTER.contains(status)) {
-                retryAfter = retryAfter(response.headers().firstValue("Retry-After"));
-            }
-            if (status < 200 || status >= 300) {
-                error = "HTTP " + status;
-            }
-        } catch (DisallowedAddressException e) {
-            error = "address not allowed: " + e.getMessage();
-        } catch (IOException | IllegalArgumentException e) {
-            error = "could not deliver: " + e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
-        }
-        record(id, started, status, error, retryAfter);
+        WebhookPoster.Outcome outcome = poster.post(delivery.url(), headers(delivery, started), delivery.payload());
+        Duration retryAfter = outcome.status() != null && HONOURS_RETRY_AFTER.contains(outcome.status())
+                ? retryAfter(Optional.ofNullable(outcome.retryAfter()))
+                : null;
+        record(id, started, outcome.status(), outcome.error(), retryAfter);
     }
 
-    private HttpRequest request(WebhookDelivery delivery, Instant now) {
+    private Map<String, String> headers(WebhookDelivery delivery, Instant now) {
         long timestamp = now.getEpochSecond();
         List<String> secrets = delivery.apiKeyId() == null
                 ? List.of()
@@ -154,17 +125,15 @@ class WebhookSender {
         String signatures = secrets.stream()
                 .map(secret -> WebhookSignature.sign(secret, delivery.id(), timestamp, delivery.payload()))
                 .collect(Collectors.joining(" "));
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(delivery.url()))
-                .timeout(properties.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "transcriber-webhooks/1")
-                .header("webhook-id", delivery.id())
-                .header("webhook-timestamp", String.valueOf(timestamp));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("User-Agent", "transcriber-webhooks/1");
+        headers.put("webhook-id", delivery.id());
+        headers.put("webhook-timestamp", String.valueOf(timestamp));
         if (!signatures.isEmpty()) {
-            request.header("webhook-signature", signatures);
+            headers.put("webhook-signature", signatures);
         }
-        return request.POST(HttpRequest.BodyPublishers.ofString(delivery.payload()))
-                .build();
+        return headers;
     }
 
     private void record(String id, Instant started, Integer status, String error, Duration retryAfter) {

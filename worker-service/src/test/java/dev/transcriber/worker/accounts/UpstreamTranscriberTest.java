@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.worker.support.TrickleServer;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -291,6 +292,29 @@ class UpstreamTranscriberTest {
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("openai-1", "https://api.example.test/v1", "sk-a"),
                         org.assertj.core.groups.Tuple.tuple("openai-2", "https://api.example.test/v1", "sk-b"));
+    }
+
+    @Test
+    void anUpstreamAnsweringAByteASecondIsCutOffAtTheCallTimeout() throws Exception {
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try (TrickleServer slow = TrickleServer.start(100_000)) {
+            UpstreamAccount account = UpstreamAccount.simple("slow", slow.url("/v1"), "key-1");
+            long started = System.nanoTime();
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> client.transcribe(account, call(), Duration.ofMinutes(1)), threads);
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).until(answer::isDone);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2_500));
+            assertThat(slow.bytesSent()).isPositive(); // the headers came at once: only the body was slow
+            assertThat(answer)
+                    .failsWithin(Duration.ZERO)
+                    .withThrowableThat()
+                    .havingCause()
+                    .isInstanceOf(UpstreamException.Retryable.class)
+                    .withMessageContaining("timed out");
+        } finally {
+            threads.shutdownNow(); // after the server is gone: a call it still held ends with it
+        }
     }
 
     private UpstreamTranscriber transcriber(int accounts) {

@@ -1,0 +1,115 @@
+package dev.transcriber.worker.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.worker.support.InMemoryObjectStore;
+import dev.transcriber.worker.support.TrickleServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** The fetcher against real HTTP servers on 127.0.0.1. */
+class AudioFetcherTest {
+
+    private static final byte[] AUDIO = "ID3 pretend audio".getBytes();
+
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final AtomicInteger requests = new AtomicInteger();
+    private HttpServer origin;
+    private TrickleServer trickle;
+
+    @BeforeEach
+    void start() throws IOException {
+        origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            exchange.getResponseHeaders().add("Content-Type", "application/vnd.apple.mpegurl");
+            exchange.sendResponseHeaders(200, AUDIO.length);
+            exchange.getResponseBody().write(AUDIO);
+            exchange.close();
+        });
+        origin.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        origin.start();
+        trickle = TrickleServer.start(100_000);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        origin.stop(0);
+        trickle.close();
+    }
+
+    private String url(String path) {
+        return "http://localhost:" + origin.getAddress().getPort() + path;
+    }
+
+    private AudioFetcher fetcher(AddressPolicy policy, Duration deadline) {
+        return new AudioFetcher(store, policy, DataSize.ofMegabytes(10), Duration.ofSeconds(5), deadline);
+    }
+
+    @Test
+    void connectsOnlyToTheAddressItChecked() {
+        // DNS rebinding: the name answers a public address when checked and loopback when asked again
+        AtomicInteger lookups = new AtomicInteger();
+        AddressPolicy policy = new AddressPolicy(
+                false,
+                List.of(),
+                host -> List.of(InetAddress.getByName(lookups.getAndIncrement() == 0 ? "93.184.216.34" : "127.0.0.1")));
+
+        assertThatThrownBy(
+                        () -> fetcher(policy, Duration.ofSeconds(10)).fetch(url("/a.mp3"), "k", 1_000_000, "audio_url"))
+                .isInstanceOf(AudioFetcher.FetchFailed.class)
+                .hasMessageContaining("not allowed")
+                .hasMessageNotContaining("127.0.0.1");
+        assertThat(requests).hasValue(0);
+        assertThat(store.objects()).isEmpty();
+    }
+
+    @Test
+    void storesTheObjectAsOctetStreamWhateverTheOriginCallsIt() {
+        AudioFetcher.Fetched fetched = fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(10))
+                .fetch(url("/a.mp3"), "k", 1_000_000, "audio_url");
+
+        assertThat(fetched.sizeBytes()).isEqualTo(AUDIO.length);
+        assertThat(store.objects()).containsKey("k");
+        assertThat(store.contentType("k")).isEqualTo("application/octet-stream");
+    }
+
+    @Test
+    void anOriginSendingAByteASecondIsCutOffAtTheDeadlineWhileOtherFetchesGoOn() {
+        AudioFetcher fetcher = fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(2));
+        long started = System.nanoTime();
+        CompletableFuture<AudioFetcher.Fetched> slow = CompletableFuture.supplyAsync(
+                () -> fetcher.fetch(trickle.url("/slow.mp3"), "slow", 1_000_000, "audio_url"),
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        await().atMost(Duration.ofSeconds(2)).until(() -> trickle.bytesSent() > 0);
+
+        assertThat(fetcher.fetch(url("/fast.mp3"), "fast", 1_000_000, "audio_url")
+                        .sizeBytes())
+                .isEqualTo(AUDIO.length);
+        assertThat(slow).isNotDone();
+
+        await().atMost(Duration.ofSeconds(5)).until(slow::isDone);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(took).isBetween(Duration.ofMillis(1_500), Duration.ofMillis(4_000));
+        assertThat(slow)
+                .failsWithin(Duration.ZERO)
+                .withThrowableThat()
+                .havingRootCause()
+                .isInstanceOf(AudioFetcher.FetchFailed.class)
+                .withMessageContaining("within 2 seconds");
+        assertThat(store.objects()).containsOnlyKeys("fast");
+    }
+}
