@@ -1,19 +1,26 @@
 package dev.transcriber.common.storage;
 
+import com.google.common.collect.Multimap;
+import com.google.common.collect.MultimapBuilder;
 import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.Method;
+import io.minio.messages.Part;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import okhttp3.OkHttpClient;
 
@@ -21,6 +28,9 @@ import okhttp3.OkHttpClient;
 public class ObjectStore {
 
     private final MinioClient client;
+    /** For multipart uploads fed part by part from the caller's thread. */
+    private final MinioAsyncClient parts;
+
     private final StorageProperties properties;
 
     public ObjectStore(StorageProperties properties) {
@@ -32,6 +42,12 @@ public class ObjectStore {
                 .readTimeout(Duration.ofMinutes(5))
                 .build();
         this.client = MinioClient.builder()
+                .endpoint(properties.endpoint())
+                .credentials(properties.accessKey(), properties.secretKey())
+                .region(properties.region())
+                .httpClient(http)
+                .build();
+        this.parts = MinioAsyncClient.builder()
                 .endpoint(properties.endpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
                 .region(properties.region())
@@ -61,16 +77,82 @@ public class ObjectStore {
     }
 
     /**
-     * Streams {@code in} into the object store. With an unknown size ({@code -1}) the client sends multipart parts
-     * of {@code transcriber.storage.part-size}, so at most one part is in memory.
+     * Streams {@code in} into the object store, at most one part ({@code transcriber.storage.part-size}) in memory:
+     * an object that fits in one part is one PUT, a larger one (or one of unknown size that turns out larger) a
+     * multipart upload. The source is read here, in the caller's thread: the MinIO client would read it in the
+     * common fork-join pool (one thread on two cores), where one slow source stalls every other upload of the
+     * process. A {@code size} that is known (not {@code -1}) must match what the source gives.
      */
     public void put(String key, InputStream in, long size, String contentType) {
-        long partSize = size >= 0 ? -1 : properties.partSize().toBytes();
-        call(
-                "put " + key,
-                () -> client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key).stream(in, size, partSize)
-                        .contentType(contentType == null ? "application/octet-stream" : contentType)
-                        .build()));
+        int partSize = (int) properties.partSize().toBytes();
+        String type = contentType == null ? "application/octet-stream" : contentType;
+        call("put " + key, () -> {
+            byte[] part = in.readNBytes(partSize);
+            int next = part.length < partSize ? -1 : in.read();
+            if (next < 0) {
+                checkSize(key, size, part.length);
+                client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key).stream(
+                                new ByteArrayInputStream(part), part.length, -1)
+                        .contentType(type)
+                        .build());
+                return null;
+            }
+            putInParts(key, in, size, type, part, (byte) next);
+            return null;
+        });
+    }
+
+    private void putInParts(String key, InputStream in, long size, String type, byte[] first, byte carried)
+            throws Exception {
+        Multimap<String, String> headers =
+                MultimapBuilder.hashKeys().arrayListValues().build();
+        headers.put("Content-Type", type);
+        String uploadId = parts.createMultipartUploadAsync(bucket(), properties.region(), key, headers, null)
+                .get()
+                .result()
+                .uploadId();
+        try {
+            List<Part> done = new ArrayList<>();
+            long total = 0;
+            byte[] part = first;
+            int carry = carried & 0xff;
+            while (part.length > 0) {
+                int number = done.size() + 1;
+                String etag = parts.uploadPartAsync(
+                                bucket(), properties.region(), key, part, part.length, uploadId, number, null, null)
+                        .get()
+                        .etag();
+                done.add(new Part(number, etag));
+                total += part.length;
+                if (carry < 0) {
+                    break;
+                }
+                byte[] rest = in.readNBytes(first.length - 1);
+                part = new byte[rest.length + 1];
+                part[0] = (byte) carry;
+                System.arraycopy(rest, 0, part, 1, rest.length);
+                carry = rest.length < first.length - 1 ? -1 : in.read();
+            }
+            checkSize(key, size, total);
+            parts.completeMultipartUploadAsync(
+                            bucket(), properties.region(), key, uploadId, done.toArray(Part[]::new), null, null)
+                    .get();
+        } catch (Exception e) {
+            try {
+                parts.abortMultipartUploadAsync(bucket(), properties.region(), key, uploadId, null, null)
+                        .get();
+            } catch (Exception abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
+    }
+
+    private static void checkSize(String key, long declared, long actual) {
+        if (declared >= 0 && declared != actual) {
+            throw new ObjectStoreException(
+                    "object store: put " + key + " failed: the source gave " + actual + " bytes of " + declared, null);
+        }
     }
 
     public InputStream open(String key) {

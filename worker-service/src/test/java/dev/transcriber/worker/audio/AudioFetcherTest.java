@@ -6,9 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.transcriber.common.net.AddressPolicy;
-import dev.transcriber.worker.support.InMemoryObjectStore;
+import dev.transcriber.worker.support.S3Server;
 import dev.transcriber.worker.support.TrickleServer;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -25,13 +24,14 @@ class AudioFetcherTest {
 
     private static final byte[] AUDIO = "ID3 pretend audio".getBytes();
 
-    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private S3Server s3;
     private final AtomicInteger requests = new AtomicInteger();
     private HttpServer origin;
     private TrickleServer trickle;
 
     @BeforeEach
-    void start() throws IOException {
+    void start() throws Exception {
+        s3 = new S3Server();
         origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         origin.createContext("/", exchange -> {
             requests.incrementAndGet();
@@ -46,9 +46,10 @@ class AudioFetcherTest {
     }
 
     @AfterEach
-    void stop() throws IOException {
+    void stop() throws Exception {
         origin.stop(0);
         trickle.close();
+        s3.close();
     }
 
     private String url(String path) {
@@ -56,11 +57,11 @@ class AudioFetcherTest {
     }
 
     private AudioFetcher fetcher(AddressPolicy policy, Duration deadline) {
-        return new AudioFetcher(store, policy, DataSize.ofMegabytes(10), Duration.ofSeconds(5), deadline);
+        return new AudioFetcher(s3.store(), policy, DataSize.ofMegabytes(10), Duration.ofSeconds(5), deadline);
     }
 
     @Test
-    void connectsOnlyToTheAddressItChecked() {
+    void connectsOnlyToTheAddressItChecked() throws Exception {
         // DNS rebinding: the name answers a public address when checked and loopback when asked again
         AtomicInteger lookups = new AtomicInteger();
         AddressPolicy policy = new AddressPolicy(
@@ -74,21 +75,21 @@ class AudioFetcherTest {
                 .hasMessageContaining("not allowed")
                 .hasMessageNotContaining("127.0.0.1");
         assertThat(requests).hasValue(0);
-        assertThat(store.objects()).isEmpty();
+        assertThat(s3.keys()).isEmpty();
     }
 
     @Test
-    void storesTheObjectAsOctetStreamWhateverTheOriginCallsIt() {
+    void storesTheObjectAsOctetStreamWhateverTheOriginCallsIt() throws Exception {
         AudioFetcher.Fetched fetched = fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(10))
                 .fetch(url("/a.mp3"), "k", 1_000_000, "audio_url");
 
         assertThat(fetched.sizeBytes()).isEqualTo(AUDIO.length);
-        assertThat(store.objects()).containsKey("k");
-        assertThat(store.contentType("k")).isEqualTo("application/octet-stream");
+        assertThat(s3.keys()).contains("k");
+        assertThat(s3.contentType("k")).isEqualTo("application/octet-stream");
     }
 
     @Test
-    void anOriginSendingAByteASecondIsCutOffAtTheDeadlineWhileOtherFetchesGoOn() {
+    void anOriginSendingAByteASecondIsCutOffAtTheDeadlineWhileOtherFetchesGoOn() throws Exception {
         AudioFetcher fetcher = fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(2));
         long started = System.nanoTime();
         CompletableFuture<AudioFetcher.Fetched> slow = CompletableFuture.supplyAsync(
@@ -110,6 +111,6 @@ class AudioFetcherTest {
                 .havingRootCause()
                 .isInstanceOf(AudioFetcher.FetchFailed.class)
                 .withMessageContaining("within 2 seconds");
-        assertThat(store.objects()).containsOnlyKeys("fast");
+        assertThat(s3.keys()).containsExactly("fast");
     }
 }

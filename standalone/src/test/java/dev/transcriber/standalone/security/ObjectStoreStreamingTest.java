@@ -1,0 +1,106 @@
+package dev.transcriber.standalone.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.common.storage.StorageProperties;
+import dev.transcriber.standalone.infra.FreePorts;
+import dev.transcriber.standalone.infra.LocalObjectStore;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The object store client against a real S3-compatible server: uploads stream part by part (one part in memory), and
+ * a source that sends slowly (a caller trickling its upload) never holds up another upload of the same process.
+ */
+class ObjectStoreStreamingTest {
+
+    private LocalObjectStore server;
+    private ObjectStore store;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = LocalObjectStore.start(
+                Files.createTempDirectory("store-streaming"), FreePorts.pick(), "streaming", "streaming-secret");
+        store = new ObjectStore(new StorageProperties(
+                server.endpoint(), "streaming", "streaming-secret", "streaming", "us-east-1", DataSize.ofMegabytes(5)));
+        store.ensureBucket();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void objectsOfOneAndOfSeveralPartsComeBackByteForByte() throws Exception {
+        for (int size : new int[] {0, 1000, 5 * 1024 * 1024, 5 * 1024 * 1024 + 1, 12 * 1024 * 1024 + 7}) {
+            byte[] content = new byte[size];
+            new Random(size).nextBytes(content);
+            store.put("o" + size, new ByteArrayInputStream(content), -1, "audio/wav");
+            try (InputStream back = store.open("o" + size)) {
+                assertThat(back.readAllBytes()).as("%d bytes", size).isEqualTo(content);
+            }
+            assertThat(store.size("o" + size)).contains((long) size);
+        }
+    }
+
+    @Test
+    void aSizeThatDoesNotMatchTheSourceStoresNothing() {
+        byte[] content = new byte[6 * 1024 * 1024];
+        assertThatThrownBy(() -> store.put("short", new ByteArrayInputStream(content), content.length + 10L, null))
+                .isInstanceOf(ObjectStoreException.class);
+        assertThat(store.size("short")).isEmpty();
+    }
+
+    @Test
+    void aSlowSourceDoesNotHoldUpOtherUploads() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        InputStream stalled = new InputStream() {
+            private boolean sent;
+
+            @Override
+            public int read() {
+                if (!sent) {
+                    sent = true;
+                    return 'x';
+                }
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return -1;
+            }
+        };
+        CompletableFuture<Void> slow = CompletableFuture.runAsync(
+                () -> store.put("slow", stalled, -1, null), Executors.newVirtualThreadPerTaskExecutor());
+        try {
+            for (int i = 0; i < 5; i++) {
+                String key = "fast" + i;
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    store.put(key, new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, null);
+                    assertThat(store.size(key)).contains(3L);
+                });
+            }
+            assertThat(slow).isNotDone();
+        } finally {
+            release.countDown();
+        }
+        slow.get();
+        assertThat(store.size("slow")).contains(1L);
+    }
+}
