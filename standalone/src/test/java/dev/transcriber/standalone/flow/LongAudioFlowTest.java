@@ -277,7 +277,7 @@ class LongAudioFlowTest {
 
         assertRefused("notes.mp3", "This is a text file, not audio.".getBytes(), "Invalid file format");
         assertRefused("broken.wav", garbage, "Invalid file format");
-        assertRefused("clip", aiff, "'aiff', which is not supported");
+        assertRefused("clip", aiff, "not in a supported container");
         assertRefused("video.mp4", silentVideo, "no audio stream");
     }
 

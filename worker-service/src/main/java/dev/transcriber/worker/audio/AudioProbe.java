@@ -38,6 +38,9 @@ public class AudioProbe {
     private static final Set<String> SUPPORTED_CONTAINERS =
             Set.of("wav", "mp3", "flac", "ogg", "mov", "mp4", "m4a", "matroska", "webm", "mpeg");
 
+    /** AVERROR(EINVAL): what opening gives when the probed container is not on {@link Demuxing#FORMATS}. */
+    private static final int NOT_ON_WHITELIST = -22;
+
     private final Duration readTimeout;
     private final NativeThreads nativeThreads;
 
@@ -57,6 +60,9 @@ public class AudioProbe {
         AVDictionary options = Demuxing.options(url, readTimeout);
         int opened = avformat_open_input(context, url, null, options);
         av_dict_free(options);
+        if (opened == NOT_ON_WHITELIST) {
+            throw InvalidAudioException.format("its content is not in a supported container");
+        }
         if (opened < 0) {
             throw InvalidAudioException.format("the file is not audio that can be decoded (" + error(opened) + ")");
         }
