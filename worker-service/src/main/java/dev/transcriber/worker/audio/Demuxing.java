@@ -14,10 +14,10 @@ import org.bytedeco.ffmpeg.avutil.AVDictionary;
  * protocol needs underneath (https: tls and tcp), and to the demuxers of the supported containers: a playlist or
  * list is refused by name right after probing, before its header is read and before anything it names is fetched.
  */
-final class Demuxing {
+public final class Demuxing {
 
     /** ffmpeg's demuxers for OpenAI's containers (flac, mp3, mp4, mpeg, mpga, m4a, ogg, wav, webm). */
-    static final String FORMATS = "wav,mp3,flac,ogg,mov,matroska,mpeg";
+    public static final String FORMATS = "wav,mp3,flac,ogg,mov,matroska,mpeg";
 
     private Demuxing() {}
 

@@ -7,6 +7,7 @@ import dev.transcriber.worker.accounts.TranscriptionProvider;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
+import dev.transcriber.worker.audio.Demuxing;
 import dev.transcriber.worker.audio.Ffmpeg;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -53,6 +54,10 @@ class LocalEngine implements TranscriptionProvider {
                 "-hide_banner",
                 "-loglevel",
                 "error",
+                "-protocol_whitelist",
+                "pipe",
+                "-format_whitelist",
+                Demuxing.FORMATS,
                 "-i",
                 "pipe:0",
                 "-vn",

@@ -96,6 +96,31 @@ class LocalEngineTest {
                 });
     }
 
+    @Test
+    void aPlaylistNamingOtherUrlsIsRefusedWithoutFetchingThem() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer segments = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        segments.createContext("/", exchange -> {
+            fetched.incrementAndGet();
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        segments.start();
+        try {
+            String base = "http://127.0.0.1:" + segments.getAddress().getPort();
+            byte[] playlist = ("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n" + base + "/a.ts\n#EXTINF:10,\n" + base
+                            + "/b.ts\n#EXT-X-ENDLIST\n")
+                    .getBytes();
+
+            assertThatThrownBy(() -> engine.transcribe(LOCAL, call(playlist), Duration.ofMinutes(1)))
+                    .isInstanceOf(UpstreamException.Rejected.class);
+            assertThat(fetched.get()).isZero();
+        } finally {
+            segments.stop(0);
+        }
+    }
+
     static byte[] speak(Path dir, String sentence) throws IOException, InterruptedException {
         Path wav = Files.createTempFile(dir, "speech", ".wav");
         Process espeak = new ProcessBuilder("espeak-ng", "-s", "130", "-w", wav.toString(), sentence)
