@@ -4,6 +4,7 @@ import dev.transcriber.common.storage.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -13,6 +14,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Walks the entries of a zip, tar or tar.gz archive as it streams past, never holding an entry in memory. Refuses the
@@ -53,20 +55,26 @@ final class ArchiveReader {
     void read(InputStream raw, Entries handler) throws IOException {
         BufferedInputStream in = new BufferedInputStream(raw, 64 * 1024);
         byte[] head = peek(in, 2);
-        if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-            readTar(new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024), handler);
-        } else if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
+        if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             readZip(in, handler);
-        } else {
-            readTar(in, handler);
+            return;
         }
+        boolean gzipped = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+        InputStream tar = gzipped ? new GZIPInputStream(in, 64 * 1024) : in;
+        // all of the tar stream counts, headers and what the tar reader skips (a link's or directory's data) too
+        readTar(new BufferedInputStream(CountingInputStream.shielded(tar, this::expanded), 64 * 1024), handler);
     }
 
     private void readZip(InputStream in, Entries handler) throws IOException {
         try (ZipInputStream zip = new ZipInputStream(in, StandardCharsets.UTF_8)) {
             for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-                if (!entry.isDirectory()) {
-                    file(entry.getName(), zip, handler);
+                String path = next(entry.getName());
+                // the zip reader inflates what it skips, so every entry is read here, through the count
+                CountingInputStream content = CountingInputStream.shielded(zip, this::expanded);
+                if (entry.isDirectory()) {
+                    drain(content);
+                } else {
+                    file(path, content, handler);
                 }
             }
         } catch (java.util.zip.ZipException e) {
@@ -82,33 +90,48 @@ final class ArchiveReader {
         }
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                String path = next(entry.getName());
+                InputStream content = CountingInputStream.shielded(tar, n -> {}); // counted under the tar reader
                 if (entry.isDirectory()) {
-                    continue;
-                }
-                String path = checkedPath(entry.getName());
-                if (!entry.isFile()) {
+                    drain(content);
+                } else if (!regular(entry)) {
                     handler.skipped(path, "not a regular file (a link or device)");
-                    continue;
+                    drain(content);
+                } else {
+                    file(path, content, handler);
                 }
-                file(path, tar, handler);
             }
         } catch (IllegalArgumentException e) {
             throw new Refused("The archive is not a readable tar file: " + e.getMessage());
         }
     }
 
-    private void file(String name, InputStream archive, Entries handler) throws IOException {
+    /** A regular file by its type ({@link TarArchiveEntry#isFile()} says yes to links, devices and unknown types). */
+    private static boolean regular(TarArchiveEntry entry) {
+        byte type = entry.getLinkFlag();
+        return type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG;
+    }
+
+    /** The next entry's checked path; every entry, a directory or link too, counts against the limit on entries. */
+    private String next(String name) {
         String path = checkedPath(name);
         if (++entries > maxEntries) {
-            throw new Refused("The archive has more than " + maxEntries + " files.");
+            throw new Refused("The archive has more than " + maxEntries + " entries.");
         }
-        CountingInputStream content = CountingInputStream.shielded(archive, this::count);
+        return path;
+    }
+
+    private void file(String path, InputStream content, Entries handler) throws IOException {
         if (AUDIO.contains(extension(path))) {
             handler.file(path, content);
         } else {
             handler.skipped(path, "not an audio file");
         }
-        content.transferTo(java.io.OutputStream.nullOutputStream()); // what the handler left is counted too
+        drain(content); // what the handler left is counted too
+    }
+
+    private static void drain(InputStream content) throws IOException {
+        content.transferTo(OutputStream.nullOutputStream());
     }
 
     /** The entry's path, or a refusal of the whole archive when it would leave it. */
@@ -136,8 +159,8 @@ final class ArchiveReader {
         return head;
     }
 
-    /** An entry's inflated bytes count against the whole archive's limit. */
-    private void count(long n) {
+    /** Inflated bytes (a zip's entries', a tar's whole stream) count against the whole archive's limit. */
+    private void expanded(long n) {
         expanded += n;
         if (expanded > maxExpandedBytes) {
             throw new Refused("The archive expands beyond the limit of " + maxExpandedBytes + " bytes.");

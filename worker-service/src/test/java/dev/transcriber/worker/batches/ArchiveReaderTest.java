@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 
 class ArchiveReaderTest {
@@ -33,7 +35,7 @@ class ArchiveReaderTest {
     }
 
     @Test
-    void readsTarFiles() throws IOException {
+    void readsTarFilesAndListsLinksAndDevicesAsSkipped() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             TarArchiveEntry entry = new TarArchiveEntry("ep.flac");
@@ -41,9 +43,26 @@ class ArchiveReaderTest {
             tar.putArchiveEntry(entry);
             tar.write(new byte[] {1, 2, 3, 4});
             tar.closeArchiveEntry();
+            TarArchiveEntry link = new TarArchiveEntry("link.wav", TarConstants.LF_SYMLINK);
+            link.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            TarArchiveEntry hard = new TarArchiveEntry("hard.wav", TarConstants.LF_LINK);
+            hard.setLinkName("ep.flac");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+            tar.putArchiveEntry(new TarArchiveEntry("fifo.wav", TarConstants.LF_FIFO));
+            tar.closeArchiveEntry();
         }
 
-        assertThat(read(bytes.toByteArray(), 1_000).files).containsExactly("ep.flac:4");
+        Seen seen = read(bytes.toByteArray(), 100_000);
+
+        assertThat(seen.files).containsExactly("ep.flac:4");
+        assertThat(seen.skipped)
+                .containsExactly(
+                        "link.wav: not a regular file (a link or device)",
+                        "hard.wav: not a regular file (a link or device)",
+                        "fifo.wav: not a regular file (a link or device)");
     }
 
     @Test
@@ -65,6 +84,59 @@ class ArchiveReaderTest {
         assertThatThrownBy(() -> read(bomb, 5_000))
                 .isInstanceOf(ArchiveReader.Refused.class)
                 .hasMessageContaining("expands beyond the limit of 5000 bytes");
+    }
+
+    @Test
+    void countsTheDataOfAZipDirectoryEntry() throws IOException {
+        byte[] zip = zip(Map.of("dir/", new byte[10_000]));
+
+        assertThatThrownBy(() -> read(zip, 5_000))
+                .isInstanceOf(ArchiveReader.Refused.class)
+                .hasMessageContaining("expands beyond the limit of 5000 bytes");
+    }
+
+    @Test
+    void countsTheDataOfTarLinksPlainOrGzipped() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry link = new TarArchiveEntry("link.wav", TarConstants.LF_SYMLINK);
+            link.setLinkName("elsewhere.wav");
+            link.setSize(200_000);
+            tar.putArchiveEntry(link);
+            tar.write(new byte[200_000]);
+            tar.closeArchiveEntry();
+        }
+        byte[] plain = bytes.toByteArray();
+
+        assertThat(read(plain, 1_000_000).skipped).containsExactly("link.wav: not a regular file (a link or device)");
+        for (byte[] archive : List.of(plain, gzip(plain))) {
+            assertThatThrownBy(() -> read(archive, 100_000))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("expands beyond the limit of 100000 bytes");
+        }
+    }
+
+    @Test
+    void countsEveryEntryTowardsTheLimitOnEntriesLinksAndDirectoriesToo() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (int i = 0; i < 150; i++) {
+                TarArchiveEntry link = new TarArchiveEntry("link" + i + ".wav", TarConstants.LF_SYMLINK);
+                link.setLinkName("elsewhere.wav");
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+        }
+        Map<String, byte[]> directories = new LinkedHashMap<>();
+        for (int i = 0; i < 150; i++) {
+            directories.put("dir" + i + "/", new byte[0]);
+        }
+
+        for (byte[] archive : List.of(bytes.toByteArray(), zip(directories))) {
+            assertThatThrownBy(() -> read(archive, 1_000_000))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("more than 100 entries");
+        }
     }
 
     @Test
@@ -90,6 +162,14 @@ class ArchiveReaderTest {
             }
         });
         return seen;
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+            gzip.write(content);
+        }
+        return bytes.toByteArray();
     }
 
     private static byte[] zip(Map<String, byte[]> entries) throws IOException {
