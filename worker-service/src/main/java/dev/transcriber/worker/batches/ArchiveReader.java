@@ -19,7 +19,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 /**
  * Walks the entries of a zip, tar or tar.gz archive as it streams past, never holding an entry in memory. Refuses the
  * whole archive when an entry's path leaves the archive ({@code ../}, absolute, a drive letter) or when its entries'
- * content, counted as it is inflated, grows beyond {@code maxExpandedBytes} (a zip bomb stops there, whatever its
+ * content, counted as it is inflated, grows beyond {@code limits.expandedBytes()} (a zip bomb stops there, whatever its
  * headers declare).
  */
 final class ArchiveReader {
@@ -42,14 +42,27 @@ final class ArchiveReader {
         }
     }
 
-    private final long maxExpandedBytes;
-    private final int maxEntries;
+    /**
+     * What an archive may hold: {@code expandedBytes} inflated in all (a zip's entries, a tar's whole stream), at most
+     * {@code entryBytes} in any one entry, read or skipped, and at most {@code entries} entries of any kind.
+     */
+    record Limits(long expandedBytes, long entryBytes, int entries) {
+        static Limits of(BatchProperties properties) {
+            return new Limits(
+                    properties.maxArchiveExpandedSize().toBytes(),
+                    properties.maxArchiveEntrySize().toBytes(),
+                    properties.maxItems() * 10);
+        }
+    }
+
+    private final Limits limits;
     private long expanded;
     private int entries;
+    private String entry;
+    private long entryExpanded;
 
-    ArchiveReader(long maxExpandedBytes, int maxEntries) {
-        this.maxExpandedBytes = maxExpandedBytes;
-        this.maxEntries = maxEntries;
+    ArchiveReader(Limits limits) {
+        this.limits = limits;
     }
 
     void read(InputStream raw, Entries handler) throws IOException {
@@ -70,7 +83,10 @@ final class ArchiveReader {
             for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
                 String path = next(entry.getName());
                 // the zip reader inflates what it skips, so every entry is read here, through the count
-                CountingInputStream content = CountingInputStream.shielded(zip, this::expanded);
+                CountingInputStream content = CountingInputStream.shielded(zip, n -> {
+                    entryExpanded(n);
+                    expanded(n);
+                });
                 if (entry.isDirectory()) {
                     drain(content);
                 } else {
@@ -91,7 +107,11 @@ final class ArchiveReader {
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 String path = next(entry.getName());
-                InputStream content = CountingInputStream.shielded(tar, n -> {}); // counted under the tar reader
+                // the whole stream is counted under the tar reader; an entry's own data by its size, then as read
+                if (entry.getSize() > limits.entryBytes()) {
+                    throw entryTooLarge();
+                }
+                InputStream content = CountingInputStream.shielded(tar, this::entryExpanded);
                 if (entry.isDirectory()) {
                     drain(content);
                 } else if (!regular(entry)) {
@@ -115,9 +135,11 @@ final class ArchiveReader {
     /** The next entry's checked path; every entry, a directory or link too, counts against the limit on entries. */
     private String next(String name) {
         String path = checkedPath(name);
-        if (++entries > maxEntries) {
-            throw new Refused("The archive has more than " + maxEntries + " entries.");
+        if (++entries > limits.entries()) {
+            throw new Refused("The archive has more than " + limits.entries() + " entries.");
         }
+        entry = name;
+        entryExpanded = 0;
         return path;
     }
 
@@ -159,11 +181,24 @@ final class ArchiveReader {
         return head;
     }
 
+    /** An entry's own bytes, as read, count against the limit per entry. */
+    private void entryExpanded(long n) {
+        entryExpanded += n;
+        if (entryExpanded > limits.entryBytes()) {
+            throw entryTooLarge();
+        }
+    }
+
+    private Refused entryTooLarge() {
+        return new Refused("The archive's entry '" + entry + "' expands beyond the limit of " + limits.entryBytes()
+                + " bytes per entry.");
+    }
+
     /** Inflated bytes (a zip's entries', a tar's whole stream) count against the whole archive's limit. */
     private void expanded(long n) {
         expanded += n;
-        if (expanded > maxExpandedBytes) {
-            throw new Refused("The archive expands beyond the limit of " + maxExpandedBytes + " bytes.");
+        if (expanded > limits.expandedBytes()) {
+            throw new Refused("The archive expands beyond the limit of " + limits.expandedBytes() + " bytes.");
         }
     }
 }

@@ -18,4 +18,5 @@ public record BatchProperties(
         @DefaultValue("3") int maxExpansionAttempts,
         @DefaultValue("10000") int maxItems,
         @DefaultValue("20MB") DataSize maxFeedSize,
-        @DefaultValue("20GB") DataSize maxArchiveExpandedSize) {}
+        @DefaultValue("20GB") DataSize maxArchiveExpandedSize,
+        @DefaultValue("1GB") DataSize maxArchiveEntrySize) {}

@@ -140,6 +140,31 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void refusesAnEntryLargerThanTheLimitPerEntryWhetherReadOrSkipped() throws IOException {
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(1_000_000, 5_000, 100);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry entry = new TarArchiveEntry("big.wav");
+            entry.setSize(5_001);
+            tar.putArchiveEntry(entry);
+            tar.write(new byte[5_001]);
+            tar.closeArchiveEntry();
+        }
+
+        for (byte[] archive : List.of(
+                zip(Map.of("big.wav", new byte[5_001])),
+                zip(Map.of("ok.wav", new byte[10], "big.txt", new byte[5_001])),
+                bytes.toByteArray())) {
+            assertThatThrownBy(() -> read(archive, limits))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContainingAll("The archive's entry 'big.", "beyond the limit of 5000 bytes per entry");
+        }
+        assertThat(read(zip(Map.of("a.wav", new byte[5_000], "b.txt", new byte[5_000])), limits).files)
+                .as("entries at the limit, more than it together")
+                .containsExactly("a.wav:5000");
+    }
+
+    @Test
     void refusesWhatIsNoArchive() {
         assertThatThrownBy(() -> read("just text".getBytes(), 1_000))
                 .isInstanceOf(ArchiveReader.Refused.class)
@@ -149,8 +174,12 @@ class ArchiveReaderTest {
     private record Seen(List<String> files, List<String> skipped) {}
 
     private static Seen read(byte[] archive, long limit) throws IOException {
+        return read(archive, new ArchiveReader.Limits(limit, Long.MAX_VALUE, 100));
+    }
+
+    private static Seen read(byte[] archive, ArchiveReader.Limits limits) throws IOException {
         Seen seen = new Seen(new ArrayList<>(), new ArrayList<>());
-        new ArchiveReader(limit, 100).read(new ByteArrayInputStream(archive), new ArchiveReader.Entries() {
+        new ArchiveReader(limits).read(new ByteArrayInputStream(archive), new ArchiveReader.Entries() {
             @Override
             public void file(String path, InputStream content) throws IOException {
                 seen.files.add(path + ":" + content.readAllBytes().length);
