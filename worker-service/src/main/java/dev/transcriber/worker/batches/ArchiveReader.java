@@ -18,9 +18,11 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Walks the entries of a zip, tar or tar.gz archive as it streams past, never holding an entry in memory. Refuses the
- * whole archive when an entry's path leaves the archive ({@code ../}, absolute, a drive letter) or when its entries'
- * content, counted as it is inflated, grows beyond {@code limits.expandedBytes()} (a zip bomb stops there, whatever its
- * headers declare).
+ * whole archive when an entry's path leaves the archive ({@code ../}, absolute, a drive letter), or, counted as it is
+ * inflated whatever its headers declare, when it expands beyond {@link Limits#expandedBytes()} in all (every entry's
+ * bytes, read or skipped, directories' and links' too; a tar's whole stream), when one entry expands beyond
+ * {@link Limits#entryBytes()}, or when, past {@link Limits#ratioFrom()}, it has inflated to more than
+ * {@link Limits#ratio()} times the archive's bytes read so far (a zip bomb stops there, not at the end of its entry).
  */
 final class ArchiveReader {
 
@@ -44,18 +46,22 @@ final class ArchiveReader {
 
     /**
      * What an archive may hold: {@code expandedBytes} inflated in all (a zip's entries, a tar's whole stream), at most
-     * {@code entryBytes} in any one entry, read or skipped, and at most {@code entries} entries of any kind.
+     * {@code entryBytes} in any one entry, read or skipped, at most {@code ratio} times its compressed bytes read once
+     * it has inflated {@code ratioFrom} bytes, and at most {@code entries} entries of any kind.
      */
-    record Limits(long expandedBytes, long entryBytes, int entries) {
+    record Limits(long expandedBytes, long entryBytes, int ratio, long ratioFrom, int entries) {
         static Limits of(BatchProperties properties) {
             return new Limits(
                     properties.maxArchiveExpandedSize().toBytes(),
                     properties.maxArchiveEntrySize().toBytes(),
+                    properties.maxArchiveRatio(),
+                    properties.archiveRatioThreshold().toBytes(),
                     properties.maxItems() * 10);
         }
     }
 
     private final Limits limits;
+    private long compressed;
     private long expanded;
     private int entries;
     private String entry;
@@ -66,7 +72,8 @@ final class ArchiveReader {
     }
 
     void read(InputStream raw, Entries handler) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(raw, 64 * 1024);
+        BufferedInputStream in =
+                new BufferedInputStream(CountingInputStream.shielded(raw, n -> compressed += n), 64 * 1024);
         byte[] head = peek(in, 2);
         if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             readZip(in, handler);
@@ -194,11 +201,19 @@ final class ArchiveReader {
                 + " bytes per entry.");
     }
 
-    /** Inflated bytes (a zip's entries', a tar's whole stream) count against the whole archive's limit. */
+    /**
+     * Inflated bytes (a zip's entries', a tar's whole stream) count against the whole archive's limit, and, once past
+     * the ratio's threshold, may not outgrow the archive's bytes read so far by more than the ratio: a bomb is stopped
+     * after inflating about ratio times what was read of it, not at the end of its entry.
+     */
     private void expanded(long n) {
         expanded += n;
         if (expanded > limits.expandedBytes()) {
             throw new Refused("The archive expands beyond the limit of " + limits.expandedBytes() + " bytes.");
+        }
+        if (expanded > limits.ratioFrom() && expanded > (double) limits.ratio() * compressed) {
+            throw new Refused("The archive inflates to more than " + limits.ratio()
+                    + " times its compressed size (a compression bomb).");
         }
     }
 }

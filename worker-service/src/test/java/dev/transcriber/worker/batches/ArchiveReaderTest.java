@@ -141,7 +141,7 @@ class ArchiveReaderTest {
 
     @Test
     void refusesAnEntryLargerThanTheLimitPerEntryWhetherReadOrSkipped() throws IOException {
-        ArchiveReader.Limits limits = new ArchiveReader.Limits(1_000_000, 5_000, 100);
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(1_000_000, 5_000, 100, Long.MAX_VALUE, 100);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             TarArchiveEntry entry = new TarArchiveEntry("big.wav");
@@ -165,6 +165,62 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void refusesABombOnceItInflatesBeyondTheRatioLongBeforeItsEnd() throws IOException {
+        int size = 50 * 1024 * 1024;
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+            TarArchiveEntry entry = new TarArchiveEntry("zeros.wav");
+            entry.setSize(size);
+            out.putArchiveEntry(entry);
+            writeZeros(out, size);
+            out.closeArchiveEntry();
+        }
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 100, 1024 * 1024, 100);
+
+        for (byte[] bomb :
+                List.of(zipOfZeros("zeros.wav", size), zipOfZeros("zeros.txt", size), gzip(tar.toByteArray()))) {
+            assertThat(bomb.length).isLessThan(size / 500);
+            long[] handed = {0};
+            assertThatThrownBy(() -> new ArchiveReader(limits)
+                            .read(new ByteArrayInputStream(bomb), new ArchiveReader.Entries() {
+                                @Override
+                                public void file(String path, InputStream content) throws IOException {
+                                    byte[] buffer = new byte[8192];
+                                    for (int n; (n = content.read(buffer)) >= 0; ) {
+                                        handed[0] += n;
+                                    }
+                                }
+
+                                @Override
+                                public void skipped(String path, String reason) {}
+                            }))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("inflates to more than 100 times its compressed size");
+            assertThat(handed[0])
+                    .as("stopped once it passed 100 times what was read of it (at most all of it)")
+                    .isLessThanOrEqualTo(100L * bomb.length + 64 * 1024);
+        }
+    }
+
+    @Test
+    void theRatioAppliesOnlyPastItsThreshold() throws IOException {
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 100, 1024 * 1024, 100);
+        byte[] noise = new byte[2 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(noise);
+
+        Map<String, byte[]> noiseFirst = new LinkedHashMap<>();
+        noiseFirst.put("noise.wav", noise);
+        noiseFirst.put("silence.wav", new byte[4 * 1024 * 1024]);
+
+        assertThat(read(zip(Map.of("silence.wav", new byte[1024 * 1024])), limits).files)
+                .as("a thousand to one, within the threshold")
+                .containsExactly("silence.wav:1048576");
+        assertThat(read(zip(noiseFirst), limits).files)
+                .as("less than a hundred to one in all")
+                .containsExactly("noise.wav:2097152", "silence.wav:4194304");
+    }
+
+    @Test
     void refusesWhatIsNoArchive() {
         assertThatThrownBy(() -> read("just text".getBytes(), 1_000))
                 .isInstanceOf(ArchiveReader.Refused.class)
@@ -174,7 +230,7 @@ class ArchiveReaderTest {
     private record Seen(List<String> files, List<String> skipped) {}
 
     private static Seen read(byte[] archive, long limit) throws IOException {
-        return read(archive, new ArchiveReader.Limits(limit, Long.MAX_VALUE, 100));
+        return read(archive, new ArchiveReader.Limits(limit, Long.MAX_VALUE, 100, Long.MAX_VALUE, 100));
     }
 
     private static Seen read(byte[] archive, ArchiveReader.Limits limits) throws IOException {
@@ -191,6 +247,23 @@ class ArchiveReaderTest {
             }
         });
         return seen;
+    }
+
+    private static byte[] zipOfZeros(String name, int size) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry(name));
+            writeZeros(zip, size);
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeZeros(java.io.OutputStream out, int size) throws IOException {
+        byte[] zeros = new byte[1024 * 1024];
+        for (int left = size; left > 0; left -= zeros.length) {
+            out.write(zeros, 0, Math.min(left, zeros.length));
+        }
     }
 
     private static byte[] gzip(byte[] content) throws IOException {
