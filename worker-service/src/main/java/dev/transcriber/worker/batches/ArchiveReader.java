@@ -81,7 +81,7 @@ final class ArchiveReader {
         }
         boolean gzipped = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
         InputStream tar = gzipped ? new GZIPInputStream(in, 64 * 1024) : in;
-        // all of the tar stream counts, headers and what the tar reader skips (a link's or directory's data) too
+        // all of the tar stream counts: headers, and what the tar reader skips unread (a link's data) too
         readTar(new BufferedInputStream(CountingInputStream.shielded(tar, this::expanded), 64 * 1024), handler);
     }
 
