@@ -4,6 +4,7 @@ import dev.transcriber.common.storage.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -13,12 +14,15 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Walks the entries of a zip, tar or tar.gz archive as it streams past, never holding an entry in memory. Refuses the
- * whole archive when an entry's path leaves the archive ({@code ../}, absolute, a drive letter) or when its entries'
- * content, counted as it is inflated, grows beyond {@code maxExpandedBytes} (a zip bomb stops there, whatever its
- * headers declare).
+ * whole archive when an entry's path leaves the archive ({@code ../}, absolute, a drive letter), or, counted as it is
+ * inflated whatever its headers declare, when it expands beyond {@link Limits#expandedBytes()} in all (every entry's
+ * bytes, read or skipped, directories' and links' too; a tar's whole stream), when one entry expands beyond
+ * {@link Limits#entryBytes()}, or when, past {@link Limits#ratioFrom()}, it has inflated to more than
+ * {@link Limits#ratio()} times the archive's bytes read so far (a zip bomb stops there, not at the end of its entry).
  */
 final class ArchiveReader {
 
@@ -40,33 +44,60 @@ final class ArchiveReader {
         }
     }
 
-    private final long maxExpandedBytes;
-    private final int maxEntries;
+    /**
+     * What an archive may hold: {@code expandedBytes} inflated in all (a zip's entries, a tar's whole stream), at most
+     * {@code entryBytes} in any one entry, read or skipped, at most {@code ratio} times its compressed bytes read once
+     * it has inflated {@code ratioFrom} bytes, and at most {@code entries} entries of any kind.
+     */
+    record Limits(long expandedBytes, long entryBytes, int ratio, long ratioFrom, int entries) {
+        static Limits of(BatchProperties properties) {
+            return new Limits(
+                    properties.maxArchiveExpandedSize().toBytes(),
+                    properties.maxArchiveEntrySize().toBytes(),
+                    properties.maxArchiveRatio(),
+                    properties.archiveRatioThreshold().toBytes(),
+                    properties.maxItems() * 10);
+        }
+    }
+
+    private final Limits limits;
+    private long compressed;
     private long expanded;
     private int entries;
+    private String entry;
+    private long entryExpanded;
 
-    ArchiveReader(long maxExpandedBytes, int maxEntries) {
-        this.maxExpandedBytes = maxExpandedBytes;
-        this.maxEntries = maxEntries;
+    ArchiveReader(Limits limits) {
+        this.limits = limits;
     }
 
     void read(InputStream raw, Entries handler) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(raw, 64 * 1024);
+        BufferedInputStream in =
+                new BufferedInputStream(CountingInputStream.shielded(raw, n -> compressed += n), 64 * 1024);
         byte[] head = peek(in, 2);
-        if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-            readTar(new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024), handler);
-        } else if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
+        if (head.length >= 2 && head[0] == 'P' && head[1] == 'K') {
             readZip(in, handler);
-        } else {
-            readTar(in, handler);
+            return;
         }
+        boolean gzipped = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+        InputStream tar = gzipped ? new GZIPInputStream(in, 64 * 1024) : in;
+        // all of the tar stream counts: headers, and what the tar reader skips unread (a link's data) too
+        readTar(new BufferedInputStream(CountingInputStream.shielded(tar, this::expanded), 64 * 1024), handler);
     }
 
     private void readZip(InputStream in, Entries handler) throws IOException {
         try (ZipInputStream zip = new ZipInputStream(in, StandardCharsets.UTF_8)) {
             for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-                if (!entry.isDirectory()) {
-                    file(entry.getName(), zip, handler);
+                String path = next(entry.getName());
+                // the zip reader inflates what it skips, so every entry is read here, through the count
+                CountingInputStream content = CountingInputStream.shielded(zip, n -> {
+                    entryExpanded(n);
+                    expanded(n);
+                });
+                if (entry.isDirectory()) {
+                    drain(content);
+                } else {
+                    file(path, content, handler);
                 }
             }
         } catch (java.util.zip.ZipException e) {
@@ -82,33 +113,54 @@ final class ArchiveReader {
         }
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                String path = next(entry.getName());
+                // the whole stream is counted under the tar reader; an entry's own data by its size, then as read
+                if (entry.getSize() > limits.entryBytes()) {
+                    throw entryTooLarge();
+                }
+                InputStream content = CountingInputStream.shielded(tar, this::entryExpanded);
                 if (entry.isDirectory()) {
-                    continue;
-                }
-                String path = checkedPath(entry.getName());
-                if (!entry.isFile()) {
+                    drain(content);
+                } else if (!regular(entry)) {
                     handler.skipped(path, "not a regular file (a link or device)");
-                    continue;
+                    drain(content);
+                } else {
+                    file(path, content, handler);
                 }
-                file(path, tar, handler);
             }
         } catch (IllegalArgumentException e) {
             throw new Refused("The archive is not a readable tar file: " + e.getMessage());
         }
     }
 
-    private void file(String name, InputStream archive, Entries handler) throws IOException {
+    /** A regular file by its type ({@link TarArchiveEntry#isFile()} says yes to links, devices and unknown types). */
+    private static boolean regular(TarArchiveEntry entry) {
+        byte type = entry.getLinkFlag();
+        return type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM || type == TarConstants.LF_CONTIG;
+    }
+
+    /** The next entry's checked path; every entry, a directory or link too, counts against the limit on entries. */
+    private String next(String name) {
         String path = checkedPath(name);
-        if (++entries > maxEntries) {
-            throw new Refused("The archive has more than " + maxEntries + " files.");
+        if (++entries > limits.entries()) {
+            throw new Refused("The archive has more than " + limits.entries() + " entries.");
         }
-        CountingInputStream content = CountingInputStream.shielded(archive, this::count);
+        entry = name;
+        entryExpanded = 0;
+        return path;
+    }
+
+    private void file(String path, InputStream content, Entries handler) throws IOException {
         if (AUDIO.contains(extension(path))) {
             handler.file(path, content);
         } else {
             handler.skipped(path, "not an audio file");
         }
-        content.transferTo(java.io.OutputStream.nullOutputStream()); // what the handler left is counted too
+        drain(content); // what the handler left is counted too
+    }
+
+    private static void drain(InputStream content) throws IOException {
+        content.transferTo(OutputStream.nullOutputStream());
     }
 
     /** The entry's path, or a refusal of the whole archive when it would leave it. */
@@ -136,11 +188,32 @@ final class ArchiveReader {
         return head;
     }
 
-    /** An entry's inflated bytes count against the whole archive's limit. */
-    private void count(long n) {
+    /** An entry's own bytes, as read, count against the limit per entry. */
+    private void entryExpanded(long n) {
+        entryExpanded += n;
+        if (entryExpanded > limits.entryBytes()) {
+            throw entryTooLarge();
+        }
+    }
+
+    private Refused entryTooLarge() {
+        return new Refused("The archive's entry '" + entry + "' expands beyond the limit of " + limits.entryBytes()
+                + " bytes per entry.");
+    }
+
+    /**
+     * Inflated bytes (a zip's entries', a tar's whole stream) count against the whole archive's limit, and, once past
+     * the ratio's threshold, may not outgrow the archive's bytes read so far by more than the ratio: a bomb is stopped
+     * after inflating about ratio times what was read of it, not at the end of its entry.
+     */
+    private void expanded(long n) {
         expanded += n;
-        if (expanded > maxExpandedBytes) {
-            throw new Refused("The archive expands beyond the limit of " + maxExpandedBytes + " bytes.");
+        if (expanded > limits.expandedBytes()) {
+            throw new Refused("The archive expands beyond the limit of " + limits.expandedBytes() + " bytes.");
+        }
+        if (expanded > limits.ratioFrom() && expanded > (double) limits.ratio() * compressed) {
+            throw new Refused("The archive inflates to more than " + limits.ratio()
+                    + " times its compressed size (a compression bomb).");
         }
     }
 }

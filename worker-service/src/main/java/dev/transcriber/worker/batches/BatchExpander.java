@@ -222,8 +222,7 @@ class BatchExpander {
     }
 
     private void fromArchive(TranscriptionBatch batch, Items items) {
-        ArchiveReader reader =
-                new ArchiveReader(properties.maxArchiveExpandedSize().toBytes(), properties.maxItems() * 10);
+        ArchiveReader reader = new ArchiveReader(ArchiveReader.Limits.of(properties));
         try (InputStream archive = store.open(batch.source())) {
             reader.read(archive, new ArchiveReader.Entries() {
                 @Override

@@ -11,10 +11,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 
 class ArchiveReaderTest {
@@ -33,7 +35,7 @@ class ArchiveReaderTest {
     }
 
     @Test
-    void readsTarFiles() throws IOException {
+    void readsTarFilesAndListsLinksAndDevicesAsSkipped() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             TarArchiveEntry entry = new TarArchiveEntry("ep.flac");
@@ -41,9 +43,26 @@ class ArchiveReaderTest {
             tar.putArchiveEntry(entry);
             tar.write(new byte[] {1, 2, 3, 4});
             tar.closeArchiveEntry();
+            TarArchiveEntry link = new TarArchiveEntry("link.wav", TarConstants.LF_SYMLINK);
+            link.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            TarArchiveEntry hard = new TarArchiveEntry("hard.wav", TarConstants.LF_LINK);
+            hard.setLinkName("ep.flac");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+            tar.putArchiveEntry(new TarArchiveEntry("fifo.wav", TarConstants.LF_FIFO));
+            tar.closeArchiveEntry();
         }
 
-        assertThat(read(bytes.toByteArray(), 1_000).files).containsExactly("ep.flac:4");
+        Seen seen = read(bytes.toByteArray(), 100_000);
+
+        assertThat(seen.files).containsExactly("ep.flac:4");
+        assertThat(seen.skipped)
+                .containsExactly(
+                        "link.wav: not a regular file (a link or device)",
+                        "hard.wav: not a regular file (a link or device)",
+                        "fifo.wav: not a regular file (a link or device)");
     }
 
     @Test
@@ -68,6 +87,140 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void countsTheDataOfAZipDirectoryEntry() throws IOException {
+        byte[] zip = zip(Map.of("dir/", new byte[10_000]));
+
+        assertThatThrownBy(() -> read(zip, 5_000))
+                .isInstanceOf(ArchiveReader.Refused.class)
+                .hasMessageContaining("expands beyond the limit of 5000 bytes");
+    }
+
+    @Test
+    void countsTheDataOfTarLinksPlainOrGzipped() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry link = new TarArchiveEntry("link.wav", TarConstants.LF_SYMLINK);
+            link.setLinkName("elsewhere.wav");
+            link.setSize(200_000);
+            tar.putArchiveEntry(link);
+            tar.write(new byte[200_000]);
+            tar.closeArchiveEntry();
+        }
+        byte[] plain = bytes.toByteArray();
+
+        assertThat(read(plain, 1_000_000).skipped).containsExactly("link.wav: not a regular file (a link or device)");
+        for (byte[] archive : List.of(plain, gzip(plain))) {
+            assertThatThrownBy(() -> read(archive, 100_000))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("expands beyond the limit of 100000 bytes");
+        }
+    }
+
+    @Test
+    void countsEveryEntryTowardsTheLimitOnEntriesLinksAndDirectoriesToo() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (int i = 0; i < 150; i++) {
+                TarArchiveEntry link = new TarArchiveEntry("link" + i + ".wav", TarConstants.LF_SYMLINK);
+                link.setLinkName("elsewhere.wav");
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+        }
+        Map<String, byte[]> directories = new LinkedHashMap<>();
+        for (int i = 0; i < 150; i++) {
+            directories.put("dir" + i + "/", new byte[0]);
+        }
+
+        for (byte[] archive : List.of(bytes.toByteArray(), zip(directories))) {
+            assertThatThrownBy(() -> read(archive, 1_000_000))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("more than 100 entries");
+        }
+    }
+
+    @Test
+    void refusesAnEntryLargerThanTheLimitPerEntryWhetherReadOrSkipped() throws IOException {
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(1_000_000, 5_000, 100, Long.MAX_VALUE, 100);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry entry = new TarArchiveEntry("big.wav");
+            entry.setSize(5_001);
+            tar.putArchiveEntry(entry);
+            tar.write(new byte[5_001]);
+            tar.closeArchiveEntry();
+        }
+
+        for (byte[] archive : List.of(
+                zip(Map.of("big.wav", new byte[5_001])),
+                zip(Map.of("ok.wav", new byte[10], "big.txt", new byte[5_001])),
+                bytes.toByteArray())) {
+            assertThatThrownBy(() -> read(archive, limits))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContainingAll("The archive's entry 'big.", "beyond the limit of 5000 bytes per entry");
+        }
+        assertThat(read(zip(Map.of("a.wav", new byte[5_000], "b.txt", new byte[5_000])), limits).files)
+                .as("entries at the limit, more than it together")
+                .containsExactly("a.wav:5000");
+    }
+
+    @Test
+    void refusesABombOnceItInflatesBeyondTheRatioLongBeforeItsEnd() throws IOException {
+        int size = 50 * 1024 * 1024;
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+            TarArchiveEntry entry = new TarArchiveEntry("zeros.wav");
+            entry.setSize(size);
+            out.putArchiveEntry(entry);
+            writeZeros(out, size);
+            out.closeArchiveEntry();
+        }
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 100, 1024 * 1024, 100);
+
+        for (byte[] bomb :
+                List.of(zipOfZeros("zeros.wav", size), zipOfZeros("zeros.txt", size), gzip(tar.toByteArray()))) {
+            assertThat(bomb.length).isLessThan(size / 500);
+            long[] handed = {0};
+            assertThatThrownBy(() -> new ArchiveReader(limits)
+                            .read(new ByteArrayInputStream(bomb), new ArchiveReader.Entries() {
+                                @Override
+                                public void file(String path, InputStream content) throws IOException {
+                                    byte[] buffer = new byte[8192];
+                                    for (int n; (n = content.read(buffer)) >= 0; ) {
+                                        handed[0] += n;
+                                    }
+                                }
+
+                                @Override
+                                public void skipped(String path, String reason) {}
+                            }))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("inflates to more than 100 times its compressed size");
+            assertThat(handed[0])
+                    .as("stopped once it passed 100 times what was read of it (at most all of it)")
+                    .isLessThanOrEqualTo(100L * bomb.length + 64 * 1024);
+        }
+    }
+
+    @Test
+    void theRatioAppliesOnlyPastItsThreshold() throws IOException {
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 100, 1024 * 1024, 100);
+        byte[] noise = new byte[2 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(noise);
+
+        Map<String, byte[]> noiseFirst = new LinkedHashMap<>();
+        noiseFirst.put("noise.wav", noise);
+        noiseFirst.put("silence.wav", new byte[4 * 1024 * 1024]);
+
+        assertThat(read(zip(Map.of("silence.wav", new byte[1024 * 1024])), limits).files)
+                .as("a thousand to one, within the threshold")
+                .containsExactly("silence.wav:1048576");
+        assertThat(read(zip(noiseFirst), limits).files)
+                .as("less than a hundred to one in all")
+                .containsExactly("noise.wav:2097152", "silence.wav:4194304");
+    }
+
+    @Test
     void refusesWhatIsNoArchive() {
         assertThatThrownBy(() -> read("just text".getBytes(), 1_000))
                 .isInstanceOf(ArchiveReader.Refused.class)
@@ -77,8 +230,12 @@ class ArchiveReaderTest {
     private record Seen(List<String> files, List<String> skipped) {}
 
     private static Seen read(byte[] archive, long limit) throws IOException {
+        return read(archive, new ArchiveReader.Limits(limit, Long.MAX_VALUE, 100, Long.MAX_VALUE, 100));
+    }
+
+    private static Seen read(byte[] archive, ArchiveReader.Limits limits) throws IOException {
         Seen seen = new Seen(new ArrayList<>(), new ArrayList<>());
-        new ArchiveReader(limit, 100).read(new ByteArrayInputStream(archive), new ArchiveReader.Entries() {
+        new ArchiveReader(limits).read(new ByteArrayInputStream(archive), new ArchiveReader.Entries() {
             @Override
             public void file(String path, InputStream content) throws IOException {
                 seen.files.add(path + ":" + content.readAllBytes().length);
@@ -90,6 +247,31 @@ class ArchiveReaderTest {
             }
         });
         return seen;
+    }
+
+    private static byte[] zipOfZeros(String name, int size) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry(name));
+            writeZeros(zip, size);
+            zip.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeZeros(java.io.OutputStream out, int size) throws IOException {
+        byte[] zeros = new byte[1024 * 1024];
+        for (int left = size; left > 0; left -= zeros.length) {
+            out.write(zeros, 0, Math.min(left, zeros.length));
+        }
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+            gzip.write(content);
+        }
+        return bytes.toByteArray();
     }
 
     private static byte[] zip(Map<String, byte[]> entries) throws IOException {
