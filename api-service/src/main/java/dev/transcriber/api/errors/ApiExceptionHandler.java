@@ -1,5 +1,6 @@
 package dev.transcriber.api.errors;
 
+import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +85,14 @@ class ApiExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<OpenAiError> unexpected(Exception e, HttpServletRequest request) {
+    ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
+        if (Unavailable.databaseDown(e)) {
+            log.warn("database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header("Retry-After", String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+                    .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                    .body(Unavailable.databaseBody());
+        }
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(new ApiException(
                 HttpStatus.INTERNAL_SERVER_ERROR,

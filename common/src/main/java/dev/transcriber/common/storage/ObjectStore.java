@@ -59,6 +59,16 @@ public class ObjectStore {
         return properties.bucket();
     }
 
+    /** Throws {@link ObjectStoreException} unless the bucket exists and the store answers. */
+    public void checkBucket() {
+        call("check bucket " + bucket(), () -> {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket()).build())) {
+                throw new ObjectStoreException("object store: the bucket " + bucket() + " is missing", null);
+            }
+            return null;
+        });
+    }
+
     /** Creates the bucket unless it exists; several processes starting at once may all try, and that is fine. */
     public void ensureBucket() {
         call("create bucket " + bucket(), () -> {

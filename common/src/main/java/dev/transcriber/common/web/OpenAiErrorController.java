@@ -10,13 +10,21 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The error dispatch ({@code /error}) in the OpenAI shape, for whatever the container or Spring answers on its own
- * (an unknown path, a method not allowed, a failure outside any controller); never a stack trace or class name.
+ * (an unknown path, a method not allowed, a failure outside any controller, such as a filter finding the database
+ * down: 503 with {@code Retry-After}); never a stack trace or class name.
  */
 @RestController
 public class OpenAiErrorController implements ErrorController {
 
     @RequestMapping("${server.error.path:${error.path:/error}}")
     ResponseEntity<byte[]> error(HttpServletRequest request) {
+        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure
+                && Unavailable.databaseDown(failure)) {
+            return ResponseEntity.status(503)
+                    .header("Retry-After", String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(Unavailable.databaseBody());
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer value && value >= 400 ? value : 500;
         return ResponseEntity.status(status)

@@ -14,7 +14,7 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     private final Path home;
     private final Ports ports;
-    private final LocalPostgres postgres;
+    private LocalPostgres postgres;
     private volatile LocalKafka kafka;
     private final LocalObjectStore objectStore;
 
@@ -76,6 +76,15 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     public void startKafka() throws IOException {
         kafka = LocalKafka.start(home.resolve("kafka"), ports.kafka(), ports.kafkaController());
+    }
+
+    /** Stops PostgreSQL (as an outage would); {@link #startPostgres()} brings it back on the same port and data. */
+    public void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    public void startPostgres() throws IOException {
+        postgres = LocalPostgres.start(home.resolve("postgres"), ports.postgres());
     }
 
     public LocalObjectStore objectStore() {
