@@ -1,7 +1,12 @@
 package dev.transcriber.worker.accounts;
 
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,6 +73,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         long length = head.length + call.sizeBytes() + tail.length;
+        // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
+        // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
+        AudioSource audio = new AudioSource(openAudio(call));
         HttpRequest.Builder builder =
                 HttpRequest.newBuilder(URI.create(account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
         if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
@@ -81,7 +89,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                 .POST(BodyPublishers.fromPublisher(
                         BodyPublishers.concat(
                                 BodyPublishers.ofByteArray(head),
-                                BodyPublishers.ofInputStream(call.audio()),
+                                BodyPublishers.ofInputStream(() -> audio),
                                 BodyPublishers.ofByteArray(tail)),
                         length))
                 .build();
@@ -89,12 +97,17 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
         CompletableFuture<HttpResponse<String>> pending =
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        try {
+        try (audio) {
             response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             pending.cancel(true);
             throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
         } catch (ExecutionException e) {
+            if (audio.readFailure() != null) {
+                throw new ObjectStoreException(
+                        "object store: reading the audio for the upstream failed: " + audio.readFailure(),
+                        audio.readFailure());
+            }
             if (e.getCause() instanceof HttpTimeoutException) {
                 throw new UpstreamException.Retryable(
                         account.id(), "timeout", "timed out after " + timeout, e.getCause());
@@ -110,6 +123,67 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
         }
         return read(account, response);
+    }
+
+    /** The audio on its way upstream, remembering whether reading it failed (then the store is at fault). */
+    private static final class AudioSource extends FilterInputStream {
+        private volatile IOException failure;
+
+        AudioSource(InputStream in) {
+            super(in);
+        }
+
+        IOException readFailure() {
+            return failure;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                super.close();
+            } catch (IOException e) {
+                // closing a stream from the store that already failed: nothing more to do
+            }
+        }
+    }
+
+    /** The audio, with its first bytes already read (so an unreachable store fails here, not mid-request). */
+    private static InputStream openAudio(UpstreamCall call) {
+        InputStream source = call.audio().get();
+        BufferedInputStream buffered = new BufferedInputStream(source, 64 * 1024);
+        try {
+            buffered.mark(1);
+            buffered.read();
+            buffered.reset();
+        } catch (IOException e) {
+            try {
+                buffered.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw new ObjectStoreException("object store: the audio could not be read: " + e.getMessage(), e);
+        }
+        return buffered;
     }
 
     private Transcript read(UpstreamAccount account, HttpResponse<String> response) {

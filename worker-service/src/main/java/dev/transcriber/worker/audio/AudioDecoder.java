@@ -26,6 +26,7 @@ import static org.bytedeco.ffmpeg.global.swresample.swr_convert;
 import static org.bytedeco.ffmpeg.global.swresample.swr_free;
 import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 
+import dev.transcriber.common.storage.ObjectStoreException;
 import java.io.IOException;
 import java.time.Duration;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -80,6 +81,10 @@ public class AudioDecoder {
         AVDictionary options = Demuxing.options(url, readTimeout);
         int opened = avformat_open_input(format, url, null, options);
         av_dict_free(options);
+        if (Demuxing.transferFailed(opened)) {
+            throw new ObjectStoreException(
+                    "object store: opening the audio to decode it failed (" + opened + ")", null);
+        }
         if (opened < 0) {
             throw InvalidAudioException.format("the file is not audio that can be decoded");
         }
@@ -127,7 +132,8 @@ public class AudioDecoder {
             }
             byte[] chunk = new byte[CHUNK_SAMPLES * 2];
             long samples = 0;
-            while (av_read_frame(format, packet) >= 0) {
+            int read;
+            while ((read = av_read_frame(format, packet)) >= 0) {
                 try {
                     if (packet.stream_index() == stream && avcodec_send_packet(codec, packet) >= 0) {
                         samples += drainDecoder(codec, frame, resampler, outs, out, chunk, sink);
@@ -135,6 +141,10 @@ public class AudioDecoder {
                 } finally {
                     av_packet_unref(packet);
                 }
+            }
+            if (Demuxing.transferFailed(read)) {
+                // the store stopped answering mid-way: cutting what arrived would lose the rest of the audio
+                throw new ObjectStoreException("object store: reading the audio failed mid-way (" + read + ")", null);
             }
             avcodec_send_packet(codec, null); // flush what the decoder still holds
             samples += drainDecoder(codec, frame, resampler, outs, out, chunk, sink);

@@ -13,6 +13,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 
+import dev.transcriber.common.storage.ObjectStoreException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
@@ -60,6 +61,9 @@ public class AudioProbe {
         AVDictionary options = Demuxing.options(url, readTimeout);
         int opened = avformat_open_input(context, url, null, options);
         av_dict_free(options);
+        if (Demuxing.transferFailed(opened)) {
+            throw new ObjectStoreException("object store: probing the audio failed (" + error(opened) + ")", null);
+        }
         if (opened == NOT_ON_WHITELIST) {
             throw InvalidAudioException.format("its content is not in a supported container");
         }
@@ -68,6 +72,9 @@ public class AudioProbe {
         }
         try {
             int found = avformat_find_stream_info(context, (PointerPointer<?>) null);
+            if (Demuxing.transferFailed(found)) {
+                throw new ObjectStoreException("object store: probing the audio failed (" + error(found) + ")", null);
+            }
             if (found < 0) {
                 throw InvalidAudioException.format("the file's streams could not be read (" + error(found) + ")");
             }

@@ -1,10 +1,18 @@
 package dev.transcriber.worker.audio;
 
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_BAD_REQUEST;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_FORBIDDEN;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_NOT_FOUND;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_OTHER_4XX;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_SERVER_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_TOO_MANY_REQUESTS;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_HTTP_UNAUTHORIZED;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 
 /**
@@ -28,6 +36,25 @@ public final class Demuxing {
         av_dict_set(options, "protocol_whitelist", protocols(url), 0);
         av_dict_set(options, "format_whitelist", FORMATS, 0);
         return options;
+    }
+
+    /** POSIX error numbers that libavformat returns negated when the transfer, not the content, failed. */
+    private static final Set<Integer> TRANSFER_ERRNOS = Set.of(5, 32, 101, 104, 110, 111, 113);
+
+    /**
+     * Whether {@code code}, from opening or reading stored audio, says the object store failed (no answer, an HTTP
+     * error from it, a dropped connection) rather than that the bytes are not audio: the job is then retried, and
+     * its audio kept.
+     */
+    static boolean transferFailed(int code) {
+        return TRANSFER_ERRNOS.contains(-code)
+                || code == AVERROR_HTTP_BAD_REQUEST
+                || code == AVERROR_HTTP_UNAUTHORIZED
+                || code == AVERROR_HTTP_FORBIDDEN
+                || code == AVERROR_HTTP_NOT_FOUND
+                || code == AVERROR_HTTP_TOO_MANY_REQUESTS
+                || code == AVERROR_HTTP_OTHER_4XX
+                || code == AVERROR_HTTP_SERVER_ERROR;
     }
 
     static String protocols(String url) {

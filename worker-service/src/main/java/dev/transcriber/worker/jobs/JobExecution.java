@@ -5,6 +5,7 @@ import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
@@ -113,6 +114,13 @@ class JobExecution {
                 | UpstreamException.Unauthorized
                 | DeadlineExceededException e) {
             lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
+        } catch (ObjectStoreException e) {
+            // Not the caller's audio and not the upstream: the store failed. The audio stays; the lease runs out and
+            // the reaper puts the job back in the queue (bounded by max-attempts).
+            log.warn(
+                    "job {} stopped: the object store failed ({}); it will be retried after its lease",
+                    job.id(),
+                    e.getMessage());
         } catch (RuntimeException e) {
             // The lease runs out and the reaper puts the job back in the queue (bounded by max-attempts).
             log.error("job {} interrupted by an unexpected error; it will be retried after its lease", job.id(), e);

@@ -317,6 +317,75 @@ class UpstreamTranscriberTest {
         }
     }
 
+    @Test
+    void aStoreThatCannotGiveTheAudioCostsNoUpstreamCallAndNoRetryBudget() {
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"never\"}")));
+        java.util.function.Supplier<java.io.InputStream> unreachable = () -> {
+            throw new dev.transcriber.common.storage.ObjectStoreException("object store: get failed", null);
+        };
+        java.util.function.Supplier<java.io.InputStream> failsAtOnce = () -> new java.io.InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                throw new java.io.IOException("connection reset by the store");
+            }
+        };
+        for (var audio : List.of(unreachable, failsAtOnce)) {
+            assertThatThrownBy(() -> transcriber(2).transcribe(call(audio)))
+                    .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
+        }
+        upstream.verify(0, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void aStoreFailingMidwayIsAStorageFailureNotRetriedUpstream() {
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"never\"}")));
+        byte[] big = new byte[4 * 1024 * 1024];
+        java.util.function.Supplier<java.io.InputStream> failsMidway = () -> new java.io.InputStream() {
+            private int sent;
+
+            @Override
+            public int read() throws java.io.IOException {
+                if (sent >= 256 * 1024) {
+                    throw new java.io.IOException("connection reset by the store");
+                }
+                return big[sent++] & 0xff;
+            }
+        };
+        UpstreamCall call = new UpstreamCall(
+                "whisper-1",
+                "whisper-1",
+                "en",
+                null,
+                null,
+                false,
+                Lane.INTERACTIVE,
+                "clip.wav",
+                "audio/wav",
+                big.length,
+                failsMidway);
+
+        assertThatThrownBy(() -> transcriber(2).transcribe(call))
+                .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
+        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(PATH))))
+                .as("complete requests the upstream saw")
+                .isEmpty();
+    }
+
+    private static UpstreamCall call(java.util.function.Supplier<java.io.InputStream> audio) {
+        return new UpstreamCall(
+                "whisper-1",
+                "whisper-1",
+                "en",
+                null,
+                null,
+                false,
+                Lane.INTERACTIVE,
+                "clip.wav",
+                "audio/wav",
+                AUDIO.length,
+                audio);
+    }
+
     private UpstreamTranscriber transcriber(int accounts) {
         return new UpstreamTranscriber(pool(accounts), List.of(client), policy, Duration.ofMinutes(1));
     }

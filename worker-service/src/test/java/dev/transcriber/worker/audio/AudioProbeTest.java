@@ -113,6 +113,35 @@ class AudioProbeTest {
         assertThat(decoder.decode(url, (pcm, length) -> {})).isEqualTo(2L * AudioDecoder.SAMPLE_RATE);
     }
 
+    @Test
+    void aStoreThatFailsIsAStorageFailureNotTheCallersBadAudio() throws IOException {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        String missing = "http://127.0.0.1:" + store.getAddress().getPort() + "/gone.wav";
+        HttpServer failing = server(exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        try {
+            for (String url : new String[] {
+                "http://127.0.0.1:" + closed + "/audio.wav",
+                missing,
+                "http://127.0.0.1:" + failing.getAddress().getPort() + "/audio.wav"
+            }) {
+                assertThatThrownBy(() -> probe.probe(url))
+                        .as(url)
+                        .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
+                assertThatThrownBy(() -> decoder.decode(url, (pcm, length) -> {}))
+                        .as(url)
+                        .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
+            }
+        } finally {
+            failing.stop(0);
+        }
+    }
+
     /** A 16 kHz mono 16-bit WAV of a quiet tone. */
     private static byte[] wav(int seconds) {
         int samples = seconds * 16_000;
