@@ -29,6 +29,8 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     public static LocalKafka start(Path dir, int port, int controllerPort) throws IOException {
+        FreePorts.requireFree(port, "Kafka broker", "KAFKA_PORT");
+        FreePorts.requireFree(controllerPort, "Kafka controller", "KAFKA_CONTROLLER_PORT");
         Path logs = dir.resolve("data");
         Files.createDirectories(logs);
         Properties config = new Properties();

@@ -25,6 +25,7 @@ public final class LocalObjectStore implements AutoCloseable {
 
     public static LocalObjectStore start(Path dir, int port, String accessKey, String secretKey) throws Exception {
         Files.createDirectories(dir);
+        FreePorts.requireFree(port, "S3 server", "S3_PORT");
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new FilesystemNio2BlobStore(dir.toAbsolutePath().toString()))
                 .endpoint(URI.create("http://127.0.0.1:" + port))

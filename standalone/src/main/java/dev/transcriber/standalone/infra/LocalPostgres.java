@@ -8,12 +8,20 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL server from the binaries on Maven Central. Unlike the library's defaults, fsync and synchronous
  * commit are on: the local mode keeps jobs across restarts.
  */
 public final class LocalPostgres implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
 
     private final EmbeddedPostgres postgres;
 
@@ -23,6 +31,8 @@ public final class LocalPostgres implements AutoCloseable {
 
     public static LocalPostgres start(Path dir, int port) throws IOException {
         Files.createDirectories(dir);
+        stopOrphan(dir);
+        FreePorts.requireFree(port, "PostgreSQL", "POSTGRES_PORT");
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
@@ -34,6 +44,41 @@ public final class LocalPostgres implements AutoCloseable {
                 .setServerConfig("max_connections", "300")
                 .start();
         return new LocalPostgres(postgres);
+    }
+
+    /**
+     * A PostgreSQL left running on this data folder by an earlier run whose JVM was killed (the server is a process
+     * of its own and outlives it) is stopped first, so this run starts its own server with its own settings.
+     */
+    static void stopOrphan(Path dir) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+        } catch (RuntimeException e) {
+            return; // not a pid file PostgreSQL wrote; its own start will judge it
+        }
+        Optional<ProcessHandle> orphan = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        log.warn("stopping the PostgreSQL (pid {}) an earlier run left on {}", pid, dir);
+        orphan.get().destroy(); // SIGTERM: PostgreSQL's smart shutdown
+        try {
+            orphan.get().onExit().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            orphan.get().destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping an earlier PostgreSQL", e);
+        } catch (ExecutionException e) {
+            throw new IOException("could not stop an earlier PostgreSQL", e);
+        }
     }
 
     public String jdbcUrl() {
