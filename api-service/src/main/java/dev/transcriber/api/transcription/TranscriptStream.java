@@ -93,6 +93,9 @@ final class TranscriptStream {
     }
 
     private void finish(Transcript transcript) throws IOException {
+        for (String settled : segmentEnds(transcript)) {
+            delta(settled);
+        }
         delta(transcript.text());
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("type", "transcript.text.done");
@@ -112,6 +115,33 @@ final class TranscriptStream {
         send(event);
         closed = true;
         emitter.complete();
+    }
+
+    /**
+     * The final text cut after each of its segments, for a stream that has not sent them yet (the pieces finished
+     * before the stream started, or the audio was one piece): the caller still gets the text segment by segment,
+     * however fast the work was. Empty when the segments cannot be found in the text in order.
+     */
+    static List<String> segmentEnds(Transcript transcript) {
+        String text = transcript.text();
+        List<String> ends = new ArrayList<>();
+        if (transcript.segments() == null || text == null) {
+            return ends;
+        }
+        int at = 0;
+        for (Transcript.Segment segment : transcript.segments()) {
+            String part = segment.text() == null ? "" : segment.text().strip();
+            if (part.isEmpty()) {
+                continue;
+            }
+            int found = text.indexOf(part, at);
+            if (found < 0) {
+                return List.of();
+            }
+            at = found + part.length();
+            ends.add(text.substring(0, at));
+        }
+        return ends;
     }
 
     private void delta(String settled) throws IOException {
