@@ -109,7 +109,13 @@ class Transcriptions {
         CompletableFuture<Void> finished = pending.register(jobId);
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
         if (stream) {
-            progress.follow(jobId, () -> started.complete(null));
+            // A stream starts with its first piece (or the job's end), not with the poller's tick: a job that fails
+            // before any text exists answers with its error status, as it would without stream=true.
+            progress.follow(jobId, () -> {
+                if (!started.isDone() && firstPieceDone(jobId)) {
+                    started.complete(null);
+                }
+            });
             finished.thenRun(() -> started.complete(null));
         }
         long recording = System.nanoTime();
@@ -132,6 +138,11 @@ class Transcriptions {
                 .<Object>handleAsync(
                         (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
                 .whenComplete((response, failure) -> pending.forget(jobId));
+    }
+
+    private boolean firstPieceDone(JobId jobId) {
+        return jobs.findPieces(jobId.value()).stream()
+                .anyMatch(piece -> piece.pieceIndex() == 0 && piece.state() == JobState.SUCCEEDED);
     }
 
     /**

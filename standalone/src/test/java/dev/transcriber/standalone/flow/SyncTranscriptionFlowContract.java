@@ -146,6 +146,25 @@ abstract class SyncTranscriptionFlowContract {
     }
 
     @Test
+    void aStreamWhoseJobFailsBeforeAnyTextAnswersWithTheErrorStatus() {
+        // slower than the api's completion poller (500 ms in tests), which used to start every stream on its tick
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Audio file might be corrupted.\"}}")
+                        .withFixedDelay(2000)));
+
+        HttpResponse<String> response = client.transcribe(audioForm().field("stream", "true"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(json.readTree(response.body()).path("error").path("message").asString())
+                .contains("Audio file might be corrupted.");
+    }
+
+    @Test
     void answersPlainTextForResponseFormatText() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Plain words.\"}")));
 
