@@ -44,9 +44,27 @@ public class JobSubmission {
             StoredAudio audio,
             String sha256,
             KeyLimits.Admission admission) {
+        return submit(jobId, caller, lane, spec, audio, sha256, admission, null, null);
+    }
+
+    /** As above, for a request sent with an {@code Idempotency-Key} ({@code key}; null for none) and its digest. */
+    @Transactional
+    public TranscriptionJob submit(
+            JobId jobId,
+            Caller caller,
+            Lane lane,
+            JobSpec spec,
+            StoredAudio audio,
+            String sha256,
+            KeyLimits.Admission admission,
+            String idempotencyKey,
+            String requestHash) {
         TranscriptionJob job = TranscriptionJob.queued(
                 jobId, caller == null ? null : caller.keyId(), lane, spec, audio, clock.instant());
         job.contentHash(sha256);
+        if (idempotencyKey != null) {
+            job.idempotent(idempotencyKey, requestHash);
+        }
         return save(caller, job, admission);
     }
 

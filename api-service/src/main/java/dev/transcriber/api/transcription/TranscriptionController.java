@@ -7,12 +7,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /v1/audio/transcriptions}, as OpenAI defines it. The request is held (asynchronously, no thread
  * pinned) until the job ends, or streamed as server-sent events with {@code stream=true}; the job id is in
- * {@value #JOB_ID_HEADER} on every answer, success or error.
+ * {@value #JOB_ID_HEADER} on every answer, success or error. With an {@code Idempotency-Key}, a retry of the same
+ * request (a dropped connection) attaches to the first one's job and gets its answer: no second job, no second call.
  */
 @RestController
 class TranscriptionController {
@@ -29,9 +31,10 @@ class TranscriptionController {
     CompletableFuture<Object> create(
             HttpServletRequest request,
             HttpServletResponse response,
-            @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+            @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         JobId jobId = JobId.random();
         response.setHeader(JOB_ID_HEADER, jobId.toString());
-        return transcriptions.transcribe(jobId, caller, request);
+        return transcriptions.transcribe(jobId, caller, request, response, idempotencyKey);
     }
 }

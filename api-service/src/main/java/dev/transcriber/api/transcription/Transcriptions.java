@@ -24,12 +24,15 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -89,11 +92,16 @@ class Transcriptions {
         this.maxPromptLength = properties.maxPromptLength();
     }
 
-    /** The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming. */
-    CompletableFuture<Object> transcribe(JobId jobId, Caller caller, HttpServletRequest request) {
+    /**
+     * The answer: a {@code ResponseEntity} (the transcript or an error), or an {@code SseEmitter} when streaming.
+     * With an {@code idempotencyKey}, the same request sent again (its fields and the file's SHA-256) waits for the
+     * first one's job and gets its answer; a different request with the same key gets a 409.
+     */
+    CompletableFuture<Object> transcribe(
+            JobId newJob, Caller caller, HttpServletRequest request, HttpServletResponse response, String key) {
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         long reading = System.nanoTime();
-        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
+        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob));
         stages.since("api.store_audio", reading);
         JobSpec spec;
         boolean stream;
@@ -106,6 +114,9 @@ class Transcriptions {
             throw e;
         }
         StoredAudio audio = upload.audio().orElseThrow();
+        String requestHash = key == null ? null : requestHash(upload);
+        Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
+        JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
         if (stream) {
@@ -119,13 +130,24 @@ class Transcriptions {
             finished.thenRun(() -> started.complete(null));
         }
         long recording = System.nanoTime();
-        try {
-            submission.submit(jobId, caller, Lane.INTERACTIVE, spec, audio, upload.sha256(), admission);
-        } catch (RuntimeException e) {
-            pending.forget(jobId);
-            progress.forget(jobId);
-            store.delete(audio.objectKey());
-            throw e;
+        if (earlier.isPresent()) {
+            completeIfEnded(jobId);
+        } else {
+            try {
+                submission.submit(
+                        jobId, caller, Lane.INTERACTIVE, spec, audio, upload.sha256(), admission, key, requestHash);
+            } catch (RuntimeException e) {
+                pending.forget(jobId);
+                progress.forget(jobId);
+                if (key != null && e instanceof DataIntegrityViolationException) {
+                    // the same key sent at the same moment by another request, whose job is committed: answer
+                    // this one as a retry of that one
+                    store.delete(audio.objectKey());
+                    return replayed(caller, key, requestHash, request, response, e);
+                }
+                store.delete(audio.objectKey());
+                throw e;
+            }
         }
         long submitted = System.nanoTime();
         stages.since("api.record_job", recording);
@@ -137,7 +159,67 @@ class Transcriptions {
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .<Object>handleAsync(
                         (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
-                .whenComplete((response, failure) -> pending.forget(jobId));
+                .whenComplete((answer, failure) -> pending.forget(jobId));
+    }
+
+    /** The job an earlier request with {@code key} made: the same request waits for it, another one gets a 409. */
+    private Optional<JobId> earlierJob(Caller caller, String key, String requestHash, StoredAudio audio) {
+        Optional<TranscriptionJob> job = jobs.findByIdempotencyKey(caller.keyId(), key);
+        if (job.isPresent() && !requestHash.equals(job.get().requestHash())) {
+            store.delete(audio.objectKey());
+            throw new ApiException(
+                    HttpStatus.CONFLICT,
+                    "invalid_request_error",
+                    "idempotency_key_reused",
+                    null,
+                    "The Idempotency-Key '" + key + "' was used for a different request.");
+        }
+        return job.map(TranscriptionJob::id);
+    }
+
+    /** This request's audio goes (the earlier job has the same); its answer names the earlier job. */
+    private JobId attach(JobId earlier, StoredAudio audio, HttpServletResponse response) {
+        store.delete(audio.objectKey());
+        response.setHeader(TranscriptionController.JOB_ID_HEADER, earlier.toString());
+        response.setHeader("Idempotent-Replayed", "true");
+        return earlier;
+    }
+
+    /** Lost the race for the key to a request sent at the same moment: wait for that one's job instead. */
+    private CompletableFuture<Object> replayed(
+            Caller caller,
+            String key,
+            String requestHash,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            RuntimeException raced) {
+        JobId winner = jobs.findByIdempotencyKey(caller.keyId(), key)
+                .filter(job -> requestHash.equals(job.requestHash()))
+                .map(TranscriptionJob::id)
+                .orElseThrow(() -> raced);
+        response.setHeader(TranscriptionController.JOB_ID_HEADER, winner.toString());
+        response.setHeader("Idempotent-Replayed", "true");
+        CompletableFuture<Void> finished = pending.register(winner);
+        completeIfEnded(winner);
+        return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .<Object>handleAsync((done, failure) -> answer(winner, failure), answering)
+                .whenComplete((answer, failure) -> pending.forget(winner));
+    }
+
+    private void completeIfEnded(JobId jobId) {
+        jobs.findById(jobId.value()).filter(job -> job.state().isTerminal()).ifPresent(job -> pending.complete(jobId));
+    }
+
+    /** A digest of the request: its fields and the file's SHA-256, as the async endpoint's multipart form has. */
+    private static String requestHash(AudioUpload upload) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((new java.util.TreeMap<>(upload.fields()) + "|file:" + upload.sha256())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private boolean firstPieceDone(JobId jobId) {

@@ -146,6 +146,47 @@ abstract class SyncTranscriptionFlowContract {
     }
 
     @Test
+    void aRetryWithTheSameIdempotencyKeyGetsTheFirstJobsAnswerWithoutASecondJob() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"Only once.\"}").withFixedDelay(1500)));
+        Multipart form = audioForm();
+        String key = "retry-" + java.util.UUID.randomUUID();
+
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> withKey(form, key));
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> !upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)))
+                        .isEmpty());
+        HttpResponse<String> retry = withKey(form, key); // the caller's connection dropped; it sends again
+        HttpResponse<String> original = first.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        HttpResponse<String> later = withKey(form, key);
+
+        for (HttpResponse<String> response : List.of(original, retry, later)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(json.readTree(response.body()).get("text").asString()).isEqualTo("Only once.");
+            assertThat(response.headers().firstValue(JOB_HEADER))
+                    .isEqualTo(original.headers().firstValue(JOB_HEADER));
+        }
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
+                .hasSize(1);
+
+        HttpResponse<String> different = withKey(audioForm().field("language", "fr"), key);
+        assertThat(different.statusCode()).isEqualTo(409);
+        assertThat(json.readTree(different.body()).path("error").path("code").asString())
+                .isEqualTo("idempotency_key_reused");
+    }
+
+    private HttpResponse<String> withKey(Multipart form, String key) {
+        return client.send(client.request("/v1/audio/transcriptions")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", form.contentType())
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
+                .build());
+    }
+
+    @Test
     void aStreamWhoseJobFailsBeforeAnyTextAnswersWithTheErrorStatus() {
         // slower than the api's completion poller (500 ms in tests), which used to start every stream on its tick
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
