@@ -29,7 +29,7 @@ class AdminKeysFlowTest {
     @BeforeEach
     void setUp() {
         system = TestSystem.embedded();
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream().stubFor(post(urlEqualTo("/v1/audio/transcriptions")).willReturn(okJson("{\"text\":\"ok\"}")));
         client = new ApiClient(system.apiBaseUrl());
     }
@@ -86,7 +86,7 @@ class AdminKeysFlowTest {
         assertThat(JSON.readTree(over.body()).path("error").path("resets_at").asString())
                 .endsWith("T00:00:00Z");
 
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(1500)));
@@ -107,7 +107,7 @@ class AdminKeysFlowTest {
 
     @Test
     void aKeyWhoseCapQueuesHasEveryJobAcceptedAndRunsThemOneAtATime() {
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .willReturn(okJson("{\"text\":\"in turn\"}").withFixedDelay(400)));

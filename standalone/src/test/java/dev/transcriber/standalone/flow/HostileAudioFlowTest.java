@@ -38,7 +38,7 @@ class HostileAudioFlowTest {
 
     @BeforeEach
     void start() throws IOException {
-        system.upstream().resetAll();
+        system.resetUpstream();
         segments = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         segments.createContext("/", exchange -> {
             segmentRequests.incrementAndGet();

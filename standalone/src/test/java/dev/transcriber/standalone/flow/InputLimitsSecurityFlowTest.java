@@ -46,7 +46,7 @@ class InputLimitsSecurityFlowTest {
     void setUp() {
         system = TestSystem.embedded();
         upstream = system.upstream();
-        upstream.resetAll();
+        system.resetUpstream();
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"fine\"}")));
         client = new ApiClient(system.apiBaseUrl());
     }

@@ -63,7 +63,7 @@ abstract class SyncTranscriptionFlowContract {
     void setUp() {
         system = system();
         upstream = system.upstream();
-        upstream.resetAll();
+        system.resetUpstream();
         client = new ApiClient(system.apiBaseUrl());
     }
 

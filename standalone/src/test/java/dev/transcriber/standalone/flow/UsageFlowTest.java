@@ -28,7 +28,7 @@ class UsageFlowTest {
     void totalsByModelEqualTheSumOfTheJobsUsage() {
         TestSystem system = TestSystem.embedded();
         ApiClient client = new ApiClient(system.apiBaseUrl());
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .withMultipartRequestBody(WireMock.aMultipart("model").withBody(equalTo("gpt-4o-transcribe")))

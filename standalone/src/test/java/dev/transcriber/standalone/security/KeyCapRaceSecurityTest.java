@@ -39,7 +39,7 @@ class KeyCapRaceSecurityTest {
     @Test
     void parallelSubmissionsCannotPassTheCapTogether() throws Exception {
         TestSystem system = TestSystem.embedded();
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(3000)));
@@ -83,7 +83,7 @@ class KeyCapRaceSecurityTest {
     @Test
     void retryingFailedJobsTakesSlotsUnderTheCapToo() {
         TestSystem system = TestSystem.embedded();
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
@@ -98,7 +98,7 @@ class KeyCapRaceSecurityTest {
                     .until(() -> status(client, secret, id).equals("failed"));
             failed.add(id);
         }
-        system.upstream().resetAll();
+        system.resetUpstream();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
                         .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(3000)));

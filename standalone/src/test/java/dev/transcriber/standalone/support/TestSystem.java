@@ -152,6 +152,17 @@ public final class TestSystem {
         return upstream;
     }
 
+    /**
+     * The fake upstream without stubs, and every upstream account usable again (circuits closed, cooldowns and
+     * disabling cleared), so a test on the shared system does not inherit the failures an earlier test provoked.
+     */
+    public void resetUpstream() {
+        upstream.resetAll();
+        dev.transcriber.worker.accounts.AccountPool pool =
+                system.worker().getBean(dev.transcriber.worker.accounts.AccountPool.class);
+        pool.status().forEach(account -> pool.enable(account.id()));
+    }
+
     public String apiBaseUrl() {
         return "http://127.0.0.1:" + system.apiPort();
     }
