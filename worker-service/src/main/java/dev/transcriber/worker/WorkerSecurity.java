@@ -30,8 +30,7 @@ public class WorkerSecurity {
 
     /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
     WorkerSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
-        String base = actuatorBase.endsWith("/") ? actuatorBase.substring(0, actuatorBase.length() - 1) : actuatorBase;
-        this.publicRoutes = new String[] {base + "/health", base + "/health/**"};
+        this.publicRoutes = GatewaySecurity.healthRoutes(actuatorBase);
     }
 
     @Bean

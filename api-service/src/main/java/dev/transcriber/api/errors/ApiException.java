@@ -30,6 +30,16 @@ public class ApiException extends RuntimeException {
         return invalidRequest("Missing required parameter: " + name, name);
     }
 
+    /** An {@code Idempotency-Key} sent again with a different request. */
+    public static ApiException idempotencyKeyReused(String key) {
+        return new ApiException(
+                HttpStatus.CONFLICT,
+                "invalid_request_error",
+                "idempotency_key_reused",
+                null,
+                "The Idempotency-Key '" + key + "' was used for a different request.");
+    }
+
     public static ApiException unauthorized(String message) {
         return new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key", null, message);
     }

@@ -88,10 +88,7 @@ class ApiExceptionHandler {
     ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
         if (Unavailable.databaseDown(e)) {
             log.warn("database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header("Retry-After", String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
-                    .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
-                    .body(Unavailable.databaseBody());
+            return Unavailable.databaseDown();
         }
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(new ApiException(

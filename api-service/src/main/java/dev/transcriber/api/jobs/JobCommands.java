@@ -117,7 +117,7 @@ class JobCommands {
                     null,
                     upload.audio().orElseThrow(),
                     upload.sha256(),
-                    hash(new java.util.TreeMap<>(upload.fields()).toString() + "|file:" + upload.sha256()));
+                    upload.requestHash());
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
@@ -225,12 +225,7 @@ class JobCommands {
         return transactions.execute(status -> jobs.findByIdempotencyKey(caller.keyId(), idempotencyKey)
                 .map(job -> {
                     if (!requestHash.equals(job.requestHash())) {
-                        throw new ApiException(
-                                HttpStatus.CONFLICT,
-                                "invalid_request_error",
-                                "idempotency_key_reused",
-                                null,
-                                "The Idempotency-Key '" + idempotencyKey + "' was used for a different request.");
+                        throw ApiException.idempotencyKeyReused(idempotencyKey);
                     }
                     return new Submitted(queries.view(job), true);
                 }));

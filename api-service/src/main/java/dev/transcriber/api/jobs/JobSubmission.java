@@ -33,21 +33,8 @@ public class JobSubmission {
     /**
      * A held job is recorded without its event: the admission scheduler sends that when it releases it. The audio's
      * SHA-256 (null if unknown) lets later jobs of the same key reuse this one's transcript. {@code caller} is null
-     * for a job of no key.
+     * for a job of no key; {@code idempotencyKey} (and the request's digest) null for a request sent without one.
      */
-    @Transactional
-    public TranscriptionJob submit(
-            JobId jobId,
-            Caller caller,
-            Lane lane,
-            JobSpec spec,
-            StoredAudio audio,
-            String sha256,
-            KeyLimits.Admission admission) {
-        return submit(jobId, caller, lane, spec, audio, sha256, admission, null, null);
-    }
-
-    /** As above, for a request sent with an {@code Idempotency-Key} ({@code key}; null for none) and its digest. */
     @Transactional
     public TranscriptionJob submit(
             JobId jobId,

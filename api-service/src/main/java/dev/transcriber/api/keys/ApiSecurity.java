@@ -50,9 +50,9 @@ public class ApiSecurity {
 
     /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
     ApiSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
-        String base = actuatorBase.endsWith("/") ? actuatorBase.substring(0, actuatorBase.length() - 1) : actuatorBase;
-        this.publicRoutes = new String[] {base + "/health", base + "/health/**", "/openapi.yaml"};
-        this.adminRoutes = new String[] {"/admin/**", base + "/**"};
+        String[] health = GatewaySecurity.healthRoutes(actuatorBase);
+        this.publicRoutes = new String[] {health[0], health[1], "/openapi.yaml"};
+        this.adminRoutes = new String[] {"/admin/**", GatewaySecurity.actuatorRoutes(actuatorBase)};
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.catalog.AudioFormats;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
@@ -10,7 +11,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,12 +35,7 @@ public class MultipartAudioReader {
     /** The headers of one part. */
     private static final int MAX_PART_HEADER_BYTES = 16 * 1024;
 
-    /** The file name extensions OpenAI accepts; a name without an extension is judged by its content later. */
-    static final List<String> AUDIO_EXTENSIONS =
-            List.of("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm");
-
-    static final String INVALID_FILE_FORMAT = "Invalid file format. Supported formats: "
-            + AUDIO_EXTENSIONS.stream().map(e -> "'" + e + "'").toList();
+    static final String INVALID_FILE_FORMAT = "Invalid file format. " + AudioFormats.SUPPORTED;
 
     private final ObjectStore store;
     private final long maxBytes;
@@ -132,7 +127,7 @@ public class MultipartAudioReader {
             return;
         }
         String extension = name.substring(dot + 1).toLowerCase(Locale.ROOT);
-        if (!AUDIO_EXTENSIONS.contains(extension)) {
+        if (!AudioFormats.EXTENSIONS.contains(extension)) {
             throw ApiException.invalidRequest(INVALID_FILE_FORMAT, "file");
         }
     }

@@ -114,7 +114,7 @@ class Transcriptions {
             throw e;
         }
         StoredAudio audio = upload.audio().orElseThrow();
-        String requestHash = key == null ? null : requestHash(upload);
+        String requestHash = key == null ? null : upload.requestHash();
         Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
@@ -167,12 +167,7 @@ class Transcriptions {
         Optional<TranscriptionJob> job = jobs.findByIdempotencyKey(caller.keyId(), key);
         if (job.isPresent() && !requestHash.equals(job.get().requestHash())) {
             store.delete(audio.objectKey());
-            throw new ApiException(
-                    HttpStatus.CONFLICT,
-                    "invalid_request_error",
-                    "idempotency_key_reused",
-                    null,
-                    "The Idempotency-Key '" + key + "' was used for a different request.");
+            throw ApiException.idempotencyKeyReused(key);
         }
         return job.map(TranscriptionJob::id);
     }
@@ -180,6 +175,10 @@ class Transcriptions {
     /** This request's audio goes (the earlier job has the same); its answer names the earlier job. */
     private JobId attach(JobId earlier, StoredAudio audio, HttpServletResponse response) {
         store.delete(audio.objectKey());
+        return replaying(earlier, response);
+    }
+
+    private static JobId replaying(JobId earlier, HttpServletResponse response) {
         response.setHeader(TranscriptionController.JOB_ID_HEADER, earlier.toString());
         response.setHeader("Idempotent-Replayed", "true");
         return earlier;
@@ -197,8 +196,7 @@ class Transcriptions {
                 .filter(job -> requestHash.equals(job.requestHash()))
                 .map(TranscriptionJob::id)
                 .orElseThrow(() -> raced);
-        response.setHeader(TranscriptionController.JOB_ID_HEADER, winner.toString());
-        response.setHeader("Idempotent-Replayed", "true");
+        replaying(winner, response);
         CompletableFuture<Void> finished = pending.register(winner);
         completeIfEnded(winner);
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -208,18 +206,6 @@ class Transcriptions {
 
     private void completeIfEnded(JobId jobId) {
         jobs.findById(jobId.value()).filter(job -> job.state().isTerminal()).ifPresent(job -> pending.complete(jobId));
-    }
-
-    /** A digest of the request: its fields and the file's SHA-256, as the async endpoint's multipart form has. */
-    private static String requestHash(AudioUpload upload) {
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((new java.util.TreeMap<>(upload.fields()) + "|file:" + upload.sha256())
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private boolean firstPieceDone(JobId jobId) {

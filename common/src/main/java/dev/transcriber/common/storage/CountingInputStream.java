@@ -34,13 +34,13 @@ public final class CountingInputStream extends FilterInputStream {
     private String digest;
     private IOException readFailure;
 
-    private CountingInputStream(InputStream in, long cap, LongConsumer watcher, boolean shielded) {
+    private CountingInputStream(InputStream in, long cap, LongConsumer watcher, boolean hashed, boolean shielded) {
         super(in);
         this.cap = cap;
         this.watcher = watcher;
         this.shielded = shielded;
         try {
-            this.sha256 = shielded ? null : MessageDigest.getInstance("SHA-256");
+            this.sha256 = hashed ? MessageDigest.getInstance("SHA-256") : null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -48,17 +48,22 @@ public final class CountingInputStream extends FilterInputStream {
 
     /** Counts and hashes {@code in}. */
     public static CountingInputStream of(InputStream in) {
-        return new CountingInputStream(in, Long.MAX_VALUE, n -> {}, false);
+        return new CountingInputStream(in, Long.MAX_VALUE, n -> {}, true, false);
+    }
+
+    /** Counts {@code in} (no hash) and keeps its read failure, for a stream whose bytes matter only on their way. */
+    public static CountingInputStream counted(InputStream in) {
+        return new CountingInputStream(in, Long.MAX_VALUE, n -> {}, false, false);
     }
 
     /** Counts and hashes {@code in}; the read that takes it beyond {@code cap} bytes throws {@link OverCapException}. */
     public static CountingInputStream capped(InputStream in, long cap) {
-        return new CountingInputStream(in, cap, n -> {}, false);
+        return new CountingInputStream(in, cap, n -> {}, true, false);
     }
 
     /** Counts {@code in} (no hash), leaving it open when this stream is closed; {@code watcher} hears each read's size. */
     public static CountingInputStream shielded(InputStream in, LongConsumer watcher) {
-        return new CountingInputStream(in, Long.MAX_VALUE, watcher, true);
+        return new CountingInputStream(in, Long.MAX_VALUE, watcher, false, true);
     }
 
     /** The SHA-256 (hex) of everything in {@code in}, read through once and closed. */

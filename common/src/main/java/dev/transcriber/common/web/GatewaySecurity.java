@@ -44,6 +44,24 @@ public class GatewaySecurity {
     }
 
     /**
+     * Liveness and readiness under the actuator's base path ({@code management.endpoints.web.base-path}): the only
+     * actuator routes open to anyone.
+     */
+    public static String[] healthRoutes(String actuatorBase) {
+        String base = actuatorBase(actuatorBase);
+        return new String[] {base + "/health", base + "/health/**"};
+    }
+
+    /** Every actuator route under the base path. */
+    public static String actuatorRoutes(String actuatorBase) {
+        return actuatorBase(actuatorBase) + "/**";
+    }
+
+    private static String actuatorBase(String configured) {
+        return configured.endsWith("/") ? configured.substring(0, configured.length() - 1) : configured;
+    }
+
+    /**
      * The settings every chain starts from. Async and error dispatches are let through: the request they belong to
      * was authorized when it arrived.
      */

@@ -20,10 +20,7 @@ public class OpenAiErrorController implements ErrorController {
     ResponseEntity<byte[]> error(HttpServletRequest request) {
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure
                 && Unavailable.databaseDown(failure)) {
-            return ResponseEntity.status(503)
-                    .header("Retry-After", String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .body(Unavailable.databaseBody());
+            return Unavailable.databaseDown();
         }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer value && value >= 400 ? value : 500;

@@ -1,11 +1,11 @@
 package dev.transcriber.common.web;
 
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
@@ -43,7 +43,7 @@ public final class Unavailable {
         return false;
     }
 
-    public static byte[] databaseBody() {
+    private static byte[] databaseBody() {
         return OpenAiErrorBody.of(
                 "The service's database is unavailable; try again shortly.",
                 "server_error",
@@ -51,8 +51,11 @@ public final class Unavailable {
                 null);
     }
 
-    public static void writeDatabaseDown(HttpServletResponse response) throws IOException {
-        response.setHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
-        OpenAiErrorBody.write(response, 503, databaseBody());
+    /** The 503 a controller or the error dispatch answers when the database is down. */
+    public static ResponseEntity<byte[]> databaseDown() {
+        return ResponseEntity.status(503)
+                .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(databaseBody());
     }
 }

@@ -85,7 +85,9 @@ class LongAudioFlowTest {
                     new JobSpec("whisper-1", "json", null, null, null),
                     new StoredAudio(key, "bulk.wav", "audio/wav", clip.length),
                     null,
-                    dev.transcriber.api.keys.KeyLimits.Admission.NOW);
+                    dev.transcriber.api.keys.KeyLimits.Admission.NOW,
+                    null,
+                    null);
             backlog.add(jobId);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> upstream.inFlight() >= 8); // bulk work is running

@@ -1,10 +1,10 @@
 package dev.transcriber.worker.accounts;
 
+import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -75,7 +75,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         long length = head.length + call.sizeBytes() + tail.length;
         // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
         // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
-        AudioSource audio = new AudioSource(openAudio(call));
+        CountingInputStream audio = CountingInputStream.counted(openAudio(call));
         HttpRequest.Builder builder =
                 HttpRequest.newBuilder(URI.create(account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
         if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
@@ -97,7 +97,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
         CompletableFuture<HttpResponse<String>> pending =
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        try (audio) {
+        try {
             response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             pending.cancel(true);
@@ -121,49 +121,17 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             pending.cancel(true);
             Thread.currentThread().interrupt();
             throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
+        } finally {
+            closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
         return read(account, response);
     }
 
-    /** The audio on its way upstream, remembering whether reading it failed (then the store is at fault). */
-    private static final class AudioSource extends FilterInputStream {
-        private volatile IOException failure;
-
-        AudioSource(InputStream in) {
-            super(in);
-        }
-
-        IOException readFailure() {
-            return failure;
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                super.close();
-            } catch (IOException e) {
-                // closing a stream from the store that already failed: nothing more to do
-            }
+    private static void closeQuietly(InputStream audio) {
+        try {
+            audio.close();
+        } catch (IOException e) {
+            // a stream from the store that already failed: nothing more to do
         }
     }
 
@@ -176,11 +144,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             buffered.read();
             buffered.reset();
         } catch (IOException e) {
-            try {
-                buffered.close();
-            } catch (IOException closing) {
-                e.addSuppressed(closing);
-            }
+            closeQuietly(buffered);
             throw new ObjectStoreException("object store: the audio could not be read: " + e.getMessage(), e);
         }
         return buffered;

@@ -330,7 +330,7 @@ class UpstreamTranscriberTest {
             }
         };
         for (var audio : List.of(unreachable, failsAtOnce)) {
-            assertThatThrownBy(() -> transcriber(2).transcribe(call(audio)))
+            assertThatThrownBy(() -> transcriber(2).transcribe(call(audio, AUDIO.length)))
                     .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
         }
         upstream.verify(0, postRequestedFor(urlEqualTo(PATH)));
@@ -351,39 +351,11 @@ class UpstreamTranscriberTest {
                 return big[sent++] & 0xff;
             }
         };
-        UpstreamCall call = new UpstreamCall(
-                "whisper-1",
-                "whisper-1",
-                "en",
-                null,
-                null,
-                false,
-                Lane.INTERACTIVE,
-                "clip.wav",
-                "audio/wav",
-                big.length,
-                failsMidway);
-
-        assertThatThrownBy(() -> transcriber(2).transcribe(call))
+        assertThatThrownBy(() -> transcriber(2).transcribe(call(failsMidway, big.length)))
                 .isInstanceOf(dev.transcriber.common.storage.ObjectStoreException.class);
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(PATH))))
                 .as("complete requests the upstream saw")
                 .isEmpty();
-    }
-
-    private static UpstreamCall call(java.util.function.Supplier<java.io.InputStream> audio) {
-        return new UpstreamCall(
-                "whisper-1",
-                "whisper-1",
-                "en",
-                null,
-                null,
-                false,
-                Lane.INTERACTIVE,
-                "clip.wav",
-                "audio/wav",
-                AUDIO.length,
-                audio);
     }
 
     private UpstreamTranscriber transcriber(int accounts) {
@@ -398,6 +370,10 @@ class UpstreamTranscriberTest {
     }
 
     private static UpstreamCall call() {
+        return call(() -> new ByteArrayInputStream(AUDIO), AUDIO.length);
+    }
+
+    private static UpstreamCall call(java.util.function.Supplier<java.io.InputStream> audio, long size) {
         return new UpstreamCall(
                 "whisper-1",
                 "whisper-1",
@@ -408,7 +384,7 @@ class UpstreamTranscriberTest {
                 Lane.INTERACTIVE,
                 "clip.wav",
                 "audio/wav",
-                AUDIO.length,
-                () -> new ByteArrayInputStream(AUDIO));
+                size,
+                audio);
     }
 }
