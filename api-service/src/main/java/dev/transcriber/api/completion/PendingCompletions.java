@@ -6,34 +6,48 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
-/** The jobs whose callers this instance is holding, and the futures that release them. */
+/**
+ * The jobs whose callers this instance is holding, and the futures that release them. Several requests may wait
+ * for one job (a retry with the same {@code Idempotency-Key}): each gets a future of its own, and a request that
+ * gives up forgets only its own.
+ */
 @Component
 public class PendingCompletions {
 
-    private final ConcurrentHashMap<JobId, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<JobId, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
 
     /** Registers before the job is submitted, so its end cannot be missed. */
     public CompletableFuture<Void> register(JobId jobId) {
-        return waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        waiting.compute(jobId, (id, futures) -> {
+            Set<CompletableFuture<Void>> all = futures == null ? ConcurrentHashMap.newKeySet() : futures;
+            all.add(future);
+            return all;
+        });
+        return future;
     }
 
     /** The job ended; a no-op when this instance is not holding it. */
     public void complete(JobId jobId) {
-        CompletableFuture<Void> future = waiting.remove(jobId);
-        if (future != null) {
-            future.complete(null);
+        Set<CompletableFuture<Void>> futures = waiting.remove(jobId);
+        if (futures != null) {
+            futures.forEach(future -> future.complete(null));
         }
     }
 
-    public void forget(JobId jobId) {
-        waiting.remove(jobId);
+    public void forget(JobId jobId, CompletableFuture<Void> future) {
+        waiting.computeIfPresent(jobId, (id, futures) -> {
+            futures.remove(future);
+            return futures.isEmpty() ? null : futures;
+        });
     }
 
     public Set<JobId> waitingJobs() {
         return Set.copyOf(waiting.keySet());
     }
 
+    /** The requests held, not the jobs: two requests waiting for one job count twice. */
     public int size() {
-        return waiting.size();
+        return waiting.values().stream().mapToInt(Set::size).sum();
     }
 }

@@ -100,10 +100,17 @@ public class JobQueries {
 
     /**
      * A page of the caller's jobs, newest first: after the job {@code after} (a cursor), at most {@code limit}, in
-     * {@code status} if given, carrying every {@code metadata} pair given.
+     * {@code status} if given, carrying every {@code metadata} pair given, made with {@code idempotencyKey} if given
+     * (how a caller whose connection dropped before the answer learns its job's id without sending the audio again).
      */
     @Transactional(readOnly = true)
-    public JobList list(Caller caller, String after, Integer limit, String status, Map<String, String> metadata) {
+    public JobList list(
+            Caller caller,
+            String after,
+            Integer limit,
+            String status,
+            Map<String, String> metadata,
+            String idempotencyKey) {
         int size = limit == null ? DEFAULT_LIMIT : limit;
         if (size < 1 || size > MAX_LIMIT) {
             throw ApiException.invalidRequest(
@@ -116,6 +123,10 @@ public class JobQueries {
         if (status != null) {
             params.put("state", state(status).name());
             sql.append(" and state = :state");
+        }
+        if (idempotencyKey != null) {
+            params.put("idempotencyKey", idempotencyKey);
+            sql.append(" and idempotency_key = :idempotencyKey");
         }
         if (!metadata.isEmpty()) {
             params.put("metadata", json.writeValueAsString(metadata));

@@ -64,6 +64,7 @@ class JobsController {
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String status,
+            @RequestParam(name = "idempotency_key", required = false) String idempotencyKey,
             @RequestParam Map<String, String> query,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -72,7 +73,7 @@ class JobsController {
                 metadata.put(name.substring("metadata[".length(), name.length() - 1), value);
             }
         });
-        return queries.list(caller, after, limit, status, metadata);
+        return queries.list(caller, after, limit, status, metadata, idempotencyKey);
     }
 
     @GetMapping("/v1/transcription_jobs/{id}")

@@ -119,15 +119,17 @@ class Transcriptions {
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
+        Runnable startWatch = () -> {
+            if (!started.isDone() && firstPieceDone(jobId)) {
+                started.complete(null);
+            }
+        };
         if (stream) {
             // A stream starts with its first piece (or the job's end), not with the poller's tick: a job that fails
             // before any text exists answers with its error status, as it would without stream=true.
-            progress.follow(jobId, () -> {
-                if (!started.isDone() && firstPieceDone(jobId)) {
-                    started.complete(null);
-                }
-            });
+            progress.follow(jobId, startWatch);
             finished.thenRun(() -> started.complete(null));
+            started.whenComplete((ignored, failure) -> progress.forget(jobId, startWatch));
         }
         long recording = System.nanoTime();
         if (earlier.isPresent()) {
@@ -137,8 +139,8 @@ class Transcriptions {
                 submission.submit(
                         jobId, caller, Lane.INTERACTIVE, spec, audio, upload.sha256(), admission, key, requestHash);
             } catch (RuntimeException e) {
-                pending.forget(jobId);
-                progress.forget(jobId);
+                pending.forget(jobId, finished);
+                progress.forget(jobId, startWatch);
                 if (key != null && e instanceof DataIntegrityViolationException) {
                     // the same key sent at the same moment by another request, whose job is committed: answer
                     // this one as a retry of that one
@@ -159,7 +161,7 @@ class Transcriptions {
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .<Object>handleAsync(
                         (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
-                .whenComplete((answer, failure) -> pending.forget(jobId));
+                .whenComplete((answer, failure) -> pending.forget(jobId, finished));
     }
 
     /** The job an earlier request with {@code key} made: the same request waits for it, another one gets a 409. */
@@ -201,7 +203,7 @@ class Transcriptions {
         completeIfEnded(winner);
         return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .<Object>handleAsync((done, failure) -> answer(winner, failure), answering)
-                .whenComplete((answer, failure) -> pending.forget(winner));
+                .whenComplete((answer, failure) -> pending.forget(winner, finished));
     }
 
     private void completeIfEnded(JobId jobId) {
@@ -220,18 +222,18 @@ class Transcriptions {
     private Object streamOrAnswer(JobId jobId, CompletableFuture<Void> finished, Throwable failure) {
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
         if (failure != null || job.state() == JobState.FAILED || job.state() == JobState.CANCELLED) {
-            pending.forget(jobId);
-            progress.forget(jobId);
+            pending.forget(jobId, finished);
             return answer(jobId, failure);
         }
         SseEmitter emitter = new SseEmitter(syncTimeout.toMillis());
         TranscriptStream stream = new TranscriptStream(jobId, emitter, jobs, codec, json);
-        progress.follow(jobId, () -> answering.execute(stream::moveOn));
+        Runnable onProgress = () -> answering.execute(stream::moveOn);
+        progress.follow(jobId, onProgress);
         finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenCompleteAsync(
                         (done, timedOut) -> {
-                            progress.forget(jobId);
-                            pending.forget(jobId);
+                            progress.forget(jobId, onProgress);
+                            pending.forget(jobId, finished);
                             if (timedOut != null) {
                                 stream.timeOut(stillRunning(jobId));
                             } else {

@@ -157,7 +157,14 @@ abstract class SyncTranscriptionFlowContract {
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> !upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)))
                         .isEmpty());
-        HttpResponse<String> retry = withKey(form, key); // the caller's connection dropped; it sends again
+        // the caller's connection dropped before the answer: it learns its job's id by the key, without the audio
+        HttpResponse<String> lookup = client.send(client.request("/v1/transcription_jobs?idempotency_key=" + key)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .GET()
+                .build());
+        JsonNode found = json.readTree(lookup.body()).get("data");
+        assertThat(found).as(lookup.body()).hasSize(1);
+        HttpResponse<String> retry = withKey(form, key); // and sends again
         HttpResponse<String> original = first.get(30, java.util.concurrent.TimeUnit.SECONDS);
         HttpResponse<String> later = withKey(form, key);
 
@@ -168,6 +175,8 @@ abstract class SyncTranscriptionFlowContract {
                     .isEqualTo(original.headers().firstValue(JOB_HEADER));
         }
         assertThat(retry.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(original.headers().firstValue(JOB_HEADER))
+                .contains(found.get(0).get("id").asString());
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
                 .hasSize(1);
 
