@@ -2,6 +2,7 @@ package dev.transcriber.standalone;
 
 import dev.transcriber.api.ApiApplication;
 import dev.transcriber.common.webhooks.WebhookSignature;
+import dev.transcriber.standalone.infra.InfraControl;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
 import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class Standalone {
                 Integer.parseInt(env("KAFKA_CONTROLLER_PORT", "19093")),
                 Integer.parseInt(env("S3_PORT", "19000")));
         LocalInfrastructure infra = LocalInfrastructure.start(home, ports);
+        InfraControl control = InfraControl.start(home, infra);
         CountDownLatch stopped = new CountDownLatch(1);
         LocalSystem[] system = new LocalSystem[1];
         Runtime.getRuntime()
@@ -64,6 +66,7 @@ public final class Standalone {
                         () -> {
                             log.info("stopping");
                             try {
+                                control.close();
                                 if (system[0] != null) {
                                     system[0].close();
                                 }

@@ -16,7 +16,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     private final Ports ports;
     private LocalPostgres postgres;
     private volatile LocalKafka kafka;
-    private final LocalObjectStore objectStore;
+    private volatile LocalObjectStore objectStore;
 
     private LocalInfrastructure(
             Path home, Ports ports, LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
@@ -42,8 +42,7 @@ public final class LocalInfrastructure implements AutoCloseable {
         try {
             kafka = LocalKafka.start(home.resolve("kafka"), ports.kafka(), ports.kafkaController());
             log.info("kafka up after {} ms", (System.nanoTime() - started) / 1_000_000);
-            LocalObjectStore store = LocalObjectStore.start(
-                    home.resolve("objects"), ports.objectStore(), "transcriber", "transcriber-secret");
+            LocalObjectStore store = startObjectStore(home, ports);
             log.info(
                     "local infrastructure up in {} ms: postgres {} (fsync={}), kafka {}, s3 {}",
                     (System.nanoTime() - started) / 1_000_000,
@@ -89,6 +88,48 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     public LocalObjectStore objectStore() {
         return objectStore;
+    }
+
+    /** Stops the object store (as an outage would); {@link #startObjectStore()} brings it back with the same data. */
+    public void stopObjectStore() throws Exception {
+        objectStore.close();
+    }
+
+    public void startObjectStore() throws Exception {
+        objectStore = startObjectStore(home, ports);
+    }
+
+    private static LocalObjectStore startObjectStore(Path home, Ports ports) throws Exception {
+        return LocalObjectStore.start(
+                home.resolve("objects"), ports.objectStore(), "transcriber", "transcriber-secret");
+    }
+
+    /**
+     * Stops or starts one server by name ({@code postgres}, {@code kafka}, {@code s3}): what {@code ./run.sh stop
+     * postgres} asks of a running {@code ./run.sh infra} (see {@link InfraControl}).
+     */
+    public void control(String action, String server) throws Exception {
+        boolean stop = switch (action) {
+            case "stop" -> true;
+            case "start" -> false;
+            default -> throw new IllegalArgumentException("unknown action " + action + " (stop or start)");
+        };
+        switch (server) {
+            case "postgres" -> {
+                if (stop) stopPostgres();
+                else startPostgres();
+            }
+            case "kafka" -> {
+                if (stop) stopKafka();
+                else startKafka();
+            }
+            case "s3" -> {
+                if (stop) stopObjectStore();
+                else startObjectStore();
+            }
+            default -> throw new IllegalArgumentException("unknown server " + server + " (postgres, kafka or s3)");
+        }
+        log.info("{} {}ped", server, stop ? "stop" : "start");
     }
 
     /** Command-line style properties that point a service at this infrastructure. */
