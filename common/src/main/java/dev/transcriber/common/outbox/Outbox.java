@@ -3,41 +3,81 @@ package dev.transcriber.common.outbox;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.store.OutboxMessage;
 import dev.transcriber.common.store.OutboxRepository;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.domain.Limit;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Publishes events reliably: {@link #add} writes the event in the caller's transaction and sends it to Kafka as
- * soon as that transaction commits. Rows the broker acknowledged are deleted in batches ({@link #forgetSent}); a row
- * still there after {@code minAge} was not acknowledged and {@link #relayPending} sends it again. A message may so be
- * sent twice; consumers are idempotent.
+ * Publishes events reliably, each by one sender at a time: {@link #add} writes the event in the caller's transaction,
+ * leased to this instance for {@code lease}, and sends it to Kafka as soon as that transaction commits. The relay
+ * ({@link #relayPending}) of any instance takes only rows nobody holds ({@code SELECT … FOR UPDATE SKIP LOCKED}),
+ * leases them to itself and sends them. A row the broker acknowledged is deleted ({@link #settle}); a row whose send
+ * failed is handed back at once, so the next relay (of any instance) sends it again; a row whose sender vanished
+ * comes back when its lease runs out. The lease outlasts the producer's own give-up time ({@code max.block.ms} +
+ * {@code delivery.timeout.ms}), so a send still buffered in a producer is never doubled by another instance; a
+ * message is sent twice only when an acknowledgement is lost with its sender, and consumers are idempotent.
  */
 public class Outbox {
 
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
     private final OutboxRepository messages;
+    private final JdbcClient jdbc;
     private final KafkaTemplate<String, String> kafka;
     private final EventCodec codec;
     private final Clock clock;
+    private final Duration lease;
+    private final String owner = UUID.randomUUID().toString();
     private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
+    private final Queue<Long> failed = new ConcurrentLinkedQueue<>();
 
-    public Outbox(OutboxRepository messages, KafkaTemplate<String, String> kafka, EventCodec codec, Clock clock) {
+    public Outbox(
+            OutboxRepository messages,
+            JdbcClient jdbc,
+            KafkaTemplate<String, String> kafka,
+            EventCodec codec,
+            Clock clock,
+            Duration lease) {
         this.messages = messages;
+        this.jdbc = jdbc;
         this.kafka = kafka;
         this.codec = codec;
         this.clock = clock;
+        this.lease = lease;
+    }
+
+    /**
+     * The lease that covers a producer's whole attempt at one record: the wait for metadata and buffer space
+     * ({@code max.block.ms}), the delivery with its retries ({@code delivery.timeout.ms}), and a margin.
+     */
+    public static Duration leaseFor(Map<String, Object> producerConfig) {
+        return Duration.ofMillis(millis(producerConfig.get(ProducerConfig.MAX_BLOCK_MS_CONFIG), 60_000)
+                        + millis(producerConfig.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG), 120_000))
+                .plus(LEASE_MARGIN);
+    }
+
+    private static long millis(Object value, long otherwise) {
+        return value == null ? otherwise : Long.parseLong(value.toString().trim());
     }
 
     /** Records {@code event} in the current transaction; it is sent once that transaction commits. */
@@ -45,67 +85,125 @@ public class Outbox {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("Outbox.add needs a transaction");
         }
-        OutboxMessage message = messages.save(new OutboxMessage(topic, key, codec.write(event), clock.instant()));
+        Instant now = clock.instant();
+        OutboxMessage message =
+                messages.save(OutboxMessage.leased(topic, key, codec.write(event), now, owner, now.plus(lease)));
+        Pending pending = new Pending(message.id(), message.topic(), message.key(), message.payload());
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
-                sendNow(message);
+                send(pending);
             }
         });
     }
 
-    private void sendNow(OutboxMessage message) {
+    /** A row this instance holds the lease of. */
+    private record Pending(long id, String topic, String key, String payload) {}
+
+    /**
+     * Sends {@code message}; the outcome is recorded for {@link #settle} (never on the producer's thread, which must
+     * not wait for the database).
+     */
+    private CompletableFuture<?> send(Pending message) {
+        CompletableFuture<?> sending;
         try {
-            kafka.send(message.topic(), message.key(), message.payload()).whenComplete((result, failure) -> {
-                if (failure == null) {
-                    sent.add(message.id());
-                } else {
-                    log.warn(
-                            "outbox message {} not sent yet ({}); the relay will retry",
-                            message.id(),
-                            failure.toString());
-                }
-            });
+            sending = kafka.send(message.topic(), message.key(), message.payload());
         } catch (RuntimeException e) {
-            log.warn("outbox message {} not sent yet ({}); the relay will retry", message.id(), e.toString());
+            sending = CompletableFuture.failedFuture(e);
         }
+        return sending.whenComplete((result, failure) -> {
+            if (failure == null) {
+                sent.add(message.id());
+            } else {
+                failed.add(message.id());
+                log.warn("outbox message {} not sent yet ({}); the relay will retry", message.id(), failure.toString());
+            }
+        });
     }
 
-    /** Deletes the rows of messages the broker acknowledged since the last call. */
-    public int forgetSent() {
-        List<Long> ids = new ArrayList<>();
-        for (Long id = sent.poll(); id != null && ids.size() < 10_000; id = sent.poll()) {
-            ids.add(id);
+    /**
+     * Deletes the rows of messages the broker acknowledged since the last call, and hands back the rows whose send
+     * failed so that the next relay takes them. Returns how many were deleted.
+     */
+    public int settle() {
+        List<Long> released = drain(failed);
+        if (!released.isEmpty()) {
+            release(released);
         }
+        List<Long> ids = drain(sent);
         if (!ids.isEmpty()) {
             messages.deleteSent(ids);
         }
         return ids.size();
     }
 
+    private static List<Long> drain(Queue<Long> queue) {
+        List<Long> ids = new ArrayList<>();
+        for (Long id = queue.poll(); id != null && ids.size() < 10_000; id = queue.poll()) {
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    /** Ends this instance's leases on {@code ids} (a lease taken over meanwhile by another is left alone). */
+    private void release(List<Long> ids) {
+        jdbc.sql("update outbox set sending_until = null, lease_owner = null where id in (:ids) and lease_owner ="
+                        + " :owner")
+                .param("ids", ids)
+                .param("owner", owner)
+                .update();
+    }
+
     /**
-     * Sends again messages older than {@code minAge} that were never acknowledged (younger ones are probably on their
-     * way). Returns how many were sent.
+     * Takes up to {@code batchSize} rows nobody holds (never acknowledged, their last send failed or its sender
+     * gone), leases them to this instance and sends them, waiting for the broker's answers. Stops at the first send
+     * the producer fails at once (the broker is unreachable) and hands back the rest. Returns how many were sent.
      */
-    public int relayPending(Duration minAge, int batchSize) {
-        forgetSent();
-        List<Long> relayed = new ArrayList<>();
-        for (OutboxMessage message : messages.findOlderThan(clock.instant().minus(minAge), Limit.of(batchSize))) {
-            try {
-                kafka.send(message.topic(), message.key(), message.payload()).get(10, TimeUnit.SECONDS);
-                relayed.add(message.id());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (Exception e) {
-                log.warn("outbox relay: broker still unreachable ({}); will retry", e.toString());
+    public int relayPending(int batchSize) {
+        settle();
+        Instant now = clock.instant();
+        List<Pending> taken = new ArrayList<>(jdbc.sql("update outbox set sending_until = :until, lease_owner = :owner"
+                        + " where id in (select id from outbox where sending_until is null or sending_until < :now"
+                        + " order by id limit :limit for update skip locked)"
+                        + " returning id, topic, message_key, payload")
+                .param("until", Timestamp.from(now.plus(lease)))
+                .param("owner", owner)
+                .param("now", Timestamp.from(now))
+                .param("limit", batchSize)
+                .query((rs, row) -> new Pending(
+                        rs.getLong("id"), rs.getString("topic"), rs.getString("message_key"), rs.getString("payload")))
+                .list());
+        if (taken.isEmpty()) {
+            return 0;
+        }
+        taken.sort(Comparator.comparingLong(Pending::id));
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        int next = 0;
+        while (next < taken.size()) {
+            CompletableFuture<?> send = send(taken.get(next++));
+            sends.add(send);
+            if (send.isCompletedExceptionally()) {
                 break;
             }
         }
-        if (!relayed.isEmpty()) {
-            messages.deleteSent(relayed);
-            log.info("outbox relay sent {} pending message(s)", relayed.size());
+        if (next < taken.size()) {
+            release(taken.subList(next, taken.size()).stream().map(Pending::id).toList());
         }
-        return relayed.size();
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(lease.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("outbox relay: broker still unreachable ({}); will retry", e.toString());
+        }
+        long acknowledged = sends.stream()
+                .filter(s -> s.isDone() && !s.isCompletedExceptionally())
+                .count();
+        settle();
+        if (acknowledged > 0) {
+            log.info("outbox relay sent {} pending message(s)", acknowledged);
+        }
+        return (int) acknowledged;
     }
 }

@@ -7,41 +7,64 @@ import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 
 @Configuration(proxyBeanMethods = false)
 public class OutboxConfiguration {
 
+    /**
+     * {@code transcriber.outbox.lease}: how long a row being sent by one instance is left alone by the others; by
+     * default the producer's own give-up time plus a margin ({@link Outbox#leaseFor}). Shorter risks a second send of
+     * a message still waiting in a producer; longer delays the relay of rows whose instance died before sending.
+     */
     @Bean
-    Outbox outbox(OutboxRepository messages, KafkaTemplate<String, String> kafka, EventCodec codec, Clock clock) {
-        return new Outbox(messages, kafka, codec, clock);
+    Outbox outbox(
+            OutboxRepository messages,
+            JdbcClient jdbc,
+            KafkaTemplate<String, String> kafka,
+            EventCodec codec,
+            Clock clock,
+            @Value("${transcriber.outbox.lease:#{null}}") Duration lease) {
+        return new Outbox(
+                messages,
+                jdbc,
+                kafka,
+                codec,
+                clock,
+                lease != null
+                        ? lease
+                        : Outbox.leaseFor(kafka.getProducerFactory().getConfigurationProperties()));
     }
 
     @Bean
-    OutboxRelay outboxRelay(Outbox outbox, @Value("${transcriber.outbox.min-age:2s}") Duration minAge) {
-        return new OutboxRelay(outbox, minAge);
+    OutboxRelay outboxRelay(Outbox outbox) {
+        return new OutboxRelay(outbox);
     }
 
-    /** Deletes what was sent, and sends what the fast path could not, every {@code transcriber.outbox.relay-interval}. */
+    /**
+     * Settles what was sent (deletes the acknowledged rows, hands back the failed ones) every
+     * {@code transcriber.outbox.cleanup-interval}, and relays what nobody holds every
+     * {@code transcriber.outbox.relay-interval}. Every instance runs both; the leases keep them from sending a row
+     * twice.
+     */
     static final class OutboxRelay {
 
         private final Outbox outbox;
-        private final Duration minAge;
 
-        OutboxRelay(Outbox outbox, Duration minAge) {
+        OutboxRelay(Outbox outbox) {
             this.outbox = outbox;
-            this.minAge = minAge;
         }
 
         @Scheduled(fixedDelayString = "${transcriber.outbox.cleanup-interval:1s}")
-        void forgetSent() {
-            outbox.forgetSent();
+        void settle() {
+            outbox.settle();
         }
 
         @Scheduled(fixedDelayString = "${transcriber.outbox.relay-interval:1s}")
         void relay() {
-            outbox.relayPending(minAge, 500);
+            outbox.relayPending(500);
         }
     }
 }

@@ -10,8 +10,9 @@ import java.time.Instant;
 
 /**
  * A Kafka message written in the same transaction as the state it announces. It is sent right after commit and
- * deleted once the broker has it; if the broker is away, the relay sends it later. Consumers are idempotent, so a
- * message sent twice is harmless.
+ * deleted once the broker has it; if the broker is away, the relay sends it later. While one instance sends it, the
+ * row is leased to that instance ({@code leaseOwner} until {@code sendingUntil}) and nobody else sends it. Consumers
+ * are idempotent all the same (an acknowledgement lost with its sender means a second send).
  */
 @Entity
 @Table(name = "outbox")
@@ -33,13 +34,29 @@ public class OutboxMessage {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    @Column(name = "sending_until")
+    private Instant sendingUntil;
+
+    @Column(name = "lease_owner")
+    private String leaseOwner;
+
     protected OutboxMessage() {}
 
+    /** A message no one is sending yet: the next relay takes it. */
     public OutboxMessage(String topic, String key, String payload, Instant createdAt) {
         this.topic = topic;
         this.key = key;
         this.payload = payload;
         this.createdAt = createdAt;
+    }
+
+    /** A message its inserting instance sends itself after commit: nobody else sends it before {@code until}. */
+    public static OutboxMessage leased(
+            String topic, String key, String payload, Instant createdAt, String owner, Instant until) {
+        OutboxMessage message = new OutboxMessage(topic, key, payload, createdAt);
+        message.leaseOwner = owner;
+        message.sendingUntil = until;
+        return message;
     }
 
     public Long id() {
@@ -60,5 +77,13 @@ public class OutboxMessage {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    public Instant sendingUntil() {
+        return sendingUntil;
+    }
+
+    public String leaseOwner() {
+        return leaseOwner;
     }
 }

@@ -1,18 +1,13 @@
 package dev.transcriber.common.store;
 
-import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
-import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.transaction.annotation.Transactional;
 
+/** The outbox's rows; taking and handing back their leases is {@code Outbox}'s SQL. */
 public interface OutboxRepository extends JpaRepository<OutboxMessage, Long> {
-
-    @Query("select m from OutboxMessage m where m.createdAt < :before order by m.id")
-    List<OutboxMessage> findOlderThan(Instant before, Limit limit);
 
     @Transactional
     @Modifying

@@ -46,6 +46,10 @@ public class WebhookDelivery {
     @Column(name = "next_attempt_at")
     private Instant nextAttemptAt;
 
+    /** While a sender holds it: until when (its attempt is under way; nobody else sends it, nothing moves it). */
+    @Column(name = "sending_until")
+    private Instant sendingUntil;
+
     @Column(name = "last_status")
     private Integer lastStatus;
 
@@ -96,6 +100,7 @@ public class WebhookDelivery {
         this.attemptLog = log;
         this.deliveredAt = now;
         this.nextAttemptAt = null;
+        this.sendingUntil = null;
     }
 
     /** An attempt failed; the next one is at {@code next}, or never (null: the schedule ran out). */
@@ -106,6 +111,7 @@ public class WebhookDelivery {
         this.attemptLog = log;
         this.nextAttemptAt = next;
         this.state = next == null ? DeliveryState.GAVE_UP : DeliveryState.PENDING;
+        this.sendingUntil = null;
     }
 
     /** The receiver answered 410 Gone: this URL gets nothing more. */
@@ -116,6 +122,7 @@ public class WebhookDelivery {
         this.attemptLog = log;
         this.nextAttemptAt = null;
         this.state = DeliveryState.DISABLED;
+        this.sendingUntil = null;
     }
 
     /** The owner asked for it again: the same message (same id), from now. */
@@ -158,6 +165,10 @@ public class WebhookDelivery {
 
     public Instant nextAttemptAt() {
         return nextAttemptAt;
+    }
+
+    public Instant sendingUntil() {
+        return sendingUntil;
     }
 
     public Integer lastStatus() {

@@ -63,8 +63,7 @@ public final class TestSystem {
                                 "--transcriber.upstream.call-timeout=3s",
                                 "--transcriber.worker.reaper-interval=500ms",
                                 "--transcriber.worker.lease-renewal=500ms",
-                                "--transcriber.outbox.relay-interval=200ms",
-                                "--transcriber.outbox.min-age=500ms"),
+                                "--transcriber.outbox.relay-interval=200ms"),
                         workerArgs),
                 override(
                         List.of(
@@ -73,8 +72,7 @@ public final class TestSystem {
                                 "--transcriber.admin.token=" + ADMIN_TOKEN,
                                 "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
                                 "--transcriber.api.completion-poll-interval=500ms",
-                                "--transcriber.outbox.relay-interval=200ms",
-                                "--transcriber.outbox.min-age=500ms"),
+                                "--transcriber.outbox.relay-interval=200ms"),
                         apiArgs));
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
     }

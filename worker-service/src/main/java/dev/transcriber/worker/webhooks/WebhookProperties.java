@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * How webhooks are sent: the delay before each attempt (the first at once; Standard Webhooks' schedule by
  * default), the jitter applied to each delay, how often senders look for due deliveries, how many they take at a
- * time, how long one attempt may take, and how long a taken delivery is reserved for its sender.
+ * time, how long one attempt may take, how long a taken delivery is reserved for its sender, and how fast an
+ * endpoint that answers 2xx again gets its other waiting deliveries (per second, oldest first).
  */
 @ConfigurationProperties("transcriber.webhooks")
 public record WebhookProperties(
@@ -19,4 +20,5 @@ public record WebhookProperties(
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("20") int batch,
         @DefaultValue("10s") Duration timeout,
-        @DefaultValue("2m") Duration lease) {}
+        @DefaultValue("2m") Duration lease,
+        @DefaultValue("10") double recoveryRate) {}

@@ -34,7 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Sends due webhook deliveries, signed per Standard Webhooks. Any number of workers run this: each takes a batch
  * of due rows (skipping rows another is taking) and reserves them for a while, so a sender that dies loses nothing
  * (its deliveries come due again). Delivered only on 2xx; redirects are not followed; 410 disables the URL; 429,
- * 502 and 504 honour {@code Retry-After}; otherwise the retry schedule decides.
+ * 502 and 504 honour {@code Retry-After}; otherwise the retry schedule decides. A 2xx also tells that the endpoint
+ * is up: its other deliveries waiting for a retry are brought forward ({@link EndpointRecovery}).
  */
 @Component
 class WebhookSender {
@@ -53,6 +54,7 @@ class WebhookSender {
     private final Clock clock;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
     private final WebhookPoster poster;
+    private final EndpointRecovery recovery;
 
     WebhookSender(
             JdbcClient jdbc,
@@ -75,15 +77,17 @@ class WebhookSender {
         this.json = json;
         this.clock = clock;
         this.poster = new WebhookPoster(addresses, properties.timeout());
+        this.recovery = new EndpointRecovery(jdbc, properties.recoveryRate());
     }
 
     @Scheduled(fixedDelayString = "${transcriber.webhooks.poll-interval:1s}")
     void sendDue() throws InterruptedException {
         Instant now = clock.instant();
         List<String> taken = transactions.execute(
-                status -> jdbc.sql("update webhook_deliveries set next_attempt_at = :until where id in (select id from"
-                                + " webhook_deliveries where state = 'PENDING' and next_attempt_at <= :now order by"
-                                + " next_attempt_at limit :limit for update skip locked) returning id")
+                status -> jdbc.sql("update webhook_deliveries set sending_until = :until where id in (select id from"
+                                + " webhook_deliveries where state = 'PENDING' and next_attempt_at <= :now and"
+                                + " (sending_until is null or sending_until <= :now) order by next_attempt_at limit"
+                                + " :limit for update skip locked) returning id")
                         .param("until", Timestamp.from(now.plus(properties.lease())))
                         .param("now", Timestamp.from(now))
                         .param("limit", properties.batch())
@@ -143,15 +147,22 @@ class WebhookSender {
             if (delivery == null || delivery.state() != DeliveryState.PENDING) {
                 return;
             }
-            String log = appended(delivery, started, status, error, Duration.between(started, now));
+            String attemptLog = appended(delivery, started, status, error, Duration.between(started, now));
             if (error == null) {
-                delivery.delivered(status, log, now);
+                delivery.delivered(status, attemptLog, now);
+                int woken = recovery.upAgain(delivery.id(), now);
+                if (woken > 0) {
+                    log.info(
+                            "webhook endpoint of {} answers again: {} waiting deliveries brought forward",
+                            delivery.id(),
+                            woken);
+                }
             } else if (status != null && status == 410) {
-                delivery.disabled(log);
+                delivery.disabled(attemptLog);
                 webhooks.disable(delivery.apiKeyId(), delivery.url());
             } else {
                 Optional<Instant> next = schedule.next(delivery.attempts() + 1, now, retryAfter);
-                delivery.failed(status, error, log, next.orElse(null));
+                delivery.failed(status, error, attemptLog, next.orElse(null));
             }
         });
     }
