@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -72,8 +73,11 @@ class Upstream:
                 sha = hashlib.sha256(audio).hexdigest()
                 with upstream.lock:
                     upstream.open_calls += 1
+                status = -1  # the caller went away (a killed worker) before the answer was written
                 try:
                     status = upstream.answer(self, sha, len(audio))
+                except OSError:
+                    pass
                 finally:
                     with upstream.lock:
                         upstream.open_calls -= 1
@@ -82,7 +86,7 @@ class Upstream:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = QuietServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -119,6 +123,14 @@ class Upstream:
 
     def empty_calls(self, since=0):
         return sum(1 for _, length, _ in self.calls[since:] if length == 0)
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """Callers killed mid-request (the point of the drills) are not errors worth a traceback."""
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass
 
 
 def send(handler, status, payload, headers=None, raw=None):
@@ -173,8 +185,7 @@ class Hooks:
             def log_message(self, *args):
                 pass
 
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = QuietServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -335,6 +346,7 @@ class Answers:
                     self.unshaped += 1
                 if status >= 500 and not (status == 503 and headers.get("Retry-After") and shaped):
                     self.bad_5xx += 1
+                    log("a %d answer without Retry-After or shape: %s" % (status, body[:300]))
 
 
 def post(path, content_type, body, headers=None, timeout=600, answers=None):
@@ -585,6 +597,7 @@ SCENARIOS = collections.OrderedDict([
     ("upstream-chaos", upstream_chaos)])
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the system on the way out
     UPSTREAM = Upstream(PORTS["upstream"])
     HOOKS = Hooks(PORTS["hooks"])
     SYSTEM = System()

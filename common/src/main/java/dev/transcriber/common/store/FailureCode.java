@@ -9,6 +9,8 @@ public enum FailureCode {
     NO_ACCOUNTS("no_accounts", "server_error", 503),
     RATE_LIMITED("rate_limit_exceeded", "rate_limit_error", 429),
     INVALID_AUDIO("invalid_request_error", "invalid_request_error", 400),
+    /** The job's audio_url stayed unreachable (or answered 5xx) through its retries; the job may be retried. */
+    AUDIO_SOURCE_UNAVAILABLE("audio_source_unavailable", "server_error", 502),
     INTERNAL("internal_error", "server_error", 500);
 
     private final String code;

@@ -129,7 +129,7 @@ public final class LocalInfrastructure implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("unknown server " + server + " (postgres, kafka or s3)");
         }
-        log.info("{} {}ped", server, stop ? "stop" : "start");
+        log.info("{} {}", server, stop ? "stopped" : "started");
     }
 
     /** Command-line style properties that point a service at this infrastructure. */

@@ -42,8 +42,31 @@ public final class LocalPostgres implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "300")
+                .setPGStartupWait(java.time.Duration.ofSeconds(120)) // crash recovery after a kill -9 takes a while
                 .start();
         return new LocalPostgres(postgres);
+    }
+
+    /**
+     * SIGINT: PostgreSQL's fast shutdown, which disconnects its clients (the services of the killed run, still
+     * connected) and stops cleanly. SIGTERM's smart shutdown would wait for them to go.
+     */
+    private static void fastShutdown(ProcessHandle postgres) throws IOException {
+        try {
+            int exit = new ProcessBuilder("kill", "-INT", String.valueOf(postgres.pid()))
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor();
+            if (exit == 0) {
+                return;
+            }
+        } catch (IOException e) {
+            // no kill command here: fall back to SIGTERM
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping an earlier PostgreSQL", e);
+        }
+        postgres.destroy();
     }
 
     /**
@@ -68,7 +91,7 @@ public final class LocalPostgres implements AutoCloseable {
             return;
         }
         log.warn("stopping the PostgreSQL (pid {}) an earlier run left on {}", pid, dir);
-        orphan.get().destroy(); // SIGTERM: PostgreSQL's smart shutdown
+        fastShutdown(orphan.get());
         try {
             orphan.get().onExit().get(30, TimeUnit.SECONDS);
         } catch (TimeoutException e) {

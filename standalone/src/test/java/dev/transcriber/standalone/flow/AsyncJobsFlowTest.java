@@ -41,14 +41,33 @@ class AsyncJobsFlowTest {
     /** A system of its own: the upstream failures these tests cause must not open the shared system's circuits. */
     private static com.sun.net.httpserver.HttpServer audioServer;
 
+    private static final java.util.concurrent.atomic.AtomicInteger flakyFailures =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger flakyRequests =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     @BeforeAll
     static void start() throws Exception {
         List<String> network = List.of("--transcriber.network.allow-list=127.0.0.1");
-        isolated = TestSystem.isolated(network, network);
+        isolated = TestSystem.isolated(
+                List.of("--transcriber.network.allow-list=127.0.0.1", "--transcriber.audio.fetch-backoff=100ms"),
+                network);
         audioServer = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
         byte[] clip = TestAudio.toneWav(0.5);
         audioServer.createContext("/clip.wav", exchange -> {
             try (exchange) {
+                exchange.getResponseHeaders().add("Content-Type", "audio/wav");
+                exchange.sendResponseHeaders(200, clip.length);
+                exchange.getResponseBody().write(clip);
+            }
+        });
+        audioServer.createContext("/flaky.wav", exchange -> {
+            try (exchange) {
+                flakyRequests.incrementAndGet();
+                if (flakyFailures.getAndDecrement() > 0) {
+                    exchange.sendResponseHeaders(503, -1);
+                    return;
+                }
                 exchange.getResponseHeaders().add("Content-Type", "audio/wav");
                 exchange.sendResponseHeaders(200, clip.length);
                 exchange.getResponseBody().write(clip);
@@ -104,6 +123,35 @@ class AsyncJobsFlowTest {
         assertThat(failed.path("error").path("message").asString())
                 .contains("not allowed")
                 .contains("169.254.169.254");
+    }
+
+    @Test
+    void anOriginThatFailsForAWhileIsTriedAgainAndItsJobFailsAsRetryableNotAsBadAudio() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"fetched at last\"}")));
+        String body = "{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + audioServer("/flaky.wav") + "\"}";
+
+        flakyRequests.set(0);
+        flakyFailures.set(2); // down for two tries: the third gets it
+        String recovered =
+                JSON.readTree(submitJson(body, null).body()).path("id").asString();
+        assertThat(awaitStatus(recovered, "succeeded")
+                        .path("result")
+                        .path("text")
+                        .asString())
+                .isEqualTo("fetched at last");
+        assertThat(flakyRequests).hasValue(3);
+
+        flakyFailures.set(1_000); // down for longer than the job's tries
+        String failed = JSON.readTree(submitJson(body, null).body()).path("id").asString();
+        JsonNode error = awaitStatus(failed, "failed").path("error");
+        assertThat(error.path("code").asString()).isEqualTo("audio_source_unavailable");
+        assertThat(error.path("message").asString()).contains("503");
+
+        flakyFailures.set(0); // the origin is back: the owner retries, and the audio is fetched again
+        HttpResponse<String> retried = client.post("/v1/transcription_jobs/" + failed + "/retry");
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        assertThat(awaitStatus(failed, "succeeded").path("result").path("text").asString())
+                .isEqualTo("fetched at last");
     }
 
     @Test

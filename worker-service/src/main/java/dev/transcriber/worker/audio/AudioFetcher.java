@@ -54,18 +54,39 @@ public class AudioFetcher {
     /** What was stored, and the SHA-256 (hex) of its bytes. */
     public record Fetched(long sizeBytes, String contentType, String sha256) {}
 
-    /** The fetch was refused or failed; the message names the problem and the URL's field. */
+    /**
+     * The fetch was refused or failed; the message names the problem and the URL's field. A transient failure (the
+     * origin unreachable, a connection cut, an origin 5xx, 429 or 408) may go away when tried again; any other is the
+     * URL's own.
+     */
     public static class FetchFailed extends RuntimeException {
+        private final boolean transientFailure;
+
         FetchFailed(String message) {
+            this(message, false);
+        }
+
+        FetchFailed(String message, boolean transientFailure) {
             super(message);
+            this.transientFailure = transientFailure;
+        }
+
+        public boolean isTransient() {
+            return transientFailure;
         }
     }
 
-    /** Throws {@link InvalidAudioException} naming the problem when the URL may not or cannot be fetched. */
+    /**
+     * Throws {@link InvalidAudioException} naming the problem when the URL may not or cannot be fetched, or {@link
+     * AudioSourceUnavailableException} when the failure may go away (the job tries again later).
+     */
     public Fetched fetch(String url, String objectKey) {
         try {
             return fetch(url, objectKey, maxBytes, "audio_url");
         } catch (FetchFailed e) {
+            if (e.isTransient()) {
+                throw new AudioSourceUnavailableException(e.getMessage());
+            }
             throw new InvalidAudioException(e.getMessage());
         }
     }
@@ -98,7 +119,9 @@ public class AudioFetcher {
                         continue;
                     }
                     if (status != 200) {
-                        throw new FetchFailed("The " + field + " answered HTTP " + status + ".");
+                        throw new FetchFailed(
+                                "The " + field + " answered HTTP " + status + ".",
+                                status >= 500 || status == 429 || status == 408);
                     }
                     ResponseBody responseBody = response.body();
                     long declared = responseBody.contentLength();
@@ -131,7 +154,7 @@ public class AudioFetcher {
             throw new FetchFailed("The " + field + " could not be fetched within " + deadline.toSeconds()
                     + " seconds (or stopped sending).");
         } catch (IOException e) {
-            throw new FetchFailed("The " + field + " could not be fetched: " + e.getMessage());
+            throw new FetchFailed("The " + field + " could not be fetched: " + e.getMessage(), true);
         }
     }
 

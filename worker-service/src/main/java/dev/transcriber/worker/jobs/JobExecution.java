@@ -19,9 +19,11 @@ import dev.transcriber.worker.accounts.UpstreamException;
 import dev.transcriber.worker.accounts.UpstreamTranscriber;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioProbe;
+import dev.transcriber.worker.audio.AudioSourceUnavailableException;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.ProbedAudio;
+import dev.transcriber.worker.audio.SourceRetryPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -54,6 +56,7 @@ class JobExecution {
     private final AudioProbe probe;
     private final AudioSplitter splitter;
     private final AudioFetcher fetcher;
+    private final SourceRetryPolicy sourceRetry;
     private final JobReuse reuse;
     private final StageTimers stages;
 
@@ -65,8 +68,10 @@ class JobExecution {
             AudioProbe probe,
             AudioSplitter splitter,
             AudioFetcher fetcher,
+            SourceRetryPolicy sourceRetry,
             JobReuse reuse,
             StageTimers stages) {
+        this.sourceRetry = sourceRetry;
         this.reuse = reuse;
         this.stages = stages;
         this.lifecycle = lifecycle;
@@ -96,6 +101,9 @@ class JobExecution {
         } catch (InvalidAudioException e) {
             lifecycle.fail(job.id(), FailureCode.INVALID_AUDIO, e.getMessage());
             removeAudio(job); // nothing to retry with: the audio goes now
+        } catch (AudioSourceUnavailableException e) {
+            // not a verdict on the audio: the owner may retry the job, which fetches it again
+            lifecycle.fail(job.id(), FailureCode.AUDIO_SOURCE_UNAVAILABLE, e.getMessage());
         } catch (NoAccountsException e) {
             lifecycle.fail(job.id(), FailureCode.NO_ACCOUNTS, "No upstream accounts available");
         } catch (AllAccountsCoolingException e) {
@@ -134,7 +142,8 @@ class JobExecution {
         }
         String sha256 = job.contentSha256();
         if (job.sourceUrl() != null) {
-            AudioFetcher.Fetched fetched = fetcher.fetch(job.sourceUrl(), audio.objectKey());
+            String key = audio.objectKey();
+            AudioFetcher.Fetched fetched = sourceRetry.call(() -> fetcher.fetch(job.sourceUrl(), key));
             lifecycle.audioFetched(job.id(), fetched);
             audio = new StoredAudio(audio.objectKey(), audio.filename(), fetched.contentType(), fetched.sizeBytes());
             sha256 = fetched.sha256();

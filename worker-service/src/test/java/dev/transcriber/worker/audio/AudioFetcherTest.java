@@ -40,6 +40,12 @@ class AudioFetcherTest {
             exchange.getResponseBody().write(AUDIO);
             exchange.close();
         });
+        origin.createContext("/status/", exchange -> {
+            requests.incrementAndGet();
+            int status = Integer.parseInt(exchange.getRequestURI().getPath().substring("/status/".length()));
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
         origin.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         origin.start();
         trickle = TrickleServer.start(100_000);
@@ -75,6 +81,26 @@ class AudioFetcherTest {
                 .hasMessageContaining("not allowed")
                 .hasMessageNotContaining("127.0.0.1");
         assertThat(requests).hasValue(0);
+        assertThat(s3.keys()).isEmpty();
+    }
+
+    @Test
+    void anOriginThatIsDownOrFailingIsATransientFailureNotBadAudio() throws Exception {
+        AudioFetcher fetcher = fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(10));
+        int closedPort;
+        try (var socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+
+        for (String url :
+                List.of(url("/status/503"), url("/status/429"), "http://localhost:" + closedPort + "/a.mp3")) {
+            assertThatThrownBy(() -> fetcher.fetch(url, "k"))
+                    .as(url)
+                    .isInstanceOf(AudioSourceUnavailableException.class);
+        }
+        assertThatThrownBy(() -> fetcher.fetch(url("/status/404"), "k"))
+                .isInstanceOf(InvalidAudioException.class)
+                .hasMessageContaining("404");
         assertThat(s3.keys()).isEmpty();
     }
 
