@@ -292,8 +292,10 @@ class JobCommands {
                 throw conflict("Only a failed job can be retried; this one is "
                         + job.state().name().toLowerCase() + ".");
             }
+            // an audio_url job fetches its audio again; any other needs the stored object
             if (job.failureCode() == FailureCode.INVALID_AUDIO
-                    || store.size(job.audio().objectKey()).isEmpty()) {
+                    || (job.sourceUrl() == null
+                            && store.size(job.audio().objectKey()).isEmpty())) {
                 throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
             }
             boolean capped = caller.maxConcurrentJobs() != null && job.batchId() == null;

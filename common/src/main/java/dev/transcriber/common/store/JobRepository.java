@@ -49,12 +49,20 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
     @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
     List<UUID> findIdsInStates(Collection<UUID> ids, Collection<JobState> states);
 
+    /**
+     * Extends leases in one statement, without touching {@code version} (a renewal must not fail the holder's own
+     * writes); {@link TranscriptionJob} updates only the columns they change, so they do not write the lease back.
+     */
     @Modifying
     @Query("update TranscriptionJob j set j.leaseUntil = :until where j.id in :ids and j.leaseOwner = :owner"
             + " and j.state = dev.transcriber.common.store.JobState.RUNNING")
     int renewLeases(Collection<UUID> ids, String owner, Instant until);
 
-    @Query("select j from TranscriptionJob j where j.state = dev.transcriber.common.store.JobState.RUNNING"
+    /**
+     * Running jobs whose lease ran out, by id only: each is loaded on its own when recovered, so one row that cannot
+     * be loaded does not stop the others' recovery.
+     */
+    @Query("select j.id from TranscriptionJob j where j.state = dev.transcriber.common.store.JobState.RUNNING"
             + " and j.leaseUntil < :now order by j.leaseUntil")
-    List<TranscriptionJob> findExpiredLeases(Instant now, Limit limit);
+    List<UUID> findExpiredLeases(Instant now, Limit limit);
 }

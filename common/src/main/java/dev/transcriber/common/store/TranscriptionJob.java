@@ -15,13 +15,17 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
+import org.hibernate.annotations.DynamicUpdate;
 
 /**
  * One transcription job. Its state changes only through the methods below, which refuse changes that
- * {@link JobState} does not allow; concurrent writers are kept apart by optimistic locking.
+ * {@link JobState} does not allow; concurrent writers are kept apart by optimistic locking. An update writes only the
+ * columns that changed ({@code @DynamicUpdate}), so a row loaded earlier does not write back columns that a bulk SQL
+ * update (lease renewal, retention) changed meanwhile without touching {@code version}.
  */
 @Entity
 @Table(name = "transcription_jobs")
+@DynamicUpdate
 public class TranscriptionJob {
 
     @Id
@@ -72,8 +76,16 @@ public class TranscriptionJob {
     @Column(name = "upstream_account")
     private String upstreamAccount;
 
+    /** Starts that count against the worker's max-attempts (a start handed back at shutdown does not). */
     @Column(nullable = false)
     private int attempts;
+
+    /**
+     * How many times the job was claimed, never reset or lowered: with the lease owner it names one claim, and a
+     * worker's writes are fenced on it (a write made under an earlier claim is stale).
+     */
+    @Column(nullable = false)
+    private int claims;
 
     @Column(name = "lease_owner")
     private String leaseOwner;
@@ -336,6 +348,7 @@ public class TranscriptionJob {
         this.leaseOwner = worker;
         this.leaseUntil = leaseUntil;
         this.attempts++;
+        this.claims++;
         if (startedAt == null) {
             startedAt = now;
         }
@@ -352,6 +365,24 @@ public class TranscriptionJob {
         moveTo(JobState.QUEUED);
         this.leaseOwner = null;
         this.leaseUntil = null;
+    }
+
+    /**
+     * True while the job runs under the claim numbered {@code claim} by {@code worker}: nobody claimed it since, it was
+     * not handed back or recovered, and it has not ended.
+     */
+    public boolean isHeldBy(String worker, int claim) {
+        return state == JobState.RUNNING && claims == claim && worker.equals(leaseOwner);
+    }
+
+    /**
+     * Its worker stops and gives the job back before its lease runs out: queued again at once, and this start does
+     * not count against the job's attempts. The claim's number stays spent, so the stopped worker's late writes are
+     * still told apart from the next claim's.
+     */
+    public void handBack() {
+        requeue();
+        this.attempts = Math.max(0, attempts - 1);
     }
 
     /** The probed length of the audio. */
@@ -594,6 +625,16 @@ public class TranscriptionJob {
 
     public int attempts() {
         return attempts;
+    }
+
+    /** The number of the job's latest claim (see {@link #isHeldBy}). */
+    public int claims() {
+        return claims;
+    }
+
+    /** The worker holding the job's lease; null when nobody does. */
+    public String leaseOwner() {
+        return leaseOwner;
     }
 
     public Instant leaseUntil() {

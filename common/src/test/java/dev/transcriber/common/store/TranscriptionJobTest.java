@@ -37,6 +37,39 @@ class TranscriptionJobTest {
     }
 
     @Test
+    void eachClaimIsNumberedAndOnlyTheLatestHoldsTheJob() {
+        TranscriptionJob job = queued();
+        job.claim("worker-a", NOW.plusSeconds(10), NOW);
+        assertThat(job.isHeldBy("worker-a", 1)).isTrue();
+
+        job.claim("worker-b", NOW.plusSeconds(200), NOW.plusSeconds(20));
+
+        assertThat(job.claims()).isEqualTo(2);
+        assertThat(job.isHeldBy("worker-a", 1)).isFalse();
+        assertThat(job.isHeldBy("worker-b", 2)).isTrue();
+        job.succeed("{\"text\":\"hi\"}", "openai-1", NOW.plusSeconds(30));
+        assertThat(job.isHeldBy("worker-b", 2)).isFalse();
+    }
+
+    @Test
+    void aJobHandedBackIsQueuedWithoutSpendingAnAttemptButItsClaimNumberStaysSpent() {
+        TranscriptionJob job = queued();
+        job.claim("worker-a", NOW.plusSeconds(120), NOW);
+
+        job.handBack();
+
+        assertThat(job.state()).isEqualTo(JobState.QUEUED);
+        assertThat(job.leaseOwner()).isNull();
+        assertThat(job.attempts()).isZero();
+        assertThat(job.isHeldBy("worker-a", 1)).isFalse();
+        job.claim("worker-a", NOW.plusSeconds(240), NOW.plusSeconds(5));
+        assertThat(job.claims()).isEqualTo(2);
+        assertThat(job.attempts()).isEqualTo(1);
+        assertThat(job.isHeldBy("worker-a", 1)).isFalse();
+        assertThatThrownBy(() -> queued().handBack()).isInstanceOf(IllegalJobStateChange.class);
+    }
+
+    @Test
     void heldLeaseCannotBeTakenOver() {
         TranscriptionJob job = queued();
         job.claim("worker-a", NOW.plusSeconds(120), NOW);

@@ -28,8 +28,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -38,6 +41,10 @@ import org.springframework.stereotype.Component;
  * Runs one claimed job. A whole job is probed first; audio within one call's reach goes upstream as it was sent,
  * longer audio is cut into pieces that are queued as jobs of their own. A piece is transcribed and handed to
  * {@link JobLifecycle#pieceSucceeded}, which completes the whole job when it is the last.
+ *
+ * <p>Every write carries the job's {@link Claim}. When one is refused as stale (the lease ran out and another worker
+ * took the job, or this worker handed it back at shutdown) the run stops there; the claim is also checked before the
+ * upstream is paid. A run whose job was handed back is interrupted ({@link #stop}).
  */
 @Component
 class JobExecution {
@@ -59,6 +66,8 @@ class JobExecution {
     private final SourceRetryPolicy sourceRetry;
     private final JobReuse reuse;
     private final StageTimers stages;
+    private final Map<UUID, Thread> running = new ConcurrentHashMap<>();
+    private final Set<UUID> stopped = ConcurrentHashMap.newKeySet();
 
     JobExecution(
             JobLifecycle lifecycle,
@@ -84,44 +93,78 @@ class JobExecution {
     }
 
     void run(TranscriptionJob job) {
+        Claim claim = Claim.of(job);
+        Thread thread = Thread.currentThread();
+        running.put(job.id().value(), thread);
+        try {
+            run(job, claim);
+        } catch (StaleClaimException e) {
+            log.info("job {} stopped on this worker: {}", job.id(), e.getMessage());
+        } catch (RuntimeException e) {
+            if (!stopped.contains(job.id().value())) {
+                throw e;
+            }
+            // interrupted mid-write after the job was handed back: nothing of it was to be kept
+            log.info("job {} stopped on this worker after it was handed back ({})", job.id(), e.toString());
+        } finally {
+            running.remove(job.id().value(), thread);
+            stopped.remove(job.id().value());
+        }
+    }
+
+    /**
+     * Interrupts the run of a job this worker gave up (handed back at shutdown): its upstream call or cutting ends
+     * now, and whatever it would still write is dropped by the fence.
+     */
+    void stop(UUID jobId) {
+        Thread thread = running.get(jobId);
+        if (thread != null) {
+            stopped.add(jobId);
+            thread.interrupt();
+        }
+    }
+
+    private void run(TranscriptionJob job, Claim claim) {
         try {
             Optional<CatalogModel> model = catalog.resolve(job.spec().model());
             if (model.isEmpty()) {
                 lifecycle.fail(
-                        job.id(),
+                        claim,
                         FailureCode.INVALID_AUDIO,
                         "Unknown model '" + job.spec().model() + "'.");
                 return;
             }
             if (job.isPiece()) {
-                transcribePiece(job, model.get());
+                transcribePiece(job, claim, model.get());
             } else {
-                transcribeWhole(job, model.get());
+                transcribeWhole(job, claim, model.get());
             }
+        } catch (StaleClaimException e) {
+            throw e;
         } catch (InvalidAudioException e) {
-            lifecycle.fail(job.id(), FailureCode.INVALID_AUDIO, e.getMessage());
+            lifecycle.fail(claim, FailureCode.INVALID_AUDIO, e.getMessage());
             removeAudio(job); // nothing to retry with: the audio goes now
         } catch (AudioSourceUnavailableException e) {
             // not a verdict on the audio: the owner may retry the job, which fetches it again
-            lifecycle.fail(job.id(), FailureCode.AUDIO_SOURCE_UNAVAILABLE, e.getMessage());
+            lifecycle.fail(claim, FailureCode.AUDIO_SOURCE_UNAVAILABLE, e.getMessage());
         } catch (NoAccountsException e) {
-            lifecycle.fail(job.id(), FailureCode.NO_ACCOUNTS, "No upstream accounts available");
+            lifecycle.fail(claim, FailureCode.NO_ACCOUNTS, "No upstream accounts available");
         } catch (AllAccountsCoolingException e) {
-            lifecycle.failRateLimited(job.id(), e.resetsAt());
+            lifecycle.failRateLimited(claim, e.resetsAt());
         } catch (UpstreamException.Rejected e) {
             if (CALLER_ERRORS.contains(e.status())) {
                 lifecycle.fail(
-                        job.id(),
+                        claim,
                         FailureCode.INVALID_AUDIO,
                         "The upstream service rejected the request: " + e.getMessage());
             } else {
-                lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
+                lifecycle.fail(claim, FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
             }
         } catch (UpstreamException.Retryable
                 | UpstreamException.RateLimited
                 | UpstreamException.Unauthorized
                 | DeadlineExceededException e) {
-            lifecycle.fail(job.id(), FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
+            lifecycle.fail(claim, FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
         } catch (ObjectStoreException e) {
             // Not the caller's audio and not the upstream: the store failed. The audio stays; the lease runs out and
             // the reaper puts the job back in the queue (bounded by max-attempts).
@@ -135,20 +178,20 @@ class JobExecution {
         }
     }
 
-    private void transcribeWhole(TranscriptionJob job, CatalogModel model) {
+    private void transcribeWhole(TranscriptionJob job, Claim claim, CatalogModel model) {
         StoredAudio audio = job.audio();
-        if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(job.id(), null)) {
+        if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(claim, null)) {
             return; // the same URL was transcribed before: not even fetched
         }
         String sha256 = job.contentSha256();
         if (job.sourceUrl() != null) {
             String key = audio.objectKey();
             AudioFetcher.Fetched fetched = sourceRetry.call(() -> fetcher.fetch(job.sourceUrl(), key));
-            lifecycle.audioFetched(job.id(), fetched);
+            lifecycle.audioFetched(claim, fetched);
             audio = new StoredAudio(audio.objectKey(), audio.filename(), fetched.contentType(), fetched.sizeBytes());
             sha256 = fetched.sha256();
         }
-        if (job.reuse() && reuse.tryReuse(job.id(), sha256 != null ? sha256 : hashOf(audio.objectKey()))) {
+        if (job.reuse() && reuse.tryReuse(claim, sha256 != null ? sha256 : hashOf(audio.objectKey()))) {
             return; // the same audio was transcribed before
         }
         String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
@@ -165,20 +208,23 @@ class JobExecution {
                     .map(ResponseFormat::needsTimestamps)
                     .orElse(false);
             UpstreamCall call = call(job, audio, model, timestamps && givesTimestamps(model));
+            if (!lifecycle.holds(claim)) {
+                return; // cancelled meanwhile: the upstream is not paid for it
+            }
             UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
             long recording = System.nanoTime();
-            lifecycle.succeed(job.id(), result.transcript(), result.accountId(), probed.durationSeconds());
+            lifecycle.succeed(claim, result.transcript(), result.accountId(), probed.durationSeconds());
             stages.since("worker.record_result", recording);
             return;
         }
-        lifecycle.startCutting(job.id()).forEach(this::deleteQuietly);
+        lifecycle.startCutting(claim).forEach(this::deleteQuietly);
         AudioSplitter.Split split = splitter.split(
                 job.id(),
                 url,
                 probed.durationSeconds(),
                 capSeconds,
                 model.maxCallBytes(),
-                piece -> lifecycle.addPiece(job.id(), piece));
+                piece -> lifecycle.addPiece(claim, piece));
         log.info(
                 "job {}: {} s of {} cut into {} pieces",
                 job.id(),
@@ -186,14 +232,17 @@ class JobExecution {
                 probed.container(),
                 split.pieces().size());
         lifecycle
-                .finishCutting(job.id(), split.durationSeconds(), split.pieces().size())
+                .finishCutting(claim, split.durationSeconds(), split.pieces().size())
                 .forEach(this::deleteQuietly);
     }
 
-    private void transcribePiece(TranscriptionJob piece, CatalogModel model) {
+    private void transcribePiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
         UpstreamCall call = call(piece, piece.audio(), model, givesTimestamps(model));
+        if (!lifecycle.holds(claim)) {
+            return; // its job ended meanwhile
+        }
         UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
-        List<String> finished = lifecycle.pieceSucceeded(piece.id(), result.transcript(), result.accountId());
+        List<String> finished = lifecycle.pieceSucceeded(claim, result.transcript(), result.accountId());
         finished.forEach(this::deleteQuietly);
     }
 

@@ -32,7 +32,9 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Every
- * change goes through the job's own state machine.
+ * change goes through the job's own state machine. A change of a claimed job carries its {@link Claim} and passes the
+ * {@link ClaimFence}: a worker whose lease ran out (or that handed the job back) cannot overwrite the work of the claim
+ * that took the job next.
  */
 @Component
 class JobLifecycle {
@@ -42,15 +44,23 @@ class JobLifecycle {
     private final TranscriptCodec codec;
     private final JobEnds ends;
     private final UsageLedger ledger;
+    private final ClaimFence fence;
     private final Clock clock;
 
     JobLifecycle(
-            JobRepository jobs, Outbox outbox, TranscriptCodec codec, JobEnds ends, UsageLedger ledger, Clock clock) {
+            JobRepository jobs,
+            Outbox outbox,
+            TranscriptCodec codec,
+            JobEnds ends,
+            UsageLedger ledger,
+            ClaimFence fence,
+            Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.codec = codec;
         this.ends = ends;
         this.ledger = ledger;
+        this.fence = fence;
         this.clock = clock;
     }
 
@@ -72,10 +82,19 @@ class JobLifecycle {
         return job;
     }
 
+    /**
+     * True while the job is still held under {@code claim}, false when it ended under it (cancelled by its owner):
+     * asked before the upstream is paid. Throws {@link StaleClaimException} when the claim was lost.
+     */
+    @Transactional(readOnly = true)
+    public boolean holds(Claim claim) {
+        return fence.holds(jobs.findById(claim.job().value()).orElseThrow(), claim, "check");
+    }
+
     @Transactional
-    public void succeed(JobId id, Transcript transcript, String account, double durationSeconds) {
-        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
-        if (job.state() != JobState.RUNNING) {
+    public void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
+        TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
+        if (!fence.holds(job, claim, "succeed")) {
             return; // cancelled by its owner meanwhile: the result is dropped
         }
         job.measured(durationSeconds);
@@ -86,10 +105,11 @@ class JobLifecycle {
 
     /** The job's audio_url is fetched into the store. */
     @Transactional
-    public void audioFetched(JobId id, AudioFetcher.Fetched fetched) {
-        jobs.findById(id.value())
-                .orElseThrow()
-                .audioFetched(fetched.sizeBytes(), fetched.contentType(), fetched.sha256());
+    public void audioFetched(Claim claim, AudioFetcher.Fetched fetched) {
+        TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
+        if (fence.holds(job, claim, "audio_fetched")) {
+            job.audioFetched(fetched.sizeBytes(), fetched.contentType(), fetched.sha256());
+        }
     }
 
     /**
@@ -97,8 +117,10 @@ class JobLifecycle {
      * object keys returned.
      */
     @Transactional
-    public List<String> startCutting(JobId id) {
+    public List<String> startCutting(Claim claim) {
+        JobId id = claim.job();
         TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
+        fence.holds(job, claim, "start_cutting"); // ended meanwhile: startCutting refuses below, as before
         List<String> leftOver = jobs.findPieces(id.value()).stream()
                 .map(p -> p.audio().objectKey())
                 .toList();
@@ -109,8 +131,10 @@ class JobLifecycle {
 
     /** One piece of the job's audio is cut and stored: it becomes a queued job of its own, in the same lane. */
     @Transactional
-    public void addPiece(JobId id, AudioSplitter.StoredPiece piece) {
-        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
+    public void addPiece(Claim claim, AudioSplitter.StoredPiece piece) {
+        TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
+        // Ended meanwhile: the piece is still recorded, so finishCutting returns its object for removal.
+        fence.holds(job, claim, "add_piece");
         JobId pieceId = JobId.random();
         StoredAudio source = job.audio();
         String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
@@ -129,9 +153,10 @@ class JobLifecycle {
      * finished already, it is merged now; the answer then holds the pieces' object keys, which are no longer needed.
      */
     @Transactional
-    public List<String> finishCutting(JobId id, double durationSeconds, int pieces) {
+    public List<String> finishCutting(Claim claim, double durationSeconds, int pieces) {
+        JobId id = claim.job();
         TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
-        if (job.state() != JobState.RUNNING) {
+        if (!fence.holds(job, claim, "finish_cutting")) {
             return pieceObjects(id); // cancelled or failed while being cut: its pieces go
         }
         job.measured(durationSeconds);
@@ -143,12 +168,15 @@ class JobLifecycle {
      * the job succeeds; the answer then holds the object keys of the pieces, which are no longer needed.
      */
     @Transactional
-    public List<String> pieceSucceeded(JobId pieceId, Transcript transcript, String account) {
-        Optional<TranscriptionJob> found = jobs.findById(pieceId.value());
+    public List<String> pieceSucceeded(Claim claim, Transcript transcript, String account) {
+        Optional<TranscriptionJob> found = jobs.findById(claim.job().value());
         if (found.isEmpty()) {
             return List.of(); // removed when its job's cutting started over
         }
         TranscriptionJob piece = found.get();
+        if (!fence.holds(piece, claim, "piece_succeeded")) {
+            return List.of(); // cancelled meanwhile (its job ended without it)
+        }
         TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
         piece.succeed(codec.write(transcript), account, clock.instant());
         if (parent.state() != JobState.RUNNING) {
@@ -181,19 +209,22 @@ class JobLifecycle {
 
     /** The job failed; a failed piece fails its whole job, with the same reason. */
     @Transactional
-    public void fail(JobId id, FailureCode code, String failure) {
+    public void fail(Claim claim, FailureCode code, String failure) {
         String message = failure.replace("\0", ""); // text from native tools must fit a PostgreSQL text column
-        unfinished(id).ifPresent(job -> end(job, j -> j.fail(code, message, clock.instant())));
+        unfinished(claim, "fail").ifPresent(job -> end(job, j -> j.fail(code, message, clock.instant())));
     }
 
     @Transactional
-    public void failRateLimited(JobId id, Instant resetsAt) {
-        unfinished(id).ifPresent(job -> end(job, j -> j.failRateLimited(resetsAt, clock.instant())));
+    public void failRateLimited(Claim claim, Instant resetsAt) {
+        unfinished(claim, "fail").ifPresent(job -> end(job, j -> j.failRateLimited(resetsAt, clock.instant())));
     }
 
-    /** The job, unless it is gone (a piece removed when its job's cutting started over) or ended meanwhile. */
-    private Optional<TranscriptionJob> unfinished(JobId id) {
-        return jobs.findById(id.value()).filter(job -> !job.state().isTerminal());
+    /**
+     * The job held under {@code claim}, unless it is gone (a piece removed when its job's cutting started over) or
+     * ended meanwhile.
+     */
+    private Optional<TranscriptionJob> unfinished(Claim claim, String write) {
+        return jobs.findById(claim.job().value()).filter(job -> fence.holds(job, claim, write));
     }
 
     /** Ends {@code job} with {@code ending}; a piece's whole job ends the same way. Announced in this transaction. */
@@ -225,8 +256,26 @@ class JobLifecycle {
     @Transactional(readOnly = true)
     public List<JobId> expired(int limit) {
         return jobs.findExpiredLeases(clock.instant(), Limit.of(limit)).stream()
-                .map(TranscriptionJob::id)
+                .map(JobId::new)
                 .toList();
+    }
+
+    /**
+     * This worker stops: a job it still runs goes back to the queue at once (not after its lease), announced so that
+     * another worker takes it now; the start does not count against max-attempts. False when the job is not (or no
+     * longer) this worker's.
+     */
+    @Transactional
+    public boolean handBack(JobId id, String worker) {
+        Optional<TranscriptionJob> found = jobs.findById(id.value());
+        if (found.isEmpty()
+                || found.get().state() != JobState.RUNNING
+                || !worker.equals(found.get().leaseOwner())) {
+            return false;
+        }
+        found.get().handBack();
+        outbox.add(found.get().lane().topic(), id.toString(), new JobSubmitted(id));
+        return true;
     }
 
     /** An abandoned job goes back to the queue, or fails once it has been started too often. */

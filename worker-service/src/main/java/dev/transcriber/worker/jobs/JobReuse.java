@@ -3,10 +3,8 @@ package dev.transcriber.worker.jobs;
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobEnds;
-import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
@@ -30,9 +28,17 @@ class JobReuse {
     private final TranscriptCodec codec;
     private final ModelCatalog catalog;
     private final JobEnds ends;
+    private final ClaimFence fence;
     private final Clock clock;
 
-    JobReuse(JobRepository jobs, TranscriptCodec codec, ModelCatalog catalog, JobEnds ends, Clock clock) {
+    JobReuse(
+            JobRepository jobs,
+            TranscriptCodec codec,
+            ModelCatalog catalog,
+            JobEnds ends,
+            ClaimFence fence,
+            Clock clock) {
+        this.fence = fence;
         this.jobs = jobs;
         this.codec = codec;
         this.catalog = catalog;
@@ -45,9 +51,9 @@ class JobReuse {
      * when the job needs no upstream call (reused, or it ended meanwhile).
      */
     @Transactional
-    public boolean tryReuse(JobId id, String sha256) {
-        TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
-        if (job.state() != JobState.RUNNING) {
+    public boolean tryReuse(Claim claim, String sha256) {
+        TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
+        if (!fence.holds(job, claim, "reuse")) {
             return true; // cancelled meanwhile
         }
         if (sha256 != null) {

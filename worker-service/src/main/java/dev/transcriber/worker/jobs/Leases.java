@@ -1,5 +1,7 @@
 package dev.transcriber.worker.jobs;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +23,18 @@ class Leases {
     private final WorkerIdentity identity;
     private final WorkerProperties properties;
     private final Clock clock;
+    private final Counter recoveryFailures;
 
     Leases(
             JobLifecycle lifecycle,
             JobDispatcher dispatcher,
             WorkerIdentity identity,
             WorkerProperties properties,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry registry) {
+        this.recoveryFailures = Counter.builder("transcriber.jobs.recovery.failures")
+                .description("Abandoned jobs the reaper could not recover (retried on its next round)")
+                .register(registry);
         this.lifecycle = lifecycle;
         this.dispatcher = dispatcher;
         this.identity = identity;
@@ -40,6 +47,11 @@ class Leases {
         lifecycle.renew(dispatcher.inFlight(), identity.id(), clock.instant().plus(properties.lease()));
     }
 
+    /**
+     * Each abandoned job is recovered in a transaction of its own: one that fails (a row that cannot be read, a
+     * failing announcement) is logged and counted ({@code transcriber.jobs.recovery.failures}), and the others still
+     * go back to the queue; it is tried again on the next round.
+     */
     @Scheduled(fixedDelayString = "${transcriber.worker.reaper-interval:15s}")
     void recoverAbandoned() {
         for (var id : lifecycle.expired(100)) {
@@ -48,6 +60,9 @@ class Leases {
                 log.info("job {} was abandoned by its worker; recovered", id);
             } catch (ObjectOptimisticLockingFailureException e) {
                 // another worker recovered it first
+            } catch (RuntimeException e) {
+                recoveryFailures.increment();
+                log.warn("job {} was abandoned by its worker but could not be recovered: {}", id, e.toString());
             }
         }
     }

@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * How a worker takes jobs: how many it runs at once in each lane (interactive, async, bulk: a lane's backlog never
  * takes another lane's slots), how long its claim on a job lasts without renewal, how often
- * abandoned jobs are looked for, and how many times a job may be started before it is given up.
+ * abandoned jobs are looked for, how many times a job may be started before it is given up, and how long jobs in
+ * flight may go on finishing when the worker stops before the rest are handed back to the queue.
  */
 @ConfigurationProperties("transcriber.worker")
 public record WorkerProperties(
@@ -19,7 +20,8 @@ public record WorkerProperties(
         @DefaultValue("2m") Duration lease,
         @DefaultValue("20s") Duration leaseRenewal,
         @DefaultValue("15s") Duration reaperInterval,
-        @DefaultValue("5") int maxAttempts) {
+        @DefaultValue("5") int maxAttempts,
+        @DefaultValue("5s") Duration shutdownGrace) {
 
     int maxInFlight(Lane lane) {
         return switch (lane) {
