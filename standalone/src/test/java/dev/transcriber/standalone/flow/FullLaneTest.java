@@ -42,7 +42,8 @@ class FullLaneTest {
         isolated = TestSystem.isolated(
                 List.of(
                         "--transcriber.worker.max-in-flight=1",
-                        "--spring.kafka.consumer.properties.max.poll.interval.ms=2000"),
+                        "--spring.kafka.consumer.properties.max.poll.interval.ms=5000",
+                        "--transcriber.upstream.call-timeout=10s"),
                 List.of());
     }
 
@@ -56,7 +57,7 @@ class FullLaneTest {
         TestSystem system = isolated.system();
         system.upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(okJson("{\"text\":\"One at a time.\"}").withFixedDelay(1500)));
+                        .willReturn(okJson("{\"text\":\"One at a time.\"}").withFixedDelay(3000)));
         ApiClient client = new ApiClient(system.apiBaseUrl());
         try (Admin admin = Admin.create(system.api().getBean(KafkaAdmin.class).getConfigurationProperties())) {
             await().atMost(Duration.ofSeconds(30))
