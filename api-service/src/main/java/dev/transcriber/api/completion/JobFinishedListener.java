@@ -3,12 +3,12 @@ package dev.transcriber.api.completion;
 import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.Topics;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.annotation.TopicPartition;
 import org.springframework.stereotype.Component;
 
 /**
- * Every api instance reads every {@link JobFinished} (a consumer group of its own, from the latest offset) and
- * releases the request it holds, if any. Its offsets do not matter (a restarted instance holds no requests), so they
- * are committed in the background rather than after each record.
+ * Every api instance reads every {@link JobFinished} (all partitions, from the end, with no consumer group: see
+ * {@link CompletionListeners}) and releases the request it holds, if any.
  */
 @Component
 class JobFinishedListener {
@@ -20,9 +20,9 @@ class JobFinishedListener {
     }
 
     @KafkaListener(
-            topics = Topics.FINISHED,
-            groupId = "api-completions-${transcriber.api.instance-id:${random.uuid}}",
-            properties = {"auto.offset.reset=latest", "enable.auto.commit=true"})
+            topicPartitions = @TopicPartition(topic = Topics.FINISHED, partitions = Topics.ALL_EVENT_PARTITIONS),
+            containerPostProcessor = "withoutCommits",
+            properties = "auto.offset.reset=latest")
     void on(JobFinished event) {
         pending.complete(event.jobId());
     }

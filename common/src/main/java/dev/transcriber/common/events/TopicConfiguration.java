@@ -29,11 +29,11 @@ public class TopicConfiguration {
                     .build());
         }
         topics.add(TopicBuilder.name(Topics.FINISHED)
-                .partitions(4)
+                .partitions(Topics.EVENT_PARTITIONS)
                 .replicas(replicas)
                 .build());
         topics.add(TopicBuilder.name(Topics.PROGRESS)
-                .partitions(4)
+                .partitions(Topics.EVENT_PARTITIONS)
                 .replicas(replicas)
                 .build());
         return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));

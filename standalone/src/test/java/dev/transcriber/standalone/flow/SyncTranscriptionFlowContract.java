@@ -476,6 +476,17 @@ abstract class SyncTranscriptionFlowContract {
     }
 
     @Test
+    void queuedJobWhoseMessageIsGoneIsSentAgain() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Swept.\"}")));
+        JobId jobId = JobId.random();
+        // As if its message was dead-lettered, lost or never sent: the job is queued in PostgreSQL, and neither Kafka
+        // nor the outbox has its message.
+        inTransaction(() -> system.jobs().save(jobWithStoredAudio(jobId)));
+
+        awaitSucceeded(jobId, 1);
+    }
+
+    @Test
     void jobAbandonedByADeadWorkerIsRecovered() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Recovered.\"}")));
         JobId jobId = JobId.random();

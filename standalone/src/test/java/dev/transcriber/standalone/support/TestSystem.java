@@ -63,6 +63,7 @@ public final class TestSystem {
                                 "--transcriber.upstream.call-timeout=3s",
                                 "--transcriber.worker.reaper-interval=500ms",
                                 "--transcriber.worker.lease-renewal=500ms",
+                                "--transcriber.worker.queue.sweep-interval=500ms",
                                 "--transcriber.outbox.relay-interval=200ms"),
                         workerArgs),
                 override(

@@ -19,15 +19,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
  * Runs each job of a poll on a virtual thread of its own, which first claims the job, then transcribes it.
- * {@link #dispatch} returns once every job of the poll is claimed (or found done or taken): from then on a claimed
- * job is protected by its lease, so the Kafka offsets may move on. Each lane has its own slots
- * ({@code transcriber.worker.max-in-flight}, {@code -async}, {@code -bulk}); when a lane's slots are all taken its
- * listener waits, which holds back that lane's consumer only.
+ * {@link #dispatch} returns once every job it took is claimed (or found done or taken): from then on a claimed job
+ * is protected by its lease, so the Kafka offsets may move on. Each lane has its own slots
+ * ({@code transcriber.worker.max-in-flight}, {@code -async}, {@code -bulk}).
+ *
+ * <p>When a lane's slots are all taken, the listener does not wait for one on the consumer thread (that would
+ * outlast {@code max.poll.interval.ms} behind a slow upstream and get the consumer evicted from its group): it
+ * commits what it claimed and hands the rest back with {@link Acknowledgment#nack(int, java.time.Duration)}, which
+ * pauses the consumer's partitions for {@code transcriber.worker.queue.full-lane-pause} while it keeps polling, then
+ * delivers the rest again. A claim that fails (the database is unreachable) fails that record only
+ * ({@link BatchListenerFailedException}): the records before it are committed, the error handler retries it and
+ * delivers the ones after it again (those already claimed are found taken and skipped).
  */
 @Component
 class JobDispatcher {
@@ -36,6 +45,7 @@ class JobDispatcher {
     private final JobExecution execution;
     private final WorkerIdentity identity;
     private final WorkerProperties properties;
+    private final QueueProperties queue;
     private final StageTimers stages;
     private final Map<Lane, Semaphore> slots = new EnumMap<>(Lane.class);
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
@@ -46,7 +56,9 @@ class JobDispatcher {
             JobExecution execution,
             WorkerIdentity identity,
             WorkerProperties properties,
+            QueueProperties queue,
             StageTimers stages) {
+        this.queue = queue;
         this.stages = stages;
         this.lifecycle = lifecycle;
         this.execution = execution;
@@ -57,11 +69,13 @@ class JobDispatcher {
         }
     }
 
-    void dispatch(Lane lane, List<JobId> ids) throws InterruptedException {
+    void dispatch(Lane lane, List<JobId> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Void>> claims = new ArrayList<>();
         for (JobId id : ids) {
-            laneSlots.acquire();
+            if (!laneSlots.tryAcquire(queue.fullLaneWait().toNanos(), TimeUnit.NANOSECONDS)) {
+                break;
+            }
             CompletableFuture<Void> claimed = new CompletableFuture<>();
             claims.add(claimed);
             runners.execute(() -> claimAndRun(id, laneSlots, claimed));
@@ -69,9 +83,25 @@ class JobDispatcher {
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
         } catch (CompletionException e) {
-            // A claim failed (the database is unreachable): the listener's error handler retries the poll.
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            throw firstFailedClaim(claims);
         }
+        if (claims.size() < ids.size()) {
+            ack.nack(claims.size(), queue.fullLanePause()); // the lane is full: the rest comes back later
+        } else {
+            ack.acknowledge();
+        }
+    }
+
+    /** The first record whose claim failed: the records before it are all claimed. */
+    private static BatchListenerFailedException firstFailedClaim(List<CompletableFuture<Void>> claims) {
+        for (int index = 0; index < claims.size(); index++) {
+            try {
+                claims.get(index).join();
+            } catch (CompletionException e) {
+                return new BatchListenerFailedException("claim failed", e.getCause(), index);
+            }
+        }
+        throw new IllegalStateException("no claim failed");
     }
 
     private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {

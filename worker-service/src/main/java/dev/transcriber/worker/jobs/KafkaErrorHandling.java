@@ -3,24 +3,43 @@ package dev.transcriber.worker.jobs;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.ContainerPostProcessor;
 import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties.AckMode;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * What happens when a listener throws: a few retries with back-off (well under {@code max.poll.interval.ms}), then
- * the record goes to the dead-letter topic. Unreadable records go there at once.
+ * What happens when a listener throws: a few retries with back-off (well under {@code max.poll.interval.ms}) for
+ * {@code transcriber.worker.queue.claim-retry-for}, then the record goes to the dead-letter topic. Unreadable records
+ * go there at once. A batch listener names the one record that failed ({@code BatchListenerFailedException}), so
+ * only that record is retried and dead-lettered, not its whole poll. Nothing reads the dead-letter topic: the job
+ * behind a dead-lettered record is still queued in the database, and {@link QueueSweeper} sends it again.
  */
 @Configuration(proxyBeanMethods = false)
 class KafkaErrorHandling {
 
     @Bean
-    DefaultErrorHandler kafkaErrorHandler(KafkaOperations<?, ?> template) {
+    DefaultErrorHandler kafkaErrorHandler(KafkaOperations<?, ?> template, QueueProperties queue) {
         var recoverer = new DeadLetterPublishingRecoverer(
                 template, (record, failure) -> new TopicPartition(record.topic() + "-dlt", 0));
         var backOff = new ExponentialBackOff(500, 2.0);
-        backOff.setMaxElapsedTime(30_000);
-        return new DefaultErrorHandler(recoverer, backOff);
+        backOff.setMaxElapsedTime(queue.claimRetryFor().toMillis());
+        var handler = new DefaultErrorHandler(recoverer, backOff);
+        // The offset of a dead-lettered record is committed at once, not with the next record of its partition: the
+        // sweeper decides that a job's message is gone from the group's committed offsets.
+        handler.setCommitRecovered(true);
+        return handler;
+    }
+
+    /**
+     * The job listeners acknowledge (or hand back) their records themselves, see {@link JobDispatcher}; immediately,
+     * since that is the mode in which the error handler also commits what it dead-lettered.
+     */
+    @Bean
+    static ContainerPostProcessor<Object, Object, AbstractMessageListenerContainer<Object, Object>> manualAcks() {
+        return container -> container.getContainerProperties().setAckMode(AckMode.MANUAL_IMMEDIATE);
     }
 }
