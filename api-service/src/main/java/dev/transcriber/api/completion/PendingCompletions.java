@@ -6,14 +6,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
-/** The jobs whose callers this instance is holding, and the futures that release them. */
+/**
+ * The jobs whose callers this instance is holding, and the futures that release them. When the instance shuts down,
+ * {@link #closeAll} releases those still held with {@link ShuttingDown}.
+ */
 @Component
 public class PendingCompletions {
 
     private final ConcurrentHashMap<JobId, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /** Registers before the job is submitted, so its end cannot be missed. */
     public CompletableFuture<Void> register(JobId jobId) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ShuttingDown());
+        }
         return waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
     }
 
@@ -35,5 +42,25 @@ public class PendingCompletions {
 
     public int size() {
         return waiting.size();
+    }
+
+    /** The drain is over: every request still held is released with {@link ShuttingDown}; how many there were. */
+    int closeAll() {
+        closed = true;
+        int released = 0;
+        for (JobId jobId : waiting.keySet()) {
+            CompletableFuture<Void> future = waiting.remove(jobId);
+            if (future != null && future.completeExceptionally(new ShuttingDown())) {
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /** This instance stopped holding requests before their job ended (it is shutting down). */
+    public static final class ShuttingDown extends RuntimeException {
+        ShuttingDown() {
+            super("the instance is shutting down", null, false, false);
+        }
     }
 }
