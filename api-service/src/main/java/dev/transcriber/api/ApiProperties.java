@@ -13,6 +13,9 @@ import org.springframework.util.unit.DataSize;
  * <p>Limits on what callers send besides the audio: {@code maxJsonBodySize} bounds every JSON body (a job, a key),
  * {@code maxBatchBodySize} a batch's (its item list), both counted while the body is read, so an endless body is
  * refused with 413 after that many bytes; {@code maxPromptLength} is in characters.
+ *
+ * <p>{@code drain}: on shutdown, how long held sync requests are still answered (their jobs ending) before those left
+ * get a 503 with {@code Retry-After}; keep it under {@code spring.lifecycle.timeout-per-shutdown-phase}.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(
@@ -24,4 +27,5 @@ public record ApiProperties(
         @DefaultValue("3000") int defaultRequestsPerMinute,
         @DefaultValue("1MB") DataSize maxJsonBodySize,
         @DefaultValue("32MB") DataSize maxBatchBodySize,
-        @DefaultValue("2000") int maxPromptLength) {}
+        @DefaultValue("2000") int maxPromptLength,
+        @DefaultValue("30s") Duration drain) {}

@@ -112,32 +112,46 @@ class BatchCommands {
             checkUrl(request.feed_url(), "feed_url", new HashMap<>());
         }
         UUID id = UUID.randomUUID();
-        TranscriptionBatch batch = transactions.execute(status -> {
-            BatchSource kind;
-            String source;
-            if (request.items() != null) {
-                kind = BatchSource.ITEMS;
-                source = json.writeValueAsString(items(request.items(), caller));
-            } else if (request.feed_url() != null) {
-                kind = BatchSource.FEED;
-                source = request.feed_url();
-            } else {
-                kind = BatchSource.ARCHIVE;
-                source = uploads.claim(request.archive_upload_id(), caller, new JobId(id), "archive_upload_id")
-                        .objectKey();
+        // The uploads' object-store work (checks and copies) before the transaction: no row lock waits on S3.
+        Map<Integer, Uploads.Claim> claims = new HashMap<>();
+        TranscriptionBatch batch;
+        try {
+            Uploads.Claim archive = request.archive_upload_id() == null
+                    ? null
+                    : uploads.prepare(request.archive_upload_id(), caller, new JobId(id), "archive_upload_id");
+            if (archive != null) {
+                claims.put(-1, archive);
             }
-            return batches.save(TranscriptionBatch.expanding(
-                    id,
-                    caller.keyId(),
-                    kind,
-                    source,
-                    json.writeValueAsString(spec),
-                    metadata,
-                    webhookUrl,
-                    Boolean.TRUE.equals(request.job_webhooks()),
-                    !Boolean.FALSE.equals(request.reuse()),
-                    clock.instant()));
-        });
+            List<JobId> itemIds = request.items() == null ? List.of() : prepareItems(request.items(), caller, claims);
+            batch = transactions.execute(status -> {
+                BatchSource kind;
+                String source;
+                if (request.items() != null) {
+                    kind = BatchSource.ITEMS;
+                    source = json.writeValueAsString(items(request.items(), itemIds, claims));
+                } else if (request.feed_url() != null) {
+                    kind = BatchSource.FEED;
+                    source = request.feed_url();
+                } else {
+                    kind = BatchSource.ARCHIVE;
+                    source = archive.take().objectKey();
+                }
+                return batches.save(TranscriptionBatch.expanding(
+                        id,
+                        caller.keyId(),
+                        kind,
+                        source,
+                        json.writeValueAsString(spec),
+                        metadata,
+                        webhookUrl,
+                        Boolean.TRUE.equals(request.job_webhooks()),
+                        !Boolean.FALSE.equals(request.reuse()),
+                        clock.instant()));
+            });
+        } catch (RuntimeException e) {
+            uploads.abandon(claims.values());
+            throw e;
+        }
         return queries.view(batch);
     }
 
@@ -183,16 +197,32 @@ class BatchCommands {
         }
     }
 
-    /** The items as stored until expansion, each with its job's id; uploads are claimed now, in this transaction. */
-    private List<BatchItem> items(List<BatchRequest.Item> requested, Caller caller) {
-        List<BatchItem> items = new ArrayList<>(requested.size());
+    /** Each item's job id; the uploads among them prepared for their claim (into {@code claims}, by index). */
+    private List<JobId> prepareItems(
+            List<BatchRequest.Item> requested, Caller caller, Map<Integer, Uploads.Claim> claims) {
+        List<JobId> ids = new ArrayList<>(requested.size());
         for (int i = 0; i < requested.size(); i++) {
             BatchRequest.Item item = requested.get(i);
             JobId jobId = JobId.random();
+            ids.add(jobId);
+            if (item.upload_id() != null) {
+                claims.put(i, uploads.prepare(item.upload_id(), caller, jobId, "items[" + i + "].upload_id"));
+            }
+        }
+        return ids;
+    }
+
+    /** The items as stored until expansion, each with its job's id; uploads are taken now, in this transaction. */
+    private List<BatchItem> items(
+            List<BatchRequest.Item> requested, List<JobId> ids, Map<Integer, Uploads.Claim> claims) {
+        List<BatchItem> items = new ArrayList<>(requested.size());
+        for (int i = 0; i < requested.size(); i++) {
+            BatchRequest.Item item = requested.get(i);
+            JobId jobId = ids.get(i);
             if (item.audio_url() != null) {
                 items.add(new BatchItem(jobId.toString(), item.audio_url(), null, null, item.metadata()));
             } else {
-                StoredAudio audio = uploads.claim(item.upload_id(), caller, jobId, "items[" + i + "].upload_id");
+                StoredAudio audio = claims.get(i).take();
                 items.add(new BatchItem(jobId.toString(), null, audio.objectKey(), audio.sizeBytes(), item.metadata()));
             }
         }

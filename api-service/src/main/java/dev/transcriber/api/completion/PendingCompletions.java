@@ -9,15 +9,20 @@ import org.springframework.stereotype.Component;
 /**
  * The jobs whose callers this instance is holding, and the futures that release them. Several requests may wait
  * for one job (a retry with the same {@code Idempotency-Key}): each gets a future of its own, and a request that
- * gives up forgets only its own.
+ * gives up forgets only its own. When the instance shuts down, {@link #closeAll} releases those still held with
+ * {@link ShuttingDown}.
  */
 @Component
 public class PendingCompletions {
 
     private final ConcurrentHashMap<JobId, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /** Registers before the job is submitted, so its end cannot be missed. */
     public CompletableFuture<Void> register(JobId jobId) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ShuttingDown());
+        }
         CompletableFuture<Void> future = new CompletableFuture<>();
         waiting.compute(jobId, (id, futures) -> {
             Set<CompletableFuture<Void>> all = futures == null ? ConcurrentHashMap.newKeySet() : futures;
@@ -49,5 +54,27 @@ public class PendingCompletions {
     /** The requests held, not the jobs: two requests waiting for one job count twice. */
     public int size() {
         return waiting.values().stream().mapToInt(Set::size).sum();
+    }
+
+    /** The drain is over: every request still held is released with {@link ShuttingDown}; how many there were. */
+    int closeAll() {
+        closed = true;
+        int released = 0;
+        for (JobId jobId : waiting.keySet()) {
+            Set<CompletableFuture<Void>> futures = waiting.remove(jobId);
+            for (CompletableFuture<Void> future : futures == null ? Set.<CompletableFuture<Void>>of() : futures) {
+                if (future.completeExceptionally(new ShuttingDown())) {
+                    released++;
+                }
+            }
+        }
+        return released;
+    }
+
+    /** This instance stopped holding requests before their job ended (it is shutting down). */
+    public static final class ShuttingDown extends RuntimeException {
+        ShuttingDown() {
+            super("the instance is shutting down", null, false, false);
+        }
     }
 }

@@ -182,10 +182,12 @@ class JobCommands {
                 return earlier.get();
             }
         }
+        // The upload's object-store work (checks and the copy) before the transaction: no row lock waits on S3.
+        Uploads.Claim claim =
+                draft.uploadId() == null ? null : uploads.prepare(draft.uploadId(), caller, draft.id(), "upload_id");
         try {
             JobView view = transactions.execute(status -> {
-                StoredAudio audio =
-                        draft.uploadId() == null ? draft.audio() : uploads.claim(draft.uploadId(), caller, draft.id());
+                StoredAudio audio = claim == null ? draft.audio() : claim.take();
                 TranscriptionJob job = TranscriptionJob.submitted(
                         draft.id(),
                         caller.keyId(),
@@ -207,16 +209,22 @@ class JobCommands {
             });
             return new Submitted(view, false);
         } catch (DataIntegrityViolationException e) {
-            if (ownsAudio) {
-                store.delete(draft.audio().objectKey());
-            }
+            discard(draft, ownsAudio, claim);
             // the same key submitted at the same moment by another request: answer as a replay of that one
             return replay(caller, idempotencyKey, draft.requestHash()).orElseThrow(() -> e);
         } catch (RuntimeException e) {
-            if (ownsAudio) {
-                store.delete(draft.audio().objectKey());
-            }
+            discard(draft, ownsAudio, claim);
             throw e;
+        }
+    }
+
+    /** A job not created: the audio it would have owned goes, and an upload's copy (the upload stays claimable). */
+    private void discard(Draft draft, boolean ownsAudio, Uploads.Claim claim) {
+        if (ownsAudio) {
+            store.delete(draft.audio().objectKey());
+        }
+        if (claim != null) {
+            claim.abandon();
         }
     }
 
@@ -286,16 +294,20 @@ class JobCommands {
      */
     JobView retry(JobId id, Caller caller) {
         limits.checkDailyAudio(caller);
+        // The audio's presence is asked of the object store before the transaction, so the job's row is not locked
+        // while the store answers; the state is checked again under the lock.
+        TranscriptionJob seen = queries.owned(id, caller);
+        refuseRetry(seen);
+        // an audio_url job fetches its audio again; any other needs the stored object
+        if (seen.failureCode() == FailureCode.INVALID_AUDIO
+                || (seen.sourceUrl() == null
+                        && store.size(seen.audio().objectKey()).isEmpty())) {
+            throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
+        }
         return transactions.execute(status -> {
             TranscriptionJob job = queries.ownedForUpdate(id, caller);
-            if (job.state() != JobState.FAILED) {
-                throw conflict("Only a failed job can be retried; this one is "
-                        + job.state().name().toLowerCase() + ".");
-            }
-            // an audio_url job fetches its audio again; any other needs the stored object
-            if (job.failureCode() == FailureCode.INVALID_AUDIO
-                    || (job.sourceUrl() == null
-                            && store.size(job.audio().objectKey()).isEmpty())) {
+            refuseRetry(job);
+            if (job.failureCode() == FailureCode.INVALID_AUDIO) {
                 throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
             }
             boolean capped = caller.maxConcurrentJobs() != null && job.batchId() == null;
@@ -310,6 +322,13 @@ class JobCommands {
             }
             return queries.view(job);
         });
+    }
+
+    private static void refuseRetry(TranscriptionJob job) {
+        if (job.state() != JobState.FAILED) {
+            throw conflict("Only a failed job can be retried; this one is "
+                    + job.state().name().toLowerCase() + ".");
+        }
     }
 
     Map<String, Object> delete(JobId id, Caller caller) {

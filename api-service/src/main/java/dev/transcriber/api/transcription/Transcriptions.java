@@ -5,6 +5,7 @@ import dev.transcriber.api.completion.PendingCompletions;
 import dev.transcriber.api.completion.PendingProgress;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.ErrorResponses;
+import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
@@ -23,6 +24,7 @@ import dev.transcriber.common.transcript.RenderedTranscript;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
+import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -128,7 +131,13 @@ class Transcriptions {
             // A stream starts with its first piece (or the job's end), not with the poller's tick: a job that fails
             // before any text exists answers with its error status, as it would without stream=true.
             progress.follow(jobId, startWatch);
-            finished.thenRun(() -> started.complete(null));
+            finished.whenComplete((done, failure) -> {
+                if (failure == null) {
+                    started.complete(null);
+                } else {
+                    started.completeExceptionally(failure); // the instance shutting down: the caller hears it now
+                }
+            });
             started.whenComplete((ignored, failure) -> progress.forget(jobId, startWatch));
         }
         long recording = System.nanoTime();
@@ -234,7 +243,9 @@ class Transcriptions {
                         (done, timedOut) -> {
                             progress.forget(jobId, onProgress);
                             pending.forget(jobId, finished);
-                            if (timedOut != null) {
+                            if (isShuttingDown(timedOut)) {
+                                stream.timeOut(shuttingDown(jobId));
+                            } else if (timedOut != null) {
                                 stream.timeOut(stillRunning(jobId));
                             } else {
                                 stream.moveOn();
@@ -255,7 +266,34 @@ class Transcriptions {
                         + " s; fetch its result later with job id " + jobId + ".");
     }
 
+    /**
+     * The instance is shutting down and its drain is over before the job ended: 503 with {@code Retry-After}. The
+     * job goes on; the same request sent again with its {@code Idempotency-Key} waits for it on another instance.
+     */
+    private static ApiException shuttingDown(JobId jobId) {
+        return new ApiException(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "server_error",
+                "shutting_down",
+                null,
+                "This server instance is shutting down before the transcription finished. Send the request again"
+                        + " (with the same Idempotency-Key it gets this job's answer, with no second job); the job"
+                        + " id is " + jobId + ".");
+    }
+
+    private static boolean isShuttingDown(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+        return cause instanceof PendingCompletions.ShuttingDown;
+    }
+
     private ResponseEntity<?> answer(JobId jobId, Throwable failure) {
+        if (isShuttingDown(failure)) {
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+                    .header(TranscriptionController.JOB_ID_HEADER, jobId.toString())
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(OpenAiError.of(shuttingDown(jobId)));
+        }
         if (failure instanceof TimeoutException) {
             return ErrorResponses.entity(stillRunning(jobId));
         }

@@ -26,7 +26,9 @@ import org.springframework.util.unit.DataSize;
  * {@code transcriber.uploads.expiry} (1 h); a job then names the upload's id. The size limit
  * ({@code transcriber.uploads.max-size}, 5 GB) is checked when a job claims the upload (a presigned PUT cannot cap
  * it), on the copy the job then owns ({@link ObjectKeys#claimedUpload}), which no URL can write: what the caller
- * PUTs after the claim changes nothing. An upload serves one job.
+ * PUTs after the claim changes nothing. An upload serves one job. The object-store work of a claim is done before
+ * the job's transaction ({@link #prepare}); the transaction only takes the row ({@link Claim#take}), so no row lock
+ * is held while the store answers.
  */
 @Service
 public class Uploads {
@@ -75,17 +77,15 @@ public class Uploads {
     }
 
     /**
-     * The audio of upload {@code id}, taken by job {@code jobId}: the caller's, not expired, not used before, and
-     * uploaded within the size limit. Call inside the transaction that creates the job.
+     * Upload {@code id} made ready for a job, with no transaction and no row lock held: it is the caller's, not used
+     * yet, not expired, uploaded within the size limit, and copied to a key no URL names (the copy's size checked
+     * too: a PUT racing this claim may have changed the object between the two looks). The object-store calls happen
+     * here, before the short transaction that {@link Claim#take takes} the upload for a job. When that transaction is
+     * not reached, {@link Claim#abandon()} removes the copy: the upload itself is left as it was, claimable.
      */
-    public StoredAudio claim(String id, Caller caller, JobId jobId) {
-        return claim(id, caller, jobId, "upload_id");
-    }
-
-    /** As {@link #claim(String, Caller, JobId)}, naming the request's field {@code param} in errors. */
-    public StoredAudio claim(String id, Caller caller, JobId jobId, String param) {
+    public Claim prepare(String id, Caller caller, JobId jobId, String param) {
         var row = jdbc.sql("select object_key, expires_at, used_by from transcription_uploads where id = :id"
-                        + " and api_key_id = :key for update")
+                        + " and api_key_id = :key")
                 .param("id", id)
                 .param("key", caller.keyId())
                 .query((rs, n) ->
@@ -94,7 +94,7 @@ public class Uploads {
                 .orElseThrow(() -> ApiException.invalidRequest("No upload '" + id + "'.", param));
         String objectKey = (String) row[0];
         if (row[2] != null) {
-            throw ApiException.invalidRequest("The upload '" + id + "' was already used by a job.", param);
+            throw alreadyUsed(id, param);
         }
         long size = store.size(objectKey)
                 .orElseThrow(() -> ApiException.invalidRequest(
@@ -103,23 +103,86 @@ public class Uploads {
             throw ApiException.invalidRequest("The upload '" + id + "' has expired.", param);
         }
         checkSize(size, objectKey, param);
-        // The presigned URL stays valid until it expires: the claim takes a copy it does not name, and checks the
-        // copy's size (a PUT racing this claim may have changed the object between the two looks).
-        String claimedKey = ObjectKeys.claimedUpload(id);
-        store.copy(objectKey, claimedKey);
-        long claimedSize = store.size(claimedKey).orElse(0L);
+        // A copy of its own per claimer: two claims of one upload racing each other never share (or remove) a copy.
+        String claimedKey = ObjectKeys.claimedUpload(id, jobId);
         try {
+            store.copy(objectKey, claimedKey);
+            long claimedSize = store.size(claimedKey).orElse(0L);
             checkSize(claimedSize, claimedKey, param);
-        } catch (ApiException e) {
-            store.delete(claimedKey);
+            return new Claim(id, caller.keyId(), jobId, objectKey, claimedKey, claimedSize, param);
+        } catch (RuntimeException e) {
+            deleteQuietly(claimedKey);
             throw e;
         }
-        afterTransaction(objectKey, claimedKey);
-        jdbc.sql("update transcription_uploads set used_by = :job where id = :id")
-                .param("job", jobId.value())
-                .param("id", id)
-                .update();
-        return new StoredAudio(claimedKey, id, null, claimedSize);
+    }
+
+    /** Prepared claims that never reached their transaction, or whose transaction failed: their copies go. */
+    public void abandon(java.util.Collection<Claim> claims) {
+        claims.forEach(Claim::abandon);
+    }
+
+    /** An upload copied for a job (see {@link #prepare}), to be taken in the transaction that creates the job. */
+    public final class Claim {
+        private final String uploadId;
+        private final UUID keyId;
+        private final JobId jobId;
+        private final String uploadedKey;
+        private final String claimedKey;
+        private final long size;
+        private final String param;
+
+        private Claim(
+                String uploadId,
+                UUID keyId,
+                JobId jobId,
+                String uploadedKey,
+                String claimedKey,
+                long size,
+                String param) {
+            this.uploadId = uploadId;
+            this.keyId = keyId;
+            this.jobId = jobId;
+            this.uploadedKey = uploadedKey;
+            this.claimedKey = claimedKey;
+            this.size = size;
+            this.param = param;
+        }
+
+        /**
+         * The upload taken by the claiming job, in the caller's transaction, with one conditional update (no object
+         * store call): refused when another job took it meanwhile. Once committed the caller's object goes; if the
+         * transaction rolls back, this claim's copy goes instead and the upload stays claimable.
+         */
+        public StoredAudio take() {
+            afterTransaction(uploadedKey, claimedKey);
+            int taken = jdbc.sql("update transcription_uploads set used_by = :job"
+                            + " where id = :id and api_key_id = :key and used_by is null")
+                    .param("job", jobId.value())
+                    .param("id", uploadId)
+                    .param("key", keyId)
+                    .update();
+            if (taken == 0) {
+                throw alreadyUsed(uploadId, param);
+            }
+            return new StoredAudio(claimedKey, uploadId, null, size);
+        }
+
+        /** The copy goes; the upload is left claimable. Safe to call after {@link #take} rolled back too. */
+        public void abandon() {
+            deleteQuietly(claimedKey);
+        }
+    }
+
+    private static ApiException alreadyUsed(String id, String param) {
+        return ApiException.invalidRequest("The upload '" + id + "' was already used by a job.", param);
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            store.delete(key);
+        } catch (RuntimeException ignored) {
+            // best effort: the object is orphaned, which costs storage, not correctness
+        }
     }
 
     private void checkSize(long size, String objectKey, String param) {
@@ -140,16 +203,12 @@ public class Uploads {
     /** Once the claim is committed the caller's object goes; if it rolls back, the copy goes instead. */
     private void afterTransaction(String uploaded, String claimed) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            return;
+            throw new IllegalStateException("an upload is taken inside the transaction that creates its job");
         }
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCompletion(int status) {
-                try {
-                    store.delete(status == STATUS_COMMITTED ? uploaded : claimed);
-                } catch (RuntimeException ignored) {
-                    // best effort: the object is orphaned, which costs storage, not correctness
-                }
+                deleteQuietly(status == STATUS_COMMITTED ? uploaded : claimed);
             }
         });
     }

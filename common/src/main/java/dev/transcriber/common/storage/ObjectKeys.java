@@ -18,11 +18,16 @@ public final class ObjectKeys {
     }
 
     /**
-     * A presigned upload once a job or batch has claimed it: a copy no presigned URL names, so the caller cannot
-     * change it afterwards.
+     * A presigned upload once job (or batch) {@code claimer} has claimed it: a copy no presigned URL names, so the
+     * caller cannot change it afterwards; one per claimer, so two requests racing for one upload never share a copy.
      */
-    public static String claimedUpload(String uploadId) {
-        return "uploads/claimed/" + uploadId;
+    public static String claimedUpload(String uploadId, JobId claimer) {
+        return claimedUploads(uploadId) + claimer;
+    }
+
+    /** The prefix of every claimed copy of upload {@code uploadId}. */
+    public static String claimedUploads(String uploadId) {
+        return "uploads/claimed/" + uploadId + "/";
     }
 
     /** A batch's fetched feed document while it is expanded. */

@@ -228,6 +228,21 @@ public class ObjectStore {
                         .build()));
     }
 
+    /** The keys of the objects whose key starts with {@code prefix}, at any depth. */
+    public List<String> keys(String prefix) {
+        return call("list " + prefix, () -> {
+            List<String> keys = new ArrayList<>();
+            for (io.minio.Result<io.minio.messages.Item> item : client.listObjects(io.minio.ListObjectsArgs.builder()
+                    .bucket(bucket())
+                    .prefix(prefix)
+                    .recursive(true)
+                    .build())) {
+                keys.add(item.get().objectName());
+            }
+            return keys;
+        });
+    }
+
     public void delete(String key) {
         call("delete " + key, () -> {
             client.removeObject(

@@ -270,7 +270,7 @@ class BatchesFlowTest {
         assertThat(isolated.system().objectStore().size("uploads/" + upload))
                 .as("the archive itself is not kept once its files are items")
                 .isEmpty();
-        assertThat(isolated.system().objectStore().size(ObjectKeys.claimedUpload(upload)))
+        assertThat(isolated.system().objectStore().keys(ObjectKeys.claimedUploads(upload)))
                 .as("nor the batch's copy of it")
                 .isEmpty();
 
@@ -300,7 +300,7 @@ class BatchesFlowTest {
             assertThat(failed.path("counts").path("total").asInt()).isZero();
             assertThat(isolated.system().objectStore().size("uploads/" + upload))
                     .isEmpty();
-            assertThat(isolated.system().objectStore().size(ObjectKeys.claimedUpload(upload)))
+            assertThat(isolated.system().objectStore().keys(ObjectKeys.claimedUploads(upload)))
                     .isEmpty();
             assertThat(isolated.system().objectStore().size("batches/" + id + "/items/0"))
                     .as("no extracted file is left")

@@ -424,7 +424,7 @@ class InputLimitsSecurityFlowTest {
                     .isEmpty();
             assertThat(small.system()
                             .objectStore()
-                            .size(ObjectKeys.claimedUpload(upload.path("id").asString())))
+                            .keys(ObjectKeys.claimedUploads(upload.path("id").asString())))
                     .isEmpty();
         }
     }

@@ -179,16 +179,30 @@ public final class TestSystem {
      * Kafka consumer groups are its own, like a second replica's.
      */
     public ConfigurableApplicationContext startAnotherApi() {
-        List<String> args = new java.util.ArrayList<>(infraArgs);
-        args.addAll(override(
-                List.of(
-                        "--server.port=0",
-                        "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
-                        "--transcriber.admin.token=" + ADMIN_TOKEN),
-                apiArgs));
+        return startAnotherApi(List.of());
+    }
+
+    /** As {@link #startAnotherApi()}, with {@code settings} replacing any setting of the same name (infrastructure's too). */
+    public ConfigurableApplicationContext startAnotherApi(List<String> settings) {
+        List<String> defaults = new java.util.ArrayList<>(infraArgs);
+        defaults.addAll(List.of(
+                "--server.port=0",
+                "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
+                "--transcriber.admin.token=" + ADMIN_TOKEN));
+        List<String> args = override(override(defaults, apiArgs), settings);
         return dev.transcriber.api.ApiApplication.builder()
                 .registerShutdownHook(false)
                 .run(args.toArray(String[]::new));
+    }
+
+    /** The object store's endpoint, as the services are given it. */
+    public String objectStoreEndpoint() {
+        String name = "--transcriber.storage.endpoint=";
+        return infraArgs.stream()
+                .filter(a -> a.startsWith(name))
+                .map(a -> a.substring(name.length()))
+                .findFirst()
+                .orElseThrow();
     }
 
     public void restartWorker() {

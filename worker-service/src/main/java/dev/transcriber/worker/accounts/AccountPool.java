@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * when, disabled after a 401/403 and why, its circuit (opened by server errors, timeouts and resets), its figures.
  * {@link #acquire} picks, among the accounts that serve the model and are usable, the one with the most spare
  * capacity (fewest calls in flight relative to its limit and weight); when every such account is at its limit it
- * waits for a call to end.
+ * waits for a call to end, or for the next slot of its own requests-per-minute.
  *
  * <p>Lanes come first in order: a free slot goes to a waiting interactive call before any async or bulk one, and the
  * lower lanes never take the last slots of an account (their reserve), so a caller holding a connection finds room
@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
 public class AccountPool {
 
     private static final Logger log = LoggerFactory.getLogger(AccountPool.class);
+
+    /** The longest a paced wait sleeps before it reads the clock again (a clock step, or a test's clock). */
+    private static final Duration PACE_CHECK = Duration.ofSeconds(1);
 
     private final List<State> states;
     private final Clock clock;
@@ -128,19 +131,27 @@ public class AccountPool {
 
     /**
      * A call slot on the best account for {@code model}. Throws {@link NoAccountsException} when no usable account
-     * serves the model, and {@link AllAccountsCoolingException} when every one that does is cooling down.
+     * serves the model, and {@link AllAccountsCoolingException} when every one that does is cooling down after a 429
+     * (or at its own requests-per-minute beyond the capacity wait).
      */
     public Lease acquire(String model) {
         return acquire(model, Lane.INTERACTIVE, capacityWait);
     }
 
-    /** As {@link #acquire(String)}, for a call of {@code lane}, waiting at most {@code maxWait} for a free slot. */
+    /**
+     * As {@link #acquire(String)}, for a call of {@code lane}, waiting at most {@code maxWait} (and the pool's
+     * capacity wait) for a free slot. An account held back only by its own {@code requests-per-minute} is waited for
+     * when its next slot comes within that time: a limit of our own is a pace, not a failure. Only a cooldown the
+     * upstream imposed (a 429), or a pace slot beyond the wait, throws {@link AllAccountsCoolingException}. The wait is
+     * a timed wait on the pool's condition, so a virtual thread waiting here does not hold its carrier.
+     */
     public Lease acquire(String model, Lane lane, Duration maxWait) {
-        long waitNanos = Math.min(capacityWait.toNanos(), maxWait.toNanos());
+        long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
         lock.lock();
         try {
             while (true) {
                 Instant now = clock.instant();
+                long waitNanos = waitUntil - System.nanoTime();
                 List<State> usable = states.stream()
                         .filter(s -> s.account.serves(model) && s.disabledReason == null && s.circuitAllows())
                         .toList();
@@ -150,7 +161,15 @@ public class AccountPool {
                 List<State> ready = usable.stream()
                         .filter(s -> !s.readyAt(now).isAfter(now))
                         .toList();
-                if (ready.isEmpty()) {
+                // the next slot of an account held back only by its own requests-per-minute: nothing signals it
+                Instant paced = usable.stream()
+                        .filter(s -> !s.coolingAt(now))
+                        .map(s -> s.readyAt(now))
+                        .filter(at -> at.isAfter(now))
+                        .min(Comparator.naturalOrder())
+                        .orElse(null);
+                if (ready.isEmpty()
+                        && (paced == null || Duration.between(now, paced).toNanos() > waitNanos)) {
                     throw new AllAccountsCoolingException(usable.stream()
                             .map(s -> s.readyAt(now))
                             .min(Comparator.naturalOrder())
@@ -168,9 +187,12 @@ public class AccountPool {
                 if (waitNanos <= 0) {
                     throw new NoAccountsException("Every upstream account is at its concurrency limit");
                 }
+                long pause = paced == null
+                        ? waitNanos
+                        : Math.clamp(Duration.between(now, paced).toNanos(), 1, PACE_CHECK.toNanos());
                 waiting[lane.ordinal()]++;
                 try {
-                    waitNanos = released.awaitNanos(waitNanos);
+                    released.awaitNanos(Math.min(pause, waitNanos));
                 } finally {
                     waiting[lane.ordinal()]--;
                 }
@@ -417,6 +439,11 @@ public class AccountPool {
             long[] sorted = Arrays.copyOf(latenciesMicros, n);
             Arrays.sort(sorted);
             return sorted[Math.min(n - 1, (int) Math.ceil(quantile * n) - 1)] / 1000.0;
+        }
+
+        /** True while a cooldown the upstream imposed (a 429) is in force. */
+        boolean coolingAt(Instant now) {
+            return coolingUntil != null && coolingUntil.isAfter(now);
         }
 
         /** When the account may take a call: after its cooldown, and once under its own requests-per-minute. */

@@ -143,6 +143,48 @@ class AccountPoolTest {
     }
 
     @Test
+    void aCallAtTheAccountsOwnPaceWaitsForItsNextSlotInsteadOfFailing() throws Exception {
+        MovableClock moving = new MovableClock(NOW);
+        AccountPool pool = new AccountPool(List.of(paced("limited", 2)), moving, Duration.ofMinutes(10));
+        pool.acquire("whisper-1").close();
+        pool.acquire("whisper-1").close();
+
+        java.util.concurrent.CompletableFuture<String> third = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (AccountPool.Lease lease = pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofMinutes(2))) {
+                third.complete(lease.account().id());
+            } catch (RuntimeException e) {
+                third.completeExceptionally(e);
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> third.isDone() || pool.waiting(Lane.INTERACTIVE) == 1);
+        assertThat(third).as("waits for the next slot of the minute").isNotDone();
+
+        moving.advance(Duration.ofSeconds(60));
+
+        assertThat(third.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("limited");
+    }
+
+    @Test
+    void aPaceSlotBeyondTheCallsWaitAndAnUpstreamCooldownStillFailAtOnce() {
+        AccountPool pool = new AccountPool(List.of(paced("limited", 1)), clock, Duration.ofMinutes(10));
+        pool.acquire("whisper-1").close();
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofSeconds(59)))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt()).isEqualTo(NOW.plusSeconds(60)));
+
+        UpstreamAccount cooled = account("cooled", 4, 1, Map.of());
+        AccountPool upstreamCooled = new AccountPool(List.of(cooled), clock, Duration.ofMinutes(10));
+        upstreamCooled.coolDown(cooled, NOW.plusSeconds(5));
+        assertThatThrownBy(() -> upstreamCooled.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofMinutes(2)))
+                .isInstanceOf(AllAccountsCoolingException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
     void circuitOpensOnRepeatedServerErrorsAndAnOperatorCanCloseIt() {
         UpstreamAccount flaky = account("flaky", 4, 1, Map.of());
         UpstreamAccount steady = account("steady", 4, 1, Map.of());
@@ -174,6 +216,47 @@ class AccountPoolTest {
         assertThat(RateLimitHeaders.goDuration("1.5s")).contains(Duration.ofMillis(1500));
         assertThat(RateLimitHeaders.goDuration("20ms")).contains(Duration.ofMillis(20));
         assertThat(RateLimitHeaders.goDuration("soon")).isEmpty();
+    }
+
+    private static UpstreamAccount paced(String id, int requestsPerMinute) {
+        return new UpstreamAccount(
+                id,
+                AccountsProperties.ProviderKind.OPENAI,
+                "http://127.0.0.1:1/v1",
+                "k",
+                Map.of(),
+                1,
+                8,
+                requestsPerMinute,
+                null);
+    }
+
+    /** A clock the test moves on. */
+    static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 
     private static UpstreamAccount account(String id, int maxConcurrency, double weight, Map<String, String> models) {

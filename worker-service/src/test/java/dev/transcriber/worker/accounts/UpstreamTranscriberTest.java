@@ -171,6 +171,50 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void anAccountAtItsOwnRequestsPerMinuteMakesTheNextCallWaitNotFail() throws Exception {
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"paced\"}")));
+        AccountPoolTest.MovableClock moving = new AccountPoolTest.MovableClock(java.time.Instant.now());
+        UpstreamAccount paced = new UpstreamAccount(
+                "paced",
+                AccountsProperties.ProviderKind.OPENAI,
+                upstream.baseUrl() + "/v1",
+                "key-1",
+                java.util.Map.of(),
+                1,
+                8,
+                2,
+                null);
+        AccountPool pool = new AccountPool(List.of(paced), moving, Duration.ofMinutes(10));
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(2));
+
+        try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<UpstreamTranscriber.Result>> calls = java.util.stream.IntStream.range(0, 3)
+                    .mapToObj(i -> callers.submit(() -> transcriber.transcribe(call())))
+                    .toList();
+            org.awaitility.Awaitility.await()
+                    .until(() -> pool.waiting(Lane.INTERACTIVE) == 1
+                                    && calls.stream()
+                                                    .filter(java.util.concurrent.Future::isDone)
+                                                    .count()
+                                            == 2
+                            || calls.stream().anyMatch(f -> f.state() == java.util.concurrent.Future.State.FAILED));
+            assertThat(calls).as("none failed").noneMatch(f -> f.state() == java.util.concurrent.Future.State.FAILED);
+            upstream.verify(2, postRequestedFor(urlEqualTo(PATH)));
+
+            moving.advance(Duration.ofSeconds(61));
+
+            for (var call : calls) {
+                assertThat(call.get(10, java.util.concurrent.TimeUnit.SECONDS)
+                                .transcript()
+                                .text())
+                        .isEqualTo("paced");
+            }
+        }
+        upstream.verify(3, postRequestedFor(urlEqualTo(PATH)));
+        assertThat(pool.status().getFirst().failures()).isEmpty();
+    }
+
+    @Test
     void refusedKeyDisablesTheAccountForGood() {
         upstream.stubFor(post(urlEqualTo(PATH))
                 .withHeader("Authorization", equalTo("Bearer key-1"))
