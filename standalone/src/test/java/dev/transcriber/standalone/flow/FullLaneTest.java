@@ -43,6 +43,7 @@ class FullLaneTest {
                 List.of(
                         "--transcriber.worker.max-in-flight=1",
                         "--spring.kafka.consumer.properties.max.poll.interval.ms=5000",
+                        "--transcriber.worker.queue.full-lane-wait=200ms",
                         "--transcriber.upstream.call-timeout=10s"),
                 List.of());
     }

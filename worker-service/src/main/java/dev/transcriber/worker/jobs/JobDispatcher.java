@@ -30,9 +30,10 @@ import org.springframework.stereotype.Component;
  * is protected by its lease, so the Kafka offsets may move on. Each lane has its own slots
  * ({@code transcriber.worker.max-in-flight}, {@code -async}, {@code -bulk}).
  *
- * <p>When a lane's slots are all taken, the listener does not wait for one on the consumer thread (that would
- * outlast {@code max.poll.interval.ms} behind a slow upstream and get the consumer evicted from its group): it
- * commits what it claimed and hands the rest back with {@link Acknowledgment#nack(int, java.time.Duration)}, which
+ * <p>When a lane's slots are all taken, the listener waits for slots for at most {@code
+ * transcriber.worker.queue.full-lane-wait} per poll (slots of a busy lane free up every few seconds), never until
+ * one frees (that could outlast {@code max.poll.interval.ms} behind a slow upstream and get the consumer evicted
+ * from its group): then it commits what it claimed and hands the rest back with {@link Acknowledgment#nack(int, java.time.Duration)}, which
  * pauses the consumer's partitions for {@code transcriber.worker.queue.full-lane-pause} while it keeps polling, then
  * delivers the rest again. A claim that fails (the database is unreachable) fails that record only
  * ({@link BatchListenerFailedException}): the records before it are committed, the error handler retries it and
@@ -72,8 +73,9 @@ class JobDispatcher {
     void dispatch(Lane lane, List<JobId> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Void>> claims = new ArrayList<>();
+        long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (JobId id : ids) {
-            if (!laneSlots.tryAcquire(queue.fullLaneWait().toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!laneSlots.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 break;
             }
             CompletableFuture<Void> claimed = new CompletableFuture<>();
