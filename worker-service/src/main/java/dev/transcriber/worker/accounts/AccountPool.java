@@ -152,11 +152,20 @@ public class AccountPool {
             while (true) {
                 Instant now = clock.instant();
                 long waitNanos = waitUntil - System.nanoTime();
-                List<State> usable = states.stream()
-                        .filter(s -> s.account.serves(model) && s.disabledReason == null && s.circuitAllows())
+                List<State> serving = states.stream()
+                        .filter(s -> s.account.serves(model) && s.disabledReason == null)
                         .toList();
+                List<State> usable =
+                        serving.stream().filter(State::circuitAllows).toList();
                 if (usable.isEmpty()) {
-                    throw new NoAccountsException();
+                    // Every account that serves the model has its circuit open; a circuit half-opens by itself after
+                    // its wait. An async or bulk call, with its job's deadline to spare, waits for that instead of
+                    // failing its job; a caller holding a connection is told at once.
+                    if (serving.isEmpty() || lane == Lane.INTERACTIVE || waitNanos <= 0) {
+                        throw new NoAccountsException();
+                    }
+                    released.awaitNanos(Math.min(PACE_CHECK.toNanos(), waitNanos));
+                    continue;
                 }
                 List<State> ready = usable.stream()
                         .filter(s -> !s.readyAt(now).isAfter(now))

@@ -185,6 +185,33 @@ class AccountPoolTest {
     }
 
     @Test
+    void anAsyncCallWaitsForAnOpenCircuitToHalfOpenWhileAHeldCallerIsToldAtOnce() throws Exception {
+        UpstreamAccount flaky = account("flaky", 4, 1, Map.of());
+        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
+                .slidingWindowSize(4)
+                .minimumNumberOfCalls(4)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(1))
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build();
+        AccountPool pool = new AccountPool(List.of(flaky), Clock.systemUTC(), Duration.ofMinutes(10), breaker);
+        for (int i = 0; i < 4; i++) {
+            pool.record(flaky, "server_error", Duration.ofMillis(5));
+        }
+        assertThat(pool.status().getFirst().state()).isEqualTo("circuit_open");
+
+        assertThatThrownBy(() -> pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofMinutes(2)))
+                .isInstanceOf(NoAccountsException.class);
+        try (AccountPool.Lease lease = pool.acquire("whisper-1", Lane.ASYNC, Duration.ofMinutes(2))) {
+            assertThat(lease.account()).isEqualTo(flaky); // after the circuit half-opened
+        }
+        AccountPool disabled = new AccountPool(List.of(flaky), clock, Duration.ofMinutes(10), breaker);
+        disabled.disable(flaky, "401 from the upstream");
+        assertThatThrownBy(() -> disabled.acquire("whisper-1", Lane.ASYNC, Duration.ofMinutes(2)))
+                .isInstanceOf(NoAccountsException.class); // a disabled account is not waited for
+    }
+
+    @Test
     void circuitOpensOnRepeatedServerErrorsAndAnOperatorCanCloseIt() {
         UpstreamAccount flaky = account("flaky", 4, 1, Map.of());
         UpstreamAccount steady = account("steady", 4, 1, Map.of());

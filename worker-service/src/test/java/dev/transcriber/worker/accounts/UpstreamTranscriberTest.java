@@ -192,6 +192,7 @@ class UpstreamTranscriberTest {
                     .mapToObj(i -> callers.submit(() -> transcriber.transcribe(call())))
                     .toList();
             org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
                     .until(() -> pool.waiting(Lane.INTERACTIVE) == 1
                                     && calls.stream()
                                                     .filter(java.util.concurrent.Future::isDone)
