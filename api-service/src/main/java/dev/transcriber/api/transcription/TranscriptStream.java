@@ -31,6 +31,8 @@ final class TranscriptStream {
     private final JobRepository jobs;
     private final TranscriptCodec codec;
     private final JsonMapper json;
+    private static final int WORDS_PER_DELTA = 20;
+
     private final ReentrantLock lock = new ReentrantLock();
     private String sent = "";
     private boolean closed;
@@ -93,7 +95,8 @@ final class TranscriptStream {
     }
 
     private void finish(Transcript transcript) throws IOException {
-        for (String settled : segmentEnds(transcript)) {
+        List<String> ends = segmentEnds(transcript);
+        for (String settled : ends.isEmpty() ? wordEnds(transcript.text(), WORDS_PER_DELTA) : ends) {
             delta(settled);
         }
         delta(transcript.text());
@@ -140,6 +143,26 @@ final class TranscriptStream {
             }
             at = found + part.length();
             ends.add(text.substring(0, at));
+        }
+        return ends;
+    }
+
+    /**
+     * The text cut after every {@code words} words: how a stream that has not sent the text yet, and cannot find its
+     * segments in it (no timestamps, or a text the segments do not spell out), still sends it in parts.
+     */
+    static List<String> wordEnds(String text, int words) {
+        List<String> ends = new ArrayList<>();
+        if (text == null) {
+            return ends;
+        }
+        int count = 0;
+        for (int i = 1; i < text.length(); i++) {
+            if (Character.isWhitespace(text.charAt(i))
+                    && !Character.isWhitespace(text.charAt(i - 1))
+                    && ++count % words == 0) {
+                ends.add(text.substring(0, i));
+            }
         }
         return ends;
     }

@@ -40,4 +40,13 @@ class TranscriptStreamTest {
         assertThat(TranscriptStream.segmentEnds(new Transcript("No segments.", "en", 1.0, null)))
                 .isEmpty();
     }
+
+    @Test
+    void aTextWhoseSegmentsCannotBeFoundIsStillSentInPartsThatAddUpToIt() {
+        String text = "one two three four five six seven";
+
+        assertThat(TranscriptStream.wordEnds(text, 3)).containsExactly("one two three", "one two three four five six");
+        assertThat(TranscriptStream.wordEnds("one  two", 1)).containsExactly("one");
+        assertThat(TranscriptStream.wordEnds(null, 3)).isEmpty();
+    }
 }

@@ -88,7 +88,7 @@ public final class TranscriptMerger {
         }
         List<Piece> settled = firstPieces;
         Piece last = firstPieces.getLast();
-        if (firstPieces.size() < total
+        if ((total == null || firstPieces.size() < total)
                 && last.overlapsNext()
                 && !last.transcript().hasTimestamps()) {
             settled = firstPieces.subList(0, firstPieces.size() - 1);

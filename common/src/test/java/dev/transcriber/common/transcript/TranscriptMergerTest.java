@@ -79,6 +79,7 @@ class TranscriptMergerTest {
                 new PieceSpan(8, 10, 9, 18), new Transcript("two three four", null, null, null));
 
         assertThat(TranscriptMerger.settledText(List.of(first), 2)).isEmpty();
+        assertThat(TranscriptMerger.settledText(List.of(first), null)).isEmpty(); // still being cut
         assertThat(TranscriptMerger.settledText(List.of(first, second), 2)).isEqualTo("one two three four");
     }
 

@@ -170,9 +170,10 @@ public class AccountPool {
                 List<State> ready = usable.stream()
                         .filter(s -> !s.readyAt(now).isAfter(now))
                         .toList();
-                // the next slot of an account held back only by its own requests-per-minute: nothing signals it
+                // the next slot of an account held back only by its own requests-per-minute (or, for an async or bulk
+                // call, with its job's deadline to spare, by an upstream's cooldown too): nothing signals it
                 Instant paced = usable.stream()
-                        .filter(s -> !s.coolingAt(now))
+                        .filter(s -> lane != Lane.INTERACTIVE || !s.coolingAt(now))
                         .map(s -> s.readyAt(now))
                         .filter(at -> at.isAfter(now))
                         .min(Comparator.naturalOrder())

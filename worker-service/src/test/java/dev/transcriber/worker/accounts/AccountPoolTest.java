@@ -166,6 +166,31 @@ class AccountPoolTest {
     }
 
     @Test
+    void anAsyncCallWaitsOutAnUpstreamCooldownWithinItsWait() throws Exception {
+        MovableClock moving = new MovableClock(NOW);
+        UpstreamAccount cooled = account("cooled", 4, 1, Map.of());
+        AccountPool pool = new AccountPool(List.of(cooled), moving, Duration.ofMinutes(10));
+        pool.coolDown(cooled, NOW.plusSeconds(5));
+
+        java.util.concurrent.CompletableFuture<String> async = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (AccountPool.Lease lease = pool.acquire("whisper-1", Lane.ASYNC, Duration.ofMinutes(2))) {
+                async.complete(lease.account().id());
+            } catch (RuntimeException e) {
+                async.completeExceptionally(e);
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> async.isDone() || pool.waiting(Lane.ASYNC) == 1);
+        assertThat(async).as("waits for the cooldown's end").isNotDone();
+        assertThatThrownBy(() -> pool.acquire("whisper-1", Lane.INTERACTIVE, Duration.ofMinutes(2)))
+                .isInstanceOf(AllAccountsCoolingException.class); // a held caller hears the 429 at once
+
+        moving.advance(Duration.ofSeconds(5));
+
+        assertThat(async.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("cooled");
+    }
+
+    @Test
     void aPaceSlotBeyondTheCallsWaitAndAnUpstreamCooldownStillFailAtOnce() {
         AccountPool pool = new AccountPool(List.of(paced("limited", 1)), clock, Duration.ofMinutes(10));
         pool.acquire("whisper-1").close();
