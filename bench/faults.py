@@ -103,7 +103,8 @@ class Upstream:
             handler.connection.close()
             return 0
         if mode == "garbage":
-            return send(handler, 200, None, raw=b"<html>not json")
+            send(handler, 200, None, raw=b"<html>not json")
+            return "garbage"  # a 200 nobody can use: its retry is not a duplicate
         text = json.dumps({"text": "audio " + sha[:16]}).encode()
         if mode == "slow":
             handler.send_response(200)

@@ -86,9 +86,10 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
-        if (Unavailable.databaseDown(e)) {
-            log.warn("database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
-            return Unavailable.databaseDown();
+        var unavailable = Unavailable.dependencyDown(e);
+        if (unavailable.isPresent()) {
+            log.warn("dependency unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+            return unavailable.get();
         }
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return body(new ApiException(

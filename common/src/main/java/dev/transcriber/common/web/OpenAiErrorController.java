@@ -18,9 +18,11 @@ public class OpenAiErrorController implements ErrorController {
 
     @RequestMapping("${server.error.path:${error.path:/error}}")
     ResponseEntity<byte[]> error(HttpServletRequest request) {
-        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure
-                && Unavailable.databaseDown(failure)) {
-            return Unavailable.databaseDown();
+        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure) {
+            var unavailable = Unavailable.dependencyDown(failure);
+            if (unavailable.isPresent()) {
+                return unavailable.get();
+            }
         }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer value && value >= 400 ? value : 500;

@@ -1,5 +1,6 @@
 package dev.transcriber.common.web;
 
+import dev.transcriber.common.storage.ObjectStoreException;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -10,7 +11,7 @@ import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
  * A dependency that cannot be reached (the database down, its pool unable to give a connection within
- * {@code spring.datasource.hikari.connection-timeout}) is the service's problem for a while, not the caller's and
+ * {@code spring.datasource.hikari.connection-timeout}; the object store down or erring) is the service's problem for a while, not the caller's and
  * not a bug: 503 in the OpenAI shape with {@code Retry-After}, never a 500.
  */
 public final class Unavailable {
@@ -41,6 +42,39 @@ public final class Unavailable {
             }
         }
         return false;
+    }
+
+    /** Whether {@code failure}, or anything that caused it, is the object store failing (unreachable or erring). */
+    public static boolean storageDown(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ObjectStoreException) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** The 503 a controller or the error dispatch answers when the object store fails. */
+    public static ResponseEntity<byte[]> storageDown() {
+        return ResponseEntity.status(503)
+                .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OpenAiErrorBody.of(
+                        "The service's object store is unavailable; try again shortly.",
+                        "server_error",
+                        "storage_unavailable",
+                        null));
+    }
+
+    /** The 503 for a dependency that failed, if {@code failure} is one: the object store first, then the database. */
+    public static java.util.Optional<ResponseEntity<byte[]>> dependencyDown(Throwable failure) {
+        if (storageDown(failure)) {
+            return java.util.Optional.of(storageDown());
+        }
+        return databaseDown(failure) ? java.util.Optional.of(databaseDown()) : java.util.Optional.empty();
     }
 
     private static byte[] databaseBody() {

@@ -2,6 +2,7 @@ package dev.transcriber.standalone.flow;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,6 +14,9 @@ import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +36,8 @@ class DatabaseOutageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        isolated = TestSystem.isolated();
+        // a slow upstream call must outlast stopping PostgreSQL
+        isolated = TestSystem.isolated(List.of("--transcriber.upstream.call-timeout=30s"), List.of());
     }
 
     @AfterAll
@@ -76,6 +81,41 @@ class DatabaseOutageTest {
                                         .field("model", "whisper-1"))
                                 .statusCode()
                         == 200);
+    }
+
+    @Test
+    void aResultInHandWhileTheDatabaseIsDownIsWrittenWhenItIsBackNotTranscribedAgain() throws Exception {
+        TestSystem system = isolated.system();
+        system.resetUpstream();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(okJson("{\"text\":\"paid for once\"}").withFixedDelay(6000)));
+        ApiClient client = new ApiClient(system.apiBaseUrl());
+        CompletableFuture<HttpResponse<String>> held =
+                CompletableFuture.supplyAsync(() -> client.transcribe(new Multipart()
+                        .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                        .field("model", "whisper-1")));
+        var accounts = system.worker().getBean(dev.transcriber.worker.accounts.AccountPool.class);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> accounts.status().stream().anyMatch(account -> account.inFlight() > 0));
+
+        isolated.infra().stopPostgres(); // while the upstream call is under way
+        try {
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> !system.upstream()
+                            .findAll(postRequestedFor(urlEqualTo("/v1/audio/transcriptions")))
+                            .isEmpty()); // the worker has the transcript and cannot write it
+            // down for longer than the pool's 3 s wait for a connection, so the write fails at least once
+            await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
+        } finally {
+            isolated.infra().startPostgres();
+        }
+
+        HttpResponse<String> answer = held.get(60, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).contains("paid for once");
+        assertThat(system.upstream().findAll(postRequestedFor(urlEqualTo("/v1/audio/transcriptions"))))
+                .hasSize(1);
     }
 
     private static void assertUnavailable(HttpResponse<String> response, long started) {

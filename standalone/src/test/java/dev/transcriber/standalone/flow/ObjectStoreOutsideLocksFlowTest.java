@@ -148,7 +148,9 @@ class ObjectStoreOutsideLocksFlowTest {
         gate.cut();
 
         HttpResponse<String> failed = claim.get(30, TimeUnit.SECONDS);
-        assertThat(failed.statusCode()).as(failed.body()).isGreaterThanOrEqualTo(500);
+        assertThat(failed.statusCode()).as(failed.body()).isEqualTo(503);
+        assertThat(failed.headers().firstValue("Retry-After")).isPresent();
+        assertThat(failed.body()).contains("\"code\":\"storage_unavailable\"");
         assertThat(system.jobs().count()).isEqualTo(jobs);
         assertThat(system.objectStore().keys(ObjectKeys.claimedUploads(upload))).isEmpty();
 

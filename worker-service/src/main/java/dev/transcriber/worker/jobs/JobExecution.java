@@ -64,6 +64,7 @@ class JobExecution {
     private final AudioSplitter splitter;
     private final AudioFetcher fetcher;
     private final SourceRetryPolicy sourceRetry;
+    private final ResultWrites results;
     private final JobReuse reuse;
     private final StageTimers stages;
     private final Map<UUID, Thread> running = new ConcurrentHashMap<>();
@@ -78,9 +79,11 @@ class JobExecution {
             AudioSplitter splitter,
             AudioFetcher fetcher,
             SourceRetryPolicy sourceRetry,
+            ResultWrites results,
             JobReuse reuse,
             StageTimers stages) {
         this.sourceRetry = sourceRetry;
+        this.results = results;
         this.reuse = reuse;
         this.stages = stages;
         this.lifecycle = lifecycle;
@@ -213,7 +216,10 @@ class JobExecution {
             }
             UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
             long recording = System.nanoTime();
-            lifecycle.succeed(claim, result.transcript(), result.accountId(), probed.durationSeconds());
+            results.write(() -> {
+                lifecycle.succeed(claim, result.transcript(), result.accountId(), probed.durationSeconds());
+                return null;
+            });
             stages.since("worker.record_result", recording);
             return;
         }
@@ -242,7 +248,8 @@ class JobExecution {
             return; // its job ended meanwhile
         }
         UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
-        List<String> finished = lifecycle.pieceSucceeded(claim, result.transcript(), result.accountId());
+        List<String> finished =
+                results.write(() -> lifecycle.pieceSucceeded(claim, result.transcript(), result.accountId()));
         finished.forEach(this::deleteQuietly);
     }
 
