@@ -30,6 +30,11 @@ public final class Unavailable {
                     || cause instanceof ConnectException) {
                 return true;
             }
+            if (cause instanceof SQLException sql
+                    && sql.getSQLState() == null
+                    && "Connection is closed".equals(sql.getMessage())) {
+                return true; // the pool's connection, closed under a transaction when the server went away
+            }
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 // 08: connection exception; 57P01-57P03: the server shutting down or not yet accepting connections
