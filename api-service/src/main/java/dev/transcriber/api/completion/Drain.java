@@ -1,8 +1,6 @@
 package dev.transcriber.api.completion;
 
 import dev.transcriber.api.ApiProperties;
-import dev.transcriber.common.events.JobId;
-import dev.transcriber.common.store.JobRepository;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,19 +25,19 @@ class Drain implements ApplicationListener<ContextClosedEvent> {
     private static final Logger log = LoggerFactory.getLogger(Drain.class);
 
     private final PendingCompletions pending;
-    private final JobRepository jobs;
+    private final CompletionPoller poller;
     private final ApplicationContext context;
     private final Duration drain;
     private final Duration poll;
 
     Drain(
             PendingCompletions pending,
-            JobRepository jobs,
+            CompletionPoller poller,
             ApplicationContext context,
             ApiProperties properties,
             @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration phase) {
         this.pending = pending;
-        this.jobs = jobs;
+        this.poller = poller;
         this.context = context;
         this.drain = properties.drain();
         this.poll = properties.completionPollInterval();
@@ -66,19 +64,12 @@ class Drain implements ApplicationListener<ContextClosedEvent> {
         Thread.ofVirtual().name("api-drain").start(this::drain);
     }
 
-    /** Held requests whose jobs ended, released from the database (the broker's listeners have stopped). */
-    private void releaseEnded() {
-        for (JobId id : pending.waitingJobs()) {
-            jobs.findById(id.value()).filter(job -> job.state().isTerminal()).ifPresent(job -> pending.complete(id));
-        }
-    }
-
     private void drain() {
         long until = System.nanoTime() + drain.toNanos();
         try {
             while (pending.size() > 0 && System.nanoTime() < until) {
                 try {
-                    releaseEnded();
+                    poller.releaseEnded(); // the scheduler has stopped; the broker's listeners too
                 } catch (RuntimeException e) {
                     log.warn("drain: could not look for ended jobs: {}", e.toString());
                 }

@@ -23,36 +23,36 @@ public final class Unavailable {
 
     /** Whether {@code failure}, or anything that caused it, says the database cannot be reached. */
     public static boolean databaseDown(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof CannotCreateTransactionException
-                    || cause instanceof DataAccessResourceFailureException
-                    || cause instanceof SQLTransientConnectionException
-                    || cause instanceof ConnectException) {
-                return true;
+        return anyCause(failure, Unavailable::databaseUnreachable);
+    }
+
+    private static boolean databaseUnreachable(Throwable cause) {
+        if (cause instanceof CannotCreateTransactionException
+                || cause instanceof DataAccessResourceFailureException
+                || cause instanceof SQLTransientConnectionException
+                || cause instanceof ConnectException) {
+            return true;
+        }
+        if (cause instanceof SQLException sql) {
+            String state = sql.getSQLState();
+            if (state == null) {
+                // the pool's connection, closed under a transaction when the server went away
+                return "Connection is closed".equals(sql.getMessage());
             }
-            if (cause instanceof SQLException sql
-                    && sql.getSQLState() == null
-                    && "Connection is closed".equals(sql.getMessage())) {
-                return true; // the pool's connection, closed under a transaction when the server went away
-            }
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                // 08: connection exception; 57P01-57P03: the server shutting down or not yet accepting connections
-                if (state.startsWith("08") || state.startsWith("57P")) {
-                    return true;
-                }
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
+            // 08: connection exception; 57P01-57P03: the server shutting down or not yet accepting connections
+            return state.startsWith("08") || state.startsWith("57P");
         }
         return false;
     }
 
     /** Whether {@code failure}, or anything that caused it, is the object store failing (unreachable or erring). */
     public static boolean storageDown(Throwable failure) {
+        return anyCause(failure, cause -> cause instanceof ObjectStoreException);
+    }
+
+    private static boolean anyCause(Throwable failure, java.util.function.Predicate<Throwable> test) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ObjectStoreException) {
+            if (test.test(cause)) {
                 return true;
             }
             if (cause.getCause() == cause) {

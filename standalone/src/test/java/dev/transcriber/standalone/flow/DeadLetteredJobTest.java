@@ -9,17 +9,11 @@ import static org.awaitility.Awaitility.await;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
-import dev.transcriber.common.storage.ObjectKeys;
-import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
-import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ConsumerGroups;
-import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
-import java.io.ByteArrayInputStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +60,7 @@ class DeadLetteredJobTest {
             // The job is queued in PostgreSQL with no message anywhere; the broker is away meanwhile, so nothing
             // can send one before the database is down too.
             isolated.infra().stopKafka();
-            TranscriptionJob job = jobWithStoredAudio(system, jobId);
+            TranscriptionJob job = system.queuedJobWithStoredAudio(jobId);
             system.api()
                     .getBean(TransactionTemplate.class)
                     .executeWithoutResult(s -> system.jobs().save(job));
@@ -103,18 +97,5 @@ class DeadLetteredJobTest {
                 .partitionResult(DEAD_LETTERS)
                 .get(10, TimeUnit.SECONDS)
                 .offset();
-    }
-
-    private static TranscriptionJob jobWithStoredAudio(TestSystem system, JobId jobId) {
-        byte[] audio = TestAudio.toneWav(0.5);
-        String key = ObjectKeys.sourceAudio(jobId);
-        system.objectStore().put(key, new ByteArrayInputStream(audio), audio.length, "audio/wav");
-        return TranscriptionJob.queued(
-                jobId,
-                null,
-                Lane.INTERACTIVE,
-                new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                new StoredAudio(key, "a.wav", "audio/wav", audio.length),
-                Instant.now());
     }
 }

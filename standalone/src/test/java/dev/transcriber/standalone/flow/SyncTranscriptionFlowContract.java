@@ -14,21 +14,17 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.transcriber.common.events.JobId;
-import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.storage.ObjectKeys;
-import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.OutboxMessage;
 import dev.transcriber.common.store.OutboxRepository;
-import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.worker.accounts.AccountPool;
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -462,7 +458,7 @@ abstract class SyncTranscriptionFlowContract {
     void jobWhoseEventNeverReachedKafkaIsRelayedFromTheOutbox() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Relayed.\"}")));
         JobId jobId = JobId.random();
-        TranscriptionJob job = jobWithStoredAudio(jobId);
+        TranscriptionJob job = system.queuedJobWithStoredAudio(jobId);
         // As if the broker was down when the api committed: the job and its event are in PostgreSQL, not in Kafka.
         inTransaction(() -> {
             system.jobs().save(job);
@@ -481,7 +477,7 @@ abstract class SyncTranscriptionFlowContract {
         JobId jobId = JobId.random();
         // As if its message was dead-lettered, lost or never sent: the job is queued in PostgreSQL, and neither Kafka
         // nor the outbox has its message.
-        inTransaction(() -> system.jobs().save(jobWithStoredAudio(jobId)));
+        inTransaction(() -> system.jobs().save(system.queuedJobWithStoredAudio(jobId)));
 
         awaitSucceeded(jobId, 1);
     }
@@ -490,25 +486,12 @@ abstract class SyncTranscriptionFlowContract {
     void jobAbandonedByADeadWorkerIsRecovered() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Recovered.\"}")));
         JobId jobId = JobId.random();
-        TranscriptionJob job = jobWithStoredAudio(jobId);
+        TranscriptionJob job = system.queuedJobWithStoredAudio(jobId);
         // A worker claimed the job, then died: its lease has run out and nobody renews it.
         job.claim("dead-worker", Instant.now().minusSeconds(1), Instant.now().minusSeconds(60));
         inTransaction(() -> system.jobs().save(job));
 
         awaitSucceeded(jobId, 2);
-    }
-
-    private TranscriptionJob jobWithStoredAudio(JobId jobId) {
-        byte[] audio = TestAudio.toneWav(0.5);
-        String key = ObjectKeys.sourceAudio(jobId);
-        system.objectStore().put(key, new ByteArrayInputStream(audio), audio.length, "audio/wav");
-        return TranscriptionJob.queued(
-                jobId,
-                null,
-                Lane.INTERACTIVE,
-                new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                new StoredAudio(key, "a.wav", "audio/wav", audio.length),
-                Instant.now());
     }
 
     private void inTransaction(Runnable work) {

@@ -213,6 +213,21 @@ public final class TestSystem {
         return system.worker();
     }
 
+    /** A queued interactive job whose audio (half a second of tone) is in the store; not saved. */
+    public dev.transcriber.common.store.TranscriptionJob queuedJobWithStoredAudio(
+            dev.transcriber.common.events.JobId jobId) {
+        byte[] audio = TestAudio.toneWav(0.5);
+        String key = dev.transcriber.common.storage.ObjectKeys.sourceAudio(jobId);
+        objectStore().put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav");
+        return dev.transcriber.common.store.TranscriptionJob.queued(
+                jobId,
+                null,
+                dev.transcriber.common.events.Lane.INTERACTIVE,
+                new dev.transcriber.common.store.JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                new dev.transcriber.common.store.StoredAudio(key, "a.wav", "audio/wav", audio.length),
+                java.time.Instant.now());
+    }
+
     public JobRepository jobs() {
         return system.api().getBean(JobRepository.class);
     }
