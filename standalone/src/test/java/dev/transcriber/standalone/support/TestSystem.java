@@ -35,6 +35,7 @@ public final class TestSystem {
     private final LocalSystem system;
     private final List<String> infraArgs;
     private final List<String> apiArgs;
+    private final List<String> workerArgs;
     private final AutoCloseable infra;
     private boolean closed;
 
@@ -49,23 +50,24 @@ public final class TestSystem {
         this.apiArgs = List.copyOf(apiArgs);
         this.upstream = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
         upstream.start();
+        this.workerArgs = override(
+                List.of(
+                        "--server.port=0",
+                        "--transcriber.admin.token=" + ADMIN_TOKEN,
+                        "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
+                        "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
+                        "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
+                        "--transcriber.upstream.retry.initial-backoff=20ms",
+                        "--transcriber.upstream.retry.max-backoff=100ms",
+                        "--transcriber.upstream.call-timeout=3s",
+                        "--transcriber.worker.reaper-interval=500ms",
+                        "--transcriber.worker.lease-renewal=500ms",
+                        "--transcriber.worker.queue.sweep-interval=500ms",
+                        "--transcriber.outbox.relay-interval=200ms"),
+                workerArgs);
         this.system = LocalSystem.start(
                 infraArgs,
-                override(
-                        List.of(
-                                "--server.port=0",
-                                "--transcriber.admin.token=" + ADMIN_TOKEN,
-                                "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
-                                "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
-                                "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
-                                "--transcriber.upstream.retry.initial-backoff=20ms",
-                                "--transcriber.upstream.retry.max-backoff=100ms",
-                                "--transcriber.upstream.call-timeout=3s",
-                                "--transcriber.worker.reaper-interval=500ms",
-                                "--transcriber.worker.lease-renewal=500ms",
-                                "--transcriber.worker.queue.sweep-interval=500ms",
-                                "--transcriber.outbox.relay-interval=200ms"),
-                        workerArgs),
+                this.workerArgs,
                 override(
                         List.of(
                                 "--server.port=0",
@@ -191,6 +193,17 @@ public final class TestSystem {
                 "--transcriber.admin.token=" + ADMIN_TOKEN));
         List<String> args = override(override(defaults, apiArgs), settings);
         return dev.transcriber.api.ApiApplication.builder()
+                .registerShutdownHook(false)
+                .run(args.toArray(String[]::new));
+    }
+
+    /**
+     * One more worker on the same infrastructure and settings, with {@code settings} replacing any of the same name;
+     * close it when done. It joins the first worker's consumer groups, like a second replica.
+     */
+    public ConfigurableApplicationContext startAnotherWorker(List<String> settings) {
+        List<String> args = override(override(new java.util.ArrayList<>(infraArgs), workerArgs), settings);
+        return dev.transcriber.worker.WorkerApplication.builder()
                 .registerShutdownHook(false)
                 .run(args.toArray(String[]::new));
     }

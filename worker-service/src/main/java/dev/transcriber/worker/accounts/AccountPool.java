@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>Lanes come first in order: a free slot goes to a waiting interactive call before any async or bulk one, and the
  * lower lanes never take the last slots of an account (their reserve), so a caller holding a connection finds room
  * even while a backlog of bulk pieces keeps every account busy.
+ *
+ * <p>The limits and the state are the fleet's, kept by an {@link AccountLedger}: a call runs on one of the account's
+ * call slots, which this worker holds from the ledger. A slot it has used stays with it for a short while (the next
+ * call takes it without a round trip) and goes back at once when another worker waits for one. What the upstream said
+ * of an account (a 429's cooldown, a refused key, an open circuit) is written through to the ledger at once and read
+ * back from it by {@link #sync}, which also renews the slots held, gives back the idle ones and reports the calls.
  */
 public class AccountPool {
 
@@ -41,14 +48,22 @@ public class AccountPool {
     /** The longest a paced wait sleeps before it reads the clock again (a clock step, or a test's clock). */
     private static final Duration PACE_CHECK = Duration.ofSeconds(1);
 
+    /** How long after its last call a worker still counts as busy with the accounts (and syncs at the busy rate). */
+    private static final Duration ACTIVE = Duration.ofSeconds(30);
+
     private final List<State> states;
     private final Clock clock;
     private final Duration capacityWait;
+    private final String holder;
+    private final SharingProperties sharing;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private final int[] waiting = new int[Lane.values().length];
     private final Map<Lane, Double> reserves;
     private long turn;
+    private long lastRenewNanos = System.nanoTime();
+    private long lastReadNanos;
+    private long lastLedgerWarningNanos;
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
         this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25));
@@ -61,19 +76,46 @@ public class AccountPool {
                 clock,
                 capacityWait,
                 reserves,
-                CircuitBreakerConfig.custom()
-                        .failureRateThreshold(50)
-                        .slidingWindowSize(20)
-                        .minimumNumberOfCalls(10)
-                        .waitDurationInOpenState(Duration.ofSeconds(30))
-                        .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                        .build());
+                defaultBreaker(),
+                new ProcessLedger(clock),
+                "this-process",
+                SharingProperties.defaults());
     }
 
     /** {@code breaker}: when an account's circuit opens (server errors, timeouts, resets) and for how long. */
     public AccountPool(
             List<UpstreamAccount> accounts, Clock clock, Duration capacityWait, CircuitBreakerConfig breaker) {
-        this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25), breaker);
+        this(
+                accounts,
+                clock,
+                capacityWait,
+                Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25),
+                breaker,
+                new ProcessLedger(clock),
+                "this-process",
+                SharingProperties.defaults());
+    }
+
+    /**
+     * A pool whose accounts are shared through {@code fleet} by every worker, this one known there as {@code holder}.
+     * The offline engine's account stays this process's own.
+     */
+    public AccountPool(
+            List<UpstreamAccount> accounts,
+            Clock clock,
+            Duration capacityWait,
+            AccountLedger fleet,
+            String holder,
+            SharingProperties sharing) {
+        this(
+                accounts,
+                clock,
+                capacityWait,
+                Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25),
+                defaultBreaker(),
+                fleet,
+                holder,
+                sharing);
     }
 
     private AccountPool(
@@ -81,19 +123,38 @@ public class AccountPool {
             Clock clock,
             Duration capacityWait,
             Map<Lane, Double> reserves,
-            CircuitBreakerConfig breaker) {
+            CircuitBreakerConfig breaker,
+            AccountLedger fleet,
+            String holder,
+            SharingProperties sharing) {
         this.reserves = Map.copyOf(reserves);
+        AccountLedger own = new ProcessLedger(clock);
         this.states = accounts.stream()
-                .map(a -> new State(a, CircuitBreaker.of("upstream-" + a.id(), breaker)))
+                .map(a -> new State(
+                        a,
+                        CircuitBreaker.of("upstream-" + a.id(), breaker),
+                        a.kind() == AccountsProperties.ProviderKind.LOCAL ? own : fleet))
                 .toList();
         this.clock = clock;
         this.capacityWait = capacityWait;
+        this.holder = holder;
+        this.sharing = sharing;
         if (states.isEmpty()) {
             log.warn("no upstream account configured (set OPENAI_API_KEY or transcriber.accounts):"
                     + " transcriptions will fail with no_accounts");
         } else {
             log.info("upstream accounts: {}", accounts);
         }
+    }
+
+    private static CircuitBreakerConfig defaultBreaker() {
+        return CircuitBreakerConfig.custom()
+                .failureRateThreshold(50)
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(10)
+                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build();
     }
 
     /**
@@ -147,16 +208,18 @@ public class AccountPool {
      */
     public Lease acquire(String model, Lane lane, Duration maxWait) {
         long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
+        states.stream().filter(s -> !s.registered && s.account.serves(model)).forEach(this::register);
         lock.lock();
         try {
             while (true) {
                 Instant now = clock.instant();
-                long waitNanos = waitUntil - System.nanoTime();
+                long nowNanos = System.nanoTime();
+                long waitNanos = waitUntil - nowNanos;
                 List<State> serving = states.stream()
                         .filter(s -> s.account.serves(model) && s.disabledReason == null)
                         .toList();
                 List<State> usable =
-                        serving.stream().filter(State::circuitAllows).toList();
+                        serving.stream().filter(s -> s.circuitAllows(now)).toList();
                 if (usable.isEmpty()) {
                     // Every account that serves the model has its circuit open; a circuit half-opens by itself after
                     // its wait. An async or bulk call, with its job's deadline to spare, waits for that instead of
@@ -185,14 +248,19 @@ public class AccountPool {
                             .min(Comparator.naturalOrder())
                             .orElseThrow());
                 }
-                List<State> free = ready.stream()
-                        .filter(s -> s.inFlight < s.account.maxConcurrency() - reserve(lane, s))
+                List<State> underLimit = ready.stream()
+                        .filter(s -> s.busy.size() < s.account.maxConcurrency() - reserve(lane, s))
+                        .toList();
+                List<State> free = underLimit.stream()
+                        .filter(s -> s.canTake(lane, nowNanos))
                         .toList();
                 if (!free.isEmpty() && !outranked(lane)) {
                     State chosen = pick(free);
-                    chosen.inFlight++;
-                    chosen.recent.addLast(now);
-                    return new Lease(chosen);
+                    Lease lease = take(chosen, lane, now);
+                    if (lease != null) {
+                        return lease;
+                    }
+                    continue;
                 }
                 if (waitNanos <= 0) {
                     throw new NoAccountsException("Every upstream account is at its concurrency limit");
@@ -200,9 +268,15 @@ public class AccountPool {
                 long pause = paced == null
                         ? waitNanos
                         : Math.clamp(Duration.between(now, paced).toNanos(), 1, PACE_CHECK.toNanos());
+                // an account whose slots are all held by other workers: ask the ledger again after a while
+                long retry = underLimit.stream()
+                        .mapToLong(s -> s.claimableAt(lane) - nowNanos)
+                        .filter(d -> d > 0)
+                        .min()
+                        .orElse(Long.MAX_VALUE);
                 waiting[lane.ordinal()]++;
                 try {
-                    released.awaitNanos(Math.min(pause, waitNanos));
+                    released.awaitNanos(Math.min(Math.min(pause, retry), waitNanos));
                 } finally {
                     waiting[lane.ordinal()]--;
                 }
@@ -215,6 +289,93 @@ public class AccountPool {
             throw new NoAccountsException();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A lease on {@code s}: on an idle slot this worker holds, or on one claimed from the ledger; with a
+     * requests-per-minute limit, once the fleet's window has room. Null when the ledger had no slot, or the window no
+     * room (the account's state says when to ask again). Called with the lock held; the ledger is asked without it.
+     */
+    private Lease take(State s, Lane lane, Instant now) throws InterruptedException {
+        Integer slot = s.idle.pollFirst();
+        if (slot == null) {
+            slot = claim(s, lane);
+            if (slot == null) {
+                return null;
+            }
+        }
+        s.busy.add(slot);
+        if (s.account.requestsPerMinute() > 0) {
+            Instant next = callStart(s, now);
+            if (next != null) {
+                s.busy.remove(slot);
+                s.idle.addFirst(slot);
+                s.pacedUntil = next;
+                released.signalAll();
+                return null;
+            }
+        }
+        s.lastUsedNanos = System.nanoTime();
+        return new Lease(s, slot);
+    }
+
+    private Integer claim(State s, Lane lane) {
+        int keepFree = reserve(lane, s);
+        boolean wasWaiting = s.waitingInFleet;
+        s.claiming++;
+        lock.unlock();
+        OptionalInt claimed = OptionalInt.empty();
+        try {
+            claimed = s.ledger.claimSlot(s.account.id(), holder, keepFree);
+            if (claimed.isPresent() && wasWaiting) {
+                s.ledger.stopWaiting(s.account.id(), holder);
+            }
+        } catch (RuntimeException e) {
+            ledgerFailed("claim a call slot of " + s.account.id(), e);
+        } finally {
+            lock.lock();
+            s.claiming--;
+        }
+        if (claimed.isEmpty()) {
+            s.fleetFullUntil[lane.ordinal()] =
+                    System.nanoTime() + sharing.claimRetry().toNanos();
+            s.waitingInFleet = true;
+            return null;
+        }
+        s.waitingInFleet = false;
+        return claimed.getAsInt();
+    }
+
+    /** Null when the call may start now; otherwise when the account's window of the last minute next has room. */
+    private Instant callStart(State s, Instant now) {
+        lock.unlock();
+        try {
+            return s.ledger
+                    .takeCallStart(s.account.id(), s.account.requestsPerMinute())
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            ledgerFailed("count a call of " + s.account.id(), e);
+            return now.plus(sharing.claimRetry());
+        } finally {
+            lock.lock();
+        }
+    }
+
+    private void register(State s) {
+        try {
+            s.ledger.register(s.account);
+            s.registered = true;
+        } catch (RuntimeException e) {
+            ledgerFailed("register " + s.account.id(), e);
+        }
+    }
+
+    private void ledgerFailed(String what, RuntimeException e) {
+        long now = System.nanoTime();
+        if (now - lastLedgerWarningNanos > Duration.ofSeconds(10).toNanos()) {
+            lastLedgerWarningNanos = now;
+            log.warn("could not {} in the account ledger (the slots held stay in use): {}", what, e.toString());
         }
     }
 
@@ -251,7 +412,7 @@ public class AccountPool {
         double bestLoad = Double.MAX_VALUE;
         for (int i = 0; i < free.size(); i++) {
             State s = free.get((int) ((start + i) % free.size()));
-            double load = (s.inFlight + 1) / (s.account.maxConcurrency() * s.account.weight());
+            double load = (s.busy.size() + 1) / (s.account.maxConcurrency() * s.account.weight());
             if (load < bestLoad) {
                 best = s;
                 bestLoad = load;
@@ -260,22 +421,39 @@ public class AccountPool {
         return best;
     }
 
-    /** The account answered 429: no calls to it until {@code until}. */
+    /** The account answered 429: no calls to it until {@code until}, in the whole fleet. */
     public void coolDown(UpstreamAccount account, Instant until) {
-        withState(account, s -> {
-            if (s.coolingUntil == null || s.coolingUntil.isBefore(until)) {
-                s.coolingUntil = until;
+        State s = withState(account, st -> {
+            if (st.coolingUntil == null || st.coolingUntil.isBefore(until)) {
+                st.coolingUntil = until;
             }
-            log.warn("upstream {} rate-limited; cooling down until {}", account.id(), until);
         });
+        log.warn("upstream {} rate-limited; cooling down until {}", account.id(), until);
+        write(s, "cool down", ledger -> ledger.coolDown(account.id(), until));
     }
 
-    /** The account's credentials were refused: no calls to it until an operator re-enables it. */
+    /** The account's credentials were refused: no calls to it, in the whole fleet, until an operator re-enables it. */
     public void disable(UpstreamAccount account, String reason) {
-        withState(account, s -> {
-            s.disabledReason = reason;
-            log.error("upstream {} disabled: {}", account.id(), reason);
-        });
+        State s = withState(account, st -> st.disabledReason = reason);
+        log.error("upstream {} disabled: {}", account.id(), reason);
+        write(s, "disable", ledger -> ledger.disable(account.id(), reason));
+    }
+
+    private void write(State s, String what, Consumer<AccountLedger> change) {
+        if (s == null) {
+            return;
+        }
+        try {
+            change.accept(s.ledger);
+        } catch (RuntimeException e) {
+            ledgerFailed(what + " " + s.account.id(), e);
+        }
+        lock.lock();
+        try {
+            s.changedNanos = System.nanoTime(); // a read that began before the write does not undo it
+        } finally {
+            lock.unlock();
+        }
     }
 
     public List<UpstreamAccount> accounts() {
@@ -307,33 +485,15 @@ public class AccountPool {
         }
     }
 
-    private void withState(UpstreamAccount account, Consumer<State> change) {
+    private State withState(UpstreamAccount account, Consumer<State> change) {
         lock.lock();
         try {
-            states.stream().filter(s -> s.account.equals(account)).forEach(change);
-            released.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** How one call on {@code account} ended ({@code success}, or the kind of failure) and how long it took. */
-    public void record(UpstreamAccount account, String outcome, Duration latency) {
-        withState(account, s -> s.record(outcome, latency));
-    }
-
-    /** An operator re-enables an account that was disabled, and ends its cooldown. */
-    public boolean enable(String accountId) {
-        lock.lock();
-        try {
-            boolean found = false;
+            State found = null;
             for (State s : states) {
-                if (s.account.id().equals(accountId)) {
-                    s.disabledReason = null;
-                    s.coolingUntil = null;
-                    s.breaker.reset();
-                    found = true;
-                    log.info("upstream {} re-enabled", accountId);
+                if (s.account.equals(account)) {
+                    change.accept(s);
+                    s.changedNanos = System.nanoTime();
+                    found = s;
                 }
             }
             released.signalAll();
@@ -343,7 +503,172 @@ public class AccountPool {
         }
     }
 
-    /** An account's state and figures as operators and tests see them. */
+    /**
+     * How one call on {@code account} ended ({@code success}, or the kind of failure) and how long it took. When this
+     * opens the account's circuit, the whole fleet keeps off it for the circuit's wait.
+     */
+    public void record(UpstreamAccount account, String outcome, Duration latency) {
+        Instant[] opened = new Instant[1];
+        State s = withState(account, st -> opened[0] = st.record(outcome, latency, clock.instant()));
+        if (opened[0] != null) {
+            log.warn("upstream {} circuit open until {}", account.id(), opened[0]);
+            write(s, "open the circuit of", ledger -> ledger.openCircuit(account.id(), opened[0]));
+        }
+    }
+
+    /** An operator re-enables an account that was disabled, and ends its cooldown and circuit, in the whole fleet. */
+    public boolean enable(String accountId) {
+        State found = null;
+        lock.lock();
+        try {
+            for (State s : states) {
+                if (s.account.id().equals(accountId)) {
+                    s.reset();
+                    s.changedNanos = System.nanoTime();
+                    found = s;
+                    log.info("upstream {} re-enabled", accountId);
+                }
+            }
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        write(found, "re-enable", ledger -> ledger.enable(accountId));
+        return found != null;
+    }
+
+    /**
+     * Brings this worker's view in step with the fleet's: reports its calls, gives back the slots it has not used for
+     * a while (or at once when another worker waits), renews the leases of the others, and reads every account's
+     * shared state. Run every {@code sync-interval} while the worker has work, every {@code idle-sync-interval}
+     * otherwise.
+     */
+    public void sync() {
+        long started = System.nanoTime();
+        Map<State, List<Integer>> giveBack = new java.util.HashMap<>();
+        Map<State, Calls> report = new java.util.HashMap<>();
+        Map<AccountLedger, Map<String, List<Integer>>> held = new java.util.HashMap<>();
+        boolean active = false;
+        lock.lock();
+        try {
+            for (State s : states) {
+                if (!s.idle.isEmpty()
+                        && (s.othersWaiting
+                                || started - s.lastUsedNanos >= sharing.linger().toNanos())) {
+                    giveBack.put(s, new ArrayList<>(s.idle));
+                    s.idle.clear();
+                }
+                Calls calls = s.pending.take();
+                if (!calls.isEmpty()) {
+                    report.put(s, calls);
+                    s.sent.add(calls);
+                }
+                List<Integer> slots = new ArrayList<>(s.busy);
+                slots.addAll(s.idle);
+                held.computeIfAbsent(s.ledger, l -> new java.util.HashMap<>()).put(s.account.id(), slots);
+                active |= !slots.isEmpty() || started - s.lastUsedNanos < ACTIVE.toNanos();
+            }
+        } finally {
+            lock.unlock();
+        }
+        states.stream().filter(s -> !s.registered).forEach(this::register);
+        giveBack.forEach(
+                (s, slots) -> write(s, "give back slots of", l -> l.releaseSlots(s.account.id(), holder, slots)));
+        report.forEach((s, calls) -> {
+            try {
+                s.ledger.addCalls(s.account.id(), calls.successes, calls.failures);
+            } catch (RuntimeException e) {
+                ledgerFailed("report the calls of " + s.account.id(), e);
+                lock.lock();
+                try {
+                    s.sent.subtract(calls);
+                    s.pending.add(calls);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        if (started - lastRenewNanos >= sharing.slotLease().toNanos() / 3) {
+            held.forEach((ledger, slots) -> renew(ledger, slots));
+            lastRenewNanos = started;
+        }
+        if (!active && started - lastReadNanos < sharing.idleSyncInterval().toNanos()) {
+            return;
+        }
+        held.keySet().forEach(ledger -> read(ledger, started));
+        lastReadNanos = started;
+    }
+
+    private void renew(AccountLedger ledger, Map<String, List<Integer>> slots) {
+        Map<String, java.util.Set<Integer>> kept;
+        try {
+            kept = ledger.renew(holder, slots);
+        } catch (RuntimeException e) {
+            ledgerFailed("renew the call slots", e);
+            return;
+        }
+        lock.lock();
+        try {
+            for (State s : states) {
+                if (s.ledger == ledger) {
+                    java.util.Set<Integer> mine = kept.getOrDefault(s.account.id(), java.util.Set.of());
+                    s.idle.removeIf(slot -> !mine.contains(slot));
+                    s.busy.stream().filter(slot -> !mine.contains(slot)).forEach(s.lost::add);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void read(AccountLedger ledger, long started) {
+        Map<String, AccountLedger.Shared> shared;
+        try {
+            shared = ledger.read(holder);
+        } catch (RuntimeException e) {
+            ledgerFailed("read the accounts", e);
+            return;
+        }
+        lock.lock();
+        try {
+            for (State s : states) {
+                AccountLedger.Shared fleet = shared.get(s.account.id());
+                if (s.ledger == ledger && fleet != null) {
+                    s.apply(fleet, started);
+                }
+            }
+            released.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives every slot this worker holds back to the fleet (the worker stops). */
+    public void releaseAll() {
+        Map<AccountLedger, Map<String, List<Integer>>> none = new java.util.HashMap<>();
+        lock.lock();
+        try {
+            for (State s : states) {
+                s.idle.clear();
+                none.computeIfAbsent(s.ledger, l -> new java.util.HashMap<>());
+            }
+        } finally {
+            lock.unlock();
+        }
+        none.forEach((ledger, slots) -> {
+            try {
+                ledger.renew(holder, slots);
+            } catch (RuntimeException e) {
+                ledgerFailed("give back the call slots", e);
+            }
+        });
+    }
+
+    /**
+     * An account's state and figures as operators and tests see them. {@code inFlight}: this worker's calls;
+     * {@code fleetSlotsHeld}: the slots held by the whole fleet (calls in flight, and slots kept a moment after a
+     * call); {@code successes} and {@code failures}: the fleet's totals; the latencies: this worker's recent calls.
+     */
     public record AccountStatus(
             String id,
             String state,
@@ -354,16 +679,20 @@ public class AccountPool {
             Map<String, Long> failures,
             Double latencyP50Ms,
             Double latencyP95Ms,
-            String circuit) {}
+            String circuit,
+            int fleetSlotsHeld,
+            int maxConcurrency) {}
 
-    /** One call slot; closing it frees the slot. */
+    /** One call slot; closing it frees the slot (for this worker's next call, or for the fleet). */
     public final class Lease implements AutoCloseable {
 
         private final State state;
+        private final int slot;
         private boolean closed;
 
-        private Lease(State state) {
+        private Lease(State state, int slot) {
             this.state = state;
+            this.slot = slot;
         }
 
         public UpstreamAccount account() {
@@ -372,77 +701,210 @@ public class AccountPool {
 
         @Override
         public void close() {
+            boolean giveBack;
             lock.lock();
             try {
-                if (!closed) {
-                    closed = true;
-                    state.inFlight--;
-                    released.signalAll();
+                if (closed) {
+                    return;
                 }
+                closed = true;
+                state.busy.remove(slot);
+                state.lastUsedNanos = System.nanoTime();
+                if (state.lost.remove(slot)) {
+                    giveBack = false;
+                } else if (state.othersWaiting) {
+                    // another worker waits: this one steps back long enough for it to take the slot
+                    giveBack = true;
+                    state.yieldUntil =
+                            System.nanoTime() + 2 * sharing.claimRetry().toNanos();
+                } else {
+                    giveBack = false;
+                    state.idle.addFirst(slot);
+                }
+                released.signalAll();
             } finally {
                 lock.unlock();
+            }
+            if (giveBack) {
+                write(state, "give back a slot of", l -> l.releaseSlots(state.account.id(), holder, List.of(slot)));
             }
         }
     }
 
-    private static final class State {
+    /** Calls made and not yet reported to the ledger. */
+    private static final class Calls {
+        long successes;
+        final Map<String, Long> failures = new TreeMap<>();
+
+        boolean isEmpty() {
+            return successes == 0 && failures.isEmpty();
+        }
+
+        Calls take() {
+            Calls taken = new Calls();
+            taken.add(this);
+            successes = 0;
+            failures.clear();
+            return taken;
+        }
+
+        void add(Calls other) {
+            successes += other.successes;
+            other.failures.forEach((kind, n) -> failures.merge(kind, n, Long::sum));
+        }
+
+        void subtract(Calls other) {
+            successes -= other.successes;
+            other.failures.forEach((kind, n) -> failures.merge(kind, -n, Long::sum));
+            failures.values().removeIf(n -> n == 0);
+        }
+    }
+
+    private final class State {
         private static final int LATENCY_SAMPLES = 1024;
         /** Failures that say the account itself is unwell; 4xx, 429 and refused keys have their own handling. */
         private static final Set<String> BREAKING = Set.of("server_error", "timeout", "connection", "bad_response");
 
         private final UpstreamAccount account;
-        private final Deque<Instant> recent = new ArrayDeque<>();
+        private final AccountLedger ledger;
+        private final CircuitBreaker breaker;
         private final long[] latenciesMicros = new long[LATENCY_SAMPLES];
-        private final Map<String, Long> failures = new TreeMap<>();
-        private long calls;
-        private long successes;
-        private int inFlight;
+        private long latencySamples;
+        /** Slots held by this worker with a call on them, and held but idle (most recently used first). */
+        private final Set<Integer> busy = new java.util.HashSet<>();
+
+        private final Deque<Integer> idle = new ArrayDeque<>();
+        /** Busy slots whose lease was lost (the ledger gave them to another worker): not kept after their call. */
+        private final Set<Integer> lost = new java.util.HashSet<>();
+
+        private final long[] fleetFullUntil = new long[Lane.values().length];
+        private final Calls pending = new Calls();
+        private final Calls sent = new Calls();
+        private Calls fleetCalls = new Calls();
+        private volatile boolean registered;
+        private int claiming;
+        private boolean waitingInFleet;
+        private boolean othersWaiting;
+        private int fleetSlotsHeld;
+        private long yieldUntil;
+        private long lastUsedNanos = System.nanoTime() - ACTIVE.toNanos();
+        private long changedNanos;
+        private long resets = -1;
         private Instant coolingUntil;
+        private Instant pacedUntil;
+        private Instant circuitOpenUntil;
         private String disabledReason;
 
-        private final CircuitBreaker breaker;
-
-        State(UpstreamAccount account, CircuitBreaker breaker) {
+        State(UpstreamAccount account, CircuitBreaker breaker, AccountLedger ledger) {
             this.account = account;
             this.breaker = breaker;
+            this.ledger = ledger;
+            for (int i = 0; i < fleetFullUntil.length; i++) {
+                fleetFullUntil[i] = System.nanoTime();
+            }
+            yieldUntil = System.nanoTime();
+        }
+
+        /** True when a call of {@code lane} can start on this account now, on a slot held or one to claim. */
+        boolean canTake(Lane lane, long nowNanos) {
+            return !idle.isEmpty()
+                    || (busy.size() + idle.size() + claiming < account.maxConcurrency()
+                            && nowNanos - claimableAt(lane) >= 0);
+        }
+
+        /** When this worker asks the ledger for a slot of {@code lane} again, after none was free or it stepped back. */
+        long claimableAt(Lane lane) {
+            long full = fleetFullUntil[lane.ordinal()];
+            return full - yieldUntil > 0 ? full : yieldUntil;
         }
 
         AccountStatus status(Instant now) {
+            Calls total = new Calls();
+            total.add(fleetCalls);
+            total.add(sent);
+            total.add(pending);
             return new AccountStatus(
                     account.id(),
                     disabledReason != null
                             ? "disabled"
-                            : !circuitAllows() ? "circuit_open" : readyAt(now).isAfter(now) ? "cooling" : "active",
+                            : !circuitAllows(now)
+                                    ? "circuit_open"
+                                    : readyAt(now).isAfter(now) ? "cooling" : "active",
                     coolingUntil != null && coolingUntil.isAfter(now) ? coolingUntil : null,
                     disabledReason,
-                    inFlight,
-                    successes,
-                    Map.copyOf(failures),
+                    busy.size(),
+                    total.successes,
+                    Map.copyOf(total.failures),
                     latencyMillis(0.5),
                     latencyMillis(0.95),
-                    breaker.getState().name().toLowerCase());
+                    circuitOpenUntil != null
+                                    && circuitOpenUntil.isAfter(now)
+                                    && breaker.getState() == CircuitBreaker.State.CLOSED
+                            ? "open"
+                            : breaker.getState().name().toLowerCase(),
+                    Math.max(fleetSlotsHeld, busy.size() + idle.size()),
+                    account.maxConcurrency());
         }
 
-        boolean circuitAllows() {
+        boolean circuitAllows(Instant now) {
             CircuitBreaker.State state = breaker.getState();
-            return state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN;
+            return state != CircuitBreaker.State.OPEN
+                    && state != CircuitBreaker.State.FORCED_OPEN
+                    && (circuitOpenUntil == null || !circuitOpenUntil.isAfter(now));
         }
 
-        void record(String outcome, Duration latency) {
-            latenciesMicros[(int) (calls++ % LATENCY_SAMPLES)] = latency.toNanos() / 1000;
+        /** Records a call; returns until when the circuit is open when this call opened it, else null. */
+        Instant record(String outcome, Duration latency, Instant now) {
+            latenciesMicros[(int) (latencySamples++ % LATENCY_SAMPLES)] = latency.toNanos() / 1000;
+            CircuitBreaker.State before = breaker.getState();
             if ("success".equals(outcome)) {
-                successes++;
+                pending.successes++;
                 breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
             } else {
-                failures.merge(outcome, 1L, Long::sum);
+                pending.failures.merge(outcome, 1L, Long::sum);
                 if (BREAKING.contains(outcome)) {
                     breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new IllegalStateException(outcome));
                 }
             }
+            if (before != CircuitBreaker.State.OPEN && breaker.getState() == CircuitBreaker.State.OPEN) {
+                long waitMillis = breaker.getCircuitBreakerConfig()
+                        .getWaitIntervalFunctionInOpenState()
+                        .apply(1);
+                circuitOpenUntil = now.plusMillis(waitMillis);
+                return circuitOpenUntil;
+            }
+            return null;
+        }
+
+        void reset() {
+            disabledReason = null;
+            coolingUntil = null;
+            circuitOpenUntil = null;
+            breaker.reset();
+        }
+
+        /** The fleet's view, read by a sync that started at {@code readNanos}. */
+        void apply(AccountLedger.Shared fleet, long readNanos) {
+            if (resets >= 0 && fleet.resets() > resets) {
+                reset(); // an operator re-enabled the account on some instance
+            }
+            resets = fleet.resets();
+            if (readNanos - changedNanos > 0) {
+                coolingUntil = fleet.coolingUntil();
+                disabledReason = fleet.disabledReason();
+                circuitOpenUntil = fleet.circuitOpenUntil();
+            }
+            othersWaiting = fleet.othersWaiting();
+            fleetSlotsHeld = fleet.slotsHeld();
+            Calls calls = new Calls();
+            calls.successes = fleet.successes();
+            calls.failures.putAll(fleet.failures());
+            fleetCalls = calls;
+            sent.take();
         }
 
         Double latencyMillis(double quantile) {
-            int n = (int) Math.min(calls, LATENCY_SAMPLES);
+            int n = (int) Math.min(latencySamples, LATENCY_SAMPLES);
             if (n == 0) {
                 return null;
             }
@@ -456,23 +918,10 @@ public class AccountPool {
             return coolingUntil != null && coolingUntil.isAfter(now);
         }
 
-        /** When the account may take a call: after its cooldown, and once under its own requests-per-minute. */
+        /** When the account may take a call: after its cooldown, and once the window of its requests-per-minute has room. */
         Instant readyAt(Instant now) {
-            Instant ready = coolingUntil != null && coolingUntil.isAfter(now) ? coolingUntil : now;
-            int limit = account.requestsPerMinute();
-            if (limit > 0) {
-                Instant windowStart = now.minus(Duration.ofMinutes(1));
-                while (!recent.isEmpty() && !recent.peekFirst().isAfter(windowStart)) {
-                    recent.pollFirst();
-                }
-                if (recent.size() >= limit) {
-                    Instant freeAt = recent.peekFirst().plus(Duration.ofMinutes(1));
-                    ready = freeAt.isAfter(ready) ? freeAt : ready;
-                }
-            } else {
-                recent.clear();
-            }
-            return ready;
+            Instant ready = coolingAt(now) ? coolingUntil : now;
+            return pacedUntil != null && pacedUntil.isAfter(ready) ? pacedUntil : ready;
         }
     }
 }
