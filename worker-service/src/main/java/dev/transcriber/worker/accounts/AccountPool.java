@@ -443,6 +443,9 @@ public class AccountPool {
         if (s == null) {
             return;
         }
+        if (!s.registered) {
+            register(s);
+        }
         try {
             change.accept(s.ledger);
         } catch (RuntimeException e) {
@@ -572,8 +575,7 @@ public class AccountPool {
             lock.unlock();
         }
         states.stream().filter(s -> !s.registered).forEach(this::register);
-        giveBack.forEach(
-                (s, slots) -> write(s, "give back slots of", l -> l.releaseSlots(s.account.id(), holder, slots)));
+        giveBack.forEach(this::giveBack);
         report.forEach((s, calls) -> {
             try {
                 s.ledger.addCalls(s.account.id(), calls.successes, calls.failures);
@@ -597,6 +599,25 @@ public class AccountPool {
         }
         held.keySet().forEach(ledger -> read(ledger, started));
         lastReadNanos = started;
+    }
+
+    /**
+     * Gives {@code slots} back to the ledger; when it cannot be reached they stay this worker's (calls go on on them
+     * through an outage of the ledger, and the next renewal keeps them).
+     */
+    private void giveBack(State s, List<Integer> slots) {
+        try {
+            s.ledger.releaseSlots(s.account.id(), holder, slots);
+        } catch (RuntimeException e) {
+            ledgerFailed("give back slots of " + s.account.id(), e);
+            lock.lock();
+            try {
+                slots.forEach(s.idle::addLast);
+                released.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     private void renew(AccountLedger ledger, Map<String, List<Integer>> slots) {
@@ -726,7 +747,7 @@ public class AccountPool {
                 lock.unlock();
             }
             if (giveBack) {
-                write(state, "give back a slot of", l -> l.releaseSlots(state.account.id(), holder, List.of(slot)));
+                AccountPool.this.giveBack(state, List.of(slot));
             }
         }
     }
