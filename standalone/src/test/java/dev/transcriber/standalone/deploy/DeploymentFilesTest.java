@@ -92,7 +92,7 @@ class DeploymentFilesTest {
                     .containsEntry("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs")
                     .containsEntry("TRANSCRIBER_MIGRATE_ON_START", "false")
                     .containsEntry("MANAGEMENT_SERVER_PORT", String.valueOf(MANAGEMENT_PORT))
-                    .containsEntry("SPRING_CONFIG_IMPORT", "optional:configtree:/run/secrets/transcriber/")
+                    .containsEntry("SPRING_CONFIG_IMPORT", "optional:configtree:/run/secrets/transcriber/app/")
                     .containsKey("S3_PUBLIC_ENDPOINT")
                     .doesNotContainKeys(
                             "MINIO_ROOT_USER",
@@ -117,6 +117,9 @@ class DeploymentFilesTest {
         String text = Files.readString(ROOT.resolve("docker-compose.yml"));
         assertThat(text).doesNotContainIgnoringCase("change-me");
         assertThat(text).contains("mc admin user add root transcriber-app");
+        assertThat(string(map(map(services, "postgres"), "environment"), "POSTGRES_PASSWORD_FILE"))
+                .as("the apps' config tree holds no root password")
+                .doesNotStartWith("/run/secrets/transcriber/app/");
     }
 
     @Test
