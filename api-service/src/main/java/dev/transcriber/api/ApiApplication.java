@@ -1,9 +1,14 @@
 package dev.transcriber.api;
 
+import dev.transcriber.common.schema.SchemaMigration;
+import java.util.Arrays;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 
-/** The OpenAI-compatible HTTP surface. */
+/**
+ * The OpenAI-compatible HTTP surface. With {@code migrate} as its first argument the same jar (and image) runs the
+ * database migrations alone and exits ({@link SchemaMigration}).
+ */
 @SpringBootApplication
 public class ApiApplication {
 
@@ -13,6 +18,9 @@ public class ApiApplication {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && SchemaMigration.MODE.equals(args[0])) {
+            System.exit(SchemaMigration.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
         builder().run(args);
     }
 }

@@ -9,6 +9,7 @@ import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
+import dev.transcriber.common.schema.SchemaConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.ServableModels;
@@ -38,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 @EntityScan({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
 @EnableJpaRepositories({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
-@Import({ObjectStoreConfiguration.class, OutboxConfiguration.class, TopicConfiguration.class})
+@Import({ObjectStoreConfiguration.class, OutboxConfiguration.class, TopicConfiguration.class, SchemaConfiguration.class
+})
 public class CommonConfiguration {
 
     @Bean

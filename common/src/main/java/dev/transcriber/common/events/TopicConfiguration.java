@@ -3,39 +3,44 @@ package dev.transcriber.common.events;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.springframework.beans.factory.annotation.Value;
+import org.apache.kafka.common.config.TopicConfig;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaAdmin;
 
-/** Both services declare the topics; whichever starts first creates them. */
+/**
+ * Both services declare the topics; whichever starts first creates them, as {@link TopicProperties} says. A lane's
+ * dead-letter topic has one partition (the error handler sends to partition 0); the completion and progress topics
+ * have {@link Topics#EVENT_PARTITIONS}, which the api reads by number.
+ */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TopicProperties.class)
 public class TopicConfiguration {
 
     @Bean
-    KafkaAdmin.NewTopics transcriberTopics(
-            @Value("${transcriber.kafka.job-partitions:12}") int jobPartitions,
-            @Value("${transcriber.kafka.replication-factor:1}") short replicas) {
+    KafkaAdmin.NewTopics transcriberTopics(TopicProperties properties) {
+        return new KafkaAdmin.NewTopics(topics(properties).toArray(NewTopic[]::new));
+    }
+
+    /** Every topic the services use, as {@code properties} create them. */
+    public static List<NewTopic> topics(TopicProperties properties) {
         List<NewTopic> topics = new ArrayList<>();
         for (Lane lane : Lane.values()) {
-            topics.add(TopicBuilder.name(lane.topic())
-                    .partitions(jobPartitions)
-                    .replicas(replicas)
-                    .build());
-            topics.add(TopicBuilder.name(lane.deadLetterTopic())
-                    .partitions(1)
-                    .replicas(replicas)
-                    .build());
+            topics.add(topic(lane.topic(), properties.jobPartitions(), properties));
+            topics.add(topic(lane.deadLetterTopic(), 1, properties));
         }
-        topics.add(TopicBuilder.name(Topics.FINISHED)
-                .partitions(Topics.EVENT_PARTITIONS)
-                .replicas(replicas)
-                .build());
-        topics.add(TopicBuilder.name(Topics.PROGRESS)
-                .partitions(Topics.EVENT_PARTITIONS)
-                .replicas(replicas)
-                .build());
-        return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+        topics.add(topic(Topics.FINISHED, Topics.EVENT_PARTITIONS, properties));
+        topics.add(topic(Topics.PROGRESS, Topics.EVENT_PARTITIONS, properties));
+        return topics;
+    }
+
+    private static NewTopic topic(String name, int partitions, TopicProperties properties) {
+        TopicBuilder topic = TopicBuilder.name(name).partitions(partitions).replicas(properties.replicationFactor());
+        if (properties.minInsyncReplicas() > 0) {
+            topic.config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(properties.minInsyncReplicas()));
+        }
+        return topic.build();
     }
 }

@@ -30,6 +30,11 @@ public class ObjectStore {
     private final MinioClient client;
     /** For multipart uploads fed part by part from the caller's thread. */
     private final MinioAsyncClient parts;
+    /**
+     * Signs the presigned URLs handed to callers, for the endpoint they reach the store at
+     * ({@link StorageProperties#callerEndpoint()}). It never calls the store: with the region given, signing is local.
+     */
+    private final MinioClient callerSigner;
 
     private final StorageProperties properties;
 
@@ -49,6 +54,12 @@ public class ObjectStore {
                 .build();
         this.parts = MinioAsyncClient.builder()
                 .endpoint(properties.endpoint())
+                .credentials(properties.accessKey(), properties.secretKey())
+                .region(properties.region())
+                .httpClient(http)
+                .build();
+        this.callerSigner = MinioClient.builder()
+                .endpoint(properties.callerEndpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
                 .region(properties.region())
                 .httpClient(http)
@@ -172,7 +183,10 @@ public class ObjectStore {
                         GetObjectArgs.builder().bucket(bucket()).object(key).build()));
     }
 
-    /** A URL that reads the object without credentials until {@code expiry} passes (for ffmpeg to stream it). */
+    /**
+     * A URL that reads the object without credentials until {@code expiry} passes (for ffmpeg to stream it): on the
+     * services' own endpoint, not for callers.
+     */
     public String presignedGet(String key, Duration expiry) {
         return call(
                 "presign " + key,
@@ -184,11 +198,15 @@ public class ObjectStore {
                         .build()));
     }
 
-    /** A URL that writes the object with a PUT, without credentials, until {@code expiry} passes. */
+    /**
+     * A URL that writes the object with a PUT, without credentials, until {@code expiry} passes: for a caller outside,
+     * so it names the store's public endpoint ({@code transcriber.storage.public-endpoint}, else the one the services
+     * use). The signature covers the host, so the URL works only where that endpoint reaches this store.
+     */
     public String presignedPut(String key, Duration expiry) {
         return call(
                 "presign " + key,
-                () -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                () -> callerSigner.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
                         .method(Method.PUT)
                         .bucket(bucket())
                         .object(key)

@@ -4,7 +4,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
-/** Where the S3-compatible object store is (MinIO in production, s3proxy in local mode). */
+/**
+ * Where the S3-compatible object store is (MinIO in production, s3proxy in local mode). {@code endpoint} is the
+ * address the services reach it at; {@code publicEndpoint} ({@code S3_PUBLIC_ENDPOINT}) the one a client outside
+ * reaches the same store at, used only to sign the presigned upload URLs handed to callers (signed locally, no call to
+ * the store). Unset, it is {@code endpoint}: right where both are the same, as in local mode.
+ */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(
         @DefaultValue("http://127.0.0.1:19000") String endpoint,
@@ -12,4 +17,11 @@ public record StorageProperties(
         @DefaultValue("transcriber-secret") String secretKey,
         @DefaultValue("transcriber") String bucket,
         @DefaultValue("us-east-1") String region,
-        @DefaultValue("8MB") DataSize partSize) {}
+        @DefaultValue("8MB") DataSize partSize,
+        @DefaultValue("") String publicEndpoint) {
+
+    /** The endpoint presigned URLs for callers name: {@code publicEndpoint}, or {@code endpoint} when unset. */
+    public String callerEndpoint() {
+        return publicEndpoint == null || publicEndpoint.isBlank() ? endpoint : publicEndpoint;
+    }
+}

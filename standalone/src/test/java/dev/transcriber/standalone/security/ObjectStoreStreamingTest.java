@@ -36,7 +36,13 @@ class ObjectStoreStreamingTest {
         server = LocalObjectStore.start(
                 Files.createTempDirectory("store-streaming"), FreePorts.pick(), "streaming", "streaming-secret");
         store = new ObjectStore(new StorageProperties(
-                server.endpoint(), "streaming", "streaming-secret", "streaming", "us-east-1", DataSize.ofMegabytes(5)));
+                server.endpoint(),
+                "streaming",
+                "streaming-secret",
+                "streaming",
+                "us-east-1",
+                DataSize.ofMegabytes(5),
+                ""));
         store.ensureBucket();
     }
 

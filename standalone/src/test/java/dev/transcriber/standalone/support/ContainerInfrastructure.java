@@ -6,11 +6,11 @@ import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /** PostgreSQL, Kafka and MinIO from the same images as docker-compose.yml. Needs a Docker engine. */
-final class ContainerInfrastructure implements AutoCloseable {
+public final class ContainerInfrastructure implements AutoCloseable {
 
-    static final String POSTGRES_IMAGE = "postgres:16-alpine";
-    static final String KAFKA_IMAGE = "apache/kafka:4.1.2";
-    static final String MINIO_IMAGE = "minio/minio:RELEASE.2023-09-04T19-57-37Z";
+    public static final String POSTGRES_IMAGE = "postgres:16-alpine";
+    public static final String KAFKA_IMAGE = "apache/kafka:4.1.2";
+    public static final String MINIO_IMAGE = "minio/minio:RELEASE.2025-09-07T16-13-09Z";
 
     private final PostgreSQLContainer postgres;
     private final KafkaContainer kafka;

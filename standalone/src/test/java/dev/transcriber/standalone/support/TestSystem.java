@@ -208,6 +208,11 @@ public final class TestSystem {
                 .run(args.toArray(String[]::new));
     }
 
+    /** The settings that point a service at this system's infrastructure (database, Kafka, object store). */
+    public List<String> infraArguments() {
+        return infraArgs;
+    }
+
     /** The object store's endpoint, as the services are given it. */
     public String objectStoreEndpoint() {
         String name = "--transcriber.storage.endpoint=";

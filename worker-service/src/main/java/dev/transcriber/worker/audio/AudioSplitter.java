@@ -101,7 +101,8 @@ public class AudioSplitter {
                 new SilenceDetector(properties.silenceThresholdDb(), samples(seconds(properties.minSilence())));
         Path scratch = null;
         try (ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor()) {
-            scratch = Files.createTempFile("transcriber-" + jobId, ".pcm");
+            Path folder = Files.createDirectories(properties.scratchFolder());
+            scratch = Files.createTempFile(folder, "transcriber-" + jobId, ".pcm");
             List<Future<StoredPiece>> stored = new ArrayList<>();
             Path pcm = scratch;
             Consumer<PiecePlanner.PlannedPiece> store = piece -> stored.add(uploads.submit(() -> {
@@ -139,7 +140,7 @@ public class AudioSplitter {
                 try {
                     Files.deleteIfExists(scratch);
                 } catch (IOException ignored) {
-                    // a scratch file in the temp folder; the OS cleans it eventually
+                    // a scratch file in the scratch folder (an emptyDir in k8s): gone with the pod at the latest
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.transcriber.worker.jobs;
 
+import dev.transcriber.common.events.Lane;
+import java.util.Arrays;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,10 +38,22 @@ class KafkaErrorHandling {
 
     /**
      * The job listeners acknowledge (or hand back) their records themselves, see {@link JobDispatcher}; immediately,
-     * since that is the mode in which the error handler also commits what it dead-lettered.
+     * since that is the mode in which the error handler also commits what it dead-lettered. A lane's listener starts
+     * only on a worker that reads that lane ({@code transcriber.worker.lanes}); on the others it never joins the
+     * lane's consumer group.
      */
     @Bean
-    static ContainerPostProcessor<Object, Object, AbstractMessageListenerContainer<Object, Object>> manualAcks() {
-        return container -> container.getContainerProperties().setAckMode(AckMode.MANUAL_IMMEDIATE);
+    static ContainerPostProcessor<Object, Object, AbstractMessageListenerContainer<Object, Object>> manualAcks(
+            WorkerProperties worker) {
+        return container -> {
+            container.getContainerProperties().setAckMode(AckMode.MANUAL_IMMEDIATE);
+            String[] topics = container.getContainerProperties().getTopics();
+            boolean read = topics == null
+                    || Arrays.stream(topics)
+                            .allMatch(topic -> Arrays.stream(Lane.values())
+                                    .filter(lane -> lane.topic().equals(topic))
+                                    .allMatch(worker.lanes()::contains));
+            container.setAutoStartup(read);
+        };
     }
 }

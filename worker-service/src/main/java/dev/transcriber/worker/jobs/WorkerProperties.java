@@ -2,6 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.Lane;
 import java.time.Duration;
+import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -9,7 +10,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * How a worker takes jobs: how many it runs at once in each lane (interactive, async, bulk: a lane's backlog never
  * takes another lane's slots), how long its claim on a job lasts without renewal, how often
  * abandoned jobs are looked for, how many times a job may be started before it is given up, and how long jobs in
- * flight may go on finishing when the worker stops before the rest are handed back to the queue.
+ * flight may go on finishing when the worker stops before the rest are handed back to the queue. {@code lanes}
+ * ({@code TRANSCRIBER_WORKER_LANES}, all three by default) are the lanes whose queues this worker reads: a fleet may
+ * run a deployment per lane, each scaled on its own lane's backlog. Everything else a worker does (the reaper, the
+ * queue sweeper, admission, webhooks, batch expansion, retention) it does whatever its lanes.
  */
 @ConfigurationProperties("transcriber.worker")
 public record WorkerProperties(
@@ -21,7 +25,15 @@ public record WorkerProperties(
         @DefaultValue("20s") Duration leaseRenewal,
         @DefaultValue("15s") Duration reaperInterval,
         @DefaultValue("5") int maxAttempts,
-        @DefaultValue("5s") Duration shutdownGrace) {
+        @DefaultValue("5s") Duration shutdownGrace,
+        @DefaultValue({"INTERACTIVE", "ASYNC", "BULK"}) Set<Lane> lanes) {
+
+    public WorkerProperties {
+        if (lanes.isEmpty()) {
+            throw new IllegalArgumentException("transcriber.worker.lanes names no lane: a worker reads at least one");
+        }
+        lanes = Set.copyOf(lanes);
+    }
 
     int maxInFlight(Lane lane) {
         return switch (lane) {
