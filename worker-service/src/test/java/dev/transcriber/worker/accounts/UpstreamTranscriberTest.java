@@ -185,7 +185,11 @@ class UpstreamTranscriberTest {
                 2,
                 null);
         AccountPool pool = new AccountPool(List.of(paced), moving, Duration.ofMinutes(10));
-        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(2));
+        // a call timeout that a loaded machine's first calls cannot run into: a timed-out call would spend the window
+        OpenAiCompatibleClient patient =
+                new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC());
+        UpstreamTranscriber transcriber =
+                new UpstreamTranscriber(pool, List.of(patient), policy, Duration.ofMinutes(2));
 
         try (var callers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             List<java.util.concurrent.Future<UpstreamTranscriber.Result>> calls = java.util.stream.IntStream.range(0, 3)
