@@ -5,6 +5,8 @@ import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.TopicConfiguration;
+import dev.transcriber.common.metrics.JobMetrics;
+import dev.transcriber.common.metrics.ReadinessGauge;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.outbox.Outbox;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.persistence.autoconfigure.EntityScan;
 import org.springframework.context.annotation.Bean;
@@ -55,6 +58,25 @@ public class CommonConfiguration {
         return new StageTimers(registry.getIfAvailable(() -> Metrics.globalRegistry));
     }
 
+    /** Jobs ended, by outcome; like the step timers, on Micrometer's global registry without an actuator one. */
+    @Bean
+    JobMetrics jobMetrics(ObjectProvider<MeterRegistry> registry) {
+        return new JobMetrics(registry.getIfAvailable(() -> Metrics.globalRegistry));
+    }
+
+    /** {@code transcriber.ready}, from the actuator's readiness group (both services have the actuator). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.actuate.endpoint.HealthEndpoint")
+    static class Readiness {
+
+        @Bean
+        ReadinessGauge readinessGauge(
+                ObjectProvider<org.springframework.boot.health.actuate.endpoint.HealthEndpoint> health,
+                ObjectProvider<MeterRegistry> registry) {
+            return new ReadinessGauge(health, registry.getIfAvailable(() -> Metrics.globalRegistry));
+        }
+    }
+
     /** The catalog, narrowed by {@code transcriber.models.allowed} when set (seed 000's single-model mode). */
     @Bean
     ModelCatalog modelCatalog(@Value("${transcriber.models.allowed:}") List<String> allowed) {
@@ -77,8 +99,8 @@ public class CommonConfiguration {
     }
 
     @Bean
-    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches) {
-        return new JobEnds(outbox, webhooks, batches);
+    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics) {
+        return new JobEnds(outbox, webhooks, batches, metrics);
     }
 
     @Bean

@@ -2,10 +2,12 @@ package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.transcript.Transcript;
 import io.github.resilience4j.retry.Retry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -22,16 +24,26 @@ public class UpstreamTranscriber {
     private final List<TranscriptionProvider> providers;
     private final Retry retry;
     private final Duration deadline;
+    private final AccountMetrics metrics;
 
+    @Autowired
     UpstreamTranscriber(
             AccountPool pool,
             List<TranscriptionProvider> providers,
             UpstreamRetryPolicy policy,
-            @Value("${transcriber.upstream.deadline:30m}") Duration deadline) {
+            @Value("${transcriber.upstream.deadline:30m}") Duration deadline,
+            AccountMetrics metrics) {
         this.pool = pool;
         this.providers = List.copyOf(providers);
         this.retry = policy.retry();
         this.deadline = deadline;
+        this.metrics = metrics;
+    }
+
+    /** Without a registry of its own (tests, tools): calls are timed in a throwaway one. */
+    UpstreamTranscriber(
+            AccountPool pool, List<TranscriptionProvider> providers, UpstreamRetryPolicy policy, Duration deadline) {
+        this(pool, providers, policy, deadline, new AccountMetrics(pool, new SimpleMeterRegistry()));
     }
 
     /**
@@ -54,10 +66,10 @@ public class UpstreamTranscriber {
             try {
                 Duration timeout = Duration.ofNanos(Math.max(1_000_000, untilNanos - started));
                 Result result = new Result(provider(account).transcribe(account, call, timeout), account.id());
-                pool.record(account, "success", Duration.ofNanos(System.nanoTime() - started));
+                recorded(account, "success", started);
                 return result;
             } catch (UpstreamException e) {
-                pool.record(account, outcome(e), Duration.ofNanos(System.nanoTime() - started));
+                recorded(account, outcome(e), started);
                 switch (e) {
                     case UpstreamException.RateLimited limited -> pool.coolDown(account, limited.until());
                     case UpstreamException.Unauthorized refused -> pool.disable(account, refused.getMessage());
@@ -66,6 +78,13 @@ public class UpstreamTranscriber {
                 throw e;
             }
         }
+    }
+
+    /** The pool's own figures (for its choices and {@code /admin/accounts}) and the exported timer. */
+    private void recorded(UpstreamAccount account, String outcome, long startedNanos) {
+        Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+        pool.record(account, outcome, took);
+        metrics.called(account.id(), outcome, took);
     }
 
     private TranscriptionProvider provider(UpstreamAccount account) {

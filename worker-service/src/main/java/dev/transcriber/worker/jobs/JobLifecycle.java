@@ -278,20 +278,31 @@ class JobLifecycle {
         return true;
     }
 
+    /** What the reaper did with an abandoned job. */
+    enum Recovery {
+        /** Nothing: it was no longer abandoned (renewed, or recovered by another worker). */
+        NONE,
+        /** Back on the queue. */
+        REQUEUED,
+        /** Failed: it had been started {@code max-attempts} times. */
+        FAILED
+    }
+
     /** An abandoned job goes back to the queue, or fails once it has been started too often. */
     @Transactional
-    public void recover(JobId id, int maxAttempts) {
+    public Recovery recover(JobId id, int maxAttempts) {
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
         if (!job.isClaimable(clock.instant()) || job.state() != JobState.RUNNING) {
-            return;
+            return Recovery.NONE;
         }
         if (job.attempts() >= maxAttempts) {
             String message = "The job was started " + job.attempts() + " times without finishing.";
             end(job, j -> j.fail(FailureCode.INTERNAL, message, clock.instant()));
-        } else {
-            job.requeue();
-            outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+            return Recovery.FAILED;
         }
+        job.requeue();
+        outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+        return Recovery.REQUEUED;
     }
 
     /** The job whose end callers wait for: the job itself, or a piece's parent while it still runs. */

@@ -24,6 +24,7 @@ class Leases {
     private final WorkerProperties properties;
     private final Clock clock;
     private final Counter recoveryFailures;
+    private final RecoveryCounters recoveries;
 
     Leases(
             JobLifecycle lifecycle,
@@ -31,7 +32,8 @@ class Leases {
             WorkerIdentity identity,
             WorkerProperties properties,
             Clock clock,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            RecoveryCounters recoveries) {
         this.recoveryFailures = Counter.builder("transcriber.jobs.recovery.failures")
                 .description("Abandoned jobs the reaper could not recover (retried on its next round)")
                 .register(registry);
@@ -40,6 +42,7 @@ class Leases {
         this.identity = identity;
         this.properties = properties;
         this.clock = clock;
+        this.recoveries = recoveries;
     }
 
     @Scheduled(fixedDelayString = "${transcriber.worker.lease-renewal:20s}")
@@ -50,14 +53,21 @@ class Leases {
     /**
      * Each abandoned job is recovered in a transaction of its own: one that fails (a row that cannot be read, a
      * failing announcement) is logged and counted ({@code transcriber.jobs.recovery.failures}), and the others still
-     * go back to the queue; it is tried again on the next round.
+     * go back to the queue; it is tried again on the next round. Recoveries are counted
+     * ({@code transcriber.jobs.recovered}).
      */
     @Scheduled(fixedDelayString = "${transcriber.worker.reaper-interval:15s}")
     void recoverAbandoned() {
         for (var id : lifecycle.expired(100)) {
             try {
-                lifecycle.recover(id, properties.maxAttempts());
-                log.info("job {} was abandoned by its worker; recovered", id);
+                JobLifecycle.Recovery recovery = lifecycle.recover(id, properties.maxAttempts());
+                recoveries.recovered(recovery);
+                if (recovery != JobLifecycle.Recovery.NONE) {
+                    log.info(
+                            "job {} was abandoned by its worker; {}",
+                            id,
+                            recovery.name().toLowerCase());
+                }
             } catch (ObjectOptimisticLockingFailureException e) {
                 // another worker recovered it first
             } catch (RuntimeException e) {

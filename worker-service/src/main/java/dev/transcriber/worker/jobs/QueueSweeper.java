@@ -59,14 +59,21 @@ class QueueSweeper {
     private final Outbox outbox;
     private final TransactionTemplate transactions;
     private final KafkaAdmin kafkaAdmin;
+    private final RecoveryCounters recoveries;
     private final Map<UUID, Observation> observations = new ConcurrentHashMap<>();
     private Admin admin;
 
-    QueueSweeper(JdbcClient jdbc, Outbox outbox, TransactionTemplate transactions, KafkaAdmin kafkaAdmin) {
+    QueueSweeper(
+            JdbcClient jdbc,
+            Outbox outbox,
+            TransactionTemplate transactions,
+            KafkaAdmin kafkaAdmin,
+            RecoveryCounters recoveries) {
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.transactions = transactions;
         this.kafkaAdmin = kafkaAdmin;
+        this.recoveries = recoveries;
     }
 
     /** A queued job as seen by a sweep, and its lane's end offsets read right after. */
@@ -109,6 +116,7 @@ class QueueSweeper {
                 } else if (consumedPast(consumed, seenBefore.ends())) {
                     observations.remove(job.id());
                     if (sendAgain(job)) {
+                        recoveries.resent();
                         log.info("job {} was queued with no message left on {}; sent again", job.id(), lane.getKey());
                         sent++;
                     }

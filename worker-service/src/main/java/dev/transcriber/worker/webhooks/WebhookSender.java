@@ -7,6 +7,8 @@ import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDelivery;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import dev.transcriber.common.webhooks.WebhookSignature;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -36,6 +38,11 @@ import tools.jackson.databind.json.JsonMapper;
  * (its deliveries come due again). Delivered only on 2xx; redirects are not followed; 410 disables the URL; 429,
  * 502 and 504 honour {@code Retry-After}; otherwise the retry schedule decides. A 2xx also tells that the endpoint
  * is up: its other deliveries waiting for a retry are brought forward ({@link EndpointRecovery}).
+ *
+ * <p>Every attempt is counted once its outcome is recorded: {@code transcriber.webhooks.attempts}, tagged
+ * {@code outcome}: {@code delivered} (2xx), {@code retrying} (failed, another attempt is scheduled),
+ * {@code exhausted} (failed, the schedule is spent: the event is not delivered), {@code disabled} (410: the URL is
+ * disabled for its key).
  */
 @Component
 class WebhookSender {
@@ -55,6 +62,7 @@ class WebhookSender {
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
     private final WebhookPoster poster;
     private final EndpointRecovery recovery;
+    private final Map<String, Counter> attempts = new LinkedHashMap<>();
 
     WebhookSender(
             JdbcClient jdbc,
@@ -66,7 +74,8 @@ class WebhookSender {
             WebhookProperties properties,
             TransactionTemplate transactions,
             JsonMapper json,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry registry) {
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.keys = keys;
@@ -78,6 +87,14 @@ class WebhookSender {
         this.clock = clock;
         this.poster = new WebhookPoster(addresses, properties.timeout());
         this.recovery = new EndpointRecovery(jdbc, properties.recoveryRate());
+        for (String outcome : List.of("delivered", "retrying", "exhausted", "disabled")) {
+            attempts.put(
+                    outcome,
+                    Counter.builder("transcriber.webhooks.attempts")
+                            .description("Webhook delivery attempts by outcome")
+                            .tag("outcome", outcome)
+                            .register(registry));
+        }
     }
 
     @Scheduled(fixedDelayString = "${transcriber.webhooks.poll-interval:1s}")
@@ -142,10 +159,10 @@ class WebhookSender {
 
     private void record(String id, Instant started, Integer status, String error, Duration retryAfter) {
         Instant now = clock.instant();
-        transactions.executeWithoutResult(tx -> {
+        String outcome = transactions.execute(tx -> {
             WebhookDelivery delivery = deliveries.findById(id).orElse(null);
             if (delivery == null || delivery.state() != DeliveryState.PENDING) {
-                return;
+                return null;
             }
             String attemptLog = appended(delivery, started, status, error, Duration.between(started, now));
             if (error == null) {
@@ -157,14 +174,20 @@ class WebhookSender {
                             delivery.id(),
                             woken);
                 }
+                return "delivered";
             } else if (status != null && status == 410) {
                 delivery.disabled(attemptLog);
                 webhooks.disable(delivery.apiKeyId(), delivery.url());
+                return "disabled";
             } else {
                 Optional<Instant> next = schedule.next(delivery.attempts() + 1, now, retryAfter);
                 delivery.failed(status, error, attemptLog, next.orElse(null));
+                return next.isPresent() ? "retrying" : "exhausted";
             }
         });
+        if (outcome != null) {
+            attempts.get(outcome).increment();
+        }
     }
 
     private String appended(WebhookDelivery delivery, Instant at, Integer status, String error, Duration took) {
