@@ -48,9 +48,6 @@ public class AccountPool {
     /** The longest a paced wait sleeps before it reads the clock again (a clock step, or a test's clock). */
     private static final Duration PACE_CHECK = Duration.ofSeconds(1);
 
-    /** How long after its last call a worker still counts as busy with the accounts (and syncs at the busy rate). */
-    private static final Duration ACTIVE = Duration.ofSeconds(30);
-
     private final List<State> states;
     private final Clock clock;
     private final Duration capacityWait;
@@ -62,7 +59,6 @@ public class AccountPool {
     private final Map<Lane, Double> reserves;
     private long turn;
     private long lastRenewNanos = System.nanoTime();
-    private long lastReadNanos;
     private long lastLedgerWarningNanos;
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
@@ -543,15 +539,13 @@ public class AccountPool {
     /**
      * Brings this worker's view in step with the fleet's: reports its calls, gives back the slots it has not used for
      * a while (or at once when another worker waits), renews the leases of the others, and reads every account's
-     * shared state. Run every {@code sync-interval} while the worker has work, every {@code idle-sync-interval}
-     * otherwise.
+     * shared state. Run every {@code sync-interval}.
      */
     public void sync() {
         long started = System.nanoTime();
         Map<State, List<Integer>> giveBack = new java.util.HashMap<>();
         Map<State, Calls> report = new java.util.HashMap<>();
         Map<AccountLedger, Map<String, List<Integer>>> held = new java.util.HashMap<>();
-        boolean active = false;
         lock.lock();
         try {
             for (State s : states) {
@@ -569,7 +563,6 @@ public class AccountPool {
                 List<Integer> slots = new ArrayList<>(s.busy);
                 slots.addAll(s.idle);
                 held.computeIfAbsent(s.ledger, l -> new java.util.HashMap<>()).put(s.account.id(), slots);
-                active |= !slots.isEmpty() || started - s.lastUsedNanos < ACTIVE.toNanos();
             }
         } finally {
             lock.unlock();
@@ -594,11 +587,7 @@ public class AccountPool {
             held.forEach((ledger, slots) -> renew(ledger, slots));
             lastRenewNanos = started;
         }
-        if (!active && started - lastReadNanos < sharing.idleSyncInterval().toNanos()) {
-            return;
-        }
         held.keySet().forEach(ledger -> read(ledger, started));
-        lastReadNanos = started;
     }
 
     /**
@@ -808,7 +797,7 @@ public class AccountPool {
         private boolean othersWaiting;
         private int fleetSlotsHeld;
         private long yieldUntil;
-        private long lastUsedNanos = System.nanoTime() - ACTIVE.toNanos();
+        private long lastUsedNanos = System.nanoTime();
         private long changedNanos;
         private long resets = -1;
         private Instant coolingUntil;

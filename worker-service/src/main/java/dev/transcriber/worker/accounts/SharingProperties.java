@@ -6,8 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * How the workers share the upstream accounts through PostgreSQL. {@code syncInterval}: how often a worker reads the
- * fleet's view of the accounts (a 429 seen by one worker cools the account for all within about this long) while it
- * has work, {@code idleSyncInterval} while it has none; {@code slotLease}: how long a call slot stays held without
+ * fleet's view of the accounts (a 429 seen by one worker cools the account for all within about this long); {@code slotLease}: how long a call slot stays held without
  * renewal (a dead worker's slots come back after it); {@code linger}: how long a worker keeps a slot it has used
  * before giving it back, unless another worker waits for one; {@code claimRetry}: how often a worker that found no
  * free slot asks again.
@@ -15,7 +14,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("transcriber.upstream.sharing")
 public record SharingProperties(
         @DefaultValue("500ms") Duration syncInterval,
-        @DefaultValue("5s") Duration idleSyncInterval,
         @DefaultValue("30s") Duration slotLease,
         @DefaultValue("2s") Duration linger,
         @DefaultValue("200ms") Duration claimRetry) {
@@ -23,10 +21,6 @@ public record SharingProperties(
     /** The defaults, for pools made outside Spring (tests, benchmarks). */
     public static SharingProperties defaults() {
         return new SharingProperties(
-                Duration.ofMillis(500),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(2),
-                Duration.ofMillis(200));
+                Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofMillis(200));
     }
 }
