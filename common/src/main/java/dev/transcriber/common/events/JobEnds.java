@@ -3,20 +3,24 @@ package dev.transcriber.common.events;
 import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
 
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
  * {@link JobFinished} for the api instance holding its request, a delivery for its webhook, if any, and the end of its
- * batch when it was the last item.
+ * batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
+ * owner's cancel), or else the job's own.
  */
 public class JobEnds {
 
     private final Outbox outbox;
     private final JobWebhooks webhooks;
     private final BatchEnds batches;
+    private final Traces traces;
 
-    public JobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches) {
+    public JobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, Traces traces) {
+        this.traces = traces;
         this.outbox = outbox;
         this.webhooks = webhooks;
         this.batches = batches;
@@ -32,10 +36,12 @@ public class JobEnds {
 
     /** As {@link #announce}, leaving its batch to the caller (who ends many of a batch's items at once). */
     public void announceAlone(TranscriptionJob job) {
-        webhooks.jobEnded(job);
+        String traceparent = traces.currentOr(job.traceparent());
+        webhooks.jobEnded(job, traceparent);
         outbox.add(
                 Topics.FINISHED,
                 job.id().toString(),
-                new JobFinished(job.id(), job.state().name()));
+                new JobFinished(job.id(), job.state().name()),
+                traceparent);
     }
 }

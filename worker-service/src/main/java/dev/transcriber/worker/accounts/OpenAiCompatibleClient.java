@@ -2,6 +2,7 @@ package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import java.io.BufferedInputStream;
@@ -35,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Calls the transcription endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
  * {@code api-version} and {@code api-key} header). The audio is streamed from the object store into the request body
- * with a known length.
+ * with a known length. Each call is a span of the job's trace, and the request carries it ({@code traceparent}).
  */
 @Component
 public class OpenAiCompatibleClient implements TranscriptionProvider {
@@ -44,9 +45,14 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private final JsonMapper json;
     private final Duration callTimeout;
     private final Clock clock;
+    private final Traces traces;
 
     OpenAiCompatibleClient(
-            JsonMapper json, @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout, Clock clock) {
+            JsonMapper json,
+            @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout,
+            Clock clock,
+            Traces traces) {
+        this.traces = traces;
         this.json = json;
         this.callTimeout = callTimeout;
         this.clock = clock;
@@ -83,6 +89,28 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         } else {
             builder.header("Authorization", "Bearer " + account.apiKey());
         }
+        try (Traces.Traced span = traces.outgoing("upstream transcribe", builder, HttpRequest.Builder::header)
+                .tag("upstream.account", account.id())
+                .tag("upstream.model", call.model())) {
+            try {
+                return send(account, builder, boundary, head, tail, length, audio, timeout, span);
+            } catch (RuntimeException e) {
+                span.error(e);
+                throw e;
+            }
+        }
+    }
+
+    private Transcript send(
+            UpstreamAccount account,
+            HttpRequest.Builder builder,
+            String boundary,
+            byte[] head,
+            byte[] tail,
+            long length,
+            CountingInputStream audio,
+            Duration timeout,
+            Traces.Traced span) {
         HttpRequest request = builder.timeout(timeout)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
@@ -124,6 +152,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         } finally {
             closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
+        span.tag("http.response.status_code", String.valueOf(response.statusCode()));
         return read(account, response);
     }
 

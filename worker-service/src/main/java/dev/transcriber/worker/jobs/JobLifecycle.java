@@ -274,7 +274,11 @@ class JobLifecycle {
             return false;
         }
         found.get().handBack();
-        outbox.add(found.get().lane().topic(), id.toString(), new JobSubmitted(id));
+        outbox.add(
+                found.get().lane().topic(),
+                id.toString(),
+                new JobSubmitted(id),
+                found.get().traceparent());
         return true;
     }
 
@@ -290,7 +294,7 @@ class JobLifecycle {
             end(job, j -> j.fail(FailureCode.INTERNAL, message, clock.instant()));
         } else {
             job.requeue();
-            outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+            outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id), job.traceparent());
         }
     }
 
