@@ -92,8 +92,20 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         try (Traces.Traced span = traces.outgoing("upstream transcribe", builder, HttpRequest.Builder::header)
                 .tag("upstream.account", account.id())
                 .tag("upstream.model", call.model())) {
+            HttpRequest request = builder.timeout(timeout)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .header("Accept", "application/json")
+                    .POST(BodyPublishers.fromPublisher(
+                            BodyPublishers.concat(
+                                    BodyPublishers.ofByteArray(head),
+                                    BodyPublishers.ofInputStream(() -> audio),
+                                    BodyPublishers.ofByteArray(tail)),
+                            length))
+                    .build();
             try {
-                return send(account, builder, boundary, head, tail, length, audio, timeout, span);
+                HttpResponse<String> response = exchange(account, request, audio, timeout);
+                span.tag("http.response.status_code", String.valueOf(response.statusCode()));
+                return read(account, response);
             } catch (RuntimeException e) {
                 span.error(e);
                 throw e;
@@ -101,26 +113,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
     }
 
-    private Transcript send(
-            UpstreamAccount account,
-            HttpRequest.Builder builder,
-            String boundary,
-            byte[] head,
-            byte[] tail,
-            long length,
-            CountingInputStream audio,
-            Duration timeout,
-            Traces.Traced span) {
-        HttpRequest request = builder.timeout(timeout)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .header("Accept", "application/json")
-                .POST(BodyPublishers.fromPublisher(
-                        BodyPublishers.concat(
-                                BodyPublishers.ofByteArray(head),
-                                BodyPublishers.ofInputStream(() -> audio),
-                                BodyPublishers.ofByteArray(tail)),
-                        length))
-                .build();
+    /** The answer to {@code request}, within {@code timeout} for the whole of it; the audio is closed either way. */
+    private HttpResponse<String> exchange(
+            UpstreamAccount account, HttpRequest request, CountingInputStream audio, Duration timeout) {
         HttpResponse<String> response;
         // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
         CompletableFuture<HttpResponse<String>> pending =
@@ -152,8 +147,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         } finally {
             closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
-        span.tag("http.response.status_code", String.valueOf(response.statusCode()));
-        return read(account, response);
+        return response;
     }
 
     private static void closeQuietly(InputStream audio) {
