@@ -15,6 +15,7 @@ import dev.transcriber.common.schema.SchemaConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.ServableModels;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
 import dev.transcriber.common.usage.UsageLedger;
@@ -22,6 +23,8 @@ import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
@@ -77,6 +80,12 @@ public class CommonConfiguration {
         }
     }
 
+    /** Trace context for what crosses processes; without a tracer (slice tests), no traces. */
+    @Bean
+    Traces traces(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        return new Traces(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
+    }
+
     /** The catalog, narrowed by {@code transcriber.models.allowed} when set (seed 000's single-model mode). */
     @Bean
     ModelCatalog modelCatalog(@Value("${transcriber.models.allowed:}") List<String> allowed) {
@@ -89,8 +98,9 @@ public class CommonConfiguration {
     }
 
     @Bean
-    JobWebhooks jobWebhooks(WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock) {
-        return new JobWebhooks(deliveries, jdbc, json, clock);
+    JobWebhooks jobWebhooks(
+            WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock, Traces traces) {
+        return new JobWebhooks(deliveries, jdbc, json, clock, traces);
     }
 
     @Bean
@@ -99,8 +109,8 @@ public class CommonConfiguration {
     }
 
     @Bean
-    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics) {
-        return new JobEnds(outbox, webhooks, batches, metrics);
+    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
+        return new JobEnds(outbox, webhooks, batches, metrics, traces);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import dev.transcriber.api.ApiApplication;
 import dev.transcriber.worker.WorkerApplication;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** The worker and the api, each in its own Spring context, started in this JVM against the given infrastructure. */
@@ -12,12 +13,17 @@ public final class LocalSystem implements AutoCloseable {
     private volatile ConfigurableApplicationContext worker;
     private final ConfigurableApplicationContext api;
     private final String[] workerArguments;
+    private final ApplicationContextInitializer<?>[] initializers;
 
     private LocalSystem(
-            ConfigurableApplicationContext worker, ConfigurableApplicationContext api, String[] workerArguments) {
+            ConfigurableApplicationContext worker,
+            ConfigurableApplicationContext api,
+            String[] workerArguments,
+            ApplicationContextInitializer<?>[] initializers) {
         this.worker = worker;
         this.api = api;
         this.workerArguments = workerArguments;
+        this.initializers = initializers;
     }
 
     /**
@@ -25,13 +31,26 @@ public final class LocalSystem implements AutoCloseable {
      * are extra {@code --key=value} settings for each.
      */
     public static LocalSystem start(List<String> infra, List<String> workerArgs, List<String> apiArgs) {
+        return start(infra, workerArgs, apiArgs, new ApplicationContextInitializer<?>[0]);
+    }
+
+    /** As {@link #start(List, List, List)}, with {@code initializers} applied to both contexts (tests add beans so). */
+    public static LocalSystem start(
+            List<String> infra,
+            List<String> workerArgs,
+            List<String> apiArgs,
+            ApplicationContextInitializer<?>... initializers) {
         String[] workerArguments = arguments(infra, workerArgs);
-        ConfigurableApplicationContext worker =
-                WorkerApplication.builder().registerShutdownHook(false).run(workerArguments);
+        ConfigurableApplicationContext worker = WorkerApplication.builder()
+                .initializers(initializers)
+                .registerShutdownHook(false)
+                .run(workerArguments);
         try {
-            ConfigurableApplicationContext api =
-                    ApiApplication.builder().registerShutdownHook(false).run(arguments(infra, apiArgs));
-            return new LocalSystem(worker, api, workerArguments);
+            ConfigurableApplicationContext api = ApiApplication.builder()
+                    .initializers(initializers)
+                    .registerShutdownHook(false)
+                    .run(arguments(infra, apiArgs));
+            return new LocalSystem(worker, api, workerArguments, initializers);
         } catch (RuntimeException e) {
             worker.close();
             throw e;
@@ -55,7 +74,10 @@ public final class LocalSystem implements AutoCloseable {
     /** Stops the worker and starts it again with the same settings (everything it had in flight is in the stores). */
     public synchronized void restartWorker() {
         worker.close();
-        worker = WorkerApplication.builder().registerShutdownHook(false).run(workerArguments);
+        worker = WorkerApplication.builder()
+                .initializers(initializers)
+                .registerShutdownHook(false)
+                .run(workerArguments);
     }
 
     public int apiPort() {

@@ -1,6 +1,9 @@
 package dev.transcriber.api.completion;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.tracing.LogContext;
+import dev.transcriber.common.tracing.Traces;
+import io.micrometer.tracing.Span;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,8 +18,14 @@ import org.springframework.stereotype.Component;
 @Component
 public class PendingCompletions {
 
+    private final Traces traces;
+
     private final ConcurrentHashMap<JobId, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
     private volatile boolean closed;
+
+    public PendingCompletions(Traces traces) {
+        this.traces = traces;
+    }
 
     /** Registers before the job is submitted, so its end cannot be missed. */
     public CompletableFuture<Void> register(JobId jobId) {
@@ -30,6 +39,21 @@ public class PendingCompletions {
             return all;
         });
         return future;
+    }
+
+    /**
+     * The job's end was announced in the trace {@code traceparent}: when this instance holds requests for it, they are
+     * released in a span of that trace ({@code job completion}), which their answers continue.
+     */
+    public void complete(JobId jobId, String traceparent) {
+        if (!waiting.containsKey(jobId)) {
+            return; // every instance reads every end; only the one holding the request traces it
+        }
+        try (LogContext logged = LogContext.job(jobId);
+                Traces.Traced span = traces.continueTrace("job completion", Span.Kind.CONSUMER, traceparent)
+                        .tag("job.id", jobId.toString())) {
+            complete(jobId);
+        }
     }
 
     /** The job ended; a no-op when this instance is not holding it. */

@@ -10,6 +10,8 @@ import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.LogContext;
+import dev.transcriber.common.tracing.Traces;
 import java.time.Clock;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -22,8 +24,10 @@ public class JobSubmission {
     private final Outbox outbox;
     private final KeyLimits limits;
     private final Clock clock;
+    private final Traces traces;
 
-    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock) {
+    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock, Traces traces) {
+        this.traces = traces;
         this.jobs = jobs;
         this.outbox = outbox;
         this.limits = limits;
@@ -58,7 +62,7 @@ public class JobSubmission {
     /**
      * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
      * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
-     * the key's cap together.
+     * the key's cap together. The job keeps the request's trace, and its id is in the request's log context from here.
      */
     public TranscriptionJob save(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
         boolean held = admission.held();
@@ -68,6 +72,10 @@ public class JobSubmission {
         if (held) {
             job.hold();
         }
+        if (job.traceparent() == null) {
+            job.tracedFrom(traces.current());
+        }
+        LogContext.jobFromHere(job.id());
         TranscriptionJob saved = jobs.save(job);
         if (!held) {
             outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));

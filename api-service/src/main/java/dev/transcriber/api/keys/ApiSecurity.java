@@ -87,9 +87,10 @@ public class ApiSecurity {
                         .hasRole(ADMIN)
                         .anyRequest()
                         .authenticated())
+                .addFilterAfter(new RequestLogContext(), AuthorizationFilter.class)
                 .addFilterAfter(
                         new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),
-                        AuthorizationFilter.class)
+                        RequestLogContext.class)
                 .build();
     }
 }

@@ -20,6 +20,7 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.RenderedTranscript;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TranscriptCodec;
@@ -30,7 +31,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,7 +64,8 @@ class Transcriptions {
     private final Duration syncTimeout;
     private final int maxPromptLength;
     private final StageTimers stages;
-    private final ExecutorService answering = Executors.newVirtualThreadPerTaskExecutor();
+    /** Where held requests are answered: in the trace and log context of what released them (their job's end). */
+    private final Executor answering;
 
     Transcriptions(
             MultipartAudioReader reader,
@@ -78,7 +80,9 @@ class Transcriptions {
             TranscriptRenderer renderer,
             JsonMapper json,
             ApiProperties properties,
-            StageTimers stages) {
+            StageTimers stages,
+            Traces traces) {
+        this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
         this.stages = stages;
         this.reader = reader;
         this.catalog = catalog;

@@ -34,7 +34,7 @@ class PendingCallersTest {
 
     @Test
     void aRequestThatGivesUpDoesNotReleaseTheOtherOnesWait() {
-        PendingCompletions pending = new PendingCompletions();
+        PendingCompletions pending = new PendingCompletions(dev.transcriber.common.tracing.Traces.none());
         CompletableFuture<Void> first = pending.register(job);
         CompletableFuture<Void> second = pending.register(job);
         assertThat(pending.size()).isEqualTo(2);

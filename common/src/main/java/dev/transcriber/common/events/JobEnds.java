@@ -4,12 +4,14 @@ import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
 
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
  * {@link JobFinished} for the api instance holding its request, a delivery for its webhook, if any, and the end of its
- * batch when it was the last item. Counted too ({@link JobMetrics}), once that transaction commits.
+ * batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
+ * owner's cancel), or else the job's own. Counted too ({@link JobMetrics}), once that transaction commits.
  */
 public class JobEnds {
 
@@ -17,8 +19,10 @@ public class JobEnds {
     private final JobWebhooks webhooks;
     private final BatchEnds batches;
     private final JobMetrics metrics;
+    private final Traces traces;
 
-    public JobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics) {
+    public JobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
+        this.traces = traces;
         this.outbox = outbox;
         this.webhooks = webhooks;
         this.batches = batches;
@@ -35,11 +39,13 @@ public class JobEnds {
 
     /** As {@link #announce}, leaving its batch to the caller (who ends many of a batch's items at once). */
     public void announceAlone(TranscriptionJob job) {
-        webhooks.jobEnded(job);
+        String traceparent = traces.currentOr(job.traceparent());
+        webhooks.jobEnded(job, traceparent);
         outbox.add(
                 Topics.FINISHED,
                 job.id().toString(),
-                new JobFinished(job.id(), job.state().name()));
+                new JobFinished(job.id(), job.state().name()),
+                traceparent);
         metrics.ended(job);
     }
 }

@@ -3,6 +3,8 @@ package dev.transcriber.common.outbox;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.store.OutboxMessage;
 import dev.transcriber.common.store.OutboxRepository;
+import dev.transcriber.common.tracing.Traces;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -35,6 +38,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * comes back when its lease runs out. The lease outlasts the producer's own give-up time ({@code max.block.ms} +
  * {@code delivery.timeout.ms}), so a send still buffered in a producer is never doubled by another instance; a
  * message is sent twice only when an acknowledgement is lost with its sender, and consumers are idempotent.
+ *
+ * <p>Each row keeps the trace of the code that wrote it ({@code traceparent}, in the same INSERT), and every send of
+ * it, right after commit or by a relay later on another thread or instance, carries that trace as the record's
+ * {@code traceparent} header, so the consumer continues the writer's trace.
  */
 public class Outbox {
 
@@ -47,6 +54,7 @@ public class Outbox {
     private final EventCodec codec;
     private final Clock clock;
     private final Duration lease;
+    private final Traces traces;
     private final String owner = UUID.randomUUID().toString();
     private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
     private final Queue<Long> failed = new ConcurrentLinkedQueue<>();
@@ -57,7 +65,9 @@ public class Outbox {
             KafkaTemplate<String, String> kafka,
             EventCodec codec,
             Clock clock,
-            Duration lease) {
+            Duration lease,
+            Traces traces) {
+        this.traces = traces;
         this.messages = messages;
         this.jdbc = jdbc;
         this.kafka = kafka;
@@ -80,15 +90,27 @@ public class Outbox {
         return value == null ? otherwise : Long.parseLong(value.toString().trim());
     }
 
-    /** Records {@code event} in the current transaction; it is sent once that transaction commits. */
+    /**
+     * Records {@code event} in the current transaction; it is sent once that transaction commits, in the trace of the
+     * span in scope here (if any).
+     */
     public void add(String topic, String key, Object event) {
+        add(topic, key, event, traces.current());
+    }
+
+    /**
+     * As {@link #add(String, String, Object)}, in the trace {@code traceparent} (a job's own, when its event is sent
+     * again by a process that is not working on it); null: the current span's, if any.
+     */
+    public void add(String topic, String key, Object event, String traceparent) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("Outbox.add needs a transaction");
         }
         Instant now = clock.instant();
-        OutboxMessage message =
-                messages.save(OutboxMessage.leased(topic, key, codec.write(event), now, owner, now.plus(lease)));
-        Pending pending = new Pending(message.id(), message.topic(), message.key(), message.payload());
+        OutboxMessage message = messages.save(OutboxMessage.leased(
+                topic, key, codec.write(event), now, owner, now.plus(lease), traces.currentOr(traceparent)));
+        Pending pending =
+                new Pending(message.id(), message.topic(), message.key(), message.payload(), message.traceparent());
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
@@ -98,7 +120,16 @@ public class Outbox {
     }
 
     /** A row this instance holds the lease of. */
-    private record Pending(long id, String topic, String key, String payload) {}
+    private record Pending(long id, String topic, String key, String payload, String traceparent) {
+
+        ProducerRecord<String, String> record() {
+            ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, payload);
+            if (traceparent != null) {
+                record.headers().add(Traces.TRACEPARENT, traceparent.getBytes(StandardCharsets.US_ASCII));
+            }
+            return record;
+        }
+    }
 
     /**
      * Sends {@code message}; the outcome is recorded for {@link #settle} (never on the producer's thread, which must
@@ -107,7 +138,7 @@ public class Outbox {
     private CompletableFuture<?> send(Pending message) {
         CompletableFuture<?> sending;
         try {
-            sending = kafka.send(message.topic(), message.key(), message.payload());
+            sending = kafka.send(message.record());
         } catch (RuntimeException e) {
             sending = CompletableFuture.failedFuture(e);
         }
@@ -165,13 +196,17 @@ public class Outbox {
         List<Pending> taken = new ArrayList<>(jdbc.sql("update outbox set sending_until = :until, lease_owner = :owner"
                         + " where id in (select id from outbox where sending_until is null or sending_until < :now"
                         + " order by id limit :limit for update skip locked)"
-                        + " returning id, topic, message_key, payload")
+                        + " returning id, topic, message_key, payload, traceparent")
                 .param("until", Timestamp.from(now.plus(lease)))
                 .param("owner", owner)
                 .param("now", Timestamp.from(now))
                 .param("limit", batchSize)
                 .query((rs, row) -> new Pending(
-                        rs.getLong("id"), rs.getString("topic"), rs.getString("message_key"), rs.getString("payload")))
+                        rs.getLong("id"),
+                        rs.getString("topic"),
+                        rs.getString("message_key"),
+                        rs.getString("payload"),
+                        rs.getString("traceparent")))
                 .list());
         if (taken.isEmpty()) {
             return 0;

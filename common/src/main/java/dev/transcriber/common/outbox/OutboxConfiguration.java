@@ -2,6 +2,7 @@ package dev.transcriber.common.outbox;
 
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.store.OutboxRepository;
+import dev.transcriber.common.tracing.Traces;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
@@ -26,7 +27,8 @@ public class OutboxConfiguration {
             KafkaTemplate<String, String> kafka,
             EventCodec codec,
             Clock clock,
-            @Value("${transcriber.outbox.lease:#{null}}") Duration lease) {
+            @Value("${transcriber.outbox.lease:#{null}}") Duration lease,
+            Traces traces) {
         return new Outbox(
                 messages,
                 jdbc,
@@ -35,7 +37,8 @@ public class OutboxConfiguration {
                 clock,
                 lease != null
                         ? lease
-                        : Outbox.leaseFor(kafka.getProducerFactory().getConfigurationProperties()));
+                        : Outbox.leaseFor(kafka.getProducerFactory().getConfigurationProperties()),
+                traces);
     }
 
     @Bean

@@ -40,6 +40,10 @@ public class OutboxMessage {
     @Column(name = "lease_owner")
     private String leaseOwner;
 
+    /** The W3C trace context of the code that wrote it; sent as the record's {@code traceparent} header. */
+    @Column(name = "traceparent")
+    private String traceparent;
+
     protected OutboxMessage() {}
 
     /** A message no one is sending yet: the next relay takes it. */
@@ -50,12 +54,22 @@ public class OutboxMessage {
         this.createdAt = createdAt;
     }
 
-    /** A message its inserting instance sends itself after commit: nobody else sends it before {@code until}. */
+    /**
+     * A message its inserting instance sends itself after commit: nobody else sends it before {@code until}. It
+     * continues the trace {@code traceparent} (null: none).
+     */
     public static OutboxMessage leased(
-            String topic, String key, String payload, Instant createdAt, String owner, Instant until) {
+            String topic,
+            String key,
+            String payload,
+            Instant createdAt,
+            String owner,
+            Instant until,
+            String traceparent) {
         OutboxMessage message = new OutboxMessage(topic, key, payload, createdAt);
         message.leaseOwner = owner;
         message.sendingUntil = until;
+        message.traceparent = traceparent;
         return message;
     }
 
@@ -85,5 +99,9 @@ public class OutboxMessage {
 
     public String leaseOwner() {
         return leaseOwner;
+    }
+
+    public String traceparent() {
+        return traceparent;
     }
 }

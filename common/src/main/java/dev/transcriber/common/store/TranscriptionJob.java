@@ -190,6 +190,13 @@ public class TranscriptionJob {
     @Column(nullable = false)
     private boolean held;
 
+    /**
+     * The W3C trace context of the request that created the job (null: none): a re-send of its event by a process
+     * that is not working on it (the queue sweeper, the admission scheduler, a lease recovery) continues this trace.
+     */
+    @Column(name = "traceparent")
+    private String traceparent;
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -288,6 +295,15 @@ public class TranscriptionJob {
         this.audioOrigin = url;
     }
 
+    /** Created in the trace {@code traceparent}; set before the job is first saved (null: none). */
+    public void tracedFrom(String traceparent) {
+        this.traceparent = traceparent;
+    }
+
+    public String traceparent() {
+        return traceparent;
+    }
+
     /** The SHA-256 (hex) of the audio's bytes. */
     public void contentHash(String sha256) {
         this.contentSha256 = sha256;
@@ -333,6 +349,7 @@ public class TranscriptionJob {
         piece.pieceOwnsFrom = span.ownsFrom();
         piece.pieceOwnsUntil = span.ownsUntil();
         piece.durationSeconds = span.duration();
+        piece.traceparent = parent.traceparent;
         return piece;
     }
 

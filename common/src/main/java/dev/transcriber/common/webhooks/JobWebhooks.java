@@ -2,6 +2,7 @@ package dev.transcriber.common.webhooks;
 
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.Traces;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -14,7 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Turns the end of a job that has a {@code webhook_url} into a pending delivery, in the transaction that ends the
  * job: the event cannot be lost, and is sent by whichever worker takes it. Thin payloads, as Standard Webhooks
- * suggests: the event type, when, and the job's id, status and where to fetch it.
+ * suggests: the event type, when, and the job's id, status and where to fetch it. The delivery keeps the trace it
+ * was written in ({@code traceparent}), which its POSTs continue.
  */
 public class JobWebhooks {
 
@@ -22,16 +24,19 @@ public class JobWebhooks {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final Clock clock;
+    private final Traces traces;
 
-    public JobWebhooks(WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock) {
+    public JobWebhooks(
+            WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock, Traces traces) {
+        this.traces = traces;
         this.deliveries = deliveries;
         this.jdbc = jdbc;
         this.json = json;
         this.clock = clock;
     }
 
-    /** Call in the transaction that ended {@code job}. */
-    public void jobEnded(TranscriptionJob job) {
+    /** Call in the transaction that ended {@code job}; its deliveries continue {@code traceparent} (may be null). */
+    public void jobEnded(TranscriptionJob job, String traceparent) {
         if (job.webhookUrl() == null || job.isPiece() || !job.state().isTerminal()) {
             return;
         }
@@ -42,7 +47,8 @@ public class JobWebhooks {
                 job.webhookUrl(),
                 "transcription_job",
                 job.state().name(),
-                "/v1/transcription_jobs/");
+                "/v1/transcription_jobs/",
+                traceparent);
     }
 
     /** Call in the transaction that ended {@code batch}: {@code transcription_batch.<completed|cancelled|failed>}. */
@@ -57,12 +63,20 @@ public class JobWebhooks {
                 batch.webhookUrl(),
                 "transcription_batch",
                 batch.state().name(),
-                "/v1/transcription_batches/");
+                "/v1/transcription_batches/",
+                traces.current());
     }
 
     /** A delivery of {@code <object>.<state>} about a job or a batch, unless its URL was disabled for the key. */
     private void pending(
-            UUID jobId, UUID batchId, UUID apiKeyId, String url, String object, String state, String path) {
+            UUID jobId,
+            UUID batchId,
+            UUID apiKeyId,
+            String url,
+            String object,
+            String state,
+            String path,
+            String traceparent) {
         if (isDisabled(apiKeyId, url)) {
             return;
         }
@@ -87,7 +101,8 @@ public class JobWebhooks {
                 url,
                 type,
                 json.writeValueAsString(payload),
-                now));
+                now,
+                traceparent));
     }
 
     public boolean isDisabled(UUID apiKeyId, String url) {

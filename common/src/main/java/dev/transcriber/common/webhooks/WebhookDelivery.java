@@ -65,6 +65,10 @@ public class WebhookDelivery {
     @Column(name = "delivered_at")
     private Instant deliveredAt;
 
+    /** The trace the delivery was written in (the job's end); every attempt's POST continues it. */
+    @Column(name = "traceparent")
+    private String traceparent;
+
     protected WebhookDelivery() {}
 
     /** A delivery about a job ({@code jobId}) or a batch ({@code batchId}). */
@@ -76,8 +80,10 @@ public class WebhookDelivery {
             String url,
             String eventType,
             String payload,
-            Instant now) {
+            Instant now,
+            String traceparent) {
         WebhookDelivery delivery = new WebhookDelivery();
+        delivery.traceparent = traceparent;
         delivery.id = id;
         delivery.jobId = jobId;
         delivery.batchId = batchId;
@@ -145,6 +151,10 @@ public class WebhookDelivery {
 
     public String url() {
         return url;
+    }
+
+    public String traceparent() {
+        return traceparent;
     }
 
     public String eventType() {

@@ -40,11 +40,24 @@ public final class TestSystem {
     private boolean closed;
 
     private TestSystem(List<String> infraArgs, AutoCloseable infra) {
-        this(infraArgs, infra, List.of(), List.of());
+        this(
+                infraArgs,
+                infra,
+                List.of(),
+                List.of(),
+                new org.springframework.context.ApplicationContextInitializer<?>[0]);
     }
 
-    /** {@code workerArgs} and {@code apiArgs} replace the defaults of the same names. */
-    private TestSystem(List<String> infraArgs, AutoCloseable infra, List<String> workerArgs, List<String> apiArgs) {
+    /**
+     * {@code workerArgs} and {@code apiArgs} replace the defaults of the same names; {@code initializers} run on both
+     * services' contexts.
+     */
+    private TestSystem(
+            List<String> infraArgs,
+            AutoCloseable infra,
+            List<String> workerArgs,
+            List<String> apiArgs,
+            org.springframework.context.ApplicationContextInitializer<?>... initializers) {
         this.infra = infra;
         this.infraArgs = List.copyOf(infraArgs);
         this.apiArgs = List.copyOf(apiArgs);
@@ -76,7 +89,8 @@ public final class TestSystem {
                                 "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
                                 "--transcriber.api.completion-poll-interval=500ms",
                                 "--transcriber.outbox.relay-interval=200ms"),
-                        apiArgs));
+                        apiArgs),
+                initializers);
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "test-system-stop"));
     }
 
@@ -108,9 +122,18 @@ public final class TestSystem {
 
     /** As {@link #isolated()}, with settings of its own for each service. */
     public static Isolated isolated(List<String> workerArgs, List<String> apiArgs) throws Exception {
+        return isolated(workerArgs, apiArgs, new org.springframework.context.ApplicationContextInitializer<?>[0]);
+    }
+
+    /** As {@link #isolated(List, List)}, with {@code initializers} run on both services' contexts (to add beans). */
+    public static Isolated isolated(
+            List<String> workerArgs,
+            List<String> apiArgs,
+            org.springframework.context.ApplicationContextInitializer<?>... initializers)
+            throws Exception {
         Path home = Files.createTempDirectory("transcriber-isolated");
         LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
-        return new Isolated(new TestSystem(infra.serviceArguments(), infra, workerArgs, apiArgs), infra);
+        return new Isolated(new TestSystem(infra.serviceArguments(), infra, workerArgs, apiArgs, initializers), infra);
     }
 
     private static List<String> override(List<String> defaults, List<String> overrides) {

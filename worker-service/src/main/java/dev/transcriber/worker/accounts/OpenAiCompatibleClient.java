@@ -2,6 +2,7 @@ package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import java.io.BufferedInputStream;
@@ -35,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Calls the transcription endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
  * {@code api-version} and {@code api-key} header). The audio is streamed from the object store into the request body
- * with a known length.
+ * with a known length. Each call is a span of the job's trace, and the request carries it ({@code traceparent}).
  */
 @Component
 public class OpenAiCompatibleClient implements TranscriptionProvider {
@@ -44,9 +45,14 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private final JsonMapper json;
     private final Duration callTimeout;
     private final Clock clock;
+    private final Traces traces;
 
     OpenAiCompatibleClient(
-            JsonMapper json, @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout, Clock clock) {
+            JsonMapper json,
+            @Value("${transcriber.upstream.call-timeout:10m}") Duration callTimeout,
+            Clock clock,
+            Traces traces) {
+        this.traces = traces;
         this.json = json;
         this.callTimeout = callTimeout;
         this.clock = clock;
@@ -83,16 +89,33 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         } else {
             builder.header("Authorization", "Bearer " + account.apiKey());
         }
-        HttpRequest request = builder.timeout(timeout)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .header("Accept", "application/json")
-                .POST(BodyPublishers.fromPublisher(
-                        BodyPublishers.concat(
-                                BodyPublishers.ofByteArray(head),
-                                BodyPublishers.ofInputStream(() -> audio),
-                                BodyPublishers.ofByteArray(tail)),
-                        length))
-                .build();
+        try (Traces.Traced span = traces.outgoing("upstream transcribe", builder, HttpRequest.Builder::header)
+                .tag("upstream.account", account.id())
+                .tag("upstream.model", call.model())) {
+            HttpRequest request = builder.timeout(timeout)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .header("Accept", "application/json")
+                    .POST(BodyPublishers.fromPublisher(
+                            BodyPublishers.concat(
+                                    BodyPublishers.ofByteArray(head),
+                                    BodyPublishers.ofInputStream(() -> audio),
+                                    BodyPublishers.ofByteArray(tail)),
+                            length))
+                    .build();
+            try {
+                HttpResponse<String> response = exchange(account, request, audio, timeout);
+                span.tag("http.response.status_code", String.valueOf(response.statusCode()));
+                return read(account, response);
+            } catch (RuntimeException e) {
+                span.error(e);
+                throw e;
+            }
+        }
+    }
+
+    /** The answer to {@code request}, within {@code timeout} for the whole of it; the audio is closed either way. */
+    private HttpResponse<String> exchange(
+            UpstreamAccount account, HttpRequest request, CountingInputStream audio, Duration timeout) {
         HttpResponse<String> response;
         // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
         CompletableFuture<HttpResponse<String>> pending =
@@ -124,7 +147,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         } finally {
             closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
-        return read(account, response);
+        return response;
     }
 
     private static void closeQuietly(InputStream audio) {

@@ -101,7 +101,7 @@ class AdmissionScheduler {
                 continue; // cancelled by its owner since the candidates were read
             }
             job.release();
-            outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
+            outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), job.traceparent());
             released++;
         }
         return released;

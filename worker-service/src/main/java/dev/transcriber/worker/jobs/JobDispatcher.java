@@ -4,6 +4,9 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.LogContext;
+import dev.transcriber.common.tracing.Traces;
+import io.micrometer.tracing.Span;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,6 +41,9 @@ import org.springframework.stereotype.Component;
  * delivers the rest again. A claim that fails (the database is unreachable) fails that record only
  * ({@link BatchListenerFailedException}): the records before it are committed, the error handler retries it and
  * delivers the ones after it again (those already claimed are found taken and skipped).
+ *
+ * <p>A job's claim and run are one span ({@code job}), continuing the trace its event came with, and its id is in the
+ * log context of the virtual thread that runs it, for as long as it runs.
  */
 @Component
 class JobDispatcher {
@@ -48,6 +54,7 @@ class JobDispatcher {
     private final WorkerProperties properties;
     private final QueueProperties queue;
     private final StageTimers stages;
+    private final Traces traces;
     private final Map<Lane, Semaphore> slots = new EnumMap<>(Lane.class);
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
@@ -58,7 +65,9 @@ class JobDispatcher {
             WorkerIdentity identity,
             WorkerProperties properties,
             QueueProperties queue,
-            StageTimers stages) {
+            StageTimers stages,
+            Traces traces) {
+        this.traces = traces;
         this.queue = queue;
         this.stages = stages;
         this.lifecycle = lifecycle;
@@ -70,17 +79,20 @@ class JobDispatcher {
         }
     }
 
-    void dispatch(Lane lane, List<JobId> ids, Acknowledgment ack) throws InterruptedException {
+    /** A job announced on its lane's topic, and the trace its announcement carried (null: none). */
+    record Submitted(JobId id, String traceparent) {}
+
+    void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Void>> claims = new ArrayList<>();
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
-        for (JobId id : ids) {
+        for (Submitted submitted : ids) {
             if (!laneSlots.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 break;
             }
             CompletableFuture<Void> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> claimAndRun(id, laneSlots, claimed));
+            runners.execute(() -> traced(lane, submitted, laneSlots, claimed));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -104,6 +116,16 @@ class JobDispatcher {
             }
         }
         throw new IllegalStateException("no claim failed");
+    }
+
+    /** On the job's own virtual thread: its span and log context around the claim and the run. */
+    private void traced(Lane lane, Submitted submitted, Semaphore slots, CompletableFuture<Void> claimed) {
+        try (LogContext logged = LogContext.job(submitted.id());
+                Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
+                        .tag("job.id", submitted.id().toString())
+                        .tag("job.lane", lane.name())) {
+            claimAndRun(submitted.id(), slots, claimed);
+        }
     }
 
     private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {

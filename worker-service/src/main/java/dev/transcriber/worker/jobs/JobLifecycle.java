@@ -274,7 +274,11 @@ class JobLifecycle {
             return false;
         }
         found.get().handBack();
-        outbox.add(found.get().lane().topic(), id.toString(), new JobSubmitted(id));
+        outbox.add(
+                found.get().lane().topic(),
+                id.toString(),
+                new JobSubmitted(id),
+                found.get().traceparent());
         return true;
     }
 
@@ -301,7 +305,7 @@ class JobLifecycle {
             return Recovery.FAILED;
         }
         job.requeue();
-        outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
+        outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id), job.traceparent());
         return Recovery.REQUEUED;
     }
 

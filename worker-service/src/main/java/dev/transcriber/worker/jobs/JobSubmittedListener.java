@@ -1,17 +1,20 @@
 package dev.transcriber.worker.jobs;
 
-import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.tracing.Traces;
 import java.util.List;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.support.Acknowledgment;
+import org.springframework.messaging.Message;
 import org.springframework.stereotype.Component;
 
 /**
  * Takes jobs a poll at a time, one consumer group per lane; the offsets move on only past jobs that are claimed
- * ({@link JobDispatcher} acknowledges them, or hands back what its lane has no room for).
+ * ({@link JobDispatcher} acknowledges them, or hands back what its lane has no room for). Each record's
+ * {@code traceparent} header goes with its job, whose run continues that trace (batch listeners have no Kafka
+ * observation of their own).
  */
 @Component
 class JobSubmittedListener {
@@ -32,7 +35,7 @@ class JobSubmittedListener {
             batch = "true",
             containerPostProcessor = "manualAcks",
             concurrency = "${transcriber.worker.consumers:2}")
-    void interactive(List<JobSubmitted> events, Acknowledgment ack) throws InterruptedException {
+    void interactive(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
         dispatcher.dispatch(Lane.INTERACTIVE, ids(events), ack);
     }
 
@@ -42,7 +45,7 @@ class JobSubmittedListener {
             batch = "true",
             containerPostProcessor = "manualAcks",
             concurrency = "${transcriber.worker.consumers:2}")
-    void async(List<JobSubmitted> events, Acknowledgment ack) throws InterruptedException {
+    void async(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
         dispatcher.dispatch(Lane.ASYNC, ids(events), ack);
     }
 
@@ -51,7 +54,7 @@ class JobSubmittedListener {
             groupId = BULK_GROUP,
             batch = "true",
             containerPostProcessor = "manualAcks")
-    void bulk(List<JobSubmitted> events, Acknowledgment ack) throws InterruptedException {
+    void bulk(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
         dispatcher.dispatch(Lane.BULK, ids(events), ack);
     }
 
@@ -64,7 +67,11 @@ class JobSubmittedListener {
         };
     }
 
-    private static List<JobId> ids(List<JobSubmitted> events) {
-        return events.stream().map(JobSubmitted::jobId).toList();
+    private static List<JobDispatcher.Submitted> ids(List<Message<JobSubmitted>> events) {
+        return events.stream()
+                .map(event -> new JobDispatcher.Submitted(
+                        event.getPayload().jobId(),
+                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT))))
+                .toList();
     }
 }

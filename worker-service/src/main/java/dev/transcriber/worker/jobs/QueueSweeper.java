@@ -79,7 +79,8 @@ class QueueSweeper {
     /** A queued job as seen by a sweep, and its lane's end offsets read right after. */
     private record Observation(long version, Map<TopicPartition, Long> ends) {}
 
-    private record Queued(UUID id, Lane lane, long version) {}
+    /** A queued job, and the trace of the request that created it (its re-sent event continues it). */
+    private record Queued(UUID id, Lane lane, long version, String traceparent) {}
 
     @Scheduled(fixedDelayString = "${transcriber.worker.queue.sweep-interval:10s}")
     void tick() {
@@ -128,14 +129,15 @@ class QueueSweeper {
 
     private List<Queued> queuedWithoutMessageInOutbox() {
         return jdbc.sql("""
-                        select j.id, j.lane, j.version from transcription_jobs j
+                        select j.id, j.lane, j.version, j.traceparent from transcription_jobs j
                         where j.state = 'QUEUED' and not j.held
                             and not exists (select 1 from outbox o where o.message_key = j.id::text)
                         order by j.created_at
                         limit :limit
                         """)
                 .param("limit", BATCH)
-                .query((rs, n) -> new Queued(rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2)), rs.getLong(3)))
+                .query((rs, n) -> new Queued(
+                        rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4)))
                 .list();
     }
 
@@ -150,7 +152,11 @@ class QueueSweeper {
                     .param("version", job.version())
                     .update();
             if (updated == 1) {
-                outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(new JobId(job.id())));
+                outbox.add(
+                        job.lane().topic(),
+                        job.id().toString(),
+                        new JobSubmitted(new JobId(job.id())),
+                        job.traceparent());
             }
             return updated == 1;
         });

@@ -2,6 +2,8 @@ package dev.transcriber.worker.webhooks;
 
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.tracing.LogContext;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.DeliveryState;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDelivery;
@@ -9,6 +11,7 @@ import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import dev.transcriber.common.webhooks.WebhookSignature;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import jakarta.annotation.PreDestroy;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -63,6 +66,7 @@ class WebhookSender {
     private final WebhookPoster poster;
     private final EndpointRecovery recovery;
     private final Map<String, Counter> attempts = new LinkedHashMap<>();
+    private final Traces traces;
 
     WebhookSender(
             JdbcClient jdbc,
@@ -75,7 +79,9 @@ class WebhookSender {
             TransactionTemplate transactions,
             JsonMapper json,
             Clock clock,
-            MeterRegistry registry) {
+            MeterRegistry registry,
+            Traces traces) {
+        this.traces = traces;
         this.jdbc = jdbc;
         this.deliveries = deliveries;
         this.keys = keys;
@@ -129,7 +135,21 @@ class WebhookSender {
             return;
         }
         Instant started = clock.instant();
-        WebhookPoster.Outcome outcome = poster.post(delivery.url(), headers(delivery, started), delivery.payload());
+        WebhookPoster.Outcome outcome;
+        // a span of the trace the delivery was written in (the job's end); the POST carries it
+        try (LogContext job = LogContext.job(delivery.jobId());
+                Traces.Traced span = traces.continueTrace("webhook delivery", Span.Kind.CLIENT, delivery.traceparent())
+                        .tag("webhook.event", delivery.eventType())) {
+            Map<String, String> headers = headers(delivery, started);
+            String traceparent = traces.current();
+            if (traceparent != null) {
+                headers.put(Traces.TRACEPARENT, traceparent);
+            }
+            outcome = poster.post(delivery.url(), headers, delivery.payload());
+            span.tag(
+                    "http.response.status_code",
+                    outcome.status() == null ? null : outcome.status().toString());
+        }
         Duration retryAfter = outcome.status() != null && HONOURS_RETRY_AFTER.contains(outcome.status())
                 ? retryAfter(Optional.ofNullable(outcome.retryAfter()))
                 : null;

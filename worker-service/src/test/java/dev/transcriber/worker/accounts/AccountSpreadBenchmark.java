@@ -2,6 +2,7 @@ package dev.transcriber.worker.accounts;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.tracing.Traces;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +66,7 @@ public final class AccountSpreadBenchmark {
         UpstreamTranscriber transcriber = new UpstreamTranscriber(
                 pool,
                 List.of(new OpenAiCompatibleClient(
-                        JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC())),
+                        JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC(), Traces.none())),
                 new UpstreamRetryPolicy(new RetryProperties(3, Duration.ofMillis(50), 2, 0.5, Duration.ofSeconds(1))),
                 Duration.ofMinutes(1));
         byte[] audio = new byte[16_000];

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.worker.support.TrickleServer;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +33,8 @@ class UpstreamTranscriberTest {
     private static final byte[] AUDIO = "RIFF....WAVEfmt fake audio bytes".getBytes(StandardCharsets.US_ASCII);
     private static WireMockServer upstream;
 
-    private final OpenAiCompatibleClient client =
-            new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofMillis(500), Clock.systemUTC());
+    private final OpenAiCompatibleClient client = new OpenAiCompatibleClient(
+            JsonMapper.builder().build(), Duration.ofMillis(500), Clock.systemUTC(), Traces.none());
     private final UpstreamRetryPolicy policy =
             new UpstreamRetryPolicy(new RetryProperties(3, Duration.ofMillis(5), 2.0, 0.5, Duration.ofMillis(20)));
 
@@ -186,8 +187,8 @@ class UpstreamTranscriberTest {
                 null);
         AccountPool pool = new AccountPool(List.of(paced), moving, Duration.ofMinutes(10));
         // a call timeout that a loaded machine's first calls cannot run into: a timed-out call would spend the window
-        OpenAiCompatibleClient patient =
-                new OpenAiCompatibleClient(JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC());
+        OpenAiCompatibleClient patient = new OpenAiCompatibleClient(
+                JsonMapper.builder().build(), Duration.ofSeconds(10), Clock.systemUTC(), Traces.none());
         UpstreamTranscriber transcriber =
                 new UpstreamTranscriber(pool, List.of(patient), policy, Duration.ofMinutes(2));
 
