@@ -295,9 +295,12 @@ class LongAudioFlowTest {
         assertThat(error.path("param").asString()).isEqualTo("file");
         JobId jobId = JobId.parse(
                 response.headers().firstValue("X-Transcription-Job-Id").orElseThrow());
-        assertThat(isolated.system().objectStore().size(ObjectKeys.sourceAudio(jobId)))
-                .as("the audio of a refused job is removed")
-                .isEmpty();
+        // removed right after the verdict, which the caller may already have in hand
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(isolated.system().objectStore().size(ObjectKeys.sourceAudio(jobId)))
+                        .as("the audio of a refused job is removed")
+                        .isEmpty());
         assertThat(upstream.calls()).isZero();
     }
 
