@@ -62,7 +62,8 @@ public class JobSubmission {
     /**
      * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
      * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
-     * the key's cap together. The job keeps the request's trace, and its id is in the request's log context from here.
+     * the key's cap together. The job keeps the request's trace, and its id is in the request's log context from here
+     * (outside a request, in none: {@link LogContext#request}).
      */
     public TranscriptionJob save(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
         boolean held = admission.held();

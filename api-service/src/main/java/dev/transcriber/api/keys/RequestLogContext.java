@@ -10,7 +10,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Puts the caller's key id in the log context of the thread serving the request, once it is authenticated (the job
- * id joins it when the request's job is recorded), and clears both when the request leaves the thread. It runs on
+ * id joins it when the request's job is recorded), and removes both when the request leaves the thread: only inside
+ * the request's scope ({@link LogContext#request}) do they take hold. It runs on
  * the dispatch that answers a held request too (another thread): there the job id comes from the answer's {@value
  * #JOB_ID_HEADER} header, set when the request started.
  */
@@ -26,14 +27,12 @@ final class RequestLogContext extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getAttribute(Caller.ATTRIBUTE) instanceof Caller caller) {
-            LogContext.keyFromHere(caller.keyId());
-        }
-        LogContext.jobFromHere(response.getHeader(JOB_ID_HEADER));
-        try {
+        try (LogContext.Request logged = LogContext.request()) {
+            if (request.getAttribute(Caller.ATTRIBUTE) instanceof Caller caller) {
+                LogContext.keyFromHere(caller.keyId());
+            }
+            LogContext.jobFromHere(response.getHeader(JOB_ID_HEADER));
             chain.doFilter(request, response);
-        } finally {
-            LogContext.clear();
         }
     }
 }

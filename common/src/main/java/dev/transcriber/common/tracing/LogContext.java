@@ -42,24 +42,55 @@ public final class LogContext implements AutoCloseable {
         return put(KEY_ID, keyId);
     }
 
-    /** Puts the job id for the rest of what this thread does (a request ends by clearing it: {@link #clear}). */
+    /**
+     * Opens the log context of a request on this thread: {@link #jobFromHere} and {@link #keyFromHere} take hold only
+     * inside one, which starts without either id and, closed, restores what was there before. Outside a request
+     * (a test or task calling a service directly, a listener, a scheduler on a pooled thread) they do nothing, so no
+     * id outlives the work it belongs to.
+     */
+    public static Request request() {
+        return new Request();
+    }
+
+    /** Puts the job id for the rest of the request on this thread ({@link #request}); outside one, nothing. */
     public static void jobFromHere(Object jobId) {
-        if (jobId != null) {
+        if (jobId != null && Request.OPEN.get() != null) {
             MDC.put(JOB_ID, jobId.toString());
         }
     }
 
-    /** Puts the key id for the rest of what this thread does (a request ends by clearing it: {@link #clear}). */
+    /** Puts the key id for the rest of the request on this thread ({@link #request}); outside one, nothing. */
     public static void keyFromHere(UUID keyId) {
-        if (keyId != null) {
+        if (keyId != null && Request.OPEN.get() != null) {
             MDC.put(KEY_ID, keyId.toString());
         }
     }
 
-    /** Removes the job and key ids (the end of a request on its thread). */
-    public static void clear() {
-        MDC.remove(JOB_ID);
-        MDC.remove(KEY_ID);
+    /** The log context of a request on its thread ({@link #request}). */
+    public static final class Request implements AutoCloseable {
+
+        private static final ThreadLocal<Request> OPEN = new ThreadLocal<>();
+
+        private final Request outer = OPEN.get();
+        private final LogContext job = put(JOB_ID, null);
+        private final LogContext key = put(KEY_ID, null);
+
+        private Request() {
+            MDC.remove(JOB_ID); // a request starts with no other work's ids
+            MDC.remove(KEY_ID);
+            OPEN.set(this);
+        }
+
+        @Override
+        public void close() {
+            job.close();
+            key.close();
+            if (outer == null) {
+                OPEN.remove();
+            } else {
+                OPEN.set(outer);
+            }
+        }
     }
 
     @Override
