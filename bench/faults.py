@@ -21,20 +21,18 @@ import http.client
 import http.server
 import json
 import os
-import random
-import re
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-import wave
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from split_mode import QuietServer, file_part, log, multipart, send, unique_wav, wav
+import split_mode
+
 HOME = tempfile.mkdtemp(prefix="faults.")
 PORTS = dict(postgres=25432, kafka=29092, controller=29093, s3=29000, api=28080, worker_a=28091, worker_b=28092,
              upstream=28998, hooks=28999)
@@ -44,10 +42,6 @@ ONLY = [s for s in os.environ.get("SCENARIOS", "").split(",") if s]
 WORKER_ARGS = ["--transcriber.worker.lease=20s", "--transcriber.worker.lease-renewal=5s",
                "--transcriber.worker.reaper-interval=3s"]
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
-
-
-def log(message):
-    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- the fake upstream
@@ -126,37 +120,6 @@ class Upstream:
         return sum(1 for _, length, _ in self.calls[since:] if length == 0)
 
 
-class QuietServer(http.server.ThreadingHTTPServer):
-    """Callers killed mid-request (the point of the drills) are not errors worth a traceback."""
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-def send(handler, status, payload, headers=None, raw=None):
-    data = raw if raw is not None else json.dumps(payload).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
-    return status
-
-
-def file_part(content_type, body):
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not match:
-        return b""
-    for part in body.split(b"--" + match.group(1).encode()):
-        head, _, content = part.partition(b"\r\n\r\n")
-        if b'name="file"' in head:
-            return content[:-2] if content.endswith(b"\r\n") else content
-    return b""
-
-
 # ---------------------------------------------------------------- the webhook receiver
 
 class Hooks:
@@ -210,119 +173,21 @@ class Hooks:
 
 # ---------------------------------------------------------------- the system under test
 
-class System:
+class System(split_mode.System):
     def __init__(self):
-        self.env = dict(os.environ, TRANSCRIBER_HOME=HOME, POSTGRES_PORT=str(PORTS["postgres"]),
-                        KAFKA_PORT=str(PORTS["kafka"]), KAFKA_CONTROLLER_PORT=str(PORTS["controller"]),
-                        S3_PORT=str(PORTS["s3"]), OPENAI_BASE_URL="http://127.0.0.1:%d/v1" % PORTS["upstream"],
-                        OPENAI_API_KEY="fault-suite-upstream-key")
-        self.processes = {}
-        self.service_args = []
-
-    def start_infra(self):
-        out = open(os.path.join(HOME, "infra.log"), "a")
-        self.processes["infra"] = subprocess.Popen([os.path.join(ROOT, "run.sh"), "infra"], cwd=ROOT, env=self.env,
-                                                   stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            text = open(os.path.join(HOME, "infra.log")).read()
-            marker = text.rfind("local infrastructure is running")
-            if marker >= 0:
-                self.service_args = text[marker:].splitlines()[1].split()
-                return
-            if self.processes["infra"].poll() is not None:
-                raise SystemExit("the infrastructure did not start:\n" + text[-3000:])
-            time.sleep(0.5)
-        raise SystemExit("the infrastructure did not start within 180 s")
+        super().__init__(HOME, PORTS, dict(OPENAI_BASE_URL="http://127.0.0.1:%d/v1" % PORTS["upstream"],
+                                           OPENAI_API_KEY="fault-suite-upstream-key"))
 
     def start(self, name):
-        mode, port_env, port = {"api": ("api", "PORT", PORTS["api"]),
-                                "worker_a": ("worker", "WORKER_PORT", PORTS["worker_a"]),
-                                "worker_b": ("worker", "WORKER_PORT", PORTS["worker_b"])}[name]
-        args = [os.path.join(ROOT, "run.sh"), mode] + self.service_args
-        if mode == "worker":
-            args += WORKER_ARGS + ["--transcriber.worker.id=" + name]
-        out = open(os.path.join(HOME, name + ".log"), "a")
-        self.processes[name] = subprocess.Popen(args, cwd=ROOT, env=dict(self.env, **{port_env: str(port)}),
-                                                stdout=out, stderr=subprocess.STDOUT)
-        wait_ready(port, name)
-
-    def kill(self, name):
-        process = self.processes.pop(name)
-        process.send_signal(9)
-        process.wait()
-
-    def control(self, action, server):
-        subprocess.run([os.path.join(ROOT, "run.sh"), action, server], cwd=ROOT, env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
+        mode, port = {"api": ("api", PORTS["api"]), "worker_a": ("worker", PORTS["worker_a"]),
+                      "worker_b": ("worker", PORTS["worker_b"])}[name]
+        self.launch(name, mode, port, WORKER_ARGS + ["--transcriber.worker.id=" + name] if mode == "worker" else [])
 
     def stop_all(self):
-        for name in ["api", "worker_a", "worker_b", "infra"]:
-            process = self.processes.pop(name, None)
-            if process:
-                process.terminate()
-                try:
-                    process.wait(60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-    def sql(self, query):
-        result = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PORTS["postgres"]), "-U", "postgres", "-At",
-                                 "-F", "\t", "-c", query], capture_output=True, text=True,
-                                env=dict(os.environ, PGPASSWORD="postgres", PGCONNECT_TIMEOUT="5"))
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr.strip())
-        return [line.split("\t") for line in result.stdout.splitlines() if line]
-
-
-def wait_ready(port, name, seconds=240):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/actuator/health/readiness")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(name + " did not become ready on port %d; see %s" % (port, HOME))
+        super().stop_all(["api", "worker_a", "worker_b"])
 
 
 # ---------------------------------------------------------------- callers
-
-def unique_wav(seconds=0.5, rate=16000):
-    """Audio that no other job has: a tone with noise from a random seed (the upstream tells jobs apart by it)."""
-    noise = random.Random(uuid.uuid4().int)
-    frames = bytearray()
-    for i in range(int(seconds * rate)):
-        sample = int(8000 * (((i * 440 * 2) // rate) % 2 * 2 - 1)) + noise.randint(-2000, 2000)
-        frames += struct.pack("<h", sample)
-    return wav(bytes(frames), rate, 2)
-
-
-def wav(frames, rate, width):
-    import io
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(width)
-        out.setframerate(rate)
-        out.writeframes(frames)
-    return buffer.getvalue()
-
-
-def multipart(fields, audio):
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in fields:
-        parts.append(('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value))
-                     .encode())
-    parts.append(('--%s\r\nContent-Disposition: form-data; name="file"; filename="clip.wav"\r\n'
-                  'Content-Type: audio/wav\r\n\r\n' % boundary).encode() + audio + b"\r\n")
-    parts.append(("--%s--\r\n" % boundary).encode())
-    return "multipart/form-data; boundary=" + boundary, b"".join(parts)
-
 
 class Answers:
     """Every answer a scenario got: its status, and whether an error was in the OpenAI shape."""
