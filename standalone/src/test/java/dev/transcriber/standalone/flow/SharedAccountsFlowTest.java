@@ -92,6 +92,18 @@ class SharedAccountsFlowTest {
         workers.add(isolated.system().startAnotherWorker(List.of()));
         workers.add(isolated.system().startAnotherWorker(List.of()));
         client = new ApiClient(isolated.system().apiBaseUrl());
+        // every worker has its share of the interactive lane's partitions before the callers come
+        String interactive = dev.transcriber.common.events.Lane.INTERACTIVE.topic();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> workers.stream()
+                        .allMatch(worker -> worker
+                                .getBean(org.springframework.kafka.config.KafkaListenerEndpointRegistry.class)
+                                .getListenerContainers()
+                                .stream()
+                                .map(container -> container.getAssignedPartitions())
+                                .filter(java.util.Objects::nonNull)
+                                .flatMap(java.util.Collection::stream)
+                                .anyMatch(partition -> partition.topic().equals(interactive))));
     }
 
     @AfterAll
