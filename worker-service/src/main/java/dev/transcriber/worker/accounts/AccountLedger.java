@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Where the state of the upstream accounts is kept: what limits a call (call slots, the per-minute window) and what
@@ -37,7 +38,7 @@ public interface AccountLedger {
      * Extends the lease of the slots {@code holder} holds ({@code slots}: account id → slot numbers), and gives back
      * any other slot still recorded under its name. Returns the slots that are still its own.
      */
-    Map<String, java.util.Set<Integer>> renew(String holder, Map<String, ? extends Collection<Integer>> slots);
+    Map<String, Set<Integer>> renew(String holder, Map<String, ? extends Collection<Integer>> slots);
 
     /**
      * Counts a call start in the account's window of the last minute when it has room under {@code perMinute}; empty

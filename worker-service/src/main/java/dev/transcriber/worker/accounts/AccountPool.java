@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -293,7 +295,7 @@ public class AccountPool {
      * requests-per-minute limit, once the fleet's window has room. Null when the ledger had no slot, or the window no
      * room (the account's state says when to ask again). Called with the lock held; the ledger is asked without it.
      */
-    private Lease take(State s, Lane lane, Instant now) throws InterruptedException {
+    private Lease take(State s, Lane lane, Instant now) {
         Integer slot = s.idle.pollFirst();
         if (slot == null) {
             slot = claim(s, lane);
@@ -543,9 +545,9 @@ public class AccountPool {
      */
     public void sync() {
         long started = System.nanoTime();
-        Map<State, List<Integer>> giveBack = new java.util.HashMap<>();
-        Map<State, Calls> report = new java.util.HashMap<>();
-        Map<AccountLedger, Map<String, List<Integer>>> held = new java.util.HashMap<>();
+        Map<State, List<Integer>> giveBack = new HashMap<>();
+        Map<State, Calls> report = new HashMap<>();
+        Map<AccountLedger, Map<String, List<Integer>>> held = new HashMap<>();
         lock.lock();
         try {
             for (State s : states) {
@@ -562,7 +564,7 @@ public class AccountPool {
                 }
                 List<Integer> slots = new ArrayList<>(s.busy);
                 slots.addAll(s.idle);
-                held.computeIfAbsent(s.ledger, l -> new java.util.HashMap<>()).put(s.account.id(), slots);
+                held.computeIfAbsent(s.ledger, l -> new HashMap<>()).put(s.account.id(), slots);
             }
         } finally {
             lock.unlock();
@@ -610,7 +612,7 @@ public class AccountPool {
     }
 
     private void renew(AccountLedger ledger, Map<String, List<Integer>> slots) {
-        Map<String, java.util.Set<Integer>> kept;
+        Map<String, Set<Integer>> kept;
         try {
             kept = ledger.renew(holder, slots);
         } catch (RuntimeException e) {
@@ -621,7 +623,7 @@ public class AccountPool {
         try {
             for (State s : states) {
                 if (s.ledger == ledger) {
-                    java.util.Set<Integer> mine = kept.getOrDefault(s.account.id(), java.util.Set.of());
+                    Set<Integer> mine = kept.getOrDefault(s.account.id(), Set.of());
                     s.idle.removeIf(slot -> !mine.contains(slot));
                     s.busy.stream().filter(slot -> !mine.contains(slot)).forEach(s.lost::add);
                 }
@@ -655,12 +657,12 @@ public class AccountPool {
 
     /** Gives every slot this worker holds back to the fleet (the worker stops). */
     public void releaseAll() {
-        Map<AccountLedger, Map<String, List<Integer>>> none = new java.util.HashMap<>();
+        Map<AccountLedger, Map<String, List<Integer>>> none = new HashMap<>();
         lock.lock();
         try {
             for (State s : states) {
                 s.idle.clear();
-                none.computeIfAbsent(s.ledger, l -> new java.util.HashMap<>());
+                none.computeIfAbsent(s.ledger, l -> new HashMap<>());
             }
         } finally {
             lock.unlock();
@@ -781,11 +783,11 @@ public class AccountPool {
         private final long[] latenciesMicros = new long[LATENCY_SAMPLES];
         private long latencySamples;
         /** Slots held by this worker with a call on them, and held but idle (most recently used first). */
-        private final Set<Integer> busy = new java.util.HashSet<>();
+        private final Set<Integer> busy = new HashSet<>();
 
         private final Deque<Integer> idle = new ArrayDeque<>();
         /** Busy slots whose lease was lost (the ledger gave them to another worker): not kept after their call. */
-        private final Set<Integer> lost = new java.util.HashSet<>();
+        private final Set<Integer> lost = new HashSet<>();
 
         private final long[] fleetFullUntil = new long[Lane.values().length];
         private final Calls pending = new Calls();
@@ -809,10 +811,8 @@ public class AccountPool {
             this.account = account;
             this.breaker = breaker;
             this.ledger = ledger;
-            for (int i = 0; i < fleetFullUntil.length; i++) {
-                fleetFullUntil[i] = System.nanoTime();
-            }
             yieldUntil = System.nanoTime();
+            Arrays.fill(fleetFullUntil, yieldUntil);
         }
 
         /** True when a call of {@code lane} can start on this account now, on a slot held or one to claim. */

@@ -155,14 +155,18 @@ public final class FleetLedger implements AccountLedger {
     @Override
     public Optional<Instant> takeCallStart(String accountId, int perMinute) {
         // The account's row lock orders the workers; the window is read by a statement that starts after the lock is
-        // taken, so it sees the starts of the worker that held it before.
+        // taken, so it sees the starts of the worker that held it before. The same statement drops the starts that
+        // have left the window (only accounts with a limit have any).
         return transactions.execute(status -> {
             jdbc.sql("select 1 from upstream_accounts where account_id = :id for update")
                     .param("id", accountId)
                     .query(Integer.class)
                     .list();
             return jdbc.sql("""
-                            with window_ as (
+                            with expired as (
+                                delete from upstream_call_starts
+                                where account_id = :id and started_at <= now() - interval '1 minute'),
+                            window_ as (
                                 select count(*) as calls, min(started_at) as first from upstream_call_starts
                                 where account_id = :id and started_at > now() - interval '1 minute'),
                             taken as (
@@ -237,11 +241,6 @@ public final class FleetLedger implements AccountLedger {
                 .param("id", accountId)
                 .param("successes", successes)
                 .param("failures", JSON.writeValueAsString(failures))
-                .update();
-        // The window of the last minute is all that is read; older starts go with the counts' report.
-        jdbc.sql(
-                        "delete from upstream_call_starts where account_id = :id and started_at < now() - interval '2 minutes'")
-                .param("id", accountId)
                 .update();
     }
 
