@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The fault suite: real processes in split mode (./run.sh infra, two workers, one api), a fake upstream and a webhook
 receiver in this process, and one scenario after another on the same system. Each scenario prints one line of
-figures; the table at the end is what the README shows. Run it through bench/faults.sh.
+figures; the table at the end is what docs/testing.md shows (Fault suite). Run it through bench/faults.sh.
 
 What is counted, per scenario (jobs are told apart by their metadata or their Idempotency-Key):
   accepted       202 (async) or 200/accepted-and-retried (sync) answers to submissions

@@ -16,6 +16,25 @@ import org.springframework.util.unit.DataSize;
  *
  * <p>{@code drain}: on shutdown, how long held sync requests are still answered (their jobs ending) before those left
  * get a 503 with {@code Retry-After}; keep it under {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ *
+ * @param maxUploadSize The largest audio file a request may carry; a larger one gets 413 {@code file_too_large} and
+ *     nothing is left in the store.
+ * @param syncTimeout How long a sync request waits for its job before it gets 504 {@code timeout} (the job goes on).
+ * @param completionPollInterval How often the api looks in the database for held jobs that ended, in case their
+ *     completion event was missed.
+ * @param bootstrapKeys Caller keys created at start-up if missing (stored hashed; 128 bits or more, or the api does not
+ *     start).
+ * @param bootstrapWebhookSecret The webhook signing secret ({@code whsec_...}) of the bootstrap keys; empty: one is
+ *     generated.
+ * @param defaultRequestsPerMinute Requests a minute for keys without a limit of their own; 0: such keys are not counted
+ *     and carry no rate-limit headers.
+ * @param maxJsonBodySize The largest JSON body (a job, a key), counted while read; a larger one gets 413
+ *     {@code request_too_large}.
+ * @param maxBatchBodySize The largest body of {@code POST /v1/transcription_batches}, counted while read.
+ * @param maxPromptLength The longest {@code prompt}, in characters.
+ * @param drain On shutdown, how long held sync requests are still answered as their jobs end before the rest get 503
+ *     {@code shutting_down} with {@code Retry-After}; keep it under
+ *     {@code spring.lifecycle.timeout-per-shutdown-phase}.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(

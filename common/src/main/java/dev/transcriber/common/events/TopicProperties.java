@@ -10,6 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * min.insync.replicas} they are created with ({@code KAFKA_MIN_INSYNC_REPLICAS}; 0 leaves the broker's default). They
  * apply when a topic is created; a topic that exists gets more partitions when asked for, never fewer, and keeps its
  * replication factor (that is changed with Kafka's partition reassignment).
+ *
+ * @param jobPartitions Partitions of each lane's job topic; caps how many consumers, so workers, a lane can use at
+ *     once.
+ * @param replicationFactor Replication factor of every topic: 1 for one broker, 3 in production.
+ * @param minInsyncReplicas The {@code min.insync.replicas} topics are created with; 0 leaves the broker's default.
  */
 @ConfigurationProperties("transcriber.kafka")
 public record TopicProperties(

@@ -10,6 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * once (the api image's {@code migrate} mode, as a Kubernetes Job or a compose service): a process then waits for the
  * schema this build needs at most {@code waitFor}, checking every {@code pollInterval} and saying what it waits for, and
  * stops if it is still behind.
+ *
+ * @param migrateOnStart Whether this process runs the Flyway migrations as it starts; off where a one-off
+ *     {@code migrate} run does.
+ * @param waitFor With {@code migrateOnStart} off, how long to wait for the schema this build needs before stopping.
+ * @param pollInterval How often the schema is checked while waiting for it.
  */
 @ConfigurationProperties("transcriber.schema")
 public record SchemaProperties(

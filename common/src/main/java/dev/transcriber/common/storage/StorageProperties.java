@@ -9,6 +9,15 @@ import org.springframework.util.unit.DataSize;
  * address the services reach it at; {@code publicEndpoint} ({@code S3_PUBLIC_ENDPOINT}) the one a client outside
  * reaches the same store at, used only to sign the presigned upload URLs handed to callers (signed locally, no call to
  * the store). Unset, it is {@code endpoint}: right where both are the same, as in local mode.
+ *
+ * @param endpoint The S3-compatible store's address as the services reach it.
+ * @param accessKey The store's access key.
+ * @param secretKey The store's secret key.
+ * @param bucket The bucket holding audio, pieces and transcripts; created if missing.
+ * @param region The region requests are signed for.
+ * @param partSize The size of each part of an upload to the store; at most one part per upload is held in memory.
+ * @param publicEndpoint The address callers reach the same store at, used only to sign presigned upload URLs; empty:
+ *     {@code endpoint}.
  */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(

@@ -8,6 +8,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The upstream accounts: a list under {@code transcriber.accounts}, plus the shortcut of {@code OPENAI_API_KEY}
  * (a comma-separated list makes one account per key) and {@code OPENAI_BASE_URL} under {@code transcriber.openai}.
+ *
+ * @param accounts The upstream accounts, each with its id, kind, base URL, key, models, weight, concurrency and
+ *     requests a minute ({@code config/accounts.example.yml} shows every field).
+ * @param openai The shortcut for OpenAI-compatible accounts, added to those listed under {@code accounts}.
+ * @param localEngine The offline engine (Vosk) in this process.
  */
 @ConfigurationProperties("transcriber")
 public record AccountsProperties(
@@ -31,6 +36,12 @@ public record AccountsProperties(
             @DefaultValue("0") int requestsPerMinute,
             @DefaultValue("2024-06-01") String apiVersion) {}
 
+    /**
+     * The shortcut: one account per key, named {@code openai-1}, {@code openai-2}, ...
+     *
+     * @param baseUrl The OpenAI-compatible server the shortcut's accounts call.
+     * @param apiKey Upstream key; a comma-separated list makes one account per key; empty: no such account.
+     */
     public record OpenAi(
             @DefaultValue("https://api.openai.com/v1") String baseUrl,
             @DefaultValue("") String apiKey) {}
@@ -38,6 +49,9 @@ public record AccountsProperties(
     /**
      * The offline engine. With {@code whenNoAccounts} (the local mode sets it), a pool with no other account gets a
      * {@code local} account that serves every catalog model.
+     *
+     * @param whenNoAccounts Whether a pool with no other account gets the offline engine's {@code local} account.
+     * @param maxConcurrency How many calls the offline engine runs at once in this process.
      */
     public record LocalEngine(
             @DefaultValue("false") boolean whenNoAccounts,

@@ -10,6 +10,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * renewal (a dead worker's slots come back after it); {@code linger}: how long a worker keeps a slot it has used
  * before giving it back, unless another worker waits for one; {@code claimRetry}: how often a worker that found no
  * free slot asks again.
+ *
+ * @param syncInterval How often a worker reads the fleet's view of the accounts (cooldowns, disabled accounts, open
+ *     circuits).
+ * @param slotLease How long a call slot stays held without renewal; a dead worker's slots come back after it.
+ * @param linger How long a worker keeps a slot it has used, unless another worker waits for one.
+ * @param claimRetry How often a worker that found no free slot asks again.
  */
 @ConfigurationProperties("transcriber.upstream.sharing")
 public record SharingProperties(

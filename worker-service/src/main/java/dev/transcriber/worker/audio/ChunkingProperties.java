@@ -13,6 +13,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code silence-threshold-db} for at least {@code min-silence}; without one, pieces overlap by {@code overlap}. The
  * audio is decoded to a scratch file per job in {@code scratch-dir} ({@code TRANSCRIBER_SCRATCH_DIR}; empty: the JVM's
  * temp folder), created if missing: 32 KB per second of audio, about 115 MB an hour, removed when the cut ends.
+ *
+ * @param parallelism How many pieces audio longer than {@code minPiece} is cut into, to be transcribed at once; 1 cuts
+ *     only what the model's caps demand.
+ * @param minPiece Audio up to this long is never cut for parallelism (only for the model's caps).
+ * @param maxPiece The longest piece, below the model's caps; 0: no cap of our own.
+ * @param overlap How much consecutive pieces overlap where no silence fits.
+ * @param silenceThresholdDb Samples quieter than this (dBFS) count as silence.
+ * @param minSilence The shortest silence a cut may fall in.
+ * @param scratchDir Where audio is decoded to while it is cut (32 KB per second of audio, removed after); empty: the
+ *     JVM's temp folder.
  */
 @ConfigurationProperties("transcriber.chunking")
 public record ChunkingProperties(

@@ -12,6 +12,19 @@ import org.springframework.util.unit.DataSize;
  * its headers claim: {@code maxArchiveExpandedSize} in all (every entry, read or skipped; a tar's whole stream),
  * {@code maxArchiveEntrySize} for any one entry, and, once it has inflated {@code archiveRatioThreshold},
  * {@code maxArchiveRatio} times the archive's bytes read so far (a zip bomb is stopped there).
+ *
+ * @param expandInterval How often workers look for a batch to expand.
+ * @param lease How long an expanding worker's claim on a batch lasts without renewal.
+ * @param leaseRenewal How often the expanding worker renews its claim.
+ * @param maxExpansionAttempts How many times an expansion may start before the batch fails with
+ *     {@code expansion_failed}.
+ * @param maxItems The most items a batch may have; an archive may hold at most ten times as many entries.
+ * @param maxFeedSize The largest podcast feed document.
+ * @param maxArchiveExpandedSize What an archive may inflate to in all, counted as read whatever its headers claim.
+ * @param maxArchiveEntrySize What one entry of an archive may inflate to.
+ * @param maxArchiveRatio Once past {@code archiveRatioThreshold}, the most an archive may inflate to, as a multiple of
+ *     its bytes read so far.
+ * @param archiveRatioThreshold How much an archive may inflate before {@code maxArchiveRatio} applies.
  */
 @ConfigurationProperties("transcriber.batches")
 public record BatchProperties(

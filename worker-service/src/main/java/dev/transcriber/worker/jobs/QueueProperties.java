@@ -11,6 +11,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * partitions then stay paused ({@code fullLanePause}), for how long a record whose claim fails is retried before it
  * goes to the dead-letter topic ({@code claimRetryFor}), and how often queued jobs whose message is gone are looked
  * for ({@code sweepInterval}).
+ *
+ * @param fullLaneWait How long a listener waits in all for free slots of its lane before it hands the rest of its poll
+ *     back.
+ * @param fullLanePause How long a full lane's partitions then stay paused.
+ * @param claimRetryFor For how long a record whose claim fails is retried before it goes to the dead-letter topic.
+ * @param sweepInterval How often queued jobs whose message is gone are looked for (and sent again).
  */
 @ConfigurationProperties("transcriber.worker.queue")
 public record QueueProperties(

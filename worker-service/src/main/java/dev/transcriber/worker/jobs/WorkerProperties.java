@@ -14,6 +14,18 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * ({@code TRANSCRIBER_WORKER_LANES}, all three by default) are the lanes whose queues this worker reads: a fleet may
  * run a deployment per lane, each scaled on its own lane's backlog. Everything else a worker does (the reaper, the
  * queue sweeper, admission, webhooks, batch expansion, retention) it does whatever its lanes.
+ *
+ * @param id This worker's name on its claims and slots; empty: the host name and a random suffix.
+ * @param maxInFlight Jobs this worker runs at once in the interactive lane (sync requests and their pieces).
+ * @param maxInFlightAsync Jobs this worker runs at once in the async lane.
+ * @param maxInFlightBulk Jobs this worker runs at once in the bulk lane (batch items).
+ * @param lease How long a claim on a job lasts without renewal; after it, any worker's reaper requeues the job.
+ * @param leaseRenewal How often a worker renews the leases of its jobs.
+ * @param reaperInterval How often jobs whose lease ran out are looked for.
+ * @param maxAttempts How many times a job may be started before it fails.
+ * @param shutdownGrace On shutdown, how long jobs in flight may go on finishing before the rest are handed back to the
+ *     queue.
+ * @param lanes The lanes whose queues this worker reads: {@code INTERACTIVE}, {@code ASYNC}, {@code BULK}.
  */
 @ConfigurationProperties("transcriber.worker")
 public record WorkerProperties(

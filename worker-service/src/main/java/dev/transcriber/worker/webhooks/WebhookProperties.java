@@ -10,6 +10,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * default), the jitter applied to each delay, how often senders look for due deliveries, how many they take at a
  * time, how long one attempt may take, how long a taken delivery is reserved for its sender, and how fast an
  * endpoint that answers 2xx again gets its other waiting deliveries (per second, oldest first).
+ *
+ * @param schedule The delay before each attempt, the first included; after the last, the delivery is given up.
+ * @param jitter The share by which each delay is randomly lengthened or shortened (0.1: ±10%).
+ * @param pollInterval How often senders look for due deliveries.
+ * @param batch How many due deliveries a sender takes at a time.
+ * @param timeout How long one attempt may take, the answer included.
+ * @param lease How long a taken delivery is reserved for its sender.
+ * @param recoveryRate How many waiting deliveries a second an endpoint gets once it answers 2xx again (oldest first).
  */
 @ConfigurationProperties("transcriber.webhooks")
 public record WebhookProperties(
