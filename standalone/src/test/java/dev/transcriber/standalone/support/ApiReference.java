@@ -4,16 +4,22 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.dialect.Dialects;
+import com.networknt.schema.i18n.MessageSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
+import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -57,7 +63,11 @@ public final class ApiReference {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.registry = SchemaRegistry.withDefaultDialect(Dialects.getOpenApi31());
+        this.registry = SchemaRegistry.withDefaultDialect(
+                Dialects.getOpenApi31(),
+                registry -> registry.schemaRegistryConfig(SchemaRegistryConfig.builder()
+                        .messageSource(ownMessages())
+                        .build()));
     }
 
     /** The api's document, read once per JVM. */
@@ -217,6 +227,25 @@ public final class ApiReference {
         Schema schema = schemas.computeIfAbsent(
                 pointer, p -> registry.getSchema(SchemaLocation.of(location + "#" + encodeFragment(p))));
         return schema.validate(value).stream().map(Error::toString).toList();
+    }
+
+    /**
+     * The validator's messages from its own jar: WireMock's standalone jar carries an older copy of the same bundle,
+     * whose placeholders are numbered differently, and may come first on the classpath.
+     */
+    private static MessageSource ownMessages() {
+        Properties messages = new Properties();
+        URL jar = Schema.class.getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader only = new URLClassLoader(new URL[] {jar}, null);
+                InputStream in = only.getResourceAsStream("jsv-messages.properties")) {
+            messages.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return (key, fallback, locale, arguments) -> {
+            String pattern = messages.getProperty(key);
+            return pattern == null ? fallback.get() : new MessageFormat(pattern, Locale.ROOT).format(arguments);
+        };
     }
 
     private static JsonNode parse(String text) {

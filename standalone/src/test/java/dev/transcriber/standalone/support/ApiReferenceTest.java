@@ -39,7 +39,7 @@ class ApiReferenceTest {
                         JOB + ",\"priority\":3}"))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("GET /v1/transcription_jobs/7d7f0c1e answered 200")
-                .hasMessageContaining("priority");
+                .hasMessageContaining("property 'priority' is not defined in the schema");
     }
 
     @Test
