@@ -4,6 +4,7 @@ import static dev.transcriber.common.web.BearerAuthentication.ADMIN;
 import static dev.transcriber.common.web.BearerAuthentication.CALLER;
 
 import dev.transcriber.api.ApiProperties;
+import dev.transcriber.api.docs.ApiReferencePage;
 import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.common.web.AdminToken;
 import dev.transcriber.common.web.BearerAuthentication;
@@ -20,6 +21,8 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.AndRequestMatcher;
 import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
@@ -31,7 +34,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * without {@code ;} parameters), after Spring Security's firewall has refused paths with encoded or doubled slashes,
  * encoded dots, {@code ;} or {@code ..}:
  * <ul>
- *   <li>public: liveness and readiness ({@code /actuator/health/**}) and the OpenAPI document;
+ *   <li>public: liveness and readiness ({@code /actuator/health/**}), the OpenAPI document and its rendered reference
+ *       ({@code /docs/api}, with a Content-Security-Policy of its own: {@link #REFERENCE_POLICY});
  *   <li>an API key: {@code /v1/**}, counted against the key's requests per minute ({@link RateLimitFilter});
  *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus), wherever
  *       {@code management.endpoints.web.base-path} puts them (with {@code /}, everything but {@code /v1/**});
@@ -45,13 +49,22 @@ public class ApiSecurity {
 
     static final String CALLER_ROUTES = "/v1/**";
 
+    /**
+     * The reference page's policy: its scripts and styles from this origin only, no inline script; images also as
+     * {@code data:} URIs (Swagger UI's icons are in its stylesheet so).
+     */
+    static final String REFERENCE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self';"
+            + " img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
     private final String[] publicRoutes;
     private final String[] adminRoutes;
 
     /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
     ApiSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
         String[] health = GatewaySecurity.healthRoutes(actuatorBase);
-        this.publicRoutes = new String[] {health[0], health[1], "/openapi.yaml"};
+        this.publicRoutes = new String[] {
+            health[0], health[1], "/openapi.yaml", ApiReferencePage.PATH, ApiReferencePage.PATH + "/**"
+        };
         this.adminRoutes = new String[] {"/admin/**", GatewaySecurity.actuatorRoutes(actuatorBase)};
     }
 
@@ -87,6 +100,11 @@ public class ApiSecurity {
                         .hasRole(ADMIN)
                         .anyRequest()
                         .authenticated())
+                .headers(headers -> headers.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                        new OrRequestMatcher(
+                                PathPatternRequestMatcher.withDefaults().matcher(ApiReferencePage.PATH),
+                                PathPatternRequestMatcher.withDefaults().matcher(ApiReferencePage.PATH + "/**")),
+                        new StaticHeadersWriter("Content-Security-Policy", REFERENCE_POLICY))))
                 .addFilterAfter(new RequestLogContext(), AuthorizationFilter.class)
                 .addFilterAfter(
                         new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),

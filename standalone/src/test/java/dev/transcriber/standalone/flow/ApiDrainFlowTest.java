@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.api.completion.PendingCompletions;
 import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.ApiReference;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
@@ -147,6 +148,7 @@ class ApiDrainFlowTest {
                             .header("Authorization", "Bearer " + TestSystem.API_KEY)
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
+            ApiReference.check(response);
             return response.statusCode() == 503;
         } catch (IOException e) {
             return true;

@@ -7,7 +7,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A plain HTTP client for the gateway, as an SDK would call it. */
+/**
+ * A plain HTTP client for the gateway (or a worker's admin routes), as an SDK would call it. Every answer is checked
+ * against the API reference ({@link ApiReference}): an answer the document does not describe fails the test.
+ */
 public final class ApiClient {
 
     private final HttpClient http = HttpClient.newBuilder()
@@ -37,7 +40,9 @@ public final class ApiClient {
 
     public HttpResponse<String> send(HttpRequest request) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            ApiReference.check(response);
+            return response;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
