@@ -1,8 +1,10 @@
 package dev.transcriber.worker.accounts;
 
+import dev.transcriber.common.web.OpenAiErrorBody;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -31,12 +33,9 @@ class AdminAccountsController {
     ResponseEntity<?> enable(@PathVariable String id) {
         if (!pool.enable(id)) {
             return ResponseEntity.status(HttpStatus.NOT_FOUND)
-                    .body(Map.of(
-                            "error",
-                            Map.of(
-                                    "message", "No account '" + id + "'.",
-                                    "type", "invalid_request_error",
-                                    "code", "not_found")));
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(OpenAiErrorBody.of(
+                            "No account '" + id + "'.", "invalid_request_error", "account_not_found", "id"));
         }
         return ResponseEntity.ok(Map.of("data", pool.status()));
     }
