@@ -5,6 +5,7 @@ import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.jobs.JobList;
 import dev.transcriber.api.jobs.JobQueries;
 import dev.transcriber.api.jobs.JobView;
+import dev.transcriber.api.jobs.NewestFirst;
 import dev.transcriber.api.keys.Scope;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
@@ -207,35 +208,23 @@ class BatchQueries {
      */
     @Transactional(readOnly = true)
     BatchList list(Scope scope, String status, UUID keyId, String after, Integer limit) {
-        int size = pageSize(limit);
-        StringBuilder sql = new StringBuilder("select id from transcription_batches where true");
-        Map<String, Object> params = new HashMap<>();
-        if (scope.keyId() != null) {
-            sql.append(" and api_key_id = :key");
-            params.put("key", scope.keyId());
-        }
-        if (keyId != null) {
-            sql.append(" and api_key_id = :filterKey");
-            params.put("filterKey", keyId);
-        }
-        if (status != null) {
-            sql.append(" and state = :state");
-            params.put("state", state(status).name());
-        }
+        int size = NewestFirst.pageSize(limit);
+        NewestFirst query = new NewestFirst("transcription_batches", "true")
+                .where("api_key_id = :key", "key", scope.keyId())
+                .where("api_key_id = :filterKey", "filterKey", keyId)
+                .where(
+                        "state = :state",
+                        "state",
+                        status == null ? null : state(status).name());
         if (after != null) {
             TranscriptionBatch cursor = find(parseId(after), scope);
-            sql.append(" and (created_at, id) < (:afterCreated, :afterId)");
-            params.put("afterCreated", Timestamp.from(cursor.createdAt()));
-            params.put("afterId", cursor.id());
+            query.after(cursor.createdAt(), cursor.id());
         }
-        sql.append(" order by created_at desc, id desc limit ").append(size + 1);
-        List<UUID> ids =
-                jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
-        boolean hasMore = ids.size() > size;
-        List<UUID> page = hasMore ? ids.subList(0, size) : ids;
+        NewestFirst.Page page = query.read(jdbc, size);
         Map<UUID, TranscriptionBatch> found = new HashMap<>();
-        batches.findAllById(page).forEach(b -> found.put(b.id(), b));
-        return BatchList.of(page.stream().map(id -> view(found.get(id), scope)).toList(), hasMore);
+        batches.findAllById(page.ids()).forEach(b -> found.put(b.id(), b));
+        return BatchList.of(
+                page.ids().stream().map(id -> view(found.get(id), scope)).toList(), page.hasMore());
     }
 
     private static BatchState state(String status) {
@@ -251,20 +240,11 @@ class BatchQueries {
                         "status"));
     }
 
-    private static int pageSize(Integer limit) {
-        int size = limit == null ? 20 : limit;
-        if (size < 1 || size > 100) {
-            throw ApiException.invalidRequest(
-                    "Invalid value for 'limit': expected 1 to 100, got " + size + ".", "limit");
-        }
-        return size;
-    }
-
     /** A page of the batch's jobs, in item order, after the job {@code after}. */
     @Transactional(readOnly = true)
     JobList jobs(UUID id, Scope scope, String after, Integer limit) {
         find(id, scope);
-        int size = pageSize(limit);
+        int size = NewestFirst.pageSize(limit);
         int from = 0;
         if (after != null) {
             TranscriptionJob cursor = jobs.findById(JobQueries.parseId(after).value())

@@ -10,10 +10,8 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,9 +32,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class JobQueries {
-
-    static final int DEFAULT_LIMIT = 20;
-    static final int MAX_LIMIT = 100;
 
     private final JobRepository jobs;
     private final TranscriptCodec codec;
@@ -113,57 +108,33 @@ public class JobQueries {
      */
     @Transactional(readOnly = true)
     public JobList list(Scope scope, JobFilter filter, String after, Integer limit) {
-        int size = limit == null ? DEFAULT_LIMIT : limit;
-        if (size < 1 || size > MAX_LIMIT) {
-            throw ApiException.invalidRequest(
-                    "Invalid value for 'limit': expected 1 to " + MAX_LIMIT + ", got " + size + ".", "limit");
-        }
-        StringBuilder sql = new StringBuilder("select id from transcription_jobs where parent_id is null");
-        Map<String, Object> params = new HashMap<>();
-        condition(sql, params, "api_key_id = :key", "key", scope.keyId());
-        condition(sql, params, "api_key_id = :filterKey", "filterKey", filter.keyId());
-        condition(sql, params, "batch_id = :batch", "batch", filter.batchId());
-        condition(
-                sql,
-                params,
-                "state = :state",
-                "state",
-                filter.status() == null ? null : state(filter.status()).name());
-        condition(
-                sql, params, "model in (:models)", "models", filter.model() == null ? null : spellings(filter.model()));
-        condition(sql, params, "idempotency_key = :idempotencyKey", "idempotencyKey", filter.idempotencyKey());
-        condition(
-                sql,
-                params,
-                "metadata::jsonb @> cast(:metadata as jsonb)",
-                "metadata",
-                filter.metadata().isEmpty() ? null : json.writeValueAsString(filter.metadata()));
+        int size = NewestFirst.pageSize(limit);
+        NewestFirst query = new NewestFirst("transcription_jobs", "parent_id is null")
+                .where("api_key_id = :key", "key", scope.keyId())
+                .where("api_key_id = :filterKey", "filterKey", filter.keyId())
+                .where("batch_id = :batch", "batch", filter.batchId())
+                .where(
+                        "state = :state",
+                        "state",
+                        filter.status() == null ? null : state(filter.status()).name())
+                .where("model in (:models)", "models", filter.model() == null ? null : spellings(filter.model()))
+                .where("idempotency_key = :idempotencyKey", "idempotencyKey", filter.idempotencyKey())
+                .where(
+                        "metadata::jsonb @> cast(:metadata as jsonb)",
+                        "metadata",
+                        filter.metadata().isEmpty() ? null : json.writeValueAsString(filter.metadata()));
         if (after != null) {
             TranscriptionJob cursor = find(parseId(after), scope);
-            params.put("afterCreated", Timestamp.from(cursor.createdAt()));
-            params.put("afterId", cursor.id().value());
-            sql.append(" and (created_at, id) < (:afterCreated, :afterId)");
+            query.after(cursor.createdAt(), cursor.id().value());
         }
-        sql.append(" order by created_at desc, id desc limit ").append(size + 1);
-        List<UUID> ids =
-                jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
-        boolean hasMore = ids.size() > size;
-        List<UUID> page = hasMore ? ids.subList(0, size) : ids;
-        Map<UUID, TranscriptionJob> found =
-                jobs.findAllById(page).stream().collect(Collectors.toMap(j -> j.id().value(), Function.identity()));
+        NewestFirst.Page page = query.read(jdbc, size);
+        Map<UUID, TranscriptionJob> found = jobs.findAllById(page.ids()).stream()
+                .collect(Collectors.toMap(j -> j.id().value(), Function.identity()));
         List<JobView> views = new ArrayList<>();
-        for (UUID id : page) {
+        for (UUID id : page.ids()) {
             views.add(view(found.get(id), scope).withoutResult());
         }
-        return JobList.of(views, hasMore);
-    }
-
-    private static void condition(
-            StringBuilder sql, Map<String, Object> params, String condition, String name, Object value) {
-        if (value != null) {
-            sql.append(" and ").append(condition);
-            params.put(name, value);
-        }
+        return JobList.of(views, page.hasMore());
     }
 
     /** A model as jobs may have stored it: both spellings of a catalog model, else as given. */

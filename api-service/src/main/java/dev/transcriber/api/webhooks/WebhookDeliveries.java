@@ -2,6 +2,7 @@ package dev.transcriber.api.webhooks;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.jobs.JobQueries;
+import dev.transcriber.api.jobs.NewestFirst;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.Scope;
 import dev.transcriber.common.events.JobId;
@@ -33,9 +34,6 @@ class WebhookDeliveries {
 
     /** How long the previous secret keeps signing after a rotation. */
     static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
-
-    private static final int DEFAULT_LIMIT = 20;
-    private static final int MAX_LIMIT = 100;
 
     private final JobQueries jobs;
     private final WebhookDeliveryRepository deliveries;
@@ -90,11 +88,7 @@ class WebhookDeliveries {
      */
     @Transactional(readOnly = true)
     WebhookDeliveryView.Page latest(String status, Integer limit) {
-        int size = limit == null ? DEFAULT_LIMIT : limit;
-        if (size < 1 || size > MAX_LIMIT) {
-            throw ApiException.invalidRequest(
-                    "Invalid value for 'limit': expected 1 to " + MAX_LIMIT + ", got " + size + ".", "limit");
-        }
+        int size = NewestFirst.pageSize(limit);
         return WebhookDeliveryView.Page.of(
                 deliveries.findByStateInOrderByCreatedAtDescIdDesc(states(status), Limit.of(size)).stream()
                         .map(d -> WebhookDeliveryView.of(d, Scope.EVERY_KEY, json))
