@@ -5,6 +5,7 @@ import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.jobs.JobFields;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
+import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.catalog.ModelCatalog;
@@ -152,7 +153,7 @@ class BatchCommands {
             uploads.abandon(claims.values());
             throw e;
         }
-        return queries.view(batch);
+        return queries.view(batch, Scope.of(caller));
     }
 
     private void checkItems(List<BatchRequest.Item> items) {
@@ -233,10 +234,10 @@ class BatchCommands {
      * Cancels the batch's queued items (held or on the queue); items already running finish, and the batch is
      * {@code cancelling} until they have. Retried when a worker claims an item at the same moment.
      */
-    BatchView cancel(UUID id, Caller caller) {
+    BatchView cancel(UUID id, Scope scope) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return transactions.execute(status -> cancelOnce(id, caller));
+                return transactions.execute(status -> cancelOnce(id, scope));
             } catch (ObjectOptimisticLockingFailureException e) {
                 if (attempt == 10) { // a busy bulk lane (claims, the queue sweeper's re-sends) keeps items moving
                     throw e;
@@ -245,8 +246,8 @@ class BatchCommands {
         }
     }
 
-    private BatchView cancelOnce(UUID id, Caller caller) {
-        TranscriptionBatch batch = queries.ownedForUpdate(id, caller);
+    private BatchView cancelOnce(UUID id, Scope scope) {
+        TranscriptionBatch batch = queries.findForUpdate(id, scope);
         if (batch.state() == BatchState.COMPLETED || batch.state() == BatchState.FAILED) {
             throw new ApiException(
                     HttpStatus.CONFLICT,
@@ -256,7 +257,7 @@ class BatchCommands {
                     "The batch has already " + batch.state().name().toLowerCase() + "; it cannot be cancelled.");
         }
         if (batch.state() == BatchState.CANCELLED || batch.state() == BatchState.CANCELLING) {
-            return queries.view(batch);
+            return queries.view(batch, scope);
         }
         Instant now = clock.instant();
         int running = 0;
@@ -272,6 +273,6 @@ class BatchCommands {
         if (batch.state().isTerminal()) {
             batchEnds.announce(batch);
         }
-        return queries.view(batch);
+        return queries.view(batch, scope);
     }
 }

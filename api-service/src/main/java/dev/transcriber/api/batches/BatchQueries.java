@@ -5,9 +5,10 @@ import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.jobs.JobList;
 import dev.transcriber.api.jobs.JobQueries;
 import dev.transcriber.api.jobs.JobView;
-import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.Scope;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
+import dev.transcriber.common.store.BatchState;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
@@ -25,20 +26,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -80,25 +86,26 @@ class BatchQueries {
         this.clock = clock;
     }
 
-    TranscriptionBatch owned(UUID id, Caller caller) {
-        return ownedBy(batches.findById(id), id, caller);
+    /** The batch, if {@code scope} sees it. */
+    TranscriptionBatch find(UUID id, Scope scope) {
+        return visible(batches.findById(id), id, scope);
     }
 
-    TranscriptionBatch ownedForUpdate(UUID id, Caller caller) {
-        return ownedBy(batches.lockById(id), id, caller);
+    TranscriptionBatch findForUpdate(UUID id, Scope scope) {
+        return visible(batches.lockById(id), id, scope);
     }
 
-    private static TranscriptionBatch ownedBy(Optional<TranscriptionBatch> batch, UUID id, Caller caller) {
-        return batch.filter(b -> Objects.equals(b.apiKeyId(), caller.keyId()))
-                .orElseThrow(() -> notFound(id.toString()));
+    private static TranscriptionBatch visible(Optional<TranscriptionBatch> batch, UUID id, Scope scope) {
+        return batch.filter(b -> scope.sees(b.apiKeyId())).orElseThrow(() -> notFound(id.toString()));
     }
 
     @Transactional(readOnly = true)
-    BatchView view(UUID id, Caller caller) {
-        return view(owned(id, caller));
+    BatchView view(UUID id, Scope scope) {
+        return view(find(id, scope), scope);
     }
 
-    BatchView view(TranscriptionBatch batch) {
+    /** The batch as {@code scope} sees it: the operator's view also names its key. */
+    BatchView view(TranscriptionBatch batch, Scope scope) {
         JobSpec spec = json.readValue(batch.options(), JobSpec.class);
         Tally tally = tally(batch.id());
         Instant now = clock.instant();
@@ -139,7 +146,8 @@ class BatchQueries {
                 new BatchView.Audio(round(tally.done()), tally.remaining() == null ? null : round(tally.remaining())),
                 eta,
                 skipped,
-                batch.failureCode() == null ? null : new BatchView.Error(batch.failureCode(), batch.failureMessage()));
+                batch.failureCode() == null ? null : new BatchView.Error(batch.failureCode(), batch.failureMessage()),
+                scope.shownKey(batch.apiKeyId()));
     }
 
     /** The batch's items by state, and their audio: done, and left (probed, or the average where not yet). */
@@ -193,21 +201,54 @@ class BatchQueries {
         return new Tally(counts, seconds[0], remaining, first[0]);
     }
 
-    /** A page of the caller's batches, newest first, after the batch {@code after}. */
+    /**
+     * A page of the batches {@code scope} sees, newest first, after the batch {@code after}; in {@code status} and of
+     * the key {@code keyId} when given (the operator's filters).
+     */
     @Transactional(readOnly = true)
-    BatchList list(Caller caller, String after, Integer limit) {
+    BatchList list(Scope scope, String status, UUID keyId, String after, Integer limit) {
         int size = pageSize(limit);
-        TranscriptionBatch cursor = after == null ? null : owned(parseId(after), caller);
-        List<TranscriptionBatch> page = batches.findPage(
-                caller.keyId(),
-                cursor == null ? null : cursor.createdAt(),
-                cursor == null ? null : cursor.id(),
-                Limit.of(size + 1));
-        boolean hasMore = page.size() > size;
-        return BatchList.of(
-                (hasMore ? page.subList(0, size) : page)
-                        .stream().map(this::view).toList(),
-                hasMore);
+        StringBuilder sql = new StringBuilder("select id from transcription_batches where true");
+        Map<String, Object> params = new HashMap<>();
+        if (scope.keyId() != null) {
+            sql.append(" and api_key_id = :key");
+            params.put("key", scope.keyId());
+        }
+        if (keyId != null) {
+            sql.append(" and api_key_id = :filterKey");
+            params.put("filterKey", keyId);
+        }
+        if (status != null) {
+            sql.append(" and state = :state");
+            params.put("state", state(status).name());
+        }
+        if (after != null) {
+            TranscriptionBatch cursor = find(parseId(after), scope);
+            sql.append(" and (created_at, id) < (:afterCreated, :afterId)");
+            params.put("afterCreated", Timestamp.from(cursor.createdAt()));
+            params.put("afterId", cursor.id());
+        }
+        sql.append(" order by created_at desc, id desc limit ").append(size + 1);
+        List<UUID> ids =
+                jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
+        boolean hasMore = ids.size() > size;
+        List<UUID> page = hasMore ? ids.subList(0, size) : ids;
+        Map<UUID, TranscriptionBatch> found = new HashMap<>();
+        batches.findAllById(page).forEach(b -> found.put(b.id(), b));
+        return BatchList.of(page.stream().map(id -> view(found.get(id), scope)).toList(), hasMore);
+    }
+
+    private static BatchState state(String status) {
+        return Arrays.stream(BatchState.values())
+                .filter(s -> s.name().equalsIgnoreCase(status))
+                .findFirst()
+                .orElseThrow(() -> ApiException.invalidRequest(
+                        "Invalid value for 'status': '" + status + "'. Supported values are: "
+                                + Arrays.stream(BatchState.values())
+                                        .map(s -> "'" + s.name().toLowerCase(Locale.ROOT) + "'")
+                                        .collect(Collectors.joining(", "))
+                                + ".",
+                        "status"));
     }
 
     private static int pageSize(Integer limit) {
@@ -221,8 +262,8 @@ class BatchQueries {
 
     /** A page of the batch's jobs, in item order, after the job {@code after}. */
     @Transactional(readOnly = true)
-    JobList jobs(UUID id, Caller caller, String after, Integer limit) {
-        owned(id, caller);
+    JobList jobs(UUID id, Scope scope, String after, Integer limit) {
+        find(id, scope);
         int size = pageSize(limit);
         int from = 0;
         if (after != null) {
@@ -236,9 +277,17 @@ class BatchQueries {
         boolean hasMore = page.size() > size;
         List<JobView> views = new ArrayList<>();
         for (TranscriptionJob job : hasMore ? page.subList(0, size) : page) {
-            views.add(jobViews.view(job).withoutResult());
+            views.add(jobViews.view(job, scope).withoutResult());
         }
         return JobList.of(views, hasMore);
+    }
+
+    /** The batch's results ({@link #writeResults}), streamed once the batch is found in {@code scope}. */
+    ResponseEntity<StreamingResponseBody> results(UUID id, Scope scope) {
+        TranscriptionBatch batch = find(id, scope);
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType("application/x-ndjson"))
+                .body(out -> writeResults(batch, out));
     }
 
     /**
@@ -247,7 +296,7 @@ class BatchQueries {
      * and its transcript in the batch's format (a string for text, srt and vtt; an object for json formats) or its
      * error.
      */
-    void writeResults(TranscriptionBatch batch, OutputStream out) throws IOException {
+    private void writeResults(TranscriptionBatch batch, OutputStream out) throws IOException {
         JobSpec spec = json.readValue(batch.options(), JobSpec.class);
         ResponseFormat format =
                 ResponseFormat.fromWireName(spec.responseFormat()).orElse(ResponseFormat.JSON);

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A batch as {@code /v1/transcription_batches} shows it: its state, where its items came from, how many are in each
- * state, the audio seconds done and (estimated) remaining, and when it should complete at the pace so far.
+ * state, the audio seconds done and (estimated) remaining, and when it should complete at the pace so far. The operator's views
+ * ({@code /admin/batches}) also name the batch's key ({@code key_id}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record BatchView(
@@ -27,7 +28,8 @@ record BatchView(
         Audio audio_seconds,
         Long estimated_completion_at,
         List<Map<String, String>> skipped,
-        Error error) {
+        Error error,
+        String key_id) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Source(String type, String feed_url) {}

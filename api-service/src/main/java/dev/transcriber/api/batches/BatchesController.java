@@ -2,7 +2,7 @@ package dev.transcriber.api.batches;
 
 import dev.transcriber.api.jobs.JobList;
 import dev.transcriber.api.keys.Caller;
-import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.api.keys.Scope;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -41,12 +41,12 @@ class BatchesController {
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return queries.list(caller, after, limit);
+        return queries.list(Scope.of(caller), null, null, after, limit);
     }
 
     @GetMapping("/v1/transcription_batches/{id}")
     BatchView get(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return queries.view(BatchQueries.parseId(id), caller);
+        return queries.view(BatchQueries.parseId(id), Scope.of(caller));
     }
 
     @GetMapping("/v1/transcription_batches/{id}/jobs")
@@ -55,20 +55,17 @@ class BatchesController {
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return queries.jobs(BatchQueries.parseId(id), caller, after, limit);
+        return queries.jobs(BatchQueries.parseId(id), Scope.of(caller), after, limit);
     }
 
     @GetMapping("/v1/transcription_batches/{id}/results")
     ResponseEntity<StreamingResponseBody> results(
             @PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        TranscriptionBatch batch = queries.owned(BatchQueries.parseId(id), caller);
-        return ResponseEntity.ok()
-                .contentType(MediaType.parseMediaType("application/x-ndjson"))
-                .body(out -> queries.writeResults(batch, out));
+        return queries.results(BatchQueries.parseId(id), Scope.of(caller));
     }
 
     @PostMapping("/v1/transcription_batches/{id}/cancel")
     BatchView cancel(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.cancel(BatchQueries.parseId(id), caller);
+        return commands.cancel(BatchQueries.parseId(id), Scope.of(caller));
     }
 }

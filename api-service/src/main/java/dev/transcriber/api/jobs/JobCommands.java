@@ -2,8 +2,10 @@ package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
+import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
@@ -27,7 +29,6 @@ import dev.transcriber.common.store.TranscriptionJob;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,6 +59,7 @@ class JobCommands {
     private final JobEnds ends;
     private final AddressPolicy addresses;
     private final JobSubmission submission;
+    private final ApiKeys keys;
     private final Clock clock;
     private final int maxPromptLength;
 
@@ -75,8 +77,10 @@ class JobCommands {
             JobEnds ends,
             AddressPolicy addresses,
             JobSubmission submission,
+            ApiKeys keys,
             Clock clock,
             ApiProperties properties) {
+        this.keys = keys;
         this.maxPromptLength = properties.maxPromptLength();
         this.submission = submission;
         this.reader = reader;
@@ -205,7 +209,7 @@ class JobCommands {
                     job.idempotent(idempotencyKey, draft.requestHash());
                 }
                 submission.save(caller, job, admission);
-                return queries.view(job);
+                return queries.view(job, Scope.of(caller));
             });
             return new Submitted(view, false);
         } catch (DataIntegrityViolationException e) {
@@ -235,7 +239,7 @@ class JobCommands {
                     if (!requestHash.equals(job.requestHash())) {
                         throw ApiException.idempotencyKeyReused(idempotencyKey);
                     }
-                    return new Submitted(queries.view(job), true);
+                    return new Submitted(queries.view(job, Scope.of(caller)), true);
                 }));
     }
 
@@ -274,9 +278,9 @@ class JobCommands {
         }
     }
 
-    JobView cancel(JobId id, Caller caller) {
+    JobView cancel(JobId id, Scope scope) {
         return transactions.execute(status -> {
-            TranscriptionJob job = queries.ownedForUpdate(id, caller);
+            TranscriptionJob job = queries.findForUpdate(id, scope);
             if (job.state() == JobState.SUCCEEDED || job.state() == JobState.FAILED) {
                 throw conflict("The job has already " + job.state().name().toLowerCase() + "; it cannot be cancelled.");
             }
@@ -284,19 +288,21 @@ class JobCommands {
                 job.cancel(clock.instant());
                 ends.announce(job);
             }
-            return queries.view(job);
+            return queries.view(job, scope);
         });
     }
 
     /**
-     * A failed job queued again, under the same limits as a new one: the key's daily audio, and its cap (a slot taken
-     * in this transaction, or held for the admission scheduler when the key's cap queues).
+     * A failed job queued again, under the same limits as a new one of its key (also when the operator retries it):
+     * the key's daily audio, and its cap (a slot taken in this transaction, or held for the admission scheduler when
+     * the key's cap queues).
      */
-    JobView retry(JobId id, Caller caller) {
-        limits.checkDailyAudio(caller);
+    JobView retry(JobId id, Scope scope) {
         // The audio's presence is asked of the object store before the transaction, so the job's row is not locked
         // while the store answers; the state is checked again under the lock.
-        TranscriptionJob seen = queries.owned(id, caller);
+        TranscriptionJob seen = queries.find(id, scope);
+        Caller owner = scope.everyKey() ? keys.caller(seen.apiKeyId()) : scope.caller();
+        limits.checkDailyAudio(owner);
         refuseRetry(seen);
         // an audio_url job fetches its audio again; any other needs the stored object
         if (seen.failureCode() == FailureCode.INVALID_AUDIO
@@ -305,22 +311,22 @@ class JobCommands {
             throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
         }
         return transactions.execute(status -> {
-            TranscriptionJob job = queries.ownedForUpdate(id, caller);
+            TranscriptionJob job = queries.findForUpdate(id, scope);
             refuseRetry(job);
             if (job.failureCode() == FailureCode.INVALID_AUDIO) {
                 throw conflict("The job's audio is gone (it could not be transcribed); submit it again.");
             }
-            boolean capped = caller.maxConcurrentJobs() != null && job.batchId() == null;
-            if (capped && caller.queuesOverCap()) {
+            boolean capped = owner.maxConcurrentJobs() != null && job.batchId() == null;
+            if (capped && owner.queuesOverCap()) {
                 job.retryHeld();
             } else {
                 if (capped) {
-                    limits.takeSlot(caller);
+                    limits.takeSlot(owner);
                 }
                 job.retry();
                 outbox.add(job.lane().topic(), id.toString(), new JobSubmitted(id));
             }
-            return queries.view(job);
+            return queries.view(job, scope);
         });
     }
 
@@ -331,9 +337,12 @@ class JobCommands {
         }
     }
 
-    Map<String, Object> delete(JobId id, Caller caller) {
+    /** The answer to a deletion. */
+    record Deleted(String id, String object, boolean deleted) {}
+
+    Deleted delete(JobId id, Scope scope) {
         List<String> objects = transactions.execute(status -> {
-            TranscriptionJob job = queries.ownedForUpdate(id, caller);
+            TranscriptionJob job = queries.findForUpdate(id, scope);
             boolean wasRunning = !job.state().isTerminal();
             job.delete(clock.instant());
             if (wasRunning) {
@@ -352,11 +361,7 @@ class JobCommands {
                 // already gone, or the store is down: the retention sweeper removes it later
             }
         });
-        Map<String, Object> deleted = new LinkedHashMap<>();
-        deleted.put("id", id.toString());
-        deleted.put("object", "transcription_job.deleted");
-        deleted.put("deleted", true);
-        return deleted;
+        return new Deleted(id.toString(), "transcription_job.deleted", true);
     }
 
     private static ApiException conflict(String message) {

@@ -2,19 +2,21 @@ package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.OpenAiError;
-import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.Scope;
+import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -26,7 +28,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Reads jobs for their owners. A job of another key is reported as not found, like one that does not exist. */
+/**
+ * Reads jobs in a {@link Scope}: a caller's (its key's jobs only; another key's job is reported as not found, like
+ * one that does not exist) or the operator's (every key's).
+ */
 @Service
 public class JobQueries {
 
@@ -37,35 +42,37 @@ public class JobQueries {
     private final TranscriptCodec codec;
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final ModelCatalog catalog;
 
-    JobQueries(JobRepository jobs, TranscriptCodec codec, JdbcClient jdbc, JsonMapper json) {
+    JobQueries(JobRepository jobs, TranscriptCodec codec, JdbcClient jdbc, JsonMapper json, ModelCatalog catalog) {
         this.jobs = jobs;
         this.codec = codec;
         this.jdbc = jdbc;
         this.json = json;
+        this.catalog = catalog;
     }
 
-    /** The caller's job (pieces of long audio are not jobs of their own to callers). */
-    public TranscriptionJob owned(JobId id, Caller caller) {
-        return ownedBy(jobs.findById(id.value()), id, caller);
+    /** The job, if {@code scope} sees it (pieces of long audio are not jobs of their own to anyone outside). */
+    public TranscriptionJob find(JobId id, Scope scope) {
+        return visible(jobs.findById(id.value()), id, scope);
     }
 
-    /** As {@link #owned}, locked until the transaction ends, so a worker's concurrent change waits (and loses). */
-    TranscriptionJob ownedForUpdate(JobId id, Caller caller) {
-        return ownedBy(jobs.lockById(id.value()), id, caller);
+    /** As {@link #find}, locked until the transaction ends, so a worker's concurrent change waits (and loses). */
+    TranscriptionJob findForUpdate(JobId id, Scope scope) {
+        return visible(jobs.lockById(id.value()), id, scope);
     }
 
-    private static TranscriptionJob ownedBy(Optional<TranscriptionJob> job, JobId id, Caller caller) {
-        return job.filter(j -> Objects.equals(j.apiKeyId(), caller.keyId()) && !j.isPiece())
-                .orElseThrow(() -> notFound(id.toString()));
+    private static TranscriptionJob visible(Optional<TranscriptionJob> job, JobId id, Scope scope) {
+        return job.filter(j -> scope.sees(j.apiKeyId()) && !j.isPiece()).orElseThrow(() -> notFound(id.toString()));
     }
 
     @Transactional(readOnly = true)
-    public JobView view(JobId id, Caller caller) {
-        return view(owned(id, caller));
+    public JobView view(JobId id, Scope scope) {
+        return view(find(id, scope), scope);
     }
 
-    public JobView view(TranscriptionJob job) {
+    /** The job as {@code scope} sees it: the operator's view also names its key. */
+    public JobView view(TranscriptionJob job, Scope scope) {
         OpenAiError.Body error = null;
         if (job.state() == JobState.FAILED) {
             error = OpenAiError.of(
@@ -95,46 +102,45 @@ public class JobQueries {
                 error,
                 job.isDeleted() ? Boolean.TRUE : null,
                 job.batchId() == null ? null : job.batchId().toString(),
-                job.reusedFrom() == null ? null : job.reusedFrom().toString());
+                job.reusedFrom() == null ? null : job.reusedFrom().toString(),
+                scope.shownKey(job.apiKeyId()));
     }
 
     /**
-     * A page of the caller's jobs, newest first: after the job {@code after} (a cursor), at most {@code limit}, in
-     * {@code status} if given, carrying every {@code metadata} pair given, made with {@code idempotencyKey} if given
-     * (how a caller whose connection dropped before the answer learns its job's id without sending the audio again).
+     * A page of the jobs {@code scope} sees, newest first: after the job {@code after} (a cursor), at most
+     * {@code limit}, narrowed by {@code filter}. The idempotency key filter is how a caller whose connection dropped
+     * before the answer learns its job's id without sending the audio again.
      */
     @Transactional(readOnly = true)
-    public JobList list(
-            Caller caller,
-            String after,
-            Integer limit,
-            String status,
-            Map<String, String> metadata,
-            String idempotencyKey) {
+    public JobList list(Scope scope, JobFilter filter, String after, Integer limit) {
         int size = limit == null ? DEFAULT_LIMIT : limit;
         if (size < 1 || size > MAX_LIMIT) {
             throw ApiException.invalidRequest(
                     "Invalid value for 'limit': expected 1 to " + MAX_LIMIT + ", got " + size + ".", "limit");
         }
-        StringBuilder sql =
-                new StringBuilder("select id from transcription_jobs where api_key_id = :key and parent_id is null");
-        var params = new java.util.HashMap<String, Object>();
-        params.put("key", caller.keyId());
-        if (status != null) {
-            params.put("state", state(status).name());
-            sql.append(" and state = :state");
-        }
-        if (idempotencyKey != null) {
-            params.put("idempotencyKey", idempotencyKey);
-            sql.append(" and idempotency_key = :idempotencyKey");
-        }
-        if (!metadata.isEmpty()) {
-            params.put("metadata", json.writeValueAsString(metadata));
-            sql.append(" and metadata::jsonb @> cast(:metadata as jsonb)");
-        }
+        StringBuilder sql = new StringBuilder("select id from transcription_jobs where parent_id is null");
+        Map<String, Object> params = new HashMap<>();
+        condition(sql, params, "api_key_id = :key", "key", scope.keyId());
+        condition(sql, params, "api_key_id = :filterKey", "filterKey", filter.keyId());
+        condition(sql, params, "batch_id = :batch", "batch", filter.batchId());
+        condition(
+                sql,
+                params,
+                "state = :state",
+                "state",
+                filter.status() == null ? null : state(filter.status()).name());
+        condition(
+                sql, params, "model in (:models)", "models", filter.model() == null ? null : spellings(filter.model()));
+        condition(sql, params, "idempotency_key = :idempotencyKey", "idempotencyKey", filter.idempotencyKey());
+        condition(
+                sql,
+                params,
+                "metadata::jsonb @> cast(:metadata as jsonb)",
+                "metadata",
+                filter.metadata().isEmpty() ? null : json.writeValueAsString(filter.metadata()));
         if (after != null) {
-            TranscriptionJob cursor = owned(parseId(after), caller);
-            params.put("afterCreated", java.sql.Timestamp.from(cursor.createdAt()));
+            TranscriptionJob cursor = find(parseId(after), scope);
+            params.put("afterCreated", Timestamp.from(cursor.createdAt()));
             params.put("afterId", cursor.id().value());
             sql.append(" and (created_at, id) < (:afterCreated, :afterId)");
         }
@@ -147,9 +153,24 @@ public class JobQueries {
                 jobs.findAllById(page).stream().collect(Collectors.toMap(j -> j.id().value(), Function.identity()));
         List<JobView> views = new ArrayList<>();
         for (UUID id : page) {
-            views.add(view(found.get(id)).withoutResult());
+            views.add(view(found.get(id), scope).withoutResult());
         }
         return JobList.of(views, hasMore);
+    }
+
+    private static void condition(
+            StringBuilder sql, Map<String, Object> params, String condition, String name, Object value) {
+        if (value != null) {
+            sql.append(" and ").append(condition);
+            params.put(name, value);
+        }
+    }
+
+    /** A model as jobs may have stored it: both spellings of a catalog model, else as given. */
+    private List<String> spellings(String model) {
+        return catalog.resolve(model)
+                .map(m -> List.of(m.id(), ModelCatalog.PROVIDER_PREFIX + m.id()))
+                .orElse(List.of(model));
     }
 
     private static JobState state(String status) {

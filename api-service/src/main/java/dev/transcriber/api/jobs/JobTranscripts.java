@@ -1,7 +1,7 @@
 package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.errors.ApiException;
-import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.transcription.TranscriptionOptions;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
@@ -36,8 +36,8 @@ class JobTranscripts {
     }
 
     @Transactional(readOnly = true)
-    ResponseEntity<String> render(JobId id, Caller caller, String formatName, String granularityNames) {
-        TranscriptionJob job = queries.owned(id, caller);
+    ResponseEntity<String> render(JobId id, Scope scope, String formatName, String granularityNames) {
+        TranscriptionJob job = queries.find(id, scope);
         if (job.isDeleted()) {
             throw new ApiException(
                     HttpStatus.NOT_FOUND,

@@ -10,6 +10,7 @@ import java.util.Map;
  * A job as {@code /v1/transcription_jobs} shows it: its state, progress (pieces of long audio done), timestamps
  * (Unix seconds), what the caller attached, and its usage and result or error once it ended; for an item of a batch,
  * the batch; for a job that took an earlier job's transcript of the same audio, that job (and no usage of its own).
+ * The operator's views ({@code /admin/jobs}) also name the job's key ({@code key_id}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(
@@ -30,7 +31,8 @@ public record JobView(
         OpenAiError.Body error,
         Boolean deleted,
         String batch_id,
-        String reused_from) {
+        String reused_from,
+        String key_id) {
 
     /** Pieces of a job cut into pieces; null total while it is still being cut. */
     public record Progress(int pieces_done, Integer pieces_total) {}
@@ -55,6 +57,7 @@ public record JobView(
                 error,
                 deleted,
                 batch_id,
-                reused_from);
+                reused_from,
+                key_id);
     }
 }

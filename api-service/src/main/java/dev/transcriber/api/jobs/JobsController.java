@@ -1,8 +1,8 @@
 package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.keys.Caller;
+import dev.transcriber.api.keys.Scope;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -16,11 +16,12 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /**
  * {@code /v1/transcription_jobs}: async jobs for callers who do not hold a connection open. The sync endpoint's jobs
- * are the same jobs: the id in {@code X-Transcription-Job-Id} can be fetched here. A job is visible only to the key
- * that created it.
+ * are the same jobs: the id in {@code X-Transcription-Job-Id} can be fetched here, with its timeline and its stored
+ * audio. A job is visible only to the key that created it.
  */
 @RestController
 class JobsController {
@@ -30,11 +31,20 @@ class JobsController {
     private final JobQueries queries;
     private final JobCommands commands;
     private final JobTranscripts transcripts;
+    private final JobTimeline timeline;
+    private final JobAudio audio;
 
-    JobsController(JobQueries queries, JobCommands commands, JobTranscripts transcripts) {
+    JobsController(
+            JobQueries queries,
+            JobCommands commands,
+            JobTranscripts transcripts,
+            JobTimeline timeline,
+            JobAudio audio) {
         this.queries = queries;
         this.commands = commands;
         this.transcripts = transcripts;
+        this.timeline = timeline;
+        this.audio = audio;
     }
 
     @PostMapping("/v1/transcription_jobs")
@@ -67,18 +77,13 @@ class JobsController {
             @RequestParam(name = "idempotency_key", required = false) String idempotencyKey,
             @RequestParam Map<String, String> query,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        Map<String, String> metadata = new LinkedHashMap<>();
-        query.forEach((name, value) -> {
-            if (name.startsWith("metadata[") && name.endsWith("]")) {
-                metadata.put(name.substring("metadata[".length(), name.length() - 1), value);
-            }
-        });
-        return queries.list(caller, after, limit, status, metadata, idempotencyKey);
+        JobFilter filter = new JobFilter(status, null, null, null, JobFilter.metadata(query), idempotencyKey);
+        return queries.list(Scope.of(caller), filter, after, limit);
     }
 
     @GetMapping("/v1/transcription_jobs/{id}")
     JobView get(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return queries.view(JobQueries.parseId(id), caller);
+        return queries.view(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @GetMapping("/v1/transcription_jobs/{id}/transcript")
@@ -87,21 +92,32 @@ class JobsController {
             @RequestParam(name = "response_format", required = false) String format,
             @RequestParam(name = "timestamp_granularities[]", required = false) String granularities,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return transcripts.render(JobQueries.parseId(id), caller, format, granularities);
+        return transcripts.render(JobQueries.parseId(id), Scope.of(caller), format, granularities);
+    }
+
+    @GetMapping("/v1/transcription_jobs/{id}/timeline")
+    Timeline timeline(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return timeline.of(JobQueries.parseId(id), Scope.of(caller));
+    }
+
+    @GetMapping("/v1/transcription_jobs/{id}/audio")
+    ResponseEntity<StreamingResponseBody> audio(
+            @PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return audio.stream(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @PostMapping("/v1/transcription_jobs/{id}/cancel")
     JobView cancel(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.cancel(JobQueries.parseId(id), caller);
+        return commands.cancel(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @PostMapping("/v1/transcription_jobs/{id}/retry")
     JobView retry(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.retry(JobQueries.parseId(id), caller);
+        return commands.retry(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @DeleteMapping("/v1/transcription_jobs/{id}")
-    Map<String, Object> delete(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.delete(JobQueries.parseId(id), caller);
+    JobCommands.Deleted delete(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+        return commands.delete(JobQueries.parseId(id), Scope.of(caller));
     }
 }

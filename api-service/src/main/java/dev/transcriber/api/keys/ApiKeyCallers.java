@@ -17,14 +17,7 @@ final class ApiKeyCallers implements BearerAuthentication.Callers {
     @Override
     public Optional<Authentication> authenticate(String secret, HttpServletRequest request) {
         return keys.authenticate(secret).map(key -> {
-            Caller caller = new Caller(
-                    key.id(),
-                    key.name(),
-                    key.allowedModels(),
-                    key.audioSecondsPerDay(),
-                    key.maxConcurrentJobs(),
-                    key.queuesOverCap(),
-                    key.requestsPerMinute());
+            Caller caller = Caller.of(key);
             request.setAttribute(Caller.ATTRIBUTE, caller);
             return BearerAuthentication.caller(caller);
         });

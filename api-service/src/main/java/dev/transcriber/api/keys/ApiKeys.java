@@ -96,6 +96,17 @@ public class ApiKeys {
         return keys.save(key);
     }
 
+    /**
+     * The caller key {@code id} makes as stored now (a revoked key's too; none stored: no limits), for what the
+     * operator does on a key's behalf, such as retrying one of its jobs under its limits.
+     */
+    @Transactional(readOnly = true)
+    public Caller caller(UUID id) {
+        return (id == null ? Optional.<ApiKey>empty() : keys.findById(id))
+                .map(Caller::of)
+                .orElseGet(() -> new Caller(id, null));
+    }
+
     static String hash(String secret) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package dev.transcriber.api.keys;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.store.ApiKey;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -28,6 +29,18 @@ public record Caller(
 
     public Caller {
         allowedModels = allowedModels == null ? List.of() : List.copyOf(allowedModels);
+    }
+
+    /** The caller {@code key} makes, with its models and limits as stored. */
+    public static Caller of(ApiKey key) {
+        return new Caller(
+                key.id(),
+                key.name(),
+                key.allowedModels(),
+                key.audioSecondsPerDay(),
+                key.maxConcurrentJobs(),
+                key.queuesOverCap(),
+                key.requestsPerMinute());
     }
 
     /** Seed 000's 403 when the key may not use {@code requested} (in either spelling). */

@@ -17,12 +17,6 @@ public interface BatchRepository extends JpaRepository<TranscriptionBatch, UUID>
     @Query("select b from TranscriptionBatch b where b.id = :id")
     Optional<TranscriptionBatch> lockById(UUID id);
 
-    /** A key's batches, newest first, from the start or after the batch created at {@code createdAt}. */
-    @Query("select b from TranscriptionBatch b where b.apiKeyId = :apiKeyId and (cast(:createdAt as timestamp) is null"
-            + " or b.createdAt < :createdAt or (b.createdAt = :createdAt and b.id < :id))"
-            + " order by b.createdAt desc, b.id desc")
-    List<TranscriptionBatch> findPage(UUID apiKeyId, Instant createdAt, UUID id, Limit limit);
-
     /** Extends the claims {@code owner} holds on the batches it is expanding. */
     @org.springframework.data.jpa.repository.Modifying
     @Query("update TranscriptionBatch b set b.leaseUntil = :until where b.id in :ids and b.leaseOwner = :owner"

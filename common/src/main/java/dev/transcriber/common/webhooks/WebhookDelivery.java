@@ -145,6 +145,10 @@ public class WebhookDelivery {
         return jobId;
     }
 
+    public UUID batchId() {
+        return batchId;
+    }
+
     public UUID apiKeyId() {
         return apiKeyId;
     }

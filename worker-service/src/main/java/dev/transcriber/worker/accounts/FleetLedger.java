@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -47,8 +48,12 @@ public final class FleetLedger implements AccountLedger {
 
     @Override
     public void register(UpstreamAccount account) {
-        jdbc.sql("insert into upstream_accounts (account_id) values (:id) on conflict do nothing")
+        jdbc.sql("""
+                        insert into upstream_accounts (account_id, provider) values (:id, :provider)
+                        on conflict (account_id) do update set provider = excluded.provider
+                        where upstream_accounts.provider is distinct from excluded.provider""")
                 .param("id", account.id())
+                .param("provider", account.kind().name().toLowerCase(Locale.ROOT))
                 .update();
         jdbc.sql("""
                         insert into upstream_slots (account_id, slot)
