@@ -120,7 +120,7 @@ export function number(n, digits) {
 
 const TONES = {
   succeeded: 'ok', completed: 'ok', delivered: 'ok', usable: 'ok', active: 'ok',
-  failed: 'bad', disabled: 'bad', circuit_open: 'bad', revoked: 'bad', dead: 'bad',
+  failed: 'bad', gave_up: 'bad', disabled: 'bad', deleted: 'idle', circuit_open: 'bad', revoked: 'bad', dead: 'bad',
   cancelled: 'idle', cancelling: 'warn', cooling: 'warn', pending: 'warn', queued: 'info',
   running: 'info', in_progress: 'info', expanding: 'info', held: 'info',
 };

@@ -66,11 +66,15 @@ export async function render(view, ctx) {
   const results = h('div', {}, h('p', {class: 'muted'}, 'Loading…'));
   fill(view, h('h1', {}, 'Batches'), form, results);
 
+  let shown = null;
   const load = async () => {
     const page = await get(routes.batches(), operator
       ? {status: filters.status, key_id: filters.key_id, after: filters.after, limit: PAGE}
       : {after: filters.after, limit: PAGE});
     if (!ctx.current()) return false;
+    const seen = JSON.stringify(page);
+    if (seen === shown) return (page.data || []).some(live); // unchanged: the focus stays where it is
+    shown = seen;
     const next = new URLSearchParams(ctx.query);
     next.set('after', page.last_id || '');
     fill(results,

@@ -132,8 +132,9 @@ async function drawTimeline(panel, id) {
     return;
   }
   const describe = (detail) => (detail && typeof detail === 'object'
-    ? Object.entries(detail).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')
-    : '');
+    ? Object.entries(detail).filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k.replaceAll('_', ' ')}: ${typeof v === 'object' ? `(${describe(v)})` : v}`).join(', ')
+    : String(detail ?? ''));
   fill(panel, h('h2', {id: 'timeline'}, 'Timeline'),
     events.length === 0 ? h('p', {class: 'muted'}, 'No events yet.')
       : h('ol', {class: 'timeline'}, events.map((e) => h('li', {class: GOOD.has(e.event) ? 'ok' : BAD.has(e.event) ? 'bad' : null},
@@ -305,7 +306,9 @@ async function drawHooks(panel, job, ctx) {
 /** Deliveries with every attempt's answer; withJob adds the job and key (the operator's fleet-wide list). */
 export function deliveriesTable(deliveries, withJob, extra) {
   return table([
-    withJob ? {label: 'Job', cell: (d) => h('a', {href: `#/jobs/${encodeURIComponent(d.job_id)}`, class: 'mono small'}, d.job_id)} : null,
+    withJob ? {label: 'Of', cell: (d) => (d.job_id
+      ? h('a', {href: `#/jobs/${encodeURIComponent(d.job_id)}`, class: 'mono small'}, d.job_id)
+      : h('a', {href: `#/batches/${encodeURIComponent(d.batch_id || '')}`, class: 'mono small'}, d.batch_id || '—'))} : null,
     withJob ? {label: 'Key', cell: (d) => h('span', {class: 'mono small'}, (d.key_id || '—').slice(0, 8))} : null,
     {label: 'Event', cell: (d) => d.event_type},
     {label: 'URL', cell: (d) => h('span', {class: 'mono small'}, d.url)},

@@ -70,10 +70,13 @@ export async function render(view, ctx) {
     h('div', {class: 'panel'}, filterForm),
     results);
 
+  let shown = null;
   const load = async () => {
     const page = await fetchPage(filters);
     if (!ctx.current()) return false;
-    fill(results, list(page, filters, ctx));
+    const seen = JSON.stringify(page);
+    if (seen !== shown) fill(results, list(page, filters, ctx)); // unchanged: the focus stays where it is
+    shown = seen;
     return page.data.some((j) => j.status === 'queued' || j.status === 'running');
   };
   try {

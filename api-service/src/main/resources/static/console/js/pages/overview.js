@@ -16,34 +16,41 @@ const LANES = ['interactive', 'async', 'bulk'];
 
 export async function render(view, ctx) {
   const data = await get('/admin/overview');
-  draw(view, data, ctx);
+  // The title and its button stay put while the rest is redrawn, so a live update never takes the focus away.
+  const when = h('span', {class: 'muted small'});
+  const body = h('div');
+  fill(view, h('div', {class: 'title-row'}, h('h1', {}, 'Overview'), when, button('Refresh', () => ctx.reload())), body);
+  const draw = (o) => {
+    fill(when, `as of ${time(o.generated_at)}`);
+    drawBody(body, o);
+  };
+  draw(data);
   const live = (o) => o.lanes.some((l) => l.queued + l.running + (l.held || 0) > 0) || o.held_sync_requests > 0;
   if (live(data)) {
     ctx.poll(async () => {
       const next = await get('/admin/overview');
       if (!ctx.current()) return false;
-      draw(view, next, ctx);
+      draw(next);
       return live(next);
     });
   }
 }
 
-function draw(view, o, ctx) {
+function drawBody(view, o) {
   const lanes = o.lanes || [];
   const sum = (name) => lanes.reduce((n, l) => n + (l[name] || 0), 0);
   const accounts = o.accounts || [];
   const usable = accounts.filter((a) => a.state === 'usable').length;
   fill(view,
-    h('div', {class: 'title-row'},
-      h('h1', {}, 'Overview'),
-      h('span', {class: 'muted small'}, `as of ${time(o.generated_at)}`),
-      button('Refresh', () => ctx.reload())),
     h('div', {class: 'stats'},
       stat(sum('queued'), 'queued'),
       stat(sum('held'), 'held for admission'),
       stat(sum('running'), 'running'),
       stat(o.held_sync_requests, 'sync requests held open', 'held-sync'),
       stat(`${usable} / ${accounts.length}`, 'upstream accounts usable')),
+    h('section', {class: 'panel', 'aria-labelledby': 'accounts'},
+      h('h2', {id: 'accounts'}, 'Upstream accounts'),
+      accountsTable(accounts)),
     h('div', {class: 'row'},
       h('section', {class: 'panel', 'aria-labelledby': 'jpm'},
         h('h2', {id: 'jpm'}, 'Jobs per minute, last hour'),
@@ -56,10 +63,7 @@ function draw(view, o, ctx) {
           {label: 'Held', num: true, cell: (l) => number(l.held)},
           {label: 'Running', num: true, cell: (l) => number(l.running)},
           {label: 'Oldest queued', num: true, cell: (l) => (l.oldest_queued_age_seconds == null ? '—' : duration(l.oldest_queued_age_seconds))},
-        ], lanes, {caption: 'Lanes', empty: 'No lanes reported.'}))),
-    h('section', {class: 'panel', 'aria-labelledby': 'accounts'},
-      h('h2', {id: 'accounts'}, 'Upstream accounts'),
-      accountsTable(accounts)));
+        ], lanes, {caption: 'Lanes', empty: 'No lanes reported.'}))));
 }
 
 function stat(value, label, id) {
@@ -98,18 +102,24 @@ function jobsPerMinute(o) {
   });
 }
 
-/** Every field the ledger reports beyond the ones shown in their own columns. */
-const SHOWN = new Set(['id', 'provider', 'state', 'cooling_until', 'reason', 'slots_held', 'max_concurrency', 'object']);
+function until(a) {
+  const at = a.state === 'circuit_open' ? a.circuit_open_until : a.cooling_until;
+  return at ? h('span', {class: 'nowrap'}, `${time(at)} (${relative(at)})`) : '—';
+}
 
 function accountsTable(accounts) {
   return table([
     {label: 'Account', cell: (a) => h('span', {class: 'mono'}, a.id)},
     {label: 'Provider', cell: (a) => a.provider || '—'},
     {label: 'State', cell: (a) => badge(a.state)},
-    {label: 'Until', cell: (a) => (a.cooling_until ? h('span', {class: 'nowrap'}, `${time(a.cooling_until)} (${relative(a.cooling_until)})`) : '—')},
+    {label: 'Until', cell: until},
     {label: 'Why', cell: (a) => a.reason || '—'},
     {label: 'Slots in use', num: true, cell: (a) => `${number(a.slots_held ?? 0)}${a.max_concurrency ? ` / ${a.max_concurrency}` : ''}`},
-    {label: 'More', cell: (a) => Object.entries(a).filter(([k, v]) => !SHOWN.has(k) && v !== null && typeof v !== 'object')
-      .map(([k, v]) => h('span', {class: 'kv'}, `${k}: ${v}`))},
+    {label: 'Workers waiting', num: true, cell: (a) => number(a.workers_waiting ?? 0)},
+    {label: 'Calls', cell: (a) => [
+      h('span', {class: 'kv'}, `ok: ${number(a.successes ?? 0, 0)}`),
+      Object.entries(a.failures || {}).map(([kind, n]) => h('span', {class: 'kv'}, `${kind}: ${number(n, 0)}`)),
+    ]},
+    {label: 'Updated', cell: (a) => h('span', {class: 'nowrap small'}, relative(a.updated_at))},
   ], accounts, {caption: 'Upstream accounts', empty: 'No upstream accounts reported.'});
 }

@@ -71,6 +71,7 @@ export async function render(view, ctx) {
     });
     const pad = (n) => String(n).padStart(2, '0');
     fill(body,
+      h('div', {class: 'row'},
       h('section', {class: 'panel', 'aria-labelledby': 'by-day'},
         h('h2', {id: 'by-day'}, `${label} by day (UTC)${session.operator() ? ', by key' : ''}`),
         stackedBars({
@@ -79,7 +80,7 @@ export async function render(view, ctx) {
         })),
       h('section', {class: 'panel', 'aria-labelledby': 'by-model'},
         h('h2', {id: 'by-model'}, `${label} by model${session.operator() ? ', by key' : ''}`),
-        stackedBars({title: `${label} by model`, xs: models.map((_, i) => i), labels: models, series: modelSeries, yLabel: label.toLowerCase()})),
+        stackedBars({title: `${label} by model`, xs: models.map((_, i) => i), labels: models, series: modelSeries, yLabel: label.toLowerCase()}))),
       h('section', {class: 'panel', 'aria-labelledby': 'totals'},
         h('h2', {id: 'totals'}, 'Totals in this period'),
         table([

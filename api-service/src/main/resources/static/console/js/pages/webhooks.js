@@ -25,11 +25,11 @@ export async function render(view, ctx) {
     if (!ctx.current()) return false;
     fill(list, deliveriesTable(deliveries, true, {
       label: 'Redeliver',
-      cell: (d) => button('Redeliver', async () => {
+      cell: (d) => (!d.job_id ? '—' : button('Redeliver', async () => {
         await post(`/admin/jobs/${encodeURIComponent(d.job_id)}/webhook_deliveries/redeliver`);
         notify(`The latest delivery of ${d.job_id} is queued again.`);
         await load();
-      }, {'aria-label': `Redeliver the latest delivery of ${d.job_id}`}),
+      }, {'aria-label': `Redeliver the latest delivery of ${d.job_id}`})),
     }));
     return status === 'pending' && deliveries.length > 0;
   };

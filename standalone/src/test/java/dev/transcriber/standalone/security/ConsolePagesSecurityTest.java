@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code /console} or {@code /webjars} opens any other route: sent byte for byte to the real api, each is either the
  * console itself or refused in the OpenAI shape.
  */
-class ConsoleSecurityTest {
+class ConsolePagesSecurityTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String POLICY = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:;"
