@@ -30,7 +30,7 @@ export async function render(view, ctx) {
     after: q.get('after') || '',
   };
 
-  const find = h('input', {name: 'id', placeholder: 'job_…', size: 30});
+  const find = h('input', {name: 'id', size: 38, spellcheck: 'false'});
   const findForm = h('form', {class: 'inline', role: 'search', 'aria-label': 'Find a job by id'},
     field('Job id', find), h('button', {type: 'submit'}, 'Open job'));
   findForm.addEventListener('submit', (e) => {
@@ -50,7 +50,7 @@ export async function render(view, ctx) {
     field('Model', inputs.model),
     operator ? field('Key id', inputs.key_id) : null,
     field('Batch id', inputs.batch_id),
-    field('Metadata', inputs.metadata, 'k=v, comma-separated'),
+    field('Metadata (k=v, …)', inputs.metadata),
     h('button', {type: 'submit', class: 'primary'}, 'Filter'),
     h('a', {class: 'button', href: '#/jobs'}, 'Clear'));
   filterForm.addEventListener('submit', (e) => {
@@ -66,8 +66,7 @@ export async function render(view, ctx) {
   fill(view,
     h('div', {class: 'title-row'}, h('h1', {}, 'Jobs'),
       session.operator() ? null : h('a', {class: 'button', href: '#/submit'}, 'Submit a file')),
-    h('div', {class: 'panel'}, findForm),
-    h('div', {class: 'panel'}, filterForm),
+    h('div', {class: 'panel filters'}, findForm, filterForm),
     results);
 
   let shown = null;

@@ -107,13 +107,25 @@ function until(a) {
   return at ? h('span', {class: 'nowrap'}, `${time(at)} (${relative(at)})`) : '—';
 }
 
+/** What the ledger says, else what the state itself means. */
+const MEANING = {
+  cooling: 'the upstream answered 429 (rate limited)',
+  circuit_open: 'the upstream kept failing: calls paused',
+  disabled: 'the upstream refused the key',
+};
+
+function why(a) {
+  if (a.reason) return a.reason;
+  return MEANING[a.state] ? h('span', {class: 'muted'}, MEANING[a.state]) : '—';
+}
+
 function accountsTable(accounts) {
   return table([
     {label: 'Account', cell: (a) => h('span', {class: 'mono'}, a.id)},
     {label: 'Provider', cell: (a) => a.provider || '—'},
     {label: 'State', cell: (a) => badge(a.state)},
     {label: 'Until', cell: until},
-    {label: 'Why', cell: (a) => a.reason || '—'},
+    {label: 'Why', cell: why},
     {label: 'Slots in use', num: true, cell: (a) => `${number(a.slots_held ?? 0)}${a.max_concurrency ? ` / ${a.max_concurrency}` : ''}`},
     {label: 'Workers waiting', num: true, cell: (a) => number(a.workers_waiting ?? 0)},
     {label: 'Calls', cell: (a) => [
