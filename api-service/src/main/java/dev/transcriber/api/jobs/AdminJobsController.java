@@ -19,23 +19,10 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
 @RestController
 class AdminJobsController {
 
-    private final JobQueries queries;
-    private final JobCommands commands;
-    private final JobTranscripts transcripts;
-    private final JobTimeline timeline;
-    private final JobAudio audio;
+    private final JobServices jobs;
 
-    AdminJobsController(
-            JobQueries queries,
-            JobCommands commands,
-            JobTranscripts transcripts,
-            JobTimeline timeline,
-            JobAudio audio) {
-        this.queries = queries;
-        this.commands = commands;
-        this.transcripts = transcripts;
-        this.timeline = timeline;
-        this.audio = audio;
+    AdminJobsController(JobServices jobs) {
+        this.jobs = jobs;
     }
 
     @GetMapping("/admin/jobs")
@@ -54,12 +41,12 @@ class AdminJobsController {
                 JobFilter.id(batchId, "batch_id"),
                 JobFilter.metadata(query),
                 null);
-        return queries.list(Scope.EVERY_KEY, filter, after, limit);
+        return jobs.queries().list(Scope.EVERY_KEY, filter, after, limit);
     }
 
     @GetMapping("/admin/jobs/{id}")
     JobView get(@PathVariable String id) {
-        return queries.view(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.queries().view(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 
     @GetMapping("/admin/jobs/{id}/transcript")
@@ -67,31 +54,31 @@ class AdminJobsController {
             @PathVariable String id,
             @RequestParam(name = "response_format", required = false) String format,
             @RequestParam(name = "timestamp_granularities[]", required = false) String granularities) {
-        return transcripts.render(JobQueries.parseId(id), Scope.EVERY_KEY, format, granularities);
+        return jobs.transcripts().render(JobQueries.parseId(id), Scope.EVERY_KEY, format, granularities);
     }
 
     @GetMapping("/admin/jobs/{id}/timeline")
     Timeline timeline(@PathVariable String id) {
-        return timeline.of(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.timeline().of(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 
     @GetMapping("/admin/jobs/{id}/audio")
     ResponseEntity<StreamingResponseBody> audio(@PathVariable String id) {
-        return audio.stream(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.audio().stream(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 
     @PostMapping("/admin/jobs/{id}/cancel")
     JobView cancel(@PathVariable String id) {
-        return commands.cancel(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.commands().cancel(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 
     @PostMapping("/admin/jobs/{id}/retry")
     JobView retry(@PathVariable String id) {
-        return commands.retry(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.commands().retry(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 
     @DeleteMapping("/admin/jobs/{id}")
     JobCommands.Deleted delete(@PathVariable String id) {
-        return commands.delete(JobQueries.parseId(id), Scope.EVERY_KEY);
+        return jobs.commands().delete(JobQueries.parseId(id), Scope.EVERY_KEY);
     }
 }

@@ -124,7 +124,7 @@ class JobTimeline {
                                 attempt.error())));
             }
         }
-        events.sort(Comparator.comparingDouble(Timeline.Event::at));
+        events.sort(Comparator.comparing(Timeline.Event::at));
         return Timeline.of(events);
     }
 

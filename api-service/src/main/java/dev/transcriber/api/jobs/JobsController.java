@@ -28,23 +28,10 @@ class JobsController {
 
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
-    private final JobQueries queries;
-    private final JobCommands commands;
-    private final JobTranscripts transcripts;
-    private final JobTimeline timeline;
-    private final JobAudio audio;
+    private final JobServices jobs;
 
-    JobsController(
-            JobQueries queries,
-            JobCommands commands,
-            JobTranscripts transcripts,
-            JobTimeline timeline,
-            JobAudio audio) {
-        this.queries = queries;
-        this.commands = commands;
-        this.transcripts = transcripts;
-        this.timeline = timeline;
-        this.audio = audio;
+    JobsController(JobServices jobs) {
+        this.jobs = jobs;
     }
 
     @PostMapping("/v1/transcription_jobs")
@@ -52,7 +39,7 @@ class JobsController {
             HttpServletRequest request,
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return accepted(commands.submit(caller, request, idempotencyKey));
+        return accepted(jobs.commands().submit(caller, request, idempotencyKey));
     }
 
     @PostMapping(path = "/v1/transcription_jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -60,7 +47,7 @@ class JobsController {
             @RequestBody JobRequest body,
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return accepted(commands.submit(caller, body, idempotencyKey));
+        return accepted(jobs.commands().submit(caller, body, idempotencyKey));
     }
 
     private static ResponseEntity<JobView> accepted(JobCommands.Submitted submitted) {
@@ -78,12 +65,12 @@ class JobsController {
             @RequestParam Map<String, String> query,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         JobFilter filter = new JobFilter(status, null, null, null, JobFilter.metadata(query), idempotencyKey);
-        return queries.list(Scope.of(caller), filter, after, limit);
+        return jobs.queries().list(Scope.of(caller), filter, after, limit);
     }
 
     @GetMapping("/v1/transcription_jobs/{id}")
     JobView get(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return queries.view(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.queries().view(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @GetMapping("/v1/transcription_jobs/{id}/transcript")
@@ -92,32 +79,32 @@ class JobsController {
             @RequestParam(name = "response_format", required = false) String format,
             @RequestParam(name = "timestamp_granularities[]", required = false) String granularities,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return transcripts.render(JobQueries.parseId(id), Scope.of(caller), format, granularities);
+        return jobs.transcripts().render(JobQueries.parseId(id), Scope.of(caller), format, granularities);
     }
 
     @GetMapping("/v1/transcription_jobs/{id}/timeline")
     Timeline timeline(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return timeline.of(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.timeline().of(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @GetMapping("/v1/transcription_jobs/{id}/audio")
     ResponseEntity<StreamingResponseBody> audio(
             @PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return audio.stream(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.audio().stream(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @PostMapping("/v1/transcription_jobs/{id}/cancel")
     JobView cancel(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.cancel(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.commands().cancel(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @PostMapping("/v1/transcription_jobs/{id}/retry")
     JobView retry(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.retry(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.commands().retry(JobQueries.parseId(id), Scope.of(caller));
     }
 
     @DeleteMapping("/v1/transcription_jobs/{id}")
     JobCommands.Deleted delete(@PathVariable String id, @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        return commands.delete(JobQueries.parseId(id), Scope.of(caller));
+        return jobs.commands().delete(JobQueries.parseId(id), Scope.of(caller));
     }
 }

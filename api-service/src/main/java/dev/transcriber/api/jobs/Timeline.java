@@ -2,6 +2,7 @@ package dev.transcriber.api.jobs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.transcriber.common.transcript.Usage;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,11 +13,14 @@ record Timeline(String object, List<Event> data) {
         return new Timeline("list", List.copyOf(events));
     }
 
-    /** One event: when (Unix seconds, to the millisecond), its name, and what is known of it (or null). */
-    record Event(double at, String event, Detail detail) {
+    /**
+     * One event: when (Unix seconds to the millisecond, written as a plain decimal), its name, and what is known of it
+     * (or null).
+     */
+    record Event(BigDecimal at, String event, Detail detail) {
 
         static Event of(Instant at, String event, Detail detail) {
-            return new Event(at.toEpochMilli() / 1000.0, event, detail);
+            return new Event(BigDecimal.valueOf(at.toEpochMilli(), 3), event, detail);
         }
     }
 

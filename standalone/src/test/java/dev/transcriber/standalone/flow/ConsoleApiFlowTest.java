@@ -8,13 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.sun.net.httpserver.HttpServer;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.standalone.support.WebhookReceiver;
-import java.net.InetSocketAddress;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -22,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +38,6 @@ class ConsoleApiFlowTest {
     private static final String UPSTREAM_PATH = "/v1/audio/transcriptions";
 
     private static TestSystem.Isolated isolated;
-    private static HttpServer files;
 
     private TestSystem system;
     private WireMockServer upstream;
@@ -49,26 +45,19 @@ class ConsoleApiFlowTest {
 
     @BeforeAll
     static void start() throws Exception {
-        List<String> network = List.of("--transcriber.network.allow-list=127.0.0.1");
+        List<String> network = List.of("--transcriber.network.allow-list=127.0.0.1"); // the webhook receiver
         List<String> worker = new ArrayList<>(network);
-        worker.addAll(List.of("--transcriber.admission.interval=100ms", "--transcriber.batches.expand-interval=100ms"));
+        // two bulk jobs out at once: the rest of a batch stays held, for a cancel to find
+        worker.addAll(List.of(
+                "--transcriber.admission.interval=100ms",
+                "--transcriber.admission.bulk-window=2",
+                "--transcriber.batches.expand-interval=100ms"));
         isolated = TestSystem.isolated(worker, network);
-        files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        files.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        byte[] clip = TestAudio.toneWav(0.5);
-        files.createContext("/clip.wav", exchange -> {
-            try (exchange) {
-                exchange.sendResponseHeaders(200, clip.length);
-                exchange.getResponseBody().write(clip);
-            }
-        });
-        files.start();
     }
 
     @AfterAll
     static void stop() {
         isolated.close();
-        files.stop(0);
     }
 
     @BeforeEach
@@ -172,17 +161,12 @@ class ConsoleApiFlowTest {
                 .as("a caller's own view names no key")
                 .doesNotContain("key_id");
 
-        String batch = JSON.readTree(send("POST", "/v1/transcription_batches", TestSystem.API_KEY, batchOf(2))
-                        .body())
+        String batch = JSON.readTree(
+                        send("POST", "/v1/transcription_batches", TestSystem.API_KEY, batchOf(2, TestSystem.API_KEY))
+                                .body())
                 .path("id")
                 .asString();
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> admin("GET", "/admin/batches/" + batch)
-                                .json()
-                                .path("status")
-                                .asString(),
-                        "completed"::equals);
+        awaitBatch(batch, "completed");
         JsonNode items = admin("GET", "/admin/jobs?batch_id=" + batch).json();
         assertThat(items.path("data")).hasSize(2);
         items.path("data").forEach(job -> {
@@ -232,13 +216,10 @@ class ConsoleApiFlowTest {
                             .isEqualTo(200);
                 }
             });
+            HttpResponse<String> other =
+                    send("GET", "/v1/transcription_jobs/" + id + "/timeline", TestSystem.OTHER_API_KEY, null);
+            assertThat(other.statusCode()).as("another key's job").isEqualTo(404);
         }
-        HttpResponse<String> other = send(
-                "GET",
-                "/v1/transcription_jobs/" + submitted(form("whisper-1"), TestSystem.API_KEY) + "/timeline",
-                TestSystem.OTHER_API_KEY,
-                null);
-        assertThat(other.statusCode()).as("another key's job").isEqualTo(404);
     }
 
     @Test
@@ -324,8 +305,8 @@ class ConsoleApiFlowTest {
                 .willReturn(okJson("{\"text\":\"slow item\"}").withFixedDelay(2000)));
         JsonNode key = newKey("{\"name\":\"batcher\"}");
         String keyId = key.path("id").asString();
-        HttpResponse<String> accepted =
-                send("POST", "/v1/transcription_batches", key.path("key").asString(), batchOf(6));
+        String secret = key.path("key").asString();
+        HttpResponse<String> accepted = send("POST", "/v1/transcription_batches", secret, batchOf(6, secret));
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         String batch = JSON.readTree(accepted.body()).path("id").asString();
 
@@ -335,13 +316,7 @@ class ConsoleApiFlowTest {
         assertThat(listed.path("data").get(0).path("key_id").asString()).isEqualTo(keyId);
         assertThat(admin("GET", "/admin/batches/" + batch).json().path("key_id").asString())
                 .isEqualTo(keyId);
-        await().atMost(Duration.ofSeconds(10))
-                .until(
-                        () -> admin("GET", "/admin/batches/" + batch)
-                                .json()
-                                .path("status")
-                                .asString(),
-                        "in_progress"::equals);
+        awaitBatch(batch, "in_progress");
 
         Answer cancel = admin("POST", "/admin/batches/" + batch + "/cancel");
         assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
@@ -366,7 +341,8 @@ class ConsoleApiFlowTest {
                         .withHeader("retry-after", "120")
                         .withBody("{\"error\":{\"message\":\"slow down\"}}")));
         HttpResponse<String> refused = client.transcribe(form("whisper-1"));
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+        // 429, or 502 when the retries ran out on an account first: either way the accounts cool down
+        assertThat(refused.statusCode()).as(refused.body()).isIn(429, 502);
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             JsonNode accounts = admin("GET", "/admin/accounts").json();
@@ -440,14 +416,17 @@ class ConsoleApiFlowTest {
 
     /** Polled through the operator's view, whoever owns the job. */
     private JsonNode awaitStatus(String id, String status) {
+        return awaitStatusOf("/admin/jobs/" + id, status);
+    }
+
+    private void awaitBatch(String id, String status) {
+        awaitStatusOf("/admin/batches/" + id, status);
+    }
+
+    private JsonNode awaitStatusOf(String path, String status) {
         await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> admin("GET", "/admin/jobs/" + id)
-                                .json()
-                                .path("status")
-                                .asString(),
-                        status::equals);
-        return admin("GET", "/admin/jobs/" + id).json();
+                .until(() -> admin("GET", path).json().path("status").asString(), status::equals);
+        return admin("GET", path).json();
     }
 
     private static List<String> ids(JsonNode list) {
@@ -456,13 +435,14 @@ class ConsoleApiFlowTest {
         return ids;
     }
 
-    private static String batchOf(int items) {
+    /** A batch of {@code items} uploads of {@code key}'s. */
+    private String batchOf(int items, String key) {
         StringBuilder json = new StringBuilder("{\"model\":\"whisper-1\",\"reuse\":false,\"items\":[");
         for (int i = 0; i < items; i++) {
             json.append(i == 0 ? "" : ",")
-                    .append("{\"audio_url\":\"http://127.0.0.1:")
-                    .append(files.getAddress().getPort())
-                    .append("/clip.wav\"}");
+                    .append("{\"upload_id\":\"")
+                    .append(client.upload(TestAudio.toneWav(0.5), key))
+                    .append("\"}");
         }
         return json.append("]}").toString();
     }

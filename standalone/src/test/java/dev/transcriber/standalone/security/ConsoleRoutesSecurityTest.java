@@ -11,7 +11,6 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.RawHttp;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -55,21 +54,11 @@ class ConsoleRoutesSecurityTest {
                         .body())
                 .path("id")
                 .asString();
-        JsonNode upload = JSON.readTree(client.send(client.request("/v1/transcription_uploads")
-                        .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build())
-                .body());
-        HttpResponse<String> put = client.send(
-                HttpRequest.newBuilder(URI.create(upload.path("upload_url").asString()))
-                        .PUT(HttpRequest.BodyPublishers.ofByteArray(TestAudio.toneWav(0.5)))
-                        .build());
-        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
         HttpResponse<String> submitted = client.send(client.request("/v1/transcription_batches")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"items\":[{\"upload_id\":\""
-                        + upload.path("id").asString() + "\"}]}"))
+                        + client.upload(TestAudio.toneWav(0.5), TestSystem.API_KEY) + "\"}]}"))
                 .build());
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
         batch = JSON.readTree(submitted.body()).path("id").asString();
@@ -107,7 +96,7 @@ class ConsoleRoutesSecurityTest {
                 RawHttp.Response refused = send(route, route.path(), credential);
                 String what = route + (credential == null ? " without a credential" : " with an API key");
                 assertThat(refused.status()).as(what + ": " + refused.body()).isEqualTo(401);
-                assertOpenAiError(refused, what);
+                RouteSpellingsSecurityTest.assertOpenAiError(refused, what);
             }
         }
         assertUntouched();
@@ -124,7 +113,7 @@ class ConsoleRoutesSecurityTest {
                             .as(what + " answered " + refused.status() + ": " + refused.body())
                             .isFalse();
                     assertThat(refused.status()).as(what).isIn(400, 401, 403, 404, 405);
-                    assertOpenAiError(refused, what);
+                    RouteSpellingsSecurityTest.assertOpenAiError(refused, what);
                 }
             }
         }
@@ -139,11 +128,11 @@ class ConsoleRoutesSecurityTest {
             for (String credential : new String[] {null, "sk-not-a-key"}) {
                 RawHttp.Response refused = send(route, path, credential);
                 assertThat(refused.status()).as(path + " " + credential).isEqualTo(401);
-                assertOpenAiError(refused, path);
+                RouteSpellingsSecurityTest.assertOpenAiError(refused, path);
             }
             RawHttp.Response other = send(route, path, TestSystem.OTHER_API_KEY);
             assertThat(other.status()).as(path + " as another key").isEqualTo(404);
-            assertOpenAiError(other, path);
+            RouteSpellingsSecurityTest.assertOpenAiError(other, path);
             assertThat(send(route, path, TestSystem.API_KEY).status())
                     .as(path + " as its owner")
                     .isEqualTo(200);
@@ -193,15 +182,5 @@ class ConsoleRoutesSecurityTest {
                 target,
                 route.method().equals("GET") ? null : "",
                 headers.toArray(String[]::new));
-    }
-
-    private static void assertOpenAiError(RawHttp.Response response, String what) {
-        assertThat(response.header("Content-Type")).as(what + " content type").startsWith("application/json");
-        JsonNode error = JSON.readTree(response.body()).path("error");
-        assertThat(error.isObject()).as(what + " body: " + response.body()).isTrue();
-        assertThat(error.path("message").asString()).as(what).isNotBlank();
-        assertThat(error.has("type") && error.has("code") && error.has("param"))
-                .as(what + " body: " + response.body())
-                .isTrue();
     }
 }

@@ -220,7 +220,8 @@ class RouteSpellingsSecurityTest {
         assertOpenAiError(response, what);
     }
 
-    private static void assertOpenAiError(RawHttp.Response response, String what) {
+    /** The refusal is an OpenAI error body: {@code {"error":{"message","type","code","param"}}} as JSON. */
+    static void assertOpenAiError(RawHttp.Response response, String what) {
         assertThat(response.header("Content-Type")).as(what + " content type").startsWith("application/json");
         JsonNode error = JSON.readTree(response.body()).path("error");
         assertThat(error.isObject()).as(what + " body: " + response.body()).isTrue();

@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** A plain HTTP client for the gateway, as an SDK would call it. */
 public final class ApiClient {
@@ -66,6 +68,23 @@ public final class ApiClient {
             request.header("Idempotency-Key", idempotencyKey);
         }
         return send(request.build());
+    }
+
+    /** A presigned upload of {@code content} made as {@code apiKey}: its id, for a job's or a batch's upload_id. */
+    public String upload(byte[] content, String apiKey) {
+        HttpResponse<String> made = send(request("/v1/transcription_uploads")
+                .header("Authorization", "Bearer " + apiKey)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        JsonNode upload = JsonMapper.builder().build().readTree(made.body());
+        HttpResponse<String> put =
+                send(HttpRequest.newBuilder(URI.create(upload.path("upload_url").asString()))
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                        .build());
+        if (made.statusCode() != 200 || put.statusCode() != 200) {
+            throw new IllegalStateException("upload failed: " + made.body() + " " + put.body());
+        }
+        return upload.path("id").asString();
     }
 
     private HttpRequest.Builder authorized(String path) {
