@@ -11,7 +11,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -245,14 +244,7 @@ class ConsolePagesSecurityTest {
                 .as(what + " answered " + response.status() + ": " + response.body())
                 .isFalse();
         assertThat(response.status()).as(what).isIn(400, 401, 403, 404, 405);
-        assertThat(response.header("Content-Type")).as(what + " content type").startsWith("application/json");
-        JsonNode error = JSON.readTree(response.body()).path("error");
-        assertThat(error.path("message").asString())
-                .as(what + " body: " + response.body())
-                .isNotBlank();
-        assertThat(error.has("type") && error.has("code") && error.has("param"))
-                .as(what + " body: " + response.body())
-                .isTrue();
+        RouteSpellingsSecurityTest.assertOpenAiError(response, what);
     }
 
     private static RawHttp.Response get(String target) {
