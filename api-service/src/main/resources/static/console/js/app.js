@@ -104,7 +104,8 @@ async function route() {
     current: () => gen === generation,
     /** Shows another route. */
     go: (hash) => {
-      location.hash = hash;
+      if (location.hash === hash) route(); // the same route again: no hashchange comes
+      else location.hash = hash;
     },
     /** Runs tick every 2 s while it answers true and this page is shown. */
     poll(tick) {
