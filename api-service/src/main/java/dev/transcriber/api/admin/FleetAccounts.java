@@ -11,7 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reads the upstream accounts' fleet-wide state from the tables the workers keep it in ({@code upstream_accounts},
  * {@code upstream_slots}, {@code upstream_slot_waiters}), judged by the database's clock as the workers judge it.
- * One statement; the api never writes these tables. Accounts a worker keeps in its own process only (the offline
+ * One statement; the api never writes these tables. The reason is the one a worker recorded for a disabled account,
+ * else what the state means (a cooldown only ever follows a 429, an open circuit repeated failures). Accounts a worker keeps in its own process only (the offline
  * engine) are not in them.
  */
 @Component
@@ -35,7 +36,11 @@ class FleetAccounts {
                                     when a.cooling_until > now() then 'cooling'
                                     else 'usable' end,
                                case when a.cooling_until > now() then a.cooling_until end,
-                               a.disabled_reason,
+                               case when a.disabled_reason is not null then a.disabled_reason
+                                    when a.circuit_open_until > now()
+                                        then 'repeated upstream failures opened the circuit'
+                                    when a.cooling_until > now()
+                                        then 'the upstream answered 429 (rate limited) until its reset' end,
                                case when a.circuit_open_until > now() then a.circuit_open_until end,
                                (select count(*) from upstream_slots s where s.account_id = a.account_id
                                     and s.holder is not null and s.held_until >= now()),

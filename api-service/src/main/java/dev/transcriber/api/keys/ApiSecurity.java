@@ -12,6 +12,7 @@ import dev.transcriber.common.web.GatewaySecurity;
 import dev.transcriber.common.web.Refusals;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,6 +22,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.header.Header;
 import org.springframework.security.web.header.writers.DelegatingRequestMatcherHeaderWriter;
 import org.springframework.security.web.header.writers.StaticHeadersWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
@@ -35,7 +37,11 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * encoded dots, {@code ;} or {@code ..}:
  * <ul>
  *   <li>public: liveness and readiness ({@code /actuator/health/**}), the OpenAPI document and its rendered reference
- *       ({@code /docs/api}, with a Content-Security-Policy of its own: {@link #REFERENCE_POLICY});
+ *       ({@code /docs/api}, with a Content-Security-Policy of its own: {@link #REFERENCE_POLICY}), and the web console's
+ *       pages and scripts ({@code GET /console}, {@code /console/**}, {@code /webjars/**}: it signs in with a
+ *       credential of its own, kept in the tab and sent as a bearer header, never a cookie), which are answered with
+ *       a strict content security policy (scripts, styles and connections to this origin only, nothing inline, no
+ *       framing) and no referrer;
  *   <li>an API key: {@code /v1/**}, counted against the key's requests per minute ({@link RateLimitFilter});
  *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus), wherever
  *       {@code management.endpoints.web.base-path} puts them (with {@code /}, everything but {@code /v1/**});
@@ -48,6 +54,10 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 public class ApiSecurity {
 
     static final String CALLER_ROUTES = "/v1/**";
+    static final String[] CONSOLE_ROUTES = {"/console", "/console/**", "/webjars/**"};
+    static final String CONSOLE_POLICY = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:;"
+            + " style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+            + " form-action 'self'";
 
     /**
      * The reference page's policy: its scripts and styles from this origin only, no inline script; images also as
@@ -89,10 +99,27 @@ public class ApiSecurity {
             ApiProperties properties)
             throws Exception {
         BearerAuthentication bearer = new BearerAuthentication(admin, new ApiKeyCallers(keys));
+        PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
+        RequestMatcher console = new OrRequestMatcher(Arrays.stream(CONSOLE_ROUTES)
+                .<RequestMatcher>map(paths::matcher)
+                .toList());
+        RequestMatcher reference =
+                new OrRequestMatcher(paths.matcher(ApiReferencePage.PATH), paths.matcher(ApiReferencePage.PATH + "/**"));
         return GatewaySecurity.base(http, bearer, refusals)
+                .headers(headers -> headers.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                                console,
+                                new StaticHeadersWriter(List.of(
+                                        new Header("Content-Security-Policy", CONSOLE_POLICY),
+                                        new Header("Referrer-Policy", "no-referrer")))))
+                        .addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
+                                reference, new StaticHeadersWriter("Content-Security-Policy", REFERENCE_POLICY))))
                 .authorizeHttpRequests(routes -> routes.requestMatchers(HttpMethod.GET, publicRoutes)
                         .permitAll()
                         .requestMatchers(HttpMethod.HEAD, publicRoutes)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.GET, CONSOLE_ROUTES)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.HEAD, CONSOLE_ROUTES)
                         .permitAll()
                         .requestMatchers(CALLER_ROUTES)
                         .hasRole(CALLER)
@@ -100,11 +127,6 @@ public class ApiSecurity {
                         .hasRole(ADMIN)
                         .anyRequest()
                         .authenticated())
-                .headers(headers -> headers.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
-                        new OrRequestMatcher(
-                                PathPatternRequestMatcher.withDefaults().matcher(ApiReferencePage.PATH),
-                                PathPatternRequestMatcher.withDefaults().matcher(ApiReferencePage.PATH + "/**")),
-                        new StaticHeadersWriter("Content-Security-Policy", REFERENCE_POLICY))))
                 .addFilterAfter(new RequestLogContext(), AuthorizationFilter.class)
                 .addFilterAfter(
                         new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),

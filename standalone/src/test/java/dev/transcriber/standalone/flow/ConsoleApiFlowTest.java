@@ -345,7 +345,7 @@ class ConsoleApiFlowTest {
         assertThat(refused.statusCode()).as(refused.body()).isIn(429, 502);
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            JsonNode accounts = admin("GET", "/admin/accounts").json();
+            JsonNode accounts = admin("GET", "/admin/upstream_accounts").json();
             assertThat(accounts.path("object").asString()).isEqualTo("list");
             JsonNode cooling = null;
             for (JsonNode account : accounts.path("data")) {
@@ -366,7 +366,7 @@ class ConsoleApiFlowTest {
 
         system.resetUpstream();
         await().atMost(Duration.ofSeconds(5))
-                .until(() -> admin("GET", "/admin/accounts").body(), body -> !body.contains("\"cooling\""));
+                .until(() -> admin("GET", "/admin/upstream_accounts").body(), body -> !body.contains("\"cooling\""));
     }
 
     /** An answer, its body as text. */

@@ -71,7 +71,7 @@ class ConsoleRoutesSecurityTest {
         String b = "/admin/batches/" + batch;
         return List.of(
                 new Route("GET", "/admin/overview"),
-                new Route("GET", "/admin/accounts"),
+                new Route("GET", "/admin/upstream_accounts"),
                 new Route("GET", "/admin/jobs"),
                 new Route("GET", j),
                 new Route("GET", j + "/timeline"),
@@ -142,7 +142,7 @@ class ConsoleRoutesSecurityTest {
     @Test
     void theAdminTokenReachesTheConsoleRoutes() {
         for (String path : List.of(
-                "/admin/overview", "/admin/accounts", "/admin/jobs", "/admin/jobs/" + job, "/admin/batches/" + batch)) {
+                "/admin/overview", "/admin/upstream_accounts", "/admin/jobs", "/admin/jobs/" + job, "/admin/batches/" + batch)) {
             assertThat(send(new Route("GET", path), path, TestSystem.ADMIN_TOKEN)
                             .status())
                     .as(path)
