@@ -38,7 +38,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * <ul>
  *   <li>public: liveness and readiness ({@code /actuator/health/**}), the OpenAPI document and its rendered reference
  *       ({@code /docs/api}, with a Content-Security-Policy of its own: {@link #REFERENCE_POLICY}), and the web console's
- *       pages and scripts ({@code GET /console}, {@code /console/**}, {@code /webjars/**}: it signs in with a
+ *       pages and scripts ({@code GET /console}, {@code /console/**}, the chart library under {@code /webjars/uplot/**}: it signs in with a
  *       credential of its own, kept in the tab and sent as a bearer header, never a cookie), which are answered with
  *       a strict content security policy (scripts, styles and connections to this origin only, nothing inline, no
  *       framing) and no referrer;
@@ -54,7 +54,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 public class ApiSecurity {
 
     static final String CALLER_ROUTES = "/v1/**";
-    static final String[] CONSOLE_ROUTES = {"/console", "/console/**", "/webjars/**"};
+    static final String[] CONSOLE_ROUTES = {"/console", "/console/**", "/webjars/uplot/**"};
     static final String CONSOLE_POLICY = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:;"
             + " style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
             + " form-action 'self'";
@@ -103,8 +103,8 @@ public class ApiSecurity {
         RequestMatcher console = new OrRequestMatcher(Arrays.stream(CONSOLE_ROUTES)
                 .<RequestMatcher>map(paths::matcher)
                 .toList());
-        RequestMatcher reference =
-                new OrRequestMatcher(paths.matcher(ApiReferencePage.PATH), paths.matcher(ApiReferencePage.PATH + "/**"));
+        RequestMatcher reference = new OrRequestMatcher(
+                paths.matcher(ApiReferencePage.PATH), paths.matcher(ApiReferencePage.PATH + "/**"));
         return GatewaySecurity.base(http, bearer, refusals)
                 .headers(headers -> headers.addHeaderWriter(new DelegatingRequestMatcherHeaderWriter(
                                 console,

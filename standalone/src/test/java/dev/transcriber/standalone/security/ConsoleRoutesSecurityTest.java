@@ -142,7 +142,11 @@ class ConsoleRoutesSecurityTest {
     @Test
     void theAdminTokenReachesTheConsoleRoutes() {
         for (String path : List.of(
-                "/admin/overview", "/admin/upstream_accounts", "/admin/jobs", "/admin/jobs/" + job, "/admin/batches/" + batch)) {
+                "/admin/overview",
+                "/admin/upstream_accounts",
+                "/admin/jobs",
+                "/admin/jobs/" + job,
+                "/admin/batches/" + batch)) {
             assertThat(send(new Route("GET", path), path, TestSystem.ADMIN_TOKEN)
                             .status())
                     .as(path)
