@@ -30,7 +30,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * The API reference ({@code openapi.yaml}, the api's own file) as a check on real answers: an answer of the api or a
  * worker must match the schema the document gives for its path, method, status and content type (JSON bodies; each
  * line of {@code application/x-ndjson} against the media type's {@code x-line-schema}; each {@code data:} event of
- * {@code text/event-stream} against its {@code x-event-schema}). {@link ApiClient} checks every answer it gets, so
+ * {@code text/event-stream} against its {@code x-event-schema}; a media type range such as {@code audio/*} covers
+ * the types of its kind). {@link ApiClient} checks every answer it gets, so
  * the flow tests' answers keep the document honest: an undocumented field, a wrong type, an unlisted success status
  * or an undocumented route fails the test that met it, naming the route, the status and the validator's errors.
  *
@@ -148,7 +149,7 @@ public final class ApiReference {
         if (!answer.has("content")) {
             return List.of("status " + status + " of " + method + " " + template + " documents no body");
         }
-        String media = mediaType(contentType);
+        String media = documentedMediaType(answer.path("content"), mediaType(contentType));
         if (!answer.path("content").has(media)) {
             List<String> documented = new ArrayList<>();
             answer.path("content").propertyNames().forEach(documented::add);
@@ -254,6 +255,20 @@ public final class ApiReference {
         } catch (JacksonException e) {
             return null;
         }
+    }
+
+    /**
+     * The key of {@code content} that describes {@code media}: the type itself, else the range of its kind
+     * ({@code audio/*} for {@code audio/wav}), else the range of every type; the type itself when none is documented.
+     */
+    private static String documentedMediaType(JsonNode content, String media) {
+        int slash = media.indexOf('/');
+        for (String key : List.of(media, slash < 0 ? media : media.substring(0, slash) + "/*", "*/*")) {
+            if (content.has(key)) {
+                return key;
+            }
+        }
+        return media;
     }
 
     private static String mediaType(String contentType) {

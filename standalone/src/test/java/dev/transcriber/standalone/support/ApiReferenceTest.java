@@ -123,6 +123,18 @@ class ApiReferenceTest {
     }
 
     @Test
+    void aMediaTypeRangeCoversTheTypesOfItsKind() {
+        assertThat(reference.problems("GET", "/v1/transcription_jobs/x/audio", 200, "audio/wav", "RIFF"))
+                .isEmpty();
+        assertThat(reference.problems("GET", "/admin/jobs/x/audio", 200, "application/octet-stream", "bytes"))
+                .isEmpty();
+        assertThat(reference.problems("GET", "/v1/transcription_jobs/x/audio", 200, "text/html", "<p>"))
+                .singleElement()
+                .asString()
+                .contains("content type text/html is not documented");
+    }
+
+    @Test
     void theWorkersRoutesAreInTheDocumentToo() {
         assertThat(reference.template("/admin/accounts/acct-1/enable")).isEqualTo("/admin/accounts/{id}/enable");
         assertThat(reference.template("/admin/keys/7d7f0c1e")).isEqualTo("/admin/keys/{id}");
