@@ -61,10 +61,13 @@ class JobsController {
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String status,
+            @RequestParam(required = false) String model,
+            @RequestParam(name = "batch_id", required = false) String batchId,
             @RequestParam(name = "idempotency_key", required = false) String idempotencyKey,
             @RequestParam Map<String, String> query,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
-        JobFilter filter = new JobFilter(status, null, null, null, JobFilter.metadata(query), idempotencyKey);
+        JobFilter filter = new JobFilter(
+                status, model, null, JobFilter.id(batchId, "batch_id"), JobFilter.metadata(query), idempotencyKey);
         return jobs.queries().list(Scope.of(caller), filter, after, limit);
     }
 

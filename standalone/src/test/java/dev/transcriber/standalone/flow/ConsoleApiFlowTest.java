@@ -176,6 +176,48 @@ class ConsoleApiFlowTest {
     }
 
     @Test
+    void aKeyHolderFiltersTheirOwnJobsByModelAndBatchOnTheServer() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"mine\"}")));
+        JsonNode key = newKey("{\"name\":\"filtering\"}");
+        String secret = key.path("key").asString();
+        String tag = "k-" + System.nanoTime();
+        String whisper = submitted(form("whisper-1").field("metadata[tag]", tag), secret);
+        String gpt = submitted(form("gpt-4o-transcribe").field("metadata[tag]", tag), secret);
+        String others = submitted(form("whisper-1").field("metadata[tag]", tag), TestSystem.OTHER_API_KEY);
+        String batch = JSON.readTree(send("POST", "/v1/transcription_batches", secret, batchOf(2, secret))
+                        .body())
+                .path("id")
+                .asString();
+        awaitStatus(whisper, "succeeded");
+        awaitStatus(gpt, "succeeded");
+        awaitStatus(others, "succeeded");
+        awaitBatch(batch, "completed");
+
+        assertThat(ids(mine(secret, "/v1/transcription_jobs?metadata[tag]=" + tag + "&model=openai/whisper-1")))
+                .as("the model is matched by the server, and only the caller's own jobs are seen")
+                .containsExactly(whisper);
+        assertThat(ids(mine(secret, "/v1/transcription_jobs?metadata[tag]=" + tag + "&model=openai/gpt-4o-transcribe")))
+                .containsExactly(gpt);
+        JsonNode inBatch = mine(secret, "/v1/transcription_jobs?batch_id=" + batch + "&status=succeeded");
+        assertThat(inBatch.path("data")).hasSize(2);
+        inBatch.path("data")
+                .forEach(job -> assertThat(job.path("batch_id").asString()).isEqualTo(batch));
+        assertThat(ids(mine(TestSystem.OTHER_API_KEY, "/v1/transcription_jobs?batch_id=" + batch)))
+                .as("another key's batch lists nothing")
+                .isEmpty();
+        HttpResponse<String> malformed = send("GET", "/v1/transcription_jobs?batch_id=nope", secret, null);
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(malformed.body()).path("error").path("param").asString())
+                .isEqualTo("batch_id");
+    }
+
+    private JsonNode mine(String secret, String path) {
+        HttpResponse<String> answer = send("GET", path, secret, null);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return JSON.readTree(answer.body());
+    }
+
+    @Test
     void aFinishedJobsTimelineRunsFromAcceptedToSucceededAndItsWebhook() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"timed\"}")));
         try (WebhookReceiver receiver = new WebhookReceiver()) {
