@@ -22,9 +22,11 @@ import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSourceUnavailableException;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.audio.InvalidAudioException;
+import dev.transcriber.worker.audio.LocalAudioCopy;
 import dev.transcriber.worker.audio.ProbedAudio;
 import dev.transcriber.worker.audio.SourceRetryPolicy;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -197,8 +200,29 @@ class JobExecution {
         if (job.reuse() && reuse.tryReuse(claim, sha256 != null ? sha256 : hashOf(audio.objectKey()))) {
             return; // the same audio was transcribed before
         }
-        String url = store.presignedGet(audio.objectKey(), URL_LIFETIME);
-        ProbedAudio probed = stages.time("worker.probe", () -> probe.probe(url));
+        if (audio.sizeBytes() <= model.maxCallBytes()) {
+            // within one call's bytes: read once, and the probe, the cutter and the upstream call read the copy
+            StoredAudio stored = audio;
+            try (LocalAudioCopy copy =
+                    stages.time("worker.read_audio", () -> LocalAudioCopy.of(store, stored.objectKey()))) {
+                transcribeWhole(job, claim, model, audio, copy.location(), copy::open);
+            }
+        } else {
+            String objectKey = audio.objectKey();
+            transcribeWhole(
+                    job, claim, model, audio, store.presignedGet(objectKey, URL_LIFETIME), () -> store.open(objectKey));
+        }
+    }
+
+    /** Probes the audio at {@code location}, then sends it upstream in one call or cuts it into pieces. */
+    private void transcribeWhole(
+            TranscriptionJob job,
+            Claim claim,
+            CatalogModel model,
+            StoredAudio audio,
+            String location,
+            Supplier<InputStream> content) {
+        ProbedAudio probed = stages.time("worker.probe", () -> probe.probe(location));
         Double capSeconds = model.maxCallDuration() == null
                 ? null
                 : (double) model.maxCallDuration().toSeconds();
@@ -210,7 +234,7 @@ class JobExecution {
             boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
                     .map(ResponseFormat::needsTimestamps)
                     .orElse(false);
-            UpstreamCall call = call(job, audio, model, timestamps && givesTimestamps(model));
+            UpstreamCall call = call(job, audio, model, timestamps && givesTimestamps(model), content);
             if (!lifecycle.holds(claim)) {
                 return; // cancelled meanwhile: the upstream is not paid for it
             }
@@ -226,7 +250,7 @@ class JobExecution {
         lifecycle.startCutting(claim).forEach(this::deleteQuietly);
         AudioSplitter.Split split = splitter.split(
                 job.id(),
-                url,
+                location,
                 probed.durationSeconds(),
                 capSeconds,
                 model.maxCallBytes(),
@@ -283,6 +307,15 @@ class JobExecution {
     }
 
     private UpstreamCall call(TranscriptionJob job, StoredAudio audio, CatalogModel model, boolean timestamps) {
+        return call(job, audio, model, timestamps, () -> store.open(audio.objectKey()));
+    }
+
+    private UpstreamCall call(
+            TranscriptionJob job,
+            StoredAudio audio,
+            CatalogModel model,
+            boolean timestamps,
+            Supplier<InputStream> content) {
         JobSpec spec = job.spec();
         return new UpstreamCall(
                 model.id(),
@@ -295,6 +328,6 @@ class JobExecution {
                 audio.filename(),
                 audio.contentType(),
                 audio.sizeBytes(),
-                () -> store.open(audio.objectKey()));
+                content);
     }
 }
