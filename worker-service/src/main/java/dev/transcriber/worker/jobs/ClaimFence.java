@@ -31,6 +31,11 @@ class ClaimFence {
      * another claim took the job since, or it was handed back or recovered: the write is dropped.
      */
     boolean holds(TranscriptionJob job, Claim claim, String write) {
+        return holds(new JobTransitions.Hold(job.state(), job.claims(), job.leaseOwner()), claim, write);
+    }
+
+    /** As {@link #holds(TranscriptionJob, Claim, String)}, for a row read without loading the job. */
+    boolean holds(JobTransitions.Hold job, Claim claim, String write) {
         if (job.isHeldBy(claim.owner(), claim.number())) {
             return true;
         }

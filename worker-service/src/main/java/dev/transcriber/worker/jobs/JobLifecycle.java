@@ -45,6 +45,7 @@ class JobLifecycle {
     private final JobEnds ends;
     private final UsageLedger ledger;
     private final ClaimFence fence;
+    private final JobTransitions transitions;
     private final Clock clock;
 
     JobLifecycle(
@@ -54,6 +55,7 @@ class JobLifecycle {
             JobEnds ends,
             UsageLedger ledger,
             ClaimFence fence,
+            JobTransitions transitions,
             Clock clock) {
         this.jobs = jobs;
         this.outbox = outbox;
@@ -61,6 +63,7 @@ class JobLifecycle {
         this.ends = ends;
         this.ledger = ledger;
         this.fence = fence;
+        this.transitions = transitions;
         this.clock = clock;
     }
 
@@ -71,6 +74,11 @@ class JobLifecycle {
     @Transactional
     public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {
         Instant now = clock.instant();
+        Optional<TranscriptionJob> claimed = transitions.claim(id, worker, now.plus(lease), now);
+        if (claimed.isPresent()) {
+            return claimed; // the usual case: one statement
+        }
+        // not claimable as it stands: taken, ended, or a piece of a job that ended (cancelled here)
         Optional<TranscriptionJob> job = jobs.findById(id.value()).filter(j -> j.isClaimable(now));
         if (job.isPresent() && job.get().isPiece() && !parentRunning(job.get())) {
             if (job.get().state() == JobState.QUEUED) {
@@ -88,17 +96,22 @@ class JobLifecycle {
      */
     @Transactional(readOnly = true)
     public boolean holds(Claim claim) {
-        return fence.holds(jobs.findById(claim.job().value()).orElseThrow(), claim, "check");
+        return fence.holds(transitions.hold(claim.job()).orElseThrow(), claim, "check");
     }
 
     @Transactional
     public void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
-        TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
-        if (!fence.holds(job, claim, "succeed")) {
-            return; // cancelled by its owner meanwhile: the result is dropped
+        Optional<TranscriptionJob> succeeded =
+                transitions.succeed(claim, codec.write(transcript), account, durationSeconds, clock.instant());
+        if (succeeded.isEmpty()) {
+            // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
+            // taken by another claim (the fence throws)
+            if (fence.holds(transitions.hold(claim.job()).orElseThrow(), claim, "succeed")) {
+                throw new IllegalStateException("job " + claim.job() + " is held under " + claim + " but did not move");
+            }
+            return;
         }
-        job.measured(durationSeconds);
-        job.succeed(codec.write(transcript), account, clock.instant());
+        TranscriptionJob job = succeeded.get();
         ledger.record(job, transcript, job.finishedAt());
         ends.announce(job);
     }

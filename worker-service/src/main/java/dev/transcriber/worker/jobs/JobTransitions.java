@@ -1,0 +1,104 @@
+package dev.transcriber.worker.jobs;
+
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.TranscriptionJob;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The hot transitions of a job row as single conditional statements: the state the transition starts from, and for a
+ * claimed job its owner and claim number, are in the {@code WHERE} clause, so a row that moved on meanwhile is simply
+ * not changed (the fence comes with the statement), and the row comes back changed from the same round trip
+ * ({@code RETURNING}), read once as a managed entity. The rest of the job's changes go through JPA and the entity's
+ * state machine; the states written here are the machine's own transitions ({@link JobState#canMoveTo}).
+ */
+@Repository
+class JobTransitions {
+
+    private static final String QUEUED = JobState.QUEUED.name();
+    private static final String RUNNING = JobState.RUNNING.name();
+    private static final String SUCCEEDED = JobState.SUCCEEDED.name();
+
+    @PersistenceContext
+    private EntityManager entities;
+
+    private final JdbcClient jdbc;
+
+    JobTransitions(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * QUEUED (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole job or a
+     * piece whose job is still running; empty when the row is not claimable so (taken, ended, or an orphaned piece).
+     */
+    Optional<TranscriptionJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
+        return single(entities.createNativeQuery(
+                        "update transcription_jobs j set state = '" + RUNNING + "', lease_owner = :worker,"
+                                + " lease_until = :until, attempts = j.attempts + 1, claims = j.claims + 1,"
+                                + " started_at = coalesce(j.started_at, :now), version = j.version + 1"
+                                + " where j.id = :id and (j.state = '" + QUEUED + "' or (j.state = '" + RUNNING
+                                + "' and j.lease_until < :now))"
+                                + " and (j.parent_id is null or exists (select 1 from transcription_jobs p"
+                                + " where p.id = j.parent_id and p.state = '" + RUNNING + "'))"
+                                + " returning j.*",
+                        TranscriptionJob.class)
+                .setParameter("worker", worker)
+                .setParameter("until", Timestamp.from(leaseUntil))
+                .setParameter("now", Timestamp.from(now))
+                .setParameter("id", id.value())
+                .getResultList());
+    }
+
+    /**
+     * RUNNING under {@code claim} to SUCCEEDED with its transcript, account and measured duration; empty when the
+     * job is no longer held under that claim.
+     */
+    Optional<TranscriptionJob> succeed(
+            Claim claim, String transcriptJson, String account, double durationSeconds, Instant now) {
+        return single(entities.createNativeQuery(
+                        "update transcription_jobs j set state = '" + SUCCEEDED + "', transcript_json = :transcript,"
+                                + " upstream_account = :account, duration_seconds = :duration, finished_at = :now,"
+                                + " lease_owner = null, lease_until = null, version = j.version + 1"
+                                + " where j.id = :id and j.state = '" + RUNNING + "' and j.claims = :claim"
+                                + " and j.lease_owner = :worker"
+                                + " returning j.*",
+                        TranscriptionJob.class)
+                .setParameter("transcript", transcriptJson)
+                .setParameter("account", account)
+                .setParameter("duration", durationSeconds)
+                .setParameter("now", Timestamp.from(now))
+                .setParameter("id", claim.job().value())
+                .setParameter("claim", claim.number())
+                .setParameter("worker", claim.owner())
+                .getResultList());
+    }
+
+    /** What the fence needs of a row, read without loading the job: its state, claim number and lease owner. */
+    Optional<Hold> hold(JobId id) {
+        return jdbc.sql("select state, claims, lease_owner from transcription_jobs where id = :id")
+                .param("id", id.value())
+                .query((rs, row) -> new Hold(
+                        JobState.valueOf(rs.getString("state")), rs.getInt("claims"), rs.getString("lease_owner")))
+                .optional();
+    }
+
+    /** A job row as the fence sees it. */
+    record Hold(JobState state, int claims, String leaseOwner) {
+
+        boolean isHeldBy(String worker, int claim) {
+            return state == JobState.RUNNING && claims == claim && worker.equals(leaseOwner);
+        }
+    }
+
+    private static Optional<TranscriptionJob> single(List<?> rows) {
+        return rows.stream().map(TranscriptionJob.class::cast).findFirst();
+    }
+}
