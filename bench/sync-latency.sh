@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the sync path's added latency over calling the same fake upstream directly, and the cost
-# of holding 2,000 sync requests open, with the mean time of each step and the machine's CPU per request.
-# Options: -Dbench.upstreamLatencyMs=20 -Dbench.requests=2000 -Dbench.held=2000 -Dbench.warmUp=2000 -Dbench.onlySerial=true
+# Benchmark (not a test): the sync path as the OpenAI Node SDK calls it (113 KB WAV), gateway and the same fake
+# upstream called directly in interleaved rounds at 1 and 50 concurrent: p50/p99 of direct, gateway and added; the
+# machine's CPU per request against the floor of the durable hops (S3 put, PostgreSQL insert, Kafka send) measured in
+# the same rounds; PostgreSQL's CPU per request; a JFR profile of the gateway at 50 concurrent (dumps in
+# standalone/target/jfr/); the mean time of each step; the cost of holding 2,000 sync requests open.
+# Options: -Dbench.upstreamLatencyMs=20 -Dbench.requests=2000 -Dbench.rounds=10 -Dbench.held=2000 (0: skip) -Dbench.heldWave=50
+#   -Dbench.warmUp=2000 -Dbench.onlySerial=true -Dbench.audioSeconds=3.615
 exec "$(dirname "$0")/../scripts/run-benchmark.sh" 1g SyncPathBenchmark "$@"

@@ -29,7 +29,8 @@ final class FakeUpstream implements AutoCloseable {
     FakeUpstream(Duration latency) throws IOException {
         this.latency = latency;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4096);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("bench-upstream-", 0).factory()));
         server.createContext("/v1/audio/transcriptions", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 in.transferTo(OutputStream.nullOutputStream());

@@ -27,10 +27,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone
  * (no worker takes the jobs). {@code bench.warmUp} jobs (2,000) are sent first so the JIT has compiled the hot path;
- * then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it). Everything runs in one JVM on loopback: infrastructure, both services, the fake
- * upstream and the clients.
+ * then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the
+ * machine's CPU per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission
+ * to the last job's end) says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job
+ * is printed beside it. Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and
+ * the clients.
  */
 public final class IntakeBenchmark {
+
+    /** The clients' threads, named so the profile tells them from the system's. */
+    private static final java.util.concurrent.ThreadFactory CLIENT_THREADS =
+            Thread.ofVirtual().name("bench-client-", 0).factory();
 
     public static void main(String[] args) throws Exception {
         int jobs = Integer.getInteger("bench.jobs", 3000);
@@ -59,7 +66,7 @@ public final class IntakeBenchmark {
         byte[] body = form.build();
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .executor(Executors.newThreadPerTaskExecutor(CLIENT_THREADS))
                 .build();
         HttpRequest submit = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/transcription_jobs"))
@@ -76,16 +83,21 @@ public final class IntakeBenchmark {
             waitUntilEnded(jdbc, warmUp, Duration.ofMinutes(5));
             jdbc.sql("delete from transcription_jobs").update();
         }
+        double floorCpuMs = Double.NaN;
         if (Boolean.parseBoolean(System.getProperty("bench.floor", "true"))) {
-            floor(system, audio, clients);
+            floorCpuMs = floor(system, audio, clients);
         }
 
         System.out.printf(Locale.ROOT, "submitting %d jobs of %d bytes from %d clients%n", jobs, audio.length, clients);
         AtomicInteger refused = new AtomicInteger();
         Stages stages = Stages.of(system);
         stages.mark();
+        String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
+        JfrProfile profile = new JfrProfile("intake", JfrProfile.benchThreads().or(selector::equals));
+        profile.start();
         long started = System.nanoTime();
         MachineCpu cpu = MachineCpu.start();
+        PostgresCpu postgres = PostgresCpu.start();
         byClients(clients, jobs, i -> {
             if (http.send(submit, HttpResponse.BodyHandlers.discarding()).statusCode() != 202) {
                 refused.incrementAndGet();
@@ -94,6 +106,8 @@ public final class IntakeBenchmark {
         double accepting = (System.nanoTime() - started) / 1e9;
         double acceptingCpuMs = cpu.busyMillis();
         double acceptingUtilisation = cpu.utilisation();
+        double acceptingJvmMs = cpu.jvmMillis();
+        double acceptingPostgresMs = postgres.millis();
         if (Boolean.getBoolean("bench.acceptOnly")) {
             System.out.printf(
                     Locale.ROOT,
@@ -103,12 +117,20 @@ public final class IntakeBenchmark {
                     accepting,
                     (jobs - refused.get()) / accepting,
                     acceptingCpuMs / jobs,
-                    cpu.jvmMillis() / jobs,
+                    acceptingJvmMs / jobs,
                     100 * acceptingUtilisation);
+            profile.stop();
+            printFloorRatio(acceptingCpuMs / jobs, floorCpuMs, acceptingPostgresMs / jobs, "accepted");
+            profile.print("accepting " + jobs + " jobs (no worker)");
             return;
         }
         waitUntilEnded(jdbc, jobs, Duration.ofMinutes(10));
         double completing = (System.nanoTime() - started) / 1e9;
+        double machineCpuMs = cpu.busyMillis();
+        double jvmCpuMs = cpu.jvmMillis();
+        double postgresCpuMs = postgres.millis();
+        double utilisation = cpu.utilisation();
+        profile.stop();
         int succeeded = jdbc.sql("select count(*) from transcription_jobs where state = 'SUCCEEDED'")
                 .query(Integer.class)
                 .single();
@@ -124,10 +146,12 @@ public final class IntakeBenchmark {
                 succeeded,
                 completing,
                 succeeded / completing,
-                cpu.busyMillis() / jobs,
-                cpu.jvmMillis() / jobs,
-                100 * cpu.utilisation());
+                machineCpuMs / jobs,
+                jvmCpuMs / jobs,
+                100 * utilisation);
         System.out.println("mean ms per worker step: " + stages.sinceMark());
+        printFloorRatio(machineCpuMs / jobs, floorCpuMs, postgresCpuMs / jobs, "accepted and completed");
+        profile.print("submitting " + jobs + " jobs until the last one ended");
     }
 
     /**
@@ -135,7 +159,7 @@ public final class IntakeBenchmark {
      * clients: a put of the audio to the object store, an insert and commit in PostgreSQL, a Kafka send. No HTTP
      * intake, no Spring MVC, no Hibernate: the floor under any design on this stack and machine.
      */
-    private static void floor(LocalSystem system, byte[] audio, int clients) throws Exception {
+    private static double floor(LocalSystem system, byte[] audio, int clients) throws Exception {
         var store = system.api().getBean(dev.transcriber.common.storage.ObjectStore.class);
         var jdbc = system.api().getBean(JdbcClient.class);
         @SuppressWarnings("unchecked")
@@ -154,7 +178,19 @@ public final class IntakeBenchmark {
         floorRound("s3 put " + audio.length / 1024 + " KB", clients, put);
         floorRound("postgres insert/commit", clients, insert);
         floorRound("kafka send", clients, send);
-        floorRound("all three", clients, put, insert, send);
+        return floorRound("all three", clients, put, insert, send);
+    }
+
+    private static void printFloorRatio(double machineCpuMs, double floorCpuMs, double postgresCpuMs, String what) {
+        System.out.printf(
+                Locale.ROOT,
+                "floor ratio: machine CPU %.2f ms per job %s / floor (all three) %.2f ms = %.2fx;"
+                        + " PostgreSQL processes %.2f ms per job%n",
+                machineCpuMs,
+                what,
+                floorCpuMs,
+                machineCpuMs / floorCpuMs,
+                postgresCpuMs);
     }
 
     /** One numbered piece of work: a submission, or a hop of the floor. */
@@ -166,7 +202,7 @@ public final class IntakeBenchmark {
     /** Runs {@code work} for 0 to {@code n - 1}, each number once, from {@code clients} virtual threads at once. */
     private static void byClients(int clients, int n, Hop work) throws Exception {
         AtomicInteger next = new AtomicInteger();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService pool = Executors.newThreadPerTaskExecutor(CLIENT_THREADS)) {
             List<Future<?>> running = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 running.add(pool.submit(() -> {
@@ -182,7 +218,8 @@ public final class IntakeBenchmark {
         }
     }
 
-    private static void floorRound(String name, int clients, Hop... hops) throws Exception {
+    /** Runs the hops 4,000 times from {@code clients} clients; returns the machine's CPU milliseconds per run. */
+    private static double floorRound(String name, int clients, Hop... hops) throws Exception {
         int n = 4000;
         long started = System.nanoTime();
         MachineCpu cpu = MachineCpu.start();
@@ -192,15 +229,17 @@ public final class IntakeBenchmark {
             }
         });
         double seconds = (System.nanoTime() - started) / 1e9;
+        double machineMs = cpu.busyMillis();
         System.out.printf(
                 Locale.ROOT,
                 "floor, %s, %d clients: %.0f/s; machine CPU %.2f ms each (%.2f ms of it in this JVM), cores %.0f%% busy%n",
                 name,
                 clients,
                 n / seconds,
-                cpu.busyMillis() / n,
+                machineMs / n,
                 cpu.jvmMillis() / n,
                 100 * cpu.utilisation());
+        return machineMs / n;
     }
 
     private static void waitUntilEnded(JdbcClient jdbc, int jobs, Duration limit) throws InterruptedException {

@@ -51,6 +51,16 @@ final class MachineCpu {
         return busyMillis() / (wallMs * Runtime.getRuntime().availableProcessors());
     }
 
+    /** Cores busy on average since {@link #start()}: 1.0 is one core all the time. */
+    double coresBusy() {
+        return busyMillis() / wallMillis();
+    }
+
+    /** Wall-clock milliseconds since {@link #start()}. */
+    double wallMillis() {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
     /** user + nice + system + irq + softirq + steal of the first line; idle and iowait are not busy. */
     private static long busyTicks() {
         try {

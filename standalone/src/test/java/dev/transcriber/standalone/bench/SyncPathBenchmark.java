@@ -1,12 +1,12 @@
 package dev.transcriber.standalone.bench;
 
 import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.standalone.LocalSystem;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
-import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
+import java.io.ByteArrayInputStream;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,15 +15,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.core.KafkaTemplate;
 
 /**
- * Prints the synchronous path's added latency (gateway minus the same fake upstream called directly, p50 and p99, at
- * 1 and 50 concurrent requests) and the heap and platform threads it takes to hold 2,000 requests open. While they
- * are held, the worker has its default 64 upstream calls in flight and the rest of the jobs wait in Kafka.
+ * The synchronous path as a user meets it: a 113 KB WAV sent the way the official OpenAI Node SDK sends
+ * {@code audio.transcriptions.create({file, model})} ({@link NodeSdkRequest}), to the gateway and to the same fake
+ * upstream directly, at 1 and at 50 concurrent requests.
+ *
+ * <p>For each concurrency, {@code bench.rounds} rounds (10) each run a block of direct calls, a block of gateway
+ * calls and a block of the floor, in alternating order (direct, gateway, floor; then floor, gateway, direct), so
+ * drift on the machine hits all three alike. Printed per concurrency: p50/p99 of direct, gateway and added (gateway
+ * minus direct); the whole machine's CPU per request ({@code /proc/stat}, every process) for each; the PostgreSQL
+ * processes' CPU per request; the ratio of the gateway's CPU to the floor's. The floor is the durable hops of one
+ * request done straight from this JVM with the system's own clients, one after the other per request, at the same
+ * concurrency: an S3 put of the same audio ({@link ObjectStore}), a PostgreSQL insert and commit of a ~300-byte row,
+ * a Kafka send with acks=all to a bench topic. At 50 concurrent, a JFR profile of the gateway blocks (only those)
+ * says where this JVM's CPU went ({@link JfrProfile}). Then, unless {@code -Dbench.held=0}, the heap and platform
+ * threads it takes to hold 2,000 requests open (sent in waves of 50, each once the last is held).
  *
  * <p>Run with {@code bench/sync-latency.sh}. Everything runs in one JVM on loopback: infrastructure, both services,
  * the fake upstream and the load generator.
@@ -32,6 +48,12 @@ public final class SyncPathBenchmark {
 
     private static final int HELD = Integer.getInteger("bench.held", 2000);
     private static final int REQUESTS = Integer.getInteger("bench.requests", 2000);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 10);
+    /** 3.615 s of 16 kHz 16-bit mono: 115,724 bytes, 113.0 KiB. */
+    private static final double AUDIO_SECONDS = Double.parseDouble(System.getProperty("bench.audioSeconds", "3.615"));
+
+    private static final ThreadFactory CLIENT_THREADS =
+            Thread.ofVirtual().name("bench-client-", 0).factory();
 
     public static void main(String[] args) throws Exception {
         Duration upstreamLatency = Duration.ofMillis(Long.getLong("bench.upstreamLatencyMs", 20));
@@ -48,124 +70,202 @@ public final class SyncPathBenchmark {
         System.exit(0);
     }
 
+    /** One request's worth of work in a block: a call, or the floor's hops. */
+    @FunctionalInterface
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    /** What the blocks of one kind cost together: latencies, and the CPU of the stretches they ran in. */
+    private static final class Tally {
+        final List<Long> micros = Collections.synchronizedList(new ArrayList<>());
+        double machineMs;
+        double wallMs;
+        double jvmMs;
+        double postgresMs;
+        int requests;
+
+        double perRequest(double total) {
+            return total / requests;
+        }
+    }
+
     private static void run(LocalSystem system, FakeUpstream upstream, Duration upstreamLatency) throws Exception {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .executor(Executors.newThreadPerTaskExecutor(CLIENT_THREADS))
                 .build();
-        byte[] audio = TestAudio.toneWav(1.5); // ~48 KB
-        Multipart form =
-                new Multipart().file("file", "clip.wav", "audio/wav", audio).field("model", "gpt-4o-transcribe");
-        byte[] body = form.build();
-        HttpRequest direct = HttpRequest.newBuilder(URI.create(upstream.baseUrl() + "/audio/transcriptions"))
-                .header("Authorization", "Bearer bench-upstream")
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        HttpRequest viaGateway = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
-                .header("Authorization", "Bearer " + BenchSystem.KEY)
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+        byte[] audio = TestAudio.toneWav(AUDIO_SECONDS);
+        NodeSdkRequest sdk = NodeSdkRequest.transcription(audio, "clip.wav", "audio/wav", "gpt-4o-transcribe");
+        HttpRequest direct = sdk.to(upstream.baseUrl() + "/audio/transcriptions", "bench-upstream");
+        HttpRequest viaGateway =
+                sdk.to("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions", BenchSystem.KEY);
+        Work directCall = () -> call(http, direct);
+        Work gatewayCall = () -> call(http, viaGateway);
+        Work floor = floor(system, audio);
 
         System.out.printf(
-                "audio %d bytes, fake upstream latency %d ms, %d requests per measurement%n",
-                audio.length, upstreamLatency.toMillis(), REQUESTS);
+                Locale.ROOT,
+                "audio %,d bytes (%.1f KiB WAV), multipart body %,d bytes as the OpenAI Node SDK %s sends it"
+                        + " (file part first, then model); fake upstream latency %d ms; %d rounds per concurrency%n",
+                audio.length,
+                audio.length / 1024.0,
+                sdk.bodyLength(),
+                NodeSdkRequest.SDK_VERSION,
+                upstreamLatency.toMillis(),
+                ROUNDS);
         int warmUp = Integer.getInteger("bench.warmUp", 2000);
-        measure(http, viaGateway, 8, warmUp);
-        measure(http, direct, 8, Math.min(warmUp, 1000));
+        block(8, warmUp, gatewayCall, new Tally());
+        block(8, Math.min(warmUp, 1000), directCall, new Tally());
+        block(8, Math.min(warmUp, 1000), floor, new Tally());
+
+        String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
+        JfrProfile profile =
+                new JfrProfile("sync-50-gateway", JfrProfile.benchThreads().or(selector::equals));
         int[] levels = Boolean.getBoolean("bench.onlySerial") ? new int[] {1} : new int[] {1, 50};
+        List<String> summary = new ArrayList<>();
         for (int concurrency : levels) {
             int n = concurrency == 1 ? Math.min(REQUESTS, 500) : REQUESTS;
-            MachineCpu directCpu = MachineCpu.start();
-            List<Long> directMs = measure(http, direct, concurrency, n);
-            double directCpuMs = directCpu.busyMillis() / n;
+            int perBlock = Math.max(concurrency, n / ROUNDS / concurrency * concurrency);
+            Tally d = new Tally();
+            Tally g = new Tally();
+            Tally f = new Tally();
             Stages stages = Stages.of(system);
             stages.mark();
-            MachineCpu gatewayCpu = MachineCpu.start();
-            List<Long> gatewayMs = measure(http, viaGateway, concurrency, n);
-            double gatewayCpuMs = gatewayCpu.busyMillis() / n;
-            double gatewayUtilisation = gatewayCpu.utilisation();
-            System.out.printf(
-                    "concurrency %2d: direct p50 %6.2f ms p99 %6.2f ms | gateway p50 %6.2f ms p99 %6.2f ms | added p50 %6.2f ms p99 %6.2f ms%n",
+            for (int round = 0; round < ROUNDS; round++) {
+                boolean profiled = concurrency == 50;
+                if (round % 2 == 0) {
+                    block(concurrency, perBlock, directCall, d);
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
+                    block(concurrency, perBlock, floor, f);
+                } else {
+                    block(concurrency, perBlock, floor, f);
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
+                    block(concurrency, perBlock, directCall, d);
+                }
+            }
+            String latency = String.format(
+                    Locale.ROOT,
+                    "concurrency %2d (%d rounds of %d): direct p50 %6.2f ms p99 %6.2f ms | gateway p50 %7.2f ms p99 %7.2f"
+                            + " ms | added p50 %7.2f ms p99 %7.2f ms",
                     concurrency,
-                    pct(directMs, 50),
-                    pct(directMs, 99),
-                    pct(gatewayMs, 50),
-                    pct(gatewayMs, 99),
-                    pct(gatewayMs, 50) - pct(directMs, 50),
-                    pct(gatewayMs, 99) - pct(directMs, 99));
-            System.out.printf(
-                    "    machine CPU per request: direct %.1f ms, gateway %.1f ms (cores %.0f%% busy)%n",
-                    directCpuMs, gatewayCpuMs, 100 * gatewayUtilisation);
-            hops(system, n);
+                    ROUNDS,
+                    perBlock,
+                    pct(d.micros, 50),
+                    pct(d.micros, 99),
+                    pct(g.micros, 50),
+                    pct(g.micros, 99),
+                    pct(g.micros, 50) - pct(d.micros, 50),
+                    pct(g.micros, 99) - pct(d.micros, 99));
+            double gatewayCpu = g.perRequest(g.machineMs);
+            double floorCpu = f.perRequest(f.machineMs);
+            String cpu = String.format(
+                    Locale.ROOT,
+                    "    machine CPU per request: gateway %.2f ms (cores %.0f%% busy), floor %.2f ms (cores %.0f%% busy),"
+                            + " direct %.2f ms; gateway/floor %.2fx (goal <= 2x at 50 concurrent)",
+                    gatewayCpu,
+                    100 * g.machineMs / g.wallMs / Runtime.getRuntime().availableProcessors(),
+                    floorCpu,
+                    100 * f.machineMs / f.wallMs / Runtime.getRuntime().availableProcessors(),
+                    d.perRequest(d.machineMs),
+                    gatewayCpu / floorCpu);
+            String split = String.format(
+                    Locale.ROOT,
+                    "    of it, this JVM: gateway %.2f ms, floor %.2f ms; PostgreSQL processes: gateway %.2f ms, floor"
+                            + " %.2f ms per request",
+                    g.perRequest(g.jvmMs),
+                    f.perRequest(f.jvmMs),
+                    g.perRequest(g.postgresMs),
+                    f.perRequest(f.postgresMs));
+            String floorLine = String.format(
+                    Locale.ROOT,
+                    "    floor (S3 put %d KiB + PostgreSQL insert/commit ~300 B + Kafka send acks=all, one after the"
+                            + " other): p50 %.2f ms p99 %.2f ms",
+                    audio.length / 1024,
+                    pct(f.micros, 50),
+                    pct(f.micros, 99));
+            for (String line : List.of(latency, cpu, split, floorLine)) {
+                System.out.println(line);
+                summary.add(line);
+            }
+            hops(system, g.requests);
             System.out.println("    mean ms per step: " + stages.sinceMark());
         }
-        held(http, viaGateway, system, upstream);
-        floor(system);
+        if (!Boolean.getBoolean("bench.onlySerial")) {
+            profile.print("the gateway blocks at 50 concurrent");
+        }
+        if (HELD > 0) {
+            held(http, viaGateway, system, upstream);
+        }
+        System.out.println("summary:");
+        summary.forEach(System.out::println);
     }
 
-    /** The durable hops alone, from this JVM: what any design pays per request. */
-    private static void floor(LocalSystem system) {
-        var jdbc = system.api().getBean(org.springframework.jdbc.core.JdbcTemplate.class);
-        var tx = system.api().getBean(org.springframework.transaction.support.TransactionTemplate.class);
-        jdbc.execute("create table if not exists bench_floor (id bigserial primary key, payload text)");
-        List<Long> micros = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            long start = System.nanoTime();
-            tx.executeWithoutResult(s -> jdbc.update("insert into bench_floor (payload) values (?)", "x".repeat(300)));
-            micros.add((System.nanoTime() - start) / 1000);
+    private static void call(HttpClient http, HttpRequest request) throws Exception {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.statusCode() + " " + response.body());
         }
-        System.out.printf(
-                "floor: postgres insert+commit via JdbcTemplate p50 %.2f ms p99 %.2f ms%n",
-                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
-        var jobs = system.api().getBean(dev.transcriber.common.store.JobRepository.class);
-        var anyJob = jobs.findAll().getFirst().id().value();
-        micros.clear();
-        for (int i = 0; i < 2000; i++) {
-            long start = System.nanoTime();
-            tx.executeWithoutResult(s -> jobs.findById(anyJob).orElseThrow());
-            micros.add((System.nanoTime() - start) / 1000);
+    }
+
+    /**
+     * The durable hops of one request, straight from this JVM with the system's own clients: the audio to the object
+     * store, a row inserted and committed in PostgreSQL, a Kafka send acknowledged by all replicas.
+     */
+    private static Work floor(LocalSystem system, byte[] audio) {
+        ObjectStore store = system.api().getBean(ObjectStore.class);
+        JdbcClient jdbc = system.api().getBean(JdbcClient.class);
+        @SuppressWarnings("unchecked")
+        KafkaTemplate<String, String> kafka = system.api().getBean(KafkaTemplate.class);
+        jdbc.sql("create table if not exists bench_floor (id bigserial primary key, payload text)")
+                .update();
+        String row = "x".repeat(300);
+        AtomicLong next = new AtomicLong();
+        return () -> {
+            long i = next.incrementAndGet();
+            store.put("bench-floor/" + i, new ByteArrayInputStream(audio), audio.length, "audio/wav");
+            jdbc.sql("insert into bench_floor (payload) values (?)").param(row).update();
+            kafka.send("bench-floor", String.valueOf(i), row).get();
+        };
+    }
+
+    private static void gatewayBlock(int concurrency, int total, Work work, Tally tally, JfrProfile profile)
+            throws Exception {
+        if (profile != null) {
+            profile.start();
         }
-        System.out.printf(
-                "floor: JPA findById in a transaction, platform thread p50 %.2f ms p99 %.2f ms%n",
-                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
-        micros.clear();
-        try (var vt = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < 2000; i++) {
-                long start = System.nanoTime();
-                vt.submit(() -> tx.executeWithoutResult(
-                                s -> jobs.findById(anyJob).orElseThrow()))
-                        .get();
-                micros.add((System.nanoTime() - start) / 1000);
+        block(concurrency, total, work, tally);
+        if (profile != null) {
+            profile.stop();
+        }
+    }
+
+    /** {@code total} pieces of work from {@code concurrency} clients at once; adds latencies and CPU to the tally. */
+    private static void block(int concurrency, int total, Work work, Tally tally) throws Exception {
+        MachineCpu machine = MachineCpu.start();
+        PostgresCpu postgres = PostgresCpu.start();
+        try (ExecutorService clients = Executors.newThreadPerTaskExecutor(CLIENT_THREADS)) {
+            List<Future<?>> runs = new ArrayList<>();
+            int each = total / concurrency;
+            for (int c = 0; c < concurrency; c++) {
+                runs.add(clients.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        long start = System.nanoTime();
+                        work.run();
+                        tally.micros.add((System.nanoTime() - start) / 1000);
+                    }
+                    return null;
+                }));
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            for (Future<?> run : runs) {
+                run.get();
+            }
         }
-        System.out.printf(
-                "floor: JPA findById in a transaction, virtual thread p50 %.2f ms p99 %.2f ms%n",
-                pct(micros.subList(1000, 2000), 50), pct(micros.subList(1000, 2000), 99));
-        var store = system.api().getBean(dev.transcriber.common.storage.ObjectStore.class);
-        byte[] blob = new byte[48_000];
-        micros.clear();
-        for (int i = 0; i < 1000; i++) {
-            long start = System.nanoTime();
-            store.put("bench/" + i, new java.io.ByteArrayInputStream(blob), -1, "audio/wav");
-            micros.add((System.nanoTime() - start) / 1000);
-        }
-        System.out.printf(
-                "floor: s3 put 48 KB, unknown length p50 %.2f ms p99 %.2f ms%n",
-                pct(micros.subList(500, 1000), 50), pct(micros.subList(500, 1000), 99));
-        micros.clear();
-        for (int i = 0; i < 1000; i++) {
-            long start = System.nanoTime();
-            store.put("bench/" + i, new java.io.ByteArrayInputStream(blob), blob.length, "audio/wav");
-            micros.add((System.nanoTime() - start) / 1000);
-        }
-        System.out.printf(
-                "floor: s3 put 48 KB, known length p50 %.2f ms p99 %.2f ms%n",
-                pct(micros.subList(500, 1000), 50), pct(micros.subList(500, 1000), 99));
+        tally.machineMs += machine.busyMillis();
+        tally.wallMs += machine.wallMillis();
+        tally.jvmMs += machine.jvmMillis();
+        tally.postgresMs += postgres.millis();
+        tally.requests += total / concurrency * concurrency;
     }
 
     private static void held(HttpClient http, HttpRequest viaGateway, LocalSystem system, FakeUpstream upstream)
@@ -176,14 +276,27 @@ public final class SyncPathBenchmark {
         upstream.hold();
         PendingCompletions pending = system.api().getBean(PendingCompletions.class);
         List<CompletableFuture<HttpResponse<Void>>> calls = new ArrayList<>();
-        for (int i = 0; i < HELD; i++) {
-            calls.add(http.sendAsync(viaGateway, HttpResponse.BodyHandlers.discarding()));
-        }
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (pending.size() < HELD && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+        // Sent in waves of bench.heldWave (50), each once the last is held or answered: this measures holding
+        // requests open, not a burst of 2,000 uploads at once (whose refusals would then be counted as well).
+        int wave = Integer.getInteger("bench.heldWave", 50);
+        long started = System.nanoTime();
+        long deadline = started + Duration.ofMinutes(3).toNanos();
+        while (calls.size() < HELD && System.nanoTime() < deadline) {
+            for (int i = 0; i < wave && calls.size() < HELD; i++) {
+                calls.add(http.sendAsync(viaGateway, HttpResponse.BodyHandlers.discarding()));
+            }
+            while (pending.size()
+                                    + calls.stream()
+                                            .filter(CompletableFuture::isDone)
+                                            .count()
+                            < calls.size()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
         }
         int held = pending.size();
+        long answeredEarly = calls.stream().filter(CompletableFuture::isDone).count();
+        double sendingSeconds = (System.nanoTime() - started) / 1e9;
         long heapHeld = usedHeapAfterGc();
         int threadsHeld = threads.getThreadCount();
         upstream.open();
@@ -195,7 +308,8 @@ public final class SyncPathBenchmark {
         }
         System.out.printf(
                 "held %d requests open at once: heap after GC %d MB -> %d MB (+%.1f MB, %.1f KB per held request,"
-                        + " load generator's side included); platform threads %d -> %d; %d/%d answered 200 once released%n",
+                        + " load generator's side included); platform threads %d -> %d; %d/%d answered 200 once released"
+                        + " (sent in waves of %d over %.1f s; %d answered before the release)%n",
                 held,
                 heapBefore >> 20,
                 heapHeld >> 20,
@@ -204,7 +318,10 @@ public final class SyncPathBenchmark {
                 threadsBefore,
                 threadsHeld,
                 ok,
-                HELD);
+                HELD,
+                wave,
+                sendingSeconds,
+                answeredEarly);
     }
 
     /** Where a gateway request's time went, from the job rows of the last {@code n} jobs. */
@@ -220,32 +337,6 @@ public final class SyncPathBenchmark {
         System.out.printf(
                 "    job rows: created->started p50 %6.2f ms p99 %6.2f ms | started->finished p50 %6.2f ms p99 %6.2f ms%n",
                 pct(queued, 50), pct(queued, 99), pct(working, 50), pct(working, 99));
-    }
-
-    private static List<Long> measure(HttpClient http, HttpRequest request, int concurrency, int total)
-            throws Exception {
-        List<Long> micros = Collections.synchronizedList(new ArrayList<>());
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> runs = new ArrayList<>();
-            int each = total / concurrency;
-            for (int c = 0; c < concurrency; c++) {
-                runs.add(clients.submit(() -> {
-                    for (int i = 0; i < each; i++) {
-                        long start = System.nanoTime();
-                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                        if (response.statusCode() != 200) {
-                            throw new IllegalStateException(response.statusCode() + " " + response.body());
-                        }
-                        micros.add((System.nanoTime() - start) / 1000);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> run : runs) {
-                run.get();
-            }
-        }
-        return micros;
     }
 
     private static double pct(List<Long> micros, int percentile) {

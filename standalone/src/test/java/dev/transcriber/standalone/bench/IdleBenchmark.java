@@ -1,0 +1,213 @@
+package dev.transcriber.standalone.bench;
+
+import com.sun.management.ThreadMXBean;
+import dev.transcriber.standalone.Standalone;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * What a started system costs when it has nothing to do: the local mode started exactly as {@code ./run.sh} starts
+ * it ({@link Standalone#main} with {@code all}: embedded Kafka, PostgreSQL and S3 server, both services, the default
+ * configuration, the local engine standing in for upstream accounts), no jobs. Once both services are ready and
+ * {@code bench.settleSeconds} (20) have passed, {@code bench.seconds} (60) are measured: the whole machine's CPU as a
+ * share of one core ({@code /proc/stat}, every process), split into this JVM and the PostgreSQL processes; the JVM's
+ * threads by CPU time over the window (Java threads from the ThreadMXBean, virtual threads' carriers under their own
+ * names; and every native thread from {@code /proc/self/task}, GC and JIT included). Then a second window of the same
+ * length under JFR ({@code -Dbench.jfr=false} skips it), so the profiler's own cost stays out of the first.
+ *
+ * <p>Run with {@code bench/idle.sh}, which runs it on the same class path as the jar {@code ./run.sh} starts, with the
+ * data under a temporary {@code TRANSCRIBER_HOME} and free ports.
+ */
+public final class IdleBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        long settle = Long.getLong("bench.settleSeconds", 20);
+        long seconds = Long.getLong("bench.seconds", 60);
+        Thread local = new Thread(
+                () -> {
+                    try {
+                        Standalone.main(new String[] {"all"});
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                        System.exit(1);
+                    }
+                },
+                "bench-standalone-main");
+        local.setDaemon(true);
+        long startedAt = System.nanoTime();
+        local.start();
+        awaitReady(env("PORT", "8080"), Duration.ofMinutes(5));
+        awaitReady(env("WORKER_PORT", "8081"), Duration.ofMinutes(5));
+        System.out.printf(
+                Locale.ROOT,
+                "idle: both services ready %.1f s after the start; settling %d s, then measuring %d s%n",
+                (System.nanoTime() - startedAt) / 1e9,
+                settle,
+                seconds);
+        Thread.sleep(Duration.ofSeconds(settle));
+
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<Long, String> namesBefore = javaThreadNames(threads);
+        Map<Long, Long> javaBefore = javaThreadCpu(threads, namesBefore);
+        Map<String, Long> nativeBefore = nativeThreadCpu();
+        MachineCpu machine = MachineCpu.start();
+        PostgresCpu postgres = PostgresCpu.start();
+        Thread.sleep(Duration.ofSeconds(seconds));
+        double machineMs = machine.busyMillis();
+        double wallMs = machine.wallMillis();
+        double jvmMs = machine.jvmMillis();
+        double postgresMs = postgres.millis();
+        Map<Long, String> namesAfter = javaThreadNames(threads);
+        Map<Long, Long> javaAfter = javaThreadCpu(threads, namesAfter);
+        Map<String, Long> nativeAfter = nativeThreadCpu();
+
+        String summary = String.format(
+                Locale.ROOT,
+                "idle over %.0f s: machine CPU %.2f%% of one core (goal <= 2%%): this JVM %.2f%%, PostgreSQL processes"
+                        + " (%d) %.2f%%, everything else %.2f%%",
+                wallMs / 1000,
+                100 * machineMs / wallMs,
+                100 * jvmMs / wallMs,
+                postgres.processes(),
+                100 * postgresMs / wallMs,
+                100 * (machineMs - jvmMs - postgresMs) / wallMs);
+        System.out.println(summary);
+        System.out.printf(
+                Locale.ROOT,
+                "top 15 Java threads of this JVM by CPU over the window (ThreadMXBean; %d threads, %d started and %d"
+                        + " ended in the window):%n",
+                namesAfter.size(),
+                namesAfter.keySet().stream()
+                        .filter(id -> !namesBefore.containsKey(id))
+                        .count(),
+                namesBefore.keySet().stream()
+                        .filter(id -> !namesAfter.containsKey(id))
+                        .count());
+        javaAfter.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - javaBefore.getOrDefault(e.getKey(), 0L)))
+                .sorted(Map.Entry.<Long, Long>comparingByValue().reversed())
+                .limit(15)
+                .forEach(e -> System.out.printf(
+                        Locale.ROOT,
+                        "    %8.1f ms  %5.2f%% of a core  %s%n",
+                        e.getValue() / 1e6,
+                        100 * e.getValue() / 1e6 / wallMs,
+                        namesAfter.get(e.getKey())));
+        System.out.println("top 15 threads of this JVM by CPU, every native thread (/proc/self/task; names cut to 15"
+                + " characters by the kernel; GC, JIT and VM threads included; same name summed):");
+        nativeAfter.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - nativeBefore.getOrDefault(e.getKey(), 0L)))
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(15)
+                .forEach(e -> System.out.printf(
+                        Locale.ROOT,
+                        "    %8.1f ms  %5.2f%% of a core  %s%n",
+                        e.getValue() * 10.0,
+                        100 * e.getValue() * 10.0 / wallMs,
+                        e.getKey()));
+
+        if (Boolean.parseBoolean(System.getProperty("bench.jfr", "true"))) {
+            JfrProfile profile = new JfrProfile("idle", name -> name.startsWith("bench-"));
+            profile.start();
+            MachineCpu profiled = MachineCpu.start();
+            Thread.sleep(Duration.ofSeconds(seconds));
+            double profiledMs = profiled.busyMillis();
+            double profiledWall = profiled.wallMillis();
+            double profiledJvm = profiled.jvmMillis();
+            profile.stop();
+            System.out.printf(
+                    Locale.ROOT,
+                    "second window of %.0f s under JFR: machine CPU %.2f%% of one core, this JVM %.2f%%%n",
+                    profiledWall / 1000,
+                    100 * profiledMs / profiledWall,
+                    100 * profiledJvm / profiledWall);
+            profile.print("the idle system over " + seconds + " s");
+        }
+        System.out.println("summary: " + summary);
+        System.exit(0);
+    }
+
+    private static Map<Long, String> javaThreadNames(ThreadMXBean threads) {
+        Map<Long, String> names = new HashMap<>();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                names.put(info.getThreadId(), info.getThreadName());
+            }
+        }
+        return names;
+    }
+
+    private static Map<Long, Long> javaThreadCpu(ThreadMXBean threads, Map<Long, String> names) {
+        long[] ids = names.keySet().stream().mapToLong(Long::longValue).toArray();
+        long[] cpu = threads.getThreadCpuTime(ids);
+        Map<Long, Long> byId = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (cpu[i] >= 0) {
+                byId.put(ids[i], cpu[i]);
+            }
+        }
+        return byId;
+    }
+
+    /** utime + stime ticks of every thread of this process, summed by thread name. */
+    private static Map<String, Long> nativeThreadCpu() throws IOException {
+        Map<String, Long> byName = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while being read
+                }
+            }
+        }
+        return byName;
+    }
+
+    private static void awaitReady(String port, Duration limit) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            awaitReady(http, port, limit);
+        }
+    }
+
+    private static void awaitReady(HttpClient http, String port, Duration limit) throws Exception {
+        HttpRequest ready = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(5))
+                .build();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("port " + port + " not ready within " + limit);
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private IdleBenchmark() {}
+}
