@@ -1,8 +1,6 @@
 package dev.transcriber.common.outbox;
 
 import dev.transcriber.common.events.EventCodec;
-import dev.transcriber.common.store.OutboxMessage;
-import dev.transcriber.common.store.OutboxRepository;
 import dev.transcriber.common.tracing.Traces;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -48,7 +46,6 @@ public class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
-    private final OutboxRepository messages;
     private final JdbcClient jdbc;
     private final KafkaTemplate<String, String> kafka;
     private final EventCodec codec;
@@ -60,7 +57,6 @@ public class Outbox {
     private final Queue<Long> failed = new ConcurrentLinkedQueue<>();
 
     public Outbox(
-            OutboxRepository messages,
             JdbcClient jdbc,
             KafkaTemplate<String, String> kafka,
             EventCodec codec,
@@ -68,7 +64,6 @@ public class Outbox {
             Duration lease,
             Traces traces) {
         this.traces = traces;
-        this.messages = messages;
         this.jdbc = jdbc;
         this.kafka = kafka;
         this.codec = codec;
@@ -107,10 +102,23 @@ public class Outbox {
             throw new IllegalStateException("Outbox.add needs a transaction");
         }
         Instant now = clock.instant();
-        OutboxMessage message = messages.save(OutboxMessage.leased(
-                topic, key, codec.write(event), now, owner, now.plus(lease), traces.currentOr(traceparent)));
-        Pending pending =
-                new Pending(message.id(), message.topic(), message.key(), message.payload(), message.traceparent());
+        String payload = codec.write(event);
+        String trace = traces.currentOr(traceparent);
+        // plain SQL in the caller's transaction (the same connection as its JPA work): a row per event is the
+        // hottest write there is, and needs no entity
+        long id = jdbc.sql(
+                        "insert into outbox (topic, message_key, payload, created_at, lease_owner, sending_until,"
+                                + " traceparent) values (:topic, :key, :payload, :created, :owner, :until, :trace) returning id")
+                .param("topic", topic)
+                .param("key", key)
+                .param("payload", payload)
+                .param("created", Timestamp.from(now))
+                .param("owner", owner)
+                .param("until", Timestamp.from(now.plus(lease)))
+                .param("trace", trace)
+                .query(Long.class)
+                .single();
+        Pending pending = new Pending(id, topic, key, payload, trace);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
@@ -163,7 +171,7 @@ public class Outbox {
         }
         List<Long> ids = drain(sent);
         if (!ids.isEmpty()) {
-            messages.deleteSent(ids);
+            jdbc.sql("delete from outbox where id in (:ids)").param("ids", ids).update();
         }
         return ids.size();
     }

@@ -1,7 +1,6 @@
 package dev.transcriber.common.outbox;
 
 import dev.transcriber.common.events.EventCodec;
-import dev.transcriber.common.store.OutboxRepository;
 import dev.transcriber.common.tracing.Traces;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +21,6 @@ public class OutboxConfiguration {
      */
     @Bean
     Outbox outbox(
-            OutboxRepository messages,
             JdbcClient jdbc,
             KafkaTemplate<String, String> kafka,
             EventCodec codec,
@@ -30,7 +28,6 @@ public class OutboxConfiguration {
             @Value("${transcriber.outbox.lease:#{null}}") Duration lease,
             Traces traces) {
         return new Outbox(
-                messages,
                 jdbc,
                 kafka,
                 codec,
