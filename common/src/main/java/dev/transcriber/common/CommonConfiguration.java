@@ -106,8 +106,13 @@ public class CommonConfiguration {
 
     @Bean
     JobWebhooks jobWebhooks(
-            WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock, Traces traces) {
-        return new JobWebhooks(deliveries, jdbc, json, clock, traces);
+            WebhookDeliveryRepository deliveries,
+            JdbcClient jdbc,
+            JsonMapper json,
+            Clock clock,
+            Traces traces,
+            Wakeups wakeups) {
+        return new JobWebhooks(deliveries, jdbc, json, clock, traces, wakeups);
     }
 
     @Bean
