@@ -131,11 +131,11 @@ class WebhookSender {
      * (that sender records its outcome, and a sender that vanished is covered by the poll interval).
      */
     private Optional<Instant> nextDue() {
-        return Optional.ofNullable(jdbc.sql("select min(next_attempt_at) from webhook_deliveries where state ="
-                                + " 'PENDING' and (sending_until is null or sending_until <= :now)")
-                        .param("now", Timestamp.from(clock.instant()))
-                        .query(Timestamp.class)
-                        .single())
+        return jdbc.sql("select next_attempt_at from webhook_deliveries where state = 'PENDING' and (sending_until"
+                        + " is null or sending_until <= :now) order by next_attempt_at limit 1")
+                .param("now", Timestamp.from(clock.instant()))
+                .query(Timestamp.class)
+                .optional()
                 .map(Timestamp::toInstant);
     }
 
