@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -149,6 +150,26 @@ class WakeupsFlowTest {
         assertThat(receiver.received())
                 .extracting(r -> r.headers().get("webhook-id"))
                 .containsOnly(receiver.received().getFirst().headers().get("webhook-id"));
+    }
+
+    @Test
+    void aServiceThatStopsLeavesNoWakeupThreadBehind() {
+        long before = wakeupThreads();
+        ConfigurableApplicationContext another = isolated.system().startAnotherWorker(List.of());
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> another.getBean(Wakeups.class).isListening());
+            assertThat(wakeupThreads()).as("its doorbells and listener").isGreaterThan(before);
+        } finally {
+            another.close();
+        }
+        assertThat(wakeupThreads()).isEqualTo(before);
+    }
+
+    private static long wakeupThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("wakeup-"))
+                .count();
     }
 
     private TranscriptionJob job(String id) {
