@@ -19,6 +19,8 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptRenderer;
 import dev.transcriber.common.usage.UsageLedger;
+import dev.transcriber.common.wakeup.WakeupConfiguration;
+import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,7 +47,12 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 @EntityScan({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
 @EnableJpaRepositories({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
-@Import({ObjectStoreConfiguration.class, OutboxConfiguration.class, TopicConfiguration.class, SchemaConfiguration.class
+@Import({
+    ObjectStoreConfiguration.class,
+    OutboxConfiguration.class,
+    TopicConfiguration.class,
+    SchemaConfiguration.class,
+    WakeupConfiguration.class
 })
 public class CommonConfiguration {
 
@@ -99,8 +106,13 @@ public class CommonConfiguration {
 
     @Bean
     JobWebhooks jobWebhooks(
-            WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock, Traces traces) {
-        return new JobWebhooks(deliveries, jdbc, json, clock, traces);
+            WebhookDeliveryRepository deliveries,
+            JdbcClient jdbc,
+            JsonMapper json,
+            Clock clock,
+            Traces traces,
+            Wakeups wakeups) {
+        return new JobWebhooks(deliveries, jdbc, json, clock, traces, wakeups);
     }
 
     @Bean

@@ -6,6 +6,8 @@ import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
@@ -37,8 +39,10 @@ class AdminKeysController {
     private final ApiKeyRepository keys;
     private final ModelCatalog catalog;
     private final Clock clock;
+    private final Wakeups wakeups;
 
-    AdminKeysController(ApiKeys apiKeys, ApiKeyRepository keys, ModelCatalog catalog, Clock clock) {
+    AdminKeysController(ApiKeys apiKeys, ApiKeyRepository keys, ModelCatalog catalog, Clock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.apiKeys = apiKeys;
         this.keys = keys;
         this.catalog = catalog;
@@ -73,6 +77,9 @@ class AdminKeysController {
     Map<String, Object> update(@PathVariable String id, @RequestBody KeyRequest request) {
         ApiKey key = find(id);
         configure(key, request);
+        if (request.max_concurrent_jobs() != null || request.concurrent_jobs_mode() != null) {
+            wakeups.notify(Channel.ADMISSION); // a cap raised, or no longer queueing, may let held jobs go
+        }
         return view(key);
     }
 

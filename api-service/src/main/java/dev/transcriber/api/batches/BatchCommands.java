@@ -23,6 +23,8 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -58,6 +60,7 @@ class BatchCommands {
     private final TransactionTemplate transactions;
     private final JsonMapper json;
     private final Clock clock;
+    private final Wakeups wakeups;
     private final int maxItems;
     private final int maxPromptLength;
 
@@ -74,8 +77,10 @@ class BatchCommands {
             TransactionTemplate transactions,
             JsonMapper json,
             Clock clock,
+            Wakeups wakeups,
             @Value("${transcriber.batches.max-items:10000}") int maxItems,
             ApiProperties properties) {
+        this.wakeups = wakeups;
         this.maxPromptLength = properties.maxPromptLength();
         this.batches = batches;
         this.jobs = jobs;
@@ -137,6 +142,7 @@ class BatchCommands {
                     kind = BatchSource.ARCHIVE;
                     source = archive.take().objectKey();
                 }
+                wakeups.notify(Channel.BATCHES); // a worker expands it as soon as this commits
                 return batches.save(TranscriptionBatch.expanding(
                         id,
                         caller.keyId(),

@@ -318,7 +318,7 @@ class JobCommands {
             }
             boolean capped = owner.maxConcurrentJobs() != null && job.batchId() == null;
             if (capped && owner.queuesOverCap()) {
-                job.retryHeld();
+                submission.retryHeld(job);
             } else {
                 if (capped) {
                     limits.takeSlot(owner);

@@ -12,6 +12,8 @@ import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -25,9 +27,11 @@ public class JobSubmission {
     private final KeyLimits limits;
     private final Clock clock;
     private final Traces traces;
+    private final Wakeups wakeups;
 
-    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock, Traces traces) {
+    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock, Traces traces, Wakeups wakeups) {
         this.traces = traces;
+        this.wakeups = wakeups;
         this.jobs = jobs;
         this.outbox = outbox;
         this.limits = limits;
@@ -62,7 +66,7 @@ public class JobSubmission {
     /**
      * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
      * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
-     * the key's cap together. The job keeps the request's trace, and its id is in the request's log context from here
+     * the key's cap together; a held one tells the admission scheduler, on commit. The job keeps the request's trace, and its id is in the request's log context from here
      * (outside a request, in none: {@link LogContext#request}).
      */
     public TranscriptionJob save(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
@@ -78,9 +82,20 @@ public class JobSubmission {
         }
         LogContext.jobFromHere(job.id());
         TranscriptionJob saved = jobs.save(job);
-        if (!held) {
+        if (held) {
+            wakeups.notify(Channel.ADMISSION);
+        } else {
             outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
         }
         return saved;
+    }
+
+    /**
+     * A failed job of a key whose cap queues, retried: held again, and the admission scheduler told on commit. Call
+     * in the transaction that holds {@code job}'s row.
+     */
+    void retryHeld(TranscriptionJob job) {
+        job.retryHeld();
+        wakeups.notify(Channel.ADMISSION);
     }
 }

@@ -8,6 +8,8 @@ import dev.transcriber.api.keys.Scope;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.DeliveryState;
 import dev.transcriber.common.webhooks.WebhookDelivery;
 import dev.transcriber.common.webhooks.WebhookDeliveryRepository;
@@ -40,13 +42,16 @@ class WebhookDeliveries {
     private final ApiKeyRepository keys;
     private final JsonMapper json;
     private final Clock clock;
+    private final Wakeups wakeups;
 
     WebhookDeliveries(
             JobQueries jobs,
             WebhookDeliveryRepository deliveries,
             ApiKeyRepository keys,
             JsonMapper json,
-            Clock clock) {
+            Clock clock,
+            Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.jobs = jobs;
         this.deliveries = deliveries;
         this.keys = keys;
@@ -79,6 +84,7 @@ class WebhookDeliveries {
         }
         WebhookDelivery latest = all.getLast();
         latest.redeliver(clock.instant());
+        wakeups.notify(Channel.WEBHOOKS); // a sender takes it as soon as this commits
         return WebhookDeliveryView.of(latest, scope, json);
     }
 

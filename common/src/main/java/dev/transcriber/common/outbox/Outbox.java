@@ -55,6 +55,7 @@ public class Outbox {
     private final String owner = UUID.randomUUID().toString();
     private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
     private final Queue<Long> failed = new ConcurrentLinkedQueue<>();
+    private volatile Outcomes outcomes = Outcomes.NONE;
 
     public Outbox(
             JdbcClient jdbc,
@@ -69,6 +70,29 @@ public class Outbox {
         this.codec = codec;
         this.clock = clock;
         this.lease = lease;
+    }
+
+    /** Told of each send's outcome, on the producer's thread: quick, and never waiting for anything. */
+    public interface Outcomes {
+
+        Outcomes NONE = new Outcomes() {
+            @Override
+            public void sent() {}
+
+            @Override
+            public void failed() {}
+        };
+
+        /** The broker acknowledged a message: its row waits for {@link #settle}. */
+        void sent();
+
+        /** A send failed: its row waits for {@link #settle} to hand it back, and for a relay to send it again. */
+        void failed();
+    }
+
+    /** Who is told of each send's outcome (the relay, which settles and re-sends accordingly). */
+    public void tell(Outcomes outcomes) {
+        this.outcomes = outcomes;
     }
 
     /**
@@ -153,9 +177,11 @@ public class Outbox {
         return sending.whenComplete((result, failure) -> {
             if (failure == null) {
                 sent.add(message.id());
+                outcomes.sent();
             } else {
                 failed.add(message.id());
                 log.warn("outbox message {} not sent yet ({}); the relay will retry", message.id(), failure.toString());
+                outcomes.failed();
             }
         });
     }

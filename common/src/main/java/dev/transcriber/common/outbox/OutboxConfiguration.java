@@ -2,6 +2,8 @@ package dev.transcriber.common.outbox;
 
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.wakeup.Doorbell;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
@@ -9,7 +11,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.scheduling.annotation.Scheduled;
 
 @Configuration(proxyBeanMethods = false)
 public class OutboxConfiguration {
@@ -39,32 +40,59 @@ public class OutboxConfiguration {
     }
 
     @Bean
-    OutboxRelay outboxRelay(Outbox outbox) {
-        return new OutboxRelay(outbox);
+    OutboxRelay outboxRelay(
+            Outbox outbox,
+            Wakeups wakeups,
+            @Value("${transcriber.outbox.relay-interval:5s}") Duration relayInterval,
+            @Value("${transcriber.outbox.failed-send-retry:1s}") Duration failedSendRetry,
+            @Value("${transcriber.outbox.cleanup-interval:1s}") Duration cleanupInterval) {
+        return new OutboxRelay(outbox, wakeups, relayInterval, failedSendRetry, cleanupInterval);
     }
 
     /**
-     * Settles what was sent (deletes the acknowledged rows, hands back the failed ones) every
-     * {@code transcriber.outbox.cleanup-interval}, and relays what nobody holds every
-     * {@code transcriber.outbox.relay-interval}. Every instance runs both; the leases keep them from sending a row
-     * twice.
+     * Every instance runs a relay of the rows nobody holds, and settles what it sent itself; the leases keep two
+     * instances from sending a row at once. The relay's work is only the rows whose send failed or whose sender died
+     * (every other row is sent right after its commit by the instance that wrote it): it runs within
+     * {@code transcriber.outbox.failed-send-retry} of a send of this instance failing (not at once: a broker that
+     * refuses at once would make that a loop), again at once after taking a full batch, and otherwise every
+     * {@code transcriber.outbox.relay-interval} (a row whose sender died comes back when its lease ends). What was
+     * sent is settled (acknowledged rows deleted, failed ones handed back) within
+     * {@code transcriber.outbox.cleanup-interval} of a send ending, and not at all while nothing is sent.
      */
     static final class OutboxRelay {
 
+        private static final int BATCH = 500;
+
         private final Outbox outbox;
+        private final Doorbell relay;
 
-        OutboxRelay(Outbox outbox) {
+        OutboxRelay(
+                Outbox outbox,
+                Wakeups wakeups,
+                Duration relayInterval,
+                Duration failedSendRetry,
+                Duration cleanupInterval) {
             this.outbox = outbox;
+            this.relay = wakeups.doorbell("outbox-relay", relayInterval, this::relay);
+            Doorbell settle = wakeups.doorbell("outbox-settle", relayInterval, outbox::settle);
+            outbox.tell(new Outbox.Outcomes() {
+                @Override
+                public void sent() {
+                    settle.ringWithin(cleanupInterval);
+                }
+
+                @Override
+                public void failed() {
+                    settle.ringWithin(cleanupInterval);
+                    relay.ringWithin(failedSendRetry);
+                }
+            });
         }
 
-        @Scheduled(fixedDelayString = "${transcriber.outbox.cleanup-interval:1s}")
-        void settle() {
-            outbox.settle();
-        }
-
-        @Scheduled(fixedDelayString = "${transcriber.outbox.relay-interval:1s}")
-        void relay() {
-            outbox.relayPending(500);
+        private void relay() {
+            if (outbox.relayPending(BATCH) >= BATCH) {
+                relay.ring(); // a backlog (after an outage): the next batch at once
+            }
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.transcriber.common.webhooks;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -14,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns the end of a job that has a {@code webhook_url} into a pending delivery, in the transaction that ends the
- * job: the event cannot be lost, and is sent by whichever worker takes it. Thin payloads, as Standard Webhooks
+ * job: the event cannot be lost, and is sent by whichever worker takes it, at once (the webhook senders are notified
+ * in the same transaction). Thin payloads, as Standard Webhooks
  * suggests: the event type, when, and the job's id, status and where to fetch it. The delivery keeps the trace it
  * was written in ({@code traceparent}), which its POSTs continue.
  */
@@ -25,10 +28,17 @@ public class JobWebhooks {
     private final JsonMapper json;
     private final Clock clock;
     private final Traces traces;
+    private final Wakeups wakeups;
 
     public JobWebhooks(
-            WebhookDeliveryRepository deliveries, JdbcClient jdbc, JsonMapper json, Clock clock, Traces traces) {
+            WebhookDeliveryRepository deliveries,
+            JdbcClient jdbc,
+            JsonMapper json,
+            Clock clock,
+            Traces traces,
+            Wakeups wakeups) {
         this.traces = traces;
+        this.wakeups = wakeups;
         this.deliveries = deliveries;
         this.jdbc = jdbc;
         this.json = json;
@@ -103,6 +113,7 @@ public class JobWebhooks {
                 json.writeValueAsString(payload),
                 now,
                 traceparent));
+        wakeups.notify(Channel.WEBHOOKS);
     }
 
     public boolean isDisabled(UUID apiKeyId, String url) {

@@ -62,6 +62,8 @@ public class AccountPool {
     private long turn;
     private long lastRenewNanos = System.nanoTime();
     private long lastLedgerWarningNanos;
+    private volatile boolean fleetChanged = true;
+    private volatile long lastSyncNanos = System.nanoTime();
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
         this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25));
@@ -538,13 +540,54 @@ public class AccountPool {
         return found != null;
     }
 
+    /** Another worker changed the fleet's view of an account: the next {@link #syncUnlessQuiet} reads it. */
+    public void fleetChanged() {
+        fleetChanged = true;
+    }
+
+    /**
+     * {@link #sync}, unless this worker is quiet (no call in flight or waiting for a slot, no slot held, no call left
+     * to report) and was not told that the fleet changed ({@link #fleetChanged}) since its last sync, which was less
+     * than {@code quietInterval} ago: a quiet worker has nothing to give back, renew or report, and a cooldown, a
+     * refused key or a circuit of another worker reaches it through {@link #fleetChanged}. Run every
+     * {@code sync-interval}.
+     */
+    public void syncUnlessQuiet(Duration quietInterval) {
+        if (!fleetChanged && System.nanoTime() - lastSyncNanos < quietInterval.toNanos() && quiet()) {
+            return;
+        }
+        sync();
+    }
+
+    private boolean quiet() {
+        lock.lock();
+        try {
+            for (int n : waiting) {
+                if (n > 0) {
+                    return false;
+                }
+            }
+            return states.stream()
+                    .allMatch(s -> s.registered
+                            && s.busy.isEmpty()
+                            && s.idle.isEmpty()
+                            && s.claiming == 0
+                            && !s.waitingInFleet
+                            && s.pending.isEmpty());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Brings this worker's view in step with the fleet's: reports its calls, gives back the slots it has not used for
      * a while (or at once when another worker waits), renews the leases of the others, and reads every account's
-     * shared state. Run every {@code sync-interval}.
+     * shared state.
      */
     public void sync() {
         long started = System.nanoTime();
+        fleetChanged = false; // a change told from here on is read by the next sync
+        lastSyncNanos = started;
         Map<State, List<Integer>> giveBack = new HashMap<>();
         Map<State, Calls> report = new HashMap<>();
         Map<AccountLedger, Map<String, List<Integer>>> held = new HashMap<>();

@@ -1,5 +1,6 @@
 package dev.transcriber.worker.accounts;
 
+import dev.transcriber.common.wakeup.Channel;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,42 +191,46 @@ public final class FleetLedger implements AccountLedger {
 
     @Override
     public void coolDown(String accountId, Instant until) {
-        jdbc.sql("""
-                        update upstream_accounts
-                        set cooling_until = greatest(coalesce(cooling_until, :until), :until), updated_at = now()
-                        where account_id = :id""")
-                .param("id", accountId)
-                .param("until", Timestamp.from(until))
-                .update();
+        changed("""
+                update upstream_accounts
+                set cooling_until = greatest(coalesce(cooling_until, :until), :until), updated_at = now()
+                where account_id = :id""", Map.of("id", accountId, "until", Timestamp.from(until)));
     }
 
     @Override
     public void disable(String accountId, String reason) {
-        jdbc.sql("update upstream_accounts set disabled_reason = :reason, updated_at = now() where account_id = :id")
-                .param("id", accountId)
-                .param("reason", reason)
-                .update();
+        changed(
+                "update upstream_accounts set disabled_reason = :reason, updated_at = now() where account_id = :id",
+                Map.of("id", accountId, "reason", reason));
     }
 
     @Override
     public void openCircuit(String accountId, Instant until) {
-        jdbc.sql("""
-                        update upstream_accounts
-                        set circuit_open_until = greatest(coalesce(circuit_open_until, :until), :until),
-                            updated_at = now()
-                        where account_id = :id""")
-                .param("id", accountId)
-                .param("until", Timestamp.from(until))
-                .update();
+        changed("""
+                update upstream_accounts
+                set circuit_open_until = greatest(coalesce(circuit_open_until, :until), :until), updated_at = now()
+                where account_id = :id""", Map.of("id", accountId, "until", Timestamp.from(until)));
     }
 
     @Override
     public void enable(String accountId) {
-        jdbc.sql("""
-                        update upstream_accounts
-                        set cooling_until = null, disabled_reason = null, circuit_open_until = null,
-                            resets = resets + 1, updated_at = now()
-                        where account_id = :id""").param("id", accountId).update();
+        changed("""
+                update upstream_accounts
+                set cooling_until = null, disabled_reason = null, circuit_open_until = null, resets = resets + 1,
+                    updated_at = now()
+                where account_id = :id""", Map.of("id", accountId));
+    }
+
+    /**
+     * Runs {@code update} (of an account's shared state) and, in the same statement, tells every worker
+     * ({@link Channel#ACCOUNTS}): a quiet worker reads the fleet's view only when told.
+     */
+    private void changed(String update, Map<String, ?> params) {
+        jdbc.sql("with changed as (" + update + " returning 1) select pg_notify('" + Channel.ACCOUNTS.channel()
+                        + "', '') from changed")
+                .params(params)
+                .query()
+                .listOfRows();
     }
 
     @Override

@@ -6,6 +6,9 @@ import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Doorbell;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -13,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -27,8 +29,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       take turns with another key's 10, instead of standing before them in the queue.
  * </ul>
  *
- * Items of a batch wait until the whole batch is expanded. Every worker runs it; a transaction-scoped advisory lock lets one at a time decide, so the window holds. A held job
- * is an ordinary queued row, so nothing is lost when any process dies: the next tick, anywhere, releases it.
+ * Items of a batch wait until the whole batch is expanded. Every worker runs it; a transaction-scoped advisory lock
+ * lets one at a time decide, so the window holds. It runs when told that a held job may go ({@link Channel#ADMISSION}:
+ * a job held, a job that counted against a cap or the window ended, a batch expanded), on every worker, and at the
+ * latest every {@code transcriber.admission.interval}. A worker that finds the lock taken leaves the decision to its
+ * holder, which was told too and decides again after its run. A held job is an ordinary queued row, so nothing is
+ * lost when any process dies: the next run, anywhere, releases it.
  */
 @Component
 class AdmissionScheduler {
@@ -43,29 +49,32 @@ class AdmissionScheduler {
     private final Outbox outbox;
     private final TransactionTemplate transactions;
     private final AdmissionProperties properties;
+    private final Doorbell doorbell;
 
     AdmissionScheduler(
             JdbcClient jdbc,
             JobRepository jobs,
             Outbox outbox,
             TransactionTemplate transactions,
-            AdmissionProperties properties) {
+            AdmissionProperties properties,
+            Wakeups wakeups) {
         this.jdbc = jdbc;
         this.jobs = jobs;
         this.outbox = outbox;
         this.transactions = transactions;
         this.properties = properties;
+        this.doorbell = wakeups.doorbell("admission", properties.interval(), this::tick, Channel.ADMISSION);
     }
 
-    @Scheduled(fixedDelayString = "${transcriber.admission.interval:250ms}")
     void tick() {
         try {
             Integer released = transactions.execute(status -> releaseDue());
             if (released != null && released > 0) {
                 log.debug("released {} held jobs", released);
+                doorbell.ring(); // at most bulk-window a key per run: look again until nothing goes
             }
         } catch (OptimisticLockingFailureException e) {
-            // a held job was cancelled meanwhile: the next tick decides again
+            doorbell.ring(); // a held job was cancelled meanwhile: decide again
         }
     }
 

@@ -9,6 +9,9 @@ import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Doorbell;
+import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.jobs.WorkerIdentity;
 import java.io.IOException;
@@ -33,7 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
  * feed fetched under the same address rules as {@code audio_url}), or an archive's audio files (each streamed into
  * the object store as it is read, its SHA-256 taken on the way). Items are held jobs, written a chunk per
  * transaction; they run once the batch is expanded. A worker that dies mid-way leaves the batch to the next one,
- * which starts over; a refused source fails the batch with nothing left behind.
+ * which starts over; a refused source fails the batch with nothing left behind. Workers look for batches when told that
+ * one was accepted ({@link Channel#BATCHES}), and at the latest every {@code transcriber.batches.expand-interval} (a
+ * notification missed, a claim run out).
  */
 @Component
 class BatchExpander {
@@ -41,6 +46,7 @@ class BatchExpander {
     private static final Logger log = LoggerFactory.getLogger(BatchExpander.class);
 
     private static final int CHUNK = 200;
+    private static final int BATCHES_PER_LOOK = 4;
     private static final int MAX_SKIPPED_LISTED = 1000;
     private static final int MAX_VALUE = 512;
 
@@ -51,6 +57,7 @@ class BatchExpander {
     private final JsonMapper json;
     private final String worker;
     private final Set<UUID> expanding = ConcurrentHashMap.newKeySet();
+    private final Doorbell doorbell;
 
     BatchExpander(
             BatchExpansion expansion,
@@ -58,18 +65,23 @@ class BatchExpander {
             AudioFetcher fetcher,
             BatchProperties properties,
             JsonMapper json,
-            WorkerIdentity identity) {
+            WorkerIdentity identity,
+            Wakeups wakeups) {
         this.expansion = expansion;
         this.store = store;
         this.fetcher = fetcher;
         this.properties = properties;
         this.json = json;
         this.worker = identity.id();
+        this.doorbell = wakeups.doorbell("batches", properties.expandInterval(), this::expandWaiting, Channel.BATCHES);
     }
 
-    @Scheduled(fixedDelayString = "${transcriber.batches.expand-interval:500ms}")
     void expandWaiting() {
-        for (UUID id : expansion.expandable(4)) {
+        List<UUID> waiting = expansion.expandable(BATCHES_PER_LOOK);
+        if (waiting.size() == BATCHES_PER_LOOK) {
+            doorbell.ring(); // there may be more: look again after these
+        }
+        for (UUID id : waiting) {
             expansion
                     .take(id, worker, properties.lease(), properties.maxExpansionAttempts())
                     .ifPresent(taken -> {

@@ -9,6 +9,8 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,8 +33,10 @@ class BatchExpansion {
     private final JobRepository jobs;
     private final BatchEnds ends;
     private final Clock clock;
+    private final Wakeups wakeups;
 
-    BatchExpansion(BatchRepository batches, JobRepository jobs, BatchEnds ends, Clock clock) {
+    BatchExpansion(BatchRepository batches, JobRepository jobs, BatchEnds ends, Clock clock, Wakeups wakeups) {
+        this.wakeups = wakeups;
         this.batches = batches;
         this.jobs = jobs;
         this.ends = ends;
@@ -112,7 +116,10 @@ class BatchExpansion {
         return true;
     }
 
-    /** Every item is in: the batch may run (a batch with no item fails, naming what was skipped). */
+    /**
+     * Every item is in: the batch may run, and the admission schedulers are told on commit (a batch with no item
+     * fails, naming what was skipped).
+     */
     @Transactional
     void finish(UUID id, int items, String skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
@@ -126,6 +133,7 @@ class BatchExpansion {
             return;
         }
         batch.expanded(items, skipped, clock.instant());
+        wakeups.notify(Channel.ADMISSION);
     }
 
     /**

@@ -6,14 +6,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * How batches are expanded: how often workers look for one, how long an expanding worker's claim lasts without
+ * How batches are expanded: how long workers may go without looking for one (they look at once when one is accepted),
+ * how long an expanding worker's claim lasts without
  * renewal and how often it is renewed, how many times an expansion may start before the batch fails, the most items a
  * batch may have, the largest feed document, and what an archive may expand to, all counted as it is inflated whatever
  * its headers claim: {@code maxArchiveExpandedSize} in all (every entry, read or skipped; a tar's whole stream),
  * {@code maxArchiveEntrySize} for any one entry, and, once it has inflated {@code archiveRatioThreshold},
  * {@code maxArchiveRatio} times the archive's bytes read so far (a zip bomb is stopped there).
  *
- * @param expandInterval How often workers look for a batch to expand.
+ * @param expandInterval The longest workers go without looking for a batch to expand; they also look as soon as one
+ *     is accepted.
  * @param lease How long an expanding worker's claim on a batch lasts without renewal.
  * @param leaseRenewal How often the expanding worker renews its claim.
  * @param maxExpansionAttempts How many times an expansion may start before the batch fails with
@@ -28,7 +30,7 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("transcriber.batches")
 public record BatchProperties(
-        @DefaultValue("500ms") Duration expandInterval,
+        @DefaultValue("5s") Duration expandInterval,
         @DefaultValue("2m") Duration lease,
         @DefaultValue("20s") Duration leaseRenewal,
         @DefaultValue("3") int maxExpansionAttempts,

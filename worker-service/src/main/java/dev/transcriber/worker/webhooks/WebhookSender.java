@@ -4,6 +4,9 @@ import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Doorbell;
+import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.DeliveryState;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import dev.transcriber.common.webhooks.WebhookDelivery;
@@ -29,7 +32,6 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
@@ -42,6 +44,10 @@ import tools.jackson.databind.json.JsonMapper;
  * 502 and 504 honour {@code Retry-After}; otherwise the retry schedule decides. A 2xx also tells that the endpoint
  * is up: its other deliveries waiting for a retry are brought forward ({@link EndpointRecovery}).
  *
+ * <p>Senders look for due deliveries when told that one was written ({@link Channel#WEBHOOKS}: a job or batch ended,
+ * a redelivery), when the earliest delivery waiting for a retry comes due, and at the latest every
+ * {@code transcriber.webhooks.poll-interval} (a notification missed, a sender gone with deliveries it had taken).
+ *
  * <p>Every attempt is counted once its outcome is recorded: {@code transcriber.webhooks.attempts}, tagged
  * {@code outcome}: {@code delivered} (2xx), {@code retrying} (failed, another attempt is scheduled),
  * {@code exhausted} (failed, the schedule is spent: the event is not delivered), {@code disabled} (410: the URL is
@@ -52,6 +58,7 @@ class WebhookSender {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
     private static final Set<Integer> HONOURS_RETRY_AFTER = Set.of(429, 502, 504);
+    private static final Duration SOON = Duration.ofMillis(100);
 
     private final JdbcClient jdbc;
     private final WebhookDeliveryRepository deliveries;
@@ -67,6 +74,7 @@ class WebhookSender {
     private final EndpointRecovery recovery;
     private final Map<String, Counter> attempts = new LinkedHashMap<>();
     private final Traces traces;
+    private final Doorbell doorbell;
 
     WebhookSender(
             JdbcClient jdbc,
@@ -80,7 +88,8 @@ class WebhookSender {
             JsonMapper json,
             Clock clock,
             MeterRegistry registry,
-            Traces traces) {
+            Traces traces,
+            Wakeups wakeups) {
         this.traces = traces;
         this.jdbc = jdbc;
         this.deliveries = deliveries;
@@ -101,10 +110,41 @@ class WebhookSender {
                             .tag("outcome", outcome)
                             .register(registry));
         }
+        this.doorbell = wakeups.doorbell("webhooks", properties.pollInterval(), this::sendDueNow, Channel.WEBHOOKS);
     }
 
-    @Scheduled(fixedDelayString = "${transcriber.webhooks.poll-interval:1s}")
-    void sendDue() throws InterruptedException {
+    private void sendDueNow() {
+        try {
+            if (sendDue() == properties.batch()) {
+                doorbell.ring(); // a full batch: more may be due
+                return;
+            }
+            // a delivery due now but not taken is being taken by another sender: look again shortly, not in a loop
+            nextDue().ifPresent(next -> doorbell.ringWithin(max(Duration.between(clock.instant(), next), SOON)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping
+        }
+    }
+
+    /**
+     * When the earliest delivery waiting for a retry (or brought forward) comes due, unless another sender holds it
+     * (that sender records its outcome, and a sender that vanished is covered by the poll interval).
+     */
+    private Optional<Instant> nextDue() {
+        return jdbc.sql("select next_attempt_at from webhook_deliveries where state = 'PENDING' and (sending_until"
+                        + " is null or sending_until <= :now) order by next_attempt_at limit 1")
+                .param("now", Timestamp.from(clock.instant()))
+                .query(Timestamp.class)
+                .optional()
+                .map(Timestamp::toInstant);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** Takes the due deliveries (up to a batch) and attempts each; returns how many it took. */
+    int sendDue() throws InterruptedException {
         Instant now = clock.instant();
         List<String> taken = transactions.execute(
                 status -> jdbc.sql("update webhook_deliveries set sending_until = :until where id in (select id from"
@@ -127,6 +167,7 @@ class WebhookSender {
                 log.warn("webhook attempt failed unexpectedly", e.getCause());
             }
         }
+        return taken.size();
     }
 
     private void attempt(String id) {
