@@ -52,6 +52,10 @@ public final class LocalKafka implements AutoCloseable {
         config.setProperty("share.coordinator.state.topic.min.isr", "1");
         config.setProperty("group.initial.rebalance.delay.ms", "0");
         config.setProperty("auto.create.topics.enable", "true");
+        // The controller appends a no-op record to the metadata log this often while nothing else changes (Kafka's
+        // default is 500 ms: two log appends and flushes a second at rest). One broker and one controller in one
+        // process have no lagging follower for it to reveal.
+        config.setProperty("metadata.max.idle.interval.ms", "5000");
         Path file = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(file)) {
             config.store(out, "written by the transcriber's local mode");
