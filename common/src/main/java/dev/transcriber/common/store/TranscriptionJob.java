@@ -389,6 +389,11 @@ public class TranscriptionJob {
      * not handed back or recovered, and it has not ended.
      */
     public boolean isHeldBy(String worker, int claim) {
+        return isHeldBy(state, claims, leaseOwner, worker, claim);
+    }
+
+    /** The same rule for a row read without loading the job: its state, claim number and lease owner. */
+    public static boolean isHeldBy(JobState state, int claims, String leaseOwner, String worker, int claim) {
         return state == JobState.RUNNING && claims == claim && worker.equals(leaseOwner);
     }
 

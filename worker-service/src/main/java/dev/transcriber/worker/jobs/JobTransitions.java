@@ -94,7 +94,7 @@ class JobTransitions {
     record Hold(JobState state, int claims, String leaseOwner) {
 
         boolean isHeldBy(String worker, int claim) {
-            return state == JobState.RUNNING && claims == claim && worker.equals(leaseOwner);
+            return TranscriptionJob.isHeldBy(state, claims, leaseOwner, worker, claim);
         }
     }
 
