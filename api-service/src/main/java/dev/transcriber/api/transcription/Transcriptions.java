@@ -58,6 +58,7 @@ class Transcriptions {
     private final PendingProgress progress;
     private final KeyLimits limits;
     private final JobRepository jobs;
+    private final JobOutcomes outcomes;
     private final TranscriptCodec codec;
     private final TranscriptRenderer renderer;
     private final JsonMapper json;
@@ -76,6 +77,7 @@ class Transcriptions {
             PendingProgress progress,
             KeyLimits limits,
             JobRepository jobs,
+            JobOutcomes outcomes,
             TranscriptCodec codec,
             TranscriptRenderer renderer,
             JsonMapper json,
@@ -92,6 +94,7 @@ class Transcriptions {
         this.progress = progress;
         this.limits = limits;
         this.jobs = jobs;
+        this.outcomes = outcomes;
         this.codec = codec;
         this.renderer = renderer;
         this.json = json;
@@ -301,13 +304,13 @@ class Transcriptions {
         if (failure instanceof TimeoutException) {
             return ErrorResponses.entity(stillRunning(jobId));
         }
-        TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+        JobOutcomes.Outcome job = outcomes.find(jobId).orElseThrow();
         return switch (job.state()) {
             case SUCCEEDED -> {
                 ResponseFormat format =
-                        ResponseFormat.fromWireName(job.spec().responseFormat()).orElse(ResponseFormat.JSON);
-                RenderedTranscript rendered = renderer.render(
-                        codec.read(job.transcriptJson()), format, job.spec().timestampGranularities());
+                        ResponseFormat.fromWireName(job.responseFormat()).orElse(ResponseFormat.JSON);
+                RenderedTranscript rendered =
+                        renderer.render(codec.read(job.transcriptJson()), format, job.timestampGranularities());
                 yield ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(rendered.contentType()))
                         .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())
