@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -115,11 +116,23 @@ public final class Standalone {
     }
 
     private static List<String> localWorkerSettings(Path home) throws IOException {
-        return List.of(
+        List<String> settings = new ArrayList<>(List.of(
                 "--transcriber.network.allow-loopback=true",
                 "--transcriber.admin.token=" + localSecret(home, "TRANSCRIBER_ADMIN_TOKEN", "admin-token", "admin-"),
                 "--transcriber.local-engine.when-no-accounts=true",
-                "--transcriber.local-engine.model-dir=" + home.resolve("models").resolve("vosk-model-en-us"));
+                "--transcriber.local-engine.model-dir=" + home.resolve("models").resolve("vosk-model-en-us")));
+        settings.addAll(localConsumers(System.getenv()));
+        return settings;
+    }
+
+    /**
+     * One Kafka consumer per lane instead of two: the local mode's one worker gains nothing from a second (its lane's
+     * slots are shared by both), and each idle consumer costs the local broker a heartbeat every 3 s and a fetch every
+     * 5 s. Unless {@code TRANSCRIBER_WORKER_CONSUMERS} says otherwise.
+     */
+    static List<String> localConsumers(Map<String, String> environment) {
+        String chosen = environment.get("TRANSCRIBER_WORKER_CONSUMERS");
+        return chosen == null || chosen.isBlank() ? List.of("--transcriber.worker.consumers=1") : List.of();
     }
 
     /** A lone api process in local mode accepts the same key as {@code all} does. */
