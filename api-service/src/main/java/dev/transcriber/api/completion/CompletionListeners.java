@@ -15,6 +15,14 @@ import org.springframework.kafka.listener.ContainerProperties.AckMode;
 class CompletionListeners {
 
     /**
+     * These consumers wait 500 ms for an empty fetch, not the services' 5 s: a consumer's close waits for its fetch
+     * outstanding at the broker, and the api stops its listeners before its web server stops taking requests (the
+     * drain then reads ended jobs from the database). With 5 s an api shutting down kept taking new requests for up to
+     * 5 s (ApiDrainFlowTest). Two consumers asking twice a second is the price at rest.
+     */
+    static final String SHORT_FETCH_WAIT = "fetch.max.wait.ms=500";
+
+    /**
      * Without a group there is nowhere to commit: the containers acknowledge manually, and these listeners never do
      * (the container then commits nothing).
      */

@@ -427,6 +427,7 @@ public class AccountPool {
             if (st.coolingUntil == null || st.coolingUntil.isBefore(until)) {
                 st.coolingUntil = until;
             }
+            st.pendingWrites++;
         });
         log.warn("upstream {} rate-limited; cooling down until {}", account.id(), until);
         write(s, "cool down", ledger -> ledger.coolDown(account.id(), until));
@@ -434,7 +435,10 @@ public class AccountPool {
 
     /** The account's credentials were refused: no calls to it, in the whole fleet, until an operator re-enables it. */
     public void disable(UpstreamAccount account, String reason) {
-        State s = withState(account, st -> st.disabledReason = reason);
+        State s = withState(account, st -> {
+            st.disabledReason = reason;
+            st.pendingWrites++;
+        });
         log.error("upstream {} disabled: {}", account.id(), reason);
         write(s, "disable", ledger -> ledger.disable(account.id(), reason));
     }
@@ -453,7 +457,10 @@ public class AccountPool {
         }
         lock.lock();
         try {
-            s.changedNanos = System.nanoTime(); // a read that began before the write does not undo it
+            // A read that began before the write ended does not undo it: while the write is under way the fleet's
+            // view may still be the old one (AccountPoolTest).
+            s.pendingWrites--;
+            s.changedNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }
@@ -512,7 +519,12 @@ public class AccountPool {
      */
     public void record(UpstreamAccount account, String outcome, Duration latency) {
         Instant[] opened = new Instant[1];
-        State s = withState(account, st -> opened[0] = st.record(outcome, latency, clock.instant()));
+        State s = withState(account, st -> {
+            opened[0] = st.record(outcome, latency, clock.instant());
+            if (opened[0] != null) {
+                st.pendingWrites++;
+            }
+        });
         if (opened[0] != null) {
             log.warn("upstream {} circuit open until {}", account.id(), opened[0]);
             write(s, "open the circuit of", ledger -> ledger.openCircuit(account.id(), opened[0]));
@@ -528,6 +540,7 @@ public class AccountPool {
                 if (s.account.id().equals(accountId)) {
                     s.reset();
                     s.changedNanos = System.nanoTime();
+                    s.pendingWrites++;
                     found = s;
                     log.info("upstream {} re-enabled", accountId);
                 }
@@ -844,6 +857,9 @@ public class AccountPool {
         private long yieldUntil;
         private long lastUsedNanos = System.nanoTime();
         private long changedNanos;
+        /** Changes of this worker's made here and still being written to the fleet's ledger. */
+        private int pendingWrites;
+
         private long resets = -1;
         private Instant coolingUntil;
         private Instant pacedUntil;
@@ -942,7 +958,7 @@ public class AccountPool {
                 reset(); // an operator re-enabled the account on some instance
             }
             resets = fleet.resets();
-            if (readNanos - changedNanos > 0) {
+            if (pendingWrites == 0 && readNanos - changedNanos > 0) {
                 coolingUntil = fleet.coolingUntil();
                 disabledReason = fleet.disabledReason();
                 circuitOpenUntil = fleet.circuitOpenUntil();

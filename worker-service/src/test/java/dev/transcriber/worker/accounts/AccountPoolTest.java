@@ -262,6 +262,106 @@ class AccountPoolTest {
         assertThat(pool.status().getFirst().state()).isEqualTo("active");
     }
 
+    /**
+     * A sync that reads the fleet's view while this worker's own cooldown is still being written must not undo the
+     * cooldown: the read sees the account as it was before the 429 (seen in CI: the same call's retry went to the
+     * account that had just answered 429, and the job failed instead of waiting for the cooldown).
+     */
+    @Test
+    void aSyncReadingWhileACooldownIsBeingWrittenDoesNotUndoIt() throws Exception {
+        UpstreamAccount account = account("a", 4, 1, Map.of());
+        GatedLedger ledger = new GatedLedger(new ProcessLedger(clock));
+        AccountPool pool = new AccountPool(
+                List.of(account), clock, Duration.ZERO, ledger, "worker-1", SharingProperties.defaults());
+        pool.sync();
+
+        Thread cooling = Thread.ofVirtual().start(() -> pool.coolDown(account, NOW.plusSeconds(120)));
+        ledger.writing.await(); // the cooldown is this worker's, not yet the fleet's
+        pool.sync(); // reads the fleet's view from before the 429
+        ledger.written.countDown();
+        cooling.join();
+
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .as("the account still cools down after the sync")
+                .isInstanceOf(AllAccountsCoolingException.class);
+        pool.sync();
+        assertThatThrownBy(() -> pool.acquire("whisper-1")).isInstanceOf(AllAccountsCoolingException.class);
+    }
+
+    /** A ledger whose cooldown write waits until the test lets it go. */
+    private static final class GatedLedger implements AccountLedger {
+        private final AccountLedger ledger;
+        final java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+
+        GatedLedger(AccountLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Override
+        public void coolDown(String accountId, Instant until) {
+            writing.countDown();
+            try {
+                written.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            ledger.coolDown(accountId, until);
+        }
+
+        @Override
+        public void register(UpstreamAccount account) {
+            ledger.register(account);
+        }
+
+        @Override
+        public java.util.OptionalInt claimSlot(String accountId, String holder, int keepFree) {
+            return ledger.claimSlot(accountId, holder, keepFree);
+        }
+
+        @Override
+        public void releaseSlots(String accountId, String holder, java.util.Collection<Integer> slots) {
+            ledger.releaseSlots(accountId, holder, slots);
+        }
+
+        @Override
+        public Map<String, java.util.Set<Integer>> renew(
+                String holder, Map<String, ? extends java.util.Collection<Integer>> slots) {
+            return ledger.renew(holder, slots);
+        }
+
+        @Override
+        public java.util.Optional<Instant> takeCallStart(String accountId, int perMinute) {
+            return ledger.takeCallStart(accountId, perMinute);
+        }
+
+        @Override
+        public void disable(String accountId, String reason) {
+            ledger.disable(accountId, reason);
+        }
+
+        @Override
+        public void openCircuit(String accountId, Instant until) {
+            ledger.openCircuit(accountId, until);
+        }
+
+        @Override
+        public void enable(String accountId) {
+            ledger.enable(accountId);
+        }
+
+        @Override
+        public void addCalls(String accountId, long successes, Map<String, Long> failures) {
+            ledger.addCalls(accountId, successes, failures);
+        }
+
+        @Override
+        public Map<String, Shared> read(String holder) {
+            return ledger.read(holder);
+        }
+    }
+
     @Test
     void rateLimitHeadersAreRead() {
         assertThat(RateLimitHeaders.goDuration("6m0s")).contains(Duration.ofMinutes(6));
