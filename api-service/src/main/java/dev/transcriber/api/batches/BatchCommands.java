@@ -6,6 +6,7 @@ import dev.transcriber.api.jobs.JobFields;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
+import dev.transcriber.api.transcription.TranslatingAccounts;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.catalog.ModelCatalog;
@@ -63,6 +64,7 @@ class BatchCommands {
     private final Wakeups wakeups;
     private final int maxItems;
     private final int maxPromptLength;
+    private final TranslatingAccounts translating;
 
     BatchCommands(
             BatchRepository batches,
@@ -79,7 +81,9 @@ class BatchCommands {
             Clock clock,
             Wakeups wakeups,
             @Value("${transcriber.batches.max-items:10000}") int maxItems,
-            ApiProperties properties) {
+            ApiProperties properties,
+            TranslatingAccounts translating) {
+        this.translating = translating;
         this.wakeups = wakeups;
         this.maxPromptLength = properties.maxPromptLength();
         this.batches = batches;
@@ -109,6 +113,7 @@ class BatchCommands {
         }
         JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
+        translating.check(spec);
         Map<String, String> metadata = JobFields.metadata(request.metadata());
         String webhookUrl = JobFields.webhookUrl(request.webhook_url(), addresses);
         if (request.items() != null) {

@@ -148,7 +148,8 @@ class BatchQueries {
                 eta,
                 skipped,
                 batch.failureCode() == null ? null : new BatchView.Error(batch.failureCode(), batch.failureMessage()),
-                scope.shownKey(batch.apiKeyId()));
+                scope.shownKey(batch.apiKeyId()),
+                spec.task().wireName());
     }
 
     /** The batch's items by state, and their audio: done, and left (probed, or the average where not yet). */
@@ -309,8 +310,8 @@ class BatchQueries {
         line.put("metadata", new TreeMap<>(job.metadata()));
         line.put("status", job.state().name().toLowerCase(Locale.ROOT));
         if (job.state() == JobState.SUCCEEDED && job.transcriptJson() != null) {
-            RenderedTranscript rendered =
-                    renderer.render(codec.read(job.transcriptJson()), format, spec.timestampGranularities());
+            RenderedTranscript rendered = renderer.render(
+                    codec.read(job.transcriptJson()), format, spec.timestampGranularities(), spec.task());
             line.put(
                     "transcript",
                     rendered.contentType().startsWith("application/json")

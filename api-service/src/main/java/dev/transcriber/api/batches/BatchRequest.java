@@ -23,7 +23,8 @@ record BatchRequest(
         Boolean reuse,
         List<Item> items,
         String feed_url,
-        String archive_upload_id)
+        String archive_upload_id,
+        String task)
         implements JobFields.Options {
 
     record Item(String audio_url, String upload_id, Map<String, String> metadata) {}

@@ -29,7 +29,8 @@ record BatchView(
         Long estimated_completion_at,
         List<Map<String, String>> skipped,
         Error error,
-        String key_id) {
+        String key_id,
+        String task) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Source(String type, String feed_url) {}

@@ -9,6 +9,7 @@ import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
+import dev.transcriber.api.transcription.TranslatingAccounts;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobEnds;
@@ -62,6 +63,7 @@ class JobCommands {
     private final ApiKeys keys;
     private final Clock clock;
     private final int maxPromptLength;
+    private final TranslatingAccounts translating;
 
     JobCommands(
             MultipartAudioReader reader,
@@ -79,7 +81,9 @@ class JobCommands {
             JobSubmission submission,
             ApiKeys keys,
             Clock clock,
-            ApiProperties properties) {
+            ApiProperties properties,
+            TranslatingAccounts translating) {
+        this.translating = translating;
         this.keys = keys;
         this.maxPromptLength = properties.maxPromptLength();
         this.submission = submission;
@@ -109,8 +113,9 @@ class JobCommands {
         Draft draft;
         try {
             refuseOtherAudio(upload);
-            JobSpec spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
+            JobSpec spec = TranscriptionOptions.validateJob(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
+            translating.check(spec);
             refuseStream(upload);
             draft = new Draft(
                     jobId,
@@ -139,6 +144,7 @@ class JobCommands {
         }
         JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
+        translating.check(spec);
         String audioUrl = null;
         if (request.audio_url() != null) {
             try {

@@ -33,6 +33,9 @@ public final class JobFields {
         Double temperature();
 
         List<String> timestamp_granularities();
+
+        /** {@code transcribe} (null: the default) or {@code translate}. */
+        String task();
     }
 
     /** The options of a JSON submission, validated as the sync endpoint's form fields are. */
@@ -48,7 +51,8 @@ public final class JobFields {
                 options.temperature() == null ? null : options.temperature().toString());
         List<String> granularities = options.timestamp_granularities();
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
-        return TranscriptionOptions.validateFields(
+        put(fields, "task", options.task());
+        return TranscriptionOptions.validateJobFields(
                 new AudioUpload(fields, Optional.empty(), null), catalog, maxPromptLength);
     }
 

@@ -98,7 +98,8 @@ public class JobQueries {
                 job.isDeleted() ? Boolean.TRUE : null,
                 job.batchId() == null ? null : job.batchId().toString(),
                 job.reusedFrom() == null ? null : job.reusedFrom().toString(),
-                scope.shownKey(job.apiKeyId()));
+                scope.shownKey(job.apiKeyId()),
+                job.spec().task().wireName());
     }
 
     /**

@@ -17,5 +17,6 @@ public record JobRequest(
         Double temperature,
         List<String> timestamp_granularities,
         String webhook_url,
-        Map<String, String> metadata)
+        Map<String, String> metadata,
+        String task)
         implements JobFields.Options {}

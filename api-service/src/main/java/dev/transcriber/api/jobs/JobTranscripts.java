@@ -68,7 +68,11 @@ class JobTranscripts {
         Set<TimestampGranularity> granularities = granularityNames == null
                 ? job.spec().timestampGranularities()
                 : TranscriptionOptions.granularities(granularityNames);
-        RenderedTranscript rendered = renderer.render(codec.read(job.transcriptJson()), format, granularities);
+        RenderedTranscript rendered = renderer.render(
+                codec.read(job.transcriptJson()),
+                format,
+                granularities,
+                job.spec().task());
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(rendered.contentType()))
                 .body(rendered.body());

@@ -10,7 +10,8 @@ import java.util.Map;
  * A job as {@code /v1/transcription_jobs} shows it: its state, progress (pieces of long audio done), timestamps
  * (Unix seconds), what the caller attached, and its usage and result or error once it ended; for an item of a batch,
  * the batch; for a job that took an earlier job's transcript of the same audio, that job (and no usage of its own).
- * The operator's views ({@code /admin/jobs}) also name the job's key ({@code key_id}).
+ * The operator's views ({@code /admin/jobs}) also name the job's key ({@code key_id}). {@code task} is
+ * {@code transcribe} or {@code translate}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobView(
@@ -32,7 +33,8 @@ public record JobView(
         Boolean deleted,
         String batch_id,
         String reused_from,
-        String key_id) {
+        String key_id,
+        String task) {
 
     /** Pieces of a job cut into pieces; null total while it is still being cut. */
     public record Progress(int pieces_done, Integer pieces_total) {}
@@ -58,6 +60,7 @@ public record JobView(
                 deleted,
                 batch_id,
                 reused_from,
-                key_id);
+                key_id,
+                task);
     }
 }

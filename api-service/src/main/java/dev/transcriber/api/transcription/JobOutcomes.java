@@ -3,6 +3,7 @@ package dev.transcriber.api.transcription;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -26,8 +27,9 @@ class JobOutcomes {
     }
 
     Optional<Outcome> find(JobId id) {
-        return jdbc.sql("select state, response_format, timestamp_granularities, transcript_json, upstream_account,"
-                        + " failure_code, failure_message, failure_resets_at from transcription_jobs where id = :id")
+        return jdbc.sql(
+                        "select state, response_format, timestamp_granularities, transcript_json, upstream_account,"
+                                + " failure_code, failure_message, failure_resets_at, task from transcription_jobs where id = :id")
                 .param("id", id.value())
                 .query((rs, row) -> new Outcome(
                         JobState.valueOf(rs.getString("state")),
@@ -37,7 +39,8 @@ class JobOutcomes {
                         rs.getString("upstream_account"),
                         failureCode(rs.getString("failure_code")),
                         rs.getString("failure_message"),
-                        instant(rs.getTimestamp("failure_resets_at"))))
+                        instant(rs.getTimestamp("failure_resets_at")),
+                        JobTask.ofStored(rs.getString("task"))))
                 .optional();
     }
 
@@ -58,5 +61,6 @@ class JobOutcomes {
             String upstreamAccount,
             FailureCode failureCode,
             String failureMessage,
-            Instant failureResetsAt) {}
+            Instant failureResetsAt,
+            JobTask task) {}
 }

@@ -4,6 +4,7 @@ import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
@@ -20,13 +21,113 @@ public final class TranscriptionOptions {
 
     /** {@code maxPromptLength}: {@code transcriber.api.max-prompt-length}, in characters. */
     public static JobSpec validate(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
+        checkAudio(upload);
+        return validateFields(upload, catalog, maxPromptLength);
+    }
+
+    private static void checkAudio(AudioUpload upload) {
         if (upload.audio().isEmpty()) {
             throw ApiException.missingParameter("file");
         }
         if (upload.audio().get().sizeBytes() == 0) {
             throw ApiException.invalidRequest("The audio file is empty.", "file");
         }
-        return validateFields(upload, catalog, maxPromptLength);
+    }
+
+    /** {@code task}: {@code transcribe} (the default) or {@code translate} (into English, as OpenAI's translations). */
+    public static JobTask task(String value) {
+        if (value == null) {
+            return JobTask.TRANSCRIBE;
+        }
+        return JobTask.fromWireName(value)
+                .orElseThrow(() -> ApiException.invalidRequest(
+                        "Invalid value for 'task': '" + value + "'. Supported values are: 'transcribe' and"
+                                + " 'translate'.",
+                        "task"));
+    }
+
+    /** A translation's options: a model that translates, and the fields OpenAI's translations take. */
+    private static JobSpec translation(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
+        String model = upload.field("model");
+        if (model == null) {
+            throw ApiException.missingParameter("model");
+        }
+        CatalogModel served = catalog.resolve(model)
+                .orElseThrow(() -> ApiException.invalidRequest(unsupportedTranslationModel(model, catalog), "model"));
+        if (!served.translates()) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    "model",
+                    "Model '" + model + "' does not support translations. " + translators(catalog));
+        }
+        ResponseFormat format = responseFormat(upload.field("response_format"));
+        checkCompatible(format, model, catalog);
+        return new JobSpec(
+                model,
+                format.wireName(),
+                null,
+                prompt(upload.field("prompt"), maxPromptLength),
+                temperature(upload.field("temperature")),
+                null,
+                JobTask.TRANSLATE);
+    }
+
+    private static void refuseForTranslation(AudioUpload upload, String field, String why) {
+        if (upload.field(field) != null) {
+            throw ApiException.invalidRequest("'" + field + "' is not supported with task 'translate'. " + why, field);
+        }
+    }
+
+    static String unsupportedTranslationModel(String model, ModelCatalog catalog) {
+        return "Unsupported translation model '" + model + "'. " + translators(catalog);
+    }
+
+    private static String translators(ModelCatalog catalog) {
+        var ids = catalog.translators().stream().map(m -> "'" + m.id() + "'").toList();
+        return switch (ids.size()) {
+            case 0 -> "No model served here supports translations.";
+            case 1 -> "Only " + ids.get(0) + " supports translations.";
+            default ->
+                "Only " + String.join(", ", ids.subList(0, ids.size() - 1)) + " and " + ids.getLast()
+                        + " support translations.";
+        };
+    }
+
+    /**
+     * The form of {@code POST /v1/audio/translations}: {@code file}, {@code model}, {@code prompt},
+     * {@code response_format} and {@code temperature}. Other fields are ignored, as the transcription endpoint
+     * ignores fields it does not know ({@code language}, {@code timestamp_granularities[]} and {@code stream} are not
+     * translation fields).
+     */
+    public static JobSpec validateTranslation(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
+        checkAudio(upload);
+        return translation(upload, catalog, maxPromptLength);
+    }
+
+    /** A job's form ({@code /v1/transcription_jobs}): the sync endpoint's fields and the job's {@code task}. */
+    public static JobSpec validateJob(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
+        checkAudio(upload);
+        return validateJobFields(upload, catalog, maxPromptLength);
+    }
+
+    /**
+     * A job's options other than the audio itself (its audio from a URL or an upload; a batch's options): with
+     * {@code task: translate}, a translation's. This is the gateway's own API, not OpenAI's form, so options a
+     * translation cannot honour are refused rather than ignored.
+     */
+    public static JobSpec validateJobFields(AudioUpload upload, ModelCatalog catalog, int maxPromptLength) {
+        if (upload.field("model") != null && task(upload.field("task")) == JobTask.TRANSLATE) {
+            refuseForTranslation(upload, "language", "Translations always produce English text.");
+            refuseForTranslation(
+                    upload, "timestamp_granularities[]", "A translation's verbose_json has segments only.");
+            refuseForTranslation(upload, "timestamp_granularities", "A translation's verbose_json has segments only.");
+            return translation(upload, catalog, maxPromptLength);
+        }
+        JobSpec spec = validateFields(upload, catalog, maxPromptLength);
+        task(upload.field("task"));
+        return spec;
     }
 
     /** The options other than the audio itself (for jobs whose audio comes from a URL or an upload). */

@@ -18,6 +18,7 @@ import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
@@ -29,6 +30,8 @@ import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -65,6 +68,7 @@ class Transcriptions {
     private final Duration syncTimeout;
     private final int maxPromptLength;
     private final StageTimers stages;
+    private final TranslatingAccounts translating;
     /** Where held requests are answered: in the trace and log context of what released them (their job's end). */
     private final Executor answering;
 
@@ -83,7 +87,9 @@ class Transcriptions {
             JsonMapper json,
             ApiProperties properties,
             StageTimers stages,
-            Traces traces) {
+            Traces traces,
+            TranslatingAccounts translating) {
+        this.translating = translating;
         this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
         this.stages = stages;
         this.reader = reader;
@@ -109,6 +115,25 @@ class Transcriptions {
      */
     CompletableFuture<Object> transcribe(
             JobId newJob, Caller caller, HttpServletRequest request, HttpServletResponse response, String key) {
+        return hold(newJob, caller, request, response, key, JobTask.TRANSCRIBE);
+    }
+
+    /**
+     * {@code POST /v1/audio/translations}: the same path as a transcription (queue, lanes, accounts, cutting, usage,
+     * idempotency), with a translation's fields; never streamed (translations have no {@code stream}).
+     */
+    CompletableFuture<Object> translate(
+            JobId newJob, Caller caller, HttpServletRequest request, HttpServletResponse response, String key) {
+        return hold(newJob, caller, request, response, key, JobTask.TRANSLATE);
+    }
+
+    private CompletableFuture<Object> hold(
+            JobId newJob,
+            Caller caller,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            String key,
+            JobTask task) {
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         long reading = System.nanoTime();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob));
@@ -116,15 +141,22 @@ class Transcriptions {
         JobSpec spec;
         boolean stream;
         try {
-            spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
-            caller.checkModel(spec.model(), catalog);
-            stream = TranscriptionOptions.stream(upload);
+            if (task == JobTask.TRANSLATE) {
+                spec = TranscriptionOptions.validateTranslation(upload, catalog, maxPromptLength);
+                caller.checkModel(spec.model(), catalog);
+                translating.check(spec);
+                stream = false;
+            } else {
+                spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
+                caller.checkModel(spec.model(), catalog);
+                stream = TranscriptionOptions.stream(upload);
+            }
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
         StoredAudio audio = upload.audio().orElseThrow();
-        String requestHash = key == null ? null : upload.requestHash();
+        String requestHash = key == null ? null : requestHash(upload, task);
         Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
@@ -178,6 +210,19 @@ class Transcriptions {
                 .<Object>handleAsync(
                         (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
                 .whenComplete((answer, failure) -> pending.forget(jobId, finished));
+    }
+
+    /**
+     * The request's digest; a translation's is that of the same form with {@code task=translate}, as the async
+     * endpoint would have it, so a transcription and a translation of the same audio never share a key's job.
+     */
+    private static String requestHash(AudioUpload upload, JobTask task) {
+        if (task == JobTask.TRANSCRIBE) {
+            return upload.requestHash();
+        }
+        Map<String, String> fields = new HashMap<>(upload.fields());
+        fields.put("task", task.wireName());
+        return new AudioUpload(fields, upload.audio(), upload.sha256()).requestHash();
     }
 
     /** The job an earlier request with {@code key} made: the same request waits for it, another one gets a 409. */
@@ -309,8 +354,8 @@ class Transcriptions {
             case SUCCEEDED -> {
                 ResponseFormat format =
                         ResponseFormat.fromWireName(job.responseFormat()).orElse(ResponseFormat.JSON);
-                RenderedTranscript rendered =
-                        renderer.render(codec.read(job.transcriptJson()), format, job.timestampGranularities());
+                RenderedTranscript rendered = renderer.render(
+                        codec.read(job.transcriptJson()), format, job.timestampGranularities(), job.task());
                 yield ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(rendered.contentType()))
                         .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())

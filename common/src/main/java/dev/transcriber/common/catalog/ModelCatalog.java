@@ -45,7 +45,8 @@ public final class ModelCatalog {
                         CatalogModel.Billing.DURATION,
                         WHISPER_FORMATS,
                         null,
-                        25 * CatalogModel.MB)));
+                        25 * CatalogModel.MB,
+                        true)));
     }
 
     /** The standard catalog narrowed to {@code allowed} (in either spelling); empty means everything. */
@@ -63,6 +64,11 @@ public final class ModelCatalog {
                 .distinct()
                 .toList();
         return new ModelCatalog(kept);
+    }
+
+    /** The models whose upstream translates (OpenAI documents only {@code whisper-1} for translations). */
+    public List<CatalogModel> translators() {
+        return models.stream().filter(CatalogModel::translates).toList();
     }
 
     public List<CatalogModel> models() {

@@ -45,5 +45,18 @@ public class ServableModels {
                 .update();
     }
 
+    /**
+     * True when {@code model} was reported since {@code since} and only ever as served by the offline engine (no
+     * worker has an HTTP account for it); false when an HTTP account serves it, or nobody reported it.
+     */
+    public boolean onlyLocal(String model, Instant since) {
+        Boolean local = jdbc.sql("select bool_and(owned_by = 'local-engine') from servable_models where model = ?"
+                        + " and seen_at > ?")
+                .params(model, java.sql.Timestamp.from(since))
+                .query(Boolean.class)
+                .single();
+        return Boolean.TRUE.equals(local);
+    }
+
     public record Servable(String model, String ownedBy) {}
 }

@@ -197,6 +197,10 @@ public class TranscriptionJob {
     @Column(name = "traceparent")
     private String traceparent;
 
+    /** {@link JobTask#wireName()}: transcribe, or translate into English. */
+    @Column(nullable = false)
+    private String task = JobTask.TRANSCRIBE.wireName();
+
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
@@ -217,6 +221,7 @@ public class TranscriptionJob {
         job.language = spec.language();
         job.prompt = spec.prompt();
         job.temperature = spec.temperature();
+        job.task = spec.task().wireName();
         job.objectKey = audio.objectKey();
         job.filename = audio.filename();
         job.contentType = audio.contentType();
@@ -537,7 +542,8 @@ public class TranscriptionJob {
                 language,
                 prompt,
                 temperature,
-                TimestampGranularity.parse(timestampGranularities));
+                TimestampGranularity.parse(timestampGranularities),
+                JobTask.ofStored(task));
     }
 
     public StoredAudio audio() {

@@ -1,5 +1,6 @@
 package dev.transcriber.common.transcript;
 
+import dev.transcriber.common.store.JobTask;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +19,19 @@ public final class TranscriptRenderer {
 
     public RenderedTranscript render(
             Transcript transcript, ResponseFormat format, Set<TimestampGranularity> granularities) {
+        return render(transcript, format, granularities, JobTask.TRANSCRIBE);
+    }
+
+    /**
+     * As OpenAI shapes the answer of {@code task}. A translation's {@code json} is {@code text} alone and its
+     * {@code verbose_json} has {@code language: english}, the duration, the text and the segments: no words and no
+     * usage, as OpenAI's translations have none (the usage is still recorded in the ledger).
+     */
+    public RenderedTranscript render(
+            Transcript transcript, ResponseFormat format, Set<TimestampGranularity> granularities, JobTask task) {
+        if (task == JobTask.TRANSLATE) {
+            return translation(transcript, format);
+        }
         if (format.needsTimestamps() && !transcript.hasTimestamps()) {
             throw new IllegalArgumentException("the transcript has no timestamps to render " + format.wireName());
         }
@@ -29,6 +43,28 @@ public final class TranscriptRenderer {
             case VERBOSE_JSON -> new RenderedTranscript(verboseBody(transcript, granularities), "application/json");
         };
     }
+
+    private RenderedTranscript translation(Transcript transcript, ResponseFormat format) {
+        if (format.needsTimestamps() && !transcript.hasTimestamps()) {
+            throw new IllegalArgumentException("the translation has no timestamps to render " + format.wireName());
+        }
+        return switch (format) {
+            case JSON -> new RenderedTranscript(json.writeValueAsString(Map.of("text", transcript.text())), JSON_TYPE);
+            case VERBOSE_JSON -> {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("task", JobTask.TRANSLATE.wireName());
+                body.put("language", "english");
+                body.put("duration", transcript.duration());
+                body.put("text", transcript.text());
+                body.put("segments", transcript.segments());
+                yield new RenderedTranscript(json.writeValueAsString(body), JSON_TYPE);
+            }
+            default ->
+                render(transcript, format, Set.of(TimestampGranularity.SEGMENT)); // text, srt, vtt: as transcripts
+        };
+    }
+
+    private static final String JSON_TYPE = "application/json";
 
     private String jsonBody(Transcript transcript) {
         Map<String, Object> body = new LinkedHashMap<>();

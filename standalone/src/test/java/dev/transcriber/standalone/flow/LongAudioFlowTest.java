@@ -169,6 +169,68 @@ class LongAudioFlowTest {
     }
 
     @Test
+    void longAudioIsTranslatedInPiecesThroughTheUpstreamsTranslationsAndMergedInOrder() {
+        ToneSpeech.Speech speech = ToneSpeech.make(90, 16_000, 8, 1.0);
+
+        HttpResponse<String> response = api.translate(new Multipart()
+                .field("model", "whisper-1")
+                .field("response_format", "verbose_json")
+                .field("prompt", "A talk.")
+                .file("file", "talk.wav", "audio/wav", speech.wav()));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        List<String> english = speech.text().stream()
+                .map(w -> w.toUpperCase(java.util.Locale.ROOT))
+                .toList();
+        assertThat(body.path("task").asString()).isEqualTo("translate");
+        assertThat(body.path("language").asString()).isEqualTo("english");
+        assertThat(body.path("text").asString()).isEqualTo(String.join(" ", english));
+        List<String> segmentWords = new ArrayList<>();
+        body.path("segments")
+                .forEach(s -> segmentWords.addAll(
+                        Arrays.asList(s.path("text").asString().strip().split(" "))));
+        assertThat(segmentWords)
+                .as("every word once, in order, across the cuts")
+                .isEqualTo(english);
+        assertThat(body.path("segments")
+                        .get(body.path("segments").size() - 1)
+                        .path("end")
+                        .asDouble())
+                .isCloseTo(speech.words().getLast().end(), within(0.2));
+        assertThat(body.has("words")).isFalse();
+        assertThat(body.has("usage"))
+                .as("OpenAI's translations report no usage")
+                .isFalse();
+
+        List<TranscriptionJob> pieces = pieces(response);
+        assertThat(pieces).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(pieces).allSatisfy(p -> assertThat(p.spec().translates()).isTrue());
+        assertThat(upstream.translations())
+                .as("every piece went to /audio/translations")
+                .hasSize(pieces.size());
+        assertThat(upstream.calls()).isEqualTo(pieces.size());
+        assertThat(upstream.translations()).allSatisfy(fields -> {
+            assertThat(fields).containsEntry("model", "whisper-1");
+            assertThat(fields).containsEntry("response_format", "verbose_json");
+            assertThat(fields).containsEntry("prompt", "A talk.");
+            assertThat(fields).doesNotContainKeys("language", "timestamp_granularities[]");
+        });
+        JsonNode job = JSON.readTree(api.get("/v1/transcription_jobs/"
+                        + response.headers()
+                                .firstValue("X-Transcription-Job-Id")
+                                .orElseThrow())
+                .body());
+        assertThat(job.path("task").asString()).isEqualTo("translate");
+        assertThat(job.path("usage").path("type").asString()).isEqualTo("duration");
+        assertThat(job.path("usage").path("seconds").asDouble())
+                .as("billed by duration, summed over the pieces")
+                .isEqualTo(pieces.stream()
+                        .mapToDouble(p -> Math.ceil(p.pieceSpan().duration()))
+                        .sum());
+    }
+
+    @Test
     void withoutSilencesPiecesOverlapAndNoWordIsLostOrDoubled() {
         ToneSpeech.Speech speech = ToneSpeech.make(75, 16_000, 8, 0);
 

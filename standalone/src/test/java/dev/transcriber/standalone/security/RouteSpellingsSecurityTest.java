@@ -49,7 +49,8 @@ class RouteSpellingsSecurityTest {
             new Route("POST", "/v1/transcription_uploads", "{\"filename\":\"a.mp3\",\"bytes\":10}"),
             new Route("GET", "/v1/usage", null),
             new Route("POST", "/v1/webhook_secret/rotate", null),
-            new Route("POST", "/v1/audio/transcriptions", null));
+            new Route("POST", "/v1/audio/transcriptions", null),
+            new Route("POST", "/v1/audio/translations", null));
 
     private static final List<Route> WORKER_ROUTES = List.of(
             new Route("GET", "/admin/accounts", null),

@@ -30,7 +30,16 @@ public final class ApiClient {
     }
 
     public HttpResponse<String> transcribe(Multipart form, String apiKey) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/audio/transcriptions"))
+        return postForm("/v1/audio/transcriptions", form, apiKey);
+    }
+
+    /** {@code POST /v1/audio/translations} as the test key. */
+    public HttpResponse<String> translate(Multipart form) {
+        return postForm("/v1/audio/translations", form, TestSystem.API_KEY);
+    }
+
+    private HttpResponse<String> postForm(String path, Multipart form, String apiKey) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", form.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()));

@@ -24,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * that decodes the uploaded file, finds the tone bursts of {@link ToneSpeech} and names each by its pitch, with
  * timestamps measured to 10 ms. Asked for {@code verbose_json} it answers as whisper-1 does (segments split at
  * pauses, words, duration usage); otherwise as gpt-4o models do (text, token usage). Each call can be made to take
- * {@code latencyPerAudioSecond} per second of audio, as real upstreams do.
+ * {@code latencyPerAudioSecond} per second of audio, as real upstreams do. {@code /v1/audio/translations} "translates"
+ * each tone into its word in upper case, answering as OpenAI's translations do (no usage; segments but no words), and
+ * keeps the fields each translation was sent.
  */
 public final class ToneRecognizer implements AutoCloseable {
 
@@ -37,12 +39,14 @@ public final class ToneRecognizer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger calls = new AtomicInteger();
+    private final List<Map<String, String>> translations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ToneRecognizer(double latencyPerAudioSecond) throws IOException {
         this.latencyPerAudioSecond = latencyPerAudioSecond;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/v1/audio/transcriptions", this::handle);
+        server.createContext("/v1/audio/translations", this::handle);
         server.start();
     }
 
@@ -69,6 +73,12 @@ public final class ToneRecognizer implements AutoCloseable {
     public void reset() {
         maxInFlight.set(0);
         calls.set(0);
+        translations.clear();
+    }
+
+    /** The text fields of each translation received (the file left out), in arrival order. */
+    public List<Map<String, String>> translations() {
+        return List.copyOf(translations);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -87,7 +97,19 @@ public final class ToneRecognizer implements AutoCloseable {
             }
             List<Map<String, Object>> words = recognise(pcm);
             boolean verbose = "verbose_json".equals(text(parts.get("response_format")));
-            byte[] answer = JSON.writeValueAsBytes(verbose ? verbose(words, duration) : plain(words, duration));
+            byte[] answer;
+            if (exchange.getRequestURI().getPath().endsWith("/translations")) {
+                Map<String, String> fields = new LinkedHashMap<>();
+                parts.forEach((name, value) -> {
+                    if (!name.equals("file")) {
+                        fields.put(name, text(value));
+                    }
+                });
+                translations.add(fields);
+                answer = JSON.writeValueAsBytes(translated(words, duration, verbose));
+            } else {
+                answer = JSON.writeValueAsBytes(verbose ? verbose(words, duration) : plain(words, duration));
+            }
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, answer.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -136,6 +158,25 @@ public final class ToneRecognizer implements AutoCloseable {
         body.put("segments", segments);
         body.put("words", words);
         body.put("usage", Map.of("type", "duration", "seconds", Math.ceil(duration)));
+        return body;
+    }
+
+    /** Each word in upper case; verbose: OpenAI's translation shape (segments, no words, no usage). */
+    private static Map<String, Object> translated(List<Map<String, Object>> words, double duration, boolean verbose) {
+        List<Map<String, Object>> english = words.stream()
+                .map(w -> {
+                    Map<String, Object> word = new LinkedHashMap<>(w);
+                    word.put("word", ((String) w.get("word")).toUpperCase(Locale.ROOT));
+                    return word;
+                })
+                .toList();
+        if (!verbose) {
+            return Map.of("text", join(english));
+        }
+        Map<String, Object> body = verbose(english, duration);
+        body.put("task", "translate");
+        body.remove("words");
+        body.remove("usage");
         return body;
     }
 

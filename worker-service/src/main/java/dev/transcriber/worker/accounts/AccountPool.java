@@ -207,7 +207,19 @@ public class AccountPool {
      * a timed wait on the pool's condition, so a virtual thread waiting here does not hold its carrier.
      */
     public Lease acquire(String model, Lane lane, Duration maxWait) {
+        return acquire(model, lane, maxWait, false);
+    }
+
+    /**
+     * As {@link #acquire(String, Lane, Duration)}; a {@code translation} skips the offline engine's accounts when an
+     * HTTP account serves the model (the engine cannot translate; with nothing else it is taken, and refuses).
+     */
+    public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation) {
         long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
+        boolean skipLocal = translation
+                && states.stream()
+                        .anyMatch(s ->
+                                s.account.serves(model) && s.account.kind() != AccountsProperties.ProviderKind.LOCAL);
         states.stream().filter(s -> !s.registered && s.account.serves(model)).forEach(this::register);
         lock.lock();
         try {
@@ -217,6 +229,7 @@ public class AccountPool {
                 long waitNanos = waitUntil - nowNanos;
                 List<State> serving = states.stream()
                         .filter(s -> s.account.serves(model) && s.disabledReason == null)
+                        .filter(s -> !skipLocal || s.account.kind() != AccountsProperties.ProviderKind.LOCAL)
                         .toList();
                 List<State> usable =
                         serving.stream().filter(s -> s.circuitAllows(now)).toList();

@@ -34,7 +34,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Calls the transcription endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
+ * Calls the transcription (or translation) endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
  * {@code api-version} and {@code api-key} header). The audio is streamed from the object store into the request body
  * with a known length. Each call is a span of the job's trace, and the request carries it ({@code traceparent}).
  */
@@ -82,14 +82,19 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
         // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
         CountingInputStream audio = CountingInputStream.counted(openAudio(call));
-        HttpRequest.Builder builder =
-                HttpRequest.newBuilder(URI.create(account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(
+                call.translates()
+                        ? account.translationsUrl(call.model(), call.usualUpstreamModel())
+                        : account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
         if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
             builder.header("api-key", account.apiKey());
         } else {
             builder.header("Authorization", "Bearer " + account.apiKey());
         }
-        try (Traces.Traced span = traces.outgoing("upstream transcribe", builder, HttpRequest.Builder::header)
+        try (Traces.Traced span = traces.outgoing(
+                        call.translates() ? "upstream translate" : "upstream transcribe",
+                        builder,
+                        HttpRequest.Builder::header)
                 .tag("upstream.account", account.id())
                 .tag("upstream.model", call.model())) {
             HttpRequest request = builder.timeout(timeout)
@@ -235,11 +240,12 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         List<Map.Entry<String, String>> fields = new ArrayList<>(); // a name may repeat (timestamp_granularities[])
         fields.add(Map.entry("model", upstreamModel));
         fields.add(Map.entry("response_format", call.timestamps() ? "verbose_json" : "json"));
-        if (call.timestamps()) {
+        // a translation takes model, prompt, response_format and temperature only: its verbose_json has segments
+        if (call.timestamps() && !call.translates()) {
             fields.add(Map.entry("timestamp_granularities[]", "segment"));
             fields.add(Map.entry("timestamp_granularities[]", "word"));
         }
-        if (call.language() != null) {
+        if (call.language() != null && !call.translates()) {
             fields.add(Map.entry("language", call.language()));
         }
         if (call.prompt() != null) {

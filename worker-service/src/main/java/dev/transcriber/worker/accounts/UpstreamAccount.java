@@ -61,6 +61,14 @@ public record UpstreamAccount(
         };
     }
 
+    /** Where a translation of {@code model} is posted (OpenAI's and Azure's {@code /audio/translations}). */
+    public String translationsUrl(String model, String usualName) {
+        String transcriptions = transcriptionsUrl(model, usualName);
+        return kind == AccountsProperties.ProviderKind.LOCAL
+                ? transcriptions
+                : transcriptions.replace("/audio/transcriptions", "/audio/translations");
+    }
+
     @Override
     public String toString() {
         return "UpstreamAccount[" + id + " (" + kind.name().toLowerCase() + ") at " + baseUrl + "]";

@@ -60,7 +60,7 @@ public class UpstreamTranscriber {
         if (left.isNegative() || left.isZero()) {
             throw new DeadlineExceededException(deadline);
         }
-        try (AccountPool.Lease lease = pool.acquire(call.model(), call.lane(), left)) {
+        try (AccountPool.Lease lease = pool.acquire(call.model(), call.lane(), left, call.translates())) {
             UpstreamAccount account = lease.account();
             long started = System.nanoTime();
             try {

@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The offline engine: ffmpeg decodes any accepted container to 16 kHz mono PCM, streamed straight into a Vosk
- * recogniser. Gives text, a segment per recognised utterance and word timestamps; usage is the audio's duration.
+ * recogniser. Gives text, a segment per recognised utterance and word timestamps; usage is the audio's duration. It
+ * refuses translations (a 400): its model has none.
  */
 @Component
 class LocalEngine implements TranscriptionProvider {
@@ -50,6 +51,14 @@ class LocalEngine implements TranscriptionProvider {
 
     @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
+        if (call.translates()) {
+            // Vosk's model recognises English speech; it has no translation to offer, so it says so
+            throw new UpstreamException.Rejected(
+                    account.id(),
+                    400,
+                    "The offline engine cannot translate: it transcribes English speech only. Translations need an"
+                            + " OpenAI-compatible upstream account for model '" + call.model() + "'.");
+        }
         Process decoder = ffmpeg.start(
                 "-hide_banner",
                 "-loglevel",

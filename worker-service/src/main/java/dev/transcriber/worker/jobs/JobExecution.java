@@ -11,6 +11,8 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.ResponseFormat;
+import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.common.transcript.Usage;
 import dev.transcriber.worker.accounts.AllAccountsCoolingException;
 import dev.transcriber.worker.accounts.DeadlineExceededException;
 import dev.transcriber.worker.accounts.NoAccountsException;
@@ -238,7 +240,8 @@ class JobExecution {
             if (!lifecycle.holds(claim)) {
                 return; // cancelled meanwhile: the upstream is not paid for it
             }
-            UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
+            UpstreamTranscriber.Result result = billed(
+                    stages.time("worker.upstream", () -> transcriber.transcribe(call)), call, probed.durationSeconds());
             long recording = System.nanoTime();
             results.write(() -> {
                 lifecycle.succeed(claim, result.transcript(), result.accountId(), probed.durationSeconds());
@@ -271,10 +274,31 @@ class JobExecution {
         if (!lifecycle.holds(claim)) {
             return; // its job ended meanwhile
         }
-        UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
+        UpstreamTranscriber.Result result = billed(
+                stages.time("worker.upstream", () -> transcriber.transcribe(call)),
+                call,
+                piece.pieceSpan().duration());
         List<String> finished =
                 results.write(() -> lifecycle.pieceSucceeded(claim, result.transcript(), result.accountId()));
         finished.forEach(this::deleteQuietly);
+    }
+
+    /**
+     * A translation's usage: OpenAI's translations report none, so it is the audio's duration in whole seconds (as
+     * whisper-1 bills), from the upstream's own {@code duration} when it gave one, else the probed length; the
+     * ledger records it as it records a transcription's. A transcription's result is kept as it came.
+     */
+    static UpstreamTranscriber.Result billed(UpstreamTranscriber.Result result, UpstreamCall call, Double probed) {
+        Transcript transcript = result.transcript();
+        if (!call.translates() || transcript.usage() != null) {
+            return result;
+        }
+        Double seconds = transcript.duration() != null ? transcript.duration() : probed;
+        if (seconds == null) {
+            return result;
+        }
+        return new UpstreamTranscriber.Result(
+                transcript.withUsage(Usage.duration(Math.ceil(seconds))), result.accountId());
     }
 
     /** The SHA-256 of a stored object, read through once. */
@@ -328,6 +352,7 @@ class JobExecution {
                 audio.filename(),
                 audio.contentType(),
                 audio.sizeBytes(),
-                content);
+                content,
+                spec.task());
     }
 }

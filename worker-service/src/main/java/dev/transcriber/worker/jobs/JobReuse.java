@@ -76,13 +76,14 @@ class JobReuse {
         return true;
     }
 
-    /** The same model and options, and timestamps in the earlier transcript if this job's format needs them. */
+    /** The same model, task and options, and timestamps in the earlier transcript if this job's format needs them. */
     private boolean sameOptions(JobSpec wanted, TranscriptionJob candidate) {
         JobSpec had = candidate.spec();
         boolean needsTimestamps = ResponseFormat.fromWireName(wanted.responseFormat())
                 .map(ResponseFormat::needsTimestamps)
                 .orElse(false);
         return modelId(wanted.model()).equals(modelId(had.model()))
+                && wanted.task() == had.task()
                 && Objects.equals(wanted.language(), had.language())
                 && Objects.equals(wanted.prompt(), had.prompt())
                 && Objects.equals(wanted.temperature(), had.temperature())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.worker.accounts.UpstreamAccount;
 import dev.transcriber.worker.accounts.UpstreamCall;
@@ -83,6 +84,31 @@ class LocalEngineTest {
         double wer = (double) errors / reference;
         System.out.printf(Locale.ROOT, "local engine word error rate on %d words: %.3f%n", reference, wer);
         assertThat(wer).isLessThan(MAX_WER);
+    }
+
+    @Test
+    void aTranslationIsRefusedClearlyWithoutDecodingAnything(@TempDir Path dir) throws Exception {
+        byte[] wav = speak(dir, SENTENCES.getFirst());
+        UpstreamCall plain = call(wav);
+        UpstreamCall translation = new UpstreamCall(
+                plain.model(),
+                plain.usualUpstreamModel(),
+                null,
+                null,
+                null,
+                false,
+                Lane.INTERACTIVE,
+                "clip.wav",
+                "audio/wav",
+                wav.length,
+                plain.audio(),
+                JobTask.TRANSLATE);
+
+        assertThatThrownBy(() -> engine.transcribe(LOCAL, translation, Duration.ofMinutes(1)))
+                .isInstanceOfSatisfying(UpstreamException.Rejected.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.getMessage()).contains("offline engine cannot translate");
+                });
     }
 
     @Test
