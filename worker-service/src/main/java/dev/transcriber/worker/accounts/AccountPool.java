@@ -967,11 +967,14 @@ public class AccountPool {
 
         /** The fleet's view, read by a sync that started at {@code readNanos}. */
         void apply(AccountLedger.Shared fleet, long readNanos) {
-            if (resets >= 0 && fleet.resets() > resets) {
-                reset(); // an operator re-enabled the account on some instance
-            }
-            resets = fleet.resets();
+            // The fleet's view replaces this worker's only when it was read after this worker's last change was
+            // written; otherwise it may predate that change (a cooldown being written, or written after the read
+            // began), and a re-enable read with it waits for the next sync too, so it cannot clear a newer change.
             if (pendingWrites == 0 && readNanos - changedNanos > 0) {
+                if (resets >= 0 && fleet.resets() > resets) {
+                    reset(); // an operator re-enabled the account on some instance
+                }
+                resets = fleet.resets();
                 coolingUntil = fleet.coolingUntil();
                 disabledReason = fleet.disabledReason();
                 circuitOpenUntil = fleet.circuitOpenUntil();

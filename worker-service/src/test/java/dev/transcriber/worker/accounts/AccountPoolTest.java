@@ -288,6 +288,35 @@ class AccountPoolTest {
         assertThatThrownBy(() -> pool.acquire("whisper-1")).isInstanceOf(AllAccountsCoolingException.class);
     }
 
+    /**
+     * An operator's re-enable made on another instance before this worker's 429, and read by this worker only while
+     * its cooldown is still being written, must not clear that newer cooldown (seen in CI: the console test's job
+     * failed because its retry went straight back to the account that had just answered 429).
+     */
+    @Test
+    void anEarlierReEnableReadLateDoesNotClearANewerCooldown() throws Exception {
+        UpstreamAccount account = account("a", 4, 1, Map.of());
+        GatedLedger ledger = new GatedLedger(new ProcessLedger(clock));
+        AccountPool pool = new AccountPool(
+                List.of(account), clock, Duration.ZERO, ledger, "worker-1", SharingProperties.defaults());
+        pool.sync();
+        ledger.enable("a"); // another instance's operator, before the 429; this worker has not read it yet
+
+        Thread cooling = Thread.ofVirtual().start(() -> pool.coolDown(account, NOW.plusSeconds(120)));
+        ledger.writing.await();
+        pool.sync(); // reads the re-enable, and no cooldown yet
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .as("cooling while its cooldown is being written")
+                .isInstanceOf(AllAccountsCoolingException.class);
+        ledger.written.countDown();
+        cooling.join();
+
+        pool.sync();
+        assertThatThrownBy(() -> pool.acquire("whisper-1"))
+                .as("cooling once the fleet has it")
+                .isInstanceOf(AllAccountsCoolingException.class);
+    }
+
     /** A ledger whose cooldown write waits until the test lets it go. */
     private static final class GatedLedger implements AccountLedger {
         private final AccountLedger ledger;
