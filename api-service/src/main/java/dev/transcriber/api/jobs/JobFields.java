@@ -49,7 +49,7 @@ public final class JobFields {
         List<String> granularities = options.timestamp_granularities();
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
         return TranscriptionOptions.validateFields(
-                new AudioUpload(fields, Optional.empty(), null), catalog, maxPromptLength);
+                AudioUpload.of(fields, Optional.empty(), null), catalog, maxPromptLength);
     }
 
     /** JSON {@code metadata}: at most 16 pairs, keys up to 64 characters, values up to 512. */

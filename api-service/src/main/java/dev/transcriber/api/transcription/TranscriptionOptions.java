@@ -8,6 +8,7 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -120,9 +121,12 @@ public final class TranscriptionOptions {
                 "Invalid value for 'stream': expected a boolean, got '" + value + "'.", "stream");
     }
 
+    /** {@code timestamp_granularities[]} (or without brackets), each value on its own or comma-joined. */
     private static Set<TimestampGranularity> granularities(AudioUpload upload) {
-        String value = upload.field("timestamp_granularities[]");
-        return granularities(value == null ? upload.field("timestamp_granularities") : value);
+        List<String> values = upload.list("timestamp_granularities").stream()
+                .filter(v -> !v.isBlank())
+                .toList();
+        return values.isEmpty() ? null : granularities(String.join(",", values));
     }
 
     /** {@code timestamp_granularities[]}, comma-joined; null when not given. */
