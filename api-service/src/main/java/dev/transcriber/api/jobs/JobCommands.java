@@ -8,6 +8,7 @@ import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
+import dev.transcriber.api.transcription.SpeakerClips;
 import dev.transcriber.api.transcription.TranscriptionOptions;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.catalog.ModelCatalog;
@@ -109,9 +110,11 @@ class JobCommands {
         Draft draft;
         try {
             refuseOtherAudio(upload);
-            JobSpec spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
-            caller.checkModel(spec.model(), catalog);
+            JobSpec validated = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
+            caller.checkModel(validated.model(), catalog);
             refuseStream(upload);
+            JobSpec spec =
+                    SpeakerClips.store(store, jobId, validated, TranscriptionOptions.knownSpeakers(upload, catalog));
             draft = new Draft(
                     jobId,
                     spec,
@@ -183,6 +186,7 @@ class JobCommands {
                 if (ownsAudio) {
                     store.delete(draft.audio().objectKey()); // the earlier job has this audio already
                 }
+                SpeakerClips.delete(store, draft.spec());
                 return earlier.get();
             }
         }
@@ -227,6 +231,7 @@ class JobCommands {
         if (ownsAudio) {
             store.delete(draft.audio().objectKey());
         }
+        SpeakerClips.delete(store, draft.spec());
         if (claim != null) {
             claim.abandon();
         }

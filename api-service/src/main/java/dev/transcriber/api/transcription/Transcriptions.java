@@ -119,6 +119,7 @@ class Transcriptions {
             spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
             stream = TranscriptionOptions.stream(upload);
+            spec = SpeakerClips.store(store, newJob, spec, TranscriptionOptions.knownSpeakers(upload, catalog));
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
@@ -126,6 +127,9 @@ class Transcriptions {
         StoredAudio audio = upload.audio().orElseThrow();
         String requestHash = key == null ? null : upload.requestHash();
         Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
+        if (earlier.isPresent()) {
+            SpeakerClips.delete(store, spec); // the earlier job has its own
+        }
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;

@@ -6,6 +6,9 @@ import java.util.Set;
 /**
  * A model the gateway serves: its public id, the name upstream providers know it by, how it is billed, the response
  * formats its upstream can produce, and the most audio one upstream call may carry (for chunking long audio).
+ * {@code givesLogprobs}: its upstream answers {@code include[]=logprobs} (OpenAI: the gpt-4o transcribe models, with
+ * {@code json}). {@code diarizes}: a diarization model, whose requests take no prompt, logprobs or timestamp
+ * granularities and need a {@code chunking_strategy}.
  */
 public record CatalogModel(
         String id,
@@ -13,12 +16,25 @@ public record CatalogModel(
         Billing billing,
         Set<String> upstreamFormats,
         Duration maxCallDuration,
-        long maxCallBytes) {
+        long maxCallBytes,
+        boolean givesLogprobs,
+        boolean diarizes) {
 
     public static final long MB = 1024 * 1024;
 
     public CatalogModel {
         upstreamFormats = Set.copyOf(upstreamFormats);
+    }
+
+    /** A model that gives no logprobs and does not diarize. */
+    public CatalogModel(
+            String id,
+            String upstreamName,
+            Billing billing,
+            Set<String> upstreamFormats,
+            Duration maxCallDuration,
+            long maxCallBytes) {
+        this(id, upstreamName, billing, upstreamFormats, maxCallDuration, maxCallBytes, false, false);
     }
 
     public enum Billing {

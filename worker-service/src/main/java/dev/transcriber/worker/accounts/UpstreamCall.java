@@ -1,14 +1,18 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.ChunkingStrategy;
 import java.io.InputStream;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * One transcription to send upstream: the public model id (from the catalog) and its usual upstream name, which an
  * account may override. {@code audio} opens a fresh stream for each attempt, so a retry never needs the audio in
  * memory. {@code timestamps} asks for segment and word timestamps (OpenAI's {@code verbose_json}); only models
- * whose upstream gives them are asked. {@code lane} decides who gets a free account slot first.
+ * whose upstream gives them are asked. {@code lane} decides who gets a free account slot first. {@code logprobs}
+ * asks for token log-probabilities ({@code include[]=logprobs}); {@code chunkingStrategy} (null: none) and
+ * {@code knownSpeakers} (each a name and its clip as a data URL) are passed on as the caller sent them.
  */
 public record UpstreamCall(
         String model,
@@ -21,4 +25,44 @@ public record UpstreamCall(
         String filename,
         String contentType,
         long sizeBytes,
-        Supplier<InputStream> audio) {}
+        Supplier<InputStream> audio,
+        boolean logprobs,
+        ChunkingStrategy chunkingStrategy,
+        List<SpeakerReference> knownSpeakers) {
+
+    public UpstreamCall {
+        knownSpeakers = knownSpeakers == null ? List.of() : List.copyOf(knownSpeakers);
+    }
+
+    public UpstreamCall(
+            String model,
+            String usualUpstreamModel,
+            String language,
+            String prompt,
+            Double temperature,
+            boolean timestamps,
+            Lane lane,
+            String filename,
+            String contentType,
+            long sizeBytes,
+            Supplier<InputStream> audio) {
+        this(
+                model,
+                usualUpstreamModel,
+                language,
+                prompt,
+                temperature,
+                timestamps,
+                lane,
+                filename,
+                contentType,
+                sizeBytes,
+                audio,
+                false,
+                null,
+                List.of());
+    }
+
+    /** A known speaker's name and reference clip, as the upstream takes it: a {@code data:} URL. */
+    public record SpeakerReference(String name, String dataUrl) {}
+}
