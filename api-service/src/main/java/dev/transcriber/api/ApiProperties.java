@@ -35,6 +35,10 @@ import org.springframework.util.unit.DataSize;
  * @param drain On shutdown, how long held sync requests are still answered as their jobs end before the rest get 503
  *     {@code shutting_down} with {@code Retry-After}; keep it under
  *     {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ * @param maxSpeakerReferenceSize The largest value of one {@code known_speaker_references[]} field (a data URL of a
+ *     clip, base64: about 430 KB for 10 s of 16 kHz mono WAV, 2.6 MB for 48 kHz stereo); at most 4 are read, held in
+ *     memory until stored, apart from the 1 MiB other text fields share. A larger one gets 413
+ *     {@code request_too_large}.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(
@@ -47,4 +51,5 @@ public record ApiProperties(
         @DefaultValue("1MB") DataSize maxJsonBodySize,
         @DefaultValue("32MB") DataSize maxBatchBodySize,
         @DefaultValue("2000") int maxPromptLength,
-        @DefaultValue("30s") Duration drain) {}
+        @DefaultValue("30s") Duration drain,
+        @DefaultValue("3MB") DataSize maxSpeakerReferenceSize) {}

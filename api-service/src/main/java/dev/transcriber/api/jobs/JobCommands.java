@@ -8,6 +8,7 @@ import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
+import dev.transcriber.api.transcription.SpeakerClips;
 import dev.transcriber.api.transcription.TranscriptionOptions;
 import dev.transcriber.api.transcription.TranslatingAccounts;
 import dev.transcriber.api.uploads.Uploads;
@@ -113,10 +114,12 @@ class JobCommands {
         Draft draft;
         try {
             refuseOtherAudio(upload);
-            JobSpec spec = TranscriptionOptions.validateJob(upload, catalog, maxPromptLength);
-            caller.checkModel(spec.model(), catalog);
-            translating.check(spec);
+            JobSpec validated = TranscriptionOptions.validateJob(upload, catalog, maxPromptLength);
+            caller.checkModel(validated.model(), catalog);
+            translating.check(validated);
             refuseStream(upload);
+            JobSpec spec =
+                    SpeakerClips.store(store, jobId, validated, TranscriptionOptions.knownSpeakers(upload, catalog));
             draft = new Draft(
                     jobId,
                     spec,
@@ -189,6 +192,7 @@ class JobCommands {
                 if (ownsAudio) {
                     store.delete(draft.audio().objectKey()); // the earlier job has this audio already
                 }
+                SpeakerClips.delete(store, draft.spec());
                 return earlier.get();
             }
         }
@@ -233,6 +237,7 @@ class JobCommands {
         if (ownsAudio) {
             store.delete(draft.audio().objectKey());
         }
+        SpeakerClips.delete(store, draft.spec());
         if (claim != null) {
             claim.abandon();
         }

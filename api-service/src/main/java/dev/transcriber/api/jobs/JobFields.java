@@ -53,7 +53,7 @@ public final class JobFields {
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
         put(fields, "task", options.task());
         return TranscriptionOptions.validateJobFields(
-                new AudioUpload(fields, Optional.empty(), null), catalog, maxPromptLength);
+                AudioUpload.of(fields, Optional.empty(), null), catalog, maxPromptLength);
     }
 
     /** JSON {@code metadata}: at most 16 pairs, keys up to 64 characters, values up to 512. */

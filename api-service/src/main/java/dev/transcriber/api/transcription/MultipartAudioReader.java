@@ -10,16 +10,24 @@ import dev.transcriber.common.store.StoredAudio;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
- * Reads a {@code multipart/form-data} request as a stream: text fields into a map, the {@code file} part straight
- * into the object store, counting bytes against the size limit on the way. The audio is never held in memory
- * beyond one multipart part of the object store client.
+ * Reads a {@code multipart/form-data} request as a stream: text fields into a map (a field sent several times keeps
+ * each value, in order), the {@code file} part straight into the object store, counting bytes against the size limit
+ * on the way. The audio is never held in memory beyond one multipart part of the object store client.
+ *
+ * <p>Text fields are bounded: 256 KiB each, 1 MiB together, {@value #MAX_FIELD_VALUES} values in all. The one
+ * exception is {@code known_speaker_references[]} (data URLs of audio clips, about 430 KB for 10 s of 16 kHz WAV):
+ * each of its values may be up to {@code transcriber.api.max-speaker-reference-size}, at most
+ * {@value #MAX_SPEAKER_REFERENCES} of them, counted apart from the 1 MiB of the other fields.
  */
 @Component
 public class MultipartAudioReader {
@@ -28,6 +36,14 @@ public class MultipartAudioReader {
     private static final long FORM_OVERHEAD = 1024 * 1024;
 
     private static final int MAX_FIELD_CHARS = 64 * 1024;
+
+    /** How many text values one request may carry, all fields together. */
+    static final int MAX_FIELD_VALUES = 1000;
+
+    /** OpenAI's {@code maxItems} for known speakers. */
+    public static final int MAX_SPEAKER_REFERENCES = 4;
+
+    static final String SPEAKER_REFERENCES = "known_speaker_references";
 
     /** All the text fields of one request together. */
     private static final int MAX_FIELDS_BYTES = 1024 * 1024;
@@ -39,10 +55,13 @@ public class MultipartAudioReader {
 
     private final ObjectStore store;
     private final long maxBytes;
+    private final int maxReferenceBytes;
 
     MultipartAudioReader(ObjectStore store, ApiProperties properties) {
         this.store = store;
         this.maxBytes = properties.maxUploadSize().toBytes();
+        this.maxReferenceBytes = (int) Math.min(
+                Integer.MAX_VALUE - 8, properties.maxSpeakerReferenceSize().toBytes());
     }
 
     public AudioUpload read(HttpServletRequest request, String objectKey) {
@@ -55,15 +74,17 @@ public class MultipartAudioReader {
         String boundary = MultipartStream.boundary(contentType)
                 .orElseThrow(() -> ApiException.invalidRequest(
                         "Could not read the multipart/form-data body: its Content-Type names no boundary.", null));
-        if (request.getContentLengthLong() > maxBytes + FORM_OVERHEAD) {
+        if (request.getContentLengthLong()
+                > maxBytes + FORM_OVERHEAD + (long) MAX_SPEAKER_REFERENCES * maxReferenceBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
-        Map<String, String> fields = new LinkedHashMap<>();
+        Map<String, List<String>> fields = new LinkedHashMap<>();
         StoredAudio audio = null;
         String sha256 = null;
         try {
             MultipartStream parts = new MultipartStream(request.getInputStream(), boundary, MAX_PART_HEADER_BYTES);
             int fieldBytes = 0;
+            int values = 0;
             for (MultipartStream.Part part = parts.next(); part != null; part = parts.next()) {
                 if ("file".equals(part.name()) && part.isFile()) {
                     if (audio != null) {
@@ -74,6 +95,10 @@ public class MultipartAudioReader {
                     audio = stored.audio();
                     sha256 = stored.sha256();
                 } else if (!part.isFile()) {
+                    if (++values > MAX_FIELD_VALUES) {
+                        throw ApiException.invalidRequest(
+                                "The form has more than " + MAX_FIELD_VALUES + " text fields.", null);
+                    }
                     fieldBytes += appendField(fields, part);
                     if (fieldBytes > MAX_FIELDS_BYTES) {
                         throw ApiException.invalidRequest(
@@ -132,16 +157,36 @@ public class MultipartAudioReader {
         }
     }
 
-    /** Adds a text field; returns its size in bytes. */
-    private static int appendField(Map<String, String> fields, MultipartStream.Part item) throws IOException {
-        byte[] bytes = item.body().readNBytes(MAX_FIELD_CHARS * 4 + 1);
-        if (bytes.length > MAX_FIELD_CHARS * 4) {
+    /**
+     * Adds a text value under its field's name ({@code x[]} and {@code x} alike); returns its size in bytes as counted
+     * against the form's budget (a speaker reference counts against its own allowance instead, so 0).
+     */
+    private int appendField(Map<String, List<String>> fields, MultipartStream.Part item) throws IOException {
+        String name = AudioUpload.canonical(item.name());
+        List<String> values = fields.computeIfAbsent(name, n -> new ArrayList<>());
+        boolean reference = SPEAKER_REFERENCES.equals(name);
+        if (reference && values.size() >= MAX_SPEAKER_REFERENCES) {
+            throw ApiException.invalidRequest(
+                    "Invalid 'known_speaker_references': at most " + MAX_SPEAKER_REFERENCES
+                            + " known speaker references can be given.",
+                    "known_speaker_references[]");
+        }
+        int cap = reference ? maxReferenceBytes : MAX_FIELD_CHARS * 4;
+        byte[] bytes = item.body().readNBytes(cap + 1);
+        if (bytes.length > cap) {
+            if (reference) {
+                throw new ApiException(
+                        HttpStatus.PAYLOAD_TOO_LARGE,
+                        "invalid_request_error",
+                        "request_too_large",
+                        "known_speaker_references[]",
+                        "A known speaker reference is larger than " + cap
+                                + " bytes; send clips of 1.2 to 10 seconds, in a compact format.");
+            }
             throw ApiException.invalidRequest("The form field '" + item.name() + "' is too long.", item.name());
         }
-        String value = new String(bytes, StandardCharsets.UTF_8);
-        // Repeated fields such as timestamp_granularities[] are kept comma-joined.
-        fields.merge(item.name(), value, (a, b) -> a + "," + b);
-        return bytes.length;
+        values.add(new String(bytes, StandardCharsets.UTF_8));
+        return reference ? 0 : bytes.length;
     }
 
     private void deleteQuietly(String objectKey) {

@@ -6,6 +6,8 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.Logprob;
+import dev.transcriber.common.transcript.Logprobs;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
@@ -22,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * One {@code stream=true} answer, as OpenAI sends it: {@code transcript.text.delta} events as the pieces of the
  * audio finish, in order, then {@code transcript.text.done} with the whole text and the usage. Each time it is moved
  * on (a piece finished, the job ended, or the poller's tick) it reads the job's pieces and sends the text that can no
- * longer change; the deltas add up to the final text.
+ * longer change; the deltas add up to the final text. A job that asked for {@code include[]=logprobs} gets, on each
+ * delta, the tokens of that delta's words (placed by {@link Logprobs#wordIndices}), and on the done event all of them.
  */
 final class TranscriptStream {
 
@@ -35,6 +38,7 @@ final class TranscriptStream {
 
     private final ReentrantLock lock = new ReentrantLock();
     private String sent = "";
+    private int sentTokens;
     private boolean closed;
 
     TranscriptStream(JobId jobId, SseEmitter emitter, JobRepository jobs, TranscriptCodec codec, JsonMapper json) {
@@ -90,19 +94,29 @@ final class TranscriptStream {
             done.add(new TranscriptMerger.Piece(piece.pieceSpan(), codec.read(piece.transcriptJson())));
         }
         if (!done.isEmpty()) {
-            delta(TranscriptMerger.settledText(done, job.piecesTotal()));
+            Transcript settled = TranscriptMerger.settled(done, job.piecesTotal());
+            delta(settled.text(), settled.logprobs());
         }
     }
 
     private void finish(Transcript transcript) throws IOException {
         List<String> ends = segmentEnds(transcript);
+        List<Logprob> tokens = transcript.logprobs();
         for (String settled : ends.isEmpty() ? wordEnds(transcript.text(), WORDS_PER_DELTA) : ends) {
-            delta(settled);
+            delta(
+                    settled,
+                    tokens == null
+                            ? null
+                            : tokens.subList(
+                                    0, Logprobs.tokensWithin(transcript.text(), tokens, Logprobs.wordCount(settled))));
         }
-        delta(transcript.text());
+        delta(transcript.text(), tokens);
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("type", "transcript.text.done");
         done.put("text", transcript.text());
+        if (tokens != null) {
+            done.put("logprobs", tokens);
+        }
         if (transcript.usage() != null) {
             done.put("usage", transcript.usage());
         }
@@ -167,13 +181,18 @@ final class TranscriptStream {
         return ends;
     }
 
-    private void delta(String settled) throws IOException {
+    /** Sends the text after what was sent, with the tokens of {@code upTo} (null: none asked) not sent yet. */
+    private void delta(String settled, List<Logprob> upTo) throws IOException {
         if (settled.length() <= sent.length() || !settled.startsWith(sent)) {
             return; // nothing new (or a merge that rewrote sent text: the done event carries the whole)
         }
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("type", "transcript.text.delta");
         event.put("delta", settled.substring(sent.length()));
+        if (upTo != null) {
+            event.put("logprobs", upTo.size() > sentTokens ? upTo.subList(sentTokens, upTo.size()) : List.of());
+            sentTokens = Math.max(sentTokens, upTo.size());
+        }
         send(event);
         sent = settled;
     }

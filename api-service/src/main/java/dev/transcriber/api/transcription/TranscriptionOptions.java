@@ -3,12 +3,14 @@ package dev.transcriber.api.transcription;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -148,13 +150,123 @@ public final class TranscriptionOptions {
                     "`response_format` must be `verbose_json` if `timestamp_granularities[]` is provided",
                     "timestamp_granularities[]");
         }
+        CatalogModel served = catalog.resolve(model).orElseThrow();
+        boolean logprobs = logprobs(upload, format, model, served, catalog);
+        ChunkingStrategy chunking = ChunkingStrategies.parse(upload);
+        String prompt = prompt(upload.field("prompt"), maxPromptLength);
+        if (served.diarizes()) {
+            diarizationRules(upload, prompt, logprobs, granularities, chunking);
+        }
+        KnownSpeakers.parse(upload, model, served); // refused here, in order; stored by whoever queues the job
+
         return new JobSpec(
                 model,
                 format.wireName(),
                 language(upload.field("language")),
-                prompt(upload.field("prompt"), maxPromptLength),
+                prompt,
                 temperature(upload.field("temperature")),
-                granularities);
+                granularities,
+                JobTask.TRANSCRIBE,
+                logprobs,
+                chunking,
+                List.of());
+    }
+
+    static final String INCLUDE = "include[]";
+
+    /**
+     * The known speakers' clips, decoded (empty when none): stored by whoever queues the job, which puts their keys on
+     * the job. Call after {@link #validate}.
+     */
+    public static List<SpeakerClip> knownSpeakers(AudioUpload upload, ModelCatalog catalog) {
+        String model = upload.field("model");
+        return KnownSpeakers.parse(upload, model, catalog.resolve(model).orElseThrow()).stream()
+                .map(c -> new SpeakerClip(c.name(), c.contentType(), c.audio()))
+                .toList();
+    }
+
+    /** A known speaker's name and reference clip (its media type and bytes). */
+    public record SpeakerClip(String name, String contentType, byte[] audio) {}
+
+    /**
+     * {@code include[]}: only {@code logprobs} is known; it needs a model whose upstream gives token logprobs and
+     * {@code response_format=json} (where they are rendered). True when it was asked for.
+     */
+    static boolean logprobs(
+            AudioUpload upload, ResponseFormat format, String model, CatalogModel served, ModelCatalog catalog) {
+        List<String> values = upload.list("include").stream()
+                .map(String::trim)
+                .filter(v -> !v.isEmpty())
+                .toList();
+        for (String value : values) {
+            if (!value.equals("logprobs")) {
+                throw ApiException.invalidRequest(
+                        "Invalid value for 'include[]': '" + (value.length() <= 64 ? value : value.substring(0, 64))
+                                + "'. Supported values are: 'logprobs'.",
+                        INCLUDE);
+            }
+        }
+        if (values.isEmpty()) {
+            return false;
+        }
+        if (!served.givesLogprobs()) {
+            List<String> giving = catalog.models().stream()
+                    .filter(CatalogModel::givesLogprobs)
+                    .map(m -> "'" + m.id() + "'")
+                    .toList();
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    INCLUDE,
+                    "include[]=logprobs is not supported with model '" + model + "'."
+                            + (giving.isEmpty() ? "" : " Use " + String.join(" or ", giving) + " instead."));
+        }
+        if (format != ResponseFormat.JSON) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    INCLUDE,
+                    "include[]=logprobs is only supported with response_format 'json', not '" + format.wireName()
+                            + "'.");
+        }
+        return true;
+    }
+
+    /**
+     * What a diarization model refuses, as OpenAI does: a prompt, logprobs, timestamp granularities; and it needs a
+     * {@code chunking_strategy}.
+     */
+    static void diarizationRules(
+            AudioUpload upload,
+            String prompt,
+            boolean logprobs,
+            Set<TimestampGranularity> granularities,
+            ChunkingStrategy chunking) {
+        if (prompt != null) {
+            throw ApiException.invalidRequest("Prompt is not supported for diarization models", "prompt");
+        }
+        if (logprobs) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "unsupported_value",
+                    INCLUDE,
+                    "include[]=logprobs is not supported for diarization models");
+        }
+        if (granularities != null) {
+            throw ApiException.invalidRequest(
+                    "timestamp_granularities[] is not supported for diarization models", "timestamp_granularities[]");
+        }
+        if (chunking == null) {
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST,
+                    "invalid_request_error",
+                    "invalid_value",
+                    ChunkingStrategies.PARAM,
+                    "chunking_strategy is required for diarization models");
+        }
     }
 
     /**
@@ -221,9 +333,12 @@ public final class TranscriptionOptions {
                 "Invalid value for 'stream': expected a boolean, got '" + value + "'.", "stream");
     }
 
+    /** {@code timestamp_granularities[]} (or without brackets), each value on its own or comma-joined. */
     private static Set<TimestampGranularity> granularities(AudioUpload upload) {
-        String value = upload.field("timestamp_granularities[]");
-        return granularities(value == null ? upload.field("timestamp_granularities") : value);
+        List<String> values = upload.list("timestamp_granularities").stream()
+                .filter(v -> !v.isBlank())
+                .toList();
+        return values.isEmpty() ? null : granularities(String.join(",", values));
     }
 
     /** {@code timestamp_granularities[]}, comma-joined; null when not given. */

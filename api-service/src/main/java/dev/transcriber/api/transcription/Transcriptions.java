@@ -31,6 +31,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -150,6 +151,7 @@ class Transcriptions {
                 spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
                 caller.checkModel(spec.model(), catalog);
                 stream = TranscriptionOptions.stream(upload);
+                spec = SpeakerClips.store(store, newJob, spec, TranscriptionOptions.knownSpeakers(upload, catalog));
             }
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
@@ -158,6 +160,9 @@ class Transcriptions {
         StoredAudio audio = upload.audio().orElseThrow();
         String requestHash = key == null ? null : requestHash(upload, task);
         Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
+        if (earlier.isPresent()) {
+            SpeakerClips.delete(store, spec); // the earlier job has its own
+        }
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
@@ -220,9 +225,9 @@ class Transcriptions {
         if (task == JobTask.TRANSCRIBE) {
             return upload.requestHash();
         }
-        Map<String, String> fields = new HashMap<>(upload.fields());
-        fields.put("task", task.wireName());
-        return new AudioUpload(fields, upload.audio(), upload.sha256()).requestHash();
+        Map<String, List<String>> values = new HashMap<>(upload.values());
+        values.put("task", List.of(task.wireName()));
+        return new AudioUpload(values, upload.audio(), upload.sha256()).requestHash();
     }
 
     /** The job an earlier request with {@code key} made: the same request waits for it, another one gets a 409. */

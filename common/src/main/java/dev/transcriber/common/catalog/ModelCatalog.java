@@ -31,14 +31,20 @@ public final class ModelCatalog {
                         CatalogModel.Billing.TOKENS,
                         GPT4O_FORMATS,
                         Duration.ofSeconds(1400),
-                        25 * CatalogModel.MB),
+                        25 * CatalogModel.MB,
+                        false,
+                        true,
+                        false),
                 new CatalogModel(
                         "gpt-4o-mini-transcribe",
                         "gpt-4o-mini-transcribe",
                         CatalogModel.Billing.TOKENS,
                         GPT4O_FORMATS,
                         Duration.ofSeconds(1400),
-                        25 * CatalogModel.MB),
+                        25 * CatalogModel.MB,
+                        false,
+                        true,
+                        false),
                 new CatalogModel(
                         "whisper-1",
                         "whisper-1",
@@ -46,7 +52,9 @@ public final class ModelCatalog {
                         WHISPER_FORMATS,
                         null,
                         25 * CatalogModel.MB,
-                        true)));
+                        true,
+                        false,
+                        false)));
     }
 
     /** The standard catalog narrowed to {@code allowed} (in either spelling); empty means everything. */

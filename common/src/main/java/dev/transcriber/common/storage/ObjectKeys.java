@@ -13,6 +13,11 @@ public final class ObjectKeys {
     }
 
     /** Piece {@code index} of a long job's audio, cut by the worker. */
+    /** A known speaker's reference clip ({@code known_speaker_references[index]}) of a job. */
+    public static String speakerReference(JobId jobId, int index) {
+        return "jobs/" + jobId + "/speakers/" + index;
+    }
+
     public static String piece(JobId jobId, int index) {
         return "jobs/" + jobId + "/pieces/" + index + ".wav";
     }

@@ -2,11 +2,15 @@ package dev.transcriber.common.store;
 
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
  * What the caller asked for: the public model id, the transcription options, and the task (transcribe, or translate
- * into English; {@code null} means transcribe, as in batch options stored before there were tasks).
+ * into English; {@code null} means transcribe, as in batch options stored before there were tasks). {@code logprobs}:
+ * the caller sent {@code include[]=logprobs}. {@code chunkingStrategy}: null when not sent. {@code knownSpeakers}: the
+ * {@code known_speaker_names[]} paired with their stored {@code known_speaker_references[]}, in order (empty when
+ * none).
  */
 public record JobSpec(
         String model,
@@ -15,13 +19,39 @@ public record JobSpec(
         String prompt,
         Double temperature,
         Set<TimestampGranularity> timestampGranularities,
-        JobTask task) {
+        JobTask task,
+        boolean logprobs,
+        ChunkingStrategy chunkingStrategy,
+        List<KnownSpeaker> knownSpeakers) {
 
     public JobSpec {
         timestampGranularities = timestampGranularities == null || timestampGranularities.isEmpty()
                 ? Set.of(TimestampGranularity.SEGMENT)
                 : Set.copyOf(EnumSet.copyOf(timestampGranularities));
         task = task == null ? JobTask.TRANSCRIBE : task;
+        knownSpeakers = knownSpeakers == null ? List.of() : List.copyOf(knownSpeakers);
+    }
+
+    /** A transcription or translation without the newer options. */
+    public JobSpec(
+            String model,
+            String responseFormat,
+            String language,
+            String prompt,
+            Double temperature,
+            Set<TimestampGranularity> timestampGranularities,
+            JobTask task) {
+        this(
+                model,
+                responseFormat,
+                language,
+                prompt,
+                temperature,
+                timestampGranularities,
+                task,
+                false,
+                null,
+                List.of());
     }
 
     /** A transcription. */
@@ -41,5 +71,20 @@ public record JobSpec(
 
     public boolean translates() {
         return task == JobTask.TRANSLATE;
+    }
+
+    /** The same request with these known speakers (their clips stored). */
+    public JobSpec withKnownSpeakers(List<KnownSpeaker> speakers) {
+        return new JobSpec(
+                model,
+                responseFormat,
+                language,
+                prompt,
+                temperature,
+                timestampGranularities,
+                task,
+                logprobs,
+                chunkingStrategy,
+                speakers);
     }
 }

@@ -13,6 +13,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.hibernate.annotations.DynamicUpdate;
@@ -108,6 +109,19 @@ public class TranscriptionJob {
 
     @Column(name = "timestamp_granularities")
     private String timestampGranularities;
+
+    /** {@code include[]=logprobs} (V21). */
+    @Column(name = "include_logprobs", nullable = false)
+    private boolean includeLogprobs;
+
+    /** {@code chunking_strategy} as JSON ({@link ChunkingStrategy#toJson}); null when not sent. */
+    @Column(name = "chunking_strategy")
+    private String chunkingStrategy;
+
+    /** The known speakers, a JSON array of {name, object_key, content_type}; null when none. */
+    @Column(name = "known_speakers")
+    @Convert(converter = KnownSpeakersConverter.class)
+    private List<KnownSpeaker> knownSpeakers;
 
     /** The audio's length as probed, in seconds. */
     @Column(name = "duration_seconds")
@@ -222,6 +236,10 @@ public class TranscriptionJob {
         job.prompt = spec.prompt();
         job.temperature = spec.temperature();
         job.task = spec.task().wireName();
+        job.includeLogprobs = spec.logprobs();
+        job.chunkingStrategy =
+                spec.chunkingStrategy() == null ? null : spec.chunkingStrategy().toJson();
+        job.knownSpeakers = spec.knownSpeakers().isEmpty() ? null : spec.knownSpeakers();
         job.objectKey = audio.objectKey();
         job.filename = audio.filename();
         job.contentType = audio.contentType();
@@ -543,7 +561,10 @@ public class TranscriptionJob {
                 prompt,
                 temperature,
                 TimestampGranularity.parse(timestampGranularities),
-                JobTask.ofStored(task));
+                JobTask.ofStored(task),
+                includeLogprobs,
+                ChunkingStrategy.fromJson(chunkingStrategy),
+                knownSpeakers);
     }
 
     public StoredAudio audio() {

@@ -8,12 +8,24 @@ import java.util.List;
 /**
  * The canonical result of a job, stored once; every response format is rendered from it. Segments and words are
  * present when the engine gave timestamps (seconds from the start of the audio); without them, only {@code json}
- * and {@code text} can be rendered.
+ * and {@code text} can be rendered. {@code logprobs} are the upstream's token log-probabilities, in order, when the job
+ * asked for them ({@code include[]=logprobs}); null otherwise.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Transcript(
-        String text, String language, Double duration, Usage usage, List<Segment> segments, List<Word> words) {
+        String text,
+        String language,
+        Double duration,
+        Usage usage,
+        List<Segment> segments,
+        List<Word> words,
+        List<Logprob> logprobs) {
+
+    public Transcript(
+            String text, String language, Double duration, Usage usage, List<Segment> segments, List<Word> words) {
+        this(text, language, duration, usage, segments, words, null);
+    }
 
     public Transcript(String text, String language, Double duration, Usage usage) {
         this(text, language, duration, usage, null, null);
@@ -21,7 +33,12 @@ public record Transcript(
 
     /** The same transcript with another usage block (none, for a transcript reused without an upstream call). */
     public Transcript withUsage(Usage replacement) {
-        return new Transcript(text, language, duration, replacement, segments, words);
+        return new Transcript(text, language, duration, replacement, segments, words, logprobs);
+    }
+
+    /** The same transcript with other token log-probabilities (null: none). */
+    public Transcript withLogprobs(List<Logprob> replacement) {
+        return new Transcript(text, language, duration, usage, segments, words, replacement);
     }
 
     public boolean hasTimestamps() {

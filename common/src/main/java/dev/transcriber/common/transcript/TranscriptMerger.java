@@ -11,6 +11,13 @@ import java.util.Objects;
  * Assembles the transcripts of a job's pieces into one: text in order, segments and words moved by each piece's
  * exact offset, usage summed. Where pieces overlap (cut without a silence), each keeps the words whose midpoint lies
  * in its own share of the audio; pieces without timestamps are joined where their texts agree instead.
+ *
+ * <p>Token log-probabilities ({@code include[]=logprobs}) follow the text: each piece's tokens in piece order, and where
+ * two untimed pieces overlap, the tokens of the words the join drops are dropped with them (the repeated run is kept
+ * once, with the earlier piece's tokens; a word cut off at the end of the earlier piece goes with its tokens). A token
+ * belongs to the word its first letter is in ({@link Logprobs#wordIndices}); a piece whose tokens do not spell its
+ * text keeps all of them, as does a timed piece (timestamps place words, not tokens). Pieces without logprobs add
+ * none; when no piece has any, the whole has none.
  */
 public final class TranscriptMerger {
 
@@ -42,6 +49,7 @@ public final class TranscriptMerger {
         List<String> text = new ArrayList<>();
         List<Transcript.Segment> segments = timestamps ? new ArrayList<>() : null;
         List<Transcript.Word> allWords = words ? new ArrayList<>() : null;
+        Tokens tokens = new Tokens();
         for (Piece piece : pieces) {
             if (timestamps) {
                 List<Transcript.Segment> kept = ownedSegments(piece, segments.size());
@@ -55,11 +63,21 @@ public final class TranscriptMerger {
                                         " ",
                                         kept.stream().map(s -> s.text().strip()).toList())
                                 : piece.transcript().text().strip());
+                tokens.appendWhole(piece.transcript().logprobs());
             } else if (piece.overlapsPrevious() && !text.isEmpty()) {
-                String joined = align(String.join(" ", text), piece.transcript().text(), overlapWords(piece));
+                String before = String.join(" ", text);
+                Join join = alignment(before, piece.transcript().text(), overlapWords(piece));
+                String joined = join == null
+                        ? (before.strip() + " " + piece.transcript().text().strip()).strip()
+                        : join.text();
+                tokens.appendJoined(
+                        piece.transcript(),
+                        join == null ? Logprobs.wordCount(before) : join.keptBefore(),
+                        join == null ? 0 : join.skippedAfter());
                 text.clear();
                 text.add(joined);
             } else {
+                tokens.appendJoined(piece.transcript(), Logprobs.wordCount(String.join(" ", text)), 0);
                 text.add(piece.transcript().text().strip());
             }
         }
@@ -74,7 +92,59 @@ public final class TranscriptMerger {
                 duration,
                 sum(pieces.stream().map(p -> p.transcript().usage()).toList()),
                 segments,
-                allWords);
+                allWords,
+                pieces.stream().anyMatch(p -> p.transcript().logprobs() != null) ? tokens.list() : null);
+    }
+
+    /**
+     * The merged tokens and the word of the merged text each belongs to (-1: unknown, always kept), so a later join
+     * that keeps only the first words of the text so far can drop the tokens of the others.
+     */
+    private static final class Tokens {
+        private final List<Logprob> tokens = new ArrayList<>();
+        private final List<Integer> words = new ArrayList<>();
+
+        /** A piece's tokens, all kept, their words unknown. */
+        void appendWhole(List<Logprob> piece) {
+            if (piece != null) {
+                piece.forEach(t -> {
+                    tokens.add(t);
+                    words.add(-1);
+                });
+            }
+        }
+
+        /**
+         * Keeps the tokens of the first {@code keptBefore} words of the text so far, then adds the piece's tokens
+         * from its word {@code skippedAfter} on, numbered after them.
+         */
+        void appendJoined(Transcript piece, int keptBefore, int skippedAfter) {
+            for (int i = tokens.size() - 1; i >= 0; i--) {
+                if (words.get(i) >= keptBefore) {
+                    tokens.remove(i);
+                    words.remove(i);
+                }
+            }
+            List<Logprob> own = piece.logprobs();
+            if (own == null) {
+                return;
+            }
+            int[] at = Logprobs.wordIndices(piece.text(), own);
+            if (at == null) {
+                appendWhole(own);
+                return;
+            }
+            for (int i = 0; i < own.size(); i++) {
+                if (at[i] >= skippedAfter) {
+                    tokens.add(own.get(i));
+                    words.add(keptBefore + at[i] - skippedAfter);
+                }
+            }
+        }
+
+        List<Logprob> list() {
+            return List.copyOf(tokens);
+        }
     }
 
     /**
@@ -83,8 +153,13 @@ public final class TranscriptMerger {
      * {@code total} is null while the audio is still being cut.
      */
     public static String settledText(List<Piece> firstPieces, Integer total) {
+        return settled(firstPieces, total).text();
+    }
+
+    /** As {@link #settledText}, the whole merged transcript of the settled pieces (its logprobs too). */
+    public static Transcript settled(List<Piece> firstPieces, Integer total) {
         if (firstPieces.isEmpty()) {
-            return "";
+            return new Transcript("", null, 0.0, null);
         }
         List<Piece> settled = firstPieces;
         Piece last = firstPieces.getLast();
@@ -93,7 +168,7 @@ public final class TranscriptMerger {
                 && !last.transcript().hasTimestamps()) {
             settled = firstPieces.subList(0, firstPieces.size() - 1);
         }
-        return merge(settled, 0).text();
+        return merge(settled, 0);
     }
 
     private static List<Transcript.Segment> ownedSegments(Piece piece, int firstId) {
@@ -164,10 +239,22 @@ public final class TranscriptMerger {
     }
 
     static String align(String before, String after, int window) {
+        Join join = alignment(before, after, window);
+        return join == null ? (before.strip() + " " + after.strip()).strip() : join.text();
+    }
+
+    /**
+     * Where two overlapping texts join: the text, how many words of the first it keeps and how many at the start of
+     * the second it drops (the shared run and what came before it).
+     */
+    private record Join(String text, int keptBefore, int skippedAfter) {}
+
+    /** The join of {@link #align}; null when no shared run was found (the texts are simply joined). */
+    private static Join alignment(String before, String after, int window) {
         String[] a = before.strip().split("\\s+");
         String[] b = after.strip().split("\\s+");
         if (after.isBlank()) {
-            return before.strip();
+            return new Join(before.strip(), Logprobs.wordCount(before), 0);
         }
         int bestLength = 0;
         int bestA = -1;
@@ -188,11 +275,11 @@ public final class TranscriptMerger {
             }
         }
         if (bestLength < 2) {
-            return (before.strip() + " " + after.strip()).strip();
+            return null;
         }
         List<String> joined = new ArrayList<>(Arrays.asList(a).subList(0, bestA + bestLength));
         joined.addAll(Arrays.asList(b).subList(bestB + bestLength, b.length));
-        return String.join(" ", joined);
+        return new Join(String.join(" ", joined), bestA + bestLength, bestB + bestLength);
     }
 
     private static boolean same(String x, String y) {

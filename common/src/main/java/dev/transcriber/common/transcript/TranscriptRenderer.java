@@ -69,6 +69,9 @@ public final class TranscriptRenderer {
     private String jsonBody(Transcript transcript) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("text", transcript.text());
+        if (transcript.logprobs() != null) {
+            body.put("logprobs", transcript.logprobs()); // only jobs that asked (include[]=logprobs) have them
+        }
         if (transcript.usage() != null) {
             body.put("usage", transcript.usage());
         }

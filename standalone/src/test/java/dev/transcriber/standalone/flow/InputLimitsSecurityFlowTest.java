@@ -103,6 +103,62 @@ class InputLimitsSecurityFlowTest {
     }
 
     @Test
+    void textFieldsAreBoundedOneByOneAndTogether() {
+        assertError(
+                refused(() -> client.transcribe(wav("clip.wav").field("prompt", "x".repeat(256 * 1024 + 1)))),
+                400,
+                "invalid_request_error",
+                "prompt",
+                "The form field 'prompt' is too long.");
+        Multipart many = wav("clip.wav");
+        for (int i = 0; i < 1000; i++) {
+            many.field("include[]", "logprobs");
+        }
+        assertError(
+                refused(() -> client.transcribe(many)),
+                400,
+                "invalid_request_error",
+                null,
+                "The form has more than 1000 text fields.");
+        Multipart large = wav("clip.wav");
+        for (int i = 0; i < 5; i++) {
+            large.field("metadata[k" + i + "]", "x".repeat(250 * 1024));
+        }
+        assertError(
+                refused(() -> client.submitJob(large, TestSystem.API_KEY, null)),
+                400,
+                "invalid_request_error",
+                null,
+                "The form's text fields are larger than 1048576 bytes.");
+    }
+
+    @Test
+    void speakerReferencesHaveTheirOwnAllowanceButNotAnEndlessOne() {
+        // Five clips are one more than OpenAI's maxItems: refused as soon as the fifth starts, before it is read.
+        Multipart five = wav("clip.wav");
+        for (int i = 0; i < 5; i++) {
+            five.field("known_speaker_references[]", "data:audio/wav;base64,AAAA");
+        }
+        assertError(
+                refused(() -> client.transcribe(five)),
+                400,
+                "invalid_request_error",
+                "known_speaker_references[]",
+                "Invalid 'known_speaker_references': at most 4 known speaker references can be given.");
+        // One clip over transcriber.api.max-speaker-reference-size (3 MB): 413, whatever else the form holds.
+        String huge = "data:audio/wav;base64," + "A".repeat(3 * 1024 * 1024);
+        HttpResponse<String> tooLarge =
+                refused(() -> client.transcribe(wav("clip.wav").field("known_speaker_references[]", huge)));
+        assertError(
+                tooLarge,
+                413,
+                "request_too_large",
+                "known_speaker_references[]",
+                "A known speaker reference is larger than 3145728 bytes; send clips of 1.2 to 10 seconds, in a"
+                        + " compact format.");
+    }
+
+    @Test
     void twoFilePartsAreRefused() {
         Multipart form = new Multipart()
                 .file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5))

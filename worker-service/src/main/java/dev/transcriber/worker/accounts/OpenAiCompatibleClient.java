@@ -3,6 +3,7 @@ package dev.transcriber.worker.accounts;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.transcript.Logprob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import java.io.BufferedInputStream;
@@ -110,7 +111,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             try {
                 HttpResponse<String> response = exchange(account, request, audio, timeout);
                 span.tag("http.response.status_code", String.valueOf(response.statusCode()));
-                return read(account, response);
+                return read(account, response, call.logprobs());
             } catch (RuntimeException e) {
                 span.error(e);
                 throw e;
@@ -178,7 +179,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return buffered;
     }
 
-    private Transcript read(UpstreamAccount account, HttpResponse<String> response) {
+    private Transcript read(UpstreamAccount account, HttpResponse<String> response, boolean logprobsAsked) {
         int status = response.statusCode();
         if (status == 429) {
             throw new UpstreamException.RateLimited(
@@ -213,7 +214,13 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             if (segments == null && words != null) {
                 segments = List.of(); // asked for both; an upstream that gave words only still gave timestamps
             }
-            return new Transcript(text.asString(), language, duration, usage, segments, words);
+            // kept only when asked for: a job that did not ask answers without them, whatever the upstream sent
+            List<Logprob> logprobs = logprobsAsked
+                            && body.has("logprobs")
+                            && body.get("logprobs").isArray()
+                    ? json.treeToValue(body.get("logprobs"), new TypeReference<List<Logprob>>() {})
+                    : null;
+            return new Transcript(text.asString(), language, duration, usage, segments, words, logprobs);
         } catch (JacksonException e) {
             throw new UpstreamException.Retryable(
                     account.id(), "bad_response", "unreadable response: " + abbreviate(response.body()), e);
@@ -253,6 +260,18 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
         if (call.temperature() != null) {
             fields.add(Map.entry("temperature", call.temperature().toString()));
+        }
+        if (call.logprobs()) {
+            fields.add(Map.entry("include[]", "logprobs"));
+        }
+        if (call.chunkingStrategy() != null) {
+            call.chunkingStrategy().formFields().forEach((name, value) -> fields.add(Map.entry(name, value)));
+        }
+        for (UpstreamCall.SpeakerReference speaker : call.knownSpeakers()) {
+            fields.add(Map.entry("known_speaker_names[]", speaker.name()));
+        }
+        for (UpstreamCall.SpeakerReference speaker : call.knownSpeakers()) {
+            fields.add(Map.entry("known_speaker_references[]", speaker.dataUrl()));
         }
         StringBuilder head = new StringBuilder();
         fields.forEach(field -> head.append("--")

@@ -1,8 +1,10 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.JobTask;
 import java.io.InputStream;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -11,6 +13,8 @@ import java.util.function.Supplier;
  * memory. {@code timestamps} asks for segment and word timestamps (OpenAI's {@code verbose_json}); only models
  * whose upstream gives them are asked. {@code lane} decides who gets a free account slot first. {@code task} says
  * which endpoint is called: transcriptions, or translations (which take no language and no timestamp granularities).
+ * {@code logprobs} asks for token log-probabilities ({@code include[]=logprobs}); {@code chunkingStrategy} (null:
+ * none) and {@code knownSpeakers} (each a name and its clip as a data URL) are passed on as the caller sent them.
  */
 public record UpstreamCall(
         String model,
@@ -24,10 +28,14 @@ public record UpstreamCall(
         String contentType,
         long sizeBytes,
         Supplier<InputStream> audio,
-        JobTask task) {
+        JobTask task,
+        boolean logprobs,
+        ChunkingStrategy chunkingStrategy,
+        List<SpeakerReference> knownSpeakers) {
 
     public UpstreamCall {
         task = task == null ? JobTask.TRANSCRIBE : task;
+        knownSpeakers = knownSpeakers == null ? List.of() : List.copyOf(knownSpeakers);
     }
 
     /** A transcription. */
@@ -55,10 +63,48 @@ public record UpstreamCall(
                 contentType,
                 sizeBytes,
                 audio,
-                JobTask.TRANSCRIBE);
+                JobTask.TRANSCRIBE,
+                false,
+                null,
+                List.of());
+    }
+
+    /** A transcription or translation without the newer options. */
+    public UpstreamCall(
+            String model,
+            String usualUpstreamModel,
+            String language,
+            String prompt,
+            Double temperature,
+            boolean timestamps,
+            Lane lane,
+            String filename,
+            String contentType,
+            long sizeBytes,
+            Supplier<InputStream> audio,
+            JobTask task) {
+        this(
+                model,
+                usualUpstreamModel,
+                language,
+                prompt,
+                temperature,
+                timestamps,
+                lane,
+                filename,
+                contentType,
+                sizeBytes,
+                audio,
+                task,
+                false,
+                null,
+                List.of());
     }
 
     public boolean translates() {
         return task == JobTask.TRANSLATE;
     }
+
+    /** A known speaker's name and reference clip, as the upstream takes it: a {@code data:} URL. */
+    public record SpeakerReference(String name, String dataUrl) {}
 }

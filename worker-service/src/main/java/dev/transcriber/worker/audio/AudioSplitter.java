@@ -3,6 +3,7 @@ package dev.transcriber.worker.audio;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.PieceSpan;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -88,6 +89,19 @@ public class AudioSplitter {
             Double modelMaxSeconds,
             long modelMaxBytes,
             Consumer<StoredPiece> onPiece) {
+        return split(jobId, audioUrl, probedSeconds, modelMaxSeconds, modelMaxBytes, null, onPiece);
+    }
+
+    /** As above, with the silences the job's {@code chunking_strategy} asks for ({@link SilenceRule}). */
+    public Split split(
+            JobId jobId,
+            String audioUrl,
+            Double probedSeconds,
+            Double modelMaxSeconds,
+            long modelMaxBytes,
+            ChunkingStrategy strategy,
+            Consumer<StoredPiece> onPiece) {
+        SilenceRule rule = SilenceRule.of(properties, strategy);
         double cap = capSeconds(modelMaxSeconds, modelMaxBytes);
         // Cutting at pauses makes pieces a little shorter than their limit: 10% of slack keeps their number within
         // the parallelism.
@@ -97,8 +111,7 @@ public class AudioSplitter {
                 maxSamples,
                 Math.min(maxSamples / 2, samples(seconds(properties.minPiece()) / 2)),
                 samples(seconds(properties.overlap())));
-        SilenceDetector detector =
-                new SilenceDetector(properties.silenceThresholdDb(), samples(seconds(properties.minSilence())));
+        SilenceDetector detector = new SilenceDetector(rule.thresholdDb(), samples(seconds(rule.minSilence())));
         Path scratch = null;
         try (ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor()) {
             Path folder = Files.createDirectories(properties.scratchFolder());

@@ -44,6 +44,27 @@ class LocalEngine implements TranscriptionProvider {
         this.json = json;
     }
 
+    /**
+     * Vosk's word confidences are not token log-probabilities, and it has no speaker model: rather than fake either,
+     * the engine refuses them (a 400 the job fails with).
+     */
+    static void refuseWhatItCannotGive(UpstreamAccount account, UpstreamCall call) {
+        if (call.logprobs()) {
+            throw new UpstreamException.Rejected(
+                    account.id(),
+                    400,
+                    "include[]=logprobs is not supported by the local engine: it gives word confidences, not token"
+                            + " log-probabilities.");
+        }
+        if (!call.knownSpeakers().isEmpty()) {
+            throw new UpstreamException.Rejected(
+                    account.id(),
+                    400,
+                    "known_speaker_names[] and known_speaker_references[] are not supported by the local engine: it"
+                            + " has no speaker model.");
+        }
+    }
+
     @Override
     public boolean handles(AccountsProperties.ProviderKind kind) {
         return kind == AccountsProperties.ProviderKind.LOCAL;
@@ -59,6 +80,7 @@ class LocalEngine implements TranscriptionProvider {
                     "The offline engine cannot translate: it transcribes English speech only. Translations need an"
                             + " OpenAI-compatible upstream account for model '" + call.model() + "'.");
         }
+        refuseWhatItCannotGive(account, call);
         Process decoder = ffmpeg.start(
                 "-hide_banner",
                 "-loglevel",

@@ -8,6 +8,7 @@ import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.ResponseFormat;
@@ -31,6 +32,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -257,6 +259,7 @@ class JobExecution {
                 probed.durationSeconds(),
                 capSeconds,
                 model.maxCallBytes(),
+                job.spec().chunkingStrategy(),
                 piece -> lifecycle.addPiece(claim, piece));
         log.info(
                 "job {}: {} s of {} cut into {} pieces",
@@ -319,6 +322,7 @@ class JobExecution {
         lifecycle.pieceObjects(job.isPiece() ? job.parentId() : job.id()).forEach(this::deleteQuietly);
         if (!job.isPiece()) {
             deleteQuietly(job.audio().objectKey());
+            job.spec().knownSpeakers().forEach(speaker -> deleteQuietly(speaker.objectKey()));
         }
     }
 
@@ -353,6 +357,21 @@ class JobExecution {
                 audio.contentType(),
                 audio.sizeBytes(),
                 content,
-                spec.task());
+                spec.task(),
+                spec.logprobs(),
+                spec.chunkingStrategy(),
+                spec.knownSpeakers().stream().map(this::reference).toList());
+    }
+
+    /** A known speaker's clip, read back from the store as the data URL the caller sent. */
+    private UpstreamCall.SpeakerReference reference(KnownSpeaker speaker) {
+        try (InputStream clip = store.open(speaker.objectKey())) {
+            String type = speaker.contentType() == null ? "application/octet-stream" : speaker.contentType();
+            return new UpstreamCall.SpeakerReference(
+                    speaker.name(),
+                    "data:" + type + ";base64," + Base64.getEncoder().encodeToString(clip.readAllBytes()));
+        } catch (IOException e) {
+            throw new ObjectStoreException("object store: a known speaker's clip could not be read: " + e, e);
+        }
     }
 }

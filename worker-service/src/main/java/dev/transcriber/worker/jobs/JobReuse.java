@@ -71,12 +71,18 @@ class JobReuse {
             return false;
         }
         Transcript transcript = codec.read(earlier.get().transcriptJson()).withUsage(null);
+        if (!job.spec().logprobs()) {
+            transcript = transcript.withLogprobs(null); // not asked for: not answered
+        }
         job.succeedReusing(earlier.get(), codec.write(transcript), clock.instant());
         ends.announce(job);
         return true;
     }
 
-    /** The same model, task and options, and timestamps in the earlier transcript if this job's format needs them. */
+    /**
+     * The same model, task and options, and timestamps (logprobs) in the earlier transcript if this job's format
+     * (include) needs them. A job with known speakers is never reused: its clips are its own.
+     */
     private boolean sameOptions(JobSpec wanted, TranscriptionJob candidate) {
         JobSpec had = candidate.spec();
         boolean needsTimestamps = ResponseFormat.fromWireName(wanted.responseFormat())
@@ -87,7 +93,11 @@ class JobReuse {
                 && Objects.equals(wanted.language(), had.language())
                 && Objects.equals(wanted.prompt(), had.prompt())
                 && Objects.equals(wanted.temperature(), had.temperature())
-                && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps());
+                && Objects.equals(wanted.chunkingStrategy(), had.chunkingStrategy())
+                && wanted.knownSpeakers().isEmpty()
+                && had.knownSpeakers().isEmpty()
+                && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps())
+                && (!wanted.logprobs() || codec.read(candidate.transcriptJson()).logprobs() != null);
     }
 
     private String modelId(String model) {

@@ -1,5 +1,7 @@
 package dev.transcriber.worker.retention;
 
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -57,11 +59,12 @@ public class RetentionSweeper {
         int removed = 0;
         List<Expired> expired;
         do {
-            expired = jdbc.sql("select id, object_key from transcription_jobs where parent_id is null and"
+            expired = jdbc.sql("select id, object_key, known_speakers is not null from transcription_jobs where"
+                            + " parent_id is null and"
                             + " finished_at < :before and audio_removed_at is null and source_url is null limit "
                             + BATCH)
                     .param("before", Timestamp.from(now.minus(audio)))
-                    .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2)))
+                    .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
                     .list();
             for (Expired job : expired) {
                 List<String> pieces = jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
@@ -70,6 +73,11 @@ public class RetentionSweeper {
                         .list();
                 pieces.forEach(this::deleteQuietly);
                 deleteQuietly(job.objectKey());
+                if (job.knownSpeakers()) { // their reference clips, at most four, under the job's own keys
+                    for (int i = 0; i < 4; i++) {
+                        deleteQuietly(ObjectKeys.speakerReference(new JobId(job.id()), i));
+                    }
+                }
                 jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id")
                         .param("now", Timestamp.from(now))
                         .param("id", job.id())
@@ -99,5 +107,5 @@ public class RetentionSweeper {
         }
     }
 
-    private record Expired(UUID id, String objectKey) {}
+    private record Expired(UUID id, String objectKey, boolean knownSpeakers) {}
 }

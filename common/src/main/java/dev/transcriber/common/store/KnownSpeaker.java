@@ -1,0 +1,7 @@
+package dev.transcriber.common.store;
+
+/**
+ * A speaker the caller named, with the reference clip that shows their voice: the clip is in the object store under
+ * {@code objectKey} (its decoded bytes, of type {@code contentType}), never in the job row.
+ */
+public record KnownSpeaker(String name, String objectKey, String contentType) {}
