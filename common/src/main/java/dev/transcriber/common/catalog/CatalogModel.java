@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * A model the gateway serves: its public id, the name upstream providers know it by, how it is billed, the response
- * formats its upstream can produce, and the most audio one upstream call may carry (for chunking long audio).
+ * formats its upstream can produce, the most audio one upstream call may carry (for chunking long audio), and whether
+ * it labels speakers ({@code diarizes}: its upstream answers {@code diarized_json}).
  */
 public record CatalogModel(
         String id,
@@ -13,12 +14,24 @@ public record CatalogModel(
         Billing billing,
         Set<String> upstreamFormats,
         Duration maxCallDuration,
-        long maxCallBytes) {
+        long maxCallBytes,
+        boolean diarizes) {
 
     public static final long MB = 1024 * 1024;
 
     public CatalogModel {
         upstreamFormats = Set.copyOf(upstreamFormats);
+    }
+
+    /** A model that does not label speakers. */
+    public CatalogModel(
+            String id,
+            String upstreamName,
+            Billing billing,
+            Set<String> upstreamFormats,
+            Duration maxCallDuration,
+            long maxCallBytes) {
+        this(id, upstreamName, billing, upstreamFormats, maxCallDuration, maxCallBytes, false);
     }
 
     public enum Billing {

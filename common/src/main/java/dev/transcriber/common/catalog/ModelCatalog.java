@@ -16,6 +16,7 @@ public final class ModelCatalog {
 
     private static final Set<String> GPT4O_FORMATS = Set.of("json", "text");
     private static final Set<String> WHISPER_FORMATS = Set.of("json", "text", "srt", "vtt", "verbose_json");
+    private static final Set<String> DIARIZE_FORMATS = Set.of("json", "text", "diarized_json");
 
     private final List<CatalogModel> models;
 
@@ -45,7 +46,15 @@ public final class ModelCatalog {
                         CatalogModel.Billing.DURATION,
                         WHISPER_FORMATS,
                         null,
-                        25 * CatalogModel.MB)));
+                        25 * CatalogModel.MB),
+                new CatalogModel(
+                        "gpt-4o-transcribe-diarize",
+                        "gpt-4o-transcribe-diarize",
+                        CatalogModel.Billing.TOKENS,
+                        DIARIZE_FORMATS,
+                        Duration.ofSeconds(1400),
+                        25 * CatalogModel.MB,
+                        true)));
     }
 
     /** The standard catalog narrowed to {@code allowed} (in either spelling); empty means everything. */

@@ -105,7 +105,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             try {
                 HttpResponse<String> response = exchange(account, request, audio, timeout);
                 span.tag("http.response.status_code", String.valueOf(response.statusCode()));
-                return read(account, response);
+                return read(account, call, response);
             } catch (RuntimeException e) {
                 span.error(e);
                 throw e;
@@ -173,7 +173,24 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return buffered;
     }
 
-    private Transcript read(UpstreamAccount account, HttpResponse<String> response) {
+    /**
+     * The segments of a {@code diarized_json} answer: who spoke ({@code speaker}), when, and what; their ids (strings
+     * such as {@code seg_001}) are replaced by their place.
+     */
+    private static List<Transcript.Segment> diarizedSegments(JsonNode segments) {
+        List<Transcript.Segment> read = new ArrayList<>();
+        for (JsonNode segment : segments) {
+            read.add(new Transcript.Segment(
+                    read.size(),
+                    segment.path("start").asDouble(),
+                    segment.path("end").asDouble(),
+                    segment.path("text").asString(""),
+                    segment.path("speaker").asString("A")));
+        }
+        return read;
+    }
+
+    private Transcript read(UpstreamAccount account, UpstreamCall call, HttpResponse<String> response) {
         int status = response.statusCode();
         if (status == 429) {
             throw new UpstreamException.RateLimited(
@@ -200,7 +217,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
             String language = body.hasNonNull("language") ? body.get("language").asString() : null;
             List<Transcript.Segment> segments = body.has("segments")
-                    ? json.treeToValue(body.get("segments"), new TypeReference<List<Transcript.Segment>>() {})
+                    ? call.diarization() != null
+                            ? diarizedSegments(body.get("segments"))
+                            : json.treeToValue(body.get("segments"), new TypeReference<List<Transcript.Segment>>() {})
                     : null;
             List<Transcript.Word> words = body.has("words")
                     ? json.treeToValue(body.get("words"), new TypeReference<List<Transcript.Word>>() {})
@@ -234,15 +253,24 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private static byte[] head(String boundary, UpstreamCall call, String upstreamModel) {
         List<Map.Entry<String, String>> fields = new ArrayList<>(); // a name may repeat (timestamp_granularities[])
         fields.add(Map.entry("model", upstreamModel));
-        fields.add(Map.entry("response_format", call.timestamps() ? "verbose_json" : "json"));
-        if (call.timestamps()) {
+        UpstreamCall.Diarization diarization = call.diarization();
+        fields.add(Map.entry(
+                "response_format",
+                diarization != null ? "diarized_json" : call.timestamps() ? "verbose_json" : "json"));
+        if (diarization != null) {
+            // OpenAI requires a chunking strategy for its diarizing models, whatever the audio's length
+            fields.add(Map.entry("chunking_strategy", "auto"));
+            diarization.knownNames().forEach(name -> fields.add(Map.entry("known_speaker_names[]", name)));
+            diarization.knownReferences().forEach(clip -> fields.add(Map.entry("known_speaker_references[]", clip)));
+        }
+        if (call.timestamps() && diarization == null) {
             fields.add(Map.entry("timestamp_granularities[]", "segment"));
             fields.add(Map.entry("timestamp_granularities[]", "word"));
         }
         if (call.language() != null) {
             fields.add(Map.entry("language", call.language()));
         }
-        if (call.prompt() != null) {
+        if (call.prompt() != null && diarization == null) { // diarizing models take no prompt
             fields.add(Map.entry("prompt", call.prompt()));
         }
         if (call.temperature() != null) {
