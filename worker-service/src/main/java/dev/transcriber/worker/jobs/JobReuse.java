@@ -82,11 +82,13 @@ class JobReuse {
         boolean needsTimestamps = ResponseFormat.fromWireName(wanted.responseFormat())
                 .map(ResponseFormat::needsTimestamps)
                 .orElse(false);
+        boolean needsSpeakers = ResponseFormat.DIARIZED_JSON.wireName().equals(wanted.responseFormat());
         return modelId(wanted.model()).equals(modelId(had.model()))
                 && Objects.equals(wanted.language(), had.language())
                 && Objects.equals(wanted.prompt(), had.prompt())
                 && Objects.equals(wanted.temperature(), had.temperature())
-                && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps());
+                && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps())
+                && (!needsSpeakers || codec.read(candidate.transcriptJson()).isDiarized());
     }
 
     private String modelId(String model) {
