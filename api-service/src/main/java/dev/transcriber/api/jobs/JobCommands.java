@@ -6,6 +6,7 @@ import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
+import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.TranscriptionOptions;
@@ -62,6 +63,7 @@ class JobCommands {
     private final ApiKeys keys;
     private final Clock clock;
     private final int maxPromptLength;
+    private final EngineSupport engines;
 
     JobCommands(
             MultipartAudioReader reader,
@@ -79,7 +81,9 @@ class JobCommands {
             JobSubmission submission,
             ApiKeys keys,
             Clock clock,
-            ApiProperties properties) {
+            ApiProperties properties,
+            EngineSupport engines) {
+        this.engines = engines;
         this.keys = keys;
         this.maxPromptLength = properties.maxPromptLength();
         this.submission = submission;
@@ -111,6 +115,7 @@ class JobCommands {
             refuseOtherAudio(upload);
             JobSpec spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
+            engines.check(spec);
             refuseStream(upload);
             draft = new Draft(
                     jobId,
@@ -139,6 +144,7 @@ class JobCommands {
         }
         JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
+        engines.check(spec);
         String audioUrl = null;
         if (request.audio_url() != null) {
             try {

@@ -9,6 +9,7 @@ import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
+import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
@@ -65,6 +66,7 @@ class Transcriptions {
     private final Duration syncTimeout;
     private final int maxPromptLength;
     private final StageTimers stages;
+    private final EngineSupport engines;
     /** Where held requests are answered: in the trace and log context of what released them (their job's end). */
     private final Executor answering;
 
@@ -83,7 +85,9 @@ class Transcriptions {
             JsonMapper json,
             ApiProperties properties,
             StageTimers stages,
-            Traces traces) {
+            Traces traces,
+            EngineSupport engines) {
+        this.engines = engines;
         this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
         this.stages = stages;
         this.reader = reader;
@@ -118,6 +122,7 @@ class Transcriptions {
         try {
             spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
             caller.checkModel(spec.model(), catalog);
+            engines.check(spec);
             stream = TranscriptionOptions.stream(upload);
         } catch (ApiException e) {
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));

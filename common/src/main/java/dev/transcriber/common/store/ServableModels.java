@@ -39,6 +39,16 @@ public class ServableModels {
                 .list();
     }
 
+    /** True when {@code model} was reported since {@code since}, and only by workers whose sole server is the offline engine. */
+    public boolean onlyLocal(String model, Instant since) {
+        return Boolean.TRUE.equals(
+                jdbc.sql("select count(*) > 0 and bool_and(owned_by = 'local-engine') from servable_models"
+                                + " where model = ? and seen_at > ?")
+                        .params(model, java.sql.Timestamp.from(since))
+                        .query(Boolean.class)
+                        .single());
+    }
+
     public void forget(String worker) {
         jdbc.sql("delete from servable_models where worker_id = ?")
                 .param(worker)

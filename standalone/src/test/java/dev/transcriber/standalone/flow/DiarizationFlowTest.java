@@ -185,6 +185,39 @@ class DiarizationFlowTest {
                         .isEmpty());
     }
 
+    @Test
+    void aStreamSendsEachSegmentWithItsSpeakerOnceItIsSettledThenTheWholeText() {
+        ToneSpeech.Speech speech = ToneSpeech.dialogue(44, 16_000, 7, 0, turn -> turn < 6 ? turn % 2 : turn % 3);
+
+        HttpResponse<String> response = api.transcribe(new Multipart()
+                .field("model", MODEL)
+                .field("response_format", "diarized_json")
+                .field("stream", "true")
+                .file("file", "meeting.wav", "audio/wav", speech.wav()));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        List<JsonNode> events = java.util.Arrays.stream(response.body().split("\n"))
+                .filter(line -> line.startsWith("data:"))
+                .map(line -> JSON.readTree(line.substring(5).strip()))
+                .toList();
+        List<JsonNode> segments = events.subList(0, events.size() - 1);
+        JsonNode done = events.getLast();
+        assertThat(done.path("type").asString()).isEqualTo("transcript.text.done");
+        assertThat(done.path("text").asString()).isEqualTo(String.join(" ", speech.text()));
+        List<Turn> turns = turns(speech);
+        assertThat(segments).hasSize(turns.size());
+        for (int i = 0; i < turns.size(); i++) {
+            JsonNode segment = segments.get(i);
+            assertThat(segment.path("type").asString()).isEqualTo("transcript.text.segment");
+            assertThat(segment.path("id").asString()).isEqualTo("seg_" + i);
+            assertThat(segment.path("text").asString()).isEqualTo(turns.get(i).text());
+        }
+        JsonNode asArray = JSON.valueToTree(segments);
+        assertThat(labelsByVoice(turns, asArray)).isEqualTo(Map.of(0, "A", 1, "B", 2, "C"));
+    }
+
     /** A turn of the conversation as said: its words, who said them, and when. */
     record Turn(int speaker, double start, double end, String text) {}
 
