@@ -292,6 +292,10 @@ class JobCommands {
             }
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
+                // pieces held for their wave (a diarized job's) would never be sent now: cancelled with their job
+                jobs.findPieces(job.id().value()).stream()
+                        .filter(piece -> piece.isHeld() && piece.state() == JobState.QUEUED)
+                        .forEach(piece -> piece.cancel(clock.instant()));
                 ends.announce(job);
             }
             return queries.view(job, scope);
