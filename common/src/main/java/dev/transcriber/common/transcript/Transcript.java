@@ -29,7 +29,7 @@ public record Transcript(
     }
 
     /** True when the segments say who speaks (a diarized transcript). */
-    public boolean isDiarized() {
+    public boolean hasSpeakers() {
         return segments != null && !segments.isEmpty() && segments.stream().allMatch(s -> s.speaker() != null);
     }
 

@@ -85,7 +85,7 @@ public final class TranscriptMerger {
      * {@link DiarizedMerge}.
      */
     static boolean diarized(List<Piece> pieces) {
-        return pieces.stream().anyMatch(p -> p.transcript().isDiarized())
+        return pieces.stream().anyMatch(p -> p.transcript().hasSpeakers())
                 && pieces.stream()
                         .allMatch(p -> p.transcript().hasTimestamps()
                                 && p.transcript().words() == null

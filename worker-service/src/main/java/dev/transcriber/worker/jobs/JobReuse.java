@@ -88,7 +88,7 @@ class JobReuse {
                 && Objects.equals(wanted.prompt(), had.prompt())
                 && Objects.equals(wanted.temperature(), had.temperature())
                 && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps())
-                && (!needsSpeakers || codec.read(candidate.transcriptJson()).isDiarized());
+                && (!needsSpeakers || codec.read(candidate.transcriptJson()).hasSpeakers());
     }
 
     private String modelId(String model) {
