@@ -6,7 +6,7 @@ import dev.transcriber.api.jobs.JobFields;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
-import dev.transcriber.api.transcription.TranslatingAccounts;
+import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.catalog.ModelCatalog;
@@ -62,9 +62,9 @@ class BatchCommands {
     private final JsonMapper json;
     private final Clock clock;
     private final Wakeups wakeups;
+    private final EngineSupport engines;
     private final int maxItems;
     private final int maxPromptLength;
-    private final TranslatingAccounts translating;
 
     BatchCommands(
             BatchRepository batches,
@@ -82,8 +82,8 @@ class BatchCommands {
             Wakeups wakeups,
             @Value("${transcriber.batches.max-items:10000}") int maxItems,
             ApiProperties properties,
-            TranslatingAccounts translating) {
-        this.translating = translating;
+            EngineSupport engines) {
+        this.engines = engines;
         this.wakeups = wakeups;
         this.maxPromptLength = properties.maxPromptLength();
         this.batches = batches;
@@ -113,7 +113,7 @@ class BatchCommands {
         }
         JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
-        translating.check(spec);
+        engines.check(spec);
         Map<String, String> metadata = JobFields.metadata(request.metadata());
         String webhookUrl = JobFields.webhookUrl(request.webhook_url(), addresses);
         if (request.items() != null) {

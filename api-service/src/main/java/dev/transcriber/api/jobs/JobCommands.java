@@ -6,11 +6,11 @@ import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.keys.Scope;
+import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.api.transcription.AudioUpload;
 import dev.transcriber.api.transcription.MultipartAudioReader;
 import dev.transcriber.api.transcription.SpeakerClips;
 import dev.transcriber.api.transcription.TranscriptionOptions;
-import dev.transcriber.api.transcription.TranslatingAccounts;
 import dev.transcriber.api.uploads.Uploads;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobEnds;
@@ -64,7 +64,7 @@ class JobCommands {
     private final ApiKeys keys;
     private final Clock clock;
     private final int maxPromptLength;
-    private final TranslatingAccounts translating;
+    private final EngineSupport engines;
 
     JobCommands(
             MultipartAudioReader reader,
@@ -83,8 +83,8 @@ class JobCommands {
             ApiKeys keys,
             Clock clock,
             ApiProperties properties,
-            TranslatingAccounts translating) {
-        this.translating = translating;
+            EngineSupport engines) {
+        this.engines = engines;
         this.keys = keys;
         this.maxPromptLength = properties.maxPromptLength();
         this.submission = submission;
@@ -116,7 +116,7 @@ class JobCommands {
             refuseOtherAudio(upload);
             JobSpec validated = TranscriptionOptions.validateJob(upload, catalog, maxPromptLength);
             caller.checkModel(validated.model(), catalog);
-            translating.check(validated);
+            engines.check(validated);
             refuseStream(upload);
             JobSpec spec =
                     SpeakerClips.store(store, jobId, validated, TranscriptionOptions.knownSpeakers(upload, catalog));
@@ -147,7 +147,7 @@ class JobCommands {
         }
         JobSpec spec = JobFields.spec(request, catalog, maxPromptLength);
         caller.checkModel(spec.model(), catalog);
-        translating.check(spec);
+        engines.check(spec);
         String audioUrl = null;
         if (request.audio_url() != null) {
             try {
@@ -297,6 +297,10 @@ class JobCommands {
             }
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
+                // pieces held for their wave (a diarized job's) would never be sent now: cancelled with their job
+                jobs.findPieces(job.id().value()).stream()
+                        .filter(piece -> piece.isHeld() && piece.state() == JobState.QUEUED)
+                        .forEach(piece -> piece.cancel(clock.instant()));
                 ends.announce(job);
             }
             return queries.view(job, scope);

@@ -11,7 +11,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /v1/models}: the catalog models that some worker can serve right now (its usable accounts serve them),
- * under both spellings. {@code owned_by} is {@code local-engine} for models only the offline engine serves.
+ * under both spellings. {@code owned_by} is {@code local-engine} for models only the offline engine serves; a model
+ * that labels speakers is not listed when only the offline engine serves it (it cannot, see {@link EngineSupport}).
  */
 @RestController
 class ModelsController {
@@ -33,6 +34,10 @@ class ModelsController {
     ModelList list() {
         return new ModelList(servable.since(clock.instant().minus(FRESH)).stream()
                 .filter(s -> catalog.resolve(s.model()).isPresent())
+                .filter(s -> !("local-engine".equals(s.ownedBy())
+                        && catalog.resolve(s.model())
+                                .map(dev.transcriber.common.catalog.CatalogModel::diarizes)
+                                .orElse(false)))
                 .flatMap(ModelsController::spellings)
                 .toList());
     }

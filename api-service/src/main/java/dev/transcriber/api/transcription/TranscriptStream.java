@@ -8,9 +8,11 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Logprob;
 import dev.transcriber.common.transcript.Logprobs;
+import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
+import dev.transcriber.common.transcript.TranscriptRenderer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One {@code stream=true} answer, as OpenAI sends it: {@code transcript.text.delta} events as the pieces of the
- * audio finish, in order, then {@code transcript.text.done} with the whole text and the usage. Each time it is moved
+ * audio finish, in order, then {@code transcript.text.done} with the whole text and the usage. With
+ * {@code response_format=diarized_json} the events are {@code transcript.text.segment} instead (who spoke, when, what:
+ * each segment once it can no longer change), then the done event. Each time it is moved
  * on (a piece finished, the job ended, or the poller's tick) it reads the job's pieces and sends the text that can no
  * longer change; the deltas add up to the final text. A job that asked for {@code include[]=logprobs} gets, on each
  * delta, the tokens of that delta's words (placed by {@link Logprobs#wordIndices}), and on the done event all of them.
@@ -39,6 +43,7 @@ final class TranscriptStream {
     private final ReentrantLock lock = new ReentrantLock();
     private String sent = "";
     private int sentTokens;
+    private int segmentsSent;
     private boolean closed;
 
     TranscriptStream(JobId jobId, SseEmitter emitter, JobRepository jobs, TranscriptCodec codec, JsonMapper json) {
@@ -58,11 +63,17 @@ final class TranscriptStream {
             }
             TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
             switch (job.state()) {
-                case SUCCEEDED -> finish(codec.read(job.transcriptJson()));
+                case SUCCEEDED -> finish(codec.read(job.transcriptJson()), diarized(job));
                 case FAILED ->
                     fail(ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
                 case CANCELLED -> fail(ApiException.invalidRequest("The job was cancelled.", null));
-                case QUEUED, RUNNING -> sendSettled(job);
+                case QUEUED, RUNNING -> {
+                    if (diarized(job)) {
+                        sendSettledSegments(job);
+                    } else {
+                        sendSettled(job);
+                    }
+                }
             }
         } catch (IOException | IllegalStateException e) {
             closed = true; // the caller went away; the job goes on and can be fetched by its id
@@ -85,21 +96,47 @@ final class TranscriptStream {
         }
     }
 
+    private static boolean diarized(TranscriptionJob job) {
+        return ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
+    }
+
     private void sendSettled(TranscriptionJob job) throws IOException {
-        List<TranscriptMerger.Piece> done = new ArrayList<>();
-        for (TranscriptionJob piece : jobs.findPieces(jobId.value())) {
-            if (piece.state() != JobState.SUCCEEDED || piece.pieceIndex() != done.size()) {
-                break; // only the unbroken run of finished pieces from the first is settled
-            }
-            done.add(new TranscriptMerger.Piece(piece.pieceSpan(), codec.read(piece.transcriptJson())));
-        }
+        List<TranscriptMerger.Piece> done = finishedPieces();
         if (!done.isEmpty()) {
             Transcript settled = TranscriptMerger.settled(done, job.piecesTotal());
             delta(settled.text(), settled.logprobs());
         }
     }
 
-    private void finish(Transcript transcript) throws IOException {
+    /** The unbroken run of finished pieces from the first: what later pieces can change least. */
+    private List<TranscriptMerger.Piece> finishedPieces() {
+        List<TranscriptMerger.Piece> done = new ArrayList<>();
+        for (TranscriptionJob piece : jobs.findPieces(jobId.value())) {
+            if (piece.state() != JobState.SUCCEEDED || piece.pieceIndex() != done.size()) {
+                break;
+            }
+            done.add(new TranscriptMerger.Piece(piece.pieceSpan(), codec.read(piece.transcriptJson())));
+        }
+        return done;
+    }
+
+    private void sendSettledSegments(TranscriptionJob job) throws IOException {
+        segments(TranscriptMerger.settledSegments(finishedPieces(), job.piecesTotal()));
+    }
+
+    /** A {@code transcript.text.segment} event for each of {@code settled} not sent yet. */
+    private void segments(List<Transcript.Segment> settled) throws IOException {
+        for (int i = segmentsSent; i < settled.size(); i++) {
+            send(TranscriptRenderer.diarizedSegment(settled.get(i)));
+            segmentsSent = i + 1;
+        }
+    }
+
+    private void finish(Transcript transcript, boolean diarized) throws IOException {
+        if (diarized) {
+            segments(transcript.segments() == null ? List.of() : transcript.segments());
+            return;
+        }
         List<String> ends = segmentEnds(transcript);
         List<Logprob> tokens = transcript.logprobs();
         for (String settled : ends.isEmpty() ? wordEnds(transcript.text(), WORDS_PER_DELTA) : ends) {

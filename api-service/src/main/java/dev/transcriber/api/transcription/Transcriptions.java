@@ -9,6 +9,7 @@ import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.jobs.JobSubmission;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
+import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
@@ -69,7 +70,7 @@ class Transcriptions {
     private final Duration syncTimeout;
     private final int maxPromptLength;
     private final StageTimers stages;
-    private final TranslatingAccounts translating;
+    private final EngineSupport engines;
     /** Where held requests are answered: in the trace and log context of what released them (their job's end). */
     private final Executor answering;
 
@@ -89,8 +90,8 @@ class Transcriptions {
             ApiProperties properties,
             StageTimers stages,
             Traces traces,
-            TranslatingAccounts translating) {
-        this.translating = translating;
+            EngineSupport engines) {
+        this.engines = engines;
         this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
         this.stages = stages;
         this.reader = reader;
@@ -145,11 +146,12 @@ class Transcriptions {
             if (task == JobTask.TRANSLATE) {
                 spec = TranscriptionOptions.validateTranslation(upload, catalog, maxPromptLength);
                 caller.checkModel(spec.model(), catalog);
-                translating.check(spec);
+                engines.check(spec);
                 stream = false;
             } else {
                 spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
                 caller.checkModel(spec.model(), catalog);
+                engines.check(spec);
                 stream = TranscriptionOptions.stream(upload);
                 spec = SpeakerClips.store(store, newJob, spec, TranscriptionOptions.knownSpeakers(upload, catalog));
             }

@@ -16,6 +16,7 @@ public final class ModelCatalog {
 
     private static final Set<String> GPT4O_FORMATS = Set.of("json", "text");
     private static final Set<String> WHISPER_FORMATS = Set.of("json", "text", "srt", "vtt", "verbose_json");
+    private static final Set<String> DIARIZE_FORMATS = Set.of("json", "text", "diarized_json");
 
     private final List<CatalogModel> models;
 
@@ -54,7 +55,17 @@ public final class ModelCatalog {
                         25 * CatalogModel.MB,
                         true,
                         false,
-                        false)));
+                        false),
+                new CatalogModel(
+                        "gpt-4o-transcribe-diarize",
+                        "gpt-4o-transcribe-diarize",
+                        CatalogModel.Billing.TOKENS,
+                        DIARIZE_FORMATS,
+                        Duration.ofSeconds(1400),
+                        25 * CatalogModel.MB,
+                        false,
+                        false,
+                        true)));
     }
 
     /** The standard catalog narrowed to {@code allowed} (in either spelling); empty means everything. */

@@ -44,4 +44,9 @@ public final class ObjectKeys {
     public static String batchItem(java.util.UUID batchId, int index) {
         return "batches/" + batchId + "/items/" + index;
     }
+
+    /** A reference clip of one voice, cut from piece {@code piece} of a diarized job (clip {@code n} of that piece). */
+    public static String speakerClip(JobId jobId, int piece, int n) {
+        return "jobs/" + jobId + "/speakers/" + piece + "-" + n + ".wav";
+    }
 }

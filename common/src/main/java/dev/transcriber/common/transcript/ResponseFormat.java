@@ -9,7 +9,9 @@ public enum ResponseFormat {
     TEXT("text", false),
     SRT("srt", true),
     VTT("vtt", true),
-    VERBOSE_JSON("verbose_json", true);
+    VERBOSE_JSON("verbose_json", true),
+    /** Segments labelled by speaker (OpenAI's {@code TranscriptionDiarized}); only for models that diarize. */
+    DIARIZED_JSON("diarized_json", true);
 
     private final String wireName;
     private final boolean needsTimestamps;

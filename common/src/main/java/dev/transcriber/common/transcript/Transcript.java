@@ -45,9 +45,15 @@ public record Transcript(
         return segments != null;
     }
 
+    /** True when the segments say who speaks (a diarized transcript). */
+    public boolean hasSpeakers() {
+        return segments != null && !segments.isEmpty() && segments.stream().allMatch(s -> s.speaker() != null);
+    }
+
     /**
      * A stretch of speech. The upstream's own per-segment figures (tokens, log-probabilities, ...) are kept when it
-     * gave them and left out when it did not; they are never made up.
+     * gave them and left out when it did not; they are never made up. {@code speaker} is set for diarized
+     * transcripts only: the label of who speaks (the same label means the same voice across the whole audio).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -61,10 +67,36 @@ public record Transcript(
             Double temperature,
             @JsonProperty("avg_logprob") Double avgLogprob,
             @JsonProperty("compression_ratio") Double compressionRatio,
-            @JsonProperty("no_speech_prob") Double noSpeechProb) {
+            @JsonProperty("no_speech_prob") Double noSpeechProb,
+            String speaker) {
 
         public Segment(int id, double start, double end, String text) {
-            this(id, null, start, end, text, null, null, null, null, null);
+            this(id, null, start, end, text, null, null, null, null, null, null);
+        }
+
+        /** A diarized segment: who spoke, when. */
+        public Segment(int id, double start, double end, String text, String speaker) {
+            this(id, null, start, end, text, null, null, null, null, null, speaker);
+        }
+
+        public Segment(
+                int id,
+                Integer seek,
+                double start,
+                double end,
+                String text,
+                List<Integer> tokens,
+                Double temperature,
+                Double avgLogprob,
+                Double compressionRatio,
+                Double noSpeechProb) {
+            this(id, seek, start, end, text, tokens, temperature, avgLogprob, compressionRatio, noSpeechProb, null);
+        }
+
+        /** The same segment said by {@code label}. */
+        public Segment withSpeaker(String label) {
+            return new Segment(
+                    id, seek, start, end, text, tokens, temperature, avgLogprob, compressionRatio, noSpeechProb, label);
         }
 
         /** This segment renumbered and moved {@code offset} seconds later (a piece's place in the whole audio). */
@@ -80,7 +112,8 @@ public record Transcript(
                     temperature,
                     avgLogprob,
                     compressionRatio,
-                    noSpeechProb);
+                    noSpeechProb,
+                    speaker);
         }
 
         public double midpoint() {

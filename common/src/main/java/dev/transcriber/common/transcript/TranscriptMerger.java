@@ -43,6 +43,9 @@ public final class TranscriptMerger {
     }
 
     public static Transcript merge(List<Piece> pieces, double duration) {
+        if (diarized(pieces)) {
+            return mergeDiarized(pieces, duration);
+        }
         boolean timestamps = pieces.stream().allMatch(p -> p.transcript().hasTimestamps());
         boolean words =
                 timestamps && pieces.stream().allMatch(p -> p.transcript().words() != null);
@@ -145,6 +148,60 @@ public final class TranscriptMerger {
         List<Logprob> list() {
             return List.copyOf(tokens);
         }
+    }
+
+    /**
+     * True when the pieces' segments say who speaks (and there are no word timestamps): they are joined by
+     * {@link DiarizedMerge}.
+     */
+    static boolean diarized(List<Piece> pieces) {
+        return pieces.stream().anyMatch(p -> p.transcript().hasSpeakers())
+                && pieces.stream()
+                        .allMatch(p -> p.transcript().hasTimestamps()
+                                && p.transcript().words() == null
+                                && p.transcript().segments().stream().allMatch(s -> s.speaker() != null));
+    }
+
+    private static Transcript mergeDiarized(List<Piece> pieces, double duration) {
+        List<Transcript.Segment> segments = DiarizedMerge.segments(pieces);
+        String language = pieces.stream()
+                .map(p -> p.transcript().language())
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+        return new Transcript(
+                String.join(
+                        " ",
+                        segments.stream()
+                                .map(s -> s.text().strip())
+                                .filter(t -> !t.isEmpty())
+                                .toList()),
+                language,
+                duration,
+                sum(pieces.stream().map(p -> p.transcript().usage()).toList()),
+                segments,
+                null);
+    }
+
+    /**
+     * The diarized segments of the first pieces that later pieces cannot change, for streaming: all of them once every
+     * piece is in; otherwise those that end before the last piece's overlap with the next one begins (a turn running
+     * into it may still be joined with the next piece's copy). {@code total} is null while the audio is still being
+     * cut.
+     */
+    public static List<Transcript.Segment> settledSegments(List<Piece> firstPieces, Integer total) {
+        if (firstPieces.isEmpty() || !diarized(firstPieces)) {
+            return List.of();
+        }
+        List<Transcript.Segment> segments = DiarizedMerge.segments(firstPieces);
+        if (total != null && firstPieces.size() >= total) {
+            return segments;
+        }
+        PieceSpan last = firstPieces.getLast().span();
+        double overlapStart = 2 * last.ownsUntil() - last.end();
+        return segments.stream()
+                .takeWhile(s -> s.end() <= overlapStart + EPSILON)
+                .toList();
     }
 
     /**

@@ -41,6 +41,7 @@ public final class TranscriptRenderer {
             case SRT -> new RenderedTranscript(cues(transcript.segments(), false), "text/plain; charset=utf-8");
             case VTT -> new RenderedTranscript(cues(transcript.segments(), true), "text/vtt; charset=utf-8");
             case VERBOSE_JSON -> new RenderedTranscript(verboseBody(transcript, granularities), "application/json");
+            case DIARIZED_JSON -> new RenderedTranscript(diarizedBody(transcript), "application/json");
         };
     }
 
@@ -94,6 +95,38 @@ public final class TranscriptRenderer {
             body.put("usage", transcript.usage());
         }
         return json.writeValueAsString(body);
+    }
+
+    /**
+     * OpenAI's {@code TranscriptionDiarized}: the text, and segments each with its speaker's label and an id of the
+     * form {@code seg_N}.
+     */
+    private String diarizedBody(Transcript transcript) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("task", "transcribe");
+        body.put("duration", transcript.duration());
+        body.put("text", transcript.text());
+        body.put("segments", diarizedSegments(transcript.segments()));
+        if (transcript.usage() != null) {
+            body.put("usage", transcript.usage());
+        }
+        return json.writeValueAsString(body);
+    }
+
+    /** Each segment as OpenAI's {@code TranscriptionDiarizedSegment} (also the body of a {@code transcript.text.segment} event). */
+    public static List<Map<String, Object>> diarizedSegments(List<Transcript.Segment> segments) {
+        return segments.stream().map(TranscriptRenderer::diarizedSegment).toList();
+    }
+
+    public static Map<String, Object> diarizedSegment(Transcript.Segment segment) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("type", "transcript.text.segment");
+        out.put("id", "seg_" + segment.id());
+        out.put("start", segment.start());
+        out.put("end", segment.end());
+        out.put("text", segment.text());
+        out.put("speaker", segment.speaker() == null ? "A" : segment.speaker());
+        return out;
     }
 
     /** SubRip ({@code 00:00:01,500}, numbered cues) or WebVTT ({@code 00:00:01.500}, a header). */

@@ -353,8 +353,8 @@ abstract class SyncTranscriptionFlowContract {
                 400,
                 "invalid_request_error",
                 "invalid_request_error",
-                "Unsupported transcription model 'gpt-4.1'. Only 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'"
-                        + " and 'whisper-1' are supported.");
+                "Unsupported transcription model 'gpt-4.1'. Only 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe',"
+                        + " 'whisper-1' and 'gpt-4o-transcribe-diarize' are supported.");
         assertThat(json.readTree(response.body()).get("error").get("param").asString())
                 .isEqualTo("model");
         assertNoObjectFor(response);

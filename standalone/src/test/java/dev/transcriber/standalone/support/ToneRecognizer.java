@@ -23,10 +23,17 @@ import tools.jackson.databind.json.JsonMapper;
  * A fake OpenAI-compatible upstream that really listens to the audio it is sent: a real HTTP server on 127.0.0.1
  * that decodes the uploaded file, finds the tone bursts of {@link ToneSpeech} and names each by its pitch, with
  * timestamps measured to 10 ms. Asked for {@code verbose_json} it answers as whisper-1 does (segments split at
- * pauses, words, duration usage); otherwise as gpt-4o models do (text, token usage). Each call can be made to take
- * {@code latencyPerAudioSecond} per second of audio, as real upstreams do. {@code /v1/audio/translations} "translates"
- * each tone into its word in upper case, answering as OpenAI's translations do (no usage; segments but no words), and
- * keeps the fields each translation was sent.
+ * pauses, words, duration usage); asked for {@code diarized_json}, as gpt-4o-transcribe-diarize does (below);
+ * otherwise as gpt-4o models do (text, token usage). Each call can be made to take {@code latencyPerAudioSecond} per
+ * second of audio, as real upstreams do, plus a fixed {@code latencyPerCall}. {@code /v1/audio/translations}
+ * "translates" each tone into its word in upper case, answering as OpenAI's translations do (no usage; segments but
+ * no words), and keeps the fields each translation was sent.
+ *
+ * <p>Diarizing, it tells speakers apart by tone family ({@link ToneSpeech#family}): a segment is a run of one family's
+ * words. Like OpenAI it labels speakers {@code A}, {@code B}, ... in order of appearance, unless
+ * {@code known_speaker_references[]} are sent: it decodes each reference clip, hears its tone family, and labels that
+ * family's segments with the name sent at the same index ({@code known_speaker_names[]}); voices that match no
+ * reference are still lettered. The names each call was sent are kept ({@link #knownNamesPerCall}).
  */
 public final class ToneRecognizer implements AutoCloseable {
 
@@ -40,6 +47,11 @@ public final class ToneRecognizer implements AutoCloseable {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger calls = new AtomicInteger();
     private final List<Map<String, String>> translations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Call> diarizeCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile double latencyPerCall;
+
+    /** A diarizing call as received: when (nanoTime), the audio's length, and the known speaker names sent. */
+    public record Call(long startedNanos, long endedNanos, double duration, List<String> knownNames) {}
 
     public ToneRecognizer(double latencyPerAudioSecond) throws IOException {
         this.latencyPerAudioSecond = latencyPerAudioSecond;
@@ -70,9 +82,22 @@ public final class ToneRecognizer implements AutoCloseable {
         this.latencyPerAudioSecond = seconds;
     }
 
+    /** A fixed delay added to every call, whatever its length (for measuring waves of calls). */
+    public void latencyPerCall(double seconds) {
+        this.latencyPerCall = seconds;
+    }
+
+    /** The diarizing calls so far, in the order they ended. */
+    public List<Call> diarizeCalls() {
+        synchronized (diarizeCalls) {
+            return List.copyOf(diarizeCalls);
+        }
+    }
+
     public void reset() {
         maxInFlight.set(0);
         calls.set(0);
+        diarizeCalls.clear();
         translations.clear();
     }
 
@@ -89,14 +114,19 @@ public final class ToneRecognizer implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String boundary =
                     exchange.getRequestHeaders().getFirst("Content-Type").replaceFirst(".*boundary=", "");
-            Map<String, byte[]> parts = parts(body, boundary);
+            long started = System.nanoTime();
+            Map<String, List<byte[]>> all = allParts(body, boundary);
+            Map<String, byte[]> parts = new LinkedHashMap<>();
+            all.forEach((name, values) -> parts.put(name, values.getFirst()));
             short[] pcm = decode(parts.get("file"));
             double duration = pcm.length / (double) RATE;
-            if (latencyPerAudioSecond > 0) {
-                Thread.sleep((long) (duration * latencyPerAudioSecond * 1000));
+            double delay = duration * latencyPerAudioSecond + latencyPerCall;
+            if (delay > 0) {
+                Thread.sleep((long) (delay * 1000));
             }
             List<Map<String, Object>> words = recognise(pcm);
-            boolean verbose = "verbose_json".equals(text(parts.get("response_format")));
+            String format = text(parts.get("response_format"));
+            boolean verbose = "verbose_json".equals(format);
             byte[] answer;
             if (exchange.getRequestURI().getPath().endsWith("/translations")) {
                 Map<String, String> fields = new LinkedHashMap<>();
@@ -107,6 +137,12 @@ public final class ToneRecognizer implements AutoCloseable {
                 });
                 translations.add(fields);
                 answer = JSON.writeValueAsBytes(translated(words, duration, verbose));
+            } else if ("diarized_json".equals(format)) {
+                List<String> names = texts(all.get("known_speaker_names[]"));
+                List<String> references = texts(all.get("known_speaker_references[]"));
+                Object reply = diarized(words, duration, speakerNames(names, references));
+                diarizeCalls.add(new Call(started, System.nanoTime(), duration, names));
+                answer = JSON.writeValueAsBytes(reply);
             } else {
                 answer = JSON.writeValueAsBytes(verbose ? verbose(words, duration) : plain(words, duration));
             }
@@ -134,6 +170,77 @@ public final class ToneRecognizer implements AutoCloseable {
         usage.put("total_tokens", audio + words.size());
         usage.put("input_token_details", Map.of("audio_tokens", audio, "text_tokens", 0));
         return Map.of("text", join(words), "usage", usage);
+    }
+
+    /** The tone family each reference clip speaks in, mapped to the name sent with it. */
+    private static Map<Integer, String> speakerNames(List<String> names, List<String> references)
+            throws IOException, InterruptedException {
+        Map<Integer, String> byFamily = new LinkedHashMap<>();
+        for (int i = 0; i < Math.min(names.size(), references.size()); i++) {
+            String reference = references.get(i);
+            byte[] clip = java.util.Base64.getDecoder().decode(reference.substring(reference.indexOf(',') + 1));
+            Map<Integer, Integer> heard = new java.util.HashMap<>();
+            for (Map<String, Object> word : recognise(decode(clip))) {
+                heard.merge(ToneSpeech.family((String) word.get("word")), 1, Integer::sum);
+            }
+            int family = heard.entrySet().stream()
+                    .max(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey)
+                    .orElse(-1);
+            byFamily.putIfAbsent(family, names.get(i));
+        }
+        return byFamily;
+    }
+
+    /** OpenAI's {@code TranscriptionDiarized}: a segment per run of one speaker's words (or after a pause). */
+    private static Map<String, Object> diarized(
+            List<Map<String, Object>> words, double duration, Map<Integer, String> known) {
+        Map<Integer, String> labels = new LinkedHashMap<>(known);
+        int lettered = 0;
+        List<Map<String, Object>> segments = new ArrayList<>();
+        List<Map<String, Object>> current = new ArrayList<>();
+        int currentFamily = -1;
+        for (int i = 0; i <= words.size(); i++) {
+            Map<String, Object> word = i < words.size() ? words.get(i) : null;
+            int family = word == null ? -1 : ToneSpeech.family((String) word.get("word"));
+            boolean breaks = word == null
+                    || (!current.isEmpty()
+                            && (family != currentFamily
+                                    || (double) word.get("start")
+                                                    - (double) current.getLast().get("end")
+                                            > 0.5));
+            if (breaks && !current.isEmpty()) {
+                if (!labels.containsKey(currentFamily)) {
+                    labels.put(currentFamily, String.valueOf((char) ('A' + lettered++)));
+                }
+                Map<String, Object> segment = new LinkedHashMap<>();
+                segment.put("type", "transcript.text.segment");
+                segment.put("id", "seg_" + segments.size());
+                segment.put("start", current.getFirst().get("start"));
+                segment.put("end", current.getLast().get("end"));
+                segment.put("text", join(current));
+                segment.put("speaker", labels.get(currentFamily));
+                segments.add(segment);
+                current = new ArrayList<>();
+            }
+            if (word != null) {
+                current.add(word);
+                currentFamily = family;
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("task", "transcribe");
+        body.put("duration", duration);
+        body.put("text", join(words));
+        body.put("segments", segments);
+        body.put("usage", Map.of("type", "duration", "seconds", Math.ceil(duration)));
+        return body;
+    }
+
+    private static List<String> texts(List<byte[]> parts) {
+        return parts == null
+                ? List.of()
+                : parts.stream().map(ToneRecognizer::text).toList();
     }
 
     private static Map<String, Object> verbose(List<Map<String, Object>> words, double duration) {
@@ -276,9 +383,9 @@ public final class ToneRecognizer implements AutoCloseable {
         return part == null ? null : new String(part, StandardCharsets.UTF_8).trim();
     }
 
-    /** The parts of a multipart body by field name (the file under {@code file}). */
-    private static Map<String, byte[]> parts(byte[] body, String boundary) {
-        Map<String, byte[]> parts = new LinkedHashMap<>();
+    /** The parts of a multipart body by field name (the file under {@code file}), every value of a repeated name. */
+    private static Map<String, List<byte[]>> allParts(byte[] body, String boundary) {
+        Map<String, List<byte[]>> parts = new LinkedHashMap<>();
         byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
         int at = indexOf(body, delimiter, 0);
         while (at >= 0) {
@@ -295,7 +402,7 @@ public final class ToneRecognizer implements AutoCloseable {
             String name =
                     headers.replaceFirst("(?s).*?\\bname=\"([^\"]*)\".*", "$1").toLowerCase(Locale.ROOT);
             byte[] content = java.util.Arrays.copyOfRange(body, headersEnd + 4, next - 2);
-            parts.putIfAbsent(name, content);
+            parts.computeIfAbsent(name, n -> new ArrayList<>()).add(content);
             at = next;
         }
         return parts;

@@ -93,6 +93,54 @@ public final class ToneSpeech {
             }
         }
         double duration = Math.max(seconds, t + 0.5);
+        return synthesize(words, silences, duration, sampleRate);
+    }
+
+    /** Words of one speaker's tone family: speaker {@code f} says words {@code 12 f} to {@code 12 f + 11}. */
+    public static final int FAMILY_SIZE = 12;
+
+    /** The speaker (tone family, 0 to 2) whose word {@code word} is. */
+    public static int family(String word) {
+        return VOCABULARY.indexOf(word) / FAMILY_SIZE;
+    }
+
+    /**
+     * About {@code seconds} of a conversation: turns of {@code wordsPerTurn} words, turn {@code n} said by speaker
+     * {@code speakerOfTurn(n)} (a tone family, 0 to 2), each speaker going through the words of its family in turn.
+     * Turns follow each other after {@code pause} seconds (0: the usual 0.12 s between words, so the audio has no
+     * silence to cut at).
+     */
+    public static Speech dialogue(
+            double seconds,
+            int sampleRate,
+            int wordsPerTurn,
+            double pause,
+            java.util.function.IntUnaryOperator speakerOfTurn) {
+        List<Word> words = new ArrayList<>();
+        List<double[]> silences = new ArrayList<>();
+        int[] said = new int[3];
+        double t = 0.5;
+        int turn = 0;
+        while (t + WORDS_LEFT_MARGIN + wordsPerTurn * (WORD_SECONDS + 0.12) < seconds) {
+            int speaker = speakerOfTurn.applyAsInt(turn);
+            for (int i = 0; i < wordsPerTurn; i++) {
+                String word = VOCABULARY.get(speaker * FAMILY_SIZE + said[speaker]++ % FAMILY_SIZE);
+                words.add(new Word(word, t, t + WORD_SECONDS));
+                t += WORD_SECONDS;
+                t += i < wordsPerTurn - 1 || pause <= 0 ? 0.12 : 0;
+            }
+            if (pause > 0) {
+                silences.add(new double[] {t, t + pause});
+                t += pause;
+            }
+            turn++;
+        }
+        return synthesize(words, silences, Math.max(seconds, t + 0.5), sampleRate);
+    }
+
+    private static final double WORDS_LEFT_MARGIN = 0.5;
+
+    private static Speech synthesize(List<Word> words, List<double[]> silences, double duration, int sampleRate) {
         int samples = (int) Math.round(duration * sampleRate);
         ByteBuffer wav = ByteBuffer.allocate(44 + samples * 2).order(ByteOrder.LITTLE_ENDIAN);
         wav.put("RIFF".getBytes()).putInt(36 + samples * 2).put("WAVE".getBytes());

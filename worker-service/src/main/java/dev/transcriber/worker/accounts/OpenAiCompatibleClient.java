@@ -111,7 +111,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             try {
                 HttpResponse<String> response = exchange(account, request, audio, timeout);
                 span.tag("http.response.status_code", String.valueOf(response.statusCode()));
-                return read(account, response, call.logprobs());
+                return read(account, call, response);
             } catch (RuntimeException e) {
                 span.error(e);
                 throw e;
@@ -179,7 +179,24 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return buffered;
     }
 
-    private Transcript read(UpstreamAccount account, HttpResponse<String> response, boolean logprobsAsked) {
+    /**
+     * The segments of a {@code diarized_json} answer: who spoke ({@code speaker}), when, and what; their ids (strings
+     * such as {@code seg_001}) are replaced by their place.
+     */
+    private static List<Transcript.Segment> diarizedSegments(JsonNode segments) {
+        List<Transcript.Segment> read = new ArrayList<>();
+        for (JsonNode segment : segments) {
+            read.add(new Transcript.Segment(
+                    read.size(),
+                    segment.path("start").asDouble(),
+                    segment.path("end").asDouble(),
+                    segment.path("text").asString(""),
+                    segment.path("speaker").asString("A")));
+        }
+        return read;
+    }
+
+    private Transcript read(UpstreamAccount account, UpstreamCall call, HttpResponse<String> response) {
         int status = response.statusCode();
         if (status == 429) {
             throw new UpstreamException.RateLimited(
@@ -206,7 +223,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             Double duration = body.hasNonNull("duration") ? body.get("duration").asDouble() : null;
             String language = body.hasNonNull("language") ? body.get("language").asString() : null;
             List<Transcript.Segment> segments = body.has("segments")
-                    ? json.treeToValue(body.get("segments"), new TypeReference<List<Transcript.Segment>>() {})
+                    ? call.diarization() != null
+                            ? diarizedSegments(body.get("segments"))
+                            : json.treeToValue(body.get("segments"), new TypeReference<List<Transcript.Segment>>() {})
                     : null;
             List<Transcript.Word> words = body.has("words")
                     ? json.treeToValue(body.get("words"), new TypeReference<List<Transcript.Word>>() {})
@@ -215,7 +234,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                 segments = List.of(); // asked for both; an upstream that gave words only still gave timestamps
             }
             // kept only when asked for: a job that did not ask answers without them, whatever the upstream sent
-            List<Logprob> logprobs = logprobsAsked
+            List<Logprob> logprobs = call.logprobs()
                             && body.has("logprobs")
                             && body.get("logprobs").isArray()
                     ? json.treeToValue(body.get("logprobs"), new TypeReference<List<Logprob>>() {})
@@ -246,16 +265,24 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private static byte[] head(String boundary, UpstreamCall call, String upstreamModel) {
         List<Map.Entry<String, String>> fields = new ArrayList<>(); // a name may repeat (timestamp_granularities[])
         fields.add(Map.entry("model", upstreamModel));
-        fields.add(Map.entry("response_format", call.timestamps() ? "verbose_json" : "json"));
+        UpstreamCall.Diarization diarization = call.diarization();
+        fields.add(Map.entry(
+                "response_format",
+                diarization != null ? "diarized_json" : call.timestamps() ? "verbose_json" : "json"));
+        if (diarization != null && call.chunkingStrategy() == null) {
+            // OpenAI requires a chunking strategy for its diarizing models, whatever the audio's length; the caller's
+            // own, when it sent one, is sent below instead
+            fields.add(Map.entry("chunking_strategy", "auto"));
+        }
         // a translation takes model, prompt, response_format and temperature only: its verbose_json has segments
-        if (call.timestamps() && !call.translates()) {
+        if (call.timestamps() && diarization == null && !call.translates()) {
             fields.add(Map.entry("timestamp_granularities[]", "segment"));
             fields.add(Map.entry("timestamp_granularities[]", "word"));
         }
         if (call.language() != null && !call.translates()) {
             fields.add(Map.entry("language", call.language()));
         }
-        if (call.prompt() != null) {
+        if (call.prompt() != null && diarization == null) { // diarizing models take no prompt
             fields.add(Map.entry("prompt", call.prompt()));
         }
         if (call.temperature() != null) {
@@ -267,12 +294,20 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         if (call.chunkingStrategy() != null) {
             call.chunkingStrategy().formFields().forEach((name, value) -> fields.add(Map.entry(name, value)));
         }
-        for (UpstreamCall.SpeakerReference speaker : call.knownSpeakers()) {
-            fields.add(Map.entry("known_speaker_names[]", speaker.name()));
+        // the caller's known speakers first, then the voices earlier pieces heard, at most four in all
+        List<String> names = new ArrayList<>();
+        List<String> references = new ArrayList<>();
+        call.knownSpeakers().forEach(speaker -> {
+            names.add(speaker.name());
+            references.add(speaker.dataUrl());
+        });
+        if (diarization != null) {
+            names.addAll(diarization.knownNames());
+            references.addAll(diarization.knownReferences());
         }
-        for (UpstreamCall.SpeakerReference speaker : call.knownSpeakers()) {
-            fields.add(Map.entry("known_speaker_references[]", speaker.dataUrl()));
-        }
+        int known = Math.min(UpstreamCall.Diarization.MAX_KNOWN_SPEAKERS, names.size());
+        names.subList(0, known).forEach(name -> fields.add(Map.entry("known_speaker_names[]", name)));
+        references.subList(0, known).forEach(clip -> fields.add(Map.entry("known_speaker_references[]", clip)));
         StringBuilder head = new StringBuilder();
         fields.forEach(field -> head.append("--")
                 .append(boundary)

@@ -15,6 +15,8 @@ import java.util.function.Supplier;
  * which endpoint is called: transcriptions, or translations (which take no language and no timestamp granularities).
  * {@code logprobs} asks for token log-probabilities ({@code include[]=logprobs}); {@code chunkingStrategy} (null:
  * none) and {@code knownSpeakers} (each a name and its clip as a data URL) are passed on as the caller sent them.
+ * {@code diarization} (null: none) asks a model that diarizes for {@code diarized_json}, with the voices already
+ * known.
  */
 public record UpstreamCall(
         String model,
@@ -31,7 +33,8 @@ public record UpstreamCall(
         JobTask task,
         boolean logprobs,
         ChunkingStrategy chunkingStrategy,
-        List<SpeakerReference> knownSpeakers) {
+        List<SpeakerReference> knownSpeakers,
+        Diarization diarization) {
 
     public UpstreamCall {
         task = task == null ? JobTask.TRANSCRIBE : task;
@@ -66,7 +69,8 @@ public record UpstreamCall(
                 JobTask.TRANSCRIBE,
                 false,
                 null,
-                List.of());
+                List.of(),
+                null);
     }
 
     /** A transcription or translation without the newer options. */
@@ -98,7 +102,8 @@ public record UpstreamCall(
                 task,
                 false,
                 null,
-                List.of());
+                List.of(),
+                null);
     }
 
     public boolean translates() {
@@ -107,4 +112,26 @@ public record UpstreamCall(
 
     /** A known speaker's name and reference clip, as the upstream takes it: a {@code data:} URL. */
     public record SpeakerReference(String name, String dataUrl) {}
+
+    /**
+     * Speaker labels asked for ({@code response_format=diarized_json}), with up to four voices already heard: their
+     * names ({@code known_speaker_names[]}) and reference clips as data URLs ({@code known_speaker_references[]}),
+     * paired by index.
+     */
+    public record Diarization(List<String> knownNames, List<String> knownReferences) {
+
+        public static final int MAX_KNOWN_SPEAKERS = 4;
+
+        public Diarization {
+            if (knownNames.size() != knownReferences.size() || knownNames.size() > MAX_KNOWN_SPEAKERS) {
+                throw new IllegalArgumentException("at most " + MAX_KNOWN_SPEAKERS + " names, each with a reference");
+            }
+            knownNames = List.copyOf(knownNames);
+            knownReferences = List.copyOf(knownReferences);
+        }
+
+        public static Diarization unknownSpeakers() {
+            return new Diarization(List.of(), List.of());
+        }
+    }
 }

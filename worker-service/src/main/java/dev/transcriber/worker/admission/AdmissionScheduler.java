@@ -29,7 +29,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       take turns with another key's 10, instead of standing before them in the queue.
  * </ul>
  *
- * Items of a batch wait until the whole batch is expanded. Every worker runs it; a transaction-scoped advisory lock
+ * Items of a batch wait until the whole batch is expanded. Pieces held for their wave (a diarized job's later pieces,
+ * released by the worker that records the pieces before them) are not this scheduler's. Every worker runs it; a transaction-scoped advisory lock
  * lets one at a time decide, so the window holds. It runs when told that a held job may go ({@link Channel#ADMISSION}:
  * a job held, a job that counted against a cap or the window ended, a batch expanded), on every worker, and at the
  * latest every {@code transcriber.admission.interval}. A worker that finds the lock taken leaves the decision to its
@@ -125,7 +126,8 @@ class AdmissionScheduler {
     private List<Candidate> candidates(int perKey) {
         return jdbc.sql("""
                         with waiting as (
-                            select distinct api_key_id from transcription_jobs where held and state = 'QUEUED'),
+                            select distinct api_key_id from transcription_jobs
+                            where held and state = 'QUEUED' and parent_id is null),
                         out as (
                             select api_key_id, count(*) as n, count(*) filter (where lane = 'BULK') as bulk
                             from transcription_jobs
@@ -140,6 +142,7 @@ class AdmissionScheduler {
                             select j.id, j.lane, row_number() over (order by j.created_at, j.batch_index, j.id) as place
                             from transcription_jobs j
                             where j.api_key_id = w.api_key_id and j.held and j.state = 'QUEUED'
+                                and j.parent_id is null
                                 and (j.batch_id is null or exists (select 1 from transcription_batches b
                                     where b.id = j.batch_id and b.state = 'IN_PROGRESS'))
                             order by j.created_at, j.batch_index, j.id

@@ -31,6 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class LocalEngine implements TranscriptionProvider {
 
+    /** Vosk's speaker models are not published as a package, so the offline engine labels no speakers. */
+    static final String NO_DIARIZATION =
+            "The offline engine cannot label speakers: no speaker model is available to it as a package.";
+
     private static final int SAMPLE_RATE = 16_000;
     private static final int CHUNK = SAMPLE_RATE / 2; // 0.25 s of 16-bit samples
 
@@ -81,6 +85,10 @@ class LocalEngine implements TranscriptionProvider {
                             + " OpenAI-compatible upstream account for model '" + call.model() + "'.");
         }
         refuseWhatItCannotGive(account, call);
+        if (call.diarization() != null) {
+            // the api refuses this at request time; a job that got here anyway fails as the caller's request
+            throw new UpstreamException.Rejected(account.id(), 400, NO_DIARIZATION);
+        }
         Process decoder = ffmpeg.start(
                 "-hide_banner",
                 "-loglevel",

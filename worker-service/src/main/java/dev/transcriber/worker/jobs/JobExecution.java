@@ -28,11 +28,17 @@ import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.LocalAudioCopy;
 import dev.transcriber.worker.audio.ProbedAudio;
 import dev.transcriber.worker.audio.SourceRetryPolicy;
+import dev.transcriber.worker.diarization.JobSpeakers;
+import dev.transcriber.worker.diarization.ReferenceClips;
+import dev.transcriber.worker.diarization.Speaker;
+import dev.transcriber.worker.diarization.SpeakerLabels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,6 +80,8 @@ class JobExecution {
     private final ResultWrites results;
     private final JobReuse reuse;
     private final StageTimers stages;
+    private final JobSpeakers speakers;
+    private final ReferenceClips clips;
     private final Map<UUID, Thread> running = new ConcurrentHashMap<>();
     private final Set<UUID> stopped = ConcurrentHashMap.newKeySet();
 
@@ -88,7 +96,11 @@ class JobExecution {
             SourceRetryPolicy sourceRetry,
             ResultWrites results,
             JobReuse reuse,
-            StageTimers stages) {
+            StageTimers stages,
+            JobSpeakers speakers,
+            ReferenceClips clips) {
+        this.speakers = speakers;
+        this.clips = clips;
         this.sourceRetry = sourceRetry;
         this.results = results;
         this.reuse = reuse;
@@ -238,7 +250,13 @@ class JobExecution {
             boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
                     .map(ResponseFormat::needsTimestamps)
                     .orElse(false);
-            UpstreamCall call = call(job, audio, model, timestamps && givesTimestamps(model), content);
+            UpstreamCall call = call(
+                    job,
+                    audio,
+                    model,
+                    timestamps && givesTimestamps(model),
+                    content,
+                    diarized(job, model) ? UpstreamCall.Diarization.unknownSpeakers() : null);
             if (!lifecycle.holds(claim)) {
                 return; // cancelled meanwhile: the upstream is not paid for it
             }
@@ -273,7 +291,11 @@ class JobExecution {
     }
 
     private void transcribePiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
-        UpstreamCall call = call(piece, piece.audio(), model, givesTimestamps(model));
+        if (diarized(piece, model)) {
+            transcribeDiarizedPiece(piece, claim, model);
+            return;
+        }
+        UpstreamCall call = call(piece, piece.audio(), model, givesTimestamps(model), null);
         if (!lifecycle.holds(claim)) {
             return; // its job ended meanwhile
         }
@@ -304,6 +326,56 @@ class JobExecution {
                 transcript.withUsage(Usage.duration(Math.ceil(seconds))), result.accountId());
     }
 
+    /**
+     * A piece of a job that labels speakers: sent with the reference clips of the voices the pieces before it heard
+     * (at most four), named as the upstream knows them. A voice it does not recognise is new: a reference clip is cut
+     * for it from this piece's audio before the piece is recorded, where it gets its label.
+     */
+    private void transcribeDiarizedPiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
+        List<Speaker> known =
+                SpeakerLabels.references(speakers.of(piece.parentId().value()));
+        Map<String, String> sent = new LinkedHashMap<>();
+        // the caller's own known speakers are sent first and keep their names as labels
+        piece.spec().knownSpeakers().forEach(speaker -> sent.put(speaker.name(), speaker.name()));
+        known.forEach(speaker -> sent.put(speaker.upstreamName(), speaker.label()));
+        UpstreamCall.Diarization diarization = new UpstreamCall.Diarization(
+                known.stream().map(Speaker::upstreamName).toList(),
+                known.stream().map(speaker -> clips.dataUrl(speaker.clipKey())).toList());
+        UpstreamCall call = call(piece, piece.audio(), model, false, diarization);
+        if (!lifecycle.holds(claim)) {
+            return; // its job ended meanwhile
+        }
+        UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
+        Transcript heard = result.transcript().segments() == null
+                ? new Transcript(
+                        result.transcript().text(),
+                        result.transcript().language(),
+                        result.transcript().duration(),
+                        result.transcript().usage(),
+                        List.of(),
+                        null)
+                : result.transcript();
+        Set<String> unknown = new LinkedHashSet<>();
+        heard.segments().stream()
+                .map(Transcript.Segment::speaker)
+                .filter(label -> label != null && !sent.containsKey(label))
+                .forEach(unknown::add);
+        Map<String, SpeakerLabels.Clip> cut = unknown.isEmpty()
+                ? Map.of()
+                : stages.time(
+                        "worker.reference_clips",
+                        () -> clips.cut(
+                                piece.parentId(),
+                                piece.pieceIndex(),
+                                piece.audio().objectKey(),
+                                piece.pieceSpan().duration(),
+                                heard.segments(),
+                                unknown));
+        List<String> finished =
+                results.write(() -> lifecycle.diarizedPieceSucceeded(claim, heard, result.accountId(), sent, cut));
+        finished.forEach(this::deleteQuietly);
+    }
+
     /** The SHA-256 of a stored object, read through once. */
     private String hashOf(String objectKey) {
         try {
@@ -311,6 +383,12 @@ class JobExecution {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Speakers are labelled when a model that diarizes is asked for {@code diarized_json}. */
+    static boolean diarized(TranscriptionJob job, CatalogModel model) {
+        return model.diarizes()
+                && ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
     }
 
     private static boolean givesTimestamps(CatalogModel model) {
@@ -334,8 +412,13 @@ class JobExecution {
         }
     }
 
-    private UpstreamCall call(TranscriptionJob job, StoredAudio audio, CatalogModel model, boolean timestamps) {
-        return call(job, audio, model, timestamps, () -> store.open(audio.objectKey()));
+    private UpstreamCall call(
+            TranscriptionJob job,
+            StoredAudio audio,
+            CatalogModel model,
+            boolean timestamps,
+            UpstreamCall.Diarization diarization) {
+        return call(job, audio, model, timestamps, () -> store.open(audio.objectKey()), diarization);
     }
 
     private UpstreamCall call(
@@ -343,7 +426,8 @@ class JobExecution {
             StoredAudio audio,
             CatalogModel model,
             boolean timestamps,
-            Supplier<InputStream> content) {
+            Supplier<InputStream> content,
+            UpstreamCall.Diarization diarization) {
         JobSpec spec = job.spec();
         return new UpstreamCall(
                 model.id(),
@@ -360,7 +444,8 @@ class JobExecution {
                 spec.task(),
                 spec.logprobs(),
                 spec.chunkingStrategy(),
-                spec.knownSpeakers().stream().map(this::reference).toList());
+                spec.knownSpeakers().stream().map(this::reference).toList(),
+                diarization);
     }
 
     /** A known speaker's clip, read back from the store as the data URL the caller sent. */

@@ -11,19 +11,26 @@ import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
 import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
+import dev.transcriber.worker.diarization.DiarizationProperties;
+import dev.transcriber.worker.diarization.JobSpeakers;
+import dev.transcriber.worker.diarization.SpeakerLabels;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
@@ -47,6 +54,8 @@ class JobLifecycle {
     private final ClaimFence fence;
     private final JobTransitions transitions;
     private final Clock clock;
+    private final JobSpeakers speakers;
+    private final DiarizationProperties diarization;
 
     JobLifecycle(
             JobRepository jobs,
@@ -56,7 +65,11 @@ class JobLifecycle {
             UsageLedger ledger,
             ClaimFence fence,
             JobTransitions transitions,
-            Clock clock) {
+            Clock clock,
+            JobSpeakers speakers,
+            DiarizationProperties diarization) {
+        this.speakers = speakers;
+        this.diarization = diarization;
         this.jobs = jobs;
         this.outbox = outbox;
         this.codec = codec;
@@ -138,27 +151,71 @@ class JobLifecycle {
                 .map(p -> p.audio().objectKey())
                 .toList();
         jobs.deletePieces(id.value());
+        List<String> removed = new ArrayList<>(leftOver);
+        removed.addAll(speakers.forget(id.value()));
         job.startCutting();
-        return leftOver;
+        return removed;
     }
 
-    /** One piece of the job's audio is cut and stored: it becomes a queued job of its own, in the same lane. */
+    /**
+     * One piece of the job's audio is cut and stored: it becomes a queued job of its own, in the same lane. A piece of
+     * a job whose speakers are labelled ({@code diarized_json}) whose wave is not due yet is held instead: it is sent
+     * when the pieces before its wave have succeeded ({@link #releaseDueWaves}); the job's row is locked for that
+     * decision, as it is when a piece succeeds.
+     */
     @Transactional
     public void addPiece(Claim claim, AudioSplitter.StoredPiece piece) {
         TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
+        boolean inWaves = inWaves(job);
+        if (inWaves) {
+            job = jobs.lockById(claim.job().value()).orElseThrow();
+        }
         // Ended meanwhile: the piece is still recorded, so finishCutting returns its object for removal.
         fence.holds(job, claim, "add_piece");
         JobId pieceId = JobId.random();
         StoredAudio source = job.audio();
         String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
-        jobs.save(TranscriptionJob.piece(
+        TranscriptionJob created = TranscriptionJob.piece(
                 pieceId,
                 job,
                 piece.index(),
                 new StoredAudio(piece.objectKey(), filename, "audio/wav", piece.sizeBytes()),
                 piece.span(),
-                clock.instant()));
-        outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
+                clock.instant());
+        boolean held = inWaves && !due(piece.index(), jobs.findPieces(job.id().value()));
+        if (held) {
+            created.hold();
+        }
+        jobs.save(created);
+        if (!held) {
+            outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
+        }
+    }
+
+    /** Pieces of a job that labels speakers run in waves, each knowing the voices the waves before it heard. */
+    private static boolean inWaves(TranscriptionJob job) {
+        return ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
+    }
+
+    /** True when every piece before the wave of piece {@code index} has been cut and has succeeded. */
+    private boolean due(int index, List<TranscriptionJob> pieces) {
+        int first = diarization.firstOf(diarization.wave(index));
+        long done = pieces.stream()
+                .filter(p -> p.pieceIndex() < first && p.state() == JobState.SUCCEEDED)
+                .count();
+        return done == first;
+    }
+
+    /** Sends the held pieces whose wave is now due. */
+    private void releaseDueWaves(TranscriptionJob parent) {
+        List<TranscriptionJob> pieces = jobs.findPieces(parent.id().value());
+        for (TranscriptionJob piece : pieces) {
+            if (piece.isHeld() && piece.state() == JobState.QUEUED && due(piece.pieceIndex(), pieces)) {
+                piece.release();
+                outbox.add(
+                        piece.lane().topic(), piece.id().toString(), new JobSubmitted(piece.id()), piece.traceparent());
+            }
+        }
     }
 
     /**
@@ -182,25 +239,76 @@ class JobLifecycle {
      */
     @Transactional
     public List<String> pieceSucceeded(Claim claim, Transcript transcript, String account) {
+        return recordPiece(claim, account, transcript, (piece, parent) -> transcript, List.of());
+    }
+
+    /**
+     * A piece of a job that labels speakers is transcribed: under its job's row lock, its voices get the job's labels
+     * (those the upstream recognised by the names they were sent as, {@code sent}; new ones the next labels, with the
+     * reference clips cut for them, {@code clips}, by the upstream's label), and the waves now due are sent. Clips
+     * not kept (the piece or its job ended meanwhile) are in the answer, for removal.
+     */
+    @Transactional
+    public List<String> diarizedPieceSucceeded(
+            Claim claim,
+            Transcript heard,
+            String account,
+            Map<String, String> sent,
+            Map<String, SpeakerLabels.Clip> clips) {
+        List<String> unused =
+                clips.values().stream().map(SpeakerLabels.Clip::objectKey).toList();
+        return recordPiece(
+                claim,
+                account,
+                heard,
+                (piece, parent) -> {
+                    UUID job = parent.id().value();
+                    SpeakerLabels.Relabelled relabelled =
+                            SpeakerLabels.relabel(heard, sent, speakers.of(job), piece.pieceIndex(), clips);
+                    relabelled.newSpeakers().forEach(speaker -> speakers.add(job, speaker));
+                    relabelled.spoken().forEach((label, seconds) -> speakers.spoke(job, label, seconds));
+                    return relabelled.transcript();
+                },
+                unused);
+    }
+
+    /**
+     * Records a piece's transcript ({@code labelled} from what was heard, once its job's row is locked); merges the
+     * job when it is the last, else sends the pieces whose wave is due. {@code unused}: objects to remove when the
+     * piece is not recorded.
+     */
+    private List<String> recordPiece(
+            Claim claim,
+            String account,
+            Transcript heard,
+            BiFunction<TranscriptionJob, TranscriptionJob, Transcript> labelled,
+            List<String> unused) {
         Optional<TranscriptionJob> found = jobs.findById(claim.job().value());
         if (found.isEmpty()) {
-            return List.of(); // removed when its job's cutting started over
+            return unused; // removed when its job's cutting started over
         }
         TranscriptionJob piece = found.get();
         if (!fence.holds(piece, claim, "piece_succeeded")) {
-            return List.of(); // cancelled meanwhile (its job ended without it)
+            return unused; // cancelled meanwhile (its job ended without it)
         }
         TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
-        piece.succeed(codec.write(transcript), account, clock.instant());
         if (parent.state() != JobState.RUNNING) {
-            return List.of(); // the job ended without this piece (another one failed)
+            piece.succeed(codec.write(heard), account, clock.instant());
+            return unused; // the job ended without this piece (another one failed)
         }
+        piece.succeed(codec.write(labelled.apply(piece, parent)), account, clock.instant());
         boolean last = parent.pieceDone();
         outbox.add(
                 Topics.PROGRESS,
                 parent.id().toString(),
                 new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()));
-        return last ? merge(parent) : List.of();
+        if (last) {
+            return merge(parent);
+        }
+        if (inWaves(parent)) {
+            releaseDueWaves(parent);
+        }
+        return List.of();
     }
 
     private List<String> merge(TranscriptionJob parent) {
@@ -217,7 +325,10 @@ class JobLifecycle {
         parent.succeed(codec.write(merged), accounts, clock.instant());
         ledger.record(parent, merged, parent.finishedAt());
         ends.announce(parent);
-        return pieces.stream().map(p -> p.audio().objectKey()).toList();
+        List<String> done =
+                new ArrayList<>(pieces.stream().map(p -> p.audio().objectKey()).toList());
+        done.addAll(speakers.forget(parent.id().value()));
+        return done;
     }
 
     /** The job failed; a failed piece fails its whole job, with the same reason. */
@@ -246,17 +357,29 @@ class JobLifecycle {
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
                 ending.accept(ended);
+                cancelHeldPieces(ended);
             }
             ends.announce(ended);
         });
     }
 
-    /** The object keys of a job's pieces. */
+    /** Pieces held for a wave that will not come (their job ended): cancelled, as queued pieces are when claimed. */
+    private void cancelHeldPieces(TranscriptionJob parent) {
+        if (inWaves(parent)) {
+            jobs.findPieces(parent.id().value()).stream()
+                    .filter(p -> p.isHeld() && p.state() == JobState.QUEUED)
+                    .forEach(p -> p.cancel(clock.instant()));
+        }
+    }
+
+    /** The object keys of a job's pieces, and of the reference clips cut from them. */
     @Transactional(readOnly = true)
     public List<String> pieceObjects(JobId id) {
-        return jobs.findPieces(id.value()).stream()
+        List<String> keys = new ArrayList<>(jobs.findPieces(id.value()).stream()
                 .map(p -> p.audio().objectKey())
-                .toList();
+                .toList());
+        keys.addAll(speakers.clipKeys(id.value()));
+        return keys;
     }
 
     /** Extends the leases this worker holds on running jobs. */

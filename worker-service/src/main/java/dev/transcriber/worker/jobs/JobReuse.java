@@ -88,6 +88,7 @@ class JobReuse {
         boolean needsTimestamps = ResponseFormat.fromWireName(wanted.responseFormat())
                 .map(ResponseFormat::needsTimestamps)
                 .orElse(false);
+        boolean needsSpeakers = ResponseFormat.DIARIZED_JSON.wireName().equals(wanted.responseFormat());
         return modelId(wanted.model()).equals(modelId(had.model()))
                 && wanted.task() == had.task()
                 && Objects.equals(wanted.language(), had.language())
@@ -97,7 +98,8 @@ class JobReuse {
                 && wanted.knownSpeakers().isEmpty()
                 && had.knownSpeakers().isEmpty()
                 && (!needsTimestamps || codec.read(candidate.transcriptJson()).hasTimestamps())
-                && (!wanted.logprobs() || codec.read(candidate.transcriptJson()).logprobs() != null);
+                && (!wanted.logprobs() || codec.read(candidate.transcriptJson()).logprobs() != null)
+                && (!needsSpeakers || codec.read(candidate.transcriptJson()).hasSpeakers());
     }
 
     private String modelId(String model) {
