@@ -12,8 +12,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * What the engines serving a model cannot do, refused when the request comes rather than when its job runs. The
- * offline engine (Vosk) labels no speakers: no speaker model is available to it as a package, so a model that
- * diarizes is refused (400) while only the offline engine serves it.
+ * offline engine (Vosk) labels no speakers (no speaker model is available to it as a package), translates nothing
+ * (it transcribes English) and gives no token logprobs (its word confidences are not logprobs): each is a 400 while
+ * only the offline engine serves the model.
  */
 @Component
 public class EngineSupport {
@@ -32,27 +33,38 @@ public class EngineSupport {
 
     /**
      * Refuses {@code spec} when the engines serving its model cannot do what it asks: only the offline engine serves
-     * it (as the workers reported lately, which {@code /v1/models} shows too), and it asks for speakers or a
-     * translation. A model nobody reported yet is accepted; the worker's engine then refuses the job.
+     * it (as the workers reported lately, which {@code /v1/models} shows too), and it asks for speakers, a translation
+     * or token logprobs. A model nobody reported yet is accepted; the worker's engine then refuses the job.
      */
     public void check(JobSpec spec) {
         CatalogModel model = catalog.resolve(spec.model()).orElse(null);
         if (model == null
-                || !(model.diarizes() || spec.translates())
+                || !(model.diarizes() || spec.translates() || spec.logprobs())
                 || !servable.onlyLocal(model.id(), clock.instant().minus(FRESH))) {
             return;
         }
-        throw new ApiException(
-                HttpStatus.BAD_REQUEST,
-                "invalid_request_error",
-                "unsupported_value",
-                "model",
-                spec.translates()
-                        ? "Model '" + spec.model() + "' is served here only by the offline engine, which transcribes"
-                                + " English speech and cannot translate. Translations need an OpenAI-compatible"
-                                + " upstream account for this model."
-                        : "The model '" + spec.model() + "' labels speakers, which the offline engine serving it"
-                                + " here cannot do: no speaker model is available to it as a package. Configure an"
-                                + " OpenAI-compatible upstream account for this model.");
+        if (spec.translates()) {
+            throw refused(
+                    "model",
+                    "Model '" + spec.model() + "' is served here only by the offline engine, which transcribes English"
+                            + " speech and cannot translate. Translations need an OpenAI-compatible upstream account"
+                            + " for this model.");
+        }
+        if (model.diarizes()) {
+            throw refused(
+                    "model",
+                    "The model '" + spec.model() + "' labels speakers, which the offline engine serving it here"
+                            + " cannot do: no speaker model is available to it as a package. Configure an"
+                            + " OpenAI-compatible upstream account for this model.");
+        }
+        throw refused(
+                "include[]",
+                "include[]=logprobs is not available for model '" + spec.model() + "' here: only the offline engine"
+                        + " serves it, and its word confidences are not token logprobs. Send the request without"
+                        + " include[], or configure an OpenAI-compatible upstream account for this model.");
+    }
+
+    private static ApiException refused(String param, String message) {
+        return new ApiException(HttpStatus.BAD_REQUEST, "invalid_request_error", "unsupported_value", param, message);
     }
 }

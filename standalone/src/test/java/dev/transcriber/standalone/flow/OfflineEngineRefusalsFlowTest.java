@@ -18,10 +18,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A fleet served only by the offline engine (no upstream account): the diarizing model is refused when the request
- * comes, in OpenAI's error shape, since Vosk has no speaker model available as a package; /v1/models leaves it out.
+ * A fleet served only by the offline engine (no upstream account): what Vosk cannot give is refused when the request
+ * comes, in OpenAI's error shape: the diarizing model (no speaker model is available as a package; /v1/models leaves
+ * it out), token logprobs and translations.
  */
-class OfflineEngineDiarizationFlowTest {
+class OfflineEngineRefusalsFlowTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -72,6 +73,35 @@ class OfflineEngineDiarizationFlowTest {
                             + " OpenAI-compatible upstream account for this model.");
         }
         assertThat(isolated.system().jobs().count()).as("no job made").isZero();
+    }
+
+    /**
+     * What the offline engine cannot give is refused when the request comes, not by a job failing later: token
+     * logprobs (Vosk's word confidences are not token logprobs) and translations (it transcribes English only).
+     */
+    @Test
+    void logprobsAndTranslationsAreRefusedAtOnce() {
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(models()).contains("gpt-4o-transcribe", "whisper-1"));
+        long jobsBefore = isolated.system().jobs().count();
+
+        HttpResponse<String> logprobs = api.transcribe(new Multipart()
+                .field("model", "gpt-4o-transcribe")
+                .field("include[]", "logprobs")
+                .file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5)));
+        HttpResponse<String> translation = api.translate(
+                new Multipart().field("model", "whisper-1").file("file", "a.wav", "audio/wav", TestAudio.toneWav(0.5)));
+
+        assertThat(logprobs.statusCode()).as(logprobs.body()).isEqualTo(400);
+        JsonNode logprobsError = JSON.readTree(logprobs.body()).path("error");
+        assertThat(logprobsError.path("code").asString()).isEqualTo("unsupported_value");
+        assertThat(logprobsError.path("param").asString()).isEqualTo("include[]");
+        assertThat(logprobsError.path("message").asString()).contains("offline engine");
+        assertThat(translation.statusCode()).as(translation.body()).isEqualTo(400);
+        JsonNode translationError = JSON.readTree(translation.body()).path("error");
+        assertThat(translationError.path("param").asString()).isEqualTo("model");
+        assertThat(translationError.path("message").asString()).contains("cannot translate");
+        assertThat(isolated.system().jobs().count()).as("no job made").isEqualTo(jobsBefore);
     }
 
     private static List<String> models() {
