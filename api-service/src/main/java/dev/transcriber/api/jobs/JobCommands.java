@@ -130,7 +130,7 @@ class JobCommands {
                     upload.audio().orElseThrow(),
                     upload.sha256(),
                     upload.requestHash());
-        } catch (ApiException e) {
+        } catch (RuntimeException e) { // a refusal, or the store failing while it kept the known speakers' clips
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
@@ -187,7 +187,13 @@ class JobCommands {
     private Submitted create(
             Caller caller, Draft draft, String idempotencyKey, boolean ownsAudio, KeyLimits.Admission admission) {
         if (idempotencyKey != null) {
-            Optional<Submitted> earlier = replay(caller, idempotencyKey, draft.requestHash());
+            Optional<Submitted> earlier;
+            try {
+                earlier = replay(caller, idempotencyKey, draft.requestHash());
+            } catch (RuntimeException e) { // the key reused for another request (409): nothing of this one stays
+                discard(draft, ownsAudio, null);
+                throw e;
+            }
             if (earlier.isPresent()) {
                 if (ownsAudio) {
                     store.delete(draft.audio().objectKey()); // the earlier job has this audio already
@@ -297,10 +303,7 @@ class JobCommands {
             }
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
-                // pieces held for their wave (a diarized job's) would never be sent now: cancelled with their job
-                jobs.findPieces(job.id().value()).stream()
-                        .filter(piece -> piece.isHeld() && piece.state() == JobState.QUEUED)
-                        .forEach(piece -> piece.cancel(clock.instant()));
+                cancelHeldPieces(job);
                 ends.announce(job);
             }
             return queries.view(job, scope);
@@ -361,6 +364,7 @@ class JobCommands {
             boolean wasRunning = !job.state().isTerminal();
             job.delete(clock.instant());
             if (wasRunning) {
+                cancelHeldPieces(job);
                 ends.announce(job);
             }
             List<String> keys = new java.util.ArrayList<>(jobs.findPieces(id.value()).stream()
@@ -369,6 +373,11 @@ class JobCommands {
             keys.add(job.audio().objectKey());
             return keys;
         });
+        try {
+            objects.addAll(store.keys(ObjectKeys.speakers(id))); // the caller's references, the worker's clips
+        } catch (RuntimeException ignored) {
+            // the store is down: the retention sweeper removes them later
+        }
         objects.forEach(key -> {
             try {
                 store.delete(key);
@@ -377,6 +386,13 @@ class JobCommands {
             }
         });
         return new Deleted(id.toString(), "transcription_job.deleted", true);
+    }
+
+    /** Pieces held for their wave (a diarized job's) would never be sent once their job ended: they end with it. */
+    private void cancelHeldPieces(TranscriptionJob job) {
+        jobs.findPieces(job.id().value()).stream()
+                .filter(piece -> piece.isHeld() && piece.state() == JobState.QUEUED)
+                .forEach(piece -> piece.cancel(clock.instant()));
     }
 
     private static ApiException conflict(String message) {

@@ -29,6 +29,17 @@ final class KnownSpeakers {
 
     private KnownSpeakers() {}
 
+    /** A media type of audio, as a store can record it: {@code audio/} and a plain subtype. */
+    private static final java.util.regex.Pattern AUDIO_TYPE =
+            java.util.regex.Pattern.compile("audio/[a-z0-9][a-z0-9.+-]{0,63}");
+
+    /**
+     * The labels voices that match no known speaker get (the upstream's letters, and the names the gateway gives the
+     * voices it carries across pieces): a caller's name must not be mistaken for one.
+     */
+    private static final java.util.regex.Pattern RESERVED_NAME =
+            java.util.regex.Pattern.compile("[A-Z]|(?i:speaker_.*)");
+
     static List<Clip> parse(AudioUpload upload, String model, CatalogModel served) {
         List<String> names = upload.list(NAMES);
         List<String> references = upload.list(REFERENCES);
@@ -64,6 +75,16 @@ final class KnownSpeakers {
                         "Invalid 'known_speaker_names[" + i + "]': expected 1 to " + MAX_NAME_LENGTH + " characters.",
                         NAMES);
             }
+            if (name.chars().anyMatch(Character::isISOControl)) {
+                throw ApiException.invalidRequest(
+                        "Invalid 'known_speaker_names[" + i + "]': control characters are not allowed.", NAMES);
+            }
+            if (RESERVED_NAME.matcher(name).matches()) {
+                throw ApiException.invalidRequest(
+                        "Invalid 'known_speaker_names[" + i + "]': '" + name + "' is reserved for voices that match no"
+                                + " known speaker (single capital letters such as A and B, and speaker_ names); choose another name.",
+                        NAMES);
+            }
             if (clips.stream().anyMatch(c -> c.name().equals(name))) {
                 throw ApiException.invalidRequest(
                         "Invalid 'known_speaker_names[" + i + "]': '" + name + "' is given twice.", NAMES);
@@ -81,8 +102,11 @@ final class KnownSpeakers {
             throw badReference(index, "expected a data URL of audio in base64 (data:audio/wav;base64,...)");
         }
         String type = header.substring("data:".length(), header.indexOf(';')).strip();
-        if (!type.startsWith("audio/") && !type.equals("video/mp4") && !type.equals("video/webm")) {
-            throw badReference(index, "its media type '" + type + "' is not audio");
+        if (!AUDIO_TYPE.matcher(type).matches() && !type.equals("video/mp4") && !type.equals("video/webm")) {
+            throw badReference(
+                    index,
+                    "its media type '" + (type.length() > 64 ? type.substring(0, 64) + "..." : type)
+                            + "' is not audio");
         }
         byte[] audio;
         try {

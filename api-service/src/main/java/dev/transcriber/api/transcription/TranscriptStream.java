@@ -133,21 +133,22 @@ final class TranscriptStream {
     }
 
     private void finish(Transcript transcript, boolean diarized) throws IOException {
+        List<Logprob> tokens = transcript.logprobs();
         if (diarized) {
             segments(transcript.segments() == null ? List.of() : transcript.segments());
-            return;
+        } else {
+            List<String> ends = segmentEnds(transcript);
+            for (String settled : ends.isEmpty() ? wordEnds(transcript.text(), WORDS_PER_DELTA) : ends) {
+                delta(
+                        settled,
+                        tokens == null
+                                ? null
+                                : tokens.subList(
+                                        0,
+                                        Logprobs.tokensWithin(transcript.text(), tokens, Logprobs.wordCount(settled))));
+            }
+            delta(transcript.text(), tokens);
         }
-        List<String> ends = segmentEnds(transcript);
-        List<Logprob> tokens = transcript.logprobs();
-        for (String settled : ends.isEmpty() ? wordEnds(transcript.text(), WORDS_PER_DELTA) : ends) {
-            delta(
-                    settled,
-                    tokens == null
-                            ? null
-                            : tokens.subList(
-                                    0, Logprobs.tokensWithin(transcript.text(), tokens, Logprobs.wordCount(settled))));
-        }
-        delta(transcript.text(), tokens);
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("type", "transcript.text.done");
         done.put("text", transcript.text());

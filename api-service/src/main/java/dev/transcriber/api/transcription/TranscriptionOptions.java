@@ -65,6 +65,16 @@ public final class TranscriptionOptions {
                     "Model '" + model + "' does not support translations. " + translators(catalog));
         }
         ResponseFormat format = responseFormat(upload.field("response_format"));
+        if (format == ResponseFormat.DIARIZED_JSON) { // not a translation's format at all (OpenAI's enum has no such)
+            throw ApiException.invalidRequest(
+                    "Invalid value for 'response_format': 'diarized_json'. Supported values are: "
+                            + Arrays.stream(ResponseFormat.values())
+                                    .filter(f -> f != ResponseFormat.DIARIZED_JSON)
+                                    .map(f -> "'" + f.wireName() + "'")
+                                    .collect(Collectors.joining(", "))
+                            + ".",
+                    "response_format");
+        }
         checkCompatible(format, model, catalog);
         return new JobSpec(
                 model,

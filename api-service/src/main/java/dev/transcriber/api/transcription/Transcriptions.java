@@ -155,13 +155,19 @@ class Transcriptions {
                 stream = TranscriptionOptions.stream(upload);
                 spec = SpeakerClips.store(store, newJob, spec, TranscriptionOptions.knownSpeakers(upload, catalog));
             }
-        } catch (ApiException e) {
+        } catch (RuntimeException e) { // a refusal, or the store failing while it kept the known speakers' clips
             upload.audio().ifPresent(audio -> store.delete(audio.objectKey()));
             throw e;
         }
         StoredAudio audio = upload.audio().orElseThrow();
         String requestHash = key == null ? null : requestHash(upload, task);
-        Optional<JobId> earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
+        Optional<JobId> earlier;
+        try {
+            earlier = key == null ? Optional.empty() : earlierJob(caller, key, requestHash, audio);
+        } catch (RuntimeException e) { // the key reused for another request (409): nothing of this one stays
+            SpeakerClips.delete(store, spec);
+            throw e;
+        }
         if (earlier.isPresent()) {
             SpeakerClips.delete(store, spec); // the earlier job has its own
         }
@@ -196,6 +202,7 @@ class Transcriptions {
             } catch (RuntimeException e) {
                 pending.forget(jobId, finished);
                 progress.forget(jobId, startWatch);
+                SpeakerClips.delete(store, spec);
                 if (key != null && e instanceof DataIntegrityViolationException) {
                     // the same key sent at the same moment by another request, whose job is committed: answer
                     // this one as a retry of that one

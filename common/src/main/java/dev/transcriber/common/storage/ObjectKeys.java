@@ -12,12 +12,17 @@ public final class ObjectKeys {
         return "jobs/" + jobId + "/source";
     }
 
-    /** Piece {@code index} of a long job's audio, cut by the worker. */
-    /** A known speaker's reference clip ({@code known_speaker_references[index]}) of a job. */
-    public static String speakerReference(JobId jobId, int index) {
-        return "jobs/" + jobId + "/speakers/" + index;
+    /** Where a job's speaker clips are kept: the caller's references and the clips its worker cut. */
+    public static String speakers(JobId jobId) {
+        return "jobs/" + jobId + "/speakers/";
     }
 
+    /** A known speaker's reference clip ({@code known_speaker_references[index]}) of a job. */
+    public static String speakerReference(JobId jobId, int index) {
+        return speakers(jobId) + index;
+    }
+
+    /** Piece {@code index} of a long job's audio, cut by the worker. */
     public static String piece(JobId jobId, int index) {
         return "jobs/" + jobId + "/pieces/" + index + ".wav";
     }
@@ -47,6 +52,6 @@ public final class ObjectKeys {
 
     /** A reference clip of one voice, cut from piece {@code piece} of a diarized job (clip {@code n} of that piece). */
     public static String speakerClip(JobId jobId, int piece, int n) {
-        return "jobs/" + jobId + "/speakers/" + piece + "-" + n + ".wav";
+        return speakers(jobId) + piece + "-" + n + ".wav";
     }
 }

@@ -17,7 +17,9 @@ import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -172,6 +174,41 @@ class RequestSurfaceFlowTest {
                         + " not 'gpt-4o-transcribe'.");
         assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
                 .isEmpty();
+    }
+
+    /**
+     * Known speakers a caller gets wrong are a 400 and leave nothing in the store: a reference whose media type is not
+     * a plain audio type (it was a 503, "store unavailable", with the request's audio left behind), and names the
+     * gateway keeps for voices that match no known speaker.
+     */
+    @Test
+    void badKnownSpeakersAreRefusedAndLeaveNothingBehind() {
+        Set<String> before = Set.copyOf(system.objectStore().keys("jobs/"));
+        String clip = Base64.getEncoder().encodeToString(TestAudio.toneWav(2.0));
+        assertError(
+                client.transcribe(diarizing()
+                        .field("known_speaker_names[]", "agent")
+                        .field("known_speaker_references[]", "data:audio/wav x;base64," + clip)),
+                "invalid_request_error",
+                "known_speaker_references[]",
+                "Invalid 'known_speaker_references[0]': its media type 'audio/wav x' is not audio.");
+        assertError(
+                client.transcribe(diarizing()
+                        .field("known_speaker_names[]", "A")
+                        .field("known_speaker_references[]", "data:audio/wav;base64," + clip)),
+                "invalid_request_error",
+                "known_speaker_names[]",
+                "Invalid 'known_speaker_names[0]': 'A' is reserved for voices that match no known speaker (single"
+                        + " capital letters such as A and B, and speaker_ names); choose another name.");
+        assertThat(system.objectStore().keys("jobs/"))
+                .as("nothing new in the store")
+                .isSubsetOf(before);
+        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
+                .isEmpty();
+    }
+
+    private static Multipart diarizing() {
+        return form("gpt-4o-transcribe-diarize").field("chunking_strategy", "auto");
     }
 
     private static Multipart form(String model) {

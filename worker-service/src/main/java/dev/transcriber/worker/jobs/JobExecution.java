@@ -332,8 +332,16 @@ class JobExecution {
      * for it from this piece's audio before the piece is recorded, where it gets its label.
      */
     private void transcribeDiarizedPiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
-        List<Speaker> known =
-                SpeakerLabels.references(speakers.of(piece.parentId().value()));
+        // the caller's known speakers take their places first: at most four voices go upstream in all
+        int room = Math.max(
+                0,
+                UpstreamCall.Diarization.MAX_KNOWN_SPEAKERS
+                        - piece.spec().knownSpeakers().size());
+        List<Speaker> known = SpeakerLabels.references(
+                        speakers.of(piece.parentId().value()))
+                .stream()
+                .limit(room)
+                .toList();
         Map<String, String> sent = new LinkedHashMap<>();
         // the caller's own known speakers are sent first and keep their names as labels
         piece.spec().knownSpeakers().forEach(speaker -> sent.put(speaker.name(), speaker.name()));

@@ -3,6 +3,7 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.transcript.ResponseFormat;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,7 +60,9 @@ public class RetentionSweeper {
         int removed = 0;
         List<Expired> expired;
         do {
-            expired = jdbc.sql("select id, object_key, known_speakers is not null from transcription_jobs where"
+            expired = jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
+                            + ResponseFormat.DIARIZED_JSON.wireName() + "'"
+                            + " from transcription_jobs where"
                             + " parent_id is null and"
                             + " finished_at < :before and audio_removed_at is null and source_url is null limit "
                             + BATCH)
@@ -73,10 +76,8 @@ public class RetentionSweeper {
                         .list();
                 pieces.forEach(this::deleteQuietly);
                 deleteQuietly(job.objectKey());
-                if (job.knownSpeakers()) { // their reference clips, at most four, under the job's own keys
-                    for (int i = 0; i < 4; i++) {
-                        deleteQuietly(ObjectKeys.speakerReference(new JobId(job.id()), i));
-                    }
+                if (job.knownSpeakers()) { // the caller's reference clips and those its worker cut, if any are left
+                    store.keys(ObjectKeys.speakers(new JobId(job.id()))).forEach(this::deleteQuietly);
                 }
                 jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id")
                         .param("now", Timestamp.from(now))
