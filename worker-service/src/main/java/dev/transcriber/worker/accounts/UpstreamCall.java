@@ -66,11 +66,7 @@ public record UpstreamCall(
                 contentType,
                 sizeBytes,
                 audio,
-                JobTask.TRANSCRIBE,
-                false,
-                null,
-                List.of(),
-                null);
+                JobTask.TRANSCRIBE);
     }
 
     /** A transcription or translation without the newer options. */

@@ -3,6 +3,7 @@ package dev.transcriber.worker.diarization;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.worker.audio.AudioSplitter;
 import java.io.ByteArrayInputStream;
@@ -88,12 +89,17 @@ public class ReferenceClips {
         return clips;
     }
 
-    /** The clip at {@code key} as a data URL, as {@code known_speaker_references[]} takes it. */
+    /** The clip at {@code key} (a WAV this class cut) as a data URL, as {@code known_speaker_references[]} takes it. */
     public String dataUrl(String key) {
+        return dataUrl(key, "audio/wav");
+    }
+
+    /** A stored clip of {@code contentType} (a caller's reference, or one cut here) as a data URL. */
+    public String dataUrl(String key, String contentType) {
         try (InputStream in = store.open(key)) {
-            return "data:audio/wav;base64," + Base64.getEncoder().encodeToString(in.readAllBytes());
+            return "data:" + contentType + ";base64," + Base64.getEncoder().encodeToString(in.readAllBytes());
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read reference clip " + key, e);
+            throw new ObjectStoreException("object store: a speaker clip could not be read: " + e, e);
         }
     }
 

@@ -36,7 +36,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -458,13 +457,7 @@ class JobExecution {
 
     /** A known speaker's clip, read back from the store as the data URL the caller sent. */
     private UpstreamCall.SpeakerReference reference(KnownSpeaker speaker) {
-        try (InputStream clip = store.open(speaker.objectKey())) {
-            String type = speaker.contentType() == null ? "application/octet-stream" : speaker.contentType();
-            return new UpstreamCall.SpeakerReference(
-                    speaker.name(),
-                    "data:" + type + ";base64," + Base64.getEncoder().encodeToString(clip.readAllBytes()));
-        } catch (IOException e) {
-            throw new ObjectStoreException("object store: a known speaker's clip could not be read: " + e, e);
-        }
+        String type = speaker.contentType() == null ? "application/octet-stream" : speaker.contentType();
+        return new UpstreamCall.SpeakerReference(speaker.name(), clips.dataUrl(speaker.objectKey(), type));
     }
 }
