@@ -1,10 +1,10 @@
 package dev.transcriber.common;
 
-import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
-import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.TopicConfiguration;
+import dev.transcriber.common.lifecycle.BatchEnds;
+import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.ReadinessGauge;
 import dev.transcriber.common.metrics.StageTimers;
@@ -17,8 +17,6 @@ import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.ServableModels;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
-import dev.transcriber.common.transcript.TranscriptRenderer;
-import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.common.wakeup.WakeupConfiguration;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -45,8 +43,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The beans both services build the same way. Each service imports this. */
 @Configuration(proxyBeanMethods = false)
-@EntityScan({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
-@EnableJpaRepositories({"dev.transcriber.common.store", "dev.transcriber.common.webhooks"})
+@EntityScan({"dev.transcriber.common.store", "dev.transcriber.common.outbox", "dev.transcriber.common.webhooks"})
+@EnableJpaRepositories({
+    "dev.transcriber.common.store",
+    "dev.transcriber.common.outbox",
+    "dev.transcriber.common.webhooks"
+})
 @Import({
     ObjectStoreConfiguration.class,
     OutboxConfiguration.class,
@@ -133,11 +135,6 @@ public class CommonConfiguration {
     }
 
     @Bean
-    UsageLedger usageLedger(JdbcClient jdbc, ModelCatalog catalog) {
-        return new UsageLedger(jdbc, catalog);
-    }
-
-    @Bean
     EventCodec eventCodec(JsonMapper json) {
         return new EventCodec(json);
     }
@@ -145,11 +142,6 @@ public class CommonConfiguration {
     @Bean
     TranscriptCodec transcriptCodec(JsonMapper json) {
         return new TranscriptCodec(json);
-    }
-
-    @Bean
-    TranscriptRenderer transcriptRenderer(JsonMapper json) {
-        return new TranscriptRenderer(json);
     }
 
     /** Listeners take typed event records; the payload on the wire is a JSON string. */

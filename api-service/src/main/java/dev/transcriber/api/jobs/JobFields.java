@@ -1,8 +1,8 @@
 package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.errors.ApiException;
-import dev.transcriber.api.transcription.AudioUpload;
-import dev.transcriber.api.transcription.TranscriptionOptions;
+import dev.transcriber.api.intake.AudioUpload;
+import dev.transcriber.api.intake.TranscriptionOptions;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;

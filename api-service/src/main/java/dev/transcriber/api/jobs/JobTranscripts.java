@@ -1,17 +1,17 @@
 package dev.transcriber.api.jobs;
 
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.formats.RenderedTranscript;
+import dev.transcriber.api.formats.TranscriptRenderer;
+import dev.transcriber.api.intake.TranscriptionOptions;
 import dev.transcriber.api.keys.Scope;
-import dev.transcriber.api.transcription.TranscriptionOptions;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.transcript.RenderedTranscript;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import dev.transcriber.common.transcript.TranscriptCodec;
-import dev.transcriber.common.transcript.TranscriptRenderer;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;

@@ -2,6 +2,7 @@ package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.OpenAiError;
+import dev.transcriber.api.formats.TranscriptRenderer;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
@@ -12,7 +13,6 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
-import dev.transcriber.common.transcript.TranscriptRenderer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package dev.transcriber.common.store;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;

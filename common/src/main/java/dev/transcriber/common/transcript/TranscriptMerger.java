@@ -1,6 +1,5 @@
 package dev.transcriber.common.transcript;
 
-import dev.transcriber.common.store.PieceSpan;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -2,7 +2,6 @@ package dev.transcriber.common.transcript;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.transcriber.common.store.PieceSpan;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

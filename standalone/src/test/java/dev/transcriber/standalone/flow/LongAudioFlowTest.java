@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import dev.transcriber.api.jobs.JobSubmission;
+import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.PieceSpan;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestSystem;

@@ -8,9 +8,9 @@ import static org.assertj.core.api.SoftAssertions.assertSoftly;
 import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.outbox.OutboxMessage;
+import dev.transcriber.common.outbox.OutboxRepository;
 import dev.transcriber.common.store.JobState;
-import dev.transcriber.common.store.OutboxMessage;
-import dev.transcriber.common.store.OutboxRepository;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;

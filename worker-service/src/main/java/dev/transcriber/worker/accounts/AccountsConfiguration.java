@@ -1,6 +1,6 @@
 package dev.transcriber.worker.accounts;
 
-import dev.transcriber.worker.jobs.WorkerIdentity;
+import dev.transcriber.worker.WorkerIdentity;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;

@@ -4,7 +4,7 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.ChunkingStrategy;
-import dev.transcriber.common.store.PieceSpan;
+import dev.transcriber.common.transcript.PieceSpan;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

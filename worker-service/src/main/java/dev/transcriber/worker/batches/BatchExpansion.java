@@ -1,7 +1,7 @@
 package dev.transcriber.worker.batches;
 
-import dev.transcriber.common.batches.BatchEnds;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobRepository;

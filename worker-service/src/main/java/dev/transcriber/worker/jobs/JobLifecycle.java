@@ -1,10 +1,10 @@
 package dev.transcriber.worker.jobs;
 
-import dev.transcriber.common.events.JobEnds;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobProgress;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobRepository;
@@ -15,12 +15,12 @@ import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
-import dev.transcriber.common.usage.UsageLedger;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.DiarizationProperties;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import dev.transcriber.worker.diarization.SpeakerLabels;
+import dev.transcriber.worker.usage.UsageLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

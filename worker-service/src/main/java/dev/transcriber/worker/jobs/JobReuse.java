@@ -2,7 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
-import dev.transcriber.common.events.JobEnds;
+import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.TranscriptionJob;

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.worker.WorkerIdentity;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;

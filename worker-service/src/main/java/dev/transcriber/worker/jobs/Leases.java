@@ -1,5 +1,6 @@
 package dev.transcriber.worker.jobs;
 
+import dev.transcriber.worker.WorkerIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

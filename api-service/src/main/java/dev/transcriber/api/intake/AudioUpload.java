@@ -1,4 +1,4 @@
-package dev.transcriber.api.transcription;
+package dev.transcriber.api.intake;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.store.StoredAudio;

@@ -1,7 +1,8 @@
-package dev.transcriber.common.transcript;
+package dev.transcriber.api.formats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.transcriber.common.transcript.*;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

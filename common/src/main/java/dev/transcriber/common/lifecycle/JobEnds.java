@@ -1,6 +1,7 @@
-package dev.transcriber.common.events;
+package dev.transcriber.common.lifecycle;
 
-import dev.transcriber.common.batches.BatchEnds;
+import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.TranscriptionJob;

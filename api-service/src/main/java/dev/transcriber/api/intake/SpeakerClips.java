@@ -1,4 +1,4 @@
-package dev.transcriber.api.transcription;
+package dev.transcriber.api.intake;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;

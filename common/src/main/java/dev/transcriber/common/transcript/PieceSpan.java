@@ -1,4 +1,4 @@
-package dev.transcriber.common.store;
+package dev.transcriber.common.transcript;
 
 /**
  * Where a piece lies in its parent's audio, in seconds: it starts at {@code offset} and lasts {@code duration}; the

@@ -1,19 +1,20 @@
-package dev.transcriber.worker.jobs;
+package dev.transcriber.worker;
 
 import java.net.InetAddress;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
-/** The name this worker process signs its leases with. */
+/** The name this worker process signs its leases with ({@code transcriber.worker.id}, or the host name and a suffix). */
 @Component
 public class WorkerIdentity {
 
     private final String id;
 
-    WorkerIdentity(WorkerProperties properties) {
-        this.id = properties.id().isBlank()
+    WorkerIdentity(@Value("${transcriber.worker.id:}") String configured) {
+        this.id = configured.isBlank()
                 ? host() + "-" + UUID.randomUUID().toString().substring(0, 8)
-                : properties.id();
+                : configured;
     }
 
     public String id() {

@@ -1,14 +1,19 @@
-package dev.transcriber.common.transcript;
+package dev.transcriber.api.formats;
 
 import dev.transcriber.common.store.JobTask;
+import dev.transcriber.common.transcript.ResponseFormat;
+import dev.transcriber.common.transcript.TimestampGranularity;
+import dev.transcriber.common.transcript.Transcript;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Renders a {@link Transcript} the way OpenAI shapes each {@code response_format}. */
+@Component
 public final class TranscriptRenderer {
 
     private final JsonMapper json;

@@ -1,4 +1,4 @@
-package dev.transcriber.api.transcription;
+package dev.transcriber.api.intake;
 
 import java.io.IOException;
 import java.io.InputStream;

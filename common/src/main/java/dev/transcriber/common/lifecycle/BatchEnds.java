@@ -1,4 +1,4 @@
-package dev.transcriber.common.batches;
+package dev.transcriber.common.lifecycle;
 
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchState;

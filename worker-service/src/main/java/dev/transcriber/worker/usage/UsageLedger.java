@@ -1,4 +1,4 @@
-package dev.transcriber.common.usage;
+package dev.transcriber.worker.usage;
 
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
@@ -8,12 +8,14 @@ import dev.transcriber.common.transcript.Usage;
 import java.sql.Timestamp;
 import java.time.Instant;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
 
 /**
  * Records what each finished job used, in the transaction that finishes it: the audio's length, and the upstream's
  * usage as it reported it (seconds billed, or tokens by kind), per key, model and account. Totals are sums of these
  * rows, so they equal the jobs' own usage exactly.
  */
+@Component
 public class UsageLedger {
 
     private final JdbcClient jdbc;

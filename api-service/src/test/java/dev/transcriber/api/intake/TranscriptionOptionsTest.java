@@ -1,4 +1,4 @@
-package dev.transcriber.api.transcription;
+package dev.transcriber.api.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.transcriber.api.jobs;
+package dev.transcriber.api.intake;
 
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
@@ -94,7 +94,7 @@ public class JobSubmission {
      * A failed job of a key whose cap queues, retried: held again, and the admission scheduler told on commit. Call
      * in the transaction that holds {@code job}'s row.
      */
-    void retryHeld(TranscriptionJob job) {
+    public void retryHeld(TranscriptionJob job) {
         job.retryHeld();
         wakeups.notify(Channel.ADMISSION);
     }

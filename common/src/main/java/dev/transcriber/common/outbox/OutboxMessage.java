@@ -1,4 +1,4 @@
-package dev.transcriber.common.store;
+package dev.transcriber.common.outbox;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
