@@ -1,6 +1,7 @@
 package dev.transcriber.api.admin;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.JobState;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,9 +33,9 @@ class FleetActivity {
         jdbc.sql("""
                         select lane, case when held then 1 else 0 end, count(*),
                                extract(epoch from now() - min(queued_at))
-                        from transcription_jobs where state = 'QUEUED' group by lane, held
+                        from transcription_jobs where state = %s group by lane, held
                         union all
-                        select lane, 2, count(*), null from transcription_jobs where state = 'RUNNING' group by lane""")
+                        select lane, 2, count(*), null from transcription_jobs where state = %s group by lane""".formatted(JobState.QUEUED.sql(), JobState.RUNNING.sql()))
                 .query((rs, n) -> {
                     Lane lane = Lane.valueOf(rs.getString(1));
                     int kind = rs.getInt(2);
@@ -58,8 +59,8 @@ class FleetActivity {
                         select extract(epoch from date_trunc('minute', finished_at))::bigint, lane, state, count(*)
                         from transcription_jobs
                         where parent_id is null and finished_at >= date_trunc('minute', now()) - interval '59 minutes'
-                          and state in ('SUCCEEDED', 'FAILED', 'CANCELLED')
-                        group by 1, 2, 3 order by 1, 2, 3""")
+                          and state in (%s)
+                        group by 1, 2, 3 order by 1, 2, 3""".formatted(JobState.sql(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)))
                 .query((rs, n) -> new Overview.Minute(
                         rs.getLong(1),
                         name(Lane.valueOf(rs.getString(2))),

@@ -20,7 +20,6 @@ import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.BatchState;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
@@ -273,10 +272,10 @@ class BatchCommands {
         Instant now = clock.instant();
         int running = 0;
         for (TranscriptionJob item : jobs.findBatchItems(id, 0, Limit.unlimited())) {
-            if (item.state() == JobState.QUEUED) {
+            if (item.state().isWaiting()) {
                 item.cancel(now);
                 jobEnds.announceAlone(item);
-            } else if (item.state() == JobState.RUNNING) {
+            } else if (item.state().isUnderway()) {
                 running++;
             }
         }

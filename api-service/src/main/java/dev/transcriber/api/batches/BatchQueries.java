@@ -308,7 +308,7 @@ class BatchQueries {
         line.put("index", job.batchIndex());
         line.put("job_id", job.id().toString());
         line.put("metadata", new TreeMap<>(job.metadata()));
-        line.put("status", job.state().name().toLowerCase(Locale.ROOT));
+        line.put("status", job.state().wireName());
         if (job.state() == JobState.SUCCEEDED && job.transcriptJson() != null) {
             RenderedTranscript rendered = renderer.render(
                     codec.read(job.transcriptJson()), format, spec.timestampGranularities(), spec.task());

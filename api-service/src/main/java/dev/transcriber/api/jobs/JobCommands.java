@@ -300,7 +300,7 @@ class JobCommands {
         return transactions.execute(status -> {
             TranscriptionJob job = queries.findForUpdate(id, scope);
             if (job.state() == JobState.SUCCEEDED || job.state() == JobState.FAILED) {
-                throw conflict("The job has already " + job.state().name().toLowerCase() + "; it cannot be cancelled.");
+                throw conflict("The job has already " + job.state().wireName() + "; it cannot be cancelled.");
             }
             if (job.state() != JobState.CANCELLED) {
                 job.cancel(clock.instant());
@@ -352,7 +352,7 @@ class JobCommands {
     private static void refuseRetry(TranscriptionJob job) {
         if (job.state() != JobState.FAILED) {
             throw conflict("Only a failed job can be retried; this one is "
-                    + job.state().name().toLowerCase() + ".");
+                    + job.state().wireName() + ".");
         }
     }
 
@@ -392,7 +392,7 @@ class JobCommands {
     /** Pieces held for their wave (a diarized job's) would never be sent once their job ended: they end with it. */
     private void cancelHeldPieces(TranscriptionJob job) {
         jobs.findPieces(job.id().value()).stream()
-                .filter(piece -> piece.isHeld() && piece.state() == JobState.QUEUED)
+                .filter(piece -> piece.state() == JobState.HELD)
                 .forEach(piece -> piece.cancel(clock.instant()));
     }
 

@@ -13,7 +13,6 @@ import dev.transcriber.common.transcript.TranscriptCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -80,7 +79,7 @@ public class JobQueries {
         return new JobView(
                 job.id().toString(),
                 "transcription_job",
-                job.state().name().toLowerCase(Locale.ROOT),
+                job.state().wireName(),
                 job.spec().model(),
                 job.spec().responseFormat(),
                 job.createdAt().getEpochSecond(),

@@ -70,7 +70,7 @@ class JobTimeline {
                 .single();
         Instant created = job.createdAt();
         String lane = job.lane().name().toLowerCase(Locale.ROOT);
-        boolean held = job.state() == JobState.QUEUED && job.isHeld();
+        boolean held = job.state() == JobState.HELD;
         // Events are added in the order they must have happened; times from different clocks (the api's, a
         // worker's, the database's) are kept no earlier than the job's creation, and the sort below is stable.
         List<Timeline.Event> events = new ArrayList<>();

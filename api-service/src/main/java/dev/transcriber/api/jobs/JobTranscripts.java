@@ -52,7 +52,7 @@ class JobTranscripts {
                     "invalid_request_error",
                     "job_not_succeeded",
                     "id",
-                    "The job is " + job.state().name().toLowerCase() + "; a transcript exists once it succeeds.");
+                    "The job is " + job.state().wireName() + "; a transcript exists once it succeeds.");
         }
         if (job.transcriptJson() == null) {
             throw new ApiException(

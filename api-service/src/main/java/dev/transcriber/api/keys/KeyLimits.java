@@ -1,6 +1,7 @@
 package dev.transcriber.api.keys;
 
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.store.JobState;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -71,7 +72,8 @@ public class KeyLimits {
 
     private void refuseOverCap(Caller caller) {
         int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
-                        + " null and batch_id is null and state in ('QUEUED', 'RUNNING')")
+                        + " null and batch_id is null and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING)
+                        + ")")
                 .param("key", caller.keyId())
                 .query(Integer.class)
                 .single();

@@ -67,7 +67,7 @@ final class TranscriptStream {
                 case FAILED ->
                     fail(ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
                 case CANCELLED -> fail(ApiException.invalidRequest("The job was cancelled.", null));
-                case QUEUED, RUNNING -> {
+                case HELD, QUEUED, RUNNING, AWAITING_PIECES -> {
                     if (diarized(job)) {
                         sendSettledSegments(job);
                     } else {

@@ -385,7 +385,8 @@ class Transcriptions {
             case CANCELLED ->
                 ErrorResponses.entity(new ApiException(
                         HttpStatus.CONFLICT, "invalid_request_error", "job_cancelled", null, "The job was cancelled."));
-            case QUEUED, RUNNING -> throw new IllegalStateException("job " + jobId + " is not finished");
+            case HELD, QUEUED, RUNNING, AWAITING_PIECES ->
+                throw new IllegalStateException("job " + jobId + " is not finished");
         };
     }
 }

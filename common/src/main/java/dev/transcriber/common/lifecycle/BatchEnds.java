@@ -2,6 +2,7 @@ package dev.transcriber.common.lifecycle;
 
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchState;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import java.time.Clock;
@@ -49,7 +50,7 @@ public class BatchEnds {
 
     private int unfinishedOtherThan(UUID batchId, UUID itemId) {
         return jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch and id <> :item"
-                        + " and state in ('QUEUED', 'RUNNING')")
+                        + " and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING) + ")")
                 .param("batch", batchId)
                 .param("item", itemId)
                 .query(Integer.class)

@@ -21,14 +21,14 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
 
     /** Removes the pieces of a job (whose cutting starts over). */
     @Modifying
-    @Query("delete from TranscriptionJob j where j.parentId = :parentId")
+    @Query("delete from TranscriptionJob j where j.piece.parentId = :parentId")
     int deletePieces(UUID parentId);
 
     @Query("select j from TranscriptionJob j where j.apiKeyId = :apiKeyId and j.idempotencyKey = :key")
     Optional<TranscriptionJob> findByIdempotencyKey(UUID apiKeyId, String key);
 
     /** The pieces of a job, in order. */
-    @Query("select j from TranscriptionJob j where j.parentId = :parentId order by j.pieceIndex")
+    @Query("select j from TranscriptionJob j where j.piece.parentId = :parentId order by j.piece.index")
     List<TranscriptionJob> findPieces(UUID parentId);
 
     /**
@@ -37,13 +37,13 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
      */
     @Query("select j from TranscriptionJob j where j.apiKeyId = :apiKeyId"
             + " and j.state = dev.transcriber.common.store.JobState.SUCCEEDED and j.transcriptJson is not null"
-            + " and j.deletedAt is null and j.parentId is null and j.id <> :self"
+            + " and j.deletedAt is null and j.piece.parentId is null and j.id <> :self"
             + " and (j.contentSha256 = :sha256 or j.audioOrigin = :origin) order by j.finishedAt desc")
     List<TranscriptionJob> findSameAudio(UUID apiKeyId, UUID self, String sha256, String origin, Limit limit);
 
     /** The items of a batch from place {@code from} on, in order. */
-    @Query("select j from TranscriptionJob j where j.batchId = :batchId and j.batchIndex >= :from"
-            + " order by j.batchIndex")
+    @Query("select j from TranscriptionJob j where j.batch.batchId = :batchId and j.batch.index >= :from"
+            + " order by j.batch.index")
     List<TranscriptionJob> findBatchItems(UUID batchId, int from, Limit limit);
 
     @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
@@ -54,7 +54,7 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
      * writes); {@link TranscriptionJob} updates only the columns they change, so they do not write the lease back.
      */
     @Modifying
-    @Query("update TranscriptionJob j set j.leaseUntil = :until where j.id in :ids and j.leaseOwner = :owner"
+    @Query("update TranscriptionJob j set j.lease.until = :until where j.id in :ids and j.lease.owner = :owner"
             + " and j.state = dev.transcriber.common.store.JobState.RUNNING")
     int renewLeases(Collection<UUID> ids, String owner, Instant until);
 
@@ -63,6 +63,6 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
      * be loaded does not stop the others' recovery.
      */
     @Query("select j.id from TranscriptionJob j where j.state = dev.transcriber.common.store.JobState.RUNNING"
-            + " and j.leaseUntil < :now order by j.leaseUntil")
+            + " and j.lease.until < :now order by j.lease.until")
     List<UUID> findExpiredLeases(Instant now, Limit limit);
 }

@@ -6,6 +6,7 @@ import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -36,6 +37,10 @@ public class TranscriptionJob {
     @Column(name = "api_key_id")
     private UUID apiKeyId;
 
+    /**
+     * The stored state ({@link JobState#stored()}): with {@link #held}, the lease and the fan-out it gives the
+     * machine's state ({@link #state()}).
+     */
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     private JobState state;
@@ -66,14 +71,9 @@ public class TranscriptionJob {
     @Column(name = "transcript_json")
     private String transcriptJson;
 
-    @Column(name = "failure_code")
-    private String failureCode;
-
-    @Column(name = "failure_message")
-    private String failureMessage;
-
-    @Column(name = "failure_resets_at")
-    private Instant failureResetsAt;
+    /** Why it failed; null unless it did. */
+    @Embedded
+    private Failure failure;
 
     @Column(name = "upstream_account")
     private String upstreamAccount;
@@ -89,11 +89,9 @@ public class TranscriptionJob {
     @Column(nullable = false)
     private int claims;
 
-    @Column(name = "lease_owner")
-    private String leaseOwner;
-
-    @Column(name = "lease_until")
-    private Instant leaseUntil;
+    /** The worker holding it while it runs; null when nobody does. */
+    @Embedded
+    private Lease lease;
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
@@ -128,30 +126,13 @@ public class TranscriptionJob {
     @Column(name = "duration_seconds")
     private Double durationSeconds;
 
-    /** For a piece: the job whose audio it is part of. */
-    @Column(name = "parent_id")
-    private UUID parentId;
+    /** For a piece: the job whose audio it is part of, and where; null for a job of its own. */
+    @Embedded
+    private PieceOf piece;
 
-    @Column(name = "piece_index")
-    private Integer pieceIndex;
-
-    /** For a piece: where its first sample lies in the parent's audio, in seconds. */
-    @Column(name = "piece_offset")
-    private Double pieceOffset;
-
-    /** For a piece: the span of the parent's audio (seconds) whose words this piece contributes to the whole. */
-    @Column(name = "piece_owns_from")
-    private Double pieceOwnsFrom;
-
-    @Column(name = "piece_owns_until")
-    private Double pieceOwnsUntil;
-
-    /** For a parent cut into pieces: how many, and how many have finished. */
-    @Column(name = "pieces_total")
-    private Integer piecesTotal;
-
-    @Column(name = "pieces_done", nullable = false)
-    private int piecesDone;
+    /** For a job cut into pieces: how many, and how many have finished. */
+    @Embedded
+    private FanOut fanOut = FanOut.NONE;
 
     /** What the caller attached to the job (string to string), kept as a JSON object. */
     @Convert(converter = MetadataConverter.class)
@@ -175,12 +156,9 @@ public class TranscriptionJob {
     @Column(name = "request_hash")
     private String requestHash;
 
-    /** For an item of a batch: the batch, and the item's place in it. */
-    @Column(name = "batch_id")
-    private UUID batchId;
-
-    @Column(name = "batch_index")
-    private Integer batchIndex;
+    /** For an item of a batch: the batch, and the item's place in it; null for a job of its own. */
+    @Embedded
+    private BatchRef batch;
 
     /** The URL the audio was first named by (kept after the fetch), by which a later job may reuse this one. */
     @Column(name = "audio_origin")
@@ -199,8 +177,9 @@ public class TranscriptionJob {
     private UUID reusedFrom;
 
     /**
-     * Accepted but not yet queued on Kafka: the admission scheduler releases it (a key whose concurrency cap queues,
-     * or bulk work shared fairly between keys).
+     * Stored with a {@code QUEUED} state: the job is {@link JobState#HELD HELD}, accepted but not yet queued on Kafka
+     * until the admission scheduler releases it (a key whose concurrency cap queues, or bulk work shared fairly
+     * between keys).
      */
     @Column(nullable = false)
     private boolean held;
@@ -267,22 +246,15 @@ public class TranscriptionJob {
 
     /** Recorded now, queued when the admission scheduler {@link #release releases} it. */
     public void hold() {
-        if (state != JobState.QUEUED || version != null) {
-            throw new IllegalJobStateChange(id, state, JobState.QUEUED);
+        if (version != null || state() != JobState.QUEUED) {
+            throw new IllegalJobStateChange(id, state(), JobState.HELD);
         }
-        this.held = true;
+        this.held = true; // its first state, before the row is written: not a change of state
     }
 
     /** The scheduler lets a held job go: its {@code JobSubmitted} is sent in the same transaction. */
     public void release() {
-        if (!held || state != JobState.QUEUED) {
-            throw new IllegalJobStateChange(id, state, JobState.QUEUED);
-        }
-        this.held = false;
-    }
-
-    public boolean isHeld() {
-        return held;
+        moveFrom(JobState.HELD, JobState.QUEUED);
     }
 
     /**
@@ -306,8 +278,7 @@ public class TranscriptionJob {
                 metadata,
                 batch.jobWebhooks() ? batch.webhookUrl() : null,
                 now);
-        job.batchId = batch.id();
-        job.batchIndex = index;
+        job.batch = new BatchRef(batch.id(), index);
         job.reuse = batch.reuse();
         job.hold();
         return job;
@@ -367,11 +338,7 @@ public class TranscriptionJob {
     public static TranscriptionJob piece(
             JobId id, TranscriptionJob parent, int index, StoredAudio audio, PieceSpan span, Instant now) {
         TranscriptionJob piece = queued(id, parent.apiKeyId, parent.lane, parent.spec(), audio, now);
-        piece.parentId = parent.id;
-        piece.pieceIndex = index;
-        piece.pieceOffset = span.offset();
-        piece.pieceOwnsFrom = span.ownsFrom();
-        piece.pieceOwnsUntil = span.ownsUntil();
+        piece.piece = PieceOf.of(parent.id, index, span);
         piece.durationSeconds = span.duration();
         piece.traceparent = parent.traceparent;
         return piece;
@@ -382,12 +349,11 @@ public class TranscriptionJob {
      * queue first, so the change is always QUEUED to RUNNING.
      */
     public void claim(String worker, Instant leaseUntil, Instant now) {
-        if (state == JobState.RUNNING && isClaimable(now)) {
+        if (state() == JobState.RUNNING && isClaimable(now)) {
             requeue();
         }
         moveTo(JobState.RUNNING);
-        this.leaseOwner = worker;
-        this.leaseUntil = leaseUntil;
+        this.lease = new Lease(worker, leaseUntil);
         this.attempts++;
         this.claims++;
         if (startedAt == null) {
@@ -395,17 +361,19 @@ public class TranscriptionJob {
         }
     }
 
-    /** True when another worker may take this job: it is queued, or its holder's lease ran out. */
+    /**
+     * True when a worker may take this job: it is queued (a held job is not, whatever event names it: it runs once
+     * the admission scheduler releases it), or its holder's lease ran out.
+     */
     public boolean isClaimable(Instant now) {
-        return state == JobState.QUEUED
-                || (state == JobState.RUNNING && leaseUntil != null && leaseUntil.isBefore(now));
+        JobState current = state();
+        return current == JobState.QUEUED || (current == JobState.RUNNING && lease.expiredAt(now));
     }
 
     /** A running job whose lease expired goes back to the queue. */
     public void requeue() {
-        moveTo(JobState.QUEUED);
-        this.leaseOwner = null;
-        this.leaseUntil = null;
+        moveFrom(JobState.RUNNING, JobState.QUEUED);
+        this.lease = null;
     }
 
     /**
@@ -413,7 +381,7 @@ public class TranscriptionJob {
      * not handed back or recovered, and it has not ended.
      */
     public boolean isHeldBy(String worker, int claim) {
-        return isHeldBy(state, claims, leaseOwner, worker, claim);
+        return isHeldBy(state, claims, leaseOwner(), worker, claim);
     }
 
     /** The same rule for a row read without loading the job: its state, claim number and lease owner. */
@@ -441,35 +409,37 @@ public class TranscriptionJob {
      * pieces are queued one by one; pieces may finish before the cutting does.
      */
     public void startCutting() {
-        if (state != JobState.RUNNING) {
-            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        if (state() != JobState.RUNNING) {
+            throw new IllegalJobStateChange(id, state(), JobState.RUNNING);
         }
-        this.piecesTotal = null;
-        this.piecesDone = 0;
+        this.fanOut = FanOut.NONE;
     }
 
     /**
-     * The audio is cut into {@code pieces}, all queued: the job stays RUNNING, but nobody holds it any more (no
+     * The audio is cut into {@code pieces}, all queued: the job awaits its pieces, and nobody holds it any more (no
      * lease, so the reaper leaves it alone); the last piece to finish completes it. True when every piece has
      * already finished.
      */
     public boolean cutInto(int pieces) {
-        if (state != JobState.RUNNING || pieces < 1 || piecesDone > pieces) {
-            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        if (pieces < 1 || fanOut.done() > pieces) {
+            throw new IllegalArgumentException("job " + id + " cannot be cut into " + pieces + " pieces");
         }
-        this.piecesTotal = pieces;
-        this.leaseOwner = null;
-        this.leaseUntil = null;
-        return piecesDone == pieces;
+        moveTo(JobState.AWAITING_PIECES);
+        this.fanOut = new FanOut(pieces, fanOut.done());
+        this.lease = null;
+        return fanOut.isComplete();
     }
 
-    /** One more piece finished; true when it was the last (the number of pieces is known once cutting ends). */
+    /**
+     * One more piece finished; true when it was the last (the number of pieces is known once cutting ends: pieces
+     * may finish while the job is still being cut).
+     */
     public boolean pieceDone() {
-        if (state != JobState.RUNNING || (piecesTotal != null && piecesDone >= piecesTotal)) {
-            throw new IllegalJobStateChange(id, state, JobState.RUNNING);
+        if (!state().isUnderway() || (fanOut.isCut() && fanOut.done() >= fanOut.total())) {
+            throw new IllegalJobStateChange(id, state(), state());
         }
-        piecesDone++;
-        return piecesTotal != null && piecesDone == piecesTotal;
+        this.fanOut = new FanOut(fanOut.total(), fanOut.done() + 1);
+        return fanOut.isComplete();
     }
 
     public void succeed(String transcriptJson, String upstreamAccount, Instant now) {
@@ -481,43 +451,40 @@ public class TranscriptionJob {
 
     public void fail(FailureCode code, String message, Instant now) {
         moveTo(JobState.FAILED);
-        this.failureCode = code.name();
-        this.failureMessage = message;
+        this.failure = new Failure(code.name(), message, null);
         finish(now);
     }
 
     /** Every upstream account was rate-limited; the caller may try again at {@code resetsAt}. */
     public void failRateLimited(Instant resetsAt, Instant now) {
-        fail(
-                FailureCode.RATE_LIMITED,
-                "Rate limit exceeded. Usage resets at " + resetsAt.truncatedTo(ChronoUnit.SECONDS) + ".",
-                now);
-        this.failureResetsAt = resetsAt.truncatedTo(ChronoUnit.SECONDS);
+        Instant resets = resetsAt.truncatedTo(ChronoUnit.SECONDS);
+        fail(FailureCode.RATE_LIMITED, "Rate limit exceeded. Usage resets at " + resets + ".", now);
+        this.failure = new Failure(failure.code(), failure.message(), resets);
+    }
+
+    /** A failed job of a key whose cap queues, retried: held again for the admission scheduler. */
+    public void retryHeld() {
+        retryAs(JobState.HELD);
     }
 
     /** A failed job runs again from its stored audio, with a fresh budget of attempts. */
-    /** A failed job of a key whose cap queues, retried: queued again but held for the admission scheduler. */
-    public void retryHeld() {
-        retry();
-        this.held = true;
+    public void retry() {
+        retryAs(JobState.QUEUED);
     }
 
-    public void retry() {
-        moveTo(JobState.QUEUED);
-        this.failureCode = null;
-        this.failureMessage = null;
-        this.failureResetsAt = null;
+    private void retryAs(JobState next) {
+        moveFrom(JobState.FAILED, next);
+        this.failure = null;
         this.transcriptJson = null;
         this.upstreamAccount = null;
         this.finishedAt = null;
         this.attempts = 0;
-        this.piecesTotal = null;
-        this.piecesDone = 0;
+        this.fanOut = FanOut.NONE;
     }
 
     /** The owner deleted the job: it ends (if it had not), its transcript goes, the row stays. */
     public void delete(Instant now) {
-        if (!state.isTerminal()) {
+        if (!state().isTerminal()) {
             cancel(now);
         }
         this.transcriptJson = null;
@@ -531,15 +498,25 @@ public class TranscriptionJob {
 
     private void finish(Instant now) {
         this.finishedAt = now;
-        this.leaseOwner = null;
-        this.leaseUntil = null;
+        this.lease = null;
     }
 
-    private void moveTo(JobState next) {
-        if (!state.canMoveTo(next)) {
-            throw new IllegalJobStateChange(id, state, next);
+    /** A change that only one state may make (where others may reach {@code next} by other means). */
+    private void moveFrom(JobState from, JobState next) {
+        if (state() != from) {
+            throw new IllegalJobStateChange(id, state(), next);
         }
-        this.state = next;
+        moveTo(next);
+    }
+
+    /** The only way the state changes: the machine's table allows the change, and the row stores it. */
+    private void moveTo(JobState next) {
+        JobState current = state();
+        if (!current.canMoveTo(next)) {
+            throw new IllegalJobStateChange(id, current, next);
+        }
+        this.state = next.stored();
+        this.held = next == JobState.HELD;
     }
 
     public JobId id() {
@@ -550,7 +527,14 @@ public class TranscriptionJob {
         return apiKeyId;
     }
 
+    /** The state in the machine ({@link JobState}), from the stored state, the held mark, the lease and the fan-out. */
     public JobState state() {
+        if (state == JobState.QUEUED && held) {
+            return JobState.HELD;
+        }
+        if (state == JobState.RUNNING && lease == null && fanOut.isCut()) {
+            return JobState.AWAITING_PIECES;
+        }
         return state;
     }
 
@@ -595,11 +579,11 @@ public class TranscriptionJob {
 
     /** The batch this job is an item of; null for a job of its own. */
     public UUID batchId() {
-        return batchId;
+        return batch == null ? null : batch.batchId();
     }
 
     public Integer batchIndex() {
-        return batchIndex;
+        return batch == null ? null : batch.index();
     }
 
     public String requestHash() {
@@ -627,29 +611,29 @@ public class TranscriptionJob {
     }
 
     public boolean isPiece() {
-        return parentId != null;
+        return piece != null;
     }
 
     /** The parent job of a piece. */
     public JobId parentId() {
-        return new JobId(parentId);
+        return new JobId(piece.parentId());
     }
 
     public int pieceIndex() {
-        return pieceIndex;
+        return piece.index();
     }
 
     public PieceSpan pieceSpan() {
-        return new PieceSpan(pieceOffset, durationSeconds, pieceOwnsFrom, pieceOwnsUntil);
+        return piece.span(durationSeconds);
     }
 
     /** Pieces of a job cut into pieces; null when it was transcribed whole. */
     public Integer piecesTotal() {
-        return piecesTotal;
+        return fanOut.total();
     }
 
     public int piecesDone() {
-        return piecesDone;
+        return fanOut.done();
     }
 
     public String transcriptJson() {
@@ -657,16 +641,16 @@ public class TranscriptionJob {
     }
 
     public FailureCode failureCode() {
-        return failureCode == null ? null : FailureCode.valueOf(failureCode);
+        return failure == null ? null : FailureCode.valueOf(failure.code());
     }
 
     public String failureMessage() {
-        return failureMessage;
+        return failure == null ? null : failure.message();
     }
 
     /** For a rate-limited failure, when the upstream quota resets. */
     public Instant failureResetsAt() {
-        return failureResetsAt;
+        return failure == null ? null : failure.resetsAt();
     }
 
     public String upstreamAccount() {
@@ -684,11 +668,11 @@ public class TranscriptionJob {
 
     /** The worker holding the job's lease; null when nobody does. */
     public String leaseOwner() {
-        return leaseOwner;
+        return lease == null ? null : lease.owner();
     }
 
     public Instant leaseUntil() {
-        return leaseUntil;
+        return lease == null ? null : lease.until();
     }
 
     public Instant createdAt() {

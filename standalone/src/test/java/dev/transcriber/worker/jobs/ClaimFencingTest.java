@@ -180,6 +180,28 @@ class ClaimFencingTest {
         }
     }
 
+    /**
+     * A held job runs only once the admission scheduler releases it: an event naming it (a stale one, from before it
+     * failed and was retried held) does not start it past its key's cap.
+     */
+    @Test
+    void anEventNamingAHeldJobDoesNotStartIt() {
+        JobId id = JobId.random();
+        TranscriptionJob held = TranscriptionJob.queued(
+                id,
+                null,
+                Lane.INTERACTIVE,
+                new JobSpec("whisper-1", "json", null, null, null),
+                new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
+                Instant.now());
+        held.hold();
+        jobs.save(held);
+
+        assertThat(lifecycle.claim(id, "worker-a", Duration.ofMinutes(2))).isEmpty();
+
+        assertThat(jobs.findById(id.value()).orElseThrow().state()).isEqualTo(JobState.HELD);
+    }
+
     private JobId queuedJob() {
         JobId id = JobId.random();
         jobs.save(TranscriptionJob.queued(

@@ -90,7 +90,7 @@ class AdmissionScheduler {
         }
         int window = properties.bulkWindow();
         int bulkOut = jdbc.sql("select count(*) from transcription_jobs where parent_id is null and not held"
-                        + " and state in ('QUEUED', 'RUNNING') and lane = 'BULK'")
+                        + " and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING) + ") and lane = 'BULK'")
                 .query(Integer.class)
                 .single();
         List<Candidate> candidates = candidates(Math.max(window, 1));
@@ -107,7 +107,7 @@ class AdmissionScheduler {
         }
         int released = 0;
         for (TranscriptionJob job : jobs.findAllById(release)) {
-            if (!job.isHeld() || job.state() != JobState.QUEUED) {
+            if (job.state() != JobState.HELD) {
                 continue; // cancelled by its owner since the candidates were read
             }
             job.release();
@@ -127,11 +127,11 @@ class AdmissionScheduler {
         return jdbc.sql("""
                         with waiting as (
                             select distinct api_key_id from transcription_jobs
-                            where held and state = 'QUEUED' and parent_id is null),
+                            where held and state = %1$s and parent_id is null),
                         out as (
                             select api_key_id, count(*) as n, count(*) filter (where lane = 'BULK') as bulk
                             from transcription_jobs
-                            where parent_id is null and not held and state in ('QUEUED', 'RUNNING')
+                            where parent_id is null and not held and state in (%1$s, %2$s)
                                 and api_key_id in (select api_key_id from waiting)
                             group by api_key_id)
                         select c.id, c.lane
@@ -141,7 +141,7 @@ class AdmissionScheduler {
                         cross join lateral (
                             select j.id, j.lane, row_number() over (order by j.created_at, j.batch_index, j.id) as place
                             from transcription_jobs j
-                            where j.api_key_id = w.api_key_id and j.held and j.state = 'QUEUED'
+                            where j.api_key_id = w.api_key_id and j.held and j.state = %1$s
                                 and j.parent_id is null
                                 and (j.batch_id is null or exists (select 1 from transcription_batches b
                                     where b.id = j.batch_id and b.state = 'IN_PROGRESS'))
@@ -150,7 +150,7 @@ class AdmissionScheduler {
                         where k.max_concurrent_jobs is null or k.concurrent_jobs_mode <> 'queue'
                             or coalesce(o.n, 0) + c.place <= k.max_concurrent_jobs
                         order by coalesce(o.bulk, 0) + c.place, c.place
-                        """)
+                        """.formatted(JobState.QUEUED.sql(), JobState.RUNNING.sql()))
                 .param("perKey", perKey)
                 .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2))))
                 .list();

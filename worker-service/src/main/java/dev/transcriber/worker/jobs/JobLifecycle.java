@@ -210,7 +210,7 @@ class JobLifecycle {
     private void releaseDueWaves(TranscriptionJob parent) {
         List<TranscriptionJob> pieces = jobs.findPieces(parent.id().value());
         for (TranscriptionJob piece : pieces) {
-            if (piece.isHeld() && piece.state() == JobState.QUEUED && due(piece.pieceIndex(), pieces)) {
+            if (piece.state() == JobState.HELD && due(piece.pieceIndex(), pieces)) {
                 piece.release();
                 outbox.add(
                         piece.lane().topic(), piece.id().toString(), new JobSubmitted(piece.id()), piece.traceparent());
@@ -292,7 +292,7 @@ class JobLifecycle {
             return unused; // cancelled meanwhile (its job ended without it)
         }
         TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
-        if (parent.state() != JobState.RUNNING) {
+        if (!parent.state().isUnderway()) {
             piece.succeed(codec.write(heard), account, clock.instant());
             return unused; // the job ended without this piece (another one failed)
         }
@@ -367,7 +367,7 @@ class JobLifecycle {
     private void cancelHeldPieces(TranscriptionJob parent) {
         if (inWaves(parent)) {
             jobs.findPieces(parent.id().value()).stream()
-                    .filter(p -> p.isHeld() && p.state() == JobState.QUEUED)
+                    .filter(p -> p.state() == JobState.HELD)
                     .forEach(p -> p.cancel(clock.instant()));
         }
     }
@@ -450,12 +450,13 @@ class JobLifecycle {
         if (!job.isPiece()) {
             return Optional.of(job);
         }
-        return jobs.lockById(job.parentId().value()).filter(parent -> parent.state() == JobState.RUNNING);
+        return jobs.lockById(job.parentId().value())
+                .filter(parent -> parent.state().isUnderway());
     }
 
     private boolean parentRunning(TranscriptionJob piece) {
         return jobs.findById(piece.parentId().value())
-                .map(parent -> parent.state() == JobState.RUNNING)
+                .map(parent -> parent.state().isUnderway())
                 .orElse(false);
     }
 

@@ -23,9 +23,9 @@ import org.springframework.stereotype.Repository;
 @Repository
 class JobTransitions {
 
-    private static final String QUEUED = JobState.QUEUED.name();
-    private static final String RUNNING = JobState.RUNNING.name();
-    private static final String SUCCEEDED = JobState.SUCCEEDED.name();
+    private static final String QUEUED = JobState.QUEUED.sql();
+    private static final String RUNNING = JobState.RUNNING.sql();
+    private static final String SUCCEEDED = JobState.SUCCEEDED.sql();
 
     @PersistenceContext
     private EntityManager entities;
@@ -37,19 +37,19 @@ class JobTransitions {
     }
 
     /**
-     * QUEUED (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole job or a
+     * QUEUED, not held (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole job or a
      * piece whose job is still running; empty when the row is not claimable so (taken, ended, or an orphaned piece).
      */
     Optional<TranscriptionJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
         return changed(
                 id,
-                jdbc.sql("update transcription_jobs j set state = '" + RUNNING + "', lease_owner = :worker,"
+                jdbc.sql("update transcription_jobs j set state = " + RUNNING + ", lease_owner = :worker,"
                                 + " lease_until = :until, attempts = j.attempts + 1, claims = j.claims + 1,"
                                 + " started_at = coalesce(j.started_at, :now), version = j.version + 1"
-                                + " where j.id = :id and (j.state = '" + QUEUED + "' or (j.state = '" + RUNNING
-                                + "' and j.lease_until < :now))"
+                                + " where j.id = :id and ((j.state = " + QUEUED + " and not j.held)"
+                                + " or (j.state = " + RUNNING + " and j.lease_until < :now))"
                                 + " and (j.parent_id is null or exists (select 1 from transcription_jobs p"
-                                + " where p.id = j.parent_id and p.state = '" + RUNNING + "'))")
+                                + " where p.id = j.parent_id and p.state = " + RUNNING + "))")
                         .param("worker", worker)
                         .param("until", Timestamp.from(leaseUntil))
                         .param("now", Timestamp.from(now))
@@ -65,10 +65,10 @@ class JobTransitions {
             Claim claim, String transcriptJson, String account, double durationSeconds, Instant now) {
         return changed(
                 claim.job(),
-                jdbc.sql("update transcription_jobs j set state = '" + SUCCEEDED + "', transcript_json = :transcript,"
+                jdbc.sql("update transcription_jobs j set state = " + SUCCEEDED + ", transcript_json = :transcript,"
                                 + " upstream_account = :account, duration_seconds = :duration, finished_at = :now,"
                                 + " lease_owner = null, lease_until = null, version = j.version + 1"
-                                + " where j.id = :id and j.state = '" + RUNNING + "' and j.claims = :claim"
+                                + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
                                 + " and j.lease_owner = :worker")
                         .param("transcript", transcriptJson)
                         .param("account", account)

@@ -4,6 +4,7 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.outbox.Outbox;
+import dev.transcriber.common.store.JobState;
 import jakarta.annotation.PreDestroy;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -130,11 +131,11 @@ class QueueSweeper {
     private List<Queued> queuedWithoutMessageInOutbox() {
         return jdbc.sql("""
                         select j.id, j.lane, j.version, j.traceparent from transcription_jobs j
-                        where j.state = 'QUEUED' and not j.held
+                        where j.state = %s and not j.held
                             and not exists (select 1 from outbox o where o.message_key = j.id::text)
                         order by j.created_at
                         limit :limit
-                        """)
+                        """.formatted(JobState.QUEUED.sql()))
                 .param("limit", BATCH)
                 .query((rs, n) -> new Queued(
                         rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4)))
@@ -146,8 +147,8 @@ class QueueSweeper {
         Boolean sent = transactions.execute(status -> {
             int updated = jdbc.sql("""
                             update transcription_jobs set version = version + 1
-                            where id = :id and version = :version and state = 'QUEUED' and not held
-                            """)
+                            where id = :id and version = :version and state = %s and not held
+                            """.formatted(JobState.QUEUED.sql()))
                     .param("id", job.id())
                     .param("version", job.version())
                     .update();

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.metrics;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.JobState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
@@ -90,9 +91,9 @@ class BacklogGauges {
         }
         jdbc.sql("""
                         select lane, held, count(*), coalesce(extract(epoch from now() - min(queued_at)), 0)
-                        from transcription_jobs where state = 'QUEUED'
+                        from transcription_jobs where state = %s
                         group by lane, held
-                        """)
+                        """.formatted(JobState.QUEUED.sql()))
                 .query((rs, n) -> {
                     LaneFigures figures = read.get(Lane.valueOf(rs.getString(1)));
                     if (rs.getBoolean(2)) {
