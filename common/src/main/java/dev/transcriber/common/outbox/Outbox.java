@@ -191,20 +191,22 @@ public class Outbox {
      * failed so that the next relay takes them. Returns how many were deleted.
      */
     public int settle() {
-        List<Long> released = drain(failed);
-        if (!released.isEmpty()) {
+        for (List<Long> released = drain(failed); !released.isEmpty(); released = drain(failed)) {
             release(released);
         }
-        List<Long> ids = drain(sent);
-        if (!ids.isEmpty()) {
+        int deleted = 0;
+        for (List<Long> ids = drain(sent); !ids.isEmpty(); ids = drain(sent)) {
             jdbc.sql("delete from outbox where id in (:ids)").param("ids", ids).update();
+            deleted += ids.size();
         }
-        return ids.size();
+        return deleted;
     }
 
+    /** Up to 10,000 ids (one statement's worth) taken from {@code queue}; the rest stay queued. */
     private static List<Long> drain(Queue<Long> queue) {
         List<Long> ids = new ArrayList<>();
-        for (Long id = queue.poll(); id != null && ids.size() < 10_000; id = queue.poll()) {
+        Long id;
+        while (ids.size() < 10_000 && (id = queue.poll()) != null) {
             ids.add(id);
         }
         return ids;

@@ -44,10 +44,15 @@ public final class Traces {
         };
     }
 
-    /** The {@code traceparent} of the span in scope on this thread; null outside any span. */
+    /** The {@code traceparent} of the span in scope on this thread; null outside any span, and always without tracing. */
     public String current() {
         TraceContext context = tracer.currentTraceContext().context();
-        if (context == null || context.traceId() == null || context.spanId() == null) {
+        // the no-op tracer's context is there, with empty ids
+        if (context == null
+                || context.traceId() == null
+                || context.traceId().isEmpty()
+                || context.spanId() == null
+                || context.spanId().isEmpty()) {
             return null;
         }
         return "00-" + context.traceId() + "-" + context.spanId() + "-"

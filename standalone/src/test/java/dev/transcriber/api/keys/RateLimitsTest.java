@@ -1,0 +1,175 @@
+package dev.transcriber.api.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.standalone.support.ManualClock;
+import dev.transcriber.standalone.support.SliceInfrastructure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Requests per minute per key, counted in a real PostgreSQL: concurrent callers on two api instances (two pools on
+ * one database) never get more than the limit through together, windows roll over on the minute of the injected
+ * clock, and keys are counted apart.
+ */
+class RateLimitsTest {
+
+    private static final Instant NOON = Instant.parse("2025-03-10T12:00:00Z");
+
+    private static SliceInfrastructure.Database database;
+
+    private final ManualClock clock = new ManualClock(NOON);
+
+    @BeforeAll
+    static void start() {
+        database = SliceInfrastructure.database("rate_limits");
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    @Test
+    void eachRequestCountsOnceAndTheOneOverTheLimitIsExceeded() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID key = UUID.randomUUID();
+        clock.set(NOON.plusSeconds(48));
+
+        List<RateLimits.Window> windows =
+                IntStream.range(0, 4).mapToObj(i -> limits.count(key, 3)).toList();
+
+        assertThat(windows).extracting(RateLimits.Window::remaining).containsExactly(2, 1, 0, 0);
+        assertThat(windows).extracting(RateLimits.Window::exceeded).containsExactly(false, false, false, true);
+        assertThat(windows).allSatisfy(window -> {
+            assertThat(window.limit()).isEqualTo(3);
+            assertThat(window.resetsAt()).isEqualTo(NOON.plus(Duration.ofMinutes(1)));
+        });
+        assertThat(windows.getLast().resetHeader(clock.instant())).isEqualTo("12s");
+        ApiException refusal = RateLimits.exceeded(windows.getLast());
+        assertThat(refusal.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(refusal.code()).isEqualTo("rate_limit_exceeded");
+        assertThat(refusal.resetsAt()).isEqualTo(NOON.plus(Duration.ofMinutes(1)));
+        assertThat(refusal.getMessage()).isEqualTo("Rate limit exceeded. Usage resets at 2025-03-10T12:01:00Z.");
+    }
+
+    @Test
+    void concurrentCallersOnTwoInstancesGetExactlyTheLimitThroughTogether() throws Exception {
+        // two api instances: each its own pool of connections to the one database
+        RateLimits first = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        RateLimits second = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        UUID key = UUID.randomUUID();
+        int callers = 16;
+        int limit = 5;
+        CyclicBarrier together = new CyclicBarrier(callers);
+
+        List<RateLimits.Window> windows = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(callers)) {
+            List<Future<RateLimits.Window>> calls = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                RateLimits instance = i % 2 == 0 ? first : second;
+                calls.add(threads.submit(() -> {
+                    together.await();
+                    return instance.count(key, limit);
+                }));
+            }
+            for (Future<RateLimits.Window> call : calls) {
+                windows.add(call.get());
+            }
+        }
+
+        assertThat(windows.stream().filter(w -> !w.exceeded())).hasSize(limit);
+        assertThat(windows.stream().filter(w -> !w.exceeded()).map(RateLimits.Window::remaining))
+                .as("each allowed request saw its own count")
+                .containsExactlyInAnyOrder(4, 3, 2, 1, 0);
+        assertThat(requests(key, NOON)).isEqualTo(callers);
+    }
+
+    @Test
+    void aNewMinuteStartsANewWindowAndTheLastMillisecondBelongsToTheOldOne() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID key = UUID.randomUUID();
+        limits.count(key, 2);
+        limits.count(key, 2);
+
+        Instant lastMillisecondOfTheMinute = NOON.plus(Duration.ofMinutes(1)).minusMillis(1);
+        clock.set(lastMillisecondOfTheMinute);
+        RateLimits.Window lastMillisecond = limits.count(key, 2);
+        clock.set(NOON.plus(Duration.ofMinutes(1)));
+        RateLimits.Window nextMinute = limits.count(key, 2);
+
+        assertThat(lastMillisecond.exceeded()).isTrue();
+        assertThat(lastMillisecond.resetHeader(lastMillisecondOfTheMinute)).isEqualTo("0s");
+        assertThat(nextMinute.exceeded()).isFalse();
+        assertThat(nextMinute.remaining()).isEqualTo(1);
+        assertThat(nextMinute.resetsAt()).isEqualTo(NOON.plus(Duration.ofMinutes(2)));
+        assertThat(nextMinute.resetHeader(clock.instant())).isEqualTo("1m0s");
+    }
+
+    @Test
+    void keysAreCountedApart() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID busy = UUID.randomUUID();
+        UUID quiet = UUID.randomUUID();
+        limits.count(busy, 1);
+        assertThat(limits.count(busy, 1).exceeded()).isTrue();
+
+        RateLimits.Window other = limits.count(quiet, 1);
+
+        assertThat(other.exceeded()).isFalse();
+        assertThat(other.remaining()).isZero();
+    }
+
+    @Test
+    void theSweepDeletesOnlyWindowsMoreThanFiveMinutesOld() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID key = UUID.randomUUID();
+        Instant start = NOON.plus(Duration.ofHours(1));
+        for (int minute = 0; minute <= 6; minute++) {
+            clock.set(start.plus(Duration.ofMinutes(minute)));
+            limits.count(key, 10);
+        }
+
+        limits.sweep();
+
+        // now is start + 6 min: windows older than start + 1 min go
+        assertThat(database
+                        .jdbc()
+                        .sql("select window_start from rate_windows where api_key_id = :key order by window_start")
+                        .param("key", key)
+                        .query(java.sql.Timestamp.class)
+                        .list()
+                        .stream()
+                        .map(java.sql.Timestamp::toInstant))
+                .containsExactly(
+                        start.plus(Duration.ofMinutes(1)),
+                        start.plus(Duration.ofMinutes(2)),
+                        start.plus(Duration.ofMinutes(3)),
+                        start.plus(Duration.ofMinutes(4)),
+                        start.plus(Duration.ofMinutes(5)),
+                        start.plus(Duration.ofMinutes(6)));
+    }
+
+    private static int requests(UUID key, Instant window) {
+        return database.jdbc()
+                .sql("select requests from rate_windows where api_key_id = :key and window_start = :window")
+                .param("key", key)
+                .param("window", java.sql.Timestamp.from(window))
+                .query(Integer.class)
+                .single();
+    }
+}
