@@ -26,6 +26,11 @@ public class ApiException extends RuntimeException {
                 HttpStatus.BAD_REQUEST, "invalid_request_error", "invalid_request_error", param, message);
     }
 
+    /** A value the API knows but this model, format or engine does not support (400, {@code unsupported_value}). */
+    public static ApiException unsupportedValue(String param, String message) {
+        return new ApiException(HttpStatus.BAD_REQUEST, "invalid_request_error", "unsupported_value", param, message);
+    }
+
     public static ApiException missingParameter(String name) {
         return invalidRequest("Missing required parameter: " + name, name);
     }

@@ -121,4 +121,9 @@ public record AudioUpload(Map<String, List<String>> values, Optional<StoredAudio
         });
         return found;
     }
+
+    /** A caller's text as an error message may quote it: its first 64 characters. */
+    static String abbreviated(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "...";
+    }
 }

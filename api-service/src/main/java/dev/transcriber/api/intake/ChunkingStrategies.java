@@ -57,7 +57,7 @@ final class ChunkingStrategies {
             return server(jsonObject(plain));
         }
         throw invalid("Invalid value for 'chunking_strategy': expected 'auto' or a server_vad object, got '"
-                + abbreviate(plain) + "'.");
+                + AudioUpload.abbreviated(plain) + "'.");
     }
 
     private static Map<String, Object> jsonObject(String text) {
@@ -89,8 +89,8 @@ final class ChunkingStrategies {
             throw invalid("Missing required parameter: 'chunking_strategy.type'.");
         }
         if (!ChunkingStrategy.SERVER_VAD.equals(type instanceof JsonNode node ? node.toString() : type)) {
-            throw invalid("Invalid value for 'chunking_strategy.type': '" + abbreviate(String.valueOf(type))
-                    + "'. Supported values are: 'server_vad'.");
+            throw invalid("Invalid value for 'chunking_strategy.type': '"
+                    + AudioUpload.abbreviated(String.valueOf(type)) + "'. Supported values are: 'server_vad'.");
         }
         return new ChunkingStrategy(
                 ChunkingStrategy.SERVER_VAD,
@@ -110,7 +110,7 @@ final class ChunkingStrategies {
             }
         }
         throw invalid("Invalid value for 'chunking_strategy." + key + "': expected a whole number of milliseconds from"
-                + " 0 to " + MAX_MS + ", got '" + abbreviate(text) + "'.");
+                + " 0 to " + MAX_MS + ", got '" + AudioUpload.abbreviated(text) + "'.");
     }
 
     private static Double threshold(Object value) {
@@ -129,19 +129,15 @@ final class ChunkingStrategies {
             }
         }
         throw invalid("Invalid value for 'chunking_strategy.threshold': expected a number between 0 and 1, got '"
-                + abbreviate(text) + "'.");
+                + AudioUpload.abbreviated(text) + "'.");
     }
 
     private static ApiException unknownKey(String key) {
-        return invalid("Invalid 'chunking_strategy': unknown parameter '" + abbreviate(key)
+        return invalid("Invalid 'chunking_strategy': unknown parameter '" + AudioUpload.abbreviated(key)
                 + "'. Allowed keys are 'type', 'prefix_padding_ms', 'silence_duration_ms' and 'threshold'.");
     }
 
     private static ApiException invalid(String message) {
         return ApiException.invalidRequest(message, PARAM);
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 64 ? value : value.substring(0, 64) + "...";
     }
 }

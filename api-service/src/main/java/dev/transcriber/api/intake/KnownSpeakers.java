@@ -24,8 +24,8 @@ final class KnownSpeakers {
     static final double MIN_SECONDS = 1.2;
     static final double MAX_SECONDS = 10.0;
 
-    /** A named speaker's clip, decoded: its media type and bytes. */
-    record Clip(String name, String contentType, byte[] audio) {}
+    /** A known speaker's name and reference clip, decoded: its media type and bytes. */
+    public record Clip(String name, String contentType, byte[] audio) {}
 
     private KnownSpeakers() {}
 
@@ -47,10 +47,7 @@ final class KnownSpeakers {
             return List.of();
         }
         if (!served.diarizes()) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
+            throw ApiException.unsupportedValue(
                     names.isEmpty() ? REFERENCES : NAMES,
                     "known_speaker_names[] and known_speaker_references[] are only supported for diarization models,"
                             + " not '" + model + "'.");

@@ -6,6 +6,7 @@ import dev.transcriber.common.catalog.AudioFormats;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import org.springframework.stereotype.Component;
  * each value, in order), the {@code file} part straight into the object store, counting bytes against the size limit
  * on the way. The audio is never held in memory beyond one multipart part of the object store client.
  *
- * <p>Text fields are bounded: 256 KiB each, 1 MiB together, {@value #MAX_FIELD_VALUES} values in all. The one
+ * <p>Text fields are bounded: 256 KiB each, 1 MiB together with their names, {@value #MAX_FIELD_VALUES} values in all. The one
  * exception is {@code known_speaker_references[]} (data URLs of audio clips, about 430 KB for 10 s of 16 kHz WAV):
  * each of its values may be up to {@code transcriber.api.max-speaker-reference-size}, at most
  * {@value #MAX_SPEAKER_REFERENCES} of them, counted apart from the 1 MiB of the other fields.
@@ -41,7 +42,7 @@ public class MultipartAudioReader {
     static final int MAX_FIELD_VALUES = 1000;
 
     /** OpenAI's {@code maxItems} for known speakers. */
-    public static final int MAX_SPEAKER_REFERENCES = 4;
+    public static final int MAX_SPEAKER_REFERENCES = KnownSpeaker.MAX_PER_REQUEST;
 
     static final String SPEAKER_REFERENCES = "known_speaker_references";
 
@@ -158,8 +159,9 @@ public class MultipartAudioReader {
     }
 
     /**
-     * Adds a text value under its field's name ({@code x[]} and {@code x} alike); returns its size in bytes as counted
-     * against the form's budget (a speaker reference counts against its own allowance instead, so 0).
+     * Adds a text value under its field's name ({@code x[]} and {@code x} alike); returns its size and its name's in
+     * bytes as counted against the form's budget (a speaker reference counts against its own allowance instead, so
+     * 0).
      */
     private int appendField(Map<String, List<String>> fields, MultipartStream.Part item) throws IOException {
         String name = AudioUpload.canonical(item.name());
@@ -183,10 +185,12 @@ public class MultipartAudioReader {
                         "A known speaker reference is larger than " + cap
                                 + " bytes; send clips of 1.2 to 10 seconds, in a compact format.");
             }
-            throw ApiException.invalidRequest("The form field '" + item.name() + "' is too long.", item.name());
+            String quoted = AudioUpload.abbreviated(item.name());
+            throw ApiException.invalidRequest("The form field '" + quoted + "' is too long.", quoted);
         }
         values.add(new String(bytes, StandardCharsets.UTF_8));
-        return reference ? 0 : bytes.length;
+        int nameBytes = item.name().getBytes(StandardCharsets.UTF_8).length; // names are kept too: they count
+        return reference ? 0 : nameBytes + bytes.length;
     }
 
     private void deleteQuietly(String objectKey) {

@@ -18,15 +18,14 @@ public final class SpeakerClips {
     private SpeakerClips() {}
 
     /** {@code spec} with the clips of {@code upload} stored under {@code jobId} (as it was when there are none). */
-    public static JobSpec store(
-            ObjectStore store, JobId jobId, JobSpec spec, List<TranscriptionOptions.SpeakerClip> clips) {
+    public static JobSpec store(ObjectStore store, JobId jobId, JobSpec spec, List<KnownSpeakers.Clip> clips) {
         if (clips.isEmpty()) {
             return spec;
         }
         List<KnownSpeaker> speakers = new ArrayList<>();
         try {
             for (int i = 0; i < clips.size(); i++) {
-                TranscriptionOptions.SpeakerClip clip = clips.get(i);
+                KnownSpeakers.Clip clip = clips.get(i);
                 String key = ObjectKeys.speakerReference(jobId, i);
                 store.put(key, new ByteArrayInputStream(clip.audio()), clip.audio().length, clip.contentType());
                 speakers.add(new KnownSpeaker(clip.name(), key, clip.contentType()));

@@ -57,12 +57,8 @@ public final class TranscriptionOptions {
         CatalogModel served = catalog.resolve(model)
                 .orElseThrow(() -> ApiException.invalidRequest(unsupportedTranslationModel(model, catalog), "model"));
         if (!served.translates()) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
-                    "model",
-                    "Model '" + model + "' does not support translations. " + translators(catalog));
+            throw ApiException.unsupportedValue(
+                    "model", "Model '" + model + "' does not support translations. " + translators(catalog));
         }
         ResponseFormat format = responseFormat(upload.field("response_format"));
         if (format == ResponseFormat.DIARIZED_JSON) { // not a translation's format at all (OpenAI's enum has no such)
@@ -188,15 +184,10 @@ public final class TranscriptionOptions {
      * The known speakers' clips, decoded (empty when none): stored by whoever queues the job, which puts their keys on
      * the job. Call after {@link #validate}.
      */
-    public static List<SpeakerClip> knownSpeakers(AudioUpload upload, ModelCatalog catalog) {
+    public static List<KnownSpeakers.Clip> knownSpeakers(AudioUpload upload, ModelCatalog catalog) {
         String model = upload.field("model");
-        return KnownSpeakers.parse(upload, model, catalog.resolve(model).orElseThrow()).stream()
-                .map(c -> new SpeakerClip(c.name(), c.contentType(), c.audio()))
-                .toList();
+        return KnownSpeakers.parse(upload, model, catalog.resolve(model).orElseThrow());
     }
-
-    /** A known speaker's name and reference clip (its media type and bytes). */
-    public record SpeakerClip(String name, String contentType, byte[] audio) {}
 
     /**
      * {@code include[]}: only {@code logprobs} is known; it needs a model whose upstream gives token logprobs and
@@ -224,19 +215,13 @@ public final class TranscriptionOptions {
                     .filter(CatalogModel::givesLogprobs)
                     .map(m -> "'" + m.id() + "'")
                     .toList();
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
+            throw ApiException.unsupportedValue(
                     INCLUDE,
                     "include[]=logprobs is not supported with model '" + model + "'."
                             + (giving.isEmpty() ? "" : " Use " + String.join(" or ", giving) + " instead."));
         }
         if (format != ResponseFormat.JSON) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
+            throw ApiException.unsupportedValue(
                     INCLUDE,
                     "include[]=logprobs is only supported with response_format 'json', not '" + format.wireName()
                             + "'.");
@@ -258,12 +243,7 @@ public final class TranscriptionOptions {
             throw ApiException.invalidRequest("Prompt is not supported for diarization models", "prompt");
         }
         if (logprobs) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
-                    INCLUDE,
-                    "include[]=logprobs is not supported for diarization models");
+            throw ApiException.unsupportedValue(INCLUDE, "include[]=logprobs is not supported for diarization models");
         }
         if (granularities != null) {
             throw ApiException.invalidRequest(
@@ -320,10 +300,7 @@ public final class TranscriptionOptions {
     public static void checkCompatible(ResponseFormat format, String model, ModelCatalog catalog) {
         CatalogModel served = catalog.resolve(model).orElseThrow();
         if (!served.upstreamFormats().contains(format.wireName())) {
-            throw new ApiException(
-                    HttpStatus.BAD_REQUEST,
-                    "invalid_request_error",
-                    "unsupported_value",
+            throw ApiException.unsupportedValue(
                     "response_format",
                     "response_format '" + format.wireName() + "' is not compatible with model '" + model
                             + "'. Use 'json' or 'text' instead.");

@@ -7,7 +7,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.ServableModels;
 import java.time.Clock;
 import java.time.Duration;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -65,6 +64,6 @@ public class EngineSupport {
     }
 
     private static ApiException refused(String param, String message) {
-        return new ApiException(HttpStatus.BAD_REQUEST, "invalid_request_error", "unsupported_value", param, message);
+        return ApiException.unsupportedValue(param, message);
     }
 }

@@ -9,7 +9,6 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Logprob;
 import dev.transcriber.common.transcript.Logprobs;
-import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
@@ -97,7 +96,7 @@ final class TranscriptStream {
     }
 
     private static boolean diarized(TranscriptionJob job) {
-        return ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
+        return job.spec().asksForSpeakers();
     }
 
     private void sendSettled(TranscriptionJob job) throws IOException {

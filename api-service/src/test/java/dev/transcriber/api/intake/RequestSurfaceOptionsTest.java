@@ -114,8 +114,8 @@ class RequestSurfaceOptionsTest {
         ok.put("known_speaker_references[]", List.of(clip, clip));
         AudioUpload upload = upload(ok);
         TranscriptionOptions.validate(upload, CATALOG, 2000);
-        List<TranscriptionOptions.SpeakerClip> clips = TranscriptionOptions.knownSpeakers(upload, CATALOG);
-        assertThat(clips).extracting(TranscriptionOptions.SpeakerClip::name).containsExactly("agent", "customer");
+        List<KnownSpeakers.Clip> clips = TranscriptionOptions.knownSpeakers(upload, CATALOG);
+        assertThat(clips).extracting(KnownSpeakers.Clip::name).containsExactly("agent", "customer");
         assertThat(clips.getFirst().contentType()).isEqualTo("audio/wav");
         assertThat(clips.getFirst().audio()).isEqualTo(wav(2.0));
 

@@ -1,5 +1,6 @@
 package dev.transcriber.common.store;
 
+import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import java.util.EnumSet;
 import java.util.List;
@@ -30,6 +31,14 @@ public record JobSpec(
                 : Set.copyOf(EnumSet.copyOf(timestampGranularities));
         task = task == null ? JobTask.TRANSCRIBE : task;
         knownSpeakers = knownSpeakers == null ? List.of() : List.copyOf(knownSpeakers);
+    }
+
+    /**
+     * The caller asked for speakers ({@code diarized_json}, accepted only for a model that diarizes): the job's
+     * pieces run in waves, each labelled with the voices the earlier ones heard, and its stream sends segments.
+     */
+    public boolean asksForSpeakers() {
+        return ResponseFormat.DIARIZED_JSON.wireName().equals(responseFormat);
     }
 
     /** A transcription or translation without the newer options. */

@@ -133,6 +133,29 @@ class InputLimitsSecurityFlowTest {
     }
 
     @Test
+    void fieldNamesCountAgainstTheFormsBudgetAndAreNotEchoedWhole() {
+        // 100 empty fields, each with its own 15,000-character name: 1.5 MB of names and no value at all.
+        Multipart named = wav("clip.wav");
+        for (int i = 0; i < 100; i++) {
+            named.field(i + "x".repeat(15_000), "");
+        }
+        assertError(
+                refused(() -> client.submitJob(named, TestSystem.API_KEY, null)),
+                400,
+                "invalid_request_error",
+                null,
+                "The form's text fields are larger than 1048576 bytes.");
+        // A field too long under a 10,000-character name: the answer names it by its first 64 characters.
+        String name = "n".repeat(10_000);
+        assertError(
+                refused(() -> client.transcribe(wav("clip.wav").field(name, "x".repeat(256 * 1024 + 1)))),
+                400,
+                "invalid_request_error",
+                "n".repeat(64) + "...",
+                "The form field '" + "n".repeat(64) + "...' is too long.");
+    }
+
+    @Test
     void speakerReferencesHaveTheirOwnAllowanceButNotAnEndlessOne() {
         // Five clips are one more than OpenAI's maxItems: refused as soon as the fifth starts, before it is read.
         Multipart five = wav("clip.wav");

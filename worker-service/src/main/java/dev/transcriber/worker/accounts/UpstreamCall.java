@@ -3,6 +3,7 @@ package dev.transcriber.worker.accounts;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.JobTask;
+import dev.transcriber.common.store.KnownSpeaker;
 import java.io.InputStream;
 import java.util.List;
 import java.util.function.Supplier;
@@ -116,7 +117,7 @@ public record UpstreamCall(
      */
     public record Diarization(List<String> knownNames, List<String> knownReferences) {
 
-        public static final int MAX_KNOWN_SPEAKERS = 4;
+        public static final int MAX_KNOWN_SPEAKERS = KnownSpeaker.MAX_PER_REQUEST;
 
         public Diarization {
             if (knownNames.size() != knownReferences.size() || knownNames.size() > MAX_KNOWN_SPEAKERS) {

@@ -11,11 +11,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,9 +35,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class AudioSplitter {
 
-    public static final int SAMPLE_RATE = AudioDecoder.SAMPLE_RATE;
-    private static final int BYTES_PER_SAMPLE = 2;
-    private static final int WAV_HEADER = 44;
+    public static final int SAMPLE_RATE = PcmWav.SAMPLE_RATE;
+    private static final int BYTES_PER_SAMPLE = PcmWav.BYTES_PER_SAMPLE;
+    private static final int WAV_HEADER = PcmWav.HEADER_BYTES;
 
     private final AudioDecoder decoder;
     private final ObjectStore store;
@@ -187,7 +184,7 @@ public class AudioSplitter {
         try (FileChannel channel = FileChannel.open(pcm, StandardOpenOption.READ)) {
             channel.position(piece.start() * BYTES_PER_SAMPLE);
             InputStream data = new BoundedInputStream(Channels.newInputStream(channel), dataBytes);
-            InputStream wav = new SequenceInputStream(new ByteArrayInputStream(wavHeader(dataBytes)), data);
+            InputStream wav = new SequenceInputStream(new ByteArrayInputStream(PcmWav.header(dataBytes)), data);
             store.put(key, wav, WAV_HEADER + dataBytes, "audio/wav");
         }
         PieceSpan span = new PieceSpan(
@@ -196,20 +193,6 @@ public class AudioSplitter {
                 piece.ownsFrom() / (double) SAMPLE_RATE,
                 piece.ownsUntil() / (double) SAMPLE_RATE);
         return new StoredPiece(piece.index(), key, WAV_HEADER + dataBytes, span);
-    }
-
-    static byte[] wavHeader(long dataBytes) {
-        ByteBuffer header = ByteBuffer.allocate(WAV_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        header.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt((int) (36 + dataBytes));
-        header.put("WAVE".getBytes(StandardCharsets.US_ASCII));
-        header.put("fmt ".getBytes(StandardCharsets.US_ASCII))
-                .putInt(16)
-                .putShort((short) 1)
-                .putShort((short) 1);
-        header.putInt(SAMPLE_RATE).putInt(SAMPLE_RATE * BYTES_PER_SAMPLE);
-        header.putShort((short) BYTES_PER_SAMPLE).putShort((short) 16);
-        header.put("data".getBytes(StandardCharsets.US_ASCII)).putInt((int) dataBytes);
-        return header.array();
     }
 
     private static long samples(double seconds) {

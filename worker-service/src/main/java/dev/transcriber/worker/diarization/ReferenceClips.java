@@ -5,15 +5,12 @@ import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
-import dev.transcriber.worker.audio.AudioSplitter;
+import dev.transcriber.worker.audio.PcmWav;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -39,8 +36,8 @@ public class ReferenceClips {
     /** Segments closer than this to a piece's edge may have a word cut off. */
     private static final double EDGE = 0.1;
 
-    private static final int RATE = AudioSplitter.SAMPLE_RATE;
-    private static final int HEADER = 44;
+    private static final int RATE = PcmWav.SAMPLE_RATE;
+    private static final int HEADER = PcmWav.HEADER_BYTES;
 
     private final ObjectStore store;
 
@@ -81,7 +78,7 @@ public class ReferenceClips {
         Map<String, SpeakerLabels.Clip> clips = new LinkedHashMap<>();
         int n = 0;
         for (Map.Entry<String, byte[]> clip : pcm.entrySet()) {
-            byte[] wav = wav(clip.getValue());
+            byte[] wav = PcmWav.of(clip.getValue());
             String key = ObjectKeys.speakerClip(job, piece, n++);
             store.put(key, new ByteArrayInputStream(wav), wav.length, "audio/wav");
             clips.put(clip.getKey(), new SpeakerLabels.Clip(key, clip.getValue().length / 2.0 / RATE));
@@ -168,19 +165,5 @@ public class ReferenceClips {
             }
         });
         return pcm;
-    }
-
-    private static byte[] wav(byte[] pcm) {
-        ByteBuffer wav = ByteBuffer.allocate(HEADER + pcm.length).order(ByteOrder.LITTLE_ENDIAN);
-        wav.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + pcm.length);
-        wav.put("WAVE".getBytes(StandardCharsets.US_ASCII));
-        wav.put("fmt ".getBytes(StandardCharsets.US_ASCII))
-                .putInt(16)
-                .putShort((short) 1)
-                .putShort((short) 1);
-        wav.putInt(RATE).putInt(RATE * 2).putShort((short) 2).putShort((short) 16);
-        wav.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(pcm.length);
-        wav.put(pcm);
-        return wav.array();
     }
 }

@@ -394,8 +394,7 @@ class JobExecution {
 
     /** Speakers are labelled when a model that diarizes is asked for {@code diarized_json}. */
     static boolean diarized(TranscriptionJob job, CatalogModel model) {
-        return model.diarizes()
-                && ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
+        return model.diarizes() && job.spec().asksForSpeakers();
     }
 
     private static boolean givesTimestamps(CatalogModel model) {

@@ -11,7 +11,6 @@ import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
@@ -194,7 +193,7 @@ class JobLifecycle {
 
     /** Pieces of a job that labels speakers run in waves, each knowing the voices the waves before it heard. */
     private static boolean inWaves(TranscriptionJob job) {
-        return ResponseFormat.DIARIZED_JSON.wireName().equals(job.spec().responseFormat());
+        return job.spec().asksForSpeakers();
     }
 
     /** True when every piece before the wave of piece {@code index} has been cut and has succeeded. */
