@@ -81,8 +81,9 @@ class JobLifecycle {
     }
 
     /**
-     * Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken. A queued piece of
-     * a job that has already ended (another piece failed, or it was cancelled) is cancelled instead.
+     * Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken, or held (for the
+     * admission scheduler, or a piece for its wave). A queued piece of a job that has already ended (another piece
+     * failed, or it was cancelled) is cancelled instead.
      */
     @Transactional
     public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {
@@ -98,6 +99,9 @@ class JobLifecycle {
                 job.get().cancel(now);
             }
             return Optional.empty();
+        }
+        if (job.isPresent() && job.get().isHeld()) {
+            return Optional.empty(); // not on the queue yet: its release sends it (a stray or replayed event is not)
         }
         job.ifPresent(j -> j.claim(worker, now.plus(lease), now));
         return job;

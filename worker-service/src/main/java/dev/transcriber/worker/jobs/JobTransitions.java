@@ -38,7 +38,8 @@ class JobTransitions {
 
     /**
      * QUEUED (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole job or a
-     * piece whose job is still running; empty when the row is not claimable so (taken, ended, or an orphaned piece).
+     * piece whose job is still running; empty when the row is not claimable so (taken, ended, held for admission or
+     * its wave, or an orphaned piece).
      */
     Optional<TranscriptionJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
         return changed(
@@ -46,8 +47,8 @@ class JobTransitions {
                 jdbc.sql("update transcription_jobs j set state = '" + RUNNING + "', lease_owner = :worker,"
                                 + " lease_until = :until, attempts = j.attempts + 1, claims = j.claims + 1,"
                                 + " started_at = coalesce(j.started_at, :now), version = j.version + 1"
-                                + " where j.id = :id and (j.state = '" + QUEUED + "' or (j.state = '" + RUNNING
-                                + "' and j.lease_until < :now))"
+                                + " where j.id = :id and ((j.state = '" + QUEUED + "' and not j.held) or (j.state = '"
+                                + RUNNING + "' and j.lease_until < :now))"
                                 + " and (j.parent_id is null or exists (select 1 from transcription_jobs p"
                                 + " where p.id = j.parent_id and p.state = '" + RUNNING + "'))")
                         .param("worker", worker)
