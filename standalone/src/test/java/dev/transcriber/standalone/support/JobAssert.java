@@ -21,6 +21,14 @@ public final class JobAssert extends AbstractAssert<JobAssert, TranscriptionJob>
         return new JobAssert(job);
     }
 
+    /**
+     * Out of the admission scheduler's hands and not ended: queued on its lane or running. What a key's cap and the
+     * bulk window count.
+     */
+    public static boolean isOut(TranscriptionJob job) {
+        return !job.isHeld() && (job.state() == JobState.QUEUED || job.state() == JobState.RUNNING);
+    }
+
     /** Waiting on its lane's queue for a worker: queued, not held, nobody's lease. */
     public JobAssert isQueued() {
         isNotNull();

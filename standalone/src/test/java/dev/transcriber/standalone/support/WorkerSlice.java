@@ -55,6 +55,7 @@ import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.ProducerListener;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -272,7 +273,9 @@ public final class WorkerSlice implements AutoCloseable {
                 EventCodec codec,
                 TestClock clock,
                 Traces traces) {
-            return new Outbox(jdbc, new KafkaTemplate<>(producers), codec, clock, Duration.ofHours(1), traces);
+            KafkaTemplate<String, String> kafka = new KafkaTemplate<>(producers);
+            kafka.setProducerListener(new ProducerListener<>() {}); // the failed sends are expected: not logged
+            return new Outbox(jdbc, kafka, codec, clock, Duration.ofHours(1), traces);
         }
 
         /** Real notifications in the writers' transactions; never started, so no doorbell runs by itself. */

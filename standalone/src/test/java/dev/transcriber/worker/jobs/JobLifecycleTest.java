@@ -15,6 +15,7 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
+import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import java.time.Duration;
@@ -130,18 +131,23 @@ class JobLifecycleTest {
                 .isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.failRateLimited(first, slice.clock().instant()))
                 .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> lifecycle.audioFetched(first, new AudioFetcher.Fetched(1, "audio/mpeg", "late")))
+                .isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.startCutting(first)).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.addPiece(first, piece(id, 0))).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.finishCutting(first, 30.0, 1)).isInstanceOf(StaleClaimException.class);
         assertThat(lifecycle.holds(second)).isTrue();
+        lifecycle.audioFetched(second, new AudioFetcher.Fetched(2048, "audio/wav", "sha-of-b"));
 
         lifecycle.succeed(second, text("on time"), "account-b", 1.0);
 
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded();
         assertThat(job.transcriptJson()).contains("on time").doesNotContain("late");
+        assertThat(job.contentSha256()).isEqualTo("sha-of-b");
+        assertThat(job.audio().sizeBytes()).isEqualTo(2048);
         assertThat(slice.jobs().findPieces(id.value())).isEmpty();
-        assertThat(slice.count(ClaimFence.STALE_WRITES)).isGreaterThanOrEqualTo(8);
+        assertThat(slice.count(ClaimFence.STALE_WRITES)).isGreaterThanOrEqualTo(9);
     }
 
     @Test
