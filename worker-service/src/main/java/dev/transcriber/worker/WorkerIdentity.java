@@ -11,7 +11,7 @@ public class WorkerIdentity {
 
     private final String id;
 
-    WorkerIdentity(@Value("${transcriber.worker.id:}") String configured) {
+    public WorkerIdentity(@Value("${transcriber.worker.id:}") String configured) {
         this.id = configured.isBlank()
                 ? host() + "-" + UUID.randomUUID().toString().substring(0, 8)
                 : configured;

@@ -10,7 +10,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A webhook receiver on 127.0.0.1 that records what it gets and answers with the status it is told to. */
+/**
+ * A webhook receiver on 127.0.0.1 that records what it gets and answers with the status (and headers) it is told to;
+ * told to {@link #holdAnswers hold}, it records each request at once but answers only when {@link #releaseAnswers
+ * released}, as a slow receiver would.
+ */
 public final class WebhookReceiver implements AutoCloseable {
 
     /** One request as received. */
@@ -19,6 +23,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger answer = new AtomicInteger(200);
+    private volatile Map<String, String> answerHeaders = Map.of();
+    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -31,6 +37,12 @@ public final class WebhookReceiver implements AutoCloseable {
                         .forEach((name, values) ->
                                 headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
                 received.add(new Received(headers, body));
+                try {
+                    gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                answerHeaders.forEach(exchange.getResponseHeaders()::set);
                 exchange.sendResponseHeaders(answer.get(), -1);
             }
         });
@@ -42,7 +54,22 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     public void answer(int status) {
+        answer(status, Map.of());
+    }
+
+    /** Answers {@code status} with {@code headers} (a {@code Retry-After}, say) from now on. */
+    public void answer(int status, Map<String, String> headers) {
+        answerHeaders = Map.copyOf(headers);
         answer.set(status);
+    }
+
+    /** Requests are recorded as they come but wait for their answer until {@link #releaseAnswers}. */
+    public void holdAnswers() {
+        gate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void releaseAnswers() {
+        gate.countDown();
     }
 
     public List<Received> received() {

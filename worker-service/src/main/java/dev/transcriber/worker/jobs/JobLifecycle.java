@@ -80,8 +80,9 @@ class JobLifecycle {
     }
 
     /**
-     * Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken. A queued piece of
-     * a job that has already ended (another piece failed, or it was cancelled) is cancelled instead.
+     * Takes the job for {@code worker} when nobody else holds it; empty when it is done or taken, or held (for the
+     * admission scheduler, or a piece for its wave). A queued piece of a job that has already ended (another piece
+     * failed, or it was cancelled) is cancelled instead.
      */
     @Transactional
     public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {

@@ -37,8 +37,9 @@ class JobTransitions {
     }
 
     /**
-     * QUEUED, not held (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole job or a
-     * piece whose job is still running; empty when the row is not claimable so (taken, ended, or an orphaned piece).
+     * QUEUED, not held (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole
+     * job or a piece whose job is still running; empty when the row is not claimable so (taken, ended, held for
+     * admission or its wave, or an orphaned piece).
      */
     Optional<TranscriptionJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
         return changed(

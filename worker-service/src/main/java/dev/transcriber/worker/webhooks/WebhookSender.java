@@ -239,6 +239,7 @@ class WebhookSender {
             } else if (status != null && status == 410) {
                 delivery.disabled(attemptLog);
                 webhooks.disable(delivery.apiKeyId(), delivery.url());
+                disableWaiting(delivery, now);
                 return "disabled";
             } else {
                 Optional<Instant> next = schedule.next(delivery.attempts() + 1, now, retryAfter);
@@ -249,6 +250,22 @@ class WebhookSender {
         if (outcome != null) {
             attempts.get(outcome).increment();
         }
+    }
+
+    /**
+     * The key's other deliveries to a URL that answered 410 get nothing more either: those waiting end as disabled
+     * without another POST (one under way records its own answer).
+     */
+    private void disableWaiting(WebhookDelivery gone, Instant now) {
+        jdbc.sql("update webhook_deliveries set state = 'DISABLED', next_attempt_at = null, last_error = :error"
+                        + " where api_key_id is not distinct from :key and url = :url and id <> :id"
+                        + " and state = 'PENDING' and (sending_until is null or sending_until <= :now)")
+                .param("error", "the URL answered 410 Gone to " + gone.id() + "; it is disabled")
+                .param("key", gone.apiKeyId())
+                .param("url", gone.url())
+                .param("id", gone.id())
+                .param("now", Timestamp.from(now))
+                .update();
     }
 
     private String appended(WebhookDelivery delivery, Instant at, Integer status, String error, Duration took) {

@@ -1,0 +1,312 @@
+package dev.transcriber.worker.jobs;
+
+import static dev.transcriber.standalone.support.JobAssert.assertThatJob;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.metrics.StageTimers;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.standalone.support.Race;
+import dev.transcriber.standalone.support.WorkerSlice;
+import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.diarization.JobSpeakers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.support.Acknowledgment;
+
+/**
+ * How a worker takes the jobs of a poll ({@link JobDispatcher}) on a real PostgreSQL: each is claimed and run on a
+ * thread of its own, the poll is acknowledged once every job is claimed (not run), a lane's slots bound what runs at
+ * once and a full lane hands the rest of its poll back, a claim that fails fails its record only, and two workers
+ * given the same jobs run each once. The runs themselves are {@link HeldRuns}: they last until the test ends them.
+ */
+class JobDispatcherTest {
+
+    private static final Duration LEASE = Duration.ofMinutes(2);
+
+    private static WorkerSlice slice;
+
+    private final List<JobDispatcher> dispatchers = new ArrayList<>();
+    private final List<HeldRuns> runs = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        slice = WorkerSlice.start(
+                JobDispatcherTest.class, JobLifecycle.class, ClaimFence.class, JobTransitions.class, JobSpeakers.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        slice.close();
+    }
+
+    @BeforeEach
+    void empty() {
+        slice.clearJobs();
+    }
+
+    @AfterEach
+    void endRuns() throws InterruptedException {
+        runs.forEach(HeldRuns::endAll);
+        for (JobDispatcher dispatcher : dispatchers) {
+            dispatcher.drain();
+        }
+    }
+
+    @Test
+    void eachJobOfAPollIsClaimedAndRunOnAThreadOfItsOwnAndThePollIsAcknowledgedBeforeTheRunsEnd() throws Exception {
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 4, Duration.ofSeconds(10));
+        List<JobId> ids = queued(Lane.INTERACTIVE, 3);
+        Acks acks = new Acks();
+
+        dispatcher.dispatch(Lane.INTERACTIVE, submitted(ids), acks);
+
+        assertThat(acks.acknowledged()).isEqualTo(1);
+        assertThat(acks.nacked()).isEmpty();
+        ids.forEach(id -> assertThatJob(slice.job(id)).isRunningUnder("worker-a", 1));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(held.started()).containsExactlyInAnyOrderElementsOf(ids));
+        assertThat(dispatcher.inFlight()).containsExactlyInAnyOrderElementsOf(values(ids));
+
+        held.end(ids.get(0), ids.get(1));
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(dispatcher.inFlight())
+                        .containsExactly(ids.get(2).value()));
+    }
+
+    @Test
+    void aJobTakenOrEndedIsSkippedAndItsSlotGoesToTheNext() throws Exception {
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+        JobLifecycle lifecycle = slice.bean(JobLifecycle.class);
+        JobId taken = queued(Lane.ASYNC, 1).getFirst();
+        lifecycle.claim(taken, "worker-b", LEASE).orElseThrow();
+        JobId ended = queued(Lane.ASYNC, 1).getFirst();
+        lifecycle.succeed(
+                Claim.of(lifecycle.claim(ended, "worker-b", LEASE).orElseThrow()),
+                new Transcript("done", "en", 1.0, null),
+                "account-b",
+                1.0);
+        JobId free = queued(Lane.ASYNC, 1).getFirst();
+        Acks acks = new Acks();
+
+        dispatcher.dispatch(Lane.ASYNC, submitted(List.of(taken, ended, free)), acks);
+
+        assertThat(acks.acknowledged()).isEqualTo(1);
+        assertThatJob(slice.job(taken)).isRunningUnder("worker-b", 1);
+        assertThatJob(slice.job(ended)).hasSucceeded();
+        assertThatJob(slice.job(free)).isRunningUnder("worker-a", 1);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(held.started()).containsExactly(free));
+    }
+
+    @Test
+    void whenALanesSlotsStayTakenTheRestOfThePollIsHandedBackAfterTheWait() throws Exception {
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 2, Duration.ofMillis(300));
+        List<JobId> ids = queued(Lane.BULK, 3);
+        Acks acks = new Acks();
+
+        dispatcher.dispatch(Lane.BULK, submitted(ids), acks);
+
+        assertThat(acks.acknowledged()).isZero();
+        assertThat(acks.nacked()).containsExactly(new Nack(2, PAUSE));
+        assertThatJob(slice.job(ids.get(0))).isRunningUnder("worker-a", 1);
+        assertThatJob(slice.job(ids.get(1))).isRunningUnder("worker-a", 1);
+        assertThatJob(slice.job(ids.get(2))).isQueued().hasAttempts(0);
+    }
+
+    @Test
+    void aSlotFreedDuringTheWaitTakesTheNextJobOfThePollAndAnotherLanesSlotsAreItsOwn() throws Exception {
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 2, Duration.ofSeconds(30));
+        List<JobId> bulk = queued(Lane.BULK, 3);
+        Acks bulkAcks = new Acks();
+        CompletableFuture<Void> polling =
+                CompletableFuture.runAsync(() -> dispatch(dispatcher, Lane.BULK, bulk, bulkAcks));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(held.started()).hasSize(2));
+
+        // the bulk lane is full: an interactive job still goes at once
+        List<JobId> interactive = queued(Lane.INTERACTIVE, 1);
+        Acks interactiveAcks = new Acks();
+        dispatcher.dispatch(Lane.INTERACTIVE, submitted(interactive), interactiveAcks);
+        assertThat(interactiveAcks.acknowledged()).isEqualTo(1);
+        assertThat(polling).isNotDone();
+
+        held.end(held.started().getFirst());
+
+        polling.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(bulkAcks.acknowledged()).isEqualTo(1);
+        assertThat(bulkAcks.nacked()).isEmpty();
+        bulk.forEach(id -> assertThatJob(slice.job(id)).isRunningUnder("worker-a", 1));
+    }
+
+    @Test
+    void aClaimThatFailsFailsItsRecordOnlyAndTheRecordsBeforeItAreClaimed() {
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 4, Duration.ofSeconds(10));
+        List<JobId> ids = queued(Lane.INTERACTIVE, 3);
+        slice.jdbc()
+                .sql("update transcription_jobs set metadata = '{not json' where id = :id")
+                .param("id", ids.get(1).value())
+                .update();
+        Acks acks = new Acks();
+
+        assertThatThrownBy(() -> dispatcher.dispatch(Lane.INTERACTIVE, submitted(ids), acks))
+                .isInstanceOfSatisfying(
+                        BatchListenerFailedException.class,
+                        e -> assertThat(e.getIndex()).isEqualTo(1));
+
+        assertThat(acks.acknowledged()).isZero();
+        assertThatJob(slice.job(ids.get(0))).isRunningUnder("worker-a", 1);
+        slice.jdbc() // readable again, to look at it
+                .sql("update transcription_jobs set metadata = null where id = :id")
+                .param("id", ids.get(1).value())
+                .update();
+        assertThatJob(slice.job(ids.get(1)))
+                .as("the failed claim's transaction rolled back")
+                .isQueued()
+                .hasAttempts(0);
+    }
+
+    @Test
+    void twoWorkersGivenTheSameJobsRunEachOnce() {
+        HeldRuns heldA = new HeldRuns();
+        HeldRuns heldB = new HeldRuns();
+        JobDispatcher a = dispatcher("worker-a", heldA, 16, Duration.ofSeconds(10));
+        JobDispatcher b = dispatcher("worker-b", heldB, 16, Duration.ofSeconds(10));
+        List<JobId> ids = queued(Lane.INTERACTIVE, 12);
+        Acks acksA = new Acks();
+        Acks acksB = new Acks();
+
+        List<Race.Outcome<Object>> outcomes = Race.run(List.<Callable<Object>>of(
+                () -> dispatch(a, Lane.INTERACTIVE, ids, acksA), () -> dispatch(b, Lane.INTERACTIVE, ids, acksB)));
+
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.failure()).isNull());
+        assertThat(acksA.acknowledged()).isEqualTo(1);
+        assertThat(acksB.acknowledged()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                heldA.started().size() + heldB.started().size())
+                        .isEqualTo(ids.size()));
+        List<JobId> all = new ArrayList<>(heldA.started());
+        all.addAll(heldB.started());
+        assertThat(all).containsExactlyInAnyOrderElementsOf(ids);
+        heldA.started().forEach(id -> assertThatJob(slice.job(id)).isRunningUnder("worker-a", 1));
+        heldB.started().forEach(id -> assertThatJob(slice.job(id)).isRunningUnder("worker-b", 1));
+    }
+
+    // --- helpers ---
+
+    private static final Duration PAUSE = Duration.ofMillis(500);
+
+    /** A dispatcher of worker {@code id} with {@code slots} slots in each lane. */
+    private JobDispatcher dispatcher(String id, HeldRuns held, int slots, Duration fullLaneWait) {
+        WorkerProperties properties = new WorkerProperties(
+                id,
+                slots,
+                slots,
+                slots,
+                LEASE,
+                Duration.ofSeconds(20),
+                Duration.ofSeconds(15),
+                5,
+                Duration.ofSeconds(5),
+                Set.of(Lane.values()));
+        JobDispatcher dispatcher = new JobDispatcher(
+                slice.bean(JobLifecycle.class),
+                held,
+                new WorkerIdentity(properties.id()),
+                properties,
+                new QueueProperties(fullLaneWait, PAUSE, Duration.ofSeconds(30), Duration.ofSeconds(10)),
+                slice.bean(StageTimers.class),
+                slice.bean(Traces.class));
+        dispatchers.add(dispatcher);
+        runs.add(held);
+        return dispatcher;
+    }
+
+    private static Object dispatch(JobDispatcher dispatcher, Lane lane, List<JobId> ids, Acks acks) {
+        try {
+            dispatcher.dispatch(lane, submitted(ids), acks);
+            return null;
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<JobId> queued(Lane lane, int count) {
+        return IntStream.range(0, count)
+                .mapToObj(i -> {
+                    JobId id = JobId.random();
+                    slice.jobs()
+                            .save(TranscriptionJob.queued(
+                                    id,
+                                    null,
+                                    lane,
+                                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                                    new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
+                                    slice.clock().instant()));
+                    return id;
+                })
+                .toList();
+    }
+
+    private static List<JobDispatcher.Submitted> submitted(List<JobId> ids) {
+        return ids.stream().map(id -> new JobDispatcher.Submitted(id, null)).toList();
+    }
+
+    private static List<java.util.UUID> values(List<JobId> ids) {
+        return ids.stream().map(JobId::value).toList();
+    }
+
+    /** A hand-back: how many records of the poll were kept, and for how long the lane pauses. */
+    record Nack(int index, Duration sleep) {}
+
+    /** What the listener's container is told of a poll. */
+    static final class Acks implements Acknowledgment {
+
+        private final java.util.concurrent.atomic.AtomicInteger acknowledged =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private final List<Nack> nacked = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void acknowledge() {
+            acknowledged.incrementAndGet();
+        }
+
+        @Override
+        public void nack(int index, Duration sleep) {
+            nacked.add(new Nack(index, sleep));
+        }
+
+        int acknowledged() {
+            return acknowledged.get();
+        }
+
+        List<Nack> nacked() {
+            return List.copyOf(nacked);
+        }
+    }
+}
