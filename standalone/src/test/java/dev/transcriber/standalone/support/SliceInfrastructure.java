@@ -114,9 +114,9 @@ public final class SliceInfrastructure {
         /** Another connection pool on the same database (another instance's); closed with this. */
         public synchronized HikariDataSource newPool(int size) {
             HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(server.getJdbcUrl("postgres", name));
-            config.setUsername("postgres");
-            config.setPassword("postgres");
+            config.setJdbcUrl(jdbcUrl());
+            config.setUsername(user());
+            config.setPassword(password());
             config.setMaximumPoolSize(size);
             config.setMinimumIdle(0);
             config.setPoolName(name + "-" + (pools.size() + 1));
@@ -127,6 +127,19 @@ public final class SliceInfrastructure {
 
         public String name() {
             return name;
+        }
+
+        /** Where a service's own pool (a Spring context's {@code spring.datasource.*}) connects. */
+        public String jdbcUrl() {
+            return server.getJdbcUrl("postgres", name);
+        }
+
+        public String user() {
+            return "postgres";
+        }
+
+        public String password() {
+            return "postgres";
         }
 
         public DataSource dataSource() {

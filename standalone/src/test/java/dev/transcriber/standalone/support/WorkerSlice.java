@@ -61,7 +61,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A slice of the worker for tests of its concurrency-critical classes, far cheaper than the whole system
- * ({@link TestSystem}): a small Spring context on a fresh database of its own ({@link SliceDatabases}, a real
+ * ({@link TestSystem}): a small Spring context on a fresh database of its own ({@link SliceInfrastructure}, a real
  * PostgreSQL with the project's migrations) with the job store (JPA repositories, {@code JdbcClient}, the transaction
  * manager, the settings of {@code transcriber-common.yml}), the shared collaborators the worker's classes take (the
  * outbox, job ends, webhooks, usage, speakers' store), a {@link TestClock}, and the worker classes a test names. No
@@ -78,29 +78,32 @@ public final class WorkerSlice implements AutoCloseable {
     public record Message(String topic, String key, String payload) {}
 
     private final ConfigurableApplicationContext context;
+    private final SliceInfrastructure.Database database;
 
-    private WorkerSlice(ConfigurableApplicationContext context) {
+    private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database) {
         this.context = context;
+        this.database = database;
     }
 
     /** The slice for {@code test} on a fresh database, with {@code components} (worker classes) as beans. */
     public static WorkerSlice start(Class<?> test, Class<?>... components) {
-        String url = SliceDatabases.fresh(test.getSimpleName());
+        SliceInfrastructure.Database database = SliceInfrastructure.database(test.getSimpleName());
         List<Class<?>> sources = new ArrayList<>();
         sources.add(Shared.class);
         sources.addAll(List.of(components));
-        return new WorkerSlice(new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
                 .web(WebApplicationType.NONE)
                 .registerShutdownHook(false)
                 .run(
                         "--spring.config.name=worker-slice",
                         "--spring.config.import=classpath:transcriber-common.yml",
                         "--spring.main.banner-mode=off",
-                        "--spring.datasource.url=" + url,
-                        "--spring.datasource.username=" + SliceDatabases.user(),
-                        "--spring.datasource.password=" + SliceDatabases.password(),
+                        "--spring.datasource.url=" + database.jdbcUrl(),
+                        "--spring.datasource.username=" + database.user(),
+                        "--spring.datasource.password=" + database.password(),
                         "--spring.datasource.hikari.maximum-pool-size=24",
-                        "--spring.datasource.hikari.connection-timeout=10000"));
+                        "--spring.datasource.hikari.connection-timeout=10000");
+        return new WorkerSlice(context, database);
     }
 
     public <T> T bean(Class<T> type) {
@@ -177,6 +180,7 @@ public final class WorkerSlice implements AutoCloseable {
     @Override
     public void close() {
         context.close();
+        database.close();
     }
 
     /** The store and the collaborators the worker's classes share, as the services build them, minus the broker. */
