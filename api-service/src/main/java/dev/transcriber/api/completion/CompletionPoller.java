@@ -2,8 +2,6 @@ package dev.transcriber.api.completion;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
-import dev.transcriber.common.store.JobState;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -17,7 +15,6 @@ import org.springframework.stereotype.Component;
 @Component
 class CompletionPoller {
 
-    private static final EnumSet<JobState> ENDED = EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED);
     private static final int BATCH = 1000;
 
     private final PendingCompletions pending;
@@ -35,7 +32,7 @@ class CompletionPoller {
         List<UUID> ids = pending.waitingJobs().stream().map(JobId::value).toList();
         for (int from = 0; from < ids.size(); from += BATCH) {
             List<UUID> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
-            jobs.findIdsInStates(batch, ENDED).forEach(id -> pending.complete(new JobId(id)));
+            jobs.findEnded(batch).forEach(id -> pending.complete(new JobId(id)));
         }
         progress.followedJobs().forEach(progress::progressed); // streams re-read their pieces
     }

@@ -16,7 +16,7 @@ import org.springframework.http.HttpStatus;
  * be 1.2 to 10 seconds, OpenAI's own bounds; other formats are measured by the upstream). Only diarization models
  * take them.
  */
-final class KnownSpeakers {
+public final class KnownSpeakers {
 
     static final String NAMES = "known_speaker_names[]";
     static final String REFERENCES = "known_speaker_references[]";

@@ -144,9 +144,10 @@ public class JobQueries {
                 .orElse(List.of(model));
     }
 
+    /** A status callers see (a state as stored: held jobs are queued to them, jobs awaiting pieces running). */
     private static JobState state(String status) {
         return Arrays.stream(JobState.values())
-                .filter(s -> s.name().equalsIgnoreCase(status))
+                .filter(s -> s == s.stored() && s.wireName().equalsIgnoreCase(status))
                 .findFirst()
                 .orElseThrow(() -> ApiException.invalidRequest(
                         "Invalid value for 'status': '" + status

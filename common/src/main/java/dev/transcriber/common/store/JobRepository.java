@@ -46,8 +46,11 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
             + " order by j.batch.index")
     List<TranscriptionJob> findBatchItems(UUID batchId, int from, Limit limit);
 
-    @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in :states")
-    List<UUID> findIdsInStates(Collection<UUID> ids, Collection<JobState> states);
+    /** Which of {@code ids} have ended (succeeded, failed or cancelled). */
+    @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in"
+            + " (dev.transcriber.common.store.JobState.SUCCEEDED, dev.transcriber.common.store.JobState.FAILED,"
+            + " dev.transcriber.common.store.JobState.CANCELLED)")
+    List<UUID> findEnded(Collection<UUID> ids);
 
     /**
      * Extends leases in one statement, without touching {@code version} (a renewal must not fail the holder's own

@@ -367,7 +367,7 @@ public class TranscriptionJob {
      */
     public boolean isClaimable(Instant now) {
         JobState current = state();
-        return current == JobState.QUEUED || (current == JobState.RUNNING && lease.expiredAt(now));
+        return current == JobState.QUEUED || (current == JobState.RUNNING && lease != null && lease.expiredAt(now));
     }
 
     /** A running job whose lease expired goes back to the queue. */

@@ -351,6 +351,12 @@ class AsyncJobsFlowTest {
                 .isZero();
         assertThat(client.get("/v1/transcription_jobs?status=done").statusCode())
                 .isEqualTo(400);
+        // the machine's inner states are not statuses a caller can see, or filter by
+        for (String inner : new String[] {"held", "awaiting_pieces"}) {
+            assertThat(client.get("/v1/transcription_jobs?status=" + inner).statusCode())
+                    .as(inner)
+                    .isEqualTo(400);
+        }
     }
 
     @Test

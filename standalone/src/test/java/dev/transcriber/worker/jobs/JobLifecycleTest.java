@@ -482,6 +482,23 @@ class JobLifecycleTest {
         assertThat(slice.outbox(Lane.INTERACTIVE.topic(), pieces.get(2).id())).isEmpty();
     }
 
+    @Test
+    void aDiarizedJobThatFailsWhileBeingCutTakesItsHeldPiecesWithIt() {
+        JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
+        Claim claim = claim(id, "worker-a");
+        lifecycle.startCutting(claim);
+        for (int index = 0; index < 3; index++) {
+            lifecycle.addPiece(claim, piece(id, index));
+        }
+
+        lifecycle.fail(claim, FailureCode.INTERNAL, "the decoder gave up");
+
+        assertThatJob(slice.job(id)).hasFailed(FailureCode.INTERNAL);
+        List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
+        assertThatJob(pieces.get(1)).isCancelled();
+        assertThatJob(pieces.get(2)).isCancelled();
+    }
+
     // --- helpers ---
 
     private Claim claim(JobId id, String worker) {

@@ -357,8 +357,8 @@ class JobLifecycle {
         endedJob(job).ifPresent(ended -> {
             if (ended != job) {
                 ending.accept(ended);
-                cancelHeldPieces(ended);
             }
+            cancelHeldPieces(ended); // whether a piece ended it or it ended itself (while being cut, or abandoned)
             ends.announce(ended);
         });
     }
