@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,6 +46,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Reads batches for their owners: the batch with counts and an estimate, its jobs, and its results as JSONL. */
@@ -304,29 +304,29 @@ class BatchQueries {
     }
 
     private String line(TranscriptionJob job, ResponseFormat format, JobSpec spec) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("index", job.batchIndex());
-        line.put("job_id", job.id().toString());
-        line.put("metadata", new TreeMap<>(job.metadata()));
-        line.put("status", job.state().wireName());
+        JsonNode transcript = null;
+        String reusedFrom = null;
+        OpenAiError.Body error = null;
         if (job.state() == JobState.SUCCEEDED && job.transcriptJson() != null) {
             RenderedTranscript rendered = renderer.render(
                     codec.read(job.transcriptJson()), format, spec.timestampGranularities(), spec.task());
-            line.put(
-                    "transcript",
-                    rendered.contentType().startsWith("application/json")
-                            ? json.readTree(rendered.body())
-                            : rendered.body());
-            if (job.reusedFrom() != null) {
-                line.put("reused_from", job.reusedFrom().toString());
-            }
+            transcript = rendered.contentType().startsWith("application/json")
+                    ? json.readTree(rendered.body())
+                    : json.getNodeFactory().stringNode(rendered.body());
+            reusedFrom = job.reusedFrom() == null ? null : job.reusedFrom().toString();
         } else if (job.state() == JobState.FAILED) {
-            OpenAiError.Body error = OpenAiError.of(
+            error = OpenAiError.of(
                             ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()))
                     .error();
-            line.put("error", error);
         }
-        return json.writeValueAsString(line);
+        return json.writeValueAsString(new BatchResult(
+                job.batchIndex(),
+                job.id().toString(),
+                new TreeMap<>(job.metadata()),
+                job.state().wireName(),
+                transcript,
+                reusedFrom,
+                error));
     }
 
     private static Long epoch(Instant at) {

@@ -2,7 +2,7 @@ package dev.transcriber.api.transcription;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.errors.OpenAiError;
-import dev.transcriber.api.formats.TranscriptRenderer;
+import dev.transcriber.api.formats.DiarizedSegment;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
@@ -14,9 +14,7 @@ import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.transcript.TranscriptMerger;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.databind.json.JsonMapper;
@@ -126,7 +124,7 @@ final class TranscriptStream {
     /** A {@code transcript.text.segment} event for each of {@code settled} not sent yet. */
     private void segments(List<Transcript.Segment> settled) throws IOException {
         for (int i = segmentsSent; i < settled.size(); i++) {
-            send(TranscriptRenderer.diarizedSegment(settled.get(i)));
+            send(DiarizedSegment.of(settled.get(i)));
             segmentsSent = i + 1;
         }
     }
@@ -148,25 +146,13 @@ final class TranscriptStream {
             }
             delta(transcript.text(), tokens);
         }
-        Map<String, Object> done = new LinkedHashMap<>();
-        done.put("type", "transcript.text.done");
-        done.put("text", transcript.text());
-        if (tokens != null) {
-            done.put("logprobs", tokens);
-        }
-        if (transcript.usage() != null) {
-            done.put("usage", transcript.usage());
-        }
-        send(done);
+        send(new TranscriptEvent.Done(transcript.text(), tokens, transcript.usage()));
         closed = true;
         emitter.complete();
     }
 
     private void fail(ApiException error) throws IOException {
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("type", "error");
-        event.put("error", OpenAiError.of(error).error());
-        send(event);
+        send(new TranscriptEvent.Error(OpenAiError.of(error).error()));
         closed = true;
         emitter.complete();
     }
@@ -223,18 +209,17 @@ final class TranscriptStream {
         if (settled.length() <= sent.length() || !settled.startsWith(sent)) {
             return; // nothing new (or a merge that rewrote sent text: the done event carries the whole)
         }
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("type", "transcript.text.delta");
-        event.put("delta", settled.substring(sent.length()));
+        List<Logprob> tokens = null;
         if (upTo != null) {
-            event.put("logprobs", upTo.size() > sentTokens ? upTo.subList(sentTokens, upTo.size()) : List.of());
+            tokens = upTo.size() > sentTokens ? upTo.subList(sentTokens, upTo.size()) : List.of();
             sentTokens = Math.max(sentTokens, upTo.size());
         }
-        send(event);
+        send(new TranscriptEvent.Delta(settled.substring(sent.length()), tokens));
         sent = settled;
     }
 
-    private void send(Map<String, Object> event) throws IOException {
+    /** A {@link TranscriptEvent} or a {@link DiarizedSegment}. */
+    private void send(Object event) throws IOException {
         emitter.send(SseEmitter.event().data(json.writeValueAsString(event)));
     }
 }

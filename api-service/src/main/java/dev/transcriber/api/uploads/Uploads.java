@@ -10,8 +10,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
@@ -52,7 +50,7 @@ public class Uploads {
         this.maxBytes = maxSize.toBytes();
     }
 
-    Map<String, Object> create(Caller caller) {
+    Upload create(Caller caller) {
         String id = "upload_" + UUID.randomUUID().toString().replace("-", "");
         String key = "uploads/" + id;
         Instant now = clock.instant();
@@ -66,14 +64,7 @@ public class Uploads {
                 .param("now", Timestamp.from(now))
                 .param("expires", Timestamp.from(expires))
                 .update();
-        Map<String, Object> upload = new LinkedHashMap<>();
-        upload.put("id", id);
-        upload.put("object", "transcription_upload");
-        upload.put("upload_url", store.presignedPut(key, expiry));
-        upload.put("method", "PUT");
-        upload.put("expires_at", expires.getEpochSecond());
-        upload.put("max_bytes", maxBytes);
-        return upload;
+        return Upload.of(id, store.presignedPut(key, expiry), expires.getEpochSecond(), maxBytes);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.transcriber.api.uploads;
 
 import dev.transcriber.api.keys.Caller;
-import java.util.Map;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RestController;
@@ -17,7 +16,7 @@ class UploadsController {
     }
 
     @PostMapping("/v1/transcription_uploads")
-    Map<String, Object> create(@RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
+    Upload create(@RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
         return uploads.create(caller);
     }
 }

@@ -2,6 +2,7 @@ package dev.transcriber.api.formats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.*;
 import java.util.EnumSet;
 import java.util.List;
@@ -67,5 +68,65 @@ class TranscriptRendererTest {
         assertThat(both.path("words").size()).isEqualTo(4);
         assertThat(both.path("words").get(3).path("end").asDouble()).isEqualTo(3725.5);
         assertThat(both.path("segments").get(1).has("avg_logprob")).isFalse(); // not given, not invented
+    }
+
+    @Test
+    void jsonCarriesLogprobsAndUsageOnlyWhenTheTranscriptHasThem() {
+        Transcript plain = new Transcript("Hi.", "english", 1.0, null);
+        Transcript full = new Transcript("Hi.", "english", 1.0, Usage.duration(1))
+                .withLogprobs(List.of(new Logprob("Hi", -0.5, null), new Logprob(".", null, List.of(46))));
+
+        assertThat(RENDERER.render(plain, ResponseFormat.JSON, Set.of()).body()).isEqualTo("{\"text\":\"Hi.\"}");
+        assertThat(RENDERER.render(full, ResponseFormat.JSON, Set.of()).body())
+                .isEqualTo("{\"text\":\"Hi.\",\"logprobs\":[{\"token\":\"Hi\",\"logprob\":-0.5},{\"token\":\".\","
+                        + "\"bytes\":[46]}],\"usage\":{\"type\":\"duration\",\"seconds\":1.0}}");
+    }
+
+    @Test
+    void verboseJsonKeepsAnUnknownLanguageAndDurationAsNull() {
+        Transcript unknown =
+                new Transcript("Hi.", null, null, null, List.of(new Transcript.Segment(0, 0, 1, "Hi.")), null);
+
+        assertThat(RENDERER.render(unknown, ResponseFormat.VERBOSE_JSON, EnumSet.of(TimestampGranularity.WORD))
+                        .body())
+                .isEqualTo(
+                        "{\"task\":\"transcribe\",\"language\":null,\"duration\":null,\"text\":\"Hi.\",\"words\":[]}");
+    }
+
+    @Test
+    void diarizedJsonLabelsEachSegmentAndNamesItSegN() {
+        Transcript diarized = new Transcript(
+                "Hi. Hello.",
+                null,
+                2.0,
+                null,
+                List.of(new Transcript.Segment(0, 0, 1, "Hi.", "B"), new Transcript.Segment(1, 1, 2, "Hello.")),
+                null);
+
+        assertThat(RENDERER.render(diarized, ResponseFormat.DIARIZED_JSON, Set.of())
+                        .body())
+                .isEqualTo("{\"task\":\"transcribe\",\"duration\":2.0,\"text\":\"Hi. Hello.\",\"segments\":["
+                        + "{\"type\":\"transcript.text.segment\",\"id\":\"seg_0\",\"start\":0.0,\"end\":1.0,\"text\":\"Hi.\","
+                        + "\"speaker\":\"B\"},"
+                        + "{\"type\":\"transcript.text.segment\",\"id\":\"seg_1\",\"start\":1.0,\"end\":2.0,\"text\":\"Hello.\","
+                        + "\"speaker\":\"A\"}]}");
+    }
+
+    @Test
+    void aTranslationHasNoUsageAndNoWords() {
+        Transcript english = new Transcript(
+                "Hi.", "french", 1.0, Usage.duration(1), List.of(new Transcript.Segment(0, 0, 1, "Hi.")), null);
+
+        assertThat(RENDERER.render(english, ResponseFormat.JSON, Set.of(), JobTask.TRANSLATE)
+                        .body())
+                .isEqualTo("{\"text\":\"Hi.\"}");
+        assertThat(RENDERER.render(
+                                english,
+                                ResponseFormat.VERBOSE_JSON,
+                                EnumSet.of(TimestampGranularity.WORD),
+                                JobTask.TRANSLATE)
+                        .body())
+                .isEqualTo("{\"task\":\"translate\",\"language\":\"english\",\"duration\":1.0,\"text\":\"Hi.\","
+                        + "\"segments\":[{\"id\":0,\"start\":0.0,\"end\":1.0,\"text\":\"Hi.\"}]}");
     }
 }
