@@ -47,7 +47,9 @@ class KeyLimitsTest {
 
     @AfterAll
     static void stop() {
-        database.close();
+        if (database != null) {
+            database.close();
+        }
     }
 
     @Test

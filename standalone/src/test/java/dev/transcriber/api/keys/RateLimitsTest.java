@@ -40,7 +40,9 @@ class RateLimitsTest {
 
     @AfterAll
     static void stop() {
-        database.close();
+        if (database != null) {
+            database.close();
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +28,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private static final CountDownLatch AT_ONCE = new CountDownLatch(0);
 
     private final HttpServer server;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<CountDownLatch> holds = new CopyOnWriteArrayList<>();
     private volatile Answer answer = new Answer(200, Map.of());
@@ -34,7 +36,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(handlers);
         server.createContext("/hook", exchange -> {
             try (exchange) {
                 Answer answering = answer;
@@ -98,6 +100,10 @@ public final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        try {
+            server.stop(0);
+        } finally {
+            handlers.shutdownNow(); // the server does not stop the executor it was given
+        }
     }
 }

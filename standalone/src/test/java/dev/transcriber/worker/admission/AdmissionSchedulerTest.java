@@ -50,7 +50,9 @@ class AdmissionSchedulerTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach

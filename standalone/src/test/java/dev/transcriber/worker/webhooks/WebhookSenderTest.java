@@ -66,7 +66,9 @@ class WebhookSenderTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach
