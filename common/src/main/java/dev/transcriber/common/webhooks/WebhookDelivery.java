@@ -131,6 +131,20 @@ public class WebhookDelivery {
         this.sendingUntil = null;
     }
 
+    /**
+     * An attempt failed (no 2xx, no 410) after another delivery's 410 disabled this URL for the key: this one gets
+     * nothing more either.
+     */
+    public void failedOnDisabledUrl(Integer status, String error, String log) {
+        this.attempts++;
+        this.lastStatus = status;
+        this.lastError = error + "; the URL answered 410 Gone to another delivery and is disabled";
+        this.attemptLog = log;
+        this.nextAttemptAt = null;
+        this.state = DeliveryState.DISABLED;
+        this.sendingUntil = null;
+    }
+
     /** The owner asked for it again: the same message (same id), from now. */
     public void redeliver(Instant now) {
         this.state = DeliveryState.PENDING;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.standalone.support.BoundedThreads;
 import dev.transcriber.standalone.support.ManualClock;
 import dev.transcriber.standalone.support.SliceInfrastructure;
 import java.sql.Timestamp;
@@ -15,10 +16,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +47,9 @@ class KeyLimitsTest {
 
     @AfterAll
     static void stop() {
-        database.close();
+        if (database != null) {
+            database.close();
+        }
     }
 
     @Test
@@ -60,19 +60,19 @@ class KeyLimitsTest {
         CyclicBarrier together = new CyclicBarrier(submissions);
 
         List<Object> outcomes = new ArrayList<>();
-        try (ExecutorService threads = Executors.newFixedThreadPool(submissions)) {
+        try (BoundedThreads threads = BoundedThreads.of(submissions, "submissions")) {
             List<Future<UUID>> calls = new ArrayList<>();
             for (int i = 0; i < submissions; i++) {
                 // as JobSubmission.save: in the job's transaction, the key's slot and then the job's row
                 calls.add(threads.submit(() -> database.transactions().execute(status -> {
-                    awaitAll(together);
+                    BoundedThreads.await(together, Duration.ofSeconds(30), "the submissions");
                     limits.takeSlot(caller);
                     return job(caller.keyId(), "QUEUED");
                 })));
             }
             for (Future<UUID> call : calls) {
                 try {
-                    outcomes.add(call.get());
+                    outcomes.add(BoundedThreads.get(call, Duration.ofSeconds(60), "a submission"));
                 } catch (ExecutionException e) {
                     outcomes.add(e.getCause());
                 }
@@ -175,14 +175,6 @@ class KeyLimitsTest {
 
         assertThatCode(() -> limits.checkDailyAudio(caller)).doesNotThrowAnyException();
         assertThatThrownBy(() -> limits.checkDailyAudio(other)).isInstanceOf(ApiException.class);
-    }
-
-    private static void awaitAll(CyclicBarrier barrier) {
-        try {
-            barrier.await(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void inTransaction(Runnable work) {

@@ -3,6 +3,7 @@ package dev.transcriber.api.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.standalone.support.BoundedThreads;
 import dev.transcriber.standalone.support.ManualClock;
 import dev.transcriber.standalone.support.SliceInfrastructure;
 import java.time.Duration;
@@ -11,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +40,9 @@ class RateLimitsTest {
 
     @AfterAll
     static void stop() {
-        database.close();
+        if (database != null) {
+            database.close();
+        }
     }
 
     @Test
@@ -78,17 +79,17 @@ class RateLimitsTest {
         CyclicBarrier together = new CyclicBarrier(callers);
 
         List<RateLimits.Window> windows = new ArrayList<>();
-        try (ExecutorService threads = Executors.newFixedThreadPool(callers)) {
+        try (BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
             List<Future<RateLimits.Window>> calls = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
                 RateLimits instance = i % 2 == 0 ? first : second;
                 calls.add(threads.submit(() -> {
-                    together.await();
+                    BoundedThreads.await(together, Duration.ofSeconds(30), "the callers");
                     return instance.count(key, limit);
                 }));
             }
             for (Future<RateLimits.Window> call : calls) {
-                windows.add(call.get());
+                windows.add(BoundedThreads.get(call, Duration.ofSeconds(60), "a caller's count"));
             }
         }
 

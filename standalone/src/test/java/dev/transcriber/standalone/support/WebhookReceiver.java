@@ -7,30 +7,40 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A webhook receiver on 127.0.0.1 that records what it gets and answers with the status (and headers) it is told to;
- * told to {@link #holdAnswers hold}, it records each request at once but answers only when {@link #releaseAnswers
- * released}, as a slow receiver would.
+ * A webhook receiver on 127.0.0.1 that records what it gets and answers with the status (and headers) it was told to
+ * when the request came; told to {@link #holdAnswers hold}, it records each request at once but answers only when
+ * {@link #releaseAnswers released}, as a slow receiver would.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
     /** One request as received. */
     public record Received(Map<String, String> headers, String body) {}
 
+    /** The status and headers to answer with. */
+    private record Answer(int status, Map<String, String> headers) {}
+
+    private static final CountDownLatch AT_ONCE = new CountDownLatch(0);
+
     private final HttpServer server;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final AtomicInteger answer = new AtomicInteger(200);
-    private volatile Map<String, String> answerHeaders = Map.of();
-    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+    private final List<CountDownLatch> holds = new CopyOnWriteArrayList<>();
+    private volatile Answer answer = new Answer(200, Map.of());
+    private volatile CountDownLatch gate = AT_ONCE;
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(handlers);
         server.createContext("/hook", exchange -> {
             try (exchange) {
+                Answer answering = answer;
+                CountDownLatch held = gate;
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 Map<String, String> headers = new java.util.HashMap<>();
                 exchange.getRequestHeaders()
@@ -38,12 +48,12 @@ public final class WebhookReceiver implements AutoCloseable {
                                 headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
                 received.add(new Received(headers, body));
                 try {
-                    gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    held.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                answerHeaders.forEach(exchange.getResponseHeaders()::set);
-                exchange.sendResponseHeaders(answer.get(), -1);
+                answering.headers().forEach(exchange.getResponseHeaders()::set);
+                exchange.sendResponseHeaders(answering.status(), -1);
             }
         });
         server.start();
@@ -59,17 +69,25 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /** Answers {@code status} with {@code headers} (a {@code Retry-After}, say) from now on. */
     public void answer(int status, Map<String, String> headers) {
-        answerHeaders = Map.copyOf(headers);
-        answer.set(status);
+        answer = new Answer(status, Map.copyOf(headers));
     }
 
-    /** Requests are recorded as they come but wait for their answer until {@link #releaseAnswers}. */
+    /** Requests from now are recorded as they come but wait for their answer until {@link #releaseAnswers}. */
     public void holdAnswers() {
-        gate = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch hold = new CountDownLatch(1);
+        holds.add(hold);
+        gate = hold;
     }
 
+    /** Requests from now are answered at once; those held still wait for {@link #releaseAnswers}. */
+    public void stopHolding() {
+        gate = AT_ONCE;
+    }
+
+    /** Answers every request held, and those to come at once. */
     public void releaseAnswers() {
-        gate.countDown();
+        gate = AT_ONCE;
+        holds.forEach(CountDownLatch::countDown);
     }
 
     public List<Received> received() {
@@ -82,6 +100,10 @@ public final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        try {
+            server.stop(0);
+        } finally {
+            handlers.shutdownNow(); // the server does not stop the executor it was given
+        }
     }
 }

@@ -91,19 +91,29 @@ public final class WorkerSlice implements AutoCloseable {
         List<Class<?>> sources = new ArrayList<>();
         sources.add(Shared.class);
         sources.addAll(List.of(components));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
-                .web(WebApplicationType.NONE)
-                .registerShutdownHook(false)
-                .run(
-                        "--spring.config.name=worker-slice",
-                        "--spring.config.import=classpath:transcriber-common.yml",
-                        "--spring.main.banner-mode=off",
-                        "--spring.datasource.url=" + database.jdbcUrl(),
-                        "--spring.datasource.username=" + database.user(),
-                        "--spring.datasource.password=" + database.password(),
-                        "--spring.datasource.hikari.maximum-pool-size=24",
-                        "--spring.datasource.hikari.connection-timeout=10000");
-        return new WorkerSlice(context, database);
+        try {
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(sources.toArray(Class<?>[]::new))
+                    .web(WebApplicationType.NONE)
+                    .registerShutdownHook(false)
+                    .run(
+                            "--spring.config.name=worker-slice",
+                            "--spring.config.import=classpath:transcriber-common.yml",
+                            "--spring.main.banner-mode=off",
+                            "--spring.datasource.url=" + database.jdbcUrl(),
+                            "--spring.datasource.username=" + database.user(),
+                            "--spring.datasource.password=" + database.password(),
+                            "--spring.datasource.hikari.maximum-pool-size=24",
+                            "--spring.datasource.hikari.connection-timeout=10000");
+            return new WorkerSlice(context, database);
+        } catch (RuntimeException | Error failed) {
+            // the context closed itself; the database it was to use goes too
+            try {
+                database.close();
+            } catch (RuntimeException dropping) {
+                failed.addSuppressed(dropping);
+            }
+            throw failed;
+        }
     }
 
     public <T> T bean(Class<T> type) {
@@ -179,8 +189,11 @@ public final class WorkerSlice implements AutoCloseable {
 
     @Override
     public void close() {
-        context.close();
-        database.close();
+        try {
+            context.close();
+        } finally {
+            database.close();
+        }
     }
 
     /** The store and the collaborators the worker's classes share, as the services build them, minus the broker. */

@@ -16,6 +16,7 @@ import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.common.wakeup.Wakeups;
+import dev.transcriber.standalone.support.BoundedThreads;
 import dev.transcriber.standalone.support.JobAssert;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +50,9 @@ class AdmissionSchedulerTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach
@@ -191,14 +193,20 @@ class AdmissionSchedulerTest {
         AdmissionScheduler second = scheduler();
         TransactionTemplate transactions = slice.transactions();
 
-        Integer released = transactions.execute(status -> {
-            int mine = first.releaseDue();
-            // the first decision has not committed: the other worker's scheduler does not decide meanwhile
-            Integer theirs = CompletableFuture.supplyAsync(() -> transactions.execute(s -> second.releaseDue()))
-                    .join();
-            assertThat(theirs).isZero();
-            return mine;
-        });
+        Integer released;
+        // closed after the first decision's transaction ended: a scheduler that waited for it would be let go
+        try (BoundedThreads otherWorker = BoundedThreads.of(1, "other-worker")) {
+            released = transactions.execute(status -> {
+                int mine = first.releaseDue();
+                // the first decision has not committed: the other worker's scheduler does not decide meanwhile
+                Integer theirs = BoundedThreads.join(
+                        otherWorker.submit(() -> transactions.execute(s -> second.releaseDue())),
+                        Duration.ofSeconds(30),
+                        "the other worker's scheduler");
+                assertThat(theirs).isZero();
+                return mine;
+            });
+        }
 
         assertThat(released).isEqualTo(1);
         Integer afterwards = transactions.execute(s -> second.releaseDue());

@@ -54,7 +54,9 @@ class JobLifecycleTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach

@@ -57,7 +57,9 @@ class LeasesTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach

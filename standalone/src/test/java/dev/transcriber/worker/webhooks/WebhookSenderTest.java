@@ -66,7 +66,9 @@ class WebhookSenderTest {
 
     @AfterAll
     static void stop() {
-        slice.close();
+        if (slice != null) {
+            slice.close();
+        }
     }
 
     @BeforeEach
@@ -209,6 +211,80 @@ class WebhookSenderTest {
         assertThat(deliveriesOf(endedJob(key, receiver.url())))
                 .as("a later event makes no delivery")
                 .isEmpty();
+    }
+
+    @Test
+    void aDeliveryUnderWayWhenAnotherGets410EndsDisabledIfItFailsAndItsUrlGetsNothingMore() throws Exception {
+        UUID key = slice.apiKey("gone-meanwhile", k -> {});
+        WebhookSender first = sender();
+        WebhookSender second = sender();
+        receiver.answer(503);
+        receiver.holdAnswers();
+        String underWay = delivery(key, receiver.url());
+        CompletableFuture<Integer> sending = CompletableFuture.supplyAsync(() -> send(first));
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received().size() == 1);
+        receiver.stopHolding();
+        receiver.answer(410);
+        String gone = delivery(key, receiver.url());
+        assertThat(second.sendDue()).isEqualTo(1);
+        assertThat(delivery(gone).state()).isEqualTo(DeliveryState.DISABLED);
+        assertThat(delivery(underWay).state())
+                .as("under way: left to its sender")
+                .isEqualTo(DeliveryState.PENDING);
+        double disabled = slice.count("transcriber.webhooks.attempts", "outcome", "disabled");
+
+        receiver.releaseAnswers(); // the delivery under way gets its 503
+        assertThat(sending.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+
+        WebhookDelivery row = delivery(underWay);
+        assertThat(row.state()).isEqualTo(DeliveryState.DISABLED);
+        assertThat(row.attempts()).isEqualTo(1);
+        assertThat(row.lastStatus()).isEqualTo(503);
+        assertThat(row.lastError()).startsWith("HTTP 503").contains("410");
+        assertThat(row.nextAttemptAt()).isNull();
+        assertThat(row.sendingUntil()).isNull();
+        assertThat(row.attemptLog()).contains("\"status\":503");
+        assertThat(slice.count("transcriber.webhooks.attempts", "outcome", "disabled") - disabled)
+                .isEqualTo(1);
+        slice.clock().advance(Duration.ofHours(1));
+        assertThat(first.sendDue()).isZero();
+        assertThat(second.sendDue()).isZero();
+        assertThat(receiver.received())
+                .as("after its retry would have come due, the URL that is gone got nothing more")
+                .hasSize(2);
+    }
+
+    @Test
+    void aDeliveryWhoseUrlWasDisabledWhileItsSenderHeldItIsNotPostedWhenItComesBack() throws Exception {
+        UUID key = slice.apiKey("gone-while-held", k -> {});
+        WebhookSender sender = sender();
+        String orphaned = delivery(key, receiver.url());
+        slice.jdbc() // taken by a sender that died before it posted
+                .sql("update webhook_deliveries set sending_until = :until where id = :id")
+                .param("until", Timestamp.from(slice.clock().instant().plus(LEASE)))
+                .param("id", orphaned)
+                .update();
+        receiver.answer(410);
+        String gone = delivery(key, receiver.url());
+        assertThat(sender.sendDue()).isEqualTo(1);
+        assertThat(delivery(gone).state()).isEqualTo(DeliveryState.DISABLED);
+        assertThat(delivery(orphaned).state())
+                .as("held by its sender: left to it")
+                .isEqualTo(DeliveryState.PENDING);
+        slice.clock().advance(LEASE);
+
+        assertThat(sender.sendDue()).as("taken once its lease ran out").isEqualTo(1);
+
+        assertThat(receiver.received())
+                .as("only the delivery that got the 410 was posted")
+                .hasSize(1)
+                .allSatisfy(r -> assertThat(r.headers()).containsEntry("webhook-id", gone));
+        WebhookDelivery row = delivery(orphaned);
+        assertThat(row.state()).isEqualTo(DeliveryState.DISABLED);
+        assertThat(row.attempts()).as("never posted").isZero();
+        assertThat(row.lastError()).contains("410");
+        assertThat(row.nextAttemptAt()).isNull();
+        assertThat(row.sendingUntil()).isNull();
     }
 
     @Test

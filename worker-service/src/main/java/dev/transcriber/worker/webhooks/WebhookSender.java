@@ -51,7 +51,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every attempt is counted once its outcome is recorded: {@code transcriber.webhooks.attempts}, tagged
  * {@code outcome}: {@code delivered} (2xx), {@code retrying} (failed, another attempt is scheduled),
  * {@code exhausted} (failed, the schedule is spent: the event is not delivered), {@code disabled} (410: the URL is
- * disabled for its key).
+ * disabled for its key; or failed after another delivery's 410 disabled it).
+ *
+ * <p>A URL that answered 410 gets nothing more: the key's deliveries waiting for it end disabled in the transaction
+ * that records the 410; one under way then records its own answer, and ends disabled rather than retried if it
+ * failed; and no delivery is posted to a URL already disabled for its key (one held by a sender that died, say).
  */
 @Component
 class WebhookSender {
@@ -175,6 +179,11 @@ class WebhookSender {
         if (delivery == null || delivery.state() != DeliveryState.PENDING) {
             return;
         }
+        if (webhooks.isDisabled(delivery.apiKeyId(), delivery.url())) {
+            // the URL answered 410 to another delivery while this one was held (under way, or its sender died)
+            endUnsent(delivery);
+            return;
+        }
         Instant started = clock.instant();
         WebhookPoster.Outcome outcome;
         // a span of the trace the delivery was written in (the job's end); the POST carries it
@@ -241,6 +250,10 @@ class WebhookSender {
                 webhooks.disable(delivery.apiKeyId(), delivery.url());
                 disableWaiting(delivery, now);
                 return "disabled";
+            } else if (webhooks.isDisabled(delivery.apiKeyId(), delivery.url())) {
+                // another delivery to the URL got a 410 while this one was under way: no retry
+                delivery.failedOnDisabledUrl(status, error, attemptLog);
+                return "disabled";
             } else {
                 Optional<Instant> next = schedule.next(delivery.attempts() + 1, now, retryAfter);
                 delivery.failed(status, error, attemptLog, next.orElse(null));
@@ -265,6 +278,15 @@ class WebhookSender {
                 .param("url", gone.url())
                 .param("id", gone.id())
                 .param("now", Timestamp.from(now))
+                .update();
+    }
+
+    /** A delivery whose URL was disabled for its key before it was posted ends disabled, unsent. */
+    private void endUnsent(WebhookDelivery delivery) {
+        jdbc.sql("update webhook_deliveries set state = 'DISABLED', next_attempt_at = null, sending_until = null,"
+                        + " last_error = :error where id = :id and state = 'PENDING'")
+                .param("error", "the URL answered 410 Gone to another delivery; it is disabled")
+                .param("id", delivery.id())
                 .update();
     }
 
