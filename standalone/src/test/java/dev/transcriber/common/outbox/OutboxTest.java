@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.standalone.infra.FreePorts;
+import dev.transcriber.standalone.support.BoundedThreads;
 import dev.transcriber.standalone.support.ManualClock;
 import dev.transcriber.standalone.support.SliceInfrastructure;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,8 +86,12 @@ class OutboxTest {
     @AfterAll
     static void stop() {
         producers.forEach(DefaultKafkaProducerFactory::destroy);
-        admin.close();
-        database.close();
+        if (admin != null) {
+            admin.close();
+        }
+        if (database != null) {
+            database.close();
+        }
     }
 
     @BeforeEach
@@ -243,7 +246,7 @@ class OutboxTest {
         CyclicBarrier together = new CyclicBarrier(instances);
 
         int sentByAll = 0;
-        try (ExecutorService threads = Executors.newFixedThreadPool(instances)) {
+        try (BoundedThreads threads = BoundedThreads.of(instances, "relay")) {
             List<Future<Integer>> relays = new ArrayList<>();
             for (int i = 0; i < instances; i++) {
                 // each instance its own connections, producer and lease owner
@@ -265,7 +268,7 @@ class OutboxTest {
                 }));
             }
             for (Future<Integer> relay : relays) {
-                sentByAll += relay.get();
+                sentByAll += BoundedThreads.get(relay, Duration.ofSeconds(60), "a relay instance");
             }
         }
 
