@@ -45,7 +45,6 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,7 +53,6 @@ import tools.jackson.databind.json.JsonMapper;
 class BatchQueries {
 
     private static final int RESULTS_PAGE = 200;
-    private static final TypeReference<List<Map<String, String>>> SKIPPED = new TypeReference<>() {};
 
     private final BatchRepository batches;
     private final JobRepository jobs;
@@ -120,7 +118,6 @@ class BatchQueries {
             double perSecond = tally.done() / elapsed;
             eta = now.plusMillis((long) (tally.remaining() / perSecond * 1000)).getEpochSecond();
         }
-        List<Map<String, String>> skipped = batch.skipped() == null ? null : json.readValue(batch.skipped(), SKIPPED);
         return new BatchView(
                 batch.id().toString(),
                 "transcription_batch",
@@ -146,7 +143,7 @@ class BatchQueries {
                         tally.count(JobState.CANCELLED)),
                 new BatchView.Audio(round(tally.done()), tally.remaining() == null ? null : round(tally.remaining())),
                 eta,
-                skipped,
+                batch.skipped().isEmpty() ? null : batch.skipped(),
                 batch.failureCode() == null ? null : new BatchView.Error(batch.failureCode(), batch.failureMessage()),
                 scope.shownKey(batch.apiKeyId()),
                 spec.task().wireName());

@@ -1,6 +1,7 @@
 package dev.transcriber.api.batches;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.transcriber.common.store.SkippedEntry;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,7 @@ record BatchView(
         Counts counts,
         Audio audio_seconds,
         Long estimated_completion_at,
-        List<Map<String, String>> skipped,
+        List<SkippedEntry> skipped,
         Error error,
         String key_id,
         String task) {

@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -60,8 +61,9 @@ public class TranscriptionBatch {
     @Column(name = "items_total")
     private Integer itemsTotal;
 
-    /** Entries of the source that became no item, and why (JSON list). */
-    private String skipped;
+    /** Entries of the source that became no item, and why (a JSON list; null when none). */
+    @Convert(converter = SkippedEntriesConverter.class)
+    private List<SkippedEntry> skipped;
 
     @Column(name = "failure_code")
     private String failureCode;
@@ -143,22 +145,22 @@ public class TranscriptionBatch {
         return expansionAttempts;
     }
 
-    /** Every item is a (held) job now: they may run. */
-    public void expanded(int items, String skipped, Instant now) {
+    /** Every item is a (held) job now: they may run. {@code skipped}: the entries that became no item (or null). */
+    public void expanded(int items, List<SkippedEntry> skipped, Instant now) {
         moveTo(BatchState.IN_PROGRESS);
         this.itemsTotal = items;
-        this.skipped = skipped;
+        this.skipped = stored(skipped);
         this.expandedAt = now;
         this.leaseOwner = null;
         this.leaseUntil = null;
     }
 
     /** The source could not be expanded (refused or unreadable): no item runs. */
-    public void failExpansion(String code, String message, String skipped, Instant now) {
+    public void failExpansion(String code, String message, List<SkippedEntry> skipped, Instant now) {
         moveTo(BatchState.FAILED);
         this.failureCode = code;
         this.failureMessage = message;
-        this.skipped = skipped;
+        this.skipped = stored(skipped);
         this.finishedAt = now;
         this.leaseOwner = null;
         this.leaseUntil = null;
@@ -180,6 +182,10 @@ public class TranscriptionBatch {
     public void itemsEnded(Instant now) {
         moveTo(state == BatchState.CANCELLING ? BatchState.CANCELLED : BatchState.COMPLETED);
         this.finishedAt = now;
+    }
+
+    private static List<SkippedEntry> stored(List<SkippedEntry> skipped) {
+        return skipped == null || skipped.isEmpty() ? null : List.copyOf(skipped);
     }
 
     private void moveTo(BatchState next) {
@@ -233,8 +239,9 @@ public class TranscriptionBatch {
         return itemsTotal;
     }
 
-    public String skipped() {
-        return skipped;
+    /** The entries of the source that became no item, in the order they were met; empty when none. */
+    public List<SkippedEntry> skipped() {
+        return skipped == null ? List.of() : skipped;
     }
 
     public String failureCode() {

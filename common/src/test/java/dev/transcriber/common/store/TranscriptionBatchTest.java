@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +51,25 @@ class TranscriptionBatchTest {
         assertThatThrownBy(() -> batch().itemsEnded(NOW))
                 .as("an expanding batch has no items running yet")
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void keepsTheSkippedEntriesInTheOrderTheyWereMetAndNoneAsEmpty() {
+        TranscriptionBatch batch = batch();
+        List<SkippedEntry> skipped = new ArrayList<>(List.of(
+                new SkippedEntry("b.txt", "not an audio file"), new SkippedEntry("a.txt", "not an audio file")));
+
+        batch.expanded(1, skipped, NOW);
+        skipped.clear();
+
+        assertThat(batch.skipped())
+                .as("a copy, in order")
+                .containsExactly(
+                        new SkippedEntry("b.txt", "not an audio file"), new SkippedEntry("a.txt", "not an audio file"));
+        assertThat(batch().skipped()).isEmpty();
+        TranscriptionBatch failed = batch();
+        failed.failExpansion("empty_batch", "no audio", List.of(), NOW);
+        assertThat(failed.skipped()).isEmpty();
     }
 
     private static TranscriptionBatch batch() {

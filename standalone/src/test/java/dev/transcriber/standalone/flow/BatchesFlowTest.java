@@ -45,6 +45,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -214,8 +215,7 @@ class BatchesFlowTest {
         assertThat(done.path("counts").path("total").asInt()).isEqualTo(2);
         assertThat(done.path("counts").path("succeeded").asInt()).isEqualTo(2);
         assertThat(done.path("skipped").toString())
-                .contains("Trailer (text only)")
-                .contains("no audio enclosure");
+                .isEqualTo("[{\"name\":\"Trailer (text only)\",\"reason\":\"no audio enclosure\"}]");
         List<JsonNode> lines = results(id, TestSystem.API_KEY);
         assertThat(lines.get(0).path("metadata").toString())
                 .isEqualTo(
@@ -261,7 +261,19 @@ class BatchesFlowTest {
 
         JsonNode done = awaitBatch(id, TestSystem.API_KEY, "completed");
         assertThat(done.path("counts").path("succeeded").asInt()).isEqualTo(2);
-        assertThat(done.path("skipped").toString()).contains("show/notes.txt").contains("not an audio file");
+        assertThat(get("/v1/transcription_batches/" + id, TestSystem.API_KEY).body())
+                .as("each skipped entry names the file, then the reason")
+                .contains("\"skipped\":[{\"name\":\"show/notes.txt\",\"reason\":\"not an audio file\"}]");
+        isolated.system()
+                .api()
+                .getBean(JdbcClient.class)
+                .sql("update transcription_batches set skipped = :legacy where id = :id")
+                .param("legacy", "[{\"reason\":\"not an audio file\",\"name\":\"show/notes.txt\"}]")
+                .param("id", java.util.UUID.fromString(id))
+                .update();
+        assertThat(get("/v1/transcription_batches/" + id, TestSystem.API_KEY).body())
+                .as("a row written before the entries were a record, its keys in the other order, reads the same")
+                .contains("\"skipped\":[{\"name\":\"show/notes.txt\",\"reason\":\"not an audio file\"}]");
         assertThat(results(id, TestSystem.API_KEY).stream()
                         .map(line -> line.path("metadata").path("filename").asString())
                         .sorted()
@@ -281,7 +293,8 @@ class BatchesFlowTest {
                         + "\"}");
         JsonNode tarDone = awaitBatch(tarBatch, TestSystem.API_KEY, "completed");
         assertThat(tarDone.path("counts").path("succeeded").asInt()).isEqualTo(1);
-        assertThat(tarDone.path("skipped").toString()).contains("cover.jpg");
+        assertThat(tarDone.path("skipped").toString())
+                .isEqualTo("[{\"name\":\"cover.jpg\",\"reason\":\"not an audio file\"}]");
     }
 
     @Test

@@ -1,11 +1,10 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.web.OpenAiErrorBody;
-import java.util.List;
-import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -25,18 +24,34 @@ class AdminAccountsController {
     }
 
     @GetMapping("/admin/accounts")
-    Map<String, List<AccountPool.AccountStatus>> list() {
-        return Map.of("data", pool.status());
+    AccountList list() {
+        return AccountList.of(pool);
     }
 
     @PostMapping("/admin/accounts/{id}/enable")
-    ResponseEntity<?> enable(@PathVariable String id) {
+    AccountList enable(@PathVariable String id) {
         if (!pool.enable(id)) {
-            return ResponseEntity.status(HttpStatus.NOT_FOUND)
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .body(OpenAiErrorBody.of(
-                            "No account '" + id + "'.", "invalid_request_error", "account_not_found", "id"));
+            throw new NoSuchAccount(id);
         }
-        return ResponseEntity.ok(Map.of("data", pool.status()));
+        return AccountList.of(pool);
+    }
+
+    /** A re-enable of an account this worker does not know: 404 in OpenAI's error shape. */
+    @ExceptionHandler(NoSuchAccount.class)
+    ResponseEntity<byte[]> noSuchAccount(NoSuchAccount e) {
+        return ResponseEntity.status(HttpStatus.NOT_FOUND)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OpenAiErrorBody.of(
+                        "No account '" + e.id + "'.", "invalid_request_error", "account_not_found", "id"));
+    }
+
+    private static final class NoSuchAccount extends RuntimeException {
+
+        private final String id;
+
+        NoSuchAccount(String id) {
+            super(null, null, false, false);
+            this.id = id;
+        }
     }
 }

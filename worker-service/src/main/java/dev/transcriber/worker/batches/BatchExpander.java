@@ -7,6 +7,7 @@ import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.BatchItem;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.SkippedEntry;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.wakeup.Channel;
@@ -130,7 +131,7 @@ class BatchExpander {
                 case ARCHIVE -> fromArchive(batch, items);
             }
             items.flush();
-            expansion.finish(batch.id(), items.count, items.skippedJson(), worker);
+            expansion.finish(batch.id(), items.count, items.skipped, worker);
             if (batch.sourceKind() == BatchSource.ARCHIVE) {
                 deleteQuietly(batch.source()); // every audio file is an object of its own now
             }
@@ -161,7 +162,7 @@ class BatchExpander {
         if (batch.sourceKind() == BatchSource.ARCHIVE) {
             deleteQuietly(batch.source());
         }
-        expansion.fail(batch.id(), code, message, items.skippedJson(), worker);
+        expansion.fail(batch.id(), code, message, items.skipped, worker);
         log.info("batch {} refused: {}", batch.id(), message);
     }
 
@@ -275,7 +276,7 @@ class BatchExpander {
         private final JobSpec spec;
         private final List<BatchExpansion.NewItem> pending = new ArrayList<>();
         private final List<String> stored = new ArrayList<>();
-        private final List<Map<String, String>> skipped = new ArrayList<>();
+        private final List<SkippedEntry> skipped = new ArrayList<>();
         private int skippedTotal;
         private int count;
 
@@ -320,12 +321,8 @@ class BatchExpander {
         void skipped(String name, String reason) {
             skippedTotal++;
             if (skipped.size() < MAX_SKIPPED_LISTED) {
-                skipped.add(Map.of("name", truncate(name), "reason", reason));
+                skipped.add(new SkippedEntry(truncate(name), reason));
             }
-        }
-
-        String skippedJson() {
-            return skipped.isEmpty() ? null : json.writeValueAsString(skipped);
         }
 
         /** Objects this attempt wrote (archive entries): removed when the batch does not go ahead. */

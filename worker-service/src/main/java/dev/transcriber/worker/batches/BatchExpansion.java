@@ -6,6 +6,7 @@ import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.SkippedEntry;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
@@ -121,7 +122,7 @@ class BatchExpansion {
      * fails, naming what was skipped).
      */
     @Transactional
-    void finish(UUID id, int items, String skipped, String worker) {
+    void finish(UUID id, int items, List<SkippedEntry> skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
         if (!batch.isExpandedBy(worker)) {
             return;
@@ -141,7 +142,7 @@ class BatchExpansion {
      * caller's to delete, when they came out of an archive). Nothing ran: items wait for the batch's expansion.
      */
     @Transactional
-    void fail(UUID id, String code, String message, String skipped, String worker) {
+    void fail(UUID id, String code, String message, List<SkippedEntry> skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
         if (!batch.isExpandedBy(worker)) {
             return;
