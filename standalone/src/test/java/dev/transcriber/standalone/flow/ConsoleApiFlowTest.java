@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,7 +111,7 @@ class ConsoleApiFlowTest {
                     .as(now.toString())
                     .isPositive();
         });
-        assertThat(sync.join().statusCode()).isEqualTo(200);
+        assertThat(sync.orTimeout(60, TimeUnit.SECONDS).join().statusCode()).isEqualTo(200);
         awaitStatus(running, "succeeded");
         awaitStatus(held, "succeeded");
     }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -72,7 +73,7 @@ class OutboxOnceTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(RACE_TOPIC, 3, (short) 1)))
                     .all()
-                    .get();
+                    .get(30, TimeUnit.SECONDS);
         }
         // A job before the outage: the api's producer knows the async topic, so a send during the outage waits in
         // its buffer (up to delivery.timeout.ms) rather than failing at once.

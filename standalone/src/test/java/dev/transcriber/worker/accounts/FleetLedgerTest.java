@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,8 +85,9 @@ class FleetLedgerTest {
             List<Callable<Optional<Instant>>> starts = java.util.stream.IntStream.range(0, 30)
                     .mapToObj(i -> (Callable<Optional<Instant>>) () -> ledger.takeCallStart(account, 7))
                     .toList();
-            List<Optional<Instant>> outcomes =
-                    workers.invokeAll(starts).stream().map(FleetLedgerTest::get).toList();
+            List<Optional<Instant>> outcomes = workers.invokeAll(starts, 60, TimeUnit.SECONDS).stream()
+                    .map(FleetLedgerTest::get)
+                    .toList();
             assertThat(outcomes.stream().filter(Optional::isEmpty)).hasSize(7);
             assertThat(outcomes.stream().flatMap(Optional::stream))
                     .hasSize(23)
@@ -137,7 +139,7 @@ class FleetLedgerTest {
 
     private static <T> T get(Future<T> future) {
         try {
-            return future.get();
+            return future.get(0, TimeUnit.SECONDS); // invokeAll's deadline passed: a task not done is cancelled
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
