@@ -2,7 +2,6 @@ package dev.transcriber.worker;
 
 import java.net.InetAddress;
 import java.util.UUID;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /** The name this worker process signs its leases with ({@code transcriber.worker.id}, or the host name and a suffix). */
@@ -11,10 +10,10 @@ public class WorkerIdentity {
 
     private final String id;
 
-    public WorkerIdentity(@Value("${transcriber.worker.id:}") String configured) {
-        this.id = configured.isBlank()
+    public WorkerIdentity(WorkerProperties properties) {
+        this.id = properties.id().isBlank()
                 ? host() + "-" + UUID.randomUUID().toString().substring(0, 8)
-                : configured;
+                : properties.id();
     }
 
     public String id() {

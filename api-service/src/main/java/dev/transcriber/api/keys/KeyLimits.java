@@ -72,7 +72,7 @@ public class KeyLimits {
 
     private void refuseOverCap(Caller caller) {
         int running = jdbc.sql("select count(*) from transcription_jobs where api_key_id = :key and parent_id is"
-                        + " null and batch_id is null and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING)
+                        + " null and batch_id is null and state in (" + JobState.sqlUnfinished()
                         + ")")
                 .param("key", caller.keyId())
                 .query(Integer.class)

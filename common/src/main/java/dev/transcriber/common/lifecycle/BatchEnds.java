@@ -50,7 +50,7 @@ public class BatchEnds {
 
     private int unfinishedOtherThan(UUID batchId, UUID itemId) {
         return jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch and id <> :item"
-                        + " and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING) + ")")
+                        + " and state in (" + JobState.sqlUnfinished() + ")")
                 .param("batch", batchId)
                 .param("item", itemId)
                 .query(Integer.class)

@@ -91,6 +91,11 @@ public enum JobState {
         return "'" + stored().name() + "'";
     }
 
+    /** The stored values of the states a job has not ended in, as an SQL list: {@code state in (...)}. */
+    public static String sqlUnfinished() {
+        return sql(HELD, QUEUED, RUNNING, AWAITING_PIECES);
+    }
+
     /** The stored values of {@code states} as an SQL list, for {@code state in (...)}: {@code 'QUEUED', 'RUNNING'}. */
     public static String sql(JobState... states) {
         return Arrays.stream(states)

@@ -450,16 +450,24 @@ public class TranscriptionJob {
     }
 
     public void fail(FailureCode code, String message, Instant now) {
-        moveTo(JobState.FAILED);
-        this.failure = new Failure(code.name(), message, null);
-        finish(now);
+        failWith(new Failure(code.name(), message, null), now);
     }
 
     /** Every upstream account was rate-limited; the caller may try again at {@code resetsAt}. */
     public void failRateLimited(Instant resetsAt, Instant now) {
         Instant resets = resetsAt.truncatedTo(ChronoUnit.SECONDS);
-        fail(FailureCode.RATE_LIMITED, "Rate limit exceeded. Usage resets at " + resets + ".", now);
-        this.failure = new Failure(failure.code(), failure.message(), resets);
+        failWith(
+                new Failure(
+                        FailureCode.RATE_LIMITED.name(),
+                        "Rate limit exceeded. Usage resets at " + resets + ".",
+                        resets),
+                now);
+    }
+
+    private void failWith(Failure failure, Instant now) {
+        moveTo(JobState.FAILED);
+        this.failure = failure;
+        finish(now);
     }
 
     /** A failed job of a key whose cap queues, retried: held again for the admission scheduler. */

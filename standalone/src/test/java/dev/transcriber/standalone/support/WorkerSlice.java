@@ -3,6 +3,7 @@ package dev.transcriber.standalone.support;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.metrics.JobMetrics;
@@ -13,6 +14,8 @@ import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.JobRepository;
+import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
@@ -130,6 +133,23 @@ public final class WorkerSlice implements AutoCloseable {
 
     public TransactionTemplate transactions() {
         return context.getBean(TransactionTemplate.class);
+    }
+
+    /** {@code count} new jobs queued in {@code lane} (a whisper-sized WAV each), saved; their ids in order. */
+    public List<JobId> saveQueued(Lane lane, int count) {
+        List<JobId> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            JobId id = JobId.random();
+            jobs().save(TranscriptionJob.queued(
+                    id,
+                    null,
+                    lane,
+                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
+                    new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
+                    clock().instant()));
+            ids.add(id);
+        }
+        return ids;
     }
 
     public JobRepository jobs() {

@@ -187,13 +187,7 @@ class ClaimFencingTest {
     @Test
     void anEventNamingAHeldJobDoesNotStartIt() {
         JobId id = JobId.random();
-        TranscriptionJob held = TranscriptionJob.queued(
-                id,
-                null,
-                Lane.INTERACTIVE,
-                new JobSpec("whisper-1", "json", null, null, null),
-                new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
-                Instant.now());
+        TranscriptionJob held = newJob(id);
         held.hold();
         jobs.save(held);
 
@@ -204,14 +198,18 @@ class ClaimFencingTest {
 
     private JobId queuedJob() {
         JobId id = JobId.random();
-        jobs.save(TranscriptionJob.queued(
+        jobs.save(newJob(id));
+        return id;
+    }
+
+    private static TranscriptionJob newJob(JobId id) {
+        return TranscriptionJob.queued(
                 id,
                 null,
                 Lane.INTERACTIVE,
                 new JobSpec("whisper-1", "json", null, null, null),
                 new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
-                Instant.now()));
-        return id;
+                Instant.now());
     }
 
     private void expireLease(JobId id, Duration ago) {

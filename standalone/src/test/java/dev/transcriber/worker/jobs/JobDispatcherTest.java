@@ -8,14 +8,12 @@ import static org.awaitility.Awaitility.await;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.metrics.StageTimers;
-import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.StoredAudio;
-import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
 import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.WorkerProperties;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,7 +74,7 @@ class JobDispatcherTest {
     void eachJobOfAPollIsClaimedAndRunOnAThreadOfItsOwnAndThePollIsAcknowledgedBeforeTheRunsEnd() throws Exception {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 4, Duration.ofSeconds(10));
-        List<JobId> ids = queued(Lane.INTERACTIVE, 3);
+        List<JobId> ids = slice.saveQueued(Lane.INTERACTIVE, 3);
         Acks acks = new Acks();
 
         dispatcher.dispatch(Lane.INTERACTIVE, submitted(ids), acks);
@@ -101,15 +98,15 @@ class JobDispatcherTest {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
         JobLifecycle lifecycle = slice.bean(JobLifecycle.class);
-        JobId taken = queued(Lane.ASYNC, 1).getFirst();
+        JobId taken = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         lifecycle.claim(taken, "worker-b", LEASE).orElseThrow();
-        JobId ended = queued(Lane.ASYNC, 1).getFirst();
+        JobId ended = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         lifecycle.succeed(
                 Claim.of(lifecycle.claim(ended, "worker-b", LEASE).orElseThrow()),
                 new Transcript("done", "en", 1.0, null),
                 "account-b",
                 1.0);
-        JobId free = queued(Lane.ASYNC, 1).getFirst();
+        JobId free = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         Acks acks = new Acks();
 
         dispatcher.dispatch(Lane.ASYNC, submitted(List.of(taken, ended, free)), acks);
@@ -126,7 +123,7 @@ class JobDispatcherTest {
     void whenALanesSlotsStayTakenTheRestOfThePollIsHandedBackAfterTheWait() throws Exception {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 2, Duration.ofMillis(300));
-        List<JobId> ids = queued(Lane.BULK, 3);
+        List<JobId> ids = slice.saveQueued(Lane.BULK, 3);
         Acks acks = new Acks();
 
         dispatcher.dispatch(Lane.BULK, submitted(ids), acks);
@@ -142,7 +139,7 @@ class JobDispatcherTest {
     void aSlotFreedDuringTheWaitTakesTheNextJobOfThePollAndAnotherLanesSlotsAreItsOwn() throws Exception {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 2, Duration.ofSeconds(30));
-        List<JobId> bulk = queued(Lane.BULK, 3);
+        List<JobId> bulk = slice.saveQueued(Lane.BULK, 3);
         Acks bulkAcks = new Acks();
         CompletableFuture<Void> polling =
                 CompletableFuture.runAsync(() -> dispatch(dispatcher, Lane.BULK, bulk, bulkAcks));
@@ -150,7 +147,7 @@ class JobDispatcherTest {
                 .untilAsserted(() -> assertThat(held.started()).hasSize(2));
 
         // the bulk lane is full: an interactive job still goes at once
-        List<JobId> interactive = queued(Lane.INTERACTIVE, 1);
+        List<JobId> interactive = slice.saveQueued(Lane.INTERACTIVE, 1);
         Acks interactiveAcks = new Acks();
         dispatcher.dispatch(Lane.INTERACTIVE, submitted(interactive), interactiveAcks);
         assertThat(interactiveAcks.acknowledged()).isEqualTo(1);
@@ -168,7 +165,7 @@ class JobDispatcherTest {
     void aClaimThatFailsFailsItsRecordOnlyAndTheRecordsBeforeItAreClaimed() {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 4, Duration.ofSeconds(10));
-        List<JobId> ids = queued(Lane.INTERACTIVE, 3);
+        List<JobId> ids = slice.saveQueued(Lane.INTERACTIVE, 3);
         slice.jdbc()
                 .sql("update transcription_jobs set metadata = '{not json' where id = :id")
                 .param("id", ids.get(1).value())
@@ -198,7 +195,7 @@ class JobDispatcherTest {
         HeldRuns heldB = new HeldRuns();
         JobDispatcher a = dispatcher("worker-a", heldA, 16, Duration.ofSeconds(10));
         JobDispatcher b = dispatcher("worker-b", heldB, 16, Duration.ofSeconds(10));
-        List<JobId> ids = queued(Lane.INTERACTIVE, 12);
+        List<JobId> ids = slice.saveQueued(Lane.INTERACTIVE, 12);
         Acks acksA = new Acks();
         Acks acksB = new Acks();
 
@@ -239,7 +236,7 @@ class JobDispatcherTest {
         JobDispatcher dispatcher = new JobDispatcher(
                 slice.bean(JobLifecycle.class),
                 held,
-                new WorkerIdentity(properties.id()),
+                new WorkerIdentity(properties),
                 properties,
                 new QueueProperties(fullLaneWait, PAUSE, Duration.ofSeconds(30), Duration.ofSeconds(10)),
                 slice.bean(StageTimers.class),
@@ -256,23 +253,6 @@ class JobDispatcherTest {
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<JobId> queued(Lane lane, int count) {
-        return IntStream.range(0, count)
-                .mapToObj(i -> {
-                    JobId id = JobId.random();
-                    slice.jobs()
-                            .save(TranscriptionJob.queued(
-                                    id,
-                                    null,
-                                    lane,
-                                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                                    new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
-                                    slice.clock().instant()));
-                    return id;
-                })
-                .toList();
     }
 
     private static List<JobDispatcher.Submitted> submitted(List<JobId> ids) {

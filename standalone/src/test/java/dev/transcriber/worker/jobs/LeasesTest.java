@@ -10,14 +10,13 @@ import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.store.FailureCode;
-import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
 import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.WorkerProperties;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,13 +77,13 @@ class LeasesTest {
     @Test
     void aWorkerRenewsTheLeasesOfTheJobsItRunsAndTheReaperTakesOnlyTheJobsNobodyRenewed() throws Exception {
         Worker a = worker("worker-a");
-        List<JobId> running = queued(Lane.INTERACTIVE, 3);
+        List<JobId> running = slice.saveQueued(Lane.INTERACTIVE, 3);
         a.dispatcher().dispatch(Lane.INTERACTIVE, submitted(running), new JobDispatcherTest.Acks());
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(a.runs().started()).hasSize(3));
         JobId cancelled = running.get(2);
         slice.change(cancelled, j -> j.cancel(slice.clock().instant()));
-        JobId elsewhere = queued(Lane.INTERACTIVE, 1).getFirst();
+        JobId elsewhere = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
         lifecycle.claim(elsewhere, "worker-b", LEASE).orElseThrow();
 
         slice.clock().advance(Duration.ofSeconds(90));
@@ -113,7 +111,7 @@ class LeasesTest {
     @Test
     void anAbandonedJobGoesBackToTheQueueWithItsAttemptCountedAndIsAnnouncedAgain() {
         Worker reaper = worker("worker-reaper");
-        JobId id = queued(Lane.ASYNC, 1).getFirst();
+        JobId id = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         Claim gone = Claim.of(lifecycle.claim(id, "worker-gone", LEASE).orElseThrow());
         double requeued = slice.count(RecoveryCounters.METER, "action", "requeued");
 
@@ -138,7 +136,7 @@ class LeasesTest {
     @Test
     void aJobAbandonedOnItsLastAttemptFailsAndItsEndIsAnnounced() {
         Worker reaper = worker("worker-reaper");
-        JobId id = queued(Lane.INTERACTIVE, 1).getFirst();
+        JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
         double failed = slice.count(RecoveryCounters.METER, "action", "failed");
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             lifecycle.claim(id, "worker-gone-" + attempt, LEASE).orElseThrow();
@@ -162,7 +160,7 @@ class LeasesTest {
     @Test
     void aJobWaitingForItsPiecesIsLeftAloneAndAnAbandonedPieceOnItsLastAttemptFailsItsJob() {
         Worker reaper = worker("worker-reaper");
-        JobId id = queued(Lane.INTERACTIVE, 1).getFirst();
+        JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
         Claim claim = Claim.of(lifecycle.claim(id, "worker-a", LEASE).orElseThrow());
         lifecycle.startCutting(claim);
         lifecycle.addPiece(
@@ -189,7 +187,7 @@ class LeasesTest {
     @Test
     void reapersOfSeveralWorkersRunningAtOnceRecoverEachAbandonedJobOnce() {
         List<Worker> reapers = List.of(worker("reaper-1"), worker("reaper-2"), worker("reaper-3"));
-        List<JobId> abandoned = queued(Lane.BULK, 20);
+        List<JobId> abandoned = slice.saveQueued(Lane.BULK, 20);
         abandoned.forEach(id -> lifecycle.claim(id, "worker-gone", LEASE).orElseThrow());
         slice.clock().advance(LEASE.plusSeconds(1));
         double requeued = slice.count(RecoveryCounters.METER, "action", "requeued");
@@ -233,7 +231,7 @@ class LeasesTest {
                 MAX_ATTEMPTS,
                 Duration.ofSeconds(5),
                 Set.of(Lane.values()));
-        WorkerIdentity identity = new WorkerIdentity(properties.id());
+        WorkerIdentity identity = new WorkerIdentity(properties);
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = new JobDispatcher(
                 lifecycle,
@@ -257,23 +255,6 @@ class LeasesTest {
                         slice.clock(),
                         slice.meters(),
                         new RecoveryCounters(slice.meters())));
-    }
-
-    private static List<JobId> queued(Lane lane, int count) {
-        return IntStream.range(0, count)
-                .mapToObj(i -> {
-                    JobId id = JobId.random();
-                    slice.jobs()
-                            .save(TranscriptionJob.queued(
-                                    id,
-                                    null,
-                                    lane,
-                                    new JobSpec("gpt-4o-transcribe", "json", null, null, null),
-                                    new StoredAudio("audio/" + id, "clip.wav", "audio/wav", 1000),
-                                    slice.clock().instant()));
-                    return id;
-                })
-                .toList();
     }
 
     private static List<JobDispatcher.Submitted> submitted(List<JobId> ids) {

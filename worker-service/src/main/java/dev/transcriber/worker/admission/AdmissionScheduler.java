@@ -90,7 +90,7 @@ class AdmissionScheduler {
         }
         int window = properties.bulkWindow();
         int bulkOut = jdbc.sql("select count(*) from transcription_jobs where parent_id is null and not held"
-                        + " and state in (" + JobState.sql(JobState.QUEUED, JobState.RUNNING) + ") and lane = 'BULK'")
+                        + " and state in (" + JobState.sqlUnfinished() + ") and lane = 'BULK'")
                 .query(Integer.class)
                 .single();
         List<Candidate> candidates = candidates(Math.max(window, 1));
@@ -131,7 +131,7 @@ class AdmissionScheduler {
                         out as (
                             select api_key_id, count(*) as n, count(*) filter (where lane = 'BULK') as bulk
                             from transcription_jobs
-                            where parent_id is null and not held and state in (%1$s, %2$s)
+                            where parent_id is null and not held and state in (%2$s)
                                 and api_key_id in (select api_key_id from waiting)
                             group by api_key_id)
                         select c.id, c.lane
@@ -150,7 +150,7 @@ class AdmissionScheduler {
                         where k.max_concurrent_jobs is null or k.concurrent_jobs_mode <> 'queue'
                             or coalesce(o.n, 0) + c.place <= k.max_concurrent_jobs
                         order by coalesce(o.bulk, 0) + c.place, c.place
-                        """.formatted(JobState.QUEUED.sql(), JobState.RUNNING.sql()))
+                        """.formatted(JobState.QUEUED.sql(), JobState.sqlUnfinished()))
                 .param("perKey", perKey)
                 .query((rs, n) -> new Candidate(rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2))))
                 .list();

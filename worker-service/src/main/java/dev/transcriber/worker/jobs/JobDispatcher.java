@@ -7,6 +7,7 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.WorkerProperties;
 import io.micrometer.tracing.Span;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.worker.WorkerProperties;
 import java.util.Arrays;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.context.annotation.Bean;

@@ -2,6 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.WorkerProperties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.worker.WorkerIdentity;
+import dev.transcriber.worker.WorkerProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.transcriber.worker.jobs;
+package dev.transcriber.worker;
 
 import dev.transcriber.common.events.Lane;
 import java.time.Duration;
@@ -47,7 +47,7 @@ public record WorkerProperties(
         lanes = Set.copyOf(lanes);
     }
 
-    int maxInFlight(Lane lane) {
+    public int maxInFlight(Lane lane) {
         return switch (lane) {
             case INTERACTIVE -> maxInFlight;
             case ASYNC -> maxInFlightAsync;
