@@ -4,12 +4,10 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.standalone.LocalSystem;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.ToneRecognizer;
 import dev.transcriber.standalone.support.ToneSpeech;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -107,15 +105,9 @@ public final class DiarizationWavesBenchmark {
                 .field("chunking_strategy", "auto")
                 .field("response_format", format)
                 .file("file", "meeting.wav", "audio/wav", speech.wav());
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
-                .timeout(Duration.ofMinutes(5))
-                .header("Authorization", "Bearer " + BenchSystem.KEY)
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
-                .build();
+        ApiClient api = new ApiClient("http://127.0.0.1:" + system.apiPort());
         long started = System.nanoTime();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = api.transcribe(form, BenchSystem.KEY, Duration.ofMinutes(5));
         double wall = (System.nanoTime() - started) / 1e9;
         if (response.statusCode() != 200) {
             throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());

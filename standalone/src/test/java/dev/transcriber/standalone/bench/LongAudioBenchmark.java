@@ -5,12 +5,10 @@ import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.LocalSystem;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.ToneRecognizer;
 import dev.transcriber.standalone.support.ToneSpeech;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -74,15 +72,9 @@ public final class LongAudioBenchmark {
             LocalSystem system, byte[] mp3, String truth, int slots, double duration, ToneRecognizer upstream)
             throws Exception {
         Multipart form = new Multipart().field("model", "whisper-1").file("file", "episode.mp3", "audio/mpeg", mp3);
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + system.apiPort() + "/v1/audio/transcriptions"))
-                .timeout(Duration.ofMinutes(30))
-                .header("Authorization", "Bearer " + BenchSystem.KEY)
-                .header("Content-Type", form.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
-                .build();
+        ApiClient api = new ApiClient("http://127.0.0.1:" + system.apiPort());
         long started = System.nanoTime();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = api.transcribe(form, BenchSystem.KEY, Duration.ofMinutes(30));
         double wall = (System.nanoTime() - started) / 1e9;
         if (response.statusCode() != 200) {
             throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());
