@@ -4,6 +4,7 @@ import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.outbox.Outbox;
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -32,14 +33,23 @@ public class JobEnds {
 
     /** The job ended; when it was a batch's last unfinished item, the batch ends too. */
     public void announce(TranscriptionJob job) {
+        announce(EndedJob.of(job));
+    }
+
+    /** As {@link #announce(TranscriptionJob)}, from what the statement that ended the job returned. */
+    public void announce(EndedJob job) {
         announceAlone(job);
-        if (job.batchId() != null && !job.isPiece()) {
+        if (job.batchId() != null && !job.piece()) {
             batches.itemEnded(job.batchId(), job.id().value());
         }
     }
 
     /** As {@link #announce}, leaving its batch to the caller (who ends many of a batch's items at once). */
     public void announceAlone(TranscriptionJob job) {
+        announceAlone(EndedJob.of(job));
+    }
+
+    private void announceAlone(EndedJob job) {
         String traceparent = traces.currentOr(job.traceparent());
         webhooks.jobEnded(job, traceparent);
         outbox.add(

@@ -1,8 +1,8 @@
 package dev.transcriber.common.metrics;
 
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobState;
-import dev.transcriber.common.store.TranscriptionJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
@@ -37,12 +37,12 @@ public class JobMetrics {
     }
 
     /** {@code job} has ended in the current transaction (if any): counted after it commits. */
-    public void ended(TranscriptionJob job) {
+    public void ended(EndedJob job) {
         Ended ended = new Ended(
                 job.state(),
                 job.failureCode(),
                 job.lane().name().toLowerCase(Locale.ROOT),
-                job.spec().model(),
+                job.model(),
                 job.reusedFrom() == null ? job.durationSeconds() : null);
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {

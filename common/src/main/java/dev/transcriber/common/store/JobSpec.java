@@ -41,6 +41,34 @@ public record JobSpec(
         return ResponseFormat.DIARIZED_JSON.wireName().equals(responseFormat);
     }
 
+    /**
+     * The spec as the job row stores it: the timestamp granularities as their comma-separated wire names, the task as
+     * stored ({@link JobTask#ofStored}), the chunking strategy as JSON ({@link ChunkingStrategy#fromJson}).
+     */
+    public static JobSpec stored(
+            String model,
+            String responseFormat,
+            String language,
+            String prompt,
+            Double temperature,
+            String timestampGranularities,
+            String task,
+            boolean logprobs,
+            String chunkingStrategy,
+            List<KnownSpeaker> knownSpeakers) {
+        return new JobSpec(
+                model,
+                responseFormat,
+                language,
+                prompt,
+                temperature,
+                TimestampGranularity.parse(timestampGranularities),
+                JobTask.ofStored(task),
+                logprobs,
+                ChunkingStrategy.fromJson(chunkingStrategy),
+                knownSpeakers);
+    }
+
     /** A transcription or translation without the newer options. */
     public JobSpec(
             String model,

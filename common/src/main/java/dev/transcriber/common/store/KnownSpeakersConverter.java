@@ -33,6 +33,10 @@ class KnownSpeakersConverter implements AttributeConverter<List<KnownSpeaker>, S
 
     @Override
     public List<KnownSpeaker> convertToEntityAttribute(String stored) {
+        return read(stored);
+    }
+
+    static List<KnownSpeaker> read(String stored) {
         if (stored == null) {
             return null;
         }

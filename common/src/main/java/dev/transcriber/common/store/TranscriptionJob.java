@@ -547,16 +547,16 @@ public class TranscriptionJob {
     }
 
     public JobSpec spec() {
-        return new JobSpec(
+        return JobSpec.stored(
                 model,
                 responseFormat,
                 language,
                 prompt,
                 temperature,
-                TimestampGranularity.parse(timestampGranularities),
-                JobTask.ofStored(task),
+                timestampGranularities,
+                task,
                 includeLogprobs,
-                ChunkingStrategy.fromJson(chunkingStrategy),
+                chunkingStrategy,
                 knownSpeakers);
     }
 

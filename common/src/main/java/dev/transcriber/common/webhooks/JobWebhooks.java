@@ -1,7 +1,7 @@
 package dev.transcriber.common.webhooks;
 
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.TranscriptionBatch;
-import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
@@ -46,8 +46,8 @@ public class JobWebhooks {
     }
 
     /** Call in the transaction that ended {@code job}; its deliveries continue {@code traceparent} (may be null). */
-    public void jobEnded(TranscriptionJob job, String traceparent) {
-        if (job.webhookUrl() == null || job.isPiece() || !job.state().isTerminal()) {
+    public void jobEnded(EndedJob job, String traceparent) {
+        if (job.webhookUrl() == null || job.piece() || !job.state().isTerminal()) {
             return;
         }
         pending(

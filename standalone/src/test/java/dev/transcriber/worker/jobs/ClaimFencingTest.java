@@ -71,13 +71,17 @@ class ClaimFencingTest {
     @Test
     void writesOfAWorkerWhoseLeaseRanOutAreDroppedAndTheNextClaimsResultStands() {
         JobId id = queuedJob();
-        Claim a =
-                Claim.of(lifecycle.claim(id, "worker-a", Duration.ofMinutes(2)).orElseThrow());
+        Claim a = lifecycle
+                .claim(id, "worker-a", Duration.ofMinutes(2))
+                .orElseThrow()
+                .claim();
         expireLease(id, Duration.ofSeconds(1));
         worker.getBean(Leases.class).recoverAbandoned();
         assertThat(jobs.findById(id.value()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
-        Claim b =
-                Claim.of(lifecycle.claim(id, "worker-b", Duration.ofMinutes(2)).orElseThrow());
+        Claim b = lifecycle
+                .claim(id, "worker-b", Duration.ofMinutes(2))
+                .orElseThrow()
+                .claim();
         assertThat(b.number()).isEqualTo(2);
         double staleBefore = staleWrites();
 
@@ -107,8 +111,10 @@ class ClaimFencingTest {
     @Test
     void aJobHandedBackIsQueuedWithoutSpendingAnAttemptAndTheOldClaimIsFencedEvenForTheSameWorker() {
         JobId id = queuedJob();
-        Claim first =
-                Claim.of(lifecycle.claim(id, "worker-a", Duration.ofMinutes(2)).orElseThrow());
+        Claim first = lifecycle
+                .claim(id, "worker-a", Duration.ofMinutes(2))
+                .orElseThrow()
+                .claim();
 
         assertThat(lifecycle.handBack(id, "worker-other")).isFalse();
         assertThat(lifecycle.handBack(id, "worker-a")).isTrue();
@@ -120,8 +126,10 @@ class ClaimFencingTest {
         assertThatThrownBy(() -> lifecycle.fail(first, FailureCode.UPSTREAM_ERROR, "interrupted"))
                 .isInstanceOf(StaleClaimException.class);
 
-        Claim second =
-                Claim.of(lifecycle.claim(id, "worker-a", Duration.ofMinutes(2)).orElseThrow());
+        Claim second = lifecycle
+                .claim(id, "worker-a", Duration.ofMinutes(2))
+                .orElseThrow()
+                .claim();
         assertThat(second.number()).isEqualTo(2);
         assertThatThrownBy(() -> lifecycle.succeed(first, text("late"), "account-a", 1.0))
                 .isInstanceOf(StaleClaimException.class);

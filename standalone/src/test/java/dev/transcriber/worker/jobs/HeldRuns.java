@@ -1,7 +1,6 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
-import dev.transcriber.common.store.TranscriptionJob;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +24,7 @@ final class HeldRuns extends JobExecution {
     }
 
     @Override
-    void run(TranscriptionJob job) {
+    void run(RunningJob job) {
         started.add(job.id());
         if (over) {
             return;

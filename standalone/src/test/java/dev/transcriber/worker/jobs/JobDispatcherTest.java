@@ -102,7 +102,7 @@ class JobDispatcherTest {
         lifecycle.claim(taken, "worker-b", LEASE).orElseThrow();
         JobId ended = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         lifecycle.succeed(
-                Claim.of(lifecycle.claim(ended, "worker-b", LEASE).orElseThrow()),
+                lifecycle.claim(ended, "worker-b", LEASE).orElseThrow().claim(),
                 new Transcript("done", "en", 1.0, null),
                 "account-b",
                 1.0);
@@ -167,7 +167,7 @@ class JobDispatcherTest {
         JobDispatcher dispatcher = dispatcher("worker-a", held, 4, Duration.ofSeconds(10));
         List<JobId> ids = slice.saveQueued(Lane.INTERACTIVE, 3);
         slice.jdbc()
-                .sql("update transcription_jobs set metadata = '{not json' where id = :id")
+                .sql("update transcription_jobs set known_speakers = '{not json' where id = :id")
                 .param("id", ids.get(1).value())
                 .update();
         Acks acks = new Acks();
@@ -180,7 +180,7 @@ class JobDispatcherTest {
         assertThat(acks.acknowledged()).isZero();
         assertThatJob(slice.job(ids.get(0))).isRunningUnder("worker-a", 1);
         slice.jdbc() // readable again, to look at it
-                .sql("update transcription_jobs set metadata = null where id = :id")
+                .sql("update transcription_jobs set known_speakers = null where id = :id")
                 .param("id", ids.get(1).value())
                 .update();
         assertThatJob(slice.job(ids.get(1)))

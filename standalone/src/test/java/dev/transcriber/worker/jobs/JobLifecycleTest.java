@@ -7,11 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.store.ChunkingStrategy;
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.JobTask;
+import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.PieceSpan;
+import dev.transcriber.common.transcript.TimestampGranularity;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
@@ -23,7 +29,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -71,14 +79,97 @@ class JobLifecycleTest {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Instant now = slice.clock().instant();
 
-        Optional<TranscriptionJob> claimed = lifecycle.claim(id, "worker-a", LEASE);
+        Optional<RunningJob> claimed = lifecycle.claim(id, "worker-a", LEASE);
 
         assertThat(claimed).isPresent();
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).isRunningUnder("worker-a", 1).hasAttempts(1);
         assertThat(job.leaseUntil()).isEqualTo(now.plus(LEASE));
         assertThat(job.startedAt()).isEqualTo(now);
-        assertThat(Claim.of(claimed.get())).isEqualTo(new Claim(id, "worker-a", 1));
+        assertThat(claimed.get().claim()).isEqualTo(new Claim(id, "worker-a", 1));
+    }
+
+    @Test
+    void theClaimReturnsWhatTheRunReadsExactlyAsTheJobRowHoldsIt() {
+        JobId id = JobId.random();
+        TranscriptionJob job = TranscriptionJob.submitted(
+                id,
+                null,
+                Lane.ASYNC,
+                new JobSpec(
+                        "gpt-4o-transcribe-diarize",
+                        "verbose_json",
+                        "de",
+                        "Names: Ana, Bo.",
+                        0.3,
+                        Set.of(TimestampGranularity.WORD, TimestampGranularity.SEGMENT),
+                        JobTask.TRANSLATE,
+                        true,
+                        new ChunkingStrategy("server_vad", 300, 500, 0.4),
+                        List.of(
+                                new KnownSpeaker("ana", "speakers/" + id + "/0", "audio/wav"),
+                                new KnownSpeaker("bo", "speakers/" + id + "/1", null))),
+                new StoredAudio("audio/" + id, "talk.mp3", "audio/mpeg", 123_456),
+                Map.of("episode", "7"),
+                "https://hooks.example.test/done",
+                slice.clock().instant());
+        job.fetchFrom("https://media.example.test/talk.mp3");
+        job.contentHash("ab".repeat(32));
+        saved(job);
+
+        RunningJob claimed = lifecycle.claim(id, "worker-a", LEASE).orElseThrow();
+
+        assertThat(claimed).isEqualTo(RunningJob.of(slice.job(id)));
+        assertThat(claimed.spec().knownSpeakers()).hasSize(2);
+        assertThat(claimed.isPiece()).isFalse();
+    }
+
+    @Test
+    void theClaimOfAPieceReturnsItsPlaceAndSpanInItsJob() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        Claim whole = claim(id, "worker-a");
+        lifecycle.startCutting(whole);
+        lifecycle.addPiece(whole, piece(id, 0));
+        lifecycle.addPiece(whole, piece(id, 1));
+        lifecycle.finishCutting(whole, 60.0, 2);
+        JobId second = slice.jobs().findPieces(id.value()).get(1).id();
+
+        RunningJob claimed = lifecycle.claim(second, "worker-b", LEASE).orElseThrow();
+
+        assertThat(claimed).isEqualTo(RunningJob.of(slice.job(second)));
+        assertThat(claimed.parentId()).isEqualTo(id);
+        assertThat(claimed.pieceIndex()).isEqualTo(1);
+        assertThat(claimed.pieceSpan()).isEqualTo(new PieceSpan(30.0, 30, 30.0, 60.0));
+    }
+
+    @Test
+    void aSuccessReturnsWhatItsEndAnnouncesExactlyAsTheJobRowHoldsIt() {
+        JobId id = JobId.random();
+        TranscriptionJob job = TranscriptionJob.submitted(
+                id,
+                null,
+                Lane.ASYNC,
+                spec("json"),
+                audio(id),
+                Map.of(),
+                "https://hooks.example.test/done",
+                slice.clock().instant());
+        job.tracedFrom("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        saved(job);
+        Claim claim = claim(id, "worker-a");
+
+        EndedJob ended = slice.bean(JobTransitions.class)
+                .succeed(
+                        claim,
+                        "{\"text\":\"hi\"}",
+                        "account-a",
+                        12.5,
+                        slice.clock().instant())
+                .orElseThrow();
+
+        assertThat(ended).isEqualTo(EndedJob.of(slice.job(id)));
+        assertThat(ended.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(ended.durationSeconds()).isEqualTo(12.5);
     }
 
     @Test
@@ -171,19 +262,18 @@ class JobLifecycleTest {
     void ofWorkersClaimingTheSameJobAtOnceExactlyOneWins() {
         for (int round = 0; round < 10; round++) {
             JobId id = saved(job(Lane.INTERACTIVE, "json"));
-            List<Callable<Optional<TranscriptionJob>>> workers = IntStream.range(0, 6)
-                    .mapToObj(
-                            w -> (Callable<Optional<TranscriptionJob>>) () -> lifecycle.claim(id, "worker-" + w, LEASE))
+            List<Callable<Optional<RunningJob>>> workers = IntStream.range(0, 6)
+                    .mapToObj(w -> (Callable<Optional<RunningJob>>) () -> lifecycle.claim(id, "worker-" + w, LEASE))
                     .toList();
 
-            List<Race.Outcome<Optional<TranscriptionJob>>> outcomes = Race.run(workers);
+            List<Race.Outcome<Optional<RunningJob>>> outcomes = Race.run(workers);
 
             assertThat(outcomes).allSatisfy(o -> assertThat(o.failure()).isNull());
-            List<TranscriptionJob> winners =
+            List<RunningJob> winners =
                     outcomes.stream().flatMap(o -> o.value().stream()).toList();
             assertThat(winners).hasSize(1);
             assertThatJob(slice.job(id))
-                    .isRunningUnder(winners.getFirst().leaseOwner(), 1)
+                    .isRunningUnder(winners.getFirst().claim().owner(), 1)
                     .hasAttempts(1);
         }
     }
@@ -504,7 +594,7 @@ class JobLifecycleTest {
     // --- helpers ---
 
     private Claim claim(JobId id, String worker) {
-        return Claim.of(lifecycle.claim(id, worker, LEASE).orElseThrow());
+        return lifecycle.claim(id, worker, LEASE).orElseThrow().claim();
     }
 
     private static TranscriptionJob job(Lane lane, String responseFormat) {

@@ -112,7 +112,7 @@ class LeasesTest {
     void anAbandonedJobGoesBackToTheQueueWithItsAttemptCountedAndIsAnnouncedAgain() {
         Worker reaper = worker("worker-reaper");
         JobId id = slice.saveQueued(Lane.ASYNC, 1).getFirst();
-        Claim gone = Claim.of(lifecycle.claim(id, "worker-gone", LEASE).orElseThrow());
+        Claim gone = lifecycle.claim(id, "worker-gone", LEASE).orElseThrow().claim();
         double requeued = slice.count(RecoveryCounters.METER, "action", "requeued");
 
         slice.clock().advance(LEASE);
@@ -128,7 +128,7 @@ class LeasesTest {
                 .isEqualTo(1);
         assertThatThrownBy(() -> lifecycle.holds(gone)).isInstanceOf(StaleClaimException.class);
 
-        Claim next = Claim.of(lifecycle.claim(id, "worker-next", LEASE).orElseThrow());
+        Claim next = lifecycle.claim(id, "worker-next", LEASE).orElseThrow().claim();
         assertThat(next.number()).isEqualTo(2);
         assertThatJob(slice.job(id)).isRunningUnder("worker-next", 2).hasAttempts(2);
     }
@@ -161,7 +161,7 @@ class LeasesTest {
     void aJobWaitingForItsPiecesIsLeftAloneAndAnAbandonedPieceOnItsLastAttemptFailsItsJob() {
         Worker reaper = worker("worker-reaper");
         JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
-        Claim claim = Claim.of(lifecycle.claim(id, "worker-a", LEASE).orElseThrow());
+        Claim claim = lifecycle.claim(id, "worker-a", LEASE).orElseThrow().claim();
         lifecycle.startCutting(claim);
         lifecycle.addPiece(
                 claim, new AudioSplitter.StoredPiece(0, "pieces/" + id + "/0", 1000, new PieceSpan(0, 30, 0, 30)));

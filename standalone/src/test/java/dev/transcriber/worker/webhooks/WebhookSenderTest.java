@@ -7,6 +7,7 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.store.ApiKeyRepository;
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
@@ -432,7 +433,7 @@ class WebhookSenderTest {
         slice.change(id, job -> {
             job.claim("worker-a", now.plus(LEASE), now);
             job.succeed("{\"text\":\"hi\"}", "account-a", now);
-            slice.bean(JobWebhooks.class).jobEnded(job, null);
+            slice.bean(JobWebhooks.class).jobEnded(EndedJob.of(job), null);
         });
         return id;
     }

@@ -3,7 +3,6 @@ package dev.transcriber.worker.jobs;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.metrics.StageTimers;
-import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.worker.WorkerIdentity;
@@ -131,7 +130,7 @@ class JobDispatcher {
     }
 
     private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
-        Optional<TranscriptionJob> job;
+        Optional<RunningJob> job;
         try {
             job = claim(id);
         } catch (RuntimeException e) {
@@ -153,7 +152,7 @@ class JobDispatcher {
         }
     }
 
-    private Optional<TranscriptionJob> claim(JobId id) {
+    private Optional<RunningJob> claim(JobId id) {
         try {
             return stages.time("worker.claim", () -> lifecycle.claim(id, identity.id(), properties.lease()));
         } catch (ObjectOptimisticLockingFailureException e) {

@@ -10,7 +10,6 @@ import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
-import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
@@ -113,8 +112,8 @@ class JobExecution {
         this.fetcher = fetcher;
     }
 
-    void run(TranscriptionJob job) {
-        Claim claim = Claim.of(job);
+    void run(RunningJob job) {
+        Claim claim = job.claim();
         Thread thread = Thread.currentThread();
         running.put(job.id().value(), thread);
         try {
@@ -145,7 +144,7 @@ class JobExecution {
         }
     }
 
-    private void run(TranscriptionJob job, Claim claim) {
+    private void run(RunningJob job, Claim claim) {
         try {
             Optional<CatalogModel> model = catalog.resolve(job.spec().model());
             if (model.isEmpty()) {
@@ -199,7 +198,7 @@ class JobExecution {
         }
     }
 
-    private void transcribeWhole(TranscriptionJob job, Claim claim, CatalogModel model) {
+    private void transcribeWhole(RunningJob job, Claim claim, CatalogModel model) {
         StoredAudio audio = job.audio();
         if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(claim, null)) {
             return; // the same URL was transcribed before: not even fetched
@@ -231,7 +230,7 @@ class JobExecution {
 
     /** Probes the audio at {@code location}, then sends it upstream in one call or cuts it into pieces. */
     private void transcribeWhole(
-            TranscriptionJob job,
+            RunningJob job,
             Claim claim,
             CatalogModel model,
             StoredAudio audio,
@@ -289,7 +288,7 @@ class JobExecution {
                 .forEach(this::deleteQuietly);
     }
 
-    private void transcribePiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
+    private void transcribePiece(RunningJob piece, Claim claim, CatalogModel model) {
         if (diarized(piece, model)) {
             transcribeDiarizedPiece(piece, claim, model);
             return;
@@ -330,7 +329,7 @@ class JobExecution {
      * (at most four), named as the upstream knows them. A voice it does not recognise is new: a reference clip is cut
      * for it from this piece's audio before the piece is recorded, where it gets its label.
      */
-    private void transcribeDiarizedPiece(TranscriptionJob piece, Claim claim, CatalogModel model) {
+    private void transcribeDiarizedPiece(RunningJob piece, Claim claim, CatalogModel model) {
         // the caller's known speakers take their places first: at most four voices go upstream in all
         int room = Math.max(
                 0,
@@ -393,7 +392,7 @@ class JobExecution {
     }
 
     /** Speakers are labelled when a model that diarizes is asked for {@code diarized_json}. */
-    static boolean diarized(TranscriptionJob job, CatalogModel model) {
+    static boolean diarized(RunningJob job, CatalogModel model) {
         return model.diarizes() && job.spec().asksForSpeakers();
     }
 
@@ -402,7 +401,7 @@ class JobExecution {
     }
 
     /** The audio of a job that cannot be transcribed: its source (or, for a piece, its whole job's) and pieces. */
-    private void removeAudio(TranscriptionJob job) {
+    private void removeAudio(RunningJob job) {
         lifecycle.pieceObjects(job.isPiece() ? job.parentId() : job.id()).forEach(this::deleteQuietly);
         if (!job.isPiece()) {
             deleteQuietly(job.audio().objectKey());
@@ -419,7 +418,7 @@ class JobExecution {
     }
 
     private UpstreamCall call(
-            TranscriptionJob job,
+            RunningJob job,
             StoredAudio audio,
             CatalogModel model,
             boolean timestamps,
@@ -428,7 +427,7 @@ class JobExecution {
     }
 
     private UpstreamCall call(
-            TranscriptionJob job,
+            RunningJob job,
             StoredAudio audio,
             CatalogModel model,
             boolean timestamps,

@@ -6,6 +6,7 @@ import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.outbox.Outbox;
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobState;
@@ -85,9 +86,9 @@ class JobLifecycle {
      * failed, or it was cancelled) is cancelled instead.
      */
     @Transactional
-    public Optional<TranscriptionJob> claim(JobId id, String worker, Duration lease) {
+    public Optional<RunningJob> claim(JobId id, String worker, Duration lease) {
         Instant now = clock.instant();
-        Optional<TranscriptionJob> claimed = transitions.claim(id, worker, now.plus(lease), now);
+        Optional<RunningJob> claimed = transitions.claim(id, worker, now.plus(lease), now);
         if (claimed.isPresent()) {
             return claimed; // the usual case: one statement
         }
@@ -100,7 +101,7 @@ class JobLifecycle {
             return Optional.empty();
         }
         job.ifPresent(j -> j.claim(worker, now.plus(lease), now));
-        return job;
+        return job.map(RunningJob::of);
     }
 
     /**
@@ -114,7 +115,7 @@ class JobLifecycle {
 
     @Transactional
     public void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
-        Optional<TranscriptionJob> succeeded =
+        Optional<EndedJob> succeeded =
                 transitions.succeed(claim, codec.write(transcript), account, durationSeconds, clock.instant());
         if (succeeded.isEmpty()) {
             // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
@@ -124,8 +125,8 @@ class JobLifecycle {
             }
             return;
         }
-        TranscriptionJob job = succeeded.get();
-        ledger.record(job, transcript, job.finishedAt());
+        EndedJob job = succeeded.get();
+        ledger.record(job, transcript);
         ends.announce(job);
     }
 
@@ -323,7 +324,7 @@ class JobLifecycle {
                 .distinct()
                 .collect(Collectors.joining(","));
         parent.succeed(codec.write(merged), accounts, clock.instant());
-        ledger.record(parent, merged, parent.finishedAt());
+        ledger.record(EndedJob.of(parent), merged);
         ends.announce(parent);
         List<String> done =
                 new ArrayList<>(pieces.stream().map(p -> p.audio().objectKey()).toList());

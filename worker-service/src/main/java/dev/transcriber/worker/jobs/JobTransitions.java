@@ -1,24 +1,32 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.EndedJob;
+import dev.transcriber.common.store.FailureCode;
+import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.KnownSpeaker;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
+import dev.transcriber.common.transcript.PieceSpan;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
  * The hot transitions of a job row as single conditional statements: the state the transition starts from, and for a
  * claimed job its owner and claim number, are in the {@code WHERE} clause, so a row that moved on meanwhile is simply
- * not changed (the fence comes with the statement). The statement is plain JDBC; the changed row is then loaded as a
- * managed entity by its id, through the entity's precompiled loader (a native query mapped to the entity rebuilt its
- * result mapping on every call: measured as the largest JPA cost of the worker's hot path). The rest of the job's
- * changes go through JPA and the entity's state machine; the states written here are the machine's own transitions
- * ({@link JobState#canMoveTo}).
+ * not changed (the fence comes with the statement). Each returns what its caller goes on with in the same round trip
+ * ({@code RETURNING}), as plain values: the claim the columns a run reads ({@link RunningJob}), the success what its
+ * end announces ({@link EndedJob}). No entity is loaded or hydrated on this path (measured as the largest JPA cost of
+ * the worker's hot path). The rest of the job's changes go through JPA and the entity's state machine; the states
+ * written here are the machine's own transitions ({@link JobState#canMoveTo}).
  */
 @Repository
 class JobTransitions {
@@ -27,8 +35,17 @@ class JobTransitions {
     private static final String RUNNING = JobState.RUNNING.sql();
     private static final String SUCCEEDED = JobState.SUCCEEDED.sql();
 
-    @PersistenceContext
-    private EntityManager entities;
+    /** The columns of a {@link RunningJob}. */
+    private static final String RUNNING_JOB = " returning j.id, j.lane, j.model, j.response_format, j.language,"
+            + " j.prompt, j.temperature, j.timestamp_granularities, j.task, j.include_logprobs, j.chunking_strategy,"
+            + " j.known_speakers, j.object_key, j.filename, j.content_type, j.size_bytes, j.source_url,"
+            + " j.content_sha256, j.reuse, j.parent_id, j.piece_index, j.piece_offset, j.piece_owns_from,"
+            + " j.piece_owns_until, j.duration_seconds, j.lease_owner, j.claims";
+
+    /** The columns of an {@link EndedJob}. */
+    private static final String ENDED_JOB = " returning j.id, j.api_key_id, j.state, j.failure_code, j.lane, j.model,"
+            + " j.duration_seconds, j.reused_from, j.webhook_url, j.parent_id, j.batch_id, j.traceparent,"
+            + " j.upstream_account, j.finished_at";
 
     private final JdbcClient jdbc;
 
@@ -41,44 +58,44 @@ class JobTransitions {
      * job or a piece whose job is still running; empty when the row is not claimable so (taken, ended, held for
      * admission or its wave, or an orphaned piece).
      */
-    Optional<TranscriptionJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
-        return changed(
-                id,
-                jdbc.sql("update transcription_jobs j set state = " + RUNNING + ", lease_owner = :worker,"
-                                + " lease_until = :until, attempts = j.attempts + 1, claims = j.claims + 1,"
-                                + " started_at = coalesce(j.started_at, :now), version = j.version + 1"
-                                + " where j.id = :id and ((j.state = " + QUEUED + " and not j.held)"
-                                + " or (j.state = " + RUNNING + " and j.lease_until < :now))"
-                                + " and (j.parent_id is null or exists (select 1 from transcription_jobs p"
-                                + " where p.id = j.parent_id and p.state = " + RUNNING + "))")
-                        .param("worker", worker)
-                        .param("until", Timestamp.from(leaseUntil))
-                        .param("now", Timestamp.from(now))
-                        .param("id", id.value())
-                        .update());
+    Optional<RunningJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
+        return jdbc.sql("update transcription_jobs j set state = " + RUNNING + ", lease_owner = :worker,"
+                        + " lease_until = :until, attempts = j.attempts + 1, claims = j.claims + 1,"
+                        + " started_at = coalesce(j.started_at, :now), version = j.version + 1"
+                        + " where j.id = :id and ((j.state = " + QUEUED + " and not j.held)"
+                        + " or (j.state = " + RUNNING + " and j.lease_until < :now))"
+                        + " and (j.parent_id is null or exists (select 1 from transcription_jobs p"
+                        + " where p.id = j.parent_id and p.state = " + RUNNING + "))"
+                        + RUNNING_JOB)
+                .param("worker", worker)
+                .param("until", Timestamp.from(leaseUntil))
+                .param("now", Timestamp.from(now))
+                .param("id", id.value())
+                .query(JobTransitions::runningJob)
+                .optional();
     }
 
     /**
      * RUNNING under {@code claim} to SUCCEEDED with its transcript, account and measured duration; empty when the
      * job is no longer held under that claim.
      */
-    Optional<TranscriptionJob> succeed(
+    Optional<EndedJob> succeed(
             Claim claim, String transcriptJson, String account, double durationSeconds, Instant now) {
-        return changed(
-                claim.job(),
-                jdbc.sql("update transcription_jobs j set state = " + SUCCEEDED + ", transcript_json = :transcript,"
-                                + " upstream_account = :account, duration_seconds = :duration, finished_at = :now,"
-                                + " lease_owner = null, lease_until = null, version = j.version + 1"
-                                + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
-                                + " and j.lease_owner = :worker")
-                        .param("transcript", transcriptJson)
-                        .param("account", account)
-                        .param("duration", durationSeconds)
-                        .param("now", Timestamp.from(now))
-                        .param("id", claim.job().value())
-                        .param("claim", claim.number())
-                        .param("worker", claim.owner())
-                        .update());
+        return jdbc.sql("update transcription_jobs j set state = " + SUCCEEDED + ", transcript_json = :transcript,"
+                        + " upstream_account = :account, duration_seconds = :duration, finished_at = :now,"
+                        + " lease_owner = null, lease_until = null, version = j.version + 1"
+                        + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
+                        + " and j.lease_owner = :worker"
+                        + ENDED_JOB)
+                .param("transcript", transcriptJson)
+                .param("account", account)
+                .param("duration", durationSeconds)
+                .param("now", Timestamp.from(now))
+                .param("id", claim.job().value())
+                .param("claim", claim.number())
+                .param("worker", claim.owner())
+                .query(JobTransitions::endedJob)
+                .optional();
     }
 
     /** What the fence needs of a row, read without loading the job: its state, claim number and lease owner. */
@@ -98,11 +115,65 @@ class JobTransitions {
         }
     }
 
-    /**
-     * The row as the statement left it, when it changed one. Its transaction has not loaded it before, so the
-     * entity comes from the database, not from a stale persistence context.
-     */
-    private Optional<TranscriptionJob> changed(JobId id, int rows) {
-        return rows == 0 ? Optional.empty() : Optional.of(entities.find(TranscriptionJob.class, id.value()));
+    private static RunningJob runningJob(ResultSet rs, int row) throws SQLException {
+        JobId id = new JobId(rs.getObject("id", UUID.class));
+        UUID parentId = rs.getObject("parent_id", UUID.class);
+        Double duration = nullableDouble(rs, "duration_seconds");
+        return new RunningJob(
+                new Claim(id, rs.getString("lease_owner"), rs.getInt("claims")),
+                Lane.valueOf(rs.getString("lane")),
+                JobSpec.stored(
+                        rs.getString("model"),
+                        rs.getString("response_format"),
+                        rs.getString("language"),
+                        rs.getString("prompt"),
+                        nullableDouble(rs, "temperature"),
+                        rs.getString("timestamp_granularities"),
+                        rs.getString("task"),
+                        rs.getBoolean("include_logprobs"),
+                        rs.getString("chunking_strategy"),
+                        KnownSpeaker.fromStored(rs.getString("known_speakers"))),
+                new StoredAudio(
+                        rs.getString("object_key"),
+                        rs.getString("filename"),
+                        rs.getString("content_type"),
+                        rs.getLong("size_bytes")),
+                rs.getString("source_url"),
+                rs.getString("content_sha256"),
+                rs.getBoolean("reuse"),
+                parentId == null ? null : new JobId(parentId),
+                parentId == null ? 0 : rs.getInt("piece_index"),
+                parentId == null
+                        ? null
+                        : new PieceSpan(
+                                rs.getDouble("piece_offset"),
+                                duration == null ? 0 : duration,
+                                rs.getDouble("piece_owns_from"),
+                                rs.getDouble("piece_owns_until")));
+    }
+
+    private static EndedJob endedJob(ResultSet rs, int row) throws SQLException {
+        String failure = rs.getString("failure_code");
+        Timestamp finished = rs.getTimestamp("finished_at");
+        return new EndedJob(
+                new JobId(rs.getObject("id", UUID.class)),
+                rs.getObject("api_key_id", UUID.class),
+                JobState.valueOf(rs.getString("state")),
+                failure == null ? null : FailureCode.valueOf(failure),
+                Lane.valueOf(rs.getString("lane")),
+                rs.getString("model"),
+                nullableDouble(rs, "duration_seconds"),
+                rs.getObject("reused_from", UUID.class),
+                rs.getString("webhook_url"),
+                rs.getObject("parent_id", UUID.class) != null,
+                rs.getObject("batch_id", UUID.class),
+                rs.getString("traceparent"),
+                rs.getString("upstream_account"),
+                finished == null ? null : finished.toInstant());
+    }
+
+    private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double value = rs.getDouble(column);
+        return rs.wasNull() ? null : value;
     }
 }

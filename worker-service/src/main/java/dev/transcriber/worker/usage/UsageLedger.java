@@ -2,11 +2,10 @@ package dev.transcriber.worker.usage;
 
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
-import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import java.sql.Timestamp;
-import java.time.Instant;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -26,7 +25,7 @@ public class UsageLedger {
         this.catalog = catalog;
     }
 
-    public void record(TranscriptionJob job, Transcript transcript, Instant finishedAt) {
+    public void record(EndedJob job, Transcript transcript) {
         Usage usage = transcript.usage();
         long audioTokens = 0;
         long textTokens = 0;
@@ -42,11 +41,9 @@ public class UsageLedger {
                 .param("key", job.apiKeyId())
                 .param(
                         "model",
-                        catalog.resolve(job.spec().model())
-                                .map(CatalogModel::id)
-                                .orElse(job.spec().model()))
+                        catalog.resolve(job.model()).map(CatalogModel::id).orElse(job.model()))
                 .param("account", job.upstreamAccount())
-                .param("at", Timestamp.from(finishedAt))
+                .param("at", Timestamp.from(job.finishedAt()))
                 .param("audio", job.durationSeconds() == null ? 0.0 : job.durationSeconds())
                 .param("billed", usage != null && usage.seconds() != null ? usage.seconds() : 0.0)
                 .param("input", usage == null ? 0 : orZero(usage.inputTokens()))
