@@ -66,8 +66,10 @@ public class JobSubmission {
     /**
      * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
      * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
-     * the key's cap together; a held one tells the admission scheduler, on commit. The job keeps the request's trace, and its id is in the request's log context from here
-     * (outside a request, in none: {@link LogContext#request}).
+     * the key's cap together; a held one tells the admission scheduler, on commit. The job keeps the request's trace,
+     * and its id is in the request's log context from here (outside a request, in none: {@link LogContext#request}).
+     * The row is inserted at once, without a managed copy ({@link JobRepository#insert}): {@code job} is returned as
+     * it was written, not managed.
      */
     public TranscriptionJob save(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
         boolean held = admission.held();
@@ -81,13 +83,13 @@ public class JobSubmission {
             job.tracedFrom(traces.current());
         }
         LogContext.jobFromHere(job.id());
-        TranscriptionJob saved = jobs.save(job);
+        jobs.insert(job);
         if (held) {
             wakeups.notify(Channel.ADMISSION);
         } else {
             outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
         }
-        return saved;
+        return job;
     }
 
     /**

@@ -12,7 +12,7 @@ import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
-public interface JobRepository extends JpaRepository<TranscriptionJob, UUID> {
+public interface JobRepository extends JpaRepository<TranscriptionJob, UUID>, JobInserts {
 
     /** The job, locked until the transaction ends (the pieces of one job finish one after another). */
     @Lock(LockModeType.PESSIMISTIC_WRITE)

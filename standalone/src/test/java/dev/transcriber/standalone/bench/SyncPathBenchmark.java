@@ -62,7 +62,7 @@ public final class SyncPathBenchmark {
                         Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
             LocalSystem system = BenchSystem.start(infra, upstream.baseUrl(), 4096);
             try {
-                run(system, upstream, upstreamLatency);
+                run(infra, system, upstream, upstreamLatency);
             } finally {
                 system.close();
             }
@@ -90,7 +90,9 @@ public final class SyncPathBenchmark {
         }
     }
 
-    private static void run(LocalSystem system, FakeUpstream upstream, Duration upstreamLatency) throws Exception {
+    private static void run(
+            LocalInfrastructure infra, LocalSystem system, FakeUpstream upstream, Duration upstreamLatency)
+            throws Exception {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newThreadPerTaskExecutor(CLIENT_THREADS))
@@ -103,6 +105,7 @@ public final class SyncPathBenchmark {
         Work directCall = () -> call(http, direct);
         Work gatewayCall = () -> call(http, viaGateway);
         Work floor = floor(system, audio);
+        postgresWork = new PostgresWork(infra.postgres());
 
         System.out.printf(
                 Locale.ROOT,
@@ -136,11 +139,11 @@ public final class SyncPathBenchmark {
                 boolean profiled = concurrency == 50;
                 if (round % 2 == 0) {
                     block(concurrency, perBlock, directCall, d);
-                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null, work(concurrency));
                     block(concurrency, perBlock, floor, f);
                 } else {
                     block(concurrency, perBlock, floor, f);
-                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null, work(concurrency));
                     block(concurrency, perBlock, directCall, d);
                 }
             }
@@ -190,6 +193,9 @@ public final class SyncPathBenchmark {
             }
             hops(system, g.requests);
             System.out.println("    mean ms per step: " + stages.sinceMark());
+            if (concurrency == 1) {
+                System.out.println("    PostgreSQL per request: " + postgresWork.perRequest(g.requests));
+            }
         }
         if (!Boolean.getBoolean("bench.onlySerial")) {
             profile.print("the gateway blocks at 50 concurrent");
@@ -229,14 +235,27 @@ public final class SyncPathBenchmark {
         };
     }
 
-    private static void gatewayBlock(int concurrency, int total, Work work, Tally tally, JfrProfile profile)
+    /** PostgreSQL's own counts of the gateway's blocks one request at a time (null: not counted). */
+    private static PostgresWork postgresWork;
+
+    private static PostgresWork work(int concurrency) {
+        return concurrency == 1 ? postgresWork : null;
+    }
+
+    private static void gatewayBlock(
+            int concurrency, int total, Work work, Tally tally, JfrProfile profile, PostgresWork counted)
             throws Exception {
         if (profile != null) {
             profile.start();
         }
+        PostgresWork.Snapshot before = counted == null ? null : counted.snapshot();
         block(concurrency, total, work, tally);
         if (profile != null) {
             profile.stop();
+        }
+        if (counted != null) {
+            PostgresWork.settle();
+            counted.add(before, counted.snapshot());
         }
     }
 

@@ -1,0 +1,13 @@
+package dev.transcriber.common.store;
+
+/** The insert of a new job row without the persistence context ({@link JobRepository} has it). */
+public interface JobInserts {
+
+    /**
+     * Inserts {@code job} now, in the current transaction, through a stateless session on the transaction's own
+     * connection: no managed copy, no snapshot and no flush-time check of its 45 columns. The job is not managed
+     * afterwards: change it through a loaded copy. A unique key it breaks (an idempotency key sent twice at once)
+     * surfaces here as a {@link org.springframework.dao.DataIntegrityViolationException}, not at commit.
+     */
+    void insert(TranscriptionJob job);
+}
