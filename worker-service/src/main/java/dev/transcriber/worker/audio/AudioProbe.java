@@ -1,5 +1,7 @@
 package dev.transcriber.worker.audio;
 
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_ADPCM_IMA_QT;
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_FIRST_AUDIO;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_get_name;
 import static org.bytedeco.ffmpeg.global.avformat.av_find_best_stream;
@@ -71,7 +73,7 @@ public class AudioProbe {
             throw InvalidAudioException.format("the file is not audio that can be decoded (" + error(opened) + ")");
         }
         try {
-            int found = avformat_find_stream_info(context, (PointerPointer<?>) null);
+            int found = describedByHeader(context) ? 0 : avformat_find_stream_info(context, (PointerPointer<?>) null);
             if (Demuxing.transferFailed(found)) {
                 throw new ObjectStoreException("object store: probing the audio failed (" + error(found) + ")", null);
             }
@@ -100,6 +102,26 @@ public class AudioProbe {
         } finally {
             avformat_close_input(context);
         }
+    }
+
+    /**
+     * A WAV of plain PCM whose header gives its codec, rate, channels and length: reading its samples to learn them
+     * again ({@code avformat_find_stream_info}) measured 2.2 ms of CPU for 3.6 s of 16 kHz audio and 6.8 ms for 61 s,
+     * for the same answer (the length is the header's in both cases). Any other file, a WAV whose length its header
+     * does not give (written to a pipe) among them, is read as before.
+     */
+    private static boolean describedByHeader(AVFormatContext context) {
+        if (context.nb_streams() != 1 || !"wav".equals(context.iformat().name().getString())) {
+            return false;
+        }
+        AVStream stream = context.streams(0);
+        int codec = stream.codecpar().codec_id();
+        return codec >= AV_CODEC_ID_FIRST_AUDIO
+                && codec < AV_CODEC_ID_ADPCM_IMA_QT // the PCM codecs come first among the audio codecs
+                && stream.codecpar().sample_rate() > 0
+                && stream.codecpar().ch_layout().nb_channels() > 0
+                && stream.duration() != AV_NOPTS_VALUE
+                && stream.duration() >= 0;
     }
 
     private static Double duration(AVFormatContext context, AVStream stream) {

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -111,6 +112,29 @@ class AudioProbeTest {
         assertThat(probed.container()).isEqualTo("wav");
         assertThat(probed.durationSeconds()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(0.05));
         assertThat(decoder.decode(url, (pcm, length) -> {})).isEqualTo(2L * AudioDecoder.SAMPLE_RATE);
+    }
+
+    @Test
+    void aPcmWavIsMeasuredFromItsHeaderAndOneOfUnknownLengthFromItsSamples() throws IOException {
+        byte[] known = wav(3);
+        byte[] unknown = wav(3);
+        ByteBuffer.wrap(unknown).order(ByteOrder.LITTLE_ENDIAN).putInt(4, -1).putInt(40, -1); // as a pipe writes it
+
+        for (byte[] audio : List.of(known, unknown)) {
+            ProbedAudio probed = probe.probe(stored("/audio-" + audio.hashCode() + ".wav", "audio/wav", audio));
+
+            assertThat(probed.container()).isEqualTo("wav");
+            assertThat(probed.codec()).isEqualTo("pcm_s16le");
+            assertThat(probed.durationSeconds()).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.01));
+        }
+    }
+
+    @Test
+    void aPcmWavWithoutSamplesGetsNoLengthFromItsHeader() throws IOException {
+        ProbedAudio probed = probe.probe(stored("/empty.wav", "audio/wav", wav(0)));
+
+        // as before the header was trusted: the cutter then finds no audio in it and refuses it
+        assertThat(probed.durationSeconds()).isNull();
     }
 
     @Test
