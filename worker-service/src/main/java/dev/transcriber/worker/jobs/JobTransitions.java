@@ -118,7 +118,6 @@ class JobTransitions {
     private static RunningJob runningJob(ResultSet rs, int row) throws SQLException {
         JobId id = new JobId(rs.getObject("id", UUID.class));
         UUID parentId = rs.getObject("parent_id", UUID.class);
-        Double duration = nullableDouble(rs, "duration_seconds");
         return new RunningJob(
                 new Claim(id, rs.getString("lease_owner"), rs.getInt("claims")),
                 Lane.valueOf(rs.getString("lane")),
@@ -146,10 +145,10 @@ class JobTransitions {
                 parentId == null
                         ? null
                         : new PieceSpan(
-                                rs.getDouble("piece_offset"),
-                                duration == null ? 0 : duration,
-                                rs.getDouble("piece_owns_from"),
-                                rs.getDouble("piece_owns_until")));
+                                required(rs, "piece_offset"),
+                                required(rs, "duration_seconds"),
+                                required(rs, "piece_owns_from"),
+                                required(rs, "piece_owns_until")));
     }
 
     private static EndedJob endedJob(ResultSet rs, int row) throws SQLException {
@@ -170,6 +169,15 @@ class JobTransitions {
                 rs.getString("traceparent"),
                 rs.getString("upstream_account"),
                 finished == null ? null : finished.toInstant());
+    }
+
+    /** A piece's span is always written with it: a row without one is corrupt, and its run fails here. */
+    private static double required(ResultSet rs, String column) throws SQLException {
+        Double value = nullableDouble(rs, column);
+        if (value == null) {
+            throw new IllegalStateException("job " + rs.getObject("id") + ": a piece without " + column);
+        }
+        return value;
     }
 
     private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
