@@ -13,77 +13,81 @@ import java.util.stream.Collectors;
 
 /**
  * What PostgreSQL did over a stretch, from its own statistics: transactions committed and, per table, rows inserted,
- * updated and deleted and scans (index and sequential) started. The statistics reach the views a moment after each
- * transaction ({@link #settle}), so a stretch is read once its work has settled.
+ * updated and deleted and scans (index and sequential) started. A backend reports its counts a moment after its
+ * transactions, or only at its next one, so a stretch is read as a whole (every round), after it has settled
+ * ({@link #settle}), and the floor's known work (one row into {@code bench_floor} and one commit per floor) is taken
+ * out of it: what stays is the gateway's, with its background work.
  */
 final class PostgresWork {
 
+    private static final String FLOOR_TABLE = "bench_floor";
+
     private final LocalPostgres postgres;
-    private long commits;
-    private final Map<String, long[]> tables = new TreeMap<>();
 
     PostgresWork(LocalPostgres postgres) {
         this.postgres = postgres;
     }
+
+    /** The counters: commits, and per table {inserted, updated, deleted, scans}. */
+    record Snapshot(long commits, Map<String, long[]> tables) {}
 
     /** Where the counters stand now. */
     Snapshot snapshot() throws SQLException {
         try (Connection connection =
                         DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
                 Statement statement = connection.createStatement()) {
-            long xacts;
+            long commits;
             try (ResultSet rs = statement.executeQuery(
                     "select xact_commit from pg_stat_database where datname = current_database()")) {
                 rs.next();
-                xacts = rs.getLong(1);
+                commits = rs.getLong(1);
             }
-            Map<String, long[]> rows = new TreeMap<>();
+            Map<String, long[]> tables = new TreeMap<>();
             try (ResultSet rs = statement.executeQuery("select relname, n_tup_ins, n_tup_upd, n_tup_del,"
                     + " coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_user_tables")) {
                 while (rs.next()) {
-                    rows.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)});
+                    tables.put(
+                            rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)});
                 }
             }
-            return new Snapshot(xacts, rows);
+            return new Snapshot(commits, tables);
         }
     }
 
-    /** The statistics collector's interval has passed: what the stretch did is in the views. */
+    /** The statistics of the work just done have reached the views. */
     static void settle() throws InterruptedException {
         Thread.sleep(1500);
     }
 
-    /** Adds what happened between {@code before} and {@code after}. */
-    void add(Snapshot before, Snapshot after) {
-        commits += after.commits() - before.commits() - 1; // the snapshot's own read of before
-        after.tables().forEach((table, counts) -> {
-            long[] was = before.tables().getOrDefault(table, new long[4]);
-            long[] sum = tables.computeIfAbsent(table, t -> new long[4]);
-            for (int i = 0; i < 4; i++) {
-                sum[i] += counts[i] - was[i];
-            }
-        });
-    }
-
-    /** Per request: commits, then per table inserted/updated/deleted rows and scans, the tables touched only. */
-    String perRequest(int requests) {
-        String perTable = tables.entrySet().stream()
+    /**
+     * Per gateway request between {@code before} and {@code after}, the {@code floors} floor requests of the same
+     * stretch taken out: commits, then per table inserted/updated/deleted rows and scans, the tables touched only.
+     */
+    String perRequest(Snapshot before, Snapshot after, int requests, int floors) {
+        String perTable = after.tables().entrySet().stream()
+                .filter(e -> !e.getKey().equals(FLOOR_TABLE))
+                .map(e -> {
+                    long[] was = before.tables().getOrDefault(e.getKey(), new long[4]);
+                    double[] each = new double[4];
+                    for (int i = 0; i < 4; i++) {
+                        each[i] = (e.getValue()[i] - was[i]) / (double) requests;
+                    }
+                    return Map.entry(e.getKey(), each);
+                })
                 .filter(e -> e.getValue()[0] + e.getValue()[1] + e.getValue()[2] + e.getValue()[3] > 0)
                 .map(e -> String.format(
                         Locale.ROOT,
                         "%s %.1f/%.1f/%.1f/%.1f",
                         e.getKey(),
-                        e.getValue()[0] / (double) requests,
-                        e.getValue()[1] / (double) requests,
-                        e.getValue()[2] / (double) requests,
-                        e.getValue()[3] / (double) requests))
+                        e.getValue()[0],
+                        e.getValue()[1],
+                        e.getValue()[2],
+                        e.getValue()[3]))
                 .collect(Collectors.joining(", "));
         return String.format(
                 Locale.ROOT,
                 "%.1f commits; by table, rows inserted/updated/deleted/scans: %s",
-                commits / (double) requests,
+                (after.commits() - before.commits() - floors) / (double) requests,
                 perTable);
     }
-
-    record Snapshot(long commits, Map<String, long[]> tables) {}
 }

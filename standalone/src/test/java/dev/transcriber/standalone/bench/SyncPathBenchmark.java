@@ -105,7 +105,7 @@ public final class SyncPathBenchmark {
         Work directCall = () -> call(http, direct);
         Work gatewayCall = () -> call(http, viaGateway);
         Work floor = floor(system, audio);
-        postgresWork = new PostgresWork(infra.postgres());
+        PostgresWork postgres = new PostgresWork(infra.postgres());
 
         System.out.printf(
                 Locale.ROOT,
@@ -135,15 +135,16 @@ public final class SyncPathBenchmark {
             Tally f = new Tally();
             Stages stages = Stages.of(system);
             stages.mark();
+            PostgresWork.Snapshot postgresBefore = postgres.snapshot();
             for (int round = 0; round < ROUNDS; round++) {
                 boolean profiled = concurrency == 50;
                 if (round % 2 == 0) {
                     block(concurrency, perBlock, directCall, d);
-                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null, work(concurrency));
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
                     block(concurrency, perBlock, floor, f);
                 } else {
                     block(concurrency, perBlock, floor, f);
-                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null, work(concurrency));
+                    gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
                     block(concurrency, perBlock, directCall, d);
                 }
             }
@@ -194,7 +195,9 @@ public final class SyncPathBenchmark {
             hops(system, g.requests);
             System.out.println("    mean ms per step: " + stages.sinceMark());
             if (concurrency == 1) {
-                System.out.println("    PostgreSQL per request: " + postgresWork.perRequest(g.requests));
+                PostgresWork.settle();
+                System.out.println("    PostgreSQL per request: "
+                        + postgres.perRequest(postgresBefore, postgres.snapshot(), g.requests, f.requests));
             }
         }
         if (!Boolean.getBoolean("bench.onlySerial")) {
@@ -235,27 +238,14 @@ public final class SyncPathBenchmark {
         };
     }
 
-    /** PostgreSQL's own counts of the gateway's blocks one request at a time (null: not counted). */
-    private static PostgresWork postgresWork;
-
-    private static PostgresWork work(int concurrency) {
-        return concurrency == 1 ? postgresWork : null;
-    }
-
-    private static void gatewayBlock(
-            int concurrency, int total, Work work, Tally tally, JfrProfile profile, PostgresWork counted)
+    private static void gatewayBlock(int concurrency, int total, Work work, Tally tally, JfrProfile profile)
             throws Exception {
         if (profile != null) {
             profile.start();
         }
-        PostgresWork.Snapshot before = counted == null ? null : counted.snapshot();
         block(concurrency, total, work, tally);
         if (profile != null) {
             profile.stop();
-        }
-        if (counted != null) {
-            PostgresWork.settle();
-            counted.add(before, counted.snapshot());
         }
     }
 
