@@ -24,7 +24,7 @@ class JobFinishedListener {
     @KafkaListener(
             topicPartitions = @TopicPartition(topic = Topics.FINISHED, partitions = Topics.ALL_EVENT_PARTITIONS),
             containerPostProcessor = "withoutCommits",
-            properties = {"auto.offset.reset=latest", CompletionListeners.SHORT_FETCH_WAIT})
+            properties = "auto.offset.reset=latest")
     void on(JobFinished event, @Header(name = Traces.TRACEPARENT, required = false) String traceparent) {
         pending.complete(event.jobId(), traceparent);
     }

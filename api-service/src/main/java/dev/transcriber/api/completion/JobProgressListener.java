@@ -22,7 +22,7 @@ class JobProgressListener {
     @KafkaListener(
             topicPartitions = @TopicPartition(topic = Topics.PROGRESS, partitions = Topics.ALL_EVENT_PARTITIONS),
             containerPostProcessor = "withoutCommits",
-            properties = {"auto.offset.reset=latest", CompletionListeners.SHORT_FETCH_WAIT})
+            properties = "auto.offset.reset=latest")
     void on(JobProgress event) {
         progress.progressed(event.jobId());
     }
