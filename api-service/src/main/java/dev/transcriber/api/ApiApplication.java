@@ -1,5 +1,6 @@
 package dev.transcriber.api;
 
+import dev.transcriber.common.metrics.LogEventCounter;
 import dev.transcriber.common.schema.SchemaMigration;
 import java.util.Arrays;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -9,7 +10,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
  * The OpenAI-compatible HTTP surface. With {@code migrate} as its first argument the same jar (and image) runs the
  * database migrations alone and exits ({@link SchemaMigration}).
  */
-@SpringBootApplication
+@SpringBootApplication(excludeName = LogEventCounter.REPLACES)
 public class ApiApplication {
 
     /** The api reads {@code api.yml}, so it can share a JVM with the worker in local mode. */

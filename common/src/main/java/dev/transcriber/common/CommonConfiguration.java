@@ -6,6 +6,7 @@ import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.metrics.JobMetrics;
+import dev.transcriber.common.metrics.LogEventCounter;
 import dev.transcriber.common.metrics.ReadinessGauge;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
@@ -74,6 +75,12 @@ public class CommonConfiguration {
     @Bean
     JobMetrics jobMetrics(ObjectProvider<MeterRegistry> registry) {
         return new JobMetrics(registry.getIfAvailable(() -> Metrics.globalRegistry));
+    }
+
+    /** {@code logback.events}, counted as events are written (it replaces Micrometer's binder: see the class). */
+    @Bean
+    LogEventCounter logEventCounter() {
+        return new LogEventCounter();
     }
 
     /** {@code transcriber.ready}, from the actuator's readiness group (both services have the actuator). */

@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
@@ -33,6 +34,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -272,6 +274,27 @@ class MetricsFlowTest {
                 .isEqualTo(1);
         assertThat(api.find("transcriber_stage_seconds_count", "stage", "api.store_audio"))
                 .isNotEmpty();
+    }
+
+    /**
+     * Log events are counted as they are written, not by a turbo filter (which Logback runs on every level check of
+     * every logger, the disabled ones included): the services' shared logging context has none, and a warning logged
+     * counts once on each service's {@code logback_events_total{level="warn"}}.
+     */
+    @Test
+    void logEventsAreCountedAsTheyAreWrittenWithoutATurboFilter() {
+        LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+        assertThat(logging.getTurboFilterList()).isEmpty();
+        double apiBefore = value(scrapeApi(), "logback_events_total", "level", "warn");
+        double workerBefore = value(scrapeWorker(), "logback_events_total", "level", "warn");
+
+        LoggerFactory.getLogger(MetricsFlowTest.class).warn("a warning the metrics count");
+        LoggerFactory.getLogger(MetricsFlowTest.class).debug("a debug line below the effective level");
+
+        assertThat(value(scrapeApi(), "logback_events_total", "level", "warn")).isGreaterThanOrEqualTo(apiBefore + 1);
+        assertThat(value(scrapeWorker(), "logback_events_total", "level", "warn"))
+                .isGreaterThanOrEqualTo(workerBefore + 1);
+        assertThat(scrapeApi().find("logback_events_total", "level", "error")).hasSize(1);
     }
 
     @Test
