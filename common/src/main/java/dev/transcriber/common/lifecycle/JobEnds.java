@@ -11,8 +11,9 @@ import dev.transcriber.common.webhooks.JobWebhooks;
 
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
- * {@link JobFinished} for the api instance holding its request, a delivery for its webhook, if any, and the end of its
- * batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
+ * {@link JobFinished} for the api instance holding its request (sent once that transaction commits, without an outbox
+ * row: the api also looks for ended jobs in the database, see {@link Outbox#sendAfterCommit}), a delivery for its
+ * webhook, if any, and the end of its batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
  * owner's cancel), or else the job's own. Counted too ({@link JobMetrics}), once that transaction commits.
  */
 public class JobEnds {
@@ -52,7 +53,7 @@ public class JobEnds {
     private void announceAlone(EndedJob job) {
         String traceparent = traces.currentOr(job.traceparent());
         webhooks.jobEnded(job, traceparent);
-        outbox.add(
+        outbox.sendAfterCommit(
                 Topics.FINISHED,
                 job.id().toString(),
                 new JobFinished(job.id(), job.state().name()),

@@ -37,6 +37,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code delivery.timeout.ms}), so a send still buffered in a producer is never doubled by another instance; a
  * message is sent twice only when an acknowledgement is lost with its sender, and consumers are idempotent.
  *
+ * <p>A notice whose readers also find what it says in the database ({@code JobFinished}, {@code JobProgress}) is not
+ * written at all: {@link #sendAfterCommit} sends it once the transaction commits, and a lost one costs its readers their
+ * poll's interval.
+ *
  * <p>Each row keeps the trace of the code that wrote it ({@code traceparent}, in the same INSERT), and every send of
  * it, right after commit or by a relay later on another thread or instance, carries that trace as the record's
  * {@code traceparent} header, so the consumer continues the writer's trace.
@@ -147,6 +151,38 @@ public class Outbox {
             @Override
             public void afterCommit() {
                 send(pending);
+            }
+        });
+    }
+
+    /**
+     * Sends {@code event} once the current transaction commits, without writing a row: for a notice whose readers also
+     * find what it says in the database at an interval (the api's held requests and streams look there every
+     * {@code transcriber.api.completion-poll-interval}), so a notice lost with its sender, or refused by the broker,
+     * costs them that interval and never a job. A row would cost an insert, a delete and their share of a commit per
+     * notice. Nothing is sent if the transaction rolls back. In the trace {@code traceparent} (null: the current
+     * span's, if any).
+     */
+    public void sendAfterCommit(String topic, String key, Object event, String traceparent) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException("Outbox.sendAfterCommit needs a transaction");
+        }
+        Pending notice = new Pending(0, topic, key, codec.write(event), traces.currentOr(traceparent));
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                try {
+                    kafka.send(notice.record()).whenComplete((result, failure) -> {
+                        if (failure != null) {
+                            log.debug(
+                                    "notice to {} not sent ({}); its readers find it in the database",
+                                    topic,
+                                    failure.toString());
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    log.debug("notice to {} not sent ({}); its readers find it in the database", topic, e.toString());
+                }
             }
         });
     }

@@ -200,6 +200,20 @@ public final class WorkerSlice implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * The records to {@code topic} keyed by {@code id} that were handed to the producer (each fails, as no broker
+     * listens): the notices sent after commit without an outbox row ({@link Outbox#sendAfterCommit}), and the first
+     * send of every outbox row.
+     */
+    public List<Message> sent(String topic, JobId id) {
+        return context.getBean(SentRecords.class).records().stream()
+                .filter(m -> m.topic().equals(topic) && m.key().equals(id.toString()))
+                .toList();
+    }
+
+    /** The records handed to the slice's producer, in order. */
+    record SentRecords(List<Message> records) {}
+
     /** The sum of the counters named {@code name} whose tags include {@code tags} (name, value, ...). */
     public double count(String name, String... tags) {
         return meters().find(name).tags(tags).counters().stream()
@@ -304,14 +318,29 @@ public final class WorkerSlice implements AutoCloseable {
         }
 
         @Bean
+        SentRecords sentRecords() {
+            return new SentRecords(new java.util.concurrent.CopyOnWriteArrayList<>());
+        }
+
+        @Bean
         Outbox outbox(
                 JdbcClient jdbc,
                 DefaultKafkaProducerFactory<String, String> producers,
                 EventCodec codec,
                 TestClock clock,
-                Traces traces) {
+                Traces traces,
+                SentRecords sent) {
             KafkaTemplate<String, String> kafka = new KafkaTemplate<>(producers);
-            kafka.setProducerListener(new ProducerListener<>() {}); // the failed sends are expected: not logged
+            // the failed sends are expected: recorded, not logged
+            kafka.setProducerListener(new ProducerListener<>() {
+                @Override
+                public void onError(
+                        org.apache.kafka.clients.producer.ProducerRecord<String, String> record,
+                        org.apache.kafka.clients.producer.RecordMetadata metadata,
+                        Exception exception) {
+                    sent.records().add(new Message(record.topic(), record.key(), record.value()));
+                }
+            });
             return new Outbox(jdbc, kafka, codec, clock, Duration.ofHours(1), traces);
         }
 

@@ -304,9 +304,12 @@ class JobLifecycleTest {
         assertThat(job.upstreamAccount()).isEqualTo("account-a");
         assertThat(job.durationSeconds()).isEqualTo(2.5);
         assertThat(job.finishedAt()).isEqualTo(slice.clock().instant());
-        assertThat(slice.outbox(Topics.FINISHED, id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
+        assertThat(slice.outbox(Topics.FINISHED, id))
+                .as("a notice, sent without a row")
+                .isEmpty();
         assertThat(usageRows(id)).isEqualTo(1);
         assertThat(webhookEvents(id)).containsExactly("transcription_job.succeeded");
     }
@@ -321,7 +324,7 @@ class JobLifecycleTest {
         TranscriptionJob failed = slice.job(id);
         assertThatJob(failed).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(failed.failureMessage()).isEqualTo("native tool said no");
-        assertThat(slice.outbox(Topics.FINISHED, id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -365,7 +368,7 @@ class JobLifecycleTest {
         assertThatJob(job).isCancelled();
         assertThat(job.transcriptJson()).isNull();
         assertThat(job.failureCode()).isNull();
-        assertThat(slice.outbox(Topics.FINISHED, id)).isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, id)).isEmpty();
     }
 
     @Test
@@ -421,11 +424,11 @@ class JobLifecycleTest {
         assertThat(job.transcriptJson()).contains("part0 part1 part2");
         assertThat(job.upstreamAccount()).isEqualTo("account-0,account-1,account-2");
         assertThat(job.piecesDone()).isEqualTo(3);
-        assertThat(slice.outbox(Topics.PROGRESS, id)).hasSize(3);
-        assertThat(slice.outbox(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(3);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
         assertThat(pieces).allSatisfy(p -> {
             assertThatJob(slice.job(p.id())).hasSucceeded();
-            assertThat(slice.outbox(Topics.FINISHED, p.id())).isEmpty();
+            assertThat(slice.sent(Topics.FINISHED, p.id())).isEmpty();
         });
         assertThat(usageRows(id)).isEqualTo(1);
     }
@@ -450,7 +453,7 @@ class JobLifecycleTest {
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded();
         assertThat(job.transcriptJson()).contains("early0 early1");
-        assertThat(slice.outbox(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test
@@ -479,8 +482,8 @@ class JobLifecycleTest {
         assertThatJob(job).hasSucceeded();
         assertThat(job.piecesDone()).isEqualTo(count);
         assertThat(job.transcriptJson()).contains("p0 p1 p2 p3 p4 p5 p6 p7");
-        assertThat(slice.outbox(Topics.PROGRESS, id)).hasSize(count);
-        assertThat(slice.outbox(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(count);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test
@@ -501,7 +504,7 @@ class JobLifecycleTest {
         assertThatJob(job).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(job.failureMessage()).isEqualTo("the upstream refused piece 1");
         assertThatJob(slice.job(pieces.get(0).id())).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.outbox(Topics.FINISHED, id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -514,7 +517,7 @@ class JobLifecycleTest {
         // the cutting ends after all: every piece's audio is to be removed
         assertThat(lifecycle.finishCutting(claim, 90.0, 3)).hasSize(3);
         assertThatJob(slice.job(id)).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.outbox(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test

@@ -147,7 +147,7 @@ class LeasesTest {
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasFailed(FailureCode.INTERNAL).hasAttempts(MAX_ATTEMPTS);
         assertThat(job.failureMessage()).isEqualTo("The job was started 2 times without finishing.");
-        assertThat(slice.outbox(Topics.FINISHED, id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
         assertThat(slice.outbox(Lane.INTERACTIVE.topic(), id))
@@ -180,8 +180,8 @@ class LeasesTest {
 
         assertThatJob(slice.job(piece)).hasFailed(FailureCode.INTERNAL);
         assertThatJob(slice.job(id)).hasFailed(FailureCode.INTERNAL);
-        assertThat(slice.outbox(Topics.FINISHED, id)).hasSize(1);
-        assertThat(slice.outbox(Topics.FINISHED, piece)).isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, piece)).isEmpty();
     }
 
     @Test

@@ -299,10 +299,11 @@ class JobLifecycle {
         }
         piece.succeed(codec.write(labelled.apply(piece, parent)), account, clock.instant());
         boolean last = parent.pieceDone();
-        outbox.add(
+        outbox.sendAfterCommit(
                 Topics.PROGRESS,
                 parent.id().toString(),
-                new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()));
+                new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()),
+                null);
         if (last) {
             return merge(parent);
         }
