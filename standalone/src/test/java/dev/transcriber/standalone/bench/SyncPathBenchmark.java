@@ -12,11 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -210,11 +215,21 @@ public final class SyncPathBenchmark {
         summary.forEach(System.out::println);
     }
 
+    /**
+     * When each gateway answer arrived (epoch microseconds, this JVM's clock, which the worker's {@code finished_at}
+     * is taken from too), by job id: the last hop, from the job's end to its caller.
+     */
+    private static final Map<UUID, Long> ANSWERED = new ConcurrentHashMap<>();
+
     private static void call(HttpClient http, HttpRequest request) throws Exception {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        long arrived = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
         if (response.statusCode() != 200) {
             throw new IllegalStateException(response.statusCode() + " " + response.body());
         }
+        response.headers()
+                .firstValue("X-Transcription-Job-Id")
+                .ifPresent(id -> ANSWERED.put(UUID.fromString(id), arrived));
     }
 
     /**
@@ -337,15 +352,31 @@ public final class SyncPathBenchmark {
     private static void hops(LocalSystem system, int n) {
         var jdbc = system.api().getBean(org.springframework.jdbc.core.JdbcTemplate.class);
         List<double[]> rows = jdbc.query(
-                "select extract(epoch from started_at - created_at) * 1000, extract(epoch from finished_at - started_at) * 1000"
+                "select extract(epoch from started_at - created_at) * 1000, extract(epoch from finished_at - started_at) * 1000,"
+                        + " id, extract(epoch from finished_at) * 1000000"
                         + " from transcription_jobs order by created_at desc limit ?",
-                (rs, i) -> new double[] {rs.getDouble(1), rs.getDouble(2)},
+                (rs, i) -> {
+                    Long answered = ANSWERED.get(rs.getObject(3, UUID.class));
+                    return new double[] {
+                        rs.getDouble(1), rs.getDouble(2), answered == null ? -1 : (answered - rs.getDouble(4)) / 1000
+                    };
+                },
                 n);
         List<Long> queued = rows.stream().map(r -> (long) (r[0] * 1000)).toList();
         List<Long> working = rows.stream().map(r -> (long) (r[1] * 1000)).toList();
+        List<Long> answering = rows.stream()
+                .filter(r -> r[2] >= 0)
+                .map(r -> (long) (r[2] * 1000))
+                .toList();
         System.out.printf(
-                "    job rows: created->started p50 %6.2f ms p99 %6.2f ms | started->finished p50 %6.2f ms p99 %6.2f ms%n",
-                pct(queued, 50), pct(queued, 99), pct(working, 50), pct(working, 99));
+                "    job rows: created->started p50 %6.2f ms p99 %6.2f ms | started->finished p50 %6.2f ms p99 %6.2f ms"
+                        + " | finished->answer at the caller p50 %6.2f ms p99 %6.2f ms%n",
+                pct(queued, 50),
+                pct(queued, 99),
+                pct(working, 50),
+                pct(working, 99),
+                answering.isEmpty() ? Double.NaN : pct(answering, 50),
+                answering.isEmpty() ? Double.NaN : pct(answering, 99));
     }
 
     private static double pct(List<Long> micros, int percentile) {
