@@ -14,7 +14,6 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -24,11 +23,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * the retry reaches another instance), while the requests it already holds are answered ({@link Drain}). The web
  * server itself stops taking connections only at its own shutdown phase, after the broker's listeners have stopped,
  * and a listener's stop waits for its outstanding empty fetch (up to {@code fetch.max.wait.ms}): without this gate
- * the instance kept taking new work for that long.
+ * the instance kept taking new work for that long. The actuator's paths stay open when it shares this port (the
+ * probes and the last scrapes of a closing instance); on a management port of its own it is not behind this filter.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class ClosingGate extends OncePerRequestFilter implements ApplicationListener<ContextClosedEvent> {
+
+    private static final String ACTUATOR = "/actuator";
 
     private final ApplicationContext context;
     private final ErrorResponses errors;
@@ -55,13 +57,13 @@ class ClosingGate extends OncePerRequestFilter implements ApplicationListener<Co
         }
         response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS));
         response.setHeader(HttpHeaders.CONNECTION, "close");
-        errors.write(
-                response,
-                new ApiException(
-                        HttpStatus.SERVICE_UNAVAILABLE,
-                        "server_error",
-                        "shutting_down",
-                        null,
-                        "This server instance is shutting down and takes no new requests; send the request again."));
+        errors.write(response, ApiException.closing());
+    }
+
+    /** The actuator stays open (probes, the last scrapes), when it shares the api's port. */
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        return path.equals(ACTUATOR) || path.startsWith(ACTUATOR + "/");
     }
 }

@@ -45,6 +45,19 @@ public class ApiException extends RuntimeException {
                 "The Idempotency-Key '" + key + "' was used for a different request.");
     }
 
+    /**
+     * The instance began to shut down before this request made anything (503 {@code shutting_down}; send it with
+     * {@code Retry-After}): the same request sent again reaches another instance.
+     */
+    public static ApiException closing() {
+        return new ApiException(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "server_error",
+                "shutting_down",
+                null,
+                "This server instance is shutting down and takes no new requests; send the request again.");
+    }
+
     public static ApiException unauthorized(String message) {
         return new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key", null, message);
     }

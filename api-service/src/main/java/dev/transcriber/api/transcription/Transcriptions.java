@@ -177,6 +177,16 @@ class Transcriptions {
         }
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
         CompletableFuture<Void> finished = pending.register(jobId);
+        if (earlier.isEmpty() && finished.isCompletedExceptionally()) {
+            // The instance began to close while this request's body was read (it passed the gate before): it holds
+            // nothing any more, so no job is made for a caller who would only get a 503 and send the request again.
+            SpeakerClips.delete(store, spec);
+            store.delete(audio.objectKey());
+            return CompletableFuture.completedFuture(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(OpenAiError.of(ApiException.closing())));
+        }
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
         Runnable startWatch = () -> {
             if (!started.isDone() && firstPieceDone(jobId)) {

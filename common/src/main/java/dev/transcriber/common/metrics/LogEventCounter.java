@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggerContextListener;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Counted: every event that reaches the root logger's appenders (none of this project's loggers turns additivity
  * off). {@link #close} takes the appender off again (each service's context, two of them in the local mode, binds
- * its own).
+ * its own); a reset of Logback's context (another application context starting in the same JVM) puts it back.
  */
 public final class LogEventCounter implements MeterBinder, AutoCloseable {
 
@@ -31,12 +32,24 @@ public final class LogEventCounter implements MeterBinder, AutoCloseable {
     public static final String REPLACES =
             "org.springframework.boot.micrometer.metrics.autoconfigure.logging.logback.LogbackMetricsAutoConfiguration";
 
+    private final Object logging;
     private volatile Appender appender;
+    private volatile Reattach reattach;
+
+    /** Counts the events of the JVM's Logback context. */
+    public LogEventCounter() {
+        this(LoggerFactory.getILoggerFactory());
+    }
+
+    /** Counts the events of {@code logging} when it is a Logback context (tests give one of their own). */
+    LogEventCounter(Object logging) {
+        this.logging = logging;
+    }
 
     @Override
-    public void bindTo(MeterRegistry registry) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return; // another logging backend: nothing to count with
+    public synchronized void bindTo(MeterRegistry registry) {
+        if (appender != null || !(logging instanceof LoggerContext context)) {
+            return; // bound already (one registry per service), or another logging backend: nothing to count with
         }
         Appender counting = new Appender(Map.of(
                 Level.ERROR, counter(registry, "error"),
@@ -49,6 +62,8 @@ public final class LogEventCounter implements MeterBinder, AutoCloseable {
         counting.start();
         context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(counting);
         appender = counting;
+        reattach = new Reattach(counting);
+        context.addListener(reattach);
     }
 
     private static Counter counter(MeterRegistry registry, String level) {
@@ -60,13 +75,51 @@ public final class LogEventCounter implements MeterBinder, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         Appender counting = appender;
         appender = null;
         if (counting != null && counting.getContext() instanceof LoggerContext context) {
+            context.removeListener(reattach);
             context.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(counting);
             counting.stop();
         }
+    }
+
+    /**
+     * Puts the appender back after Logback's context is reset: Spring Boot resets it when another application context
+     * of the same JVM starts (the local mode's worker restarted, a test's second system), which stops and removes every
+     * appender.
+     */
+    private static final class Reattach implements LoggerContextListener {
+
+        private final Appender counting;
+
+        Reattach(Appender counting) {
+            this.counting = counting;
+        }
+
+        @Override
+        public boolean isResetResistant() {
+            return true;
+        }
+
+        @Override
+        public void onReset(LoggerContext context) {
+            counting.start();
+            Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+            if (!root.isAttached(counting)) {
+                root.addAppender(counting);
+            }
+        }
+
+        @Override
+        public void onStart(LoggerContext context) {}
+
+        @Override
+        public void onStop(LoggerContext context) {}
+
+        @Override
+        public void onLevelChange(Logger logger, Level level) {}
     }
 
     private static final class Appender extends UnsynchronizedAppenderBase<ILoggingEvent> {

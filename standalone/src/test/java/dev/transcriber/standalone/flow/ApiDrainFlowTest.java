@@ -7,17 +7,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.common.events.JobId;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.ApiReference;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -130,6 +137,74 @@ class ApiDrainFlowTest {
         assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
         assertThat(again.headers().firstValue("Idempotent-Replayed")).contains("true");
         assertThat(JSON.readTree(again.body()).path("text").asString()).isEqualTo("slow");
+    }
+
+    /**
+     * A request whose body was still arriving when the close began (it passed {@code ClosingGate} before) finds the
+     * instance holding nothing any more: it gets a 503 to send again and makes no job, which the retry would have
+     * made a second time.
+     */
+    @Test
+    void anUploadStillArrivingWhenTheApiBeginsToCloseMakesNoJob() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"made anyway\"}")));
+        // a limit, so that each request is counted (below: how the test knows the upload passed the gate)
+        ConfigurableApplicationContext api =
+                system.startAnotherApi(List.of("--transcriber.api.default-requests-per-minute=1000000"));
+        String baseUrl = baseUrl(api);
+        long jobsBefore = system.jobs().count();
+        Timestamp since = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+        long countedBefore = requestsCounted(since);
+        Multipart form = wav();
+        byte[] body = form.build();
+        int half = body.length / 2;
+        URI uri = URI.create(baseUrl);
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/audio/transcriptions HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                            + "\r\nAuthorization: Bearer " + TestSystem.API_KEY + "\r\nContent-Type: "
+                            + form.contentType() + "\r\nContent-Length: " + body.length
+                            + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, half);
+            out.flush();
+            // past the gate: the request was counted against its key's rate limit, which reads no body
+            await().atMost(Duration.ofSeconds(10)).until(() -> requestsCounted(since) > countedBefore);
+
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(api::close, CALLERS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> holdsNoMore(api));
+            out.write(body, half, body.length - half);
+            out.flush();
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 503")
+                    .containsIgnoringCase("\r\nRetry-After: ")
+                    .contains("\"code\":\"shutting_down\"");
+            assertThat(system.jobs().count()).as("jobs made").isEqualTo(jobsBefore);
+            closed.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Whether the instance's drain is over: it refuses to hold a request (a probe it would hold is let go). */
+    private static boolean holdsNoMore(ConfigurableApplicationContext api) {
+        PendingCompletions pending = api.getBean(PendingCompletions.class);
+        JobId probe = JobId.random();
+        CompletableFuture<Void> held = pending.register(probe);
+        if (held.isCompletedExceptionally()) {
+            return true;
+        }
+        pending.forget(probe, held);
+        return false;
+    }
+
+    private static long requestsCounted(Timestamp since) {
+        return system.api()
+                .getBean(org.springframework.jdbc.core.simple.JdbcClient.class)
+                .sql("select coalesce(sum(requests), 0) from rate_windows where window_start >= :since")
+                .param("since", since)
+                .query(Long.class)
+                .single();
     }
 
     private static String baseUrl(ConfigurableApplicationContext api) {
