@@ -182,10 +182,7 @@ class Transcriptions {
             // nothing any more, so no job is made for a caller who would only get a 503 and send the request again.
             SpeakerClips.delete(store, spec);
             store.delete(audio.objectKey());
-            return CompletableFuture.completedFuture(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .body(OpenAiError.of(ApiException.closing())));
+            return CompletableFuture.completedFuture(retryLater().body(OpenAiError.of(ApiException.closing())));
         }
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
         Runnable startWatch = () -> {
@@ -361,6 +358,13 @@ class Transcriptions {
                         + " id is " + jobId + ".");
     }
 
+    /** A 503 with {@code Retry-After}, as JSON: the instance is shutting down. */
+    private static ResponseEntity.BodyBuilder retryLater() {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+                .contentType(MediaType.APPLICATION_JSON);
+    }
+
     private static boolean isShuttingDown(Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
         return cause instanceof PendingCompletions.ShuttingDown;
@@ -368,10 +372,8 @@ class Transcriptions {
 
     private ResponseEntity<?> answer(JobId jobId, Throwable failure) {
         if (isShuttingDown(failure)) {
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS))
+            return retryLater()
                     .header(TranscriptionController.JOB_ID_HEADER, jobId.toString())
-                    .contentType(MediaType.APPLICATION_JSON)
                     .body(OpenAiError.of(shuttingDown(jobId)));
         }
         if (failure instanceof TimeoutException) {

@@ -33,8 +33,10 @@ public final class LogEventCounter implements MeterBinder, AutoCloseable {
             "org.springframework.boot.micrometer.metrics.autoconfigure.logging.logback.LogbackMetricsAutoConfiguration";
 
     private final Object logging;
-    private volatile Appender appender;
-    private volatile Reattach reattach;
+    /** Both guarded by this object's lock, which bindTo and close hold. */
+    private Appender appender;
+
+    private Reattach reattach;
 
     /** Counts the events of the JVM's Logback context. */
     public LogEventCounter() {

@@ -126,9 +126,7 @@ public class Outbox {
      * again by a process that is not working on it); null: the current span's, if any.
      */
     public void add(String topic, String key, Object event, String traceparent) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            throw new IllegalStateException("Outbox.add needs a transaction");
-        }
+        requireTransaction("Outbox.add");
         Instant now = clock.instant();
         String payload = codec.write(event);
         String trace = traces.currentOr(traceparent);
@@ -147,12 +145,7 @@ public class Outbox {
                 .query(Long.class)
                 .single();
         Pending pending = new Pending(id, topic, key, payload, trace);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                send(pending);
-            }
-        });
+        afterCommit(() -> send(pending));
     }
 
     /**
@@ -164,30 +157,41 @@ public class Outbox {
      * span's, if any).
      */
     public void sendAfterCommit(String topic, String key, Object event, String traceparent) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            throw new IllegalStateException("Outbox.sendAfterCommit needs a transaction");
-        }
+        requireTransaction("Outbox.sendAfterCommit");
         Pending notice = new Pending(0, topic, key, codec.write(event), traces.currentOr(traceparent));
+        afterCommit(() -> produce(notice).whenComplete((result, failure) -> {
+            if (failure != null) {
+                log.debug("notice to {} not sent ({}); its readers find it in the database", topic, failure.toString());
+            }
+        }));
+    }
+
+    private static void requireTransaction(String caller) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            throw new IllegalStateException(caller + " needs a transaction");
+        }
+    }
+
+    /** Runs {@code work} once the current transaction commits (not at all if it rolls back). */
+    private static void afterCommit(Runnable work) {
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
-                try {
-                    kafka.send(notice.record()).whenComplete((result, failure) -> {
-                        if (failure != null) {
-                            log.debug(
-                                    "notice to {} not sent ({}); its readers find it in the database",
-                                    topic,
-                                    failure.toString());
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    log.debug("notice to {} not sent ({}); its readers find it in the database", topic, e.toString());
-                }
+                work.run();
             }
         });
     }
 
-    /** A row this instance holds the lease of. */
+    /** Hands {@code message} to the producer; a send it refuses at once comes back as a failed future. */
+    private CompletableFuture<?> produce(Pending message) {
+        try {
+            return kafka.send(message.record());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A row this instance holds the lease of, or a notice (no row: id 0). */
     private record Pending(long id, String topic, String key, String payload, String traceparent) {
 
         ProducerRecord<String, String> record() {
@@ -204,13 +208,7 @@ public class Outbox {
      * not wait for the database).
      */
     private CompletableFuture<?> send(Pending message) {
-        CompletableFuture<?> sending;
-        try {
-            sending = kafka.send(message.record());
-        } catch (RuntimeException e) {
-            sending = CompletableFuture.failedFuture(e);
-        }
-        return sending.whenComplete((result, failure) -> {
+        return produce(message).whenComplete((result, failure) -> {
             if (failure == null) {
                 sent.add(message.id());
                 outcomes.sent();
