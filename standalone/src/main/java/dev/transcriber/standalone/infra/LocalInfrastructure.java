@@ -1,11 +1,13 @@
 package dev.transcriber.standalone.infra;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.util.FileSystemUtils;
 
 /** Kafka, PostgreSQL and the object store, started together under one data folder and stopped in reverse order. */
 public final class LocalInfrastructure implements AutoCloseable {
@@ -17,6 +19,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     private LocalPostgres postgres;
     private volatile LocalKafka kafka;
     private volatile LocalObjectStore objectStore;
+    private boolean throwaway;
 
     private LocalInfrastructure(
             Path home, Ports ports, LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
@@ -31,6 +34,27 @@ public final class LocalInfrastructure implements AutoCloseable {
 
         public static Ports free() {
             return new Ports(FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), FreePorts.pick());
+        }
+    }
+
+    /** The data folder: PostgreSQL's cluster, Kafka's log and the stored objects. */
+    public Path home() {
+        return home;
+    }
+
+    /**
+     * As {@link #start}, under a new folder in the temporary directory that {@link #close()} removes with everything
+     * in it once the servers have stopped: for tests and benchmarks, whose data has no use after them.
+     */
+    public static LocalInfrastructure throwaway(String prefix, Ports ports) throws Exception {
+        Path home = Files.createTempDirectory(prefix);
+        try {
+            LocalInfrastructure infra = start(home, ports);
+            infra.throwaway = true;
+            return infra;
+        } catch (Exception e) {
+            removeQuietly(home);
+            throw e;
         }
     }
 
@@ -150,6 +174,17 @@ public final class LocalInfrastructure implements AutoCloseable {
         closeQuietly(objectStore);
         closeQuietly(kafka);
         closeQuietly(postgres);
+        if (throwaway) {
+            removeQuietly(home);
+        }
+    }
+
+    private static void removeQuietly(Path folder) {
+        try {
+            FileSystemUtils.deleteRecursively(folder);
+        } catch (IOException e) {
+            log.warn("removing {} failed: {}", folder, e.toString());
+        }
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.transcriber.standalone.infra.FreePorts;
 import dev.transcriber.standalone.infra.LocalPostgres;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -22,6 +22,7 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
@@ -31,11 +32,14 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
  */
 class SchemaMigrationTest {
 
+    @TempDir
+    static Path data;
+
     private static LocalPostgres postgres;
 
     @BeforeAll
     static void start() throws IOException {
-        postgres = LocalPostgres.start(Files.createTempDirectory("schema-migration"), FreePorts.pick());
+        postgres = LocalPostgres.start(data, FreePorts.pick());
     }
 
     @AfterAll

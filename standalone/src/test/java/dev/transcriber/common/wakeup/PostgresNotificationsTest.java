@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.transcriber.standalone.infra.FreePorts;
 import dev.transcriber.standalone.infra.LocalPostgres;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
@@ -33,13 +34,16 @@ class PostgresNotificationsTest {
 
     private static final Duration LONG = Duration.ofMinutes(10);
 
+    @TempDir
+    static Path data;
+
     private static LocalPostgres postgres;
 
     private final List<AutoCloseable> opened = new ArrayList<>();
 
     @BeforeAll
     static void start() throws IOException {
-        postgres = LocalPostgres.start(Files.createTempDirectory("notifications"), FreePorts.pick());
+        postgres = LocalPostgres.start(data, FreePorts.pick());
     }
 
     @AfterAll

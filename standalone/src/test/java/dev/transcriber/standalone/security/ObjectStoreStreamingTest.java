@@ -11,7 +11,7 @@ import dev.transcriber.standalone.infra.FreePorts;
 import dev.transcriber.standalone.infra.LocalObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -28,13 +29,15 @@ import org.springframework.util.unit.DataSize;
  */
 class ObjectStoreStreamingTest {
 
+    @TempDir
+    Path objects;
+
     private LocalObjectStore server;
     private ObjectStore store;
 
     @BeforeEach
     void start() throws Exception {
-        server = LocalObjectStore.start(
-                Files.createTempDirectory("store-streaming"), FreePorts.pick(), "streaming", "streaming-secret");
+        server = LocalObjectStore.start(objects, FreePorts.pick(), "streaming", "streaming-secret");
         store = new ObjectStore(new StorageProperties(
                 server.endpoint(),
                 "streaming",

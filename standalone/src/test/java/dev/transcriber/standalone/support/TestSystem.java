@@ -7,8 +7,6 @@ import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.standalone.LocalSystem;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -99,8 +97,8 @@ public final class TestSystem {
         if (embedded == null) {
             embedded = start(() -> {
                 try {
-                    Path home = Files.createTempDirectory("transcriber-test");
-                    LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+                    LocalInfrastructure infra =
+                            LocalInfrastructure.throwaway("transcriber-test", LocalInfrastructure.Ports.free());
                     return new Started(infra.serviceArguments(), infra);
                 } catch (Exception e) {
                     throw new IllegalStateException("could not start the embedded infrastructure", e);
@@ -115,8 +113,8 @@ public final class TestSystem {
      * done.
      */
     public static Isolated isolated() throws Exception {
-        Path home = Files.createTempDirectory("transcriber-isolated");
-        LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+        LocalInfrastructure infra =
+                LocalInfrastructure.throwaway("transcriber-isolated", LocalInfrastructure.Ports.free());
         return new Isolated(new TestSystem(infra.serviceArguments(), infra), infra);
     }
 
@@ -131,8 +129,8 @@ public final class TestSystem {
             List<String> apiArgs,
             org.springframework.context.ApplicationContextInitializer<?>... initializers)
             throws Exception {
-        Path home = Files.createTempDirectory("transcriber-isolated");
-        LocalInfrastructure infra = LocalInfrastructure.start(home, LocalInfrastructure.Ports.free());
+        LocalInfrastructure infra =
+                LocalInfrastructure.throwaway("transcriber-isolated", LocalInfrastructure.Ports.free());
         return new Isolated(new TestSystem(infra.serviceArguments(), infra, workerArgs, apiArgs, initializers), infra);
     }
 
