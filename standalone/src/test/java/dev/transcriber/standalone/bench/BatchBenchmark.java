@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -56,8 +55,8 @@ public final class BatchBenchmark {
         });
         server.start();
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra = LocalInfrastructure.start(
-                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra =
+                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
             LocalSystem system = BenchSystem.start(
                     infra, upstream.baseUrl(), 256, List.of("--transcriber.network.allow-list=127.0.0.1"));
             try {

@@ -9,7 +9,6 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.ToneRecognizer;
 import dev.transcriber.standalone.support.ToneSpeech;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +40,8 @@ public final class DiarizationWavesBenchmark {
         double oneByOne;
         double twoAtOnce;
         try (ToneRecognizer upstream = new ToneRecognizer(0);
-                LocalInfrastructure infra = LocalInfrastructure.start(
-                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra =
+                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
             upstream.latencyPerCall(callSeconds);
             LocalSystem system = start(infra, upstream, 1);
             try {

@@ -9,13 +9,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * What a started system costs when it has nothing to do: the local mode started exactly as {@code ./run.sh} starts
@@ -61,7 +58,7 @@ public final class IdleBenchmark {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         Map<Long, String> namesBefore = javaThreadNames(threads);
         Map<Long, Long> javaBefore = javaThreadCpu(threads, namesBefore);
-        Map<String, Long> nativeBefore = nativeThreadCpu();
+        ThreadCpu nativeBefore = ThreadCpu.now();
         MachineCpu machine = MachineCpu.start();
         PostgresCpu postgres = PostgresCpu.start();
         Thread.sleep(Duration.ofSeconds(seconds));
@@ -71,7 +68,7 @@ public final class IdleBenchmark {
         double postgresMs = postgres.millis();
         Map<Long, String> namesAfter = javaThreadNames(threads);
         Map<Long, Long> javaAfter = javaThreadCpu(threads, namesAfter);
-        Map<String, Long> nativeAfter = nativeThreadCpu();
+        ThreadCpu nativeAfter = ThreadCpu.now();
 
         String summary = String.format(
                 Locale.ROOT,
@@ -107,16 +104,7 @@ public final class IdleBenchmark {
                         namesAfter.get(e.getKey())));
         System.out.println("top 15 threads of this JVM by CPU, every native thread (/proc/self/task; names cut to 15"
                 + " characters by the kernel; GC, JIT and VM threads included; same name summed):");
-        nativeAfter.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - nativeBefore.getOrDefault(e.getKey(), 0L)))
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(15)
-                .forEach(e -> System.out.printf(
-                        Locale.ROOT,
-                        "    %8.1f ms  %5.2f%% of a core  %s%n",
-                        e.getValue() * 10.0,
-                        100 * e.getValue() * 10.0 / wallMs,
-                        e.getKey()));
+        nativeAfter.since(nativeBefore).print(15, wallMs, 1, "");
 
         if (Boolean.parseBoolean(System.getProperty("bench.jfr", "true"))) {
             JfrProfile profile = new JfrProfile("idle", name -> name.startsWith("bench-"));
@@ -159,24 +147,6 @@ public final class IdleBenchmark {
             }
         }
         return byId;
-    }
-
-    /** utime + stime ticks of every thread of this process, summed by thread name. */
-    private static Map<String, Long> nativeThreadCpu() throws IOException {
-        Map<String, Long> byName = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended while being read
-                }
-            }
-        }
-        return byName;
     }
 
     private static void awaitReady(String port, Duration limit) throws Exception {

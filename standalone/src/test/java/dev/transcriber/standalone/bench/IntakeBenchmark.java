@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * (first request to the last job's end, read from PostgreSQL).
  *
  * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone
- * (no worker takes the jobs). {@code bench.warmUp} jobs (2,000) are sent first so the JIT has compiled the hot path;
- * then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the
+ * (no worker takes the jobs). Jobs are sent first, 1,000 at a time, until the JIT has settled ({@link WarmUp}: at
+ * least {@code bench.warmUp}, 2,000); then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the
  * machine's CPU per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission
  * to the last job's end) says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job
  * is printed beside it. Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and
@@ -43,8 +42,8 @@ public final class IntakeBenchmark {
         int jobs = Integer.getInteger("bench.jobs", 3000);
         int clients = Integer.getInteger("bench.clients", 32);
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra = LocalInfrastructure.start(
-                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra =
+                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
             LocalSystem system = BenchSystem.start(
                     infra,
                     upstream.baseUrl(),
@@ -75,14 +74,15 @@ public final class IntakeBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         JdbcClient jdbc = system.api().getBean(JdbcClient.class);
-        int warmUp = Integer.getInteger("bench.warmUp", 2000);
-        for (int i = 0; i < warmUp; i++) {
-            http.send(submit, HttpResponse.BodyHandlers.discarding());
-        }
-        if (!Boolean.getBoolean("bench.acceptOnly")) {
-            waitUntilEnded(jdbc, warmUp, Duration.ofMinutes(5));
-            jdbc.sql("delete from transcription_jobs").update();
-        }
+        WarmUp.untilJitSettles("jobs submitted one after the other, and run", 1000, pieces -> {
+            for (int i = 0; i < pieces; i++) {
+                http.send(submit, HttpResponse.BodyHandlers.discarding());
+            }
+            if (!Boolean.getBoolean("bench.acceptOnly")) {
+                waitUntilEnded(jdbc, pieces, Duration.ofMinutes(5));
+                jdbc.sql("delete from transcription_jobs").update();
+            }
+        });
         double floorCpuMs = Double.NaN;
         if (Boolean.parseBoolean(System.getProperty("bench.floor", "true"))) {
             floorCpuMs = floor(system, audio, clients);

@@ -10,7 +10,6 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.ToneRecognizer;
 import dev.transcriber.standalone.support.ToneSpeech;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -47,8 +46,8 @@ public final class LongAudioBenchmark {
         double[] walls = new double[2];
         int[] slots = {1, 8};
         try (ToneRecognizer upstream = new ToneRecognizer(latency);
-                LocalInfrastructure infra = LocalInfrastructure.start(
-                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra =
+                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
             for (int run = 0; run < slots.length; run++) {
                 upstream.reset();
                 LocalSystem system = BenchSystem.start(

@@ -10,7 +10,6 @@ import java.lang.management.ManagementFactory;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -35,7 +34,8 @@ import org.springframework.kafka.core.KafkaTemplate;
  * {@code audio.transcriptions.create({file, model})} ({@link NodeSdkRequest}), to the gateway and to the same fake
  * upstream directly, at 1 and at 50 concurrent requests.
  *
- * <p>For each concurrency, {@code bench.rounds} rounds (10) each run a block of direct calls, a block of gateway
+ * <p>Before anything is measured, the JVM is warmed up until its JIT has settled ({@link WarmUp}): gateway calls at 8
+ * concurrent, 1,000 at a time. For each concurrency, {@code bench.rounds} rounds (10) each run a block of direct calls, a block of gateway
  * calls and a block of the floor, in alternating order (direct, gateway, floor; then floor, gateway, direct), so
  * drift on the machine hits all three alike. Printed per concurrency: p50/p99 of direct, gateway and added (gateway
  * minus direct); the whole machine's CPU per request ({@code /proc/stat}, every process) for each; the PostgreSQL
@@ -63,8 +63,8 @@ public final class SyncPathBenchmark {
     public static void main(String[] args) throws Exception {
         Duration upstreamLatency = Duration.ofMillis(Long.getLong("bench.upstreamLatencyMs", 20));
         try (FakeUpstream upstream = new FakeUpstream(upstreamLatency);
-                LocalInfrastructure infra = LocalInfrastructure.start(
-                        Files.createTempDirectory("transcriber-bench"), LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra =
+                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
             LocalSystem system = BenchSystem.start(infra, upstream.baseUrl(), 4096);
             try {
                 run(infra, system, upstream, upstreamLatency);
@@ -89,6 +89,7 @@ public final class SyncPathBenchmark {
         double jvmMs;
         double postgresMs;
         int requests;
+        ThreadCpu threads = ThreadCpu.none();
 
         double perRequest(double total) {
             return total / requests;
@@ -122,10 +123,10 @@ public final class SyncPathBenchmark {
                 NodeSdkRequest.SDK_VERSION,
                 upstreamLatency.toMillis(),
                 ROUNDS);
-        int warmUp = Integer.getInteger("bench.warmUp", 2000);
-        block(8, warmUp, gatewayCall, new Tally());
-        block(8, Math.min(warmUp, 1000), directCall, new Tally());
-        block(8, Math.min(warmUp, 1000), floor, new Tally());
+        block(8, 1000, directCall, new Tally());
+        block(8, 1000, floor, new Tally());
+        WarmUp.untilJitSettles(
+                "gateway calls, 8 concurrent", 1000, pieces -> block(8, pieces, gatewayCall, new Tally()));
 
         String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
         JfrProfile profile =
@@ -199,6 +200,10 @@ public final class SyncPathBenchmark {
             }
             hops(system, g.requests);
             System.out.println("    mean ms per step: " + stages.sinceMark());
+            System.out.println(
+                    "    this JVM's threads by CPU in the gateway blocks (/proc/self/task, numbers as #, load"
+                            + " generator and fake upstream included), top 12:");
+            g.threads.print(12, g.wallMs, g.requests, " per request");
             if (concurrency == 1) {
                 PostgresWork.settle();
                 System.out.println("    PostgreSQL per request: "
@@ -266,6 +271,7 @@ public final class SyncPathBenchmark {
 
     /** {@code total} pieces of work from {@code concurrency} clients at once; adds latencies and CPU to the tally. */
     private static void block(int concurrency, int total, Work work, Tally tally) throws Exception {
+        ThreadCpu threadsBefore = ThreadCpu.now(ThreadCpu::pool);
         MachineCpu machine = MachineCpu.start();
         PostgresCpu postgres = PostgresCpu.start();
         try (ExecutorService clients = Executors.newThreadPerTaskExecutor(CLIENT_THREADS)) {
@@ -290,6 +296,7 @@ public final class SyncPathBenchmark {
         tally.jvmMs += machine.jvmMillis();
         tally.postgresMs += postgres.millis();
         tally.requests += total / concurrency * concurrency;
+        tally.threads = tally.threads.plus(ThreadCpu.now(ThreadCpu::pool).since(threadsBefore));
     }
 
     private static void held(HttpClient http, HttpRequest viaGateway, LocalSystem system, FakeUpstream upstream)
