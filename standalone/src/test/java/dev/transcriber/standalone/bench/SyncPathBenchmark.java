@@ -34,9 +34,10 @@ import org.springframework.kafka.core.KafkaTemplate;
  * {@code audio.transcriptions.create({file, model})} ({@link NodeSdkRequest}), to the gateway and to the same fake
  * upstream directly, at 1 and at 50 concurrent requests.
  *
- * <p>Before anything is measured, the JVM is warmed up until its JIT has settled ({@link WarmUp}): gateway calls at 8
- * concurrent, 1,000 at a time. For each concurrency, {@code bench.rounds} rounds (10) each run a block of direct calls, a block of gateway
- * calls and a block of the floor, in alternating order (direct, gateway, floor; then floor, gateway, direct), so
+ * <p>Before anything is measured, the JVM is warmed up until its JIT has settled ({@link WarmUp}): gateway calls
+ * 1,000 at a time, at 50 and at 8 concurrent in turn (the paths a contended run takes are compiled too). For each
+ * concurrency, {@code bench.rounds} rounds (10) each run a block of direct calls, a block of gateway calls and a
+ * block of the floor, in alternating order (direct, gateway, floor; then floor, gateway, direct), so
  * drift on the machine hits all three alike. Printed per concurrency: p50/p99 of direct, gateway and added (gateway
  * minus direct); the whole machine's CPU per request ({@code /proc/stat}, every process) for each; the PostgreSQL
  * processes' CPU per request; the ratio of the gateway's CPU to the floor's. The floor is the durable hops of one
@@ -125,8 +126,11 @@ public final class SyncPathBenchmark {
                 ROUNDS);
         block(8, 1000, directCall, new Tally());
         block(8, 1000, floor, new Tally());
+        int[] warmUps = {0};
         WarmUp.untilJitSettles(
-                "gateway calls, 8 concurrent", 1000, pieces -> block(8, pieces, gatewayCall, new Tally()));
+                "gateway calls, 50 and 8 concurrent in turn",
+                1000,
+                pieces -> block(warmUps[0]++ % 2 == 0 ? 50 : 8, pieces, gatewayCall, new Tally()));
 
         String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
         JfrProfile profile =
