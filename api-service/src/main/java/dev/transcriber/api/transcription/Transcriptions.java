@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +120,7 @@ class Transcriptions {
      * With an {@code idempotencyKey}, the same request sent again (its fields and the file's SHA-256) waits for the
      * first one's job and gets its answer; a different request with the same key gets a 409.
      */
-    CompletableFuture<Object> transcribe(
+    Object transcribe(
             JobId newJob, Caller caller, HttpServletRequest request, HttpServletResponse response, String key) {
         return hold(newJob, caller, request, response, key, JobTask.TRANSCRIBE);
     }
@@ -128,12 +129,12 @@ class Transcriptions {
      * {@code POST /v1/audio/translations}: the same path as a transcription (queue, lanes, accounts, cutting, usage,
      * idempotency), with a translation's fields; never streamed (translations have no {@code stream}).
      */
-    CompletableFuture<Object> translate(
+    Object translate(
             JobId newJob, Caller caller, HttpServletRequest request, HttpServletResponse response, String key) {
         return hold(newJob, caller, request, response, key, JobTask.TRANSLATE);
     }
 
-    private CompletableFuture<Object> hold(
+    private Object hold(
             JobId newJob,
             Caller caller,
             HttpServletRequest request,
@@ -182,7 +183,7 @@ class Transcriptions {
             // nothing any more, so no job is made for a caller who would only get a 503 and send the request again.
             SpeakerClips.delete(store, spec);
             store.delete(audio.objectKey());
-            return CompletableFuture.completedFuture(retryLater().body(OpenAiError.of(ApiException.closing())));
+            return retryLater().body(OpenAiError.of(ApiException.closing()));
         }
         CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
         Runnable startWatch = () -> {
@@ -228,13 +229,29 @@ class Transcriptions {
         stages.since("api.record_job", recording);
         finished.thenRun(() -> stages.since("api.wait_for_end", submitted));
         if (stream) {
-            return started.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .handleAsync((ignored, failure) -> streamOrAnswer(jobId, finished, failure), answering);
+            return streamOrAnswer(jobId, finished, await(started));
         }
-        return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .<Object>handleAsync(
-                        (done, failure) -> stages.time("api.answer", () -> answer(jobId, failure)), answering)
-                .whenComplete((answer, failure) -> pending.forget(jobId, finished));
+        Throwable failure = await(finished);
+        try {
+            return stages.time("api.answer", () -> answer(jobId, failure));
+        } finally {
+            pending.forget(jobId, finished);
+        }
+    }
+
+    /**
+     * Waits for {@code end} on the request's own thread, a virtual one (Tomcat runs every request on one), so a held
+     * request pins no platform thread; this costs less than the servlet's asynchronous mode, whose second dispatch
+     * runs the whole filter chain again when the answer is ready. Returns what ended the wait: null (the job ended),
+     * a {@link TimeoutException} after the sync timeout, or the instance shutting down.
+     */
+    private Throwable await(CompletableFuture<Void> end) {
+        try {
+            end.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS).join();
+            return null;
+        } catch (CompletionException e) {
+            return e.getCause();
+        }
     }
 
     /**
@@ -273,7 +290,7 @@ class Transcriptions {
     }
 
     /** Lost the race for the key to a request sent at the same moment: wait for that one's job instead. */
-    private CompletableFuture<Object> replayed(
+    private Object replayed(
             Caller caller,
             String key,
             String requestHash,
@@ -287,9 +304,12 @@ class Transcriptions {
         replaying(winner, response);
         CompletableFuture<Void> finished = pending.register(winner);
         completeIfEnded(winner);
-        return finished.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .<Object>handleAsync((done, failure) -> answer(winner, failure), answering)
-                .whenComplete((answer, failure) -> pending.forget(winner, finished));
+        Throwable failure = await(finished);
+        try {
+            return answer(winner, failure);
+        } finally {
+            pending.forget(winner, finished);
+        }
     }
 
     private void completeIfEnded(JobId jobId) {

@@ -4,7 +4,6 @@ import dev.transcriber.api.keys.Caller;
 import dev.transcriber.common.events.JobId;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.concurrent.CompletableFuture;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -24,7 +23,7 @@ class TranslationController {
     }
 
     @PostMapping("/v1/audio/translations")
-    CompletableFuture<Object> create(
+    Object create(
             HttpServletRequest request,
             HttpServletResponse response,
             @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
