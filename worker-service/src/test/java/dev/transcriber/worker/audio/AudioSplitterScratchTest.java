@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Long audio is decoded into a scratch file in {@code transcriber.chunking.scratch-dir} (k8s gives the worker a
@@ -46,8 +47,7 @@ class AudioSplitterScratchTest {
     }
 
     @Test
-    void theScratchFileGoesInTheConfiguredFolderAndIsRemovedAfter() throws Exception {
-        Path parent = Files.createTempDirectory("scratch-parent");
+    void theScratchFileGoesInTheConfiguredFolderAndIsRemovedAfter(@TempDir Path parent) throws Exception {
         Path scratch = parent.resolve("scratch");
         JobId job = new JobId(UUID.randomUUID());
         String source = ObjectKeys.sourceAudio(job);
@@ -90,8 +90,8 @@ class AudioSplitterScratchTest {
     }
 
     @Test
-    void aMissingScratchFolderIsCreated() throws Exception {
-        Path scratch = Files.createTempDirectory("scratch-parent").resolve("a/b");
+    void aMissingScratchFolderIsCreated(@TempDir Path parent) throws Exception {
+        Path scratch = parent.resolve("a/b");
         JobId job = new JobId(UUID.randomUUID());
         String source = ObjectKeys.sourceAudio(job);
         byte[] audio = wav(2);

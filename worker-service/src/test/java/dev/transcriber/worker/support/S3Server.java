@@ -21,14 +21,15 @@ public final class S3Server implements AutoCloseable {
     private static final String SECRET = "worker-test-secret";
     private static final String BUCKET = "transcriber";
 
+    private final java.nio.file.Path objects;
     private final S3Proxy proxy;
     private final ObjectStore store;
     private final MinioClient inspector;
 
     public S3Server() throws Exception {
+        objects = Files.createTempDirectory("worker-s3");
         proxy = S3Proxy.builder()
-                .blobStore(new FilesystemNio2BlobStore(
-                        Files.createTempDirectory("worker-s3").toString()))
+                .blobStore(new FilesystemNio2BlobStore(objects.toString()))
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
                 .build();
@@ -72,5 +73,6 @@ public final class S3Server implements AutoCloseable {
     @Override
     public void close() throws Exception {
         proxy.stop();
+        org.springframework.util.FileSystemUtils.deleteRecursively(objects);
     }
 }
