@@ -11,8 +11,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /v1/audio/transcriptions}, as OpenAI defines it. The request is held on its own virtual thread (no
- * platform thread pinned) until the job ends, or streamed as server-sent events with {@code stream=true}; the job id is in
- * {@value #JOB_ID_HEADER} on every answer, success or error. With an {@code Idempotency-Key}, a retry of the same
+ * platform thread pinned) until the job ends, or streamed as server-sent events with {@code stream=true}; the job id
+ * is in {@value #JOB_ID_HEADER} on every answer, success or error. With an {@code Idempotency-Key}, a retry of the same
  * request (a dropped connection) attaches to the first one's job and gets its answer: no second job, no second call.
  */
 @RestController
