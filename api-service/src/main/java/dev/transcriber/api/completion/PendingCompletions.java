@@ -43,7 +43,8 @@ public class PendingCompletions {
 
     /**
      * The job's end was announced in the trace {@code traceparent}: when this instance holds requests for it, they are
-     * released in a span of that trace ({@code job completion}), which their answers continue.
+     * released in a span of that trace ({@code job completion}); a stream's events continue it, a sync answer is
+     * built in its request's own span.
      */
     public void complete(JobId jobId, String traceparent) {
         if (!waiting.containsKey(jobId)) {

@@ -11,9 +11,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Puts the caller's key id in the log context of the thread serving the request, once it is authenticated (the job
  * id joins it when the request's job is recorded), and removes both when the request leaves the thread: only inside
- * the request's scope ({@link LogContext#request}) do they take hold. It runs on
- * the dispatch that answers a held request too (another thread): there the job id comes from the answer's {@value
- * #JOB_ID_HEADER} header, set when the request started.
+ * the request's scope ({@link LogContext#request}) do they take hold. It runs on a streamed answer's later
+ * dispatches too (another thread): there the job id comes from the answer's {@value #JOB_ID_HEADER} header, set when
+ * the request started.
  */
 final class RequestLogContext extends OncePerRequestFilter {
 

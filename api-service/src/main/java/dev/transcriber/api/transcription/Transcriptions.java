@@ -28,6 +28,7 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.ResponseFormat;
 import dev.transcriber.common.transcript.TranscriptCodec;
@@ -76,7 +77,10 @@ class Transcriptions {
     private final int maxPromptLength;
     private final StageTimers stages;
     private final EngineSupport engines;
-    /** Where held requests are answered: in the trace and log context of what released them (their job's end). */
+    /**
+     * Where a stream's events are written as its job moves on, in the trace and log context of what moved it (a sync
+     * answer is built on the request's own thread).
+     */
     private final Executor answering;
 
     Transcriptions(
@@ -284,6 +288,7 @@ class Transcriptions {
     }
 
     private static JobId replaying(JobId earlier, HttpServletResponse response) {
+        LogContext.jobFromHere(earlier); // the request's lines from here name the job it waits for
         response.setHeader(TranscriptionController.JOB_ID_HEADER, earlier.toString());
         response.setHeader("Idempotent-Replayed", "true");
         return earlier;

@@ -171,11 +171,13 @@ public final class LocalInfrastructure implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        closeQuietly(objectStore);
-        closeQuietly(kafka);
-        closeQuietly(postgres);
-        if (throwaway) {
+        boolean stopped = closeQuietly(objectStore);
+        stopped &= closeQuietly(kafka);
+        stopped &= closeQuietly(postgres);
+        if (throwaway && stopped) {
             removeQuietly(home);
+        } else if (throwaway) {
+            log.warn("{} stays: a server did not stop cleanly and may still use it", home);
         }
     }
 
@@ -187,11 +189,14 @@ public final class LocalInfrastructure implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    /** Whether {@code closeable} stopped without an error. */
+    private static boolean closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();
+            return true;
         } catch (Exception e) {
             log.warn("stopping {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+            return false;
         }
     }
 }

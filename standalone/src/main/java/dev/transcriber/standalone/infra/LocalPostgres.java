@@ -24,9 +24,11 @@ public final class LocalPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
 
     private final EmbeddedPostgres postgres;
+    private final Path dir;
 
-    private LocalPostgres(EmbeddedPostgres postgres) {
+    private LocalPostgres(EmbeddedPostgres postgres, Path dir) {
         this.postgres = postgres;
+        this.dir = dir;
     }
 
     public static LocalPostgres start(Path dir, int port) throws IOException {
@@ -44,7 +46,7 @@ public final class LocalPostgres implements AutoCloseable {
                 .setServerConfig("max_connections", "300")
                 .setPGStartupWait(java.time.Duration.ofSeconds(120)) // crash recovery after a kill -9 takes a while
                 .start();
-        return new LocalPostgres(postgres);
+        return new LocalPostgres(postgres, dir);
     }
 
     /**
@@ -126,8 +128,15 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server. The embedded library only logs when its stop times out; a server still running then (its
+     * {@code postmaster.pid} still there) is an error here, so its data folder is not taken from under it.
+     */
     @Override
     public void close() throws IOException {
         postgres.close();
+        if (Files.exists(dir.resolve("postmaster.pid"))) {
+            throw new IOException("PostgreSQL on " + dir + " did not stop");
+        }
     }
 }

@@ -26,9 +26,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone
  * (no worker takes the jobs). Jobs are sent first, 1,000 at a time, until the JIT has settled ({@link WarmUp}: at
- * least {@code bench.warmUp}, 2,000); then the floor of the durable hops is measured ({@code -Dbench.floor=false}
- * skips it), and the ratio of the machine's CPU per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission
- * to the last job's end) says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job
+ * least {@code bench.warmUp}, 2,000; with {@code acceptOnly}, exactly that many, as they stay queued); then the floor
+ * of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the machine's CPU per job
+ * to the floor's is printed. A JFR profile of the measured stretch (from the first submission to the last job's end)
+ * says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job
  * is printed beside it. Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and
  * the clients.
  */
@@ -74,15 +75,20 @@ public final class IntakeBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         JdbcClient jdbc = system.api().getBean(JdbcClient.class);
-        WarmUp.untilJitSettles("jobs submitted one after the other, and run", 1000, pieces -> {
-            for (int i = 0; i < pieces; i++) {
+        if (Boolean.getBoolean("bench.acceptOnly")) {
+            // no worker takes them: the warm-up's jobs stay, so no more of them than asked for
+            for (int i = 0; i < Integer.getInteger("bench.warmUp", 2000); i++) {
                 http.send(submit, HttpResponse.BodyHandlers.discarding());
             }
-            if (!Boolean.getBoolean("bench.acceptOnly")) {
+        } else {
+            WarmUp.untilJitSettles("jobs submitted one after the other, and run", 1000, pieces -> {
+                for (int i = 0; i < pieces; i++) {
+                    http.send(submit, HttpResponse.BodyHandlers.discarding());
+                }
                 waitUntilEnded(jdbc, pieces, Duration.ofMinutes(5));
                 jdbc.sql("delete from transcription_jobs").update();
-            }
-        });
+            });
+        }
         double floorCpuMs = Double.NaN;
         if (Boolean.parseBoolean(System.getProperty("bench.floor", "true"))) {
             floorCpuMs = floor(system, audio, clients);

@@ -10,18 +10,26 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * CPU time of every native thread of this JVM ({@code /proc/self/task}: utime + stime; GC, JIT and VM threads
- * included), summed by a name chosen by the caller. The kernel cuts thread names to 15 characters. A thread that ends
- * inside a window takes its time with it.
+ * CPU time of the native threads of this JVM ({@code /proc/self/task}: utime + stime; GC, JIT and VM threads
+ * included), summed by a name chosen by the caller. The kernel cuts thread names to 15 characters. A reading is kept
+ * per thread, so a window counts what each thread spent in it: a thread started inside the window counts whole, and
+ * one that ended inside it is left out (its last ticks are gone with it), without taking its earlier CPU out of the
+ * sum of its name.
  */
 final class ThreadCpu {
 
     private static final double TICK_MS = 10.0; // USER_HZ is 100 on Linux
 
-    private final Map<String, Long> ticks;
+    private record Reading(String group, long ticks) {}
 
-    private ThreadCpu(Map<String, Long> ticks) {
-        this.ticks = ticks;
+    /** A reading: every thread's own ticks by thread id. Empty for a window. */
+    private final Map<String, Reading> threads;
+    /** A window: the ticks spent, by group. Empty for a reading. */
+    private final Map<String, Long> spent;
+
+    private ThreadCpu(Map<String, Reading> threads, Map<String, Long> spent) {
+        this.threads = threads;
+        this.spent = spent;
     }
 
     /** Threads by their own (cut) names. */
@@ -29,24 +37,26 @@ final class ThreadCpu {
         return now(Function.identity());
     }
 
-    /** Threads summed by {@code group}, e.g. their names with the numbers taken out. */
+    /** Threads to be summed by {@code group}, e.g. their names with the numbers taken out. */
     static ThreadCpu now(Function<String, String> group) {
-        Map<String, Long> byName = new HashMap<>();
+        Map<String, Reading> byId = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    byName.merge(group.apply(name), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    byId.put(
+                            task.getFileName().toString(),
+                            new Reading(group.apply(name), Long.parseLong(f[11]) + Long.parseLong(f[12])));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended while being read
                 }
             }
         } catch (IOException e) {
-            return new ThreadCpu(Map.of());
+            return none();
         }
-        return new ThreadCpu(byName);
+        return new ThreadCpu(byId, Map.of());
     }
 
     /** A thread name with its numbers replaced by {@code #}, so a pool's threads sum to one line. */
@@ -56,34 +66,38 @@ final class ThreadCpu {
 
     /** Nothing yet: the start of a sum of windows. */
     static ThreadCpu none() {
-        return new ThreadCpu(Map.of());
+        return new ThreadCpu(Map.of(), Map.of());
     }
 
-    /** The CPU each thread spent between {@code before} and this reading. */
+    /** The window from the reading {@code before} to this reading: what each thread spent in it, by group. */
     ThreadCpu since(ThreadCpu before) {
-        Map<String, Long> spent = new HashMap<>();
-        ticks.forEach((name, t) -> spent.put(name, t - before.ticks.getOrDefault(name, 0L)));
-        return new ThreadCpu(spent);
+        Map<String, Long> window = new HashMap<>();
+        threads.forEach((id, now) -> {
+            Reading then = before.threads.get(id);
+            boolean same = then != null && then.group().equals(now.group()) && then.ticks() <= now.ticks();
+            window.merge(now.group(), now.ticks() - (same ? then.ticks() : 0), Long::sum);
+        });
+        return new ThreadCpu(Map.of(), window);
     }
 
-    /** The CPU of the threads summed under {@code name}, in ms. */
+    /** The CPU of the threads summed under {@code name} in this window, in ms. */
     double millis(String name) {
-        return ticks.getOrDefault(name, 0L) * TICK_MS;
+        return spent.getOrDefault(name, 0L) * TICK_MS;
     }
 
     /** Both windows' CPU together. */
     ThreadCpu plus(ThreadCpu other) {
-        Map<String, Long> sum = new HashMap<>(ticks);
-        other.ticks.forEach((name, t) -> sum.merge(name, t, Long::sum));
-        return new ThreadCpu(sum);
+        Map<String, Long> sum = new HashMap<>(spent);
+        other.spent.forEach((name, t) -> sum.merge(name, t, Long::sum));
+        return new ThreadCpu(Map.of(), sum);
     }
 
     /**
-     * Prints the {@code top} threads by CPU, each in ms divided by {@code per} (1: the whole window; the number of
-     * requests: per request) and as a share of one core over {@code wallMs}.
+     * Prints this window's {@code top} groups by CPU, each in ms divided by {@code per} (1: the whole window; the
+     * number of requests: per request) and as a share of one core over {@code wallMs}.
      */
     void print(int top, double wallMs, double per, String unit) {
-        ticks.entrySet().stream()
+        spent.entrySet().stream()
                 .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(top)
