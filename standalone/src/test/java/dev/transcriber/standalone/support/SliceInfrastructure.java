@@ -48,9 +48,15 @@ public final class SliceInfrastructure {
     public static synchronized String kafkaBootstrapServers() {
         if (kafka == null) {
             try {
-                LocalKafka started =
-                        LocalKafka.start(Files.createTempDirectory("slice-kafka"), FreePorts.pick(), FreePorts.pick());
-                Runtime.getRuntime().addShutdownHook(new Thread(started::close, "slice-kafka-stop"));
+                java.nio.file.Path log = Files.createTempDirectory("slice-kafka");
+                LocalKafka started = LocalKafka.start(log, FreePorts.pick(), FreePorts.pick());
+                Runtime.getRuntime()
+                        .addShutdownHook(new Thread(
+                                () -> {
+                                    started.close();
+                                    org.springframework.util.FileSystemUtils.deleteRecursively(log.toFile());
+                                },
+                                "slice-kafka-stop"));
                 kafka = started;
             } catch (IOException e) {
                 throw new IllegalStateException("could not start the embedded Kafka broker", e);

@@ -283,9 +283,14 @@ public final class TestSystem {
         try {
             system.close();
             upstream.stop();
-            infra.close();
-        } catch (Exception e) {
-            // the JVM is ending; nothing to report to
+        } catch (RuntimeException e) {
+            // the servers below are stopped all the same, so their data folder goes
+        } finally {
+            try {
+                infra.close();
+            } catch (Exception e) {
+                // the JVM is ending; nothing to report to
+            }
         }
     }
 }
