@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class LocalPostgres implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
+    /** What a running server keeps in its data folder, and removes when it stops. */
+    private static final String PID_FILE = "postmaster.pid";
 
     private final EmbeddedPostgres postgres;
     private final Path dir;
@@ -76,7 +78,7 @@ public final class LocalPostgres implements AutoCloseable {
      * of its own and outlives it) is stopped first, so this run starts its own server with its own settings.
      */
     static void stopOrphan(Path dir) throws IOException {
-        Path pidFile = dir.resolve("postmaster.pid");
+        Path pidFile = dir.resolve(PID_FILE);
         if (!Files.exists(pidFile)) {
             return;
         }
@@ -135,7 +137,7 @@ public final class LocalPostgres implements AutoCloseable {
     @Override
     public void close() throws IOException {
         postgres.close();
-        if (Files.exists(dir.resolve("postmaster.pid"))) {
+        if (Files.exists(dir.resolve(PID_FILE))) {
             throw new IOException("PostgreSQL on " + dir + " did not stop");
         }
     }

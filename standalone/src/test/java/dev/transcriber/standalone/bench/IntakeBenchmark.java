@@ -75,16 +75,17 @@ public final class IntakeBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         JdbcClient jdbc = system.api().getBean(JdbcClient.class);
-        if (Boolean.getBoolean("bench.acceptOnly")) {
-            // no worker takes them: the warm-up's jobs stay, so no more of them than asked for
-            for (int i = 0; i < Integer.getInteger("bench.warmUp", 2000); i++) {
+        WarmUp.Block submitting = pieces -> {
+            for (int i = 0; i < pieces; i++) {
                 http.send(submit, HttpResponse.BodyHandlers.discarding());
             }
+        };
+        if (Boolean.getBoolean("bench.acceptOnly")) {
+            // no worker takes them: the warm-up's jobs stay, so no more of them than asked for
+            submitting.run(Integer.getInteger("bench.warmUp", 2000));
         } else {
             WarmUp.untilJitSettles("jobs submitted one after the other, and run", 1000, pieces -> {
-                for (int i = 0; i < pieces; i++) {
-                    http.send(submit, HttpResponse.BodyHandlers.discarding());
-                }
+                submitting.run(pieces);
                 waitUntilEnded(jdbc, pieces, Duration.ofMinutes(5));
                 jdbc.sql("delete from transcription_jobs").update();
             });

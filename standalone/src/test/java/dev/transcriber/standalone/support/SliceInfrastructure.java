@@ -7,6 +7,7 @@ import dev.transcriber.standalone.infra.LocalKafka;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -18,6 +19,7 @@ import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * Real infrastructure for slice tests, far cheaper than the whole system ({@link TestSystem}): one embedded
@@ -48,13 +50,13 @@ public final class SliceInfrastructure {
     public static synchronized String kafkaBootstrapServers() {
         if (kafka == null) {
             try {
-                java.nio.file.Path log = Files.createTempDirectory("slice-kafka");
+                Path log = Files.createTempDirectory("slice-kafka");
                 LocalKafka started = LocalKafka.start(log, FreePorts.pick(), FreePorts.pick());
                 Runtime.getRuntime()
                         .addShutdownHook(new Thread(
                                 () -> {
                                     started.close();
-                                    org.springframework.util.FileSystemUtils.deleteRecursively(log.toFile());
+                                    FileSystemUtils.deleteRecursively(log.toFile());
                                 },
                                 "slice-kafka-stop"));
                 kafka = started;

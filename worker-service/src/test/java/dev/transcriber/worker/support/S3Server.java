@@ -7,11 +7,13 @@ import io.minio.MinioClient;
 import io.minio.StatObjectArgs;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.springframework.util.FileSystemUtils;
 import org.springframework.util.unit.DataSize;
 
 /** A real S3-compatible server (S3Proxy on a temporary folder) on 127.0.0.1, and the worker's client for it. */
@@ -21,7 +23,7 @@ public final class S3Server implements AutoCloseable {
     private static final String SECRET = "worker-test-secret";
     private static final String BUCKET = "transcriber";
 
-    private final java.nio.file.Path objects;
+    private final Path objects;
     private final S3Proxy proxy;
     private final ObjectStore store;
     private final MinioClient inspector;
@@ -73,6 +75,6 @@ public final class S3Server implements AutoCloseable {
     @Override
     public void close() throws Exception {
         proxy.stop();
-        org.springframework.util.FileSystemUtils.deleteRecursively(objects);
+        FileSystemUtils.deleteRecursively(objects);
     }
 }
