@@ -6,5 +6,5 @@
 # standalone/target/jfr/); the mean time of each step; the cost of holding 2,000 sync requests open.
 # Options: -Dbench.upstreamLatencyMs=20 -Dbench.requests=2000 -Dbench.rounds=10 -Dbench.held=2000 (0: skip) -Dbench.heldWave=50
 #   -Dbench.warmUp=2000 (at least; then until the JIT has settled: -Dbench.jitSettled=10 (% of a core) -Dbench.warmUpMax=30000)
-#   -Dbench.onlySerial=true -Dbench.audioSeconds=3.615
+#   -Dbench.onlySerial=true -Dbench.profiled=1 (JFR on the one-at-a-time blocks instead) -Dbench.audioSeconds=3.615
 exec "$(dirname "$0")/../scripts/run-benchmark.sh" 1g SyncPathBenchmark "$@"

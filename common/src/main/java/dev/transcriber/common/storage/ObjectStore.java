@@ -5,26 +5,47 @@ import com.google.common.collect.MultimapBuilder;
 import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
-import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.Method;
 import io.minio.messages.Part;
-import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Call;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
 
-/** The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream. */
+/**
+ * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
+ *
+ * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
+ * caller's own thread: a URL signed here for a few minutes (as the MinIO client signs any presigned URL, with no call
+ * to the store), sent with OkHttp's blocking call. The MinIO client would run each of them as an asynchronous call:
+ * a hop to the common fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one
+ * back to the waiting caller, and a wake-up of Okio's watchdog thread around every timed socket read and write. On
+ * a request held open that was about 60 thread switches per job (measured in {@code bench/sync-latency.sh}). The
+ * signature covers the method, bucket, key and expiry but not the body ({@code UNSIGNED-PAYLOAD}, as for every
+ * presigned URL), which spares a SHA-256 of each upload: reach the store over TLS where the network between is not
+ * trusted. Reads time out on the socket itself ({@link NoDelaySocketFactory}), and a PUT as a whole after {@link
+ * #TIMEOUT}. Everything else (multipart uploads, stat, copy, list, delete) goes through the MinIO client.
+ */
 public class ObjectStore {
 
     private final MinioClient client;
@@ -36,15 +57,35 @@ public class ObjectStore {
      */
     private final MinioClient callerSigner;
 
+    /**
+     * For the calls made on the caller's thread: the same connections as the MinIO client's, without Okio's timeouts
+     * around each socket read and write (the socket's own read timeout applies, and a PUT has a call timeout).
+     */
+    private final OkHttpClient direct;
+
     private final StorageProperties properties;
+
+    /** How long a read from the store may wait for a byte, and how long one PUT may take. */
+    static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    /** How long a URL signed for one call of this process stays valid: it is used at once. */
+    private static final int SIGNED_FOR_SECONDS = 300;
+
+    private static final long ERROR_BYTES = 16 * 1024;
+
+    private static final Pattern S3_MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
 
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
         OkHttpClient http = new OkHttpClient.Builder()
-                .socketFactory(new NoDelaySocketFactory())
+                .socketFactory(new NoDelaySocketFactory(TIMEOUT))
                 .connectTimeout(Duration.ofSeconds(10))
-                .writeTimeout(Duration.ofMinutes(5))
-                .readTimeout(Duration.ofMinutes(5))
+                .writeTimeout(TIMEOUT)
+                .readTimeout(TIMEOUT)
+                .build();
+        this.direct = http.newBuilder()
+                .writeTimeout(Duration.ZERO)
+                .readTimeout(Duration.ZERO)
                 .build();
         this.client = MinioClient.builder()
                 .endpoint(properties.endpoint())
@@ -112,15 +153,52 @@ public class ObjectStore {
             int next = part.length < partSize ? -1 : in.read();
             if (next < 0) {
                 checkSize(key, size, part.length);
-                client.putObject(PutObjectArgs.builder().bucket(bucket()).object(key).stream(
-                                new ByteArrayInputStream(part), part.length, -1)
-                        .contentType(type)
-                        .build());
+                putOnePart(key, part, type);
                 return null;
             }
             putInParts(key, in, size, type, part, (byte) next);
             return null;
         });
+    }
+
+    /** One PUT of the whole object, on this thread. */
+    private void putOnePart(String key, byte[] content, String type) throws Exception {
+        MediaType mediaType = MediaType.parse(type);
+        Call put = direct.newCall(new Request.Builder()
+                .url(signed(Method.PUT, key))
+                .put(RequestBody.create(
+                        content, mediaType == null ? MediaType.get("application/octet-stream") : mediaType))
+                .build());
+        put.timeout().timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        try (Response response = put.execute()) {
+            if (!response.isSuccessful()) {
+                throw refused("put " + key, response);
+            }
+        }
+    }
+
+    private String signed(Method method, String key) throws Exception {
+        return client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                .method(method)
+                .bucket(bucket())
+                .object(key)
+                .expiry(SIGNED_FOR_SECONDS)
+                .build());
+    }
+
+    /** The store's answer to a call it refused, as the S3 error's message (or the HTTP status, without one). */
+    private static ObjectStoreException refused(String what, Response response) throws IOException {
+        String text = "";
+        ResponseBody body = response.body();
+        if (body != null) {
+            BufferedSource source = body.source();
+            source.request(ERROR_BYTES); // at most this much of what the store said
+            text = source.getBuffer()
+                    .readUtf8(Math.min(ERROR_BYTES, source.getBuffer().size()));
+        }
+        Matcher message = S3_MESSAGE.matcher(text);
+        String reason = message.find() ? message.group(1) : "HTTP " + response.code();
+        return new ObjectStoreException("object store: " + what + " failed: " + reason, null);
     }
 
     private void putInParts(String key, InputStream in, long size, String type, byte[] first, byte carried)
@@ -176,11 +254,19 @@ public class ObjectStore {
         }
     }
 
+    /** The object's bytes as they arrive, read on the caller's thread; closing the stream ends the call. */
     public InputStream open(String key) {
-        return call(
-                "get " + key,
-                () -> client.getObject(
-                        GetObjectArgs.builder().bucket(bucket()).object(key).build()));
+        return call("get " + key, () -> {
+            Response response = direct.newCall(
+                            new Request.Builder().url(signed(Method.GET, key)).build())
+                    .execute();
+            if (!response.isSuccessful()) {
+                try (response) {
+                    throw refused("get " + key, response);
+                }
+            }
+            return response.body().byteStream();
+        });
     }
 
     /**

@@ -55,6 +55,8 @@ public final class SyncPathBenchmark {
     private static final int HELD = Integer.getInteger("bench.held", 2000);
     private static final int REQUESTS = Integer.getInteger("bench.requests", 2000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 10);
+    /** The concurrency whose gateway blocks JFR records: 50 (the default) or 1. */
+    private static final int PROFILED = Integer.getInteger("bench.profiled", 50);
     /** 3.615 s of 16 kHz 16-bit mono: 115,724 bytes, 113.0 KiB. */
     private static final double AUDIO_SECONDS = Double.parseDouble(System.getProperty("bench.audioSeconds", "3.615"));
 
@@ -133,8 +135,8 @@ public final class SyncPathBenchmark {
                 pieces -> block(warmUps[0]++ % 2 == 0 ? 50 : 8, pieces, gatewayCall, new Tally()));
 
         String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
-        JfrProfile profile =
-                new JfrProfile("sync-50-gateway", JfrProfile.benchThreads().or(selector::equals));
+        JfrProfile profile = new JfrProfile(
+                "sync-" + PROFILED + "-gateway", JfrProfile.benchThreads().or(selector::equals));
         int[] levels = Boolean.getBoolean("bench.onlySerial") ? new int[] {1} : new int[] {1, 50};
         List<String> summary = new ArrayList<>();
         for (int concurrency : levels) {
@@ -147,7 +149,7 @@ public final class SyncPathBenchmark {
             stages.mark();
             PostgresWork.Snapshot postgresBefore = postgres.snapshot();
             for (int round = 0; round < ROUNDS; round++) {
-                boolean profiled = concurrency == 50;
+                boolean profiled = concurrency == PROFILED;
                 if (round % 2 == 0) {
                     block(concurrency, perBlock, directCall, d);
                     gatewayBlock(concurrency, perBlock, gatewayCall, g, profiled ? profile : null);
@@ -214,8 +216,8 @@ public final class SyncPathBenchmark {
                         + postgres.perRequest(postgresBefore, postgres.snapshot(), g.requests, f.requests));
             }
         }
-        if (!Boolean.getBoolean("bench.onlySerial")) {
-            profile.print("the gateway blocks at 50 concurrent");
+        if (PROFILED == 1 || !Boolean.getBoolean("bench.onlySerial")) {
+            profile.print("the gateway blocks at " + (PROFILED == 1 ? "1 request at a time" : "50 concurrent"));
         }
         if (HELD > 0) {
             held(http, viaGateway, system, upstream);

@@ -9,6 +9,8 @@ import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.storage.StorageProperties;
 import dev.transcriber.standalone.infra.FreePorts;
 import dev.transcriber.standalone.infra.LocalObjectStore;
+import io.minio.MinioClient;
+import io.minio.StatObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -65,6 +67,48 @@ class ObjectStoreStreamingTest {
             }
             assertThat(store.size("o" + size)).contains((long) size);
         }
+    }
+
+    @Test
+    void aMissingObjectIsAClearError() {
+        assertThatThrownBy(() -> store.open("never-stored"))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageStartingWith("object store: get never-stored failed: ")
+                .hasMessageNotContaining("<");
+    }
+
+    @Test
+    void theStoreRefusesCallsSignedWithTheWrongSecret() {
+        store.put("guarded", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, null);
+        ObjectStore impostor = new ObjectStore(new StorageProperties(
+                server.endpoint(),
+                "streaming",
+                "not-the-secret",
+                "streaming",
+                "us-east-1",
+                DataSize.ofMegabytes(5),
+                ""));
+        assertThatThrownBy(() -> impostor.open("guarded")).isInstanceOf(ObjectStoreException.class);
+        assertThatThrownBy(() -> impostor.put("planted", new ByteArrayInputStream(new byte[] {4}), 1, null))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageStartingWith("object store: put planted failed: ");
+        assertThat(store.size("planted")).isEmpty();
+    }
+
+    @Test
+    void anUploadKeepsItsContentType() throws Exception {
+        store.put("typed", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, "audio/ogg");
+        MinioClient minio = MinioClient.builder()
+                .endpoint(server.endpoint())
+                .credentials("streaming", "streaming-secret")
+                .region("us-east-1")
+                .build();
+        assertThat(minio.statObject(StatObjectArgs.builder()
+                                .bucket("streaming")
+                                .object("typed")
+                                .build())
+                        .contentType())
+                .isEqualTo("audio/ogg");
     }
 
     @Test
