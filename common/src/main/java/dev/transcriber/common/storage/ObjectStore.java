@@ -5,18 +5,24 @@ import com.google.common.collect.MultimapBuilder;
 import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
+import io.minio.Digest;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
+import io.minio.Signer;
 import io.minio.StatObjectArgs;
+import io.minio.Time;
 import io.minio.errors.ErrorResponseException;
+import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.minio.messages.Part;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,8 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -36,15 +44,14 @@ import okio.BufferedSource;
  * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
  *
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
- * caller's own thread: a URL signed here for a few minutes (as the MinIO client signs any presigned URL, with no call
- * to the store), sent with OkHttp's blocking call. The MinIO client would run each of them as an asynchronous call:
- * a hop to the common fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one
- * back to the waiting caller, and a wake-up of Okio's watchdog thread around every timed socket read and write. On
- * a request held open that was about 60 thread switches per job (measured in {@code bench/sync-latency.sh}). The
- * signature covers the method, bucket, key and expiry but not the body ({@code UNSIGNED-PAYLOAD}, as for every
- * presigned URL), which spares a SHA-256 of each upload: reach the store over TLS where the network between is not
- * trusted. Reads time out on the socket itself ({@link NoDelaySocketFactory}), and a PUT as a whole after {@link
- * #TIMEOUT}. Everything else (multipart uploads, stat, copy, list, delete) goes through the MinIO client.
+ * caller's own thread with OkHttp's blocking call, signed here as the MinIO client signs them (AWS Signature V4 in
+ * the headers, the body's SHA-256 included, at the address the MinIO client uses for the object). The MinIO client
+ * would run each as an asynchronous call: a hop to the common fork-join pool to read the source, one to OkHttp's
+ * dispatcher threads for the exchange, one back to the waiting caller, and a wake-up of Okio's watchdog thread
+ * around every timed socket read and write: about 60 thread switches per sync request (measured in {@code
+ * bench/sync-latency.sh}). Here a read waits on the socket's own timeout ({@link NoDelaySocketFactory}) and a PUT
+ * has one timeout for the whole call, both {@code transcriber.storage.timeout}. Everything else (multipart uploads,
+ * stat, copy, list, delete, presigned URLs) goes through the MinIO client.
  */
 public class ObjectStore {
 
@@ -65,23 +72,18 @@ public class ObjectStore {
 
     private final StorageProperties properties;
 
-    /** How long a read from the store may wait for a byte, and how long one PUT may take. */
-    static final Duration TIMEOUT = Duration.ofMinutes(5);
-
-    /** How long a URL signed for one call of this process stays valid: it is used at once. */
-    private static final int SIGNED_FOR_SECONDS = 300;
+    private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
     private static final long ERROR_BYTES = 16 * 1024;
-
-    private static final Pattern S3_MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
 
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
         OkHttpClient http = new OkHttpClient.Builder()
-                .socketFactory(new NoDelaySocketFactory(TIMEOUT))
+                .socketFactory(new NoDelaySocketFactory(properties.timeout()))
+                .protocols(List.of(Protocol.HTTP_1_1)) // as the MinIO client's own: every read on the socket's timeout
                 .connectTimeout(Duration.ofSeconds(10))
-                .writeTimeout(TIMEOUT)
-                .readTimeout(TIMEOUT)
+                .writeTimeout(properties.timeout())
+                .readTimeout(properties.timeout())
                 .build();
         this.direct = http.newBuilder()
                 .writeTimeout(Duration.ZERO)
@@ -147,7 +149,7 @@ public class ObjectStore {
      */
     public void put(String key, InputStream in, long size, String contentType) {
         int partSize = (int) properties.partSize().toBytes();
-        String type = contentType == null ? "application/octet-stream" : contentType;
+        MediaType type = mediaType(contentType);
         call("put " + key, () -> {
             byte[] part = in.readNBytes(partSize);
             int next = part.length < partSize ? -1 : in.read();
@@ -162,14 +164,10 @@ public class ObjectStore {
     }
 
     /** One PUT of the whole object, on this thread. */
-    private void putOnePart(String key, byte[] content, String type) throws Exception {
-        MediaType mediaType = MediaType.parse(type);
-        Call put = direct.newCall(new Request.Builder()
-                .url(signed(Method.PUT, key))
-                .put(RequestBody.create(
-                        content, mediaType == null ? MediaType.get("application/octet-stream") : mediaType))
-                .build());
-        put.timeout().timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
+        Call put = direct.newCall(
+                signed("PUT", key, RequestBody.create(content, type), Digest.sha256Hash(content, content.length)));
+        put.timeout().timeout(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try (Response response = put.execute()) {
             if (!response.isSuccessful()) {
                 throw refused("put " + key, response);
@@ -177,16 +175,39 @@ public class ObjectStore {
         }
     }
 
-    private String signed(Method method, String key) throws Exception {
-        return client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
-                .method(method)
-                .bucket(bucket())
-                .object(key)
-                .expiry(SIGNED_FOR_SECONDS)
-                .build());
+    /**
+     * A request for the object at {@code key}, signed in its headers as the MinIO client signs its own. The object's
+     * address is the MinIO client's (path or virtual-host style, its escaping of the key): the one it presigns, without
+     * the presigned query.
+     */
+    private Request signed(String method, String key, RequestBody body, String contentSha256) throws Exception {
+        HttpUrl url = HttpUrl.get(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                        .method(Method.GET)
+                        .bucket(bucket())
+                        .object(key)
+                        .build()))
+                .newBuilder()
+                .query(null)
+                .build();
+        Request request = new Request.Builder()
+                .url(url)
+                .method(method, body)
+                .header("Host", HttpUtils.getHostHeader(url))
+                .header("Accept-Encoding", "identity") // as stored: OkHttp would ask for gzip, then unzip it
+                .header("x-amz-content-sha256", contentSha256)
+                .header("x-amz-date", ZonedDateTime.now(ZoneOffset.UTC).format(Time.AMZ_DATE_FORMAT))
+                .build();
+        return Signer.signV4S3(
+                request, properties.region(), properties.accessKey(), properties.secretKey(), contentSha256);
     }
 
-    /** The store's answer to a call it refused, as the S3 error's message (or the HTTP status, without one). */
+    /** A content type the store can be given: {@code type}, or {@code application/octet-stream} if it is none. */
+    private static MediaType mediaType(String type) {
+        MediaType parsed = type == null ? null : MediaType.parse(type);
+        return parsed == null ? OCTET_STREAM : parsed;
+    }
+
+    /** The store's answer to a call it refused: its S3 error's message and code, and the HTTP status. */
     private static ObjectStoreException refused(String what, Response response) throws IOException {
         String text = "";
         ResponseBody body = response.body();
@@ -196,16 +217,33 @@ public class ObjectStore {
             text = source.getBuffer()
                     .readUtf8(Math.min(ERROR_BYTES, source.getBuffer().size()));
         }
-        Matcher message = S3_MESSAGE.matcher(text);
-        String reason = message.find() ? message.group(1) : "HTTP " + response.code();
-        return new ObjectStoreException("object store: " + what + " failed: " + reason, null);
+        String message = element(text, "Message");
+        String code = element(text, "Code");
+        return new ObjectStoreException(
+                "object store: " + what + " failed: " + (message == null ? "" : message + " ") + "("
+                        + (code == null ? "" : code + ", ") + "HTTP " + response.code() + ")",
+                null);
     }
 
-    private void putInParts(String key, InputStream in, long size, String type, byte[] first, byte carried)
+    /** The text of the first {@code <name>} element of an S3 error document, unescaped; null if there is none. */
+    private static String element(String xml, String name) {
+        Matcher found = Pattern.compile("<" + name + ">([^<]*)</" + name + ">").matcher(xml);
+        if (!found.find()) {
+            return null;
+        }
+        return found.group(1)
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&");
+    }
+
+    private void putInParts(String key, InputStream in, long size, MediaType type, byte[] first, byte carried)
             throws Exception {
         Multimap<String, String> headers =
                 MultimapBuilder.hashKeys().arrayListValues().build();
-        headers.put("Content-Type", type);
+        headers.put("Content-Type", type.toString());
         String uploadId = parts.createMultipartUploadAsync(bucket(), properties.region(), key, headers, null)
                 .get()
                 .result()
@@ -254,11 +292,10 @@ public class ObjectStore {
         }
     }
 
-    /** The object's bytes as they arrive, read on the caller's thread; closing the stream ends the call. */
+    /** The object's bytes as stored, read on the caller's thread as they arrive; closing the stream ends the call. */
     public InputStream open(String key) {
         return call("get " + key, () -> {
-            Response response = direct.newCall(
-                            new Request.Builder().url(signed(Method.GET, key)).build())
+            Response response = direct.newCall(signed("GET", key, null, Digest.ZERO_SHA256_HASH))
                     .execute();
             if (!response.isSuccessful()) {
                 try (response) {

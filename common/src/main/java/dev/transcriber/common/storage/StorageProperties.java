@@ -1,5 +1,6 @@
 package dev.transcriber.common.storage;
 
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -18,6 +19,8 @@ import org.springframework.util.unit.DataSize;
  * @param partSize The size of each part of an upload to the store; at most one part per upload is held in memory.
  * @param publicEndpoint The address callers reach the same store at, used only to sign presigned upload URLs; empty:
  *     {@code endpoint}.
+ * @param timeout How long a call to the store may wait for a byte, and how long the upload of an object that fits in
+ *     one part may take.
  */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(
@@ -27,7 +30,8 @@ public record StorageProperties(
         @DefaultValue("transcriber") String bucket,
         @DefaultValue("us-east-1") String region,
         @DefaultValue("8MB") DataSize partSize,
-        @DefaultValue("") String publicEndpoint) {
+        @DefaultValue("") String publicEndpoint,
+        @DefaultValue("5m") Duration timeout) {
 
     /** The endpoint presigned URLs for callers name: {@code publicEndpoint}, or {@code endpoint} when unset. */
     public String callerEndpoint() {

@@ -206,9 +206,11 @@ public final class SyncPathBenchmark {
             }
             hops(system, g.requests);
             System.out.println("    mean ms per step: " + stages.sinceMark());
-            System.out.println(
+            System.out.printf(
+                    Locale.ROOT,
                     "    this JVM's threads by CPU in the gateway blocks (/proc/self/task, numbers as #, load"
-                            + " generator and fake upstream included), top 12:");
+                            + " generator and fake upstream included; context switches per request: %.1f), top 12:%n",
+                    (double) g.threads.switches() / g.requests);
             g.threads.print(12, g.wallMs, g.requests, " per request");
             if (concurrency == 1) {
                 PostgresWork.settle();
@@ -217,7 +219,7 @@ public final class SyncPathBenchmark {
             }
         }
         if (PROFILED == 1 || !Boolean.getBoolean("bench.onlySerial")) {
-            profile.print("the gateway blocks at " + (PROFILED == 1 ? "1 request at a time" : "50 concurrent"));
+            profile.print("the gateway blocks at " + (PROFILED == 1 ? "1 request at a time" : PROFILED + " concurrent"));
         }
         if (HELD > 0) {
             held(http, viaGateway, system, upstream);

@@ -10,15 +10,25 @@ import dev.transcriber.common.storage.StorageProperties;
 import dev.transcriber.standalone.infra.FreePorts;
 import dev.transcriber.standalone.infra.LocalObjectStore;
 import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,14 +50,7 @@ class ObjectStoreStreamingTest {
     @BeforeEach
     void start() throws Exception {
         server = LocalObjectStore.start(objects, FreePorts.pick(), "streaming", "streaming-secret");
-        store = new ObjectStore(new StorageProperties(
-                server.endpoint(),
-                "streaming",
-                "streaming-secret",
-                "streaming",
-                "us-east-1",
-                DataSize.ofMegabytes(5),
-                ""));
+        store = new ObjectStore(properties(server.endpoint(), "streaming-secret", Duration.ofMinutes(5)));
         store.ensureBucket();
     }
 
@@ -74,7 +77,67 @@ class ObjectStoreStreamingTest {
         assertThatThrownBy(() -> store.open("never-stored"))
                 .isInstanceOf(ObjectStoreException.class)
                 .hasMessageStartingWith("object store: get never-stored failed: ")
+                .hasMessageContaining("(NoSuchKey, HTTP 404)")
                 .hasMessageNotContaining("<");
+    }
+
+    @Test
+    void anObjectComesBackAsStoredEvenWhenItSaysItIsCompressed() throws Exception {
+        // A caller's presigned upload may set Content-Encoding: gzip. Unzipped on the way back, a small upload could
+        // become a large one past every size check, and its hash would change.
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+            gzip.write(new byte[1024 * 1024]);
+        }
+        byte[] stored = zipped.toByteArray();
+        minio().putObject(PutObjectArgs.builder().bucket("streaming").object("zipped").stream(
+                        new ByteArrayInputStream(stored), stored.length, -1)
+                .headers(Map.of("Content-Encoding", "gzip"))
+                .build());
+        try (InputStream back = store.open("zipped")) {
+            assertThat(back.readAllBytes()).isEqualTo(stored);
+        }
+    }
+
+    @Test
+    void aStoreThatStopsAnsweringTimesOut() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // never reads, never answers
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            ObjectStore stalled = new ObjectStore(
+                    properties("http://127.0.0.1:" + silent.getLocalPort(), "streaming-secret", Duration.ofSeconds(1)));
+            assertThatThrownBy(() -> stalled.open("anything"))
+                    .isInstanceOf(ObjectStoreException.class)
+                    .hasMessageStartingWith("object store: get anything failed: ");
+            byte[] large = new byte[4 * 1024 * 1024]; // more than the socket buffers take: the PUT's writes block
+            assertThatThrownBy(() -> stalled.put("anything", new ByteArrayInputStream(large), large.length, null))
+                    .isInstanceOf(ObjectStoreException.class)
+                    .hasMessageStartingWith("object store: put anything failed: ");
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    private static StorageProperties properties(String endpoint, String secret, Duration timeout) {
+        return new StorageProperties(
+                endpoint, "streaming", secret, "streaming", "us-east-1", DataSize.ofMegabytes(5), "", timeout);
+    }
+
+    private MinioClient minio() {
+        return MinioClient.builder()
+                .endpoint(server.endpoint())
+                .credentials("streaming", "streaming-secret")
+                .region("us-east-1")
+                .build();
     }
 
     @Test
@@ -87,7 +150,8 @@ class ObjectStoreStreamingTest {
                 "streaming",
                 "us-east-1",
                 DataSize.ofMegabytes(5),
-                ""));
+                "",
+                Duration.ofMinutes(5)));
         assertThatThrownBy(() -> impostor.open("guarded")).isInstanceOf(ObjectStoreException.class);
         assertThatThrownBy(() -> impostor.put("planted", new ByteArrayInputStream(new byte[] {4}), 1, null))
                 .isInstanceOf(ObjectStoreException.class)
@@ -98,12 +162,7 @@ class ObjectStoreStreamingTest {
     @Test
     void anUploadKeepsItsContentType() throws Exception {
         store.put("typed", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, "audio/ogg");
-        MinioClient minio = MinioClient.builder()
-                .endpoint(server.endpoint())
-                .credentials("streaming", "streaming-secret")
-                .region("us-east-1")
-                .build();
-        assertThat(minio.statObject(StatObjectArgs.builder()
+        assertThat(minio().statObject(StatObjectArgs.builder()
                                 .bucket("streaming")
                                 .object("typed")
                                 .build())

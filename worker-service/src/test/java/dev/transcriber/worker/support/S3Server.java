@@ -8,6 +8,7 @@ import io.minio.StatObjectArgs;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.gaul.s3proxy.S3Proxy;
@@ -38,8 +39,8 @@ public final class S3Server implements AutoCloseable {
         proxy.start();
         org.awaitility.Awaitility.await().until(() -> "STARTED".equals(proxy.getState()));
         String endpoint = "http://127.0.0.1:" + proxy.getPort();
-        store = new ObjectStore(
-                new StorageProperties(endpoint, ACCESS, SECRET, BUCKET, "us-east-1", DataSize.ofMegabytes(8), ""));
+        store = new ObjectStore(new StorageProperties(
+                endpoint, ACCESS, SECRET, BUCKET, "us-east-1", DataSize.ofMegabytes(8), "", Duration.ofMinutes(5)));
         store.ensureBucket();
         // the first put pays for the clients' start-up; tests that time transfers should not
         store.put("warm-up", new java.io.ByteArrayInputStream(new byte[1]), 1, "application/octet-stream");
