@@ -11,6 +11,7 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
+import io.minio.S3Escaper;
 import io.minio.Signer;
 import io.minio.StatObjectArgs;
 import io.minio.Time;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.Call;
@@ -72,6 +74,9 @@ public class ObjectStore {
 
     private final StorageProperties properties;
 
+    /** The address of each object, as the MinIO client builds it. */
+    private final Function<String, HttpUrl> objectUrls;
+
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
     private static final long ERROR_BYTES = 16 * 1024;
@@ -101,6 +106,7 @@ public class ObjectStore {
                 .region(properties.region())
                 .httpClient(http)
                 .build();
+        this.objectUrls = objectUrls(client, properties.bucket());
         this.callerSigner = MinioClient.builder()
                 .endpoint(properties.callerEndpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
@@ -176,19 +182,11 @@ public class ObjectStore {
     }
 
     /**
-     * A request for the object at {@code key}, signed in its headers as the MinIO client signs its own. The object's
-     * address is the MinIO client's (path or virtual-host style, its escaping of the key): the one it presigns, without
-     * the presigned query.
+     * A request for the object at {@code key}, signed in its headers as the MinIO client signs its own, at the address
+     * the MinIO client uses for it ({@link #objectUrls}).
      */
     private Request signed(String method, String key, RequestBody body, String contentSha256) throws Exception {
-        HttpUrl url = HttpUrl.get(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
-                        .method(Method.GET)
-                        .bucket(bucket())
-                        .object(key)
-                        .build()))
-                .newBuilder()
-                .query(null)
-                .build();
+        HttpUrl url = objectUrls.apply(key);
         Request request = new Request.Builder()
                 .url(url)
                 .method(method, body)
@@ -199,6 +197,29 @@ public class ObjectStore {
                 .build();
         return Signer.signV4S3(
                 request, properties.region(), properties.accessKey(), properties.secretKey(), contentSha256);
+    }
+
+    /**
+     * Where the MinIO client addresses an object: path style ({@code /bucket/key}) or virtual-host style ({@code
+     * bucket.host/key}, which it picks for some AWS endpoints), learnt once from a URL it presigns (signed locally),
+     * with the key escaped as it escapes keys.
+     */
+    private static Function<String, HttpUrl> objectUrls(MinioClient client, String bucket) {
+        HttpUrl probe;
+        try {
+            probe = HttpUrl.get(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                    .method(Method.GET)
+                    .bucket(bucket)
+                    .object("probe")
+                    .build()));
+        } catch (Exception e) {
+            throw new ObjectStoreException("object store: cannot sign for " + bucket + ": " + e.getMessage(), e);
+        }
+        String prefix = probe.encodedPath().substring(0, probe.encodedPath().length() - "probe".length());
+        HttpUrl base = probe.newBuilder().query(null).encodedPath("/").build();
+        return key -> base.newBuilder()
+                .encodedPath(prefix + S3Escaper.encodePath(key))
+                .build();
     }
 
     /** A content type the store can be given: {@code type}, or {@code application/octet-stream} if it is none. */

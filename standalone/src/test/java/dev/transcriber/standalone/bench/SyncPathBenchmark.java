@@ -219,7 +219,8 @@ public final class SyncPathBenchmark {
             }
         }
         if (PROFILED == 1 || !Boolean.getBoolean("bench.onlySerial")) {
-            profile.print("the gateway blocks at " + (PROFILED == 1 ? "1 request at a time" : PROFILED + " concurrent"));
+            profile.print(
+                    "the gateway blocks at " + (PROFILED == 1 ? "1 request at a time" : PROFILED + " concurrent"));
         }
         if (HELD > 0) {
             held(http, viaGateway, system, upstream);

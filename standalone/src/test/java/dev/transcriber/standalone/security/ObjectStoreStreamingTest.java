@@ -73,6 +73,19 @@ class ObjectStoreStreamingTest {
     }
 
     @Test
+    void keysWithAnyCharactersAreTheSameObjectToEveryCall() throws Exception {
+        for (String key : List.of("a b/c+d", "ü/%41?x=1#y", "~tilde!*'()")) {
+            byte[] content = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            store.put(key, new ByteArrayInputStream(content), content.length, null);
+            try (InputStream back = store.open(key)) {
+                assertThat(back.readAllBytes()).as(key).isEqualTo(content);
+            }
+            assertThat(store.size(key)).as(key).contains((long) content.length); // the MinIO client's own address
+            assertThat(store.keys(key)).as(key).contains(key);
+        }
+    }
+
+    @Test
     void aMissingObjectIsAClearError() {
         assertThatThrownBy(() -> store.open("never-stored"))
                 .isInstanceOf(ObjectStoreException.class)
