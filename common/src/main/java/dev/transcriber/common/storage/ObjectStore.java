@@ -1,5 +1,7 @@
 package dev.transcriber.common.storage;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import com.google.common.collect.Multimap;
 import com.google.common.collect.MultimapBuilder;
 import io.minio.BucketExistsArgs;
@@ -27,7 +29,8 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,6 +79,13 @@ public class ObjectStore {
 
     /** The address of each object, as the MinIO client builds it. */
     private final Function<String, HttpUrl> objectUrls;
+
+    /**
+     * Ends a one-part PUT that outlasts {@code transcriber.storage.timeout} (a store that stopped reading: a write has
+     * no timeout of its own). OkHttp's call timeout would do it under Okio's one lock, which every socket read and
+     * write of the process also takes at its end; a timer of its own takes none of that.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
@@ -173,11 +183,20 @@ public class ObjectStore {
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
         Call put = direct.newCall(
                 signed("PUT", key, RequestBody.create(content, type), Digest.sha256Hash(content, content.length)));
-        put.timeout().timeout(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline =
+                DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
         try (Response response = put.execute()) {
             if (!response.isSuccessful()) {
                 throw refused("put " + key, response);
             }
+        } catch (IOException e) {
+            if (put.isCanceled()) {
+                throw new ObjectStoreException(
+                        "object store: put " + key + " failed: no answer within " + properties.timeout(), e);
+            }
+            throw e;
+        } finally {
+            deadline.cancel(false);
         }
     }
 
@@ -220,6 +239,14 @@ public class ObjectStore {
         return key -> base.newBuilder()
                 .encodedPath(prefix + S3Escaper.encodePath(key))
                 .build();
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
+                1,
+                Thread.ofPlatform().name("object-store-deadlines").daemon(true).factory());
+        timer.setRemoveOnCancelPolicy(true); // a PUT that ended takes its deadline out at once
+        return timer;
     }
 
     /** A content type the store can be given: {@code type}, or {@code application/octet-stream} if it is none. */
