@@ -53,10 +53,10 @@ import okio.BufferedSource;
  * the headers, the body's SHA-256 included, at the address the MinIO client uses for the object). The MinIO client
  * would run each as an asynchronous call: a hop to the common fork-join pool to read the source, one to OkHttp's
  * dispatcher threads for the exchange, one back to the waiting caller, and a wake-up of Okio's watchdog thread
- * around every timed socket read and write: about 60 thread switches per sync request (measured in {@code
+ * around every timed socket read and write: about 25 more thread switches per sync request (measured in {@code
  * bench/sync-latency.sh}). Here a read waits on the socket's own timeout ({@link NoDelaySocketFactory}) and a PUT
- * has one timeout for the whole call, both {@code transcriber.storage.timeout}. Everything else (multipart uploads,
- * stat, copy, list, delete, presigned URLs) goes through the MinIO client.
+ * has one deadline for the whole call ({@link #DEADLINES}), both {@code transcriber.storage.timeout}. Everything
+ * else (multipart uploads, stat, copy, list, delete, presigned URLs) goes through the MinIO client.
  */
 public class ObjectStore {
 
@@ -71,7 +71,7 @@ public class ObjectStore {
 
     /**
      * For the calls made on the caller's thread: the same connections as the MinIO client's, without Okio's timeouts
-     * around each socket read and write (the socket's own read timeout applies, and a PUT has a call timeout).
+     * around each socket read and write (the socket's own read timeout applies, and a PUT has a deadline).
      */
     private final OkHttpClient direct;
 
