@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.FileSystemUtils;
@@ -20,6 +21,10 @@ public final class LocalInfrastructure implements AutoCloseable {
     private volatile LocalKafka kafka;
     private volatile LocalObjectStore objectStore;
     private boolean throwaway;
+    /** Closes this infrastructure if its JVM ends without closing it ({@link #stopAtExit()}). */
+    private Thread stopAtExit;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private LocalInfrastructure(
             Path home, Ports ports, LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
@@ -169,8 +174,40 @@ public final class LocalInfrastructure implements AutoCloseable {
         return args;
     }
 
+    /**
+     * Closes this infrastructure as the JVM exits, unless it was closed before: for a process that holds it until it
+     * is stopped by a signal (a benchmark ended with Ctrl-C or {@code kill}), whose PostgreSQL, a process of its own,
+     * would otherwise outlive it with its data. Not for an owner that closes it in a shutdown hook of its own (shutdown
+     * hooks run in no order, and the servers would go from under the services still stopping).
+     */
+    public LocalInfrastructure stopAtExit() {
+        if (stopAtExit == null) {
+            stopAtExit = new Thread(this::closeAtExit, "transcriber-infra-stop");
+            Runtime.getRuntime().addShutdownHook(stopAtExit);
+        }
+        return this;
+    }
+
+    private void closeAtExit() {
+        try {
+            close();
+        } catch (Exception e) {
+            log.warn("stopping the local infrastructure at exit failed: {}", e.toString());
+        }
+    }
+
     @Override
     public void close() throws Exception {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already (by its owner, or at exit)
+        }
+        if (stopAtExit != null && Thread.currentThread() != stopAtExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is exiting: the hook has nothing left to do
+            }
+        }
         boolean stopped = closeQuietly(objectStore);
         stopped &= closeQuietly(kafka);
         stopped &= closeQuietly(postgres);

@@ -55,8 +55,9 @@ public final class BatchBenchmark {
         });
         server.start();
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra =
-                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra = LocalInfrastructure.throwaway(
+                                "transcriber-bench", LocalInfrastructure.Ports.free())
+                        .stopAtExit()) {
             LocalSystem system = BenchSystem.start(
                     infra, upstream.baseUrl(), 256, List.of("--transcriber.network.allow-list=127.0.0.1"));
             try {

@@ -40,8 +40,9 @@ public final class DiarizationWavesBenchmark {
         double oneByOne;
         double twoAtOnce;
         try (ToneRecognizer upstream = new ToneRecognizer(0);
-                LocalInfrastructure infra =
-                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra = LocalInfrastructure.throwaway(
+                                "transcriber-bench", LocalInfrastructure.Ports.free())
+                        .stopAtExit()) {
             upstream.latencyPerCall(callSeconds);
             LocalSystem system = start(infra, upstream, 1);
             try {

@@ -43,8 +43,9 @@ public final class IntakeBenchmark {
         int jobs = Integer.getInteger("bench.jobs", 3000);
         int clients = Integer.getInteger("bench.clients", 32);
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra =
-                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra = LocalInfrastructure.throwaway(
+                                "transcriber-bench", LocalInfrastructure.Ports.free())
+                        .stopAtExit()) {
             LocalSystem system = BenchSystem.start(
                     infra,
                     upstream.baseUrl(),

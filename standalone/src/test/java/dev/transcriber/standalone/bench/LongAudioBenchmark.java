@@ -46,8 +46,9 @@ public final class LongAudioBenchmark {
         double[] walls = new double[2];
         int[] slots = {1, 8};
         try (ToneRecognizer upstream = new ToneRecognizer(latency);
-                LocalInfrastructure infra =
-                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra = LocalInfrastructure.throwaway(
+                                "transcriber-bench", LocalInfrastructure.Ports.free())
+                        .stopAtExit()) {
             for (int run = 0; run < slots.length; run++) {
                 upstream.reset();
                 LocalSystem system = BenchSystem.start(

@@ -66,8 +66,9 @@ public final class SyncPathBenchmark {
     public static void main(String[] args) throws Exception {
         Duration upstreamLatency = Duration.ofMillis(Long.getLong("bench.upstreamLatencyMs", 20));
         try (FakeUpstream upstream = new FakeUpstream(upstreamLatency);
-                LocalInfrastructure infra =
-                        LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())) {
+                LocalInfrastructure infra = LocalInfrastructure.throwaway(
+                                "transcriber-bench", LocalInfrastructure.Ports.free())
+                        .stopAtExit()) {
             LocalSystem system = BenchSystem.start(infra, upstream.baseUrl(), 4096);
             try {
                 run(infra, system, upstream, upstreamLatency);
