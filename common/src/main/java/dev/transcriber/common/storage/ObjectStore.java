@@ -82,8 +82,10 @@ public class ObjectStore {
 
     /**
      * Ends a one-part PUT that outlasts {@code transcriber.storage.timeout} (a store that stopped reading: a write has
-     * no timeout of its own). OkHttp's call timeout would do it under Okio's one lock, which every socket read and
-     * write of the process also takes at its end; a timer of its own takes none of that.
+     * no timeout of its own). OkHttp's call timeout would keep the deadline in Okio's queue, inserted and removed under
+     * Okio's one lock, which every socket read and write of the process takes at its end; this timer has a lock and a
+     * thread of its own (one wake-up per PUT when nothing else is pending, as Okio's watchdog had). The call's end
+     * still takes Okio's lock once, as every OkHttp call does.
      */
     private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
@@ -183,8 +185,9 @@ public class ObjectStore {
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
         Call put = direct.newCall(
                 signed("PUT", key, RequestBody.create(content, type), Digest.sha256Hash(content, content.length)));
-        ScheduledFuture<?> deadline =
-                DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
+        ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
+                ? null
+                : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
         try (Response response = put.execute()) {
             if (!response.isSuccessful()) {
                 throw refused("put " + key, response);
@@ -196,7 +199,9 @@ public class ObjectStore {
             }
             throw e;
         } finally {
-            deadline.cancel(false);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
         }
     }
 
@@ -244,7 +249,11 @@ public class ObjectStore {
     private static ScheduledThreadPoolExecutor deadlines() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
                 1,
-                Thread.ofPlatform().name("object-store-deadlines").daemon(true).factory());
+                Thread.ofPlatform()
+                        .name("object-store-deadlines")
+                        .daemon(true)
+                        .inheritInheritableThreadLocals(false)
+                        .factory());
         timer.setRemoveOnCancelPolicy(true); // a PUT that ended takes its deadline out at once
         return timer;
     }

@@ -20,7 +20,7 @@ import org.springframework.util.unit.DataSize;
  * @param publicEndpoint The address callers reach the same store at, used only to sign presigned upload URLs; empty:
  *     {@code endpoint}.
  * @param timeout How long a call to the store may wait for a byte, and how long the upload of an object that fits in
- *     one part may take.
+ *     one part may take; 0: no limit.
  */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(

@@ -178,9 +178,10 @@ public final class LocalInfrastructure implements AutoCloseable {
      * Closes this infrastructure as the JVM exits, unless it was closed before: for a process that holds it until it
      * is stopped by a signal (a benchmark ended with Ctrl-C or {@code kill}), whose PostgreSQL, a process of its own,
      * would otherwise outlive it with its data. Not for an owner that closes it in a shutdown hook of its own (shutdown
-     * hooks run in no order, and the servers would go from under the services still stopping).
+     * hooks run in no order, and the servers would go from under the services still stopping). A signal while the
+     * servers are still starting, before this is called, is not covered.
      */
-    public LocalInfrastructure stopAtExit() {
+    public synchronized LocalInfrastructure stopAtExit() {
         if (stopAtExit == null) {
             stopAtExit = new Thread(this::closeAtExit, "transcriber-infra-stop");
             Runtime.getRuntime().addShutdownHook(stopAtExit);
@@ -196,17 +197,15 @@ public final class LocalInfrastructure implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the servers (and removes a throwaway folder). A second call, at once or from the exit hook while the first
+     * is still stopping them, waits for the first and does nothing more; the exit hook stays registered until the
+     * servers have stopped, so a signal in the middle of a close still ends with them stopped.
+     */
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
         if (!closed.compareAndSet(false, true)) {
             return; // closed already (by its owner, or at exit)
-        }
-        if (stopAtExit != null && Thread.currentThread() != stopAtExit) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopAtExit);
-            } catch (IllegalStateException exiting) {
-                // the JVM is exiting: the hook has nothing left to do
-            }
         }
         boolean stopped = closeQuietly(objectStore);
         stopped &= closeQuietly(kafka);
@@ -215,6 +214,13 @@ public final class LocalInfrastructure implements AutoCloseable {
             removeQuietly(home);
         } else if (throwaway) {
             log.warn("{} stays: a server did not stop cleanly and may still use it", home);
+        }
+        if (stopAtExit != null && Thread.currentThread() != stopAtExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is exiting: the hook finds this closed and returns
+            }
         }
     }
 

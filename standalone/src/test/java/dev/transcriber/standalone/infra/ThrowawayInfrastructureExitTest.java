@@ -4,16 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.util.FileSystemUtils;
 
 /**
@@ -24,6 +28,7 @@ import org.springframework.util.FileSystemUtils;
 class ThrowawayInfrastructureExitTest {
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aJvmEndedBySignalTakesItsPostgresAndDataWithIt() throws Exception {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process holder = new ProcessBuilder(
@@ -48,8 +53,9 @@ class ThrowawayInfrastructureExitTest {
 
             long pid = postgresPid;
             await().atMost(Duration.ofSeconds(30))
+                    .alias("PostgreSQL ended with the JVM; the JVM said:\n" + String.join("\n", output))
                     .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-            assertThat(home).doesNotExist();
+            assertThat(home).as(() -> String.join("\n", output)).doesNotExist();
         } finally {
             holder.destroyForcibly();
             // what a failing run would leave behind
@@ -73,16 +79,31 @@ class ThrowawayInfrastructureExitTest {
         }
     }
 
-    /** The holder's line {@code READY <home> <postgres pid>}; its other output is passed over. */
-    private static String[] awaitReady(Process holder) throws Exception {
+    /** The holder's output, kept for the failure messages. */
+    private final List<String> output = new CopyOnWriteArrayList<>();
+
+    /** The holder's line {@code READY <home> <postgres pid>}; its other output is kept in {@link #output}. */
+    private String[] awaitReady(Process holder) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
         for (String line = out.readLine(); line != null; line = out.readLine()) {
+            output.add(line);
             if (line.startsWith("READY ")) {
-                Thread.ofVirtual().start(() -> out.lines().forEach(rest -> {})); // keep its output drained
+                Thread.ofVirtual()
+                        .start(
+                                () -> { // keep it drained, and kept, until it ends
+                                    try {
+                                        for (String rest = out.readLine(); rest != null; rest = out.readLine()) {
+                                            output.add(rest);
+                                        }
+                                    } catch (IOException ended) {
+                                        // the holder was ended
+                                    }
+                                });
                 return line.split(" ");
             }
         }
-        throw new AssertionError("the holder ended before its infrastructure was up (exit " + holder.waitFor() + ")");
+        throw new AssertionError("the holder ended before its infrastructure was up (exit " + holder.waitFor() + "):\n"
+                + String.join("\n", output));
     }
 
     /** Starts a throwaway infrastructure, says where, and waits to be ended. */
@@ -98,7 +119,13 @@ class ThrowawayInfrastructureExitTest {
                     .trim();
             System.out.println("READY " + home + " " + pid);
             System.out.flush();
-            new CountDownLatch(1).await(); // until the test ends this JVM
+            // until the test ends this JVM; should the test's JVM end first, this one ends too, the same way
+            Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+            if (parent.isPresent()) {
+                parent.get().onExit().join();
+                System.exit(0);
+            }
+            new CountDownLatch(1).await();
         }
     }
 }

@@ -142,6 +142,15 @@ class ObjectStoreStreamingTest {
         }
     }
 
+    @Test
+    void aTimeoutOfZeroMeansNone() throws Exception {
+        ObjectStore unbounded = new ObjectStore(properties(server.endpoint(), "streaming-secret", Duration.ZERO));
+        unbounded.put("unbounded", new ByteArrayInputStream(new byte[] {7, 8}), 2, null);
+        try (InputStream back = unbounded.open("unbounded")) {
+            assertThat(back.readAllBytes()).containsExactly(7, 8);
+        }
+    }
+
     private static StorageProperties properties(String endpoint, String secret, Duration timeout) {
         return new StorageProperties(
                 endpoint, "streaming", secret, "streaming", "us-east-1", DataSize.ofMegabytes(5), "", timeout);
