@@ -194,8 +194,7 @@ public class ObjectStore {
             }
         } catch (IOException e) {
             if (put.isCanceled()) {
-                throw new ObjectStoreException(
-                        "object store: put " + key + " failed: no answer within " + properties.timeout(), e);
+                throw failed("put " + key, "no answer within " + properties.timeout(), e);
             }
             throw e;
         } finally {
@@ -276,9 +275,10 @@ public class ObjectStore {
         }
         String message = element(text, "Message");
         String code = element(text, "Code");
-        return new ObjectStoreException(
-                "object store: " + what + " failed: " + (message == null ? "" : message + " ") + "("
-                        + (code == null ? "" : code + ", ") + "HTTP " + response.code() + ")",
+        return failed(
+                what,
+                (message == null ? "" : message + " ") + "(" + (code == null ? "" : code + ", ") + "HTTP "
+                        + response.code() + ")",
                 null);
     }
 
@@ -344,8 +344,7 @@ public class ObjectStore {
 
     private static void checkSize(String key, long declared, long actual) {
         if (declared >= 0 && declared != actual) {
-            throw new ObjectStoreException(
-                    "object store: put " + key + " failed: the source gave " + actual + " bytes of " + declared, null);
+            throw failed("put " + key, "the source gave " + actual + " bytes of " + declared, null);
         }
     }
 
@@ -455,8 +454,13 @@ public class ObjectStore {
         } catch (ObjectStoreException e) {
             throw e;
         } catch (Exception e) {
-            throw new ObjectStoreException("object store: " + what + " failed: " + e.getMessage(), e);
+            throw failed(what, e.getMessage(), e);
         }
+    }
+
+    /** The store's failure at {@code what}, said the same way for every call: "object store: put k failed: …". */
+    private static ObjectStoreException failed(String what, String reason, Throwable cause) {
+        return new ObjectStoreException("object store: " + what + " failed: " + reason, cause);
     }
 
     @FunctionalInterface

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.util.FileSystemUtils;
@@ -24,7 +23,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     /** Closes this infrastructure if its JVM ends without closing it ({@link #stopAtExit()}). */
     private Thread stopAtExit;
 
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean closed; // guarded by this (close is synchronized)
 
     private LocalInfrastructure(
             Path home, Ports ports, LocalPostgres postgres, LocalKafka kafka, LocalObjectStore objectStore) {
@@ -204,9 +203,10 @@ public final class LocalInfrastructure implements AutoCloseable {
      */
     @Override
     public synchronized void close() throws Exception {
-        if (!closed.compareAndSet(false, true)) {
+        if (closed) {
             return; // closed already (by its owner, or at exit)
         }
+        closed = true;
         boolean stopped = closeQuietly(objectStore);
         stopped &= closeQuietly(kafka);
         stopped &= closeQuietly(postgres);

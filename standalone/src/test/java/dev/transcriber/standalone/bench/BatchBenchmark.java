@@ -55,9 +55,7 @@ public final class BatchBenchmark {
         });
         server.start();
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra = LocalInfrastructure.throwaway(
-                                "transcriber-bench", LocalInfrastructure.Ports.free())
-                        .stopAtExit()) {
+                LocalInfrastructure infra = BenchSystem.infrastructure()) {
             LocalSystem system = BenchSystem.start(
                     infra, upstream.baseUrl(), 256, List.of("--transcriber.network.allow-list=127.0.0.1"));
             try {

@@ -12,6 +12,15 @@ final class BenchSystem {
 
     private BenchSystem() {}
 
+    /**
+     * Infrastructure on a temporary folder and free ports, removed when closed, and stopped as the JVM exits should
+     * the benchmark be ended by a signal before it closes it.
+     */
+    static LocalInfrastructure infrastructure() throws Exception {
+        return LocalInfrastructure.throwaway("transcriber-bench", LocalInfrastructure.Ports.free())
+                .stopAtExit();
+    }
+
     static LocalSystem start(
             LocalInfrastructure infra, String upstreamBaseUrl, int upstreamSlots, String... workerSettings) {
         return start(infra, upstreamBaseUrl, upstreamSlots, List.of(), workerSettings);

@@ -40,9 +40,7 @@ public final class DiarizationWavesBenchmark {
         double oneByOne;
         double twoAtOnce;
         try (ToneRecognizer upstream = new ToneRecognizer(0);
-                LocalInfrastructure infra = LocalInfrastructure.throwaway(
-                                "transcriber-bench", LocalInfrastructure.Ports.free())
-                        .stopAtExit()) {
+                LocalInfrastructure infra = BenchSystem.infrastructure()) {
             upstream.latencyPerCall(callSeconds);
             LocalSystem system = start(infra, upstream, 1);
             try {

@@ -43,9 +43,7 @@ public final class IntakeBenchmark {
         int jobs = Integer.getInteger("bench.jobs", 3000);
         int clients = Integer.getInteger("bench.clients", 32);
         try (FakeUpstream upstream = new FakeUpstream(Duration.ZERO);
-                LocalInfrastructure infra = LocalInfrastructure.throwaway(
-                                "transcriber-bench", LocalInfrastructure.Ports.free())
-                        .stopAtExit()) {
+                LocalInfrastructure infra = BenchSystem.infrastructure()) {
             LocalSystem system = BenchSystem.start(
                     infra,
                     upstream.baseUrl(),

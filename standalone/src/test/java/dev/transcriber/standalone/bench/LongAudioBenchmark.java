@@ -46,9 +46,7 @@ public final class LongAudioBenchmark {
         double[] walls = new double[2];
         int[] slots = {1, 8};
         try (ToneRecognizer upstream = new ToneRecognizer(latency);
-                LocalInfrastructure infra = LocalInfrastructure.throwaway(
-                                "transcriber-bench", LocalInfrastructure.Ports.free())
-                        .stopAtExit()) {
+                LocalInfrastructure infra = BenchSystem.infrastructure()) {
             for (int run = 0; run < slots.length; run++) {
                 upstream.reset();
                 LocalSystem system = BenchSystem.start(

@@ -66,9 +66,7 @@ public final class SyncPathBenchmark {
     public static void main(String[] args) throws Exception {
         Duration upstreamLatency = Duration.ofMillis(Long.getLong("bench.upstreamLatencyMs", 20));
         try (FakeUpstream upstream = new FakeUpstream(upstreamLatency);
-                LocalInfrastructure infra = LocalInfrastructure.throwaway(
-                                "transcriber-bench", LocalInfrastructure.Ports.free())
-                        .stopAtExit()) {
+                LocalInfrastructure infra = BenchSystem.infrastructure()) {
             LocalSystem system = BenchSystem.start(infra, upstream.baseUrl(), 4096);
             try {
                 run(infra, system, upstream, upstreamLatency);
