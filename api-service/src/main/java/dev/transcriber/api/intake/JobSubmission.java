@@ -64,7 +64,8 @@ public class JobSubmission {
     }
 
     /**
-     * Saves a new job, held or with its event in the outbox. Call inside the transaction that creates it: a job
+     * Saves a new job, held, or queued with its event sent once the transaction commits (a notice without an outbox
+     * row: see {@link Outbox#sendAfterCommit}). Call inside the transaction that creates it: a job
      * queued at once takes its key's slot there ({@link KeyLimits#takeSlot}), so parallel submissions cannot pass
      * the key's cap together; a held one tells the admission scheduler, on commit. The job keeps the request's trace,
      * and its id is in the request's log context from here (outside a request, in none: {@link LogContext#request}).
@@ -87,7 +88,9 @@ public class JobSubmission {
         if (held) {
             wakeups.notify(Channel.ADMISSION);
         } else {
-            outbox.add(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()));
+            // a notice, not an outbox row: a queued job whose message never arrives is sent again by the workers'
+            // QueueSweeper, which finds it in the database
+            outbox.sendAfterCommit(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         }
         return job;
     }

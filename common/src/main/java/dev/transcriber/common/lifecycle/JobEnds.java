@@ -8,6 +8,7 @@ import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
@@ -15,6 +16,9 @@ import dev.transcriber.common.webhooks.JobWebhooks;
  * row: the api also looks for ended jobs in the database, see {@link Outbox#sendAfterCommit}), a delivery for its
  * webhook, if any, and the end of its batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
  * owner's cancel), or else the job's own. Counted too ({@link JobMetrics}), once that transaction commits.
+ *
+ * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
+ * ended it and committed on its own, outside any transaction: its notice is sent at once.
  */
 public class JobEnds {
 
@@ -52,12 +56,16 @@ public class JobEnds {
 
     private void announceAlone(EndedJob job) {
         String traceparent = traces.currentOr(job.traceparent());
-        webhooks.jobEnded(job, traceparent);
-        outbox.sendAfterCommit(
-                Topics.FINISHED,
-                job.id().toString(),
-                new JobFinished(job.id(), job.state().name()),
-                traceparent);
+        JobFinished notice = new JobFinished(job.id(), job.state().name());
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            webhooks.jobEnded(job, traceparent);
+            outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
+        } else if (job.webhookUrl() == null && job.batchId() == null) {
+            outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
+        } else {
+            throw new IllegalStateException(
+                    "job " + job.id() + " has a webhook or a batch: its end is announced in its transaction");
+        }
         metrics.ended(job);
     }
 }

@@ -37,9 +37,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code delivery.timeout.ms}), so a send still buffered in a producer is never doubled by another instance; a
  * message is sent twice only when an acknowledgement is lost with its sender, and consumers are idempotent.
  *
- * <p>A notice whose readers also find what it says in the database ({@code JobFinished}, {@code JobProgress}) is not
- * written at all: {@link #sendAfterCommit} sends it once the transaction commits, and a lost one costs its readers their
- * poll's interval.
+ * <p>A notice whose readers also find what it says in the database ({@code JobFinished}, {@code JobProgress}, and the
+ * api's {@code JobSubmitted} of a new job) is not written at all: {@link #sendAfterCommit} sends it once the
+ * transaction commits, and a lost one costs its readers their poll's interval (the api's held requests look for ended
+ * jobs; the workers' queue sweeper sends again the message of a queued job that never arrived).
  *
  * <p>Each row keeps the trace of the code that wrote it ({@code traceparent}, in the same INSERT), and every send of
  * it, right after commit or by a relay later on another thread or instance, carries that trace as the record's
@@ -151,19 +152,39 @@ public class Outbox {
     /**
      * Sends {@code event} once the current transaction commits, without writing a row: for a notice whose readers also
      * find what it says in the database at an interval (the api's held requests and streams look there every
-     * {@code transcriber.api.completion-poll-interval}), so a notice lost with its sender, or refused by the broker,
-     * costs them that interval and never a job. A row would cost an insert, a delete and their share of a commit per
+     * {@code transcriber.api.completion-poll-interval}; the workers' queue sweeper sends a queued job's message again
+     * once the lane's consumers have read past where it would be), so a notice lost with its sender, or refused by the
+     * broker, costs them that interval and never a job. A row would cost an insert, a delete and their share of a commit per
      * notice. Nothing is sent if the transaction rolls back. In the trace {@code traceparent} (null: the current
      * span's, if any).
      */
     public void sendAfterCommit(String topic, String key, Object event, String traceparent) {
         requireTransaction("Outbox.sendAfterCommit");
-        Pending notice = new Pending(0, topic, key, codec.write(event), traces.currentOr(traceparent));
-        afterCommit(() -> produce(notice).whenComplete((result, failure) -> {
+        Pending notice = notice(topic, key, event, traceparent);
+        afterCommit(() -> sendNotice(notice));
+    }
+
+    /**
+     * As {@link #sendAfterCommit}, for a change that has already committed (a single statement outside any
+     * transaction): sent now.
+     */
+    public void sendNow(String topic, String key, Object event, String traceparent) {
+        sendNotice(notice(topic, key, event, traceparent));
+    }
+
+    private Pending notice(String topic, String key, Object event, String traceparent) {
+        return new Pending(0, topic, key, codec.write(event), traces.currentOr(traceparent));
+    }
+
+    private void sendNotice(Pending notice) {
+        produce(notice).whenComplete((result, failure) -> {
             if (failure != null) {
-                log.debug("notice to {} not sent ({}); its readers find it in the database", topic, failure.toString());
+                log.debug(
+                        "notice to {} not sent ({}); its readers find it in the database",
+                        notice.topic(),
+                        failure.toString());
             }
-        }));
+        });
     }
 
     private static void requireTransaction(String caller) {

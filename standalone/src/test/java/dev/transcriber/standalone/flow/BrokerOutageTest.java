@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Accepted work survives a Kafka outage: the job waits in the outbox and completes once the broker is back. */
+/**
+ * Accepted work survives a Kafka outage: the job waits in PostgreSQL (its message in the api's producer, or sent again
+ * by the workers' queue sweeper) and completes once the broker is back.
+ */
 class BrokerOutageTest {
 
     private static TestSystem.Isolated isolated;

@@ -90,12 +90,12 @@ class ClaimFencingTest {
         assertThatThrownBy(() -> lifecycle.finishCutting(a, 30.0, 1)).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.fail(a, FailureCode.UPSTREAM_ERROR, "from worker a"))
                 .isInstanceOf(StaleClaimException.class);
-        assertThatThrownBy(() -> lifecycle.succeed(a, text("from worker a"), "account-a", 3.0))
+        assertThatThrownBy(() -> succeed(a, text("from worker a"), "account-a", 3.0))
                 .isInstanceOf(StaleClaimException.class);
         assertThat(lifecycle.holds(b)).isTrue();
 
-        lifecycle.succeed(b, text("from worker b"), "account-b", 3.0);
-        assertThatThrownBy(() -> lifecycle.succeed(a, text("from worker a"), "account-a", 3.0))
+        succeed(b, text("from worker b"), "account-b", 3.0);
+        assertThatThrownBy(() -> succeed(a, text("from worker a"), "account-a", 3.0))
                 .isInstanceOf(StaleClaimException.class);
 
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
@@ -131,9 +131,9 @@ class ClaimFencingTest {
                 .orElseThrow()
                 .claim();
         assertThat(second.number()).isEqualTo(2);
-        assertThatThrownBy(() -> lifecycle.succeed(first, text("late"), "account-a", 1.0))
+        assertThatThrownBy(() -> succeed(first, text("late"), "account-a", 1.0))
                 .isInstanceOf(StaleClaimException.class);
-        lifecycle.succeed(second, text("on time"), "account-a", 1.0);
+        succeed(second, text("on time"), "account-a", 1.0);
 
         TranscriptionJob job = jobs.findById(id.value()).orElseThrow();
         assertThat(job.transcriptJson()).contains("on time");
@@ -240,5 +240,14 @@ class ClaimFencingTest {
         return worker.getBean(MeterRegistry.class).find(ClaimFence.STALE_WRITES).counters().stream()
                 .mapToDouble(Counter::count)
                 .sum();
+    }
+
+    /** The success of the run under {@code claim}, as that run writes it. */
+    private void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
+        lifecycle.succeed(
+                RunUnder.claim(claim, jobs.findById(claim.job().value()).orElseThrow()),
+                transcript,
+                account,
+                durationSeconds);
     }
 }

@@ -102,7 +102,7 @@ class JobDispatcherTest {
         lifecycle.claim(taken, "worker-b", LEASE).orElseThrow();
         JobId ended = slice.saveQueued(Lane.ASYNC, 1).getFirst();
         lifecycle.succeed(
-                lifecycle.claim(ended, "worker-b", LEASE).orElseThrow().claim(),
+                lifecycle.claim(ended, "worker-b", LEASE).orElseThrow(),
                 new Transcript("done", "en", 1.0, null),
                 "account-b",
                 1.0);

@@ -19,11 +19,13 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.PieceSpan;
 import dev.transcriber.common.transcript.TimestampGranularity;
 import dev.transcriber.common.transcript.Transcript;
+import dev.transcriber.common.transcript.Usage;
 import dev.transcriber.standalone.support.Race;
 import dev.transcriber.standalone.support.WorkerSlice;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.JobSpeakers;
+import dev.transcriber.worker.usage.UsageLedger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -164,7 +166,8 @@ class JobLifecycleTest {
                         "{\"text\":\"hi\"}",
                         "account-a",
                         12.5,
-                        slice.clock().instant())
+                        slice.clock().instant(),
+                        new UsageLedger.Entry("gpt-4o-transcribe", 0, 0, 0, 0, 0))
                 .orElseThrow();
 
         assertThat(ended).isEqualTo(EndedJob.of(slice.job(id)));
@@ -177,7 +180,7 @@ class JobLifecycleTest {
         JobId running = saved(job(Lane.INTERACTIVE, "json"));
         claim(running, "worker-a");
         JobId succeeded = saved(job(Lane.INTERACTIVE, "json"));
-        lifecycle.succeed(claim(succeeded, "worker-a"), text("done"), "account-a", 1.0);
+        succeed(claim(succeeded, "worker-a"), text("done"), "account-a", 1.0);
         JobId failed = saved(job(Lane.INTERACTIVE, "json"));
         lifecycle.fail(claim(failed, "worker-a"), FailureCode.UPSTREAM_ERROR, "upstream said no");
         JobId cancelled = saved(job(Lane.INTERACTIVE, "json"));
@@ -218,7 +221,7 @@ class JobLifecycleTest {
         assertThat(second).isEqualTo(new Claim(id, "worker-b", 2));
         assertThatJob(slice.job(id)).isRunningUnder("worker-b", 2).hasAttempts(2);
         assertThatThrownBy(() -> lifecycle.holds(first)).isInstanceOf(StaleClaimException.class);
-        assertThatThrownBy(() -> lifecycle.succeed(first, text("late"), "account-a", 1.0))
+        assertThatThrownBy(() -> succeed(first, text("late"), "account-a", 1.0))
                 .isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.fail(first, FailureCode.UPSTREAM_ERROR, "late"))
                 .isInstanceOf(StaleClaimException.class);
@@ -232,7 +235,7 @@ class JobLifecycleTest {
         assertThat(lifecycle.holds(second)).isTrue();
         lifecycle.audioFetched(second, new AudioFetcher.Fetched(2048, "audio/wav", "sha-of-b"));
 
-        lifecycle.succeed(second, text("on time"), "account-b", 1.0);
+        succeed(second, text("on time"), "account-b", 1.0);
 
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded();
@@ -252,7 +255,7 @@ class JobLifecycleTest {
                 .isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> lifecycle.holds(new Claim(id, "worker-a", claim.number() + 1)))
                 .isInstanceOf(StaleClaimException.class);
-        assertThatThrownBy(() -> lifecycle.succeed(new Claim(id, "worker-b", claim.number()), text("x"), "b", 1.0))
+        assertThatThrownBy(() -> succeed(new Claim(id, "worker-b", claim.number()), text("x"), "b", 1.0))
                 .isInstanceOf(StaleClaimException.class);
         assertThat(lifecycle.holds(claim)).isTrue();
         assertThatJob(slice.job(id)).isRunningUnder("worker-a", 1);
@@ -295,8 +298,8 @@ class JobLifecycleTest {
         Claim claim = claim(id, "worker-a");
         slice.clock().advance(Duration.ofSeconds(3));
 
-        lifecycle.succeed(claim, text("hello there"), "account-a", 2.5);
-        lifecycle.succeed(claim, text("again"), "account-b", 9.0);
+        succeed(claim, text("hello there"), "account-a", 2.5);
+        succeed(claim, text("again"), "account-b", 9.0);
 
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded().hasAttempts(1);
@@ -336,7 +339,7 @@ class JobLifecycleTest {
         assertThatJob(slice.job(id)).isRunningUnder("worker-b", 2).hasAttempts(1);
         assertThatThrownBy(() -> lifecycle.fail(first, FailureCode.UPSTREAM_ERROR, "late"))
                 .isInstanceOf(StaleClaimException.class);
-        lifecycle.succeed(second, text("second time"), "account-b", 1.0);
+        succeed(second, text("second time"), "account-b", 1.0);
         assertThatJob(slice.job(id)).hasSucceeded();
     }
 
@@ -355,6 +358,38 @@ class JobLifecycleTest {
     }
 
     @Test
+    void aJobWithNoWebhookAndNoBatchEndsByOneStatementWithItsUsageRowAndItsNotice() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        RunningJob run = lifecycle.claim(id, "worker-a", LEASE).orElseThrow();
+        slice.clock().advance(Duration.ofSeconds(2));
+        assertThat(run.quietEnd()).isTrue();
+
+        lifecycle.succeed(run, new Transcript("hi", "en", 3.0, Usage.tokens(40, 5, 7)), "account-a", 3.5);
+
+        assertThatJob(slice.job(id)).hasSucceeded();
+        assertThat(slice.jdbc()
+                        .sql("select model, upstream_account, finished_at, audio_seconds, billed_seconds, input_tokens,"
+                                + " output_tokens, audio_tokens, text_tokens from usage_ledger where job_id = :id")
+                        .param("id", id.value())
+                        .query((rs, row) -> List.of(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getTimestamp(3).toInstant(),
+                                rs.getDouble(4),
+                                rs.getDouble(5),
+                                rs.getLong(6),
+                                rs.getLong(7),
+                                rs.getLong(8),
+                                rs.getLong(9)))
+                        .single())
+                .containsExactly("gpt-4o-transcribe", "account-a", slice.clock().instant(), 3.5, 0.0, 45L, 7L, 40L, 5L);
+        assertThat(slice.sent(Topics.FINISHED, id))
+                .singleElement()
+                .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
+        assertThat(webhookEvents(id)).isEmpty();
+    }
+
+    @Test
     void aJobCancelledByItsOwnerWhileItRunsDropsTheWorkersResultWithoutAnError() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
@@ -362,13 +397,14 @@ class JobLifecycleTest {
         slice.change(id, j -> j.cancel(slice.clock().instant()));
 
         assertThat(lifecycle.holds(claim)).isFalse();
-        lifecycle.succeed(claim, text("too late"), "account-a", 1.0);
+        succeed(claim, text("too late"), "account-a", 1.0);
         lifecycle.fail(claim, FailureCode.UPSTREAM_ERROR, "too late");
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).isCancelled();
         assertThat(job.transcriptJson()).isNull();
         assertThat(job.failureCode()).isNull();
         assertThat(slice.sent(Topics.FINISHED, id)).isEmpty();
+        assertThat(usageRows(id)).isZero();
     }
 
     @Test
@@ -644,5 +680,10 @@ class JobLifecycleTest {
                 .param("id", id.value())
                 .query(String.class)
                 .list();
+    }
+
+    /** The success of the run under {@code claim}, as that run writes it. */
+    private void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
+        lifecycle.succeed(RunUnder.claim(claim, slice.job(claim.job())), transcript, account, durationSeconds);
     }
 }

@@ -262,7 +262,7 @@ class JobExecution {
                     stages.time("worker.upstream", () -> transcriber.transcribe(call)), call, probed.durationSeconds());
             long recording = System.nanoTime();
             results.write(() -> {
-                lifecycle.succeed(claim, result.transcript(), result.accountId(), probed.durationSeconds());
+                lifecycle.succeed(job, result.transcript(), result.accountId(), probed.durationSeconds());
                 return null;
             });
             stages.since("worker.record_result", recording);

@@ -36,10 +36,14 @@ import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Every
- * change goes through the job's own state machine. A change of a claimed job carries its {@link Claim} and passes the
+ * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Two hot
+ * ones (the check before paying the upstream, the success of a job whose end writes nothing else) are single
+ * statements that commit on their own: a transaction around one would cost a round trip more. The claim keeps its
+ * transaction, so that a row it took but cannot read rolls back. Every change goes through the job's own state
+ * machine. A change of a claimed job carries its {@link Claim} and passes the
  * {@link ClaimFence}: a worker whose lease ran out (or that handed the job back) cannot overwrite the work of the claim
  * that took the job next.
  */
@@ -56,6 +60,7 @@ class JobLifecycle {
     private final Clock clock;
     private final JobSpeakers speakers;
     private final DiarizationProperties diarization;
+    private final TransactionTemplate transactions;
 
     JobLifecycle(
             JobRepository jobs,
@@ -67,7 +72,9 @@ class JobLifecycle {
             JobTransitions transitions,
             Clock clock,
             JobSpeakers speakers,
-            DiarizationProperties diarization) {
+            DiarizationProperties diarization,
+            TransactionTemplate transactions) {
+        this.transactions = transactions;
         this.speakers = speakers;
         this.diarization = diarization;
         this.jobs = jobs;
@@ -108,15 +115,35 @@ class JobLifecycle {
      * True while the job is still held under {@code claim}, false when it ended under it (cancelled by its owner):
      * asked before the upstream is paid. Throws {@link StaleClaimException} when the claim was lost.
      */
-    @Transactional(readOnly = true)
     public boolean holds(Claim claim) {
+        // one statement on its own: a read-only transaction around it would add a round trip
         return fence.holds(transitions.hold(claim.job()).orElseThrow(), claim, "check");
     }
 
-    @Transactional
-    public void succeed(Claim claim, Transcript transcript, String account, double durationSeconds) {
-        Optional<EndedJob> succeeded =
-                transitions.succeed(claim, codec.write(transcript), account, durationSeconds, clock.instant());
+    /**
+     * RUNNING under the job's claim to SUCCEEDED with its transcript, its usage row and its announcement. A job whose
+     * end writes nothing else ({@link RunningJob#quietEnd}) ends in one statement that commits on its own, and its
+     * notice is sent once it has; any other ends in a transaction with its webhook delivery and its batch's count.
+     * Nothing is written when the job ended meanwhile under this claim (cancelled by its owner: the result is
+     * dropped); {@link StaleClaimException} when another claim took it.
+     */
+    public void succeed(RunningJob job, Transcript transcript, String account, double durationSeconds) {
+        if (job.quietEnd()) {
+            end(job, transcript, account, durationSeconds);
+        } else {
+            transactions.executeWithoutResult(status -> end(job, transcript, account, durationSeconds));
+        }
+    }
+
+    private void end(RunningJob job, Transcript transcript, String account, double durationSeconds) {
+        Claim claim = job.claim();
+        Optional<EndedJob> succeeded = transitions.succeed(
+                claim,
+                codec.write(transcript),
+                account,
+                durationSeconds,
+                clock.instant(),
+                ledger.entry(job.spec().model(), transcript));
         if (succeeded.isEmpty()) {
             // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
             // taken by another claim (the fence throws)
@@ -125,9 +152,7 @@ class JobLifecycle {
             }
             return;
         }
-        EndedJob job = succeeded.get();
-        ledger.record(job, transcript);
-        ends.announce(job);
+        ends.announce(succeeded.get());
     }
 
     /** The job's audio_url is fetched into the store. */

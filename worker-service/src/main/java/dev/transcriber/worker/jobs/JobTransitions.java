@@ -10,6 +10,7 @@ import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.PieceSpan;
+import dev.transcriber.worker.usage.UsageLedger;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -40,7 +41,8 @@ class JobTransitions {
             + " j.prompt, j.temperature, j.timestamp_granularities, j.task, j.include_logprobs, j.chunking_strategy,"
             + " j.known_speakers, j.object_key, j.filename, j.content_type, j.size_bytes, j.source_url,"
             + " j.content_sha256, j.reuse, j.parent_id, j.piece_index, j.piece_offset, j.piece_owns_from,"
-            + " j.piece_owns_until, j.duration_seconds, j.lease_owner, j.claims";
+            + " j.piece_owns_until, j.duration_seconds, j.lease_owner, j.claims,"
+            + " (j.webhook_url is null and j.batch_id is null) as quiet_end";
 
     /** The columns of an {@link EndedJob}. */
     private static final String ENDED_JOB = " returning j.id, j.api_key_id, j.state, j.failure_code, j.lane, j.model,"
@@ -76,17 +78,27 @@ class JobTransitions {
     }
 
     /**
-     * RUNNING under {@code claim} to SUCCEEDED with its transcript, account and measured duration; empty when the
-     * job is no longer held under that claim.
+     * RUNNING under {@code claim} to SUCCEEDED with its transcript, account and measured duration, and its usage row
+     * ({@code usage}) written by the same statement; empty (and no usage row) when the job is no longer held under
+     * that claim. One round trip: outside a transaction it commits on its own.
      */
     Optional<EndedJob> succeed(
-            Claim claim, String transcriptJson, String account, double durationSeconds, Instant now) {
-        return jdbc.sql("update transcription_jobs j set state = " + SUCCEEDED + ", transcript_json = :transcript,"
-                        + " upstream_account = :account, duration_seconds = :duration, finished_at = :now,"
-                        + " lease_owner = null, lease_until = null, version = j.version + 1"
-                        + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
-                        + " and j.lease_owner = :worker"
-                        + ENDED_JOB)
+            Claim claim,
+            String transcriptJson,
+            String account,
+            double durationSeconds,
+            Instant now,
+            UsageLedger.Entry usage) {
+        return UsageLedger.bind(
+                        jdbc.sql("with ended as (update transcription_jobs j set state = " + SUCCEEDED + ","
+                                + " transcript_json = :transcript, upstream_account = :account,"
+                                + " duration_seconds = :duration, finished_at = :now, lease_owner = null,"
+                                + " lease_until = null, version = j.version + 1"
+                                + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
+                                + " and j.lease_owner = :worker" + ENDED_JOB + "),"
+                                + " used as (" + UsageLedger.insertFrom("ended") + ")"
+                                + " select * from ended j"),
+                        usage)
                 .param("transcript", transcriptJson)
                 .param("account", account)
                 .param("duration", durationSeconds)
@@ -148,7 +160,8 @@ class JobTransitions {
                                 required(rs, "piece_offset"),
                                 required(rs, "duration_seconds"),
                                 required(rs, "piece_owns_from"),
-                                required(rs, "piece_owns_until")));
+                                required(rs, "piece_owns_until")),
+                rs.getBoolean("quiet_end"));
     }
 
     private static EndedJob endedJob(ResultSet rs, int row) throws SQLException {

@@ -33,7 +33,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>The rule for "gone", and why it never floods a long backlog: a queued job's message, if it was ever sent, was
  * acknowledged before its outbox row went, so it lies before the lane topic's end offsets as read after the job was
- * seen queued with no outbox row (its <em>observation</em>). Once the lane's consumer group has committed past those
+ * seen queued with no outbox row (its <em>observation</em>). (A new job's message is a notice with no outbox row,
+ * sent as its transaction commits: one still on its way to the broker at the observation may land after those
+ * offsets, and its job be sent once more. A second message is harmless, as its claim finds the job taken or ended;
+ * it takes a send slower than the sweep interval, or a job observed in the few milliseconds of its send.) Once the lane's consumer group has committed past those
  * end offsets on every partition, every message sent before the observation has been handled, and a handled message
  * claims its job (the claim changes the job's version) before the group's offsets move past it (the listener commits
  * only claimed records). So a job still queued at the version it was observed at has no message left: it is sent

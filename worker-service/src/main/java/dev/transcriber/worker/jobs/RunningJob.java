@@ -18,6 +18,8 @@ import dev.transcriber.common.transcript.PieceSpan;
  * @param sourceUrl for a job whose audio the worker fetches, where from; null once stored
  * @param contentSha256 the SHA-256 of the audio as received; null when unknown
  * @param reuse the job may take an earlier job's transcript of the same audio
+ * @param quietEnd its end writes nothing besides its own row and usage (it has no webhook and is no batch's item), so
+ *     its success is one statement that commits on its own ({@link JobLifecycle#succeed})
  */
 record RunningJob(
         Claim claim,
@@ -29,7 +31,8 @@ record RunningJob(
         boolean reuse,
         JobId parentId,
         int pieceIndex,
-        PieceSpan pieceSpan) {
+        PieceSpan pieceSpan,
+        boolean quietEnd) {
 
     /** A job claimed through the entity (the claim's fallback, and tests). */
     static RunningJob of(TranscriptionJob job) {
@@ -43,7 +46,8 @@ record RunningJob(
                 job.reuse(),
                 job.isPiece() ? job.parentId() : null,
                 job.isPiece() ? job.pieceIndex() : 0,
-                job.isPiece() ? job.pieceSpan() : null);
+                job.isPiece() ? job.pieceSpan() : null,
+                job.webhookUrl() == null && job.batchId() == null);
     }
 
     JobId id() {
