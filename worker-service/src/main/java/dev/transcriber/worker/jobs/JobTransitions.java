@@ -15,6 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -70,8 +72,8 @@ class JobTransitions {
                         + " where p.id = j.parent_id and p.state = " + RUNNING + "))"
                         + RUNNING_JOB)
                 .param("worker", worker)
-                .param("until", Timestamp.from(leaseUntil))
-                .param("now", Timestamp.from(now))
+                .param("until", typed(leaseUntil))
+                .param("now", typed(now))
                 .param("id", id.value())
                 .query(JobTransitions::runningJob)
                 .optional();
@@ -102,12 +104,23 @@ class JobTransitions {
                 .param("transcript", transcriptJson)
                 .param("account", account)
                 .param("duration", durationSeconds)
-                .param("now", Timestamp.from(now))
+                .param("now", typed(now))
                 .param("id", claim.job().value())
                 .param("claim", claim.number())
                 .param("worker", claim.owner())
                 .query(JobTransitions::endedJob)
                 .optional();
+    }
+
+    /**
+     * An instant as a {@code timestamptz} parameter. The driver sends a {@link Timestamp} with no type, for the server
+     * to choose; a statement with such a parameter is described on its first runs, and a described statement whose
+     * result has a column of unbounded size (any text) costs a round trip of its own before each run: the driver
+     * syncs first, sending what it holds (a transaction's BEGIN) or nothing. A typed parameter keeps each of these
+     * statements to one round trip.
+     */
+    private static OffsetDateTime typed(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
     }
 
     /** What the fence needs of a row, read without loading the job: its state, claim number and lease owner. */
