@@ -16,9 +16,12 @@ import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
-/** Records a job and its {@link JobSubmitted} event in one transaction: once this returns, the job is not lost. */
+/**
+ * Records a job, then sends its {@link JobSubmitted} event once it has committed (a notice: see {@link #save}): once
+ * this returns, the job is not lost.
+ */
 @Service
 public class JobSubmission {
 
@@ -28,8 +31,17 @@ public class JobSubmission {
     private final Clock clock;
     private final Traces traces;
     private final Wakeups wakeups;
+    private final TransactionTemplate transactions;
 
-    JobSubmission(JobRepository jobs, Outbox outbox, KeyLimits limits, Clock clock, Traces traces, Wakeups wakeups) {
+    JobSubmission(
+            JobRepository jobs,
+            Outbox outbox,
+            KeyLimits limits,
+            Clock clock,
+            Traces traces,
+            Wakeups wakeups,
+            TransactionTemplate transactions) {
+        this.transactions = transactions;
         this.traces = traces;
         this.wakeups = wakeups;
         this.jobs = jobs;
@@ -39,11 +51,12 @@ public class JobSubmission {
     }
 
     /**
-     * A held job is recorded without its event: the admission scheduler sends that when it releases it. The audio's
-     * SHA-256 (null if unknown) lets later jobs of the same key reuse this one's transcript. {@code caller} is null
-     * for a job of no key; {@code idempotencyKey} (and the request's digest) null for a request sent without one.
+     * A job queued at once whose key has no cap to take a slot of is one insert that commits on its own, its event
+     * sent once it has; any other is saved in a transaction ({@link #save}). A held job is recorded without its event:
+     * the admission scheduler sends that when it releases it. The audio's SHA-256 (null if unknown) lets later jobs
+     * of the same key reuse this one's transcript. {@code caller} is null for a job of no key; {@code idempotencyKey}
+     * (and the request's digest) null for a request sent without one.
      */
-    @Transactional
     public TranscriptionJob submit(
             JobId jobId,
             Caller caller,
@@ -60,7 +73,15 @@ public class JobSubmission {
         if (idempotencyKey != null) {
             job.idempotent(idempotencyKey, requestHash);
         }
-        return save(caller, job, admission);
+        if (admission.held() || (caller != null && limits.takesSlot(caller))) {
+            return transactions.execute(status -> save(caller, job, admission));
+        }
+        // nothing to do with it but the insert: one statement that commits on its own, then its notice (a transaction
+        // around it would cost a round trip more)
+        traced(job);
+        jobs.insertAlone(job);
+        outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
+        return job;
     }
 
     /**
@@ -80,10 +101,7 @@ public class JobSubmission {
         if (held) {
             job.hold();
         }
-        if (job.traceparent() == null) {
-            job.tracedFrom(traces.current());
-        }
-        LogContext.jobFromHere(job.id());
+        traced(job);
         jobs.insert(job);
         if (held) {
             wakeups.notify(Channel.ADMISSION);
@@ -93,6 +111,14 @@ public class JobSubmission {
             outbox.sendAfterCommit(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         }
         return job;
+    }
+
+    /** The job keeps the request's trace, and its id is in the request's log context from here. */
+    private void traced(TranscriptionJob job) {
+        if (job.traceparent() == null) {
+            job.tracedFrom(traces.current());
+        }
+        LogContext.jobFromHere(job.id());
     }
 
     /**

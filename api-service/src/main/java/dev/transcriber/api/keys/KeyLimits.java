@@ -52,6 +52,11 @@ public class KeyLimits {
         return Admission.NOW;
     }
 
+    /** Whether a job of {@code caller} queued at once takes a slot of its key ({@link #takeSlot}: a cap that refuses). */
+    public boolean takesSlot(Caller caller) {
+        return caller.maxConcurrentJobs() != null && !caller.queuesOverCap();
+    }
+
     /**
      * Inside the transaction that records a job queued at once: for a key with a cap in {@code refuse} mode, waits
      * for the key's other submissions (an advisory lock on the key, held until commit) and counts again, so
@@ -59,7 +64,7 @@ public class KeyLimits {
      * only spares storing audio that would be refused.
      */
     public void takeSlot(Caller caller) {
-        if (caller.maxConcurrentJobs() == null || caller.queuesOverCap()) {
+        if (!takesSlot(caller)) {
             return;
         }
         jdbc.sql("select pg_advisory_xact_lock(:space, hashtext(:key))")

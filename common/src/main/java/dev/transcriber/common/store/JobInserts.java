@@ -10,4 +10,10 @@ public interface JobInserts {
      * surfaces here as a {@link org.springframework.dao.DataIntegrityViolationException}, not at commit.
      */
     void insert(TranscriptionJob job);
+
+    /**
+     * As {@link #insert}, outside any transaction: one statement on a connection of its own, committed when it
+     * returns. For a job whose creation writes nothing else.
+     */
+    void insertAlone(TranscriptionJob job);
 }

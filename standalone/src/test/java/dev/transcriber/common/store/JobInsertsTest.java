@@ -16,8 +16,8 @@ import org.springframework.dao.DataIntegrityViolationException;
 
 /**
  * The insert of a new job without the persistence context ({@link JobInserts}) on a real PostgreSQL: it belongs to
- * the surrounding transaction (gone when that rolls back), writes the row as the entity maps it, and a broken unique
- * key surfaces at the insert as Spring's {@link DataIntegrityViolationException}, which the api's callers catch to
+ * the surrounding transaction (gone when that rolls back), or alone commits as it returns; it writes the row as the
+ * entity maps it, and a broken unique key surfaces at the insert as Spring's {@link DataIntegrityViolationException}, which the api's callers catch to
  * answer a request sent twice at once as a replay.
  */
 class JobInsertsTest {
@@ -86,6 +86,39 @@ class JobInsertsTest {
         assertThatThrownBy(() -> slice.transactions()
                         .executeWithoutResult(status -> slice.jobs().insert(second)))
                 .isInstanceOf(DataIntegrityViolationException.class);
+
+        assertThat(slice.jobs().findById(second.id().value())).isEmpty();
+    }
+
+    @Test
+    void aJobInsertedAloneIsCommittedWhenTheInsertReturnsAndReadsBackAsWritten() {
+        UUID key = slice.apiKey("alone", k -> {});
+        JobId id = JobId.random();
+        TranscriptionJob written = job(id, key);
+        written.idempotent("request-3", "digest-3");
+
+        slice.jobs().insertAlone(written); // no transaction around it
+
+        TranscriptionJob read = slice.job(id); // another connection sees it: committed
+        assertThat(read.state()).isEqualTo(JobState.QUEUED);
+        assertThat(read.spec()).isEqualTo(written.spec());
+        assertThat(read.audio()).isEqualTo(written.audio());
+        assertThat(read.requestHash()).isEqualTo("digest-3");
+        assertThat(read.createdAt()).isEqualTo(written.createdAt());
+        slice.change(id, job -> job.cancel(slice.clock().instant()));
+        assertThat(slice.job(id).state()).isEqualTo(JobState.CANCELLED);
+    }
+
+    @Test
+    void aJobInsertedAloneWithAnIdempotencyKeyAlreadyTakenIsRefusedAtTheInsert() {
+        UUID key = slice.apiKey("alone-replays", k -> {});
+        TranscriptionJob first = job(JobId.random(), key);
+        first.idempotent("request-4", "digest-4");
+        slice.jobs().insertAlone(first);
+        TranscriptionJob second = job(JobId.random(), key);
+        second.idempotent("request-4", "digest-4");
+
+        assertThatThrownBy(() -> slice.jobs().insertAlone(second)).isInstanceOf(DataIntegrityViolationException.class);
 
         assertThat(slice.jobs().findById(second.id().value())).isEmpty();
     }
