@@ -169,6 +169,9 @@ public class Outbox {
      * transaction): sent now.
      */
     public void sendNow(String topic, String key, Object event, String traceparent) {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("Outbox.sendNow in a transaction: what it announces has not committed");
+        }
         sendNotice(notice(topic, key, event, traceparent));
     }
 
@@ -179,9 +182,10 @@ public class Outbox {
     private void sendNotice(Pending notice) {
         produce(notice).whenComplete((result, failure) -> {
             if (failure != null) {
-                log.debug(
-                        "notice to {} not sent ({}); its readers find it in the database",
+                log.warn(
+                        "notice to {} about {} not sent ({}); its readers find it in the database",
                         notice.topic(),
+                        notice.key(),
                         failure.toString());
             }
         });

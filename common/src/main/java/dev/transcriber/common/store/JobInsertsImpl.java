@@ -7,6 +7,7 @@ import jakarta.persistence.PersistenceUnit;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.hibernate.StatelessSession;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /** {@link JobInserts} for Spring Data: a fragment of {@link JobRepository}, whose exception translation it shares. */
 class JobInsertsImpl implements JobInserts {
@@ -30,6 +31,9 @@ class JobInsertsImpl implements JobInserts {
 
     @Override
     public void insertAlone(TranscriptionJob job) {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("insertAlone in a transaction: it would commit on a connection of its own");
+        }
         try (StatelessSession rows = factory.unwrap(SessionFactory.class).openStatelessSession()) {
             rows.setJdbcBatchSize(0);
             rows.insert(job);

@@ -459,7 +459,9 @@ abstract class SyncTranscriptionFlowContract {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Relayed.\"}")));
         JobId jobId = JobId.random();
         TranscriptionJob job = system.queuedJobWithStoredAudio(jobId);
-        // As if the broker was down when the api committed: the job and its event are in PostgreSQL, not in Kafka.
+        // As if the broker was down when a worker put the job back in the queue (a hand-back, a release by the
+        // admission scheduler, a re-send): the job and its event are in PostgreSQL, not in Kafka. (A new job's own
+        // message is a notice without a row; queuedJobWhoseMessageIsGoneIsSentAgain covers its loss.)
         inTransaction(() -> {
             system.jobs().save(job);
             system.api()

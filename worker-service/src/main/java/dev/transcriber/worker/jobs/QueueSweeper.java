@@ -6,6 +6,7 @@ import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.JobState;
 import jakarta.annotation.PreDestroy;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +36,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * acknowledged before its outbox row went, so it lies before the lane topic's end offsets as read after the job was
  * seen queued with no outbox row (its <em>observation</em>). (A new job's message is a notice with no outbox row,
  * sent as its transaction commits: one still on its way to the broker at the observation may land after those
- * offsets, and its job be sent once more. A second message is harmless, as its claim finds the job taken or ended;
- * it takes a send slower than the sweep interval, or a job observed in the few milliseconds of its send.) Once the lane's consumer group has committed past those
+ * offsets, and if the lane has not consumed it by the next sweep (a slow send, a paused lane, a rebalance), its job is
+ * sent once more. A second message is harmless: its claim finds the job taken or ended, and the record is passed.)
+ * Each sweep looks at up to 1,000 such jobs of each lane, the longest queued first, so a backlog of one lane never
+ * hides another lane's lost message. Once the lane's consumer group has committed past those
  * end offsets on every partition, every message sent before the observation has been handled, and a handled message
  * claims its job (the claim changes the job's version) before the group's offsets move past it (the listener commits
  * only claimed records). So a job still queued at the version it was observed at has no message left: it is sent
@@ -84,7 +87,7 @@ class QueueSweeper {
     private record Observation(long version, Map<TopicPartition, Long> ends) {}
 
     /** A queued job, and the trace of the request that created it (its re-sent event continues it). */
-    private record Queued(UUID id, Lane lane, long version, String traceparent) {}
+    record Queued(UUID id, Lane lane, long version, String traceparent) {}
 
     @Scheduled(fixedDelayString = "${transcriber.worker.queue.sweep-interval:10s}")
     void tick() {
@@ -132,14 +135,28 @@ class QueueSweeper {
     }
 
     private List<Queued> queuedWithoutMessageInOutbox() {
+        return queuedWithoutMessageInOutbox(jdbc, BATCH);
+    }
+
+    /**
+     * Up to {@code perLane} queued, not held jobs of each lane with no outbox row, the oldest first: a backlog of one
+     * lane (thousands of async jobs, say) never keeps another lane's jobs from being looked at.
+     */
+    static List<Queued> queuedWithoutMessageInOutbox(JdbcClient jdbc, int perLane) {
+        // each lane's oldest by when it joined the queue: the queue index (lane, held, queued_at) gives them in order
         return jdbc.sql("""
-                        select j.id, j.lane, j.version, j.traceparent from transcription_jobs j
-                        where j.state = %s and not j.held
-                            and not exists (select 1 from outbox o where o.message_key = j.id::text)
-                        order by j.created_at
-                        limit :limit
+                        select q.id, q.lane, q.version, q.traceparent
+                        from unnest(cast(:lanes as text[])) as l(lane)
+                        cross join lateral (
+                            select j.id, j.lane, j.version, j.traceparent from transcription_jobs j
+                            where j.lane = l.lane and j.state = %s and not j.held
+                                and not exists (select 1 from outbox o where o.message_key = j.id::text)
+                            order by j.queued_at
+                            limit :limit
+                        ) q
                         """.formatted(JobState.QUEUED.sql()))
-                .param("limit", BATCH)
+                .param("lanes", Arrays.stream(Lane.values()).map(Lane::name).toArray(String[]::new))
+                .param("limit", perLane)
                 .query((rs, n) -> new Queued(
                         rs.getObject(1, UUID.class), Lane.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4)))
                 .list();
