@@ -106,7 +106,7 @@ class QueueSweeper {
 
     /** One sweep; the number of jobs sent again. */
     int sweep() throws Exception {
-        Map<Lane, List<Queued>> queued = queuedWithoutMessageInOutbox().stream()
+        Map<Lane, List<Queued>> queued = queuedWithoutMessageInOutbox(jdbc, BATCH).stream()
                 .collect(Collectors.groupingBy(Queued::lane, () -> new EnumMap<>(Lane.class), Collectors.toList()));
         Set<UUID> seen =
                 queued.values().stream().flatMap(List::stream).map(Queued::id).collect(Collectors.toSet());
@@ -132,10 +132,6 @@ class QueueSweeper {
             }
         }
         return sent;
-    }
-
-    private List<Queued> queuedWithoutMessageInOutbox() {
-        return queuedWithoutMessageInOutbox(jdbc, BATCH);
     }
 
     /**
