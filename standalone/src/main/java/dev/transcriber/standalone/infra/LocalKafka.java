@@ -56,6 +56,14 @@ public final class LocalKafka implements AutoCloseable {
         // default is 500 ms: two log appends and flushes a second at rest). One broker and one controller in one
         // process have no lagging follower for it to reveal.
         config.setProperty("metadata.max.idle.interval.ms", "5000");
+        // Thread counts for one machine's clients, not a cluster's: each of these threads wakes on its own timer at
+        // rest (a network thread's select and a request handler's queue poll every 300 ms, a group coordinator's
+        // event loop). Kafka's defaults (3 network threads per listener, 8 request handlers, 10 background threads,
+        // 4 group coordinator threads) are sized for a server of its own.
+        config.setProperty("num.network.threads", "1");
+        config.setProperty("num.io.threads", "2");
+        config.setProperty("background.threads", "2");
+        config.setProperty("group.coordinator.threads", "1");
         Path file = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(file)) {
             config.store(out, "written by the transcriber's local mode");

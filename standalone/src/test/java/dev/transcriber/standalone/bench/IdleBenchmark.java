@@ -2,6 +2,7 @@ package dev.transcriber.standalone.bench;
 
 import com.sun.management.ThreadMXBean;
 import dev.transcriber.standalone.Standalone;
+import dev.transcriber.standalone.infra.LocalInfrastructure;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -9,10 +10,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a started system costs when it has nothing to do: the local mode started exactly as {@code ./run.sh} starts
@@ -24,17 +28,37 @@ import java.util.Map;
  * names; and every native thread from {@code /proc/self/task}, GC and JIT included). Then a second window of the same
  * length under JFR ({@code -Dbench.jfr=false} skips it), so the profiler's own cost stays out of the first.
  *
- * <p>Run with {@code bench/idle.sh}, which runs it on the same class path as the jar {@code ./run.sh} starts, with the
- * data under a temporary {@code TRANSCRIBER_HOME} and free ports.
+ * <p>With {@code -Dbench.mode=infra}, the floor: the same embedded Kafka, PostgreSQL and S3 server started alone
+ * ({@code ./run.sh infra}), with no service, no topic and no client, measured the same way. What the system costs
+ * above it is the services' own.
+ *
+ * <p>Run with {@code bench/idle.sh}, which runs the floor and then the system, each in a JVM of its own, on the same
+ * class path as the jar {@code ./run.sh} starts, with the data under a temporary {@code TRANSCRIBER_HOME} and free
+ * ports.
  */
 public final class IdleBenchmark {
 
     public static void main(String[] args) throws Exception {
         long settle = Long.getLong("bench.settleSeconds", 20);
         long seconds = Long.getLong("bench.seconds", 60);
+        boolean floor = System.getProperty("bench.mode", "all").equals("infra");
+        String what = floor ? "idle floor (the infrastructure alone)" : "idle";
+        CountDownLatch infraUp = new CountDownLatch(1);
         Thread local = new Thread(
                 () -> {
                     try {
+                        if (floor) {
+                            LocalInfrastructure.start(
+                                            Path.of(env("TRANSCRIBER_HOME", ".transcriber")),
+                                            new LocalInfrastructure.Ports(
+                                                    Integer.parseInt(env("POSTGRES_PORT", "15432")),
+                                                    Integer.parseInt(env("KAFKA_PORT", "19092")),
+                                                    Integer.parseInt(env("KAFKA_CONTROLLER_PORT", "19093")),
+                                                    Integer.parseInt(env("S3_PORT", "19000"))))
+                                    .stopAtExit();
+                            infraUp.countDown();
+                            return;
+                        }
                         Standalone.main(new String[] {"all"});
                     } catch (Exception e) {
                         e.printStackTrace();
@@ -45,11 +69,19 @@ public final class IdleBenchmark {
         local.setDaemon(true);
         long startedAt = System.nanoTime();
         local.start();
-        awaitReady(env("PORT", "8080"), Duration.ofMinutes(5));
-        awaitReady(env("WORKER_PORT", "8081"), Duration.ofMinutes(5));
+        if (floor) {
+            if (!infraUp.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the infrastructure did not start within 5 minutes");
+            }
+        } else {
+            awaitReady(env("PORT", "8080"), Duration.ofMinutes(5));
+            awaitReady(env("WORKER_PORT", "8081"), Duration.ofMinutes(5));
+        }
         System.out.printf(
                 Locale.ROOT,
-                "idle: both services ready %.1f s after the start; settling %d s, then measuring %d s%n",
+                "%s: %s ready %.1f s after the start; settling %d s, then measuring %d s%n",
+                what,
+                floor ? "the infrastructure" : "both services",
                 (System.nanoTime() - startedAt) / 1e9,
                 settle,
                 seconds);
@@ -70,13 +102,16 @@ public final class IdleBenchmark {
         Map<Long, Long> javaAfter = javaThreadCpu(threads, namesAfter);
         ThreadCpu nativeAfter = ThreadCpu.now();
 
+        ThreadCpu window = nativeAfter.since(nativeBefore);
         String summary = String.format(
                 Locale.ROOT,
-                "idle over %.0f s: machine CPU %.2f%% of one core (goal <= 2%%): this JVM %.2f%%, PostgreSQL processes"
-                        + " (%d) %.2f%%, everything else %.2f%%",
+                "%s over %.0f s: machine CPU %.2f%% of one core (goal <= 2%%): this JVM %.2f%% (%.0f context switches"
+                        + " a second), PostgreSQL processes (%d) %.2f%%, everything else %.2f%%",
+                what,
                 wallMs / 1000,
                 100 * machineMs / wallMs,
                 100 * jvmMs / wallMs,
+                window.switches() * 1000 / wallMs,
                 postgres.processes(),
                 100 * postgresMs / wallMs,
                 100 * (machineMs - jvmMs - postgresMs) / wallMs);
@@ -104,10 +139,10 @@ public final class IdleBenchmark {
                         namesAfter.get(e.getKey())));
         System.out.println("top 15 threads of this JVM by CPU, every native thread (/proc/self/task; names cut to 15"
                 + " characters by the kernel; GC, JIT and VM threads included; same name summed):");
-        nativeAfter.since(nativeBefore).print(15, wallMs, 1, "");
+        window.print(15, wallMs, 1, "");
 
         if (Boolean.parseBoolean(System.getProperty("bench.jfr", "true"))) {
-            JfrProfile profile = new JfrProfile("idle", name -> name.startsWith("bench-"));
+            JfrProfile profile = new JfrProfile(floor ? "idle-floor" : "idle", name -> name.startsWith("bench-"));
             profile.start();
             MachineCpu profiled = MachineCpu.start();
             Thread.sleep(Duration.ofSeconds(seconds));
