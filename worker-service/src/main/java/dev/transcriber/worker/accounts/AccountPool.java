@@ -64,6 +64,7 @@ public class AccountPool {
     private long lastLedgerWarningNanos;
     private volatile boolean fleetChanged = true;
     private volatile long lastSyncNanos = System.nanoTime();
+    private volatile Runnable onAcquire = () -> {};
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
         this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25));
@@ -215,6 +216,7 @@ public class AccountPool {
      * HTTP account serves the model (the engine cannot translate; with nothing else it is taken, and refuses).
      */
     public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation) {
+        onAcquire.run();
         long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
         boolean skipLocal = translation
                 && states.stream()
@@ -585,7 +587,19 @@ public class AccountPool {
         sync();
     }
 
-    private boolean quiet() {
+    /**
+     * Runs {@code hook} as each call starts asking for a slot, before it may wait: a quiet worker's {@link AccountSync}
+     * learns that it is quiet no longer. Quick, and never blocking.
+     */
+    void onAcquire(Runnable hook) {
+        this.onAcquire = hook;
+    }
+
+    /**
+     * No call in flight or waiting for a slot, no slot held or being claimed, no call left to report, and every
+     * account registered in the ledger: a sync would have nothing to give back, renew or report.
+     */
+    boolean quiet() {
         lock.lock();
         try {
             for (int n : waiting) {

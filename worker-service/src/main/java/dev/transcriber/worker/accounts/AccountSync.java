@@ -1,45 +1,71 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.wakeup.Channel;
+import dev.transcriber.common.wakeup.Doorbell;
 import dev.transcriber.common.wakeup.Wakeups;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps this worker's view of the accounts in step with the fleet's ({@link AccountPool#syncUnlessQuiet}: every
- * {@code sync-interval} while it makes calls, and while it is quiet only when another worker changed an account, told
- * through {@link Channel#ACCOUNTS}, or every {@code quiet-sync-interval}), and gives its call slots back when it stops
- * (after the job listeners, so no call is still running on them).
+ * Keeps this worker's view of the accounts in step with the fleet's ({@link AccountPool#syncUnlessQuiet}), and gives
+ * its call slots back when it stops (after the job listeners, so no call is still running on them).
+ *
+ * <p>A doorbell of its own runs the sync: every {@code sync-interval} while the worker makes calls (or has any left to
+ * report), and while it is quiet only when a call starts asking for a slot, when another worker changed an account
+ * (told through {@link Channel#ACCOUNTS}), or every {@code quiet-sync-interval}. A quiet worker does not wake twice a
+ * second to find it has nothing to do. The doorbell runs until this stops, so the slots of calls still running while
+ * the worker drains stay renewed.
  */
 @Component
 class AccountSync implements SmartLifecycle {
 
     private final AccountPool pool;
     private final SharingProperties sharing;
+    private final Doorbell doorbell;
     private volatile boolean running;
 
+    @Autowired
     AccountSync(AccountPool pool, SharingProperties sharing, Wakeups wakeups) {
-        this.pool = pool;
-        this.sharing = sharing;
-        wakeups.subscribe(Channel.ACCOUNTS, pool::fleetChanged);
+        this(pool, sharing);
+        wakeups.subscribe(Channel.ACCOUNTS, this::fleetChanged);
     }
 
-    @Scheduled(fixedDelayString = "${transcriber.upstream.sharing.sync-interval:500ms}")
-    void sync() {
-        if (running) {
-            pool.syncUnlessQuiet(sharing.quietSyncInterval());
+    /** Without the fleet's notifications (tests): {@link #fleetChanged} is then called directly. */
+    AccountSync(AccountPool pool, SharingProperties sharing) {
+        this.pool = pool;
+        this.sharing = sharing;
+        this.doorbell = new Doorbell("account-sync", sharing.quietSyncInterval(), this::sync);
+        pool.onAcquire(this::soon);
+    }
+
+    /** Another worker changed an account: read it within a sync interval. */
+    void fleetChanged() {
+        pool.fleetChanged();
+        soon();
+    }
+
+    private void soon() {
+        doorbell.ringWithin(sharing.syncInterval());
+    }
+
+    private void sync() {
+        pool.syncUnlessQuiet(sharing.quietSyncInterval());
+        if (!pool.quiet()) {
+            soon();
         }
     }
 
     @Override
     public void start() {
         running = true;
+        doorbell.start();
     }
 
     @Override
     public void stop() {
         running = false;
+        doorbell.close();
         pool.releaseAll();
     }
 
@@ -48,7 +74,7 @@ class AccountSync implements SmartLifecycle {
         return running;
     }
 
-    /** Stops before the Kafka listener containers and the scheduler's phase, after the web server's graceful stop. */
+    /** Stops after the Kafka listener containers and the web server's graceful stop: no call runs on a slot it gives. */
     @Override
     public int getPhase() {
         return Integer.MIN_VALUE + 1000;

@@ -1,0 +1,88 @@
+package dev.transcriber.worker.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** When a worker reads the fleet's view of the accounts: often while it makes calls, and not at all while quiet. */
+class AccountSyncTest {
+
+    private static final Duration SYNC = Duration.ofMillis(50);
+    private static final Duration QUIET_SYNC = Duration.ofHours(1);
+
+    private final CountingPool pool = new CountingPool();
+    private final AccountSync sync = new AccountSync(
+            pool, new SharingProperties(SYNC, Duration.ofSeconds(30), Duration.ofMillis(100), SYNC, QUIET_SYNC));
+
+    @AfterEach
+    void stop() {
+        sync.stop();
+    }
+
+    @Test
+    void aQuietWorkerSyncsAtStartAndThenOnlyOnceACallStarts() {
+        sync.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() == 1);
+        // twenty sync intervals with nothing to do: no sync (every interval, it used to look)
+        await().during(SYNC.multipliedBy(20)).atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() == 1);
+
+        AccountPool.Lease lease = pool.acquire("whisper-1");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() >= 5); // while the call runs
+        lease.close();
+        // the call is reported and its slot given back after the linger; then the worker is quiet again
+        await().atMost(Duration.ofSeconds(5)).until(pool::quiet);
+        int settled = pool.syncs.get();
+        await().during(SYNC.multipliedBy(20))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> pool.syncs.get() <= settled + 1); // at most the run that found it quiet
+    }
+
+    @Test
+    void aQuietWorkerReadsAnotherWorkersChangeWithinASyncInterval() {
+        sync.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() == 1);
+
+        sync.fleetChanged();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() == 2);
+        assertThat(pool.quiet()).isTrue();
+    }
+
+    private static final class CountingPool extends AccountPool {
+
+        final AtomicInteger syncs = new AtomicInteger();
+
+        CountingPool() {
+            super(
+                    List.of(new UpstreamAccount(
+                            "a",
+                            AccountsProperties.ProviderKind.OPENAI,
+                            "http://127.0.0.1:1/v1",
+                            "key-a",
+                            Map.of(),
+                            1,
+                            2,
+                            0,
+                            null)),
+                    Clock.systemUTC(),
+                    Duration.ZERO,
+                    new ProcessLedger(Clock.systemUTC()),
+                    "worker-1",
+                    new SharingProperties(SYNC, Duration.ofSeconds(30), Duration.ofMillis(100), SYNC, QUIET_SYNC));
+        }
+
+        @Override
+        public void sync() {
+            syncs.incrementAndGet();
+            super.sync();
+        }
+    }
+}
