@@ -19,6 +19,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -65,6 +66,7 @@ public class AccountPool {
     private volatile boolean fleetChanged = true;
     private volatile long lastSyncNanos = System.nanoTime();
     private volatile Runnable onAcquire = () -> {};
+    private final AtomicInteger acquiring = new AtomicInteger();
 
     public AccountPool(List<UpstreamAccount> accounts, Clock clock, Duration capacityWait) {
         this(accounts, clock, capacityWait, Map.of(Lane.ASYNC, 0.1, Lane.BULK, 0.25));
@@ -216,7 +218,16 @@ public class AccountPool {
      * HTTP account serves the model (the engine cannot translate; with nothing else it is taken, and refuses).
      */
     public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation) {
-        onAcquire.run();
+        acquiring.incrementAndGet(); // not quiet from here, before the hook: a sync that looks after this sees it
+        try {
+            onAcquire.run();
+            return acquireSlot(model, lane, maxWait, translation);
+        } finally {
+            acquiring.decrementAndGet();
+        }
+    }
+
+    private Lease acquireSlot(String model, Lane lane, Duration maxWait, boolean translation) {
         long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
         boolean skipLocal = translation
                 && states.stream()
@@ -596,10 +607,15 @@ public class AccountPool {
     }
 
     /**
-     * No call in flight or waiting for a slot, no slot held or being claimed, no call left to report, and every
-     * account registered in the ledger: a sync would have nothing to give back, renew or report.
+     * No call asking for a slot, in flight or waiting for one, no slot held or being claimed, no call left to report,
+     * and every account registered in the ledger: a sync would have nothing to give back, renew or report. A waiter
+     * row this worker left in the fleet's ledger (a claim that found the fleet full) does not count: it expires by
+     * itself, and while a call of this worker still waits, that call counts.
      */
     boolean quiet() {
+        if (acquiring.get() > 0) {
+            return false;
+        }
         lock.lock();
         try {
             for (int n : waiting) {
@@ -612,7 +628,6 @@ public class AccountPool {
                             && s.busy.isEmpty()
                             && s.idle.isEmpty()
                             && s.claiming == 0
-                            && !s.waitingInFleet
                             && s.pending.isEmpty());
         } finally {
             lock.unlock();

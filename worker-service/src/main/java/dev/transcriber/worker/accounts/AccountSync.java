@@ -9,7 +9,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps this worker's view of the accounts in step with the fleet's ({@link AccountPool#syncUnlessQuiet}), and gives
- * its call slots back when it stops (after the job listeners, so no call is still running on them).
+ * its call slots back when it stops (after the job listeners and the jobs' hand-back).
  *
  * <p>A doorbell of its own runs the sync: every {@code sync-interval} while the worker makes calls (or has any left to
  * report), and while it is quiet only when a call starts asking for a slot, when another worker changed an account
@@ -35,7 +35,11 @@ class AccountSync implements SmartLifecycle {
     AccountSync(AccountPool pool, SharingProperties sharing) {
         this.pool = pool;
         this.sharing = sharing;
-        this.doorbell = new Doorbell("account-sync", sharing.quietSyncInterval(), this::sync);
+        // a quiet interval of zero means no quiet: every sync interval, as while calls run
+        this.doorbell = new Doorbell(
+                "account-sync",
+                sharing.quietSyncInterval().isPositive() ? sharing.quietSyncInterval() : sharing.syncInterval(),
+                this::sync);
         pool.onAcquire(this::soon);
     }
 
@@ -50,9 +54,12 @@ class AccountSync implements SmartLifecycle {
     }
 
     private void sync() {
-        pool.syncUnlessQuiet(sharing.quietSyncInterval());
-        if (!pool.quiet()) {
-            soon();
+        try {
+            pool.syncUnlessQuiet(sharing.quietSyncInterval());
+        } finally {
+            if (!pool.quiet()) {
+                soon();
+            }
         }
     }
 
@@ -74,7 +81,7 @@ class AccountSync implements SmartLifecycle {
         return running;
     }
 
-    /** Stops after the Kafka listener containers and the web server's graceful stop: no call runs on a slot it gives. */
+    /** Stops after the Kafka listener containers, the jobs' hand-back and the web server's graceful stop. */
     @Override
     public int getPhase() {
         return Integer.MIN_VALUE + 1000;

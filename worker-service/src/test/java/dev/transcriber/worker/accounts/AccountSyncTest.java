@@ -1,6 +1,7 @@
 package dev.transcriber.worker.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
@@ -33,9 +34,14 @@ class AccountSyncTest {
         // twenty sync intervals with nothing to do: no sync (every interval, it used to look)
         await().during(SYNC.multipliedBy(20)).atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() == 1);
 
+        long callStarted = System.nanoTime();
         AccountPool.Lease lease = pool.acquire("whisper-1");
 
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.syncs.get() >= 5); // while the call runs
+        // ... once a sync interval, not in a loop without a pause
+        long intervals = (System.nanoTime() - callStarted) / SYNC.toNanos();
+        assertThat(pool.syncs.get()).isLessThanOrEqualTo(1 + (int) intervals + 1);
+        pool.record(lease.account(), "success", Duration.ofMillis(20));
         lease.close();
         // the call is reported and its slot given back after the linger; then the worker is quiet again
         await().atMost(Duration.ofSeconds(5)).until(pool::quiet);
@@ -56,11 +62,32 @@ class AccountSyncTest {
         assertThat(pool.quiet()).isTrue();
     }
 
+    @Test
+    void aWorkerWhoseCallFoundTheFleetFullIsQuietOnceTheCallHasGone() {
+        ProcessLedger fleet = new ProcessLedger(Clock.systemUTC());
+        CountingPool holder = new CountingPool(fleet, "worker-a");
+        CountingPool other = new CountingPool(fleet, "worker-b");
+        AccountPool.Lease first = holder.acquire("whisper-1");
+        AccountPool.Lease second = holder.acquire("whisper-1"); // both of the account's slots
+        assertThatThrownBy(() -> other.acquire("whisper-1")).isInstanceOf(NoAccountsException.class);
+
+        other.sync();
+
+        // its waiter row in the fleet's ledger expires by itself; nothing of this worker is left to sync
+        assertThat(other.quiet()).isTrue();
+        first.close();
+        second.close();
+    }
+
     private static final class CountingPool extends AccountPool {
 
         final AtomicInteger syncs = new AtomicInteger();
 
         CountingPool() {
+            this(new ProcessLedger(Clock.systemUTC()), "worker-1");
+        }
+
+        CountingPool(AccountLedger fleet, String holder) {
             super(
                     List.of(new UpstreamAccount(
                             "a",
@@ -74,8 +101,8 @@ class AccountSyncTest {
                             null)),
                     Clock.systemUTC(),
                     Duration.ZERO,
-                    new ProcessLedger(Clock.systemUTC()),
-                    "worker-1",
+                    fleet,
+                    holder,
                     new SharingProperties(SYNC, Duration.ofSeconds(30), Duration.ofMillis(100), SYNC, QUIET_SYNC));
         }
 
