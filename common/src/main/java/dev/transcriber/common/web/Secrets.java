@@ -11,8 +11,8 @@ import java.util.Set;
  *
  * <p>The estimate is the secret's length, not counting separators ({@code - _ . : =}), times the bits of the
  * smallest usual alphabet that holds all its characters (hex 4, lower-case letters and digits 5.2, letters and
- * digits 5.95, base64 6, any printable 6.55). So {@code openssl rand -hex 16} gives exactly 128 bits, and base64 of 16
- * random bytes 132. Chosen secrets are refused by their structure whatever their length: a placeholder word, fewer
+ * digits 5.95, base64 6, any printable 6.55; padded base64 is taken as base64). So {@code openssl rand -hex 16} gives
+ * exactly 128 bits, and base64 of 16 random bytes 132. Chosen secrets are refused by their structure whatever their length: a placeholder word, fewer
  * than 8 distinct characters, a run of 8 consecutive letters or digits, 6 letter keys of a keyboard row, or a 5-character
  * piece that occurs 3 times. A random secret is refused by these rules about once in 10^7.
  */
@@ -82,7 +82,10 @@ public final class Secrets {
             alnum &= digit || letter;
             base64 &= digit || letter || c == '+' || c == '/';
         }
-        double perCharacter = hex ? 4 : lowerAlnum ? log2(36) : alnum ? log2(62) : base64 ? 6 : log2(95);
+        // Base64 with its padding says what it is: 6 bits a character, even when its random characters happen to
+        // fall in a smaller alphabet (those of 16 random bytes are all lower-case letters and digits once in 300,000).
+        boolean padded = secret.length() % 4 == 0 && secret.matches("[A-Za-z0-9+/]+={1,2}");
+        double perCharacter = padded ? 6 : hex ? 4 : lowerAlnum ? log2(36) : alnum ? log2(62) : base64 ? 6 : log2(95);
         return length * perCharacter;
     }
 

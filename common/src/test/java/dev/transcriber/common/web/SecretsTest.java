@@ -55,6 +55,17 @@ class SecretsTest {
     }
 
     @Test
+    void paddedBase64IsEstimatedAsBase64EvenWhenItsCharactersFallInASmallerAlphabet() {
+        // base64 of 16 random bytes, drawn by the test above, whose characters are all lower-case letters and digits
+        String random = "na5duy1xala90ob5j9zq3g==";
+        assertThat(Base64.getDecoder().decode(random)).hasSize(16);
+
+        assertThat(Secrets.weakness(random)).isNull();
+        assertThat(Secrets.estimatedBits(random)).isEqualTo(132);
+        assertThat(Secrets.estimatedBits("na5duy1xala90ob5j9zq3g")).isLessThan(128); // without its padding: unknown
+    }
+
+    @Test
     void anUnsetAdminTokenClosesTheAdminApiAndAWeakOneStopsTheStart() {
         assertThat(new AdminToken("").configured()).isFalse();
         assertThat(new AdminToken(null).matches("anything")).isFalse();
