@@ -2,21 +2,18 @@ package dev.transcriber.standalone.bench;
 
 import com.sun.management.ThreadMXBean;
 import dev.transcriber.standalone.Standalone;
-import dev.transcriber.standalone.infra.LocalInfrastructure;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a started system costs when it has nothing to do: the local mode started exactly as {@code ./run.sh} starts
@@ -28,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * names; and every native thread from {@code /proc/self/task}, GC and JIT included). Then a second window of the same
  * length under JFR ({@code -Dbench.jfr=false} skips it), so the profiler's own cost stays out of the first.
  *
- * <p>With {@code -Dbench.mode=infra}, the floor: the same embedded Kafka, PostgreSQL and S3 server started alone
- * ({@code ./run.sh infra}), with no service, no topic and no client, measured the same way. What the system costs
+ * <p>With {@code -Dbench.mode=infra}, the floor: the same embedded Kafka, PostgreSQL and S3 server started alone,
+ * as {@code ./run.sh infra} starts them ({@link Standalone#main} with {@code infra}), with no service, no topic and no
+ * client, measured the same way. What the system costs
  * above it is the services' own.
  *
  * <p>Run with {@code bench/idle.sh}, which runs the floor and then the system, each in a JVM of its own, on the same
@@ -43,23 +41,10 @@ public final class IdleBenchmark {
         long seconds = Long.getLong("bench.seconds", 60);
         boolean floor = System.getProperty("bench.mode", "all").equals("infra");
         String what = floor ? "idle floor (the infrastructure alone)" : "idle";
-        CountDownLatch infraUp = new CountDownLatch(1);
         Thread local = new Thread(
                 () -> {
                     try {
-                        if (floor) {
-                            LocalInfrastructure.start(
-                                            Path.of(env("TRANSCRIBER_HOME", ".transcriber")),
-                                            new LocalInfrastructure.Ports(
-                                                    Integer.parseInt(env("POSTGRES_PORT", "15432")),
-                                                    Integer.parseInt(env("KAFKA_PORT", "19092")),
-                                                    Integer.parseInt(env("KAFKA_CONTROLLER_PORT", "19093")),
-                                                    Integer.parseInt(env("S3_PORT", "19000"))))
-                                    .stopAtExit();
-                            infraUp.countDown();
-                            return;
-                        }
-                        Standalone.main(new String[] {"all"});
+                        Standalone.main(new String[] {floor ? "infra" : "all"});
                     } catch (Exception e) {
                         e.printStackTrace();
                         System.exit(1);
@@ -70,9 +55,7 @@ public final class IdleBenchmark {
         long startedAt = System.nanoTime();
         local.start();
         if (floor) {
-            if (!infraUp.await(5, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("the infrastructure did not start within 5 minutes");
-            }
+            awaitListening(env("S3_PORT", "19000"), Duration.ofMinutes(5)); // the last of the three to start
         } else {
             awaitReady(env("PORT", "8080"), Duration.ofMinutes(5));
             awaitReady(env("WORKER_PORT", "8081"), Duration.ofMinutes(5));
@@ -207,6 +190,18 @@ public final class IdleBenchmark {
             Thread.sleep(500);
         }
         throw new IllegalStateException("port " + port + " not ready within " + limit);
+    }
+
+    private static void awaitListening(String port, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(port))) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(500); // not listening yet
+            }
+        }
+        throw new IllegalStateException("port " + port + " not listening within " + limit);
     }
 
     private static String env(String name, String fallback) {
