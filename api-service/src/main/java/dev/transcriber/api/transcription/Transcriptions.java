@@ -17,6 +17,7 @@ import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.models.EngineSupport;
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.metrics.StageTimers;
@@ -31,6 +32,7 @@ import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.ResponseFormat;
+import dev.transcriber.common.transcript.TimestampGranularity;
 import dev.transcriber.common.transcript.TranscriptCodec;
 import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
@@ -40,6 +42,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -181,7 +184,7 @@ class Transcriptions {
             SpeakerClips.delete(store, spec); // the earlier job has its own
         }
         JobId jobId = earlier.isPresent() ? attach(earlier.get(), audio, response) : newJob;
-        CompletableFuture<Void> finished = pending.register(jobId);
+        CompletableFuture<JobFinished.Answer> finished = pending.register(jobId);
         if (earlier.isEmpty() && finished.isCompletedExceptionally()) {
             // The instance began to close while this request's body was read (it passed the gate before): it holds
             // nothing any more, so no job is made for a caller who would only get a 503 and send the request again.
@@ -189,7 +192,7 @@ class Transcriptions {
             store.delete(audio.objectKey());
             return retryLater().body(OpenAiError.of(ApiException.closing()));
         }
-        CompletableFuture<Void> started = stream ? new CompletableFuture<>() : finished;
+        CompletableFuture<?> started = stream ? new CompletableFuture<Void>() : finished;
         Runnable startWatch = () -> {
             if (!started.isDone() && firstPieceDone(jobId)) {
                 started.complete(null);
@@ -236,8 +239,12 @@ class Transcriptions {
             return streamOrAnswer(jobId, finished, await(started));
         }
         Throwable failure = await(finished);
+        // the answer the job's end carried fits this request only when the request made the job (a retry's key
+        // may name a job made by another request of the same form)
+        JobFinished.Answer carried = failure == null && earlier.isEmpty() ? finished.getNow(null) : null;
+        JobSpec asked = spec;
         try {
-            return stages.time("api.answer", () -> answer(jobId, failure));
+            return stages.time("api.answer", () -> carried == null ? answer(jobId, failure) : answer(asked, carried));
         } finally {
             pending.forget(jobId, finished);
         }
@@ -249,7 +256,7 @@ class Transcriptions {
      * runs the whole filter chain again when the answer is ready. Returns what ended the wait: null (the job ended),
      * a {@link TimeoutException} after the sync timeout, or the instance shutting down.
      */
-    private Throwable await(CompletableFuture<Void> end) {
+    private Throwable await(CompletableFuture<?> end) {
         try {
             end.orTimeout(syncTimeout.toMillis(), TimeUnit.MILLISECONDS).join();
             return null;
@@ -307,7 +314,7 @@ class Transcriptions {
                 .map(TranscriptionJob::id)
                 .orElseThrow(() -> raced);
         replaying(winner, response);
-        CompletableFuture<Void> finished = pending.register(winner);
+        CompletableFuture<JobFinished.Answer> finished = pending.register(winner);
         completeIfEnded(winner);
         Throwable failure = await(finished);
         try {
@@ -330,7 +337,7 @@ class Transcriptions {
      * The first piece is done, or the whole job: a job that failed before sending anything answers with a plain
      * error status, as the non-streaming call would; otherwise the events start.
      */
-    private Object streamOrAnswer(JobId jobId, CompletableFuture<Void> finished, Throwable failure) {
+    private Object streamOrAnswer(JobId jobId, CompletableFuture<JobFinished.Answer> finished, Throwable failure) {
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
         if (failure != null || job.state() == JobState.FAILED || job.state() == JobState.CANCELLED) {
             pending.forget(jobId, finished);
@@ -406,16 +413,13 @@ class Transcriptions {
         }
         JobOutcomes.Outcome job = outcomes.find(jobId).orElseThrow();
         return switch (job.state()) {
-            case SUCCEEDED -> {
-                ResponseFormat format =
-                        ResponseFormat.fromWireName(job.responseFormat()).orElse(ResponseFormat.JSON);
-                RenderedTranscript rendered = renderer.render(
-                        codec.read(job.transcriptJson()), format, job.timestampGranularities(), job.task());
-                yield ResponseEntity.ok()
-                        .contentType(MediaType.parseMediaType(rendered.contentType()))
-                        .header(UPSTREAM_ACCOUNT_HEADER, job.upstreamAccount())
-                        .body(rendered.body());
-            }
+            case SUCCEEDED ->
+                succeeded(
+                        job.responseFormat(),
+                        job.timestampGranularities(),
+                        job.task(),
+                        job.transcriptJson(),
+                        job.upstreamAccount());
             case FAILED ->
                 ErrorResponses.entity(
                         ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
@@ -425,5 +429,29 @@ class Transcriptions {
             case HELD, QUEUED, RUNNING, AWAITING_PIECES ->
                 throw new IllegalStateException("job " + jobId + " is not finished");
         };
+    }
+
+    /** The job this request made succeeded, and its end carried the answer: rendered as asked, with no read. */
+    private ResponseEntity<?> answer(JobSpec asked, JobFinished.Answer carried) {
+        return succeeded(
+                asked.responseFormat(),
+                asked.timestampGranularities(),
+                asked.task(),
+                carried.transcriptJson(),
+                carried.upstreamAccount());
+    }
+
+    private ResponseEntity<?> succeeded(
+            String responseFormat,
+            Set<TimestampGranularity> granularities,
+            JobTask task,
+            String transcriptJson,
+            String upstreamAccount) {
+        ResponseFormat format = ResponseFormat.fromWireName(responseFormat).orElse(ResponseFormat.JSON);
+        RenderedTranscript rendered = renderer.render(codec.read(transcriptJson), format, granularities, task);
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(rendered.contentType()))
+                .header(UPSTREAM_ACCOUNT_HEADER, upstreamAccount)
+                .body(rendered.body());
     }
 }

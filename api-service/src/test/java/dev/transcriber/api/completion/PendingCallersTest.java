@@ -2,6 +2,7 @@ package dev.transcriber.api.completion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,8 +36,8 @@ class PendingCallersTest {
     @Test
     void aRequestThatGivesUpDoesNotReleaseTheOtherOnesWait() {
         PendingCompletions pending = new PendingCompletions(dev.transcriber.common.tracing.Traces.none());
-        CompletableFuture<Void> first = pending.register(job);
-        CompletableFuture<Void> second = pending.register(job);
+        CompletableFuture<JobFinished.Answer> first = pending.register(job);
+        CompletableFuture<JobFinished.Answer> second = pending.register(job);
         assertThat(pending.size()).isEqualTo(2);
 
         pending.forget(job, first); // its caller timed out, or its connection dropped

@@ -1,10 +1,12 @@
 package dev.transcriber.common.lifecycle;
 
 import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.EndedJob;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -38,12 +40,15 @@ public class JobEnds {
 
     /** The job ended; when it was a batch's last unfinished item, the batch ends too. */
     public void announce(TranscriptionJob job) {
-        announce(EndedJob.of(job));
+        announce(EndedJob.of(job), job.transcriptJson());
     }
 
-    /** As {@link #announce(TranscriptionJob)}, from what the statement that ended the job returned. */
-    public void announce(EndedJob job) {
-        announceAlone(job);
+    /**
+     * As {@link #announce(TranscriptionJob)}, from what the statement that ended the job returned, and the transcript
+     * it wrote ({@code transcriptJson}, stored JSON; null for none).
+     */
+    public void announce(EndedJob job, String transcriptJson) {
+        announceAlone(job, transcriptJson);
         if (job.batchId() != null && !job.piece()) {
             batches.itemEnded(job.batchId(), job.id().value());
         }
@@ -51,12 +56,28 @@ public class JobEnds {
 
     /** As {@link #announce}, leaving its batch to the caller (who ends many of a batch's items at once). */
     public void announceAlone(TranscriptionJob job) {
-        announceAlone(EndedJob.of(job));
+        announceAlone(EndedJob.of(job), job.transcriptJson());
     }
 
-    private void announceAlone(EndedJob job) {
+    /**
+     * The notice of {@code job}'s end. A sync call's job that succeeded carries its answer, so the api instance holding
+     * the call renders it without reading the row, unless the transcript is longer than a notice carries.
+     */
+    static JobFinished notice(EndedJob job, String transcriptJson) {
+        boolean carried = job.lane() == Lane.INTERACTIVE
+                && !job.piece()
+                && job.state() == JobState.SUCCEEDED
+                && transcriptJson != null
+                && transcriptJson.length() <= JobFinished.CARRIED_TRANSCRIPT_CHARS;
+        return new JobFinished(
+                job.id(),
+                job.state().name(),
+                carried ? new JobFinished.Answer(transcriptJson, job.upstreamAccount()) : null);
+    }
+
+    private void announceAlone(EndedJob job, String transcriptJson) {
         String traceparent = traces.currentOr(job.traceparent());
-        JobFinished notice = new JobFinished(job.id(), job.state().name());
+        JobFinished notice = notice(job, transcriptJson);
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             webhooks.jobEnded(job, traceparent);
             outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);

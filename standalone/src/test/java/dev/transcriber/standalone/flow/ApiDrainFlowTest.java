@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.api.completion.PendingCompletions;
+import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.ApiReference;
@@ -190,7 +191,7 @@ class ApiDrainFlowTest {
     private static boolean holdsNoMore(ConfigurableApplicationContext api) {
         PendingCompletions pending = api.getBean(PendingCompletions.class);
         JobId probe = JobId.random();
-        CompletableFuture<Void> held = pending.register(probe);
+        CompletableFuture<JobFinished.Answer> held = pending.register(probe);
         if (held.isCompletedExceptionally()) {
             return true;
         }

@@ -137,9 +137,10 @@ class JobLifecycle {
 
     private void end(RunningJob job, Transcript transcript, String account, double durationSeconds) {
         Claim claim = job.claim();
+        String transcriptJson = codec.write(transcript);
         Optional<EndedJob> succeeded = transitions.succeed(
                 claim,
-                codec.write(transcript),
+                transcriptJson,
                 account,
                 durationSeconds,
                 clock.instant(),
@@ -152,7 +153,7 @@ class JobLifecycle {
             }
             return;
         }
-        ends.announce(succeeded.get());
+        ends.announce(succeeded.get(), transcriptJson);
     }
 
     /** The job's audio_url is fetched into the store. */
