@@ -7,19 +7,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 /**
- * Requests per minute per key, shared by every api instance: each request adds one to its key's row for the current
- * minute in one atomic upsert, so N allowed requests are N across all instances. Old windows are swept.
+ * Requests per minute per key, shared by every api instance. The fleet's count of a key's minute is one row in
+ * PostgreSQL, added to in one atomic upsert; an instance takes its requests from it in blocks and counts a block off
+ * in memory, so most requests cost no round trip. A block is {@link #BLOCK_SHARE} of the limit, at most
+ * {@link #MAX_BLOCK} (a limit under 100 a minute: one request, every request counted in the row). A block is granted
+ * only as far as the limit is not yet taken, so <b>the fleet never lets more than the limit through</b>. What an
+ * instance took and did not use by the minute's end is lost to the others: a key served by several instances in the
+ * same minute may be refused at most one block per other instance (2% of its limit each) before its limit. Once the
+ * row says the limit is taken, the instance refuses the key's requests for the rest of the minute without a query (a
+ * block is never given back, so the count only grows within its minute). Old windows are swept.
  */
 @Service
 public class RateLimits {
 
+    /** The share of a key's limit an instance takes from the fleet's count at a time. */
+    static final int BLOCK_SHARE_PERCENT = 2;
+
+    /** The most requests an instance takes from the fleet's count at a time. */
+    static final int MAX_BLOCK = 50;
+
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final ConcurrentHashMap<UUID, Taken> taken = new ConcurrentHashMap<>();
 
     RateLimits(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
@@ -36,18 +52,71 @@ public class RateLimits {
         }
     }
 
+    /** How many requests an instance takes from the fleet's count at a time, for a key allowed {@code limit}. */
+    static int block(int limit) {
+        return Math.clamp(limit * BLOCK_SHARE_PERCENT / 100, 1, MAX_BLOCK);
+    }
+
     public Window count(UUID keyId, int limit) {
         Instant now = clock.instant();
         Instant window = now.truncatedTo(ChronoUnit.MINUTES);
-        int used = jdbc.sql("insert into rate_windows (api_key_id, window_start, requests) values (:key, :window, 1)"
-                        + " on conflict (api_key_id, window_start) do update set requests = rate_windows.requests + 1"
-                        + " returning requests")
+        Taken mine = taken.compute(
+                keyId,
+                (key, held) -> held == null || !held.window.equals(window) || held.limit != limit
+                        ? new Taken(window, limit)
+                        : held);
+        mine.lock.lock();
+        try {
+            if (mine.used == mine.granted && !mine.exhausted) {
+                take(keyId, mine);
+            }
+            boolean exceeded = mine.used == mine.granted;
+            if (!exceeded) {
+                mine.used++;
+            }
+            // what the fleet has taken, less what this instance took and has not used yet
+            int remaining = limit - Math.min(mine.fleetTaken, limit) + (mine.granted - mine.used);
+            return new Window(limit, Math.max(0, remaining), window.plus(Duration.ofMinutes(1)), exceeded);
+        } finally {
+            mine.lock.unlock();
+        }
+    }
+
+    /** Takes a block from the fleet's count of this key's minute, as far as its limit is not yet taken. */
+    private void take(UUID keyId, Taken mine) {
+        int block = block(mine.limit);
+        int after = jdbc.sql(
+                        "insert into rate_windows (api_key_id, window_start, requests) values (:key, :window, :block)"
+                                + " on conflict (api_key_id, window_start) do update"
+                                + " set requests = rate_windows.requests + :block returning requests")
                 .param("key", keyId)
-                .param("window", Timestamp.from(window))
+                .param("window", Timestamp.from(mine.window))
+                .param("block", block)
                 .query(Integer.class)
                 .single();
-        Instant resets = window.plus(Duration.ofMinutes(1));
-        return new Window(limit, Math.max(0, limit - used), resets, used > limit);
+        int before = after - block;
+        int granted = Math.clamp(mine.limit - before, 0, block);
+        mine.granted += granted;
+        mine.fleetTaken = after;
+        mine.exhausted = after >= mine.limit;
+    }
+
+    /** What this instance took of a key's minute, and how much of it it used. */
+    private static final class Taken {
+        private final Instant window;
+        private final int limit;
+        private final ReentrantLock lock = new ReentrantLock();
+        private int granted;
+        private int used;
+        /** The fleet's count of this minute when this instance last took from it. */
+        private int fleetTaken;
+        /** The fleet's count has reached the limit: nothing more can be taken this minute. */
+        private boolean exhausted;
+
+        Taken(Instant window, int limit) {
+            this.window = window;
+            this.limit = limit;
+        }
     }
 
     /** Seed 000's 429. */
@@ -63,6 +132,8 @@ public class RateLimits {
 
     @Scheduled(fixedDelay = 60_000)
     void sweep() {
+        Instant current = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+        taken.values().removeIf(held -> held.window.isBefore(current));
         jdbc.sql("delete from rate_windows where window_start < :before")
                 .param("before", Timestamp.from(clock.instant().minus(Duration.ofMinutes(5))))
                 .update();

@@ -22,8 +22,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Requests per minute per key, counted in a real PostgreSQL: concurrent callers on two api instances (two pools on
- * one database) never get more than the limit through together, windows roll over on the minute of the injected
- * clock, and keys are counted apart.
+ * one database) never get more than the limit through together, an instance takes a large limit from the fleet's
+ * count in blocks and refuses without a query once that count is spent, windows roll over on the minute of the
+ * injected clock, and keys are counted apart.
  */
 class RateLimitsTest {
 
@@ -97,7 +98,69 @@ class RateLimitsTest {
         assertThat(windows.stream().filter(w -> !w.exceeded()).map(RateLimits.Window::remaining))
                 .as("each allowed request saw its own count")
                 .containsExactlyInAnyOrder(4, 3, 2, 1, 0);
-        assertThat(requests(key, NOON)).isEqualTo(callers);
+        assertThat(requests(key, NOON))
+                .as("once an instance found the limit taken, it refused without asking again: one ask each at most")
+                .isBetween(limit + 1, limit + 2);
+    }
+
+    @Test
+    void aLargeLimitIsTakenInBlocksAndNeverExceededAcrossInstances() throws Exception {
+        RateLimits first = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        RateLimits second = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        UUID key = UUID.randomUUID();
+        int limit = 1000;
+        int block = RateLimits.block(limit);
+        assertThat(block).isEqualTo(20);
+        int callers = 16;
+        int each = 80; // 1,280 requests for 1,000 allowed
+
+        List<RateLimits.Window> windows = new ArrayList<>();
+        try (BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
+            List<Future<List<RateLimits.Window>>> calls = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                RateLimits instance = i % 2 == 0 ? first : second;
+                calls.add(threads.submit(() -> IntStream.range(0, each)
+                        .mapToObj(n -> instance.count(key, limit))
+                        .toList()));
+            }
+            for (Future<List<RateLimits.Window>> call : calls) {
+                windows.addAll(BoundedThreads.get(call, Duration.ofSeconds(60), "a caller's counts"));
+            }
+        }
+
+        long allowed = windows.stream().filter(w -> !w.exceeded()).count();
+        assertThat(allowed).as("never more than the limit").isLessThanOrEqualTo(limit);
+        assertThat(allowed).as("at most the other instance's last block unused").isGreaterThanOrEqualTo(limit - block);
+        assertThat(requests(key, NOON))
+                .as("taken in blocks of 20, with one ask each past the limit: about 50 statements for 1,280 requests")
+                .isBetween(limit, limit + 2 * block);
+        assertThat(windows.stream().filter(RateLimits.Window::exceeded))
+                .allSatisfy(window -> assertThat(window.remaining()).isZero());
+    }
+
+    @Test
+    void oneInstanceReportsWhatIsLeftExactlyWhileItTakesInBlocks() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID key = UUID.randomUUID();
+        int limit = 200; // blocks of 4
+
+        List<RateLimits.Window> windows = IntStream.range(0, limit + 3)
+                .mapToObj(i -> limits.count(key, limit))
+                .toList();
+
+        assertThat(windows.subList(0, limit))
+                .extracting(RateLimits.Window::remaining)
+                .containsExactlyElementsOf(IntStream.range(0, limit)
+                        .map(i -> limit - 1 - i)
+                        .boxed()
+                        .toList());
+        assertThat(windows.subList(limit, limit + 3)).allSatisfy(window -> {
+            assertThat(window.exceeded()).isTrue();
+            assertThat(window.remaining()).isZero();
+        });
+        assertThat(requests(key, NOON))
+                .as("50 blocks of 4; the last one spent the limit, so the refusals asked nothing")
+                .isEqualTo(limit);
     }
 
     @Test
