@@ -65,7 +65,7 @@ public class PendingCompletions {
         }
     }
 
-    /** The job ended, found so in the database (its callers read the row); a no-op when this instance is not holding it. */
+    /** The job ended, as the database says (its callers read the row); a no-op when this instance does not hold it. */
     public void complete(JobId jobId) {
         release(jobId, null);
     }

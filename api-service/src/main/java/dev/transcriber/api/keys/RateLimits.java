@@ -16,7 +16,7 @@ import org.springframework.stereotype.Service;
 /**
  * Requests per minute per key, shared by every api instance. The fleet's count of a key's minute is one row in
  * PostgreSQL, added to in one atomic upsert; an instance takes its requests from it in blocks and counts a block off
- * in memory, so most requests cost no round trip. A block is {@link #BLOCK_SHARE} of the limit, at most
+ * in memory, so most requests cost no round trip. A block is {@link #BLOCK_SHARE_PERCENT}% of the limit, at most
  * {@link #MAX_BLOCK} (a limit under 100 a minute: one request, every request counted in the row). A block is granted
  * only as far as the limit is not yet taken, so <b>the fleet never lets more than the limit through</b>. What an
  * instance took and did not use by the minute's end is lost to the others: a key served by several instances in the

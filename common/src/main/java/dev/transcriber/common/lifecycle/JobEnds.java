@@ -15,9 +15,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
  * {@link JobFinished} for the api instance holding its request (sent once that transaction commits, without an outbox
- * row: the api also looks for ended jobs in the database, see {@link Outbox#sendAfterCommit}), a delivery for its
- * webhook, if any, and the end of its batch when it was the last item. Both continue the trace of the code that ended the job (a worker's run of it, an
- * owner's cancel), or else the job's own. Counted too ({@link JobMetrics}), once that transaction commits.
+ * row: the api also looks for ended jobs in the database, see {@link Outbox#sendAfterCommit}; a sync call's carries
+ * its answer), a delivery for its webhook, if any, and the end of its batch when it was the last item. Both continue
+ * the trace of the code that ended the job (a worker's run of it, an owner's cancel), or else the job's own. Counted
+ * too ({@link JobMetrics}), once that transaction commits.
  *
  * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
  * ended it and committed on its own, outside any transaction: its notice is sent at once.
