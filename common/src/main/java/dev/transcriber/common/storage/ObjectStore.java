@@ -50,7 +50,9 @@ import okio.BufferedSource;
  *
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
  * caller's own thread with OkHttp's blocking call, signed here as the MinIO client signs them (AWS Signature V4 in
- * the headers, the body's SHA-256 included, at the address the MinIO client uses for the object). The MinIO client
+ * the headers, at the address the MinIO client uses for the object). An upload's signature covers its body's SHA-256
+ * only where the link does not protect the body already ({@link StorageProperties.PayloadSigning}): elsewhere, both
+ * ends would hash every byte again (and S3Proxy reads the whole body into memory first to check it). The MinIO client
  * would run each as an asynchronous call: a hop to the common fork-join pool to read the source, one to OkHttp's
  * dispatcher threads for the exchange, one back to the waiting caller, and a wake-up of Okio's watchdog thread
  * around every timed socket read and write: about 25 more thread switches per sync request (measured in {@code
@@ -59,6 +61,9 @@ import okio.BufferedSource;
  * else (multipart uploads, stat, copy, list, delete, presigned URLs) goes through the MinIO client.
  */
 public class ObjectStore {
+
+    /** The payload hash of a request whose signature does not cover its body. */
+    private static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
     private final MinioClient client;
     /** For multipart uploads fed part by part from the caller's thread. */
@@ -76,6 +81,9 @@ public class ObjectStore {
     private final OkHttpClient direct;
 
     private final StorageProperties properties;
+
+    /** Whether an upload's signature covers its body ({@link #signsPayloads}). */
+    private final boolean signsPayloads;
 
     /** The address of each object, as the MinIO client builds it. */
     private final Function<String, HttpUrl> objectUrls;
@@ -95,6 +103,7 @@ public class ObjectStore {
 
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
+        this.signsPayloads = signsPayloads(properties);
         OkHttpClient http = new OkHttpClient.Builder()
                 .socketFactory(new NoDelaySocketFactory(properties.timeout()))
                 .protocols(List.of(Protocol.HTTP_1_1)) // as the MinIO client's own: every read on the socket's timeout
@@ -183,8 +192,8 @@ public class ObjectStore {
 
     /** One PUT of the whole object, on this thread. */
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
-        Call put = direct.newCall(
-                signed("PUT", key, RequestBody.create(content, type), Digest.sha256Hash(content, content.length)));
+        String contentSha256 = signsPayloads ? Digest.sha256Hash(content, content.length) : UNSIGNED_PAYLOAD;
+        Call put = direct.newCall(signed("PUT", key, RequestBody.create(content, type), contentSha256));
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
                 : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
@@ -202,6 +211,25 @@ public class ObjectStore {
                 deadline.cancel(false);
             }
         }
+    }
+
+    /**
+     * Whether an upload's signature covers its body: always, or unless the endpoint is reached over TLS or on this
+     * machine's loopback (an address literal or {@code localhost}: no name is looked up to decide).
+     */
+    public static boolean signsPayloads(StorageProperties properties) {
+        if (properties.payloadSigning() == StorageProperties.PayloadSigning.ALWAYS) {
+            return true;
+        }
+        HttpUrl url = HttpUrl.parse(properties.endpoint());
+        if (url == null) {
+            return true;
+        }
+        String host = url.host();
+        boolean loopback = host.equalsIgnoreCase("localhost")
+                || host.equals("::1")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+        return !(url.isHttps() || loopback);
     }
 
     /**

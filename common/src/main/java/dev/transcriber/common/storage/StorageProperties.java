@@ -21,6 +21,8 @@ import org.springframework.util.unit.DataSize;
  *     {@code endpoint}.
  * @param timeout How long a call to the store may wait for a byte, and how long the upload of an object that fits in
  *     one part may take; 0: no limit.
+ * @param payloadSigning Whether an upload's signature covers its body (its SHA-256): auto: not where the link protects
+ *     the body already (an https endpoint, or this machine's loopback), always: everywhere.
  */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(
@@ -31,7 +33,20 @@ public record StorageProperties(
         @DefaultValue("us-east-1") String region,
         @DefaultValue("8MB") DataSize partSize,
         @DefaultValue("") String publicEndpoint,
-        @DefaultValue("5m") Duration timeout) {
+        @DefaultValue("5m") Duration timeout,
+        @DefaultValue("auto") PayloadSigning payloadSigning) {
+
+    /** Whether an upload's signature covers its body, the SHA-256 of which both ends then compute. */
+    public enum PayloadSigning {
+        /**
+         * Not where the link protects the body already: TLS (an {@code https} endpoint), or this machine's loopback
+         * ({@code localhost}, {@code 127.0.0.1}, {@code ::1}), as AWS's own SDKs leave it out over HTTPS. Elsewhere
+         * (plain HTTP between machines) it is signed.
+         */
+        AUTO,
+        /** Everywhere. */
+        ALWAYS
+    }
 
     /** The endpoint presigned URLs for callers name: {@code publicEndpoint}, or {@code endpoint} when unset. */
     public String callerEndpoint() {

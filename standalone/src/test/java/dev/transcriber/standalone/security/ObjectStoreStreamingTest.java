@@ -1,9 +1,18 @@
 package dev.transcriber.standalone.security;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.storage.StorageProperties;
@@ -152,8 +161,13 @@ class ObjectStoreStreamingTest {
     }
 
     private static StorageProperties properties(String endpoint, String secret, Duration timeout) {
+        return properties(endpoint, secret, timeout, StorageProperties.PayloadSigning.AUTO);
+    }
+
+    private static StorageProperties properties(
+            String endpoint, String secret, Duration timeout, StorageProperties.PayloadSigning signing) {
         return new StorageProperties(
-                endpoint, "streaming", secret, "streaming", "us-east-1", DataSize.ofMegabytes(5), "", timeout);
+                endpoint, "streaming", secret, "streaming", "us-east-1", DataSize.ofMegabytes(5), "", timeout, signing);
     }
 
     private MinioClient minio() {
@@ -167,20 +181,69 @@ class ObjectStoreStreamingTest {
     @Test
     void theStoreRefusesCallsSignedWithTheWrongSecret() {
         store.put("guarded", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, null);
-        ObjectStore impostor = new ObjectStore(new StorageProperties(
-                server.endpoint(),
-                "streaming",
-                "not-the-secret",
-                "streaming",
-                "us-east-1",
-                DataSize.ofMegabytes(5),
-                "",
-                Duration.ofMinutes(5)));
-        assertThatThrownBy(() -> impostor.open("guarded")).isInstanceOf(ObjectStoreException.class);
-        assertThatThrownBy(() -> impostor.put("planted", new ByteArrayInputStream(new byte[] {4}), 1, null))
-                .isInstanceOf(ObjectStoreException.class)
-                .hasMessageStartingWith("object store: put planted failed: ");
-        assertThat(store.size("planted")).isEmpty();
+        for (StorageProperties.PayloadSigning signing : StorageProperties.PayloadSigning.values()) {
+            ObjectStore impostor =
+                    new ObjectStore(properties(server.endpoint(), "not-the-secret", Duration.ofMinutes(5), signing));
+            assertThatThrownBy(() -> impostor.open("guarded")).isInstanceOf(ObjectStoreException.class);
+            assertThatThrownBy(() -> impostor.put("planted", new ByteArrayInputStream(new byte[] {4}), 1, null))
+                    .as("signing the body: %s", signing)
+                    .isInstanceOf(ObjectStoreException.class)
+                    .hasMessageStartingWith("object store: put planted failed: ");
+            assertThat(store.size("planted")).isEmpty();
+        }
+    }
+
+    @Test
+    void onTheLoopbackTheBodyIsLeftOutOfTheSignatureUnlessAlwaysSigned() throws Exception {
+        WireMockServer fake =
+                new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        fake.start();
+        try {
+            fake.stubFor(put(anyUrl()).willReturn(ok()));
+            String endpoint = "http://127.0.0.1:" + fake.port();
+            byte[] content = {1, 2, 3};
+            new ObjectStore(properties(endpoint, "streaming-secret", Duration.ofMinutes(5)))
+                    .put("unsigned", new ByteArrayInputStream(content), 3, null);
+            new ObjectStore(properties(
+                            endpoint,
+                            "streaming-secret",
+                            Duration.ofMinutes(5),
+                            StorageProperties.PayloadSigning.ALWAYS))
+                    .put("signed", new ByteArrayInputStream(content), 3, null);
+
+            fake.verify(putRequestedFor(urlPathEqualTo("/streaming/unsigned"))
+                    .withHeader("x-amz-content-sha256", equalTo("UNSIGNED-PAYLOAD"))
+                    .withHeader("Authorization", containing("x-amz-content-sha256")));
+            fake.verify(putRequestedFor(urlPathEqualTo("/streaming/signed"))
+                    .withHeader(
+                            "x-amz-content-sha256",
+                            equalTo("039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81")));
+        } finally {
+            fake.stop();
+        }
+    }
+
+    @Test
+    void anUploadWhoseSignatureCoversItsBodyIsStoredAsOneWhoseDoesNot() throws Exception {
+        // this server is on the loopback: by default the body is not signed; always: it is, and the server checks it
+        assertThat(ObjectStore.signsPayloads(properties(server.endpoint(), "streaming-secret", Duration.ZERO)))
+                .isFalse();
+        ObjectStore signing = new ObjectStore(properties(
+                server.endpoint(), "streaming-secret", Duration.ofMinutes(5), StorageProperties.PayloadSigning.ALWAYS));
+        assertThat(ObjectStore.signsPayloads(properties(
+                        server.endpoint(), "streaming-secret", Duration.ZERO, StorageProperties.PayloadSigning.ALWAYS)))
+                .isTrue();
+        byte[] content = new byte[300_000];
+        new Random(3).nextBytes(content);
+
+        signing.put("signed", new ByteArrayInputStream(content), content.length, "audio/wav");
+        store.put("unsigned", new ByteArrayInputStream(content), content.length, "audio/wav");
+
+        for (String key : List.of("signed", "unsigned")) {
+            try (InputStream back = store.open(key)) {
+                assertThat(back.readAllBytes()).as(key).isEqualTo(content);
+            }
+        }
     }
 
     @Test

@@ -40,7 +40,15 @@ public final class S3Server implements AutoCloseable {
         org.awaitility.Awaitility.await().until(() -> "STARTED".equals(proxy.getState()));
         String endpoint = "http://127.0.0.1:" + proxy.getPort();
         store = new ObjectStore(new StorageProperties(
-                endpoint, ACCESS, SECRET, BUCKET, "us-east-1", DataSize.ofMegabytes(8), "", Duration.ofMinutes(5)));
+                endpoint,
+                ACCESS,
+                SECRET,
+                BUCKET,
+                "us-east-1",
+                DataSize.ofMegabytes(8),
+                "",
+                Duration.ofMinutes(5),
+                StorageProperties.PayloadSigning.AUTO));
         store.ensureBucket();
         // the first put pays for the clients' start-up; tests that time transfers should not
         store.put("warm-up", new java.io.ByteArrayInputStream(new byte[1]), 1, "application/octet-stream");
