@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Every api instance reads every {@link JobFinished} (all partitions, from the end, with no consumer group: see
- * {@link CompletionListeners}) and releases the request it holds, if any, in the trace the event carries. A notice is
- * keyed by its job: one for a job this instance does not hold is passed over without decoding what it carries.
+ * {@link CompletionListeners}) and releases the request it holds, if any, in the trace the event carries, with the
+ * answer the notice carries for a job that succeeded. A notice is keyed by its job: one for a job this instance does
+ * not hold is passed over without parsing its JSON.
  */
 @Component
 class JobFinishedListener {
@@ -39,8 +40,8 @@ class JobFinishedListener {
         }
         JobFinished event = codec.read(record.value(), JobFinished.class);
         Header traceparent = record.headers().lastHeader(Traces.TRACEPARENT);
-        pending.complete(
-                event.jobId(), event.answer(), Traces.header(traceparent == null ? null : traceparent.value()));
+        JobFinished.Answer answer = "SUCCEEDED".equals(event.state()) ? event.answer() : null;
+        pending.complete(event.jobId(), answer, Traces.header(traceparent == null ? null : traceparent.value()));
     }
 
     /** The job a notice is keyed by; null when its key is not a job id (then its body says). */

@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
@@ -22,7 +23,10 @@ import org.springframework.stereotype.Service;
  * instance took and did not use by the minute's end is lost to the others: a key served by several instances in the
  * same minute may be refused at most one block per other instance (2% of its limit each) before its limit. Once the
  * row says the limit is taken, the instance refuses the key's requests for the rest of the minute without a query (a
- * block is never given back, so the count only grows within its minute). Old windows are swept.
+ * block is never given back, so the count only grows within its minute). What is left ({@link Window#remaining}) is
+ * exact with one instance; with several, it is as of this instance's last block. A key's blocks are taken one at a
+ * time per instance; when taking one fails (the database unreachable), the key's other requests waiting for it fail
+ * at once for {@link #FAILED_TAKE_HOLDS} instead of each waiting for a connection in turn. Old windows are swept.
  */
 @Service
 public class RateLimits {
@@ -32,6 +36,9 @@ public class RateLimits {
 
     /** The most requests an instance takes from the fleet's count at a time. */
     static final int MAX_BLOCK = 50;
+
+    /** How long a failed take of a block fails the key's requests waiting for one, without trying again. */
+    static final Duration FAILED_TAKE_HOLDS = Duration.ofSeconds(1);
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -68,7 +75,7 @@ public class RateLimits {
         mine.lock.lock();
         try {
             if (mine.used == mine.granted && !mine.exhausted) {
-                take(keyId, mine);
+                takeOrFail(keyId, mine);
             }
             boolean exceeded = mine.used == mine.granted;
             if (!exceeded) {
@@ -79,6 +86,26 @@ public class RateLimits {
             return new Window(limit, Math.max(0, remaining), window.plus(Duration.ofMinutes(1)), exceeded);
         } finally {
             mine.lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a block, unless a take failed within {@link #FAILED_TAKE_HOLDS}: then fails at once, as that one did (the
+     * requests that queued behind a take waiting for a connection would otherwise each wait for one in turn).
+     */
+    private void takeOrFail(UUID keyId, Taken mine) {
+        long now = System.nanoTime();
+        if (mine.failed != null && now - mine.failedAt < FAILED_TAKE_HOLDS.toNanos()) {
+            throw new DataAccessResourceFailureException(
+                    "rate limit: the count of this key's minute could not be taken just now", mine.failed);
+        }
+        try {
+            take(keyId, mine);
+            mine.failed = null;
+        } catch (RuntimeException e) {
+            mine.failed = e;
+            mine.failedAt = System.nanoTime();
+            throw e;
         }
     }
 
@@ -112,6 +139,10 @@ public class RateLimits {
         private int fleetTaken;
         /** The fleet's count has reached the limit: nothing more can be taken this minute. */
         private boolean exhausted;
+        /** The last take's failure, if it failed, and when ({@link System#nanoTime}). */
+        private RuntimeException failed;
+
+        private long failedAt;
 
         Taken(Instant window, int limit) {
             this.window = window;

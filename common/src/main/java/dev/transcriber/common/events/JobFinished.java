@@ -12,8 +12,8 @@ package dev.transcriber.common.events;
 public record JobFinished(JobId jobId, String state, Answer answer) {
 
     /**
-     * The longest transcript (as stored, JSON) a notice carries. Every api instance reads every notice, so a longer
-     * one is left to the row's read by the one instance that holds its request.
+     * The longest transcript (as stored, JSON, in characters) a notice carries. Every api instance reads every notice,
+     * so a longer one is left to the row's read by the one instance that holds its request.
      */
     public static final int CARRIED_TRANSCRIPT_CHARS = 32 * 1024;
 

@@ -225,11 +225,24 @@ public class ObjectStore {
         if (url == null) {
             return true;
         }
-        String host = url.host();
-        boolean loopback = host.equalsIgnoreCase("localhost")
-                || host.equals("::1")
-                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-        return !(url.isHttps() || loopback);
+        return !(url.isHttps() || loopback(url.host()));
+    }
+
+    /** {@code localhost}, {@code ::1} or an IPv4 address literal in 127.0.0.0/8 (as OkHttp writes a URL's host). */
+    private static boolean loopback(String host) {
+        if (host.equalsIgnoreCase("localhost") || host.equals("::1")) {
+            return true;
+        }
+        String[] octets = host.split("\\.", -1);
+        if (octets.length != 4 || !octets[0].equals("127")) {
+            return false;
+        }
+        for (String octet : octets) {
+            if (!octet.matches("\\d{1,3}") || Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -40,8 +40,8 @@ public record StorageProperties(
     public enum PayloadSigning {
         /**
          * Not where the link protects the body already: TLS (an {@code https} endpoint), or this machine's loopback
-         * ({@code localhost}, {@code 127.0.0.1}, {@code ::1}), as AWS's own SDKs leave it out over HTTPS. Elsewhere
-         * (plain HTTP between machines) it is signed.
+         * ({@code localhost}, {@code 127.x.x.x}, {@code ::1}; a port forwarded from there to another machine over plain
+         * HTTP is not protected: use {@link #ALWAYS}). Elsewhere (plain HTTP between machines) it is signed.
          */
         AUTO,
         /** Everywhere. */

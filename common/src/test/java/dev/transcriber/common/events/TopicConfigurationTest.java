@@ -34,6 +34,15 @@ class TopicConfigurationTest {
             assertThat(topics.get(Topics.JOBS).numPartitions()).isEqualTo(12);
             assertThat(topics.get(Topics.JOBS + ".bulk-dlt").numPartitions()).isEqualTo(1);
             assertThat(topics.get(Topics.FINISHED).numPartitions()).isEqualTo(Topics.EVENT_PARTITIONS);
+            for (String notices : List.of(Topics.FINISHED, Topics.PROGRESS)) {
+                assertThat(topics.get(notices).configs())
+                        .as("a sync call's end notice carries its transcript: kept minutes, not the broker's week")
+                        .containsEntry("retention.ms", "600000")
+                        .containsEntry("segment.ms", "300000");
+            }
+            assertThat(topics.get(Topics.JOBS).configs() == null ? Map.of() : topics.get(Topics.JOBS).configs())
+                    .as("a job's message is kept as the broker keeps messages")
+                    .doesNotContainKey("retention.ms");
             assertThat(topics.values()).allSatisfy(topic -> {
                 assertThat(topic.replicationFactor()).isEqualTo((short) 1);
                 assertThat(topic.configs() == null ? Map.of() : topic.configs())

@@ -2,10 +2,13 @@ package dev.transcriber.api.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.common.web.Unavailable;
 import dev.transcriber.standalone.support.BoundedThreads;
 import dev.transcriber.standalone.support.ManualClock;
 import dev.transcriber.standalone.support.SliceInfrastructure;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -136,6 +139,62 @@ class RateLimitsTest {
                 .isBetween(limit, limit + 2 * block);
         assertThat(windows.stream().filter(RateLimits.Window::exceeded))
                 .allSatisfy(window -> assertThat(window.remaining()).isZero());
+    }
+
+    @Test
+    void theLastBlockIsGrantedOnlyAsFarAsTheLimitAndALimitChangedMidMinuteCountsWhatWasTaken() {
+        RateLimits limits = new RateLimits(database.jdbc(), clock);
+        UUID key = UUID.randomUUID();
+        int limit = 1010; // blocks of 20: the 51st is granted 10
+
+        long allowed = IntStream.range(0, limit + 30)
+                .mapToObj(i -> limits.count(key, limit))
+                .filter(window -> !window.exceeded())
+                .count();
+
+        assertThat(allowed).isEqualTo(limit);
+        assertThat(requests(key, NOON)).as("51 blocks of 20").isEqualTo(1020);
+
+        // the operator raises the key's limit in the same minute: what the fleet took still counts
+        List<RateLimits.Window> raised =
+                IntStream.range(0, 30).mapToObj(i -> limits.count(key, 1030)).toList();
+        assertThat(raised.stream().filter(window -> !window.exceeded())).hasSize(10);
+        assertThat(raised.getFirst().remaining()).isEqualTo(9);
+    }
+
+    @Test
+    void whenTakingABlockFailsTheKeysWaitingRequestsFailAtOnceInsteadOfEachWaitingForAConnection() throws Exception {
+        HikariDataSource pool = database.newPool(1);
+        pool.getHikariConfigMXBean().setConnectionTimeout(500);
+        RateLimits limits = new RateLimits(JdbcClient.create(pool), clock);
+        UUID key = UUID.randomUUID();
+        int callers = 6;
+        List<Throwable> failures = new ArrayList<>();
+        try (Connection held = pool.getConnection(); // the pool's only connection: every take waits, then fails
+                BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
+            CyclicBarrier together = new CyclicBarrier(callers);
+            List<Future<RateLimits.Window>> calls = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                calls.add(threads.submit(() -> {
+                    BoundedThreads.await(together, Duration.ofSeconds(30), "the callers");
+                    return limits.count(key, 1000);
+                }));
+            }
+            for (Future<RateLimits.Window> call : calls) {
+                try {
+                    call.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failures.add(e.getCause());
+                }
+            }
+        }
+
+        assertThat(failures).hasSize(callers).allSatisfy(failure -> assertThat(Unavailable.databaseDown(failure))
+                .as("a 503, as for the database down")
+                .isTrue());
+        assertThat(failures.stream().filter(failure -> failure.getMessage().startsWith("rate limit: ")))
+                .as("waited for the failed take and failed with it, without a wait of their own for a connection")
+                .hasSizeGreaterThanOrEqualTo(callers - 2);
     }
 
     @Test
