@@ -36,7 +36,8 @@ public class TopicConfiguration {
     public static List<NewTopic> topics(TopicProperties properties) {
         List<NewTopic> topics = new ArrayList<>();
         for (Lane lane : Lane.values()) {
-            topics.add(topic(lane.topic(), properties.jobPartitions(), properties).build());
+            topics.add(
+                    topic(lane.topic(), properties.jobPartitions(), properties).build());
             topics.add(topic(lane.deadLetterTopic(), 1, properties).build());
         }
         topics.add(notices(topic(Topics.FINISHED, Topics.EVENT_PARTITIONS, properties)));

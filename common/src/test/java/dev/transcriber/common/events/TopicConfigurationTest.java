@@ -40,7 +40,10 @@ class TopicConfigurationTest {
                         .containsEntry("retention.ms", "600000")
                         .containsEntry("segment.ms", "300000");
             }
-            assertThat(topics.get(Topics.JOBS).configs() == null ? Map.of() : topics.get(Topics.JOBS).configs())
+            assertThat(
+                            topics.get(Topics.JOBS).configs() == null
+                                    ? Map.of()
+                                    : topics.get(Topics.JOBS).configs())
                     .as("a job's message is kept as the broker keeps messages")
                     .doesNotContainKey("retention.ms");
             assertThat(topics.values()).allSatisfy(topic -> {

@@ -28,7 +28,9 @@ class PayloadSigningTest {
                 .isTrue();
         assertThat(signs("http://localhost.example.com:9000")).isTrue();
         assertThat(signs("http://[::2]:9000")).isTrue();
-        assertThat(signs("http://127.999.0.1:9000")).as("a name, not an address literal").isTrue();
+        assertThat(signs("http://127.999.0.1:9000"))
+                .as("a name, not an address literal")
+                .isTrue();
         assertThat(signs("http://127.0.1:9000")).isTrue();
         assertThat(signs("minio:9000")).as("not a URL: signed").isTrue();
     }

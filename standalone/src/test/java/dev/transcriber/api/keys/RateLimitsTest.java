@@ -2,6 +2,7 @@ package dev.transcriber.api.keys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.web.Unavailable;
@@ -164,14 +165,19 @@ class RateLimitsTest {
 
     @Test
     void whenTakingABlockFailsTheKeysWaitingRequestsFailAtOnceInsteadOfEachWaitingForAConnection() throws Exception {
-        HikariDataSource pool = database.newPool(1);
-        pool.getHikariConfigMXBean().setConnectionTimeout(500);
-        RateLimits limits = new RateLimits(JdbcClient.create(pool), clock);
-        UUID key = UUID.randomUUID();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setUsername(database.user());
+        config.setPassword(database.password());
+        config.setMaximumPoolSize(1);
+        config.setConnectionTimeout(500);
         int callers = 6;
         List<Throwable> failures = new ArrayList<>();
-        try (Connection held = pool.getConnection(); // the pool's only connection: every take waits, then fails
+        try (HikariDataSource pool = new HikariDataSource(config);
+                Connection held = pool.getConnection(); // the pool's only connection: every take waits, then fails
                 BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
+            RateLimits limits = new RateLimits(JdbcClient.create(pool), clock);
+            UUID key = UUID.randomUUID();
             CyclicBarrier together = new CyclicBarrier(callers);
             List<Future<RateLimits.Window>> calls = new ArrayList<>();
             for (int i = 0; i < callers; i++) {
@@ -189,9 +195,11 @@ class RateLimitsTest {
             }
         }
 
-        assertThat(failures).hasSize(callers).allSatisfy(failure -> assertThat(Unavailable.databaseDown(failure))
-                .as("a 503, as for the database down")
-                .isTrue());
+        assertThat(failures)
+                .hasSize(callers)
+                .allSatisfy(failure -> assertThat(Unavailable.databaseDown(failure))
+                        .as("a 503, as for the database down")
+                        .isTrue());
         assertThat(failures.stream().filter(failure -> failure.getMessage().startsWith("rate limit: ")))
                 .as("waited for the failed take and failed with it, without a wait of their own for a connection")
                 .hasSizeGreaterThanOrEqualTo(callers - 2);
