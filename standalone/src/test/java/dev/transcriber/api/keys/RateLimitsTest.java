@@ -75,28 +75,10 @@ class RateLimitsTest {
 
     @Test
     void concurrentCallersOnTwoInstancesGetExactlyTheLimitThroughTogether() throws Exception {
-        // two api instances: each its own pool of connections to the one database
-        RateLimits first = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
-        RateLimits second = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
         UUID key = UUID.randomUUID();
-        int callers = 16;
         int limit = 5;
-        CyclicBarrier together = new CyclicBarrier(callers);
 
-        List<RateLimits.Window> windows = new ArrayList<>();
-        try (BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
-            List<Future<RateLimits.Window>> calls = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                RateLimits instance = i % 2 == 0 ? first : second;
-                calls.add(threads.submit(() -> {
-                    BoundedThreads.await(together, Duration.ofSeconds(30), "the callers");
-                    return instance.count(key, limit);
-                }));
-            }
-            for (Future<RateLimits.Window> call : calls) {
-                windows.add(BoundedThreads.get(call, Duration.ofSeconds(60), "a caller's count"));
-            }
-        }
+        List<RateLimits.Window> windows = countOnTwoInstances(key, limit, 16, 1);
 
         assertThat(windows.stream().filter(w -> !w.exceeded())).hasSize(limit);
         assertThat(windows.stream().filter(w -> !w.exceeded()).map(RateLimits.Window::remaining))
@@ -109,28 +91,12 @@ class RateLimitsTest {
 
     @Test
     void aLargeLimitIsTakenInBlocksAndNeverExceededAcrossInstances() throws Exception {
-        RateLimits first = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
-        RateLimits second = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
         UUID key = UUID.randomUUID();
         int limit = 1000;
         int block = RateLimits.block(limit);
         assertThat(block).isEqualTo(20);
-        int callers = 16;
-        int each = 80; // 1,280 requests for 1,000 allowed
 
-        List<RateLimits.Window> windows = new ArrayList<>();
-        try (BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
-            List<Future<List<RateLimits.Window>>> calls = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                RateLimits instance = i % 2 == 0 ? first : second;
-                calls.add(threads.submit(() -> IntStream.range(0, each)
-                        .mapToObj(n -> instance.count(key, limit))
-                        .toList()));
-            }
-            for (Future<List<RateLimits.Window>> call : calls) {
-                windows.addAll(BoundedThreads.get(call, Duration.ofSeconds(60), "a caller's counts"));
-            }
-        }
+        List<RateLimits.Window> windows = countOnTwoInstances(key, limit, 16, 80); // 1,280 requests for 1,000
 
         long allowed = windows.stream().filter(w -> !w.exceeded()).count();
         assertThat(allowed).as("never more than the limit").isLessThanOrEqualTo(limit);
@@ -293,6 +259,33 @@ class RateLimitsTest {
                         start.plus(Duration.ofMinutes(4)),
                         start.plus(Duration.ofMinutes(5)),
                         start.plus(Duration.ofMinutes(6)));
+    }
+
+    /**
+     * {@code callers} callers, half on each of two api instances (each its own pool of connections to the one
+     * database), start together and count {@code each} requests of {@code key} one after the other.
+     */
+    private List<RateLimits.Window> countOnTwoInstances(UUID key, int limit, int callers, int each) throws Exception {
+        RateLimits first = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        RateLimits second = new RateLimits(JdbcClient.create(database.newPool(8)), clock);
+        CyclicBarrier together = new CyclicBarrier(callers);
+        List<RateLimits.Window> windows = new ArrayList<>();
+        try (BoundedThreads threads = BoundedThreads.of(callers, "rate-limit-callers")) {
+            List<Future<List<RateLimits.Window>>> calls = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                RateLimits instance = i % 2 == 0 ? first : second;
+                calls.add(threads.submit(() -> {
+                    BoundedThreads.await(together, Duration.ofSeconds(30), "the callers");
+                    return IntStream.range(0, each)
+                            .mapToObj(n -> instance.count(key, limit))
+                            .toList();
+                }));
+            }
+            for (Future<List<RateLimits.Window>> call : calls) {
+                windows.addAll(BoundedThreads.get(call, Duration.ofSeconds(60), "a caller's counts"));
+            }
+        }
+        return windows;
     }
 
     private static int requests(UUID key, Instant window) {
