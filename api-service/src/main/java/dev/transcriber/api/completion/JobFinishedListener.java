@@ -4,6 +4,7 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.tracing.Traces;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,7 +41,7 @@ class JobFinishedListener {
         }
         JobFinished event = codec.read(record.value(), JobFinished.class);
         Header traceparent = record.headers().lastHeader(Traces.TRACEPARENT);
-        JobFinished.Answer answer = "SUCCEEDED".equals(event.state()) ? event.answer() : null;
+        JobFinished.Answer answer = JobState.SUCCEEDED.name().equals(event.state()) ? event.answer() : null;
         pending.complete(event.jobId(), answer, Traces.header(traceparent == null ? null : traceparent.value()));
     }
 

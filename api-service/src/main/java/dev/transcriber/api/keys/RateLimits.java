@@ -74,7 +74,7 @@ public class RateLimits {
                         : held);
         mine.lock.lock();
         try {
-            if (mine.used == mine.granted && !mine.exhausted) {
+            if (mine.used == mine.granted && !mine.exhausted()) {
                 takeOrFail(keyId, mine);
             }
             boolean exceeded = mine.used == mine.granted;
@@ -125,7 +125,6 @@ public class RateLimits {
         int granted = Math.clamp(mine.limit - before, 0, block);
         mine.granted += granted;
         mine.fleetTaken = after;
-        mine.exhausted = after >= mine.limit;
     }
 
     /** What this instance took of a key's minute, and how much of it it used. */
@@ -137,8 +136,6 @@ public class RateLimits {
         private int used;
         /** The fleet's count of this minute when this instance last took from it. */
         private int fleetTaken;
-        /** The fleet's count has reached the limit: nothing more can be taken this minute. */
-        private boolean exhausted;
         /** The last take's failure, if it failed, and when ({@link System#nanoTime}). */
         private RuntimeException failed;
 
@@ -147,6 +144,11 @@ public class RateLimits {
         Taken(Instant window, int limit) {
             this.window = window;
             this.limit = limit;
+        }
+
+        /** The fleet's count has reached the limit: nothing more can be taken this minute. */
+        boolean exhausted() {
+            return fleetTaken >= limit;
         }
     }
 

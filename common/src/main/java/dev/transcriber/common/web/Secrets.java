@@ -11,10 +11,11 @@ import java.util.Set;
  *
  * <p>The estimate is the secret's length, not counting separators ({@code - _ . : =}), times the bits of the
  * smallest usual alphabet that holds all its characters (hex 4, lower-case letters and digits 5.2, letters and
- * digits 5.95, base64 6, any printable 6.55; padded base64 is taken as base64). So {@code openssl rand -hex 16} gives
- * exactly 128 bits, and base64 of 16 random bytes 132. Chosen secrets are refused by their structure whatever their length: a placeholder word, fewer
- * than 8 distinct characters, a run of 8 consecutive letters or digits, 6 letter keys of a keyboard row, or a 5-character
- * piece that occurs 3 times. A random secret is refused by these rules about once in 10^7.
+ * digits 5.95, base64 6, any printable 6.55; padded base64 is taken as base64). So {@code openssl rand -hex 16}
+ * gives exactly 128 bits, and base64 of 16 random bytes 132. Chosen secrets are refused by their structure whatever
+ * their length: a placeholder word, fewer than 8 distinct characters, a run of 8 consecutive letters or digits, 6
+ * letter keys of a keyboard row, or a 5-character piece that occurs 3 times. A random secret is refused by these rules
+ * about once in 10^7.
  */
 public final class Secrets {
 
