@@ -1,6 +1,7 @@
 package dev.transcriber.common;
 
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.ConsumerThreads;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.lifecycle.BatchEnds;
@@ -54,6 +55,7 @@ import tools.jackson.databind.json.JsonMapper;
     ObjectStoreConfiguration.class,
     OutboxConfiguration.class,
     TopicConfiguration.class,
+    ConsumerThreads.class,
     SchemaConfiguration.class,
     WakeupConfiguration.class
 })

@@ -1,0 +1,45 @@
+package dev.transcriber.common.events;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.kafka.config.ContainerCustomizer;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.support.TopicPartitionOffset;
+
+/**
+ * Every Kafka listener's consumer polls on a platform thread of its own, {@code kafka-<group or topic>-<n>}, instead
+ * of the virtual thread Spring Boot gives it when virtual threads are on. A consumer spends its life waiting on its
+ * broker connection (a fetch the broker holds until a record arrives, or for {@code fetch.max.wait.ms}). A virtual
+ * thread's wait goes through the JDK's poller: every wake-up is the poller thread's, then a carrier's, then the
+ * consumer's own select again; a platform thread is woken by the socket itself. A process has a fixed handful of
+ * consumers (not one per request), so this costs no more threads than its doorbells. What a listener hands on (a
+ * job's claim and run, the answer to a held request) still runs on virtual threads.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ConsumerThreads {
+
+    /** Applied by Spring Boot to each listener container as it is created, before it starts. */
+    @Bean
+    ContainerCustomizer<Object, Object, ConcurrentMessageListenerContainer<Object, Object>> platformConsumerThreads() {
+        return container -> {
+            ContainerProperties properties = container.getContainerProperties();
+            properties.setListenerTaskExecutor(new SimpleAsyncTaskExecutor("kafka-" + name(properties) + "-"));
+        };
+    }
+
+    /** The consumer's group, or, for a consumer without one, the first topic it reads. */
+    static String name(ContainerProperties properties) {
+        if (properties.getGroupId() != null) {
+            return properties.getGroupId();
+        }
+        Stream<String> topics = properties.getTopicPartitions() != null
+                ? Arrays.stream(properties.getTopicPartitions()).map(TopicPartitionOffset::getTopic)
+                : properties.getTopics() != null ? Arrays.stream(properties.getTopics()) : Stream.empty();
+        return topics.filter(Objects::nonNull).findFirst().orElse("consumer");
+    }
+}

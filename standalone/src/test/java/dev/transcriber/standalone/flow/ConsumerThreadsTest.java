@@ -1,0 +1,48 @@
+package dev.transcriber.standalone.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.transcriber.common.events.Topics;
+import dev.transcriber.standalone.support.TestSystem;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each Kafka listener's consumer loop runs on a platform thread named after its group (or, without one, its topic),
+ * not on a virtual thread: its waits on the broker are woken by the socket itself, not through the JDK's poller and a
+ * carrier. The thread list the JVM gives holds platform threads only.
+ */
+class ConsumerThreadsTest {
+
+    private static final String CONSUMER_LOOP = "KafkaMessageListenerContainer$ListenerConsumer.run";
+
+    @Test
+    void everyListenersConsumerPollsOnAPlatformThreadNamedAfterWhatItReads() {
+        TestSystem system = TestSystem.embedded();
+        int perLane = system.worker().getEnvironment().getProperty("transcriber.worker.consumers", Integer.class, 2);
+
+        Map<String, List<String>> consumerLoops = Thread.getAllStackTraces().entrySet().stream()
+                .filter(thread -> Arrays.stream(thread.getValue())
+                        .anyMatch(
+                                frame -> (frame.getClassName() + "." + frame.getMethodName()).endsWith(CONSUMER_LOOP)))
+                .map(Map.Entry::getKey)
+                .peek(thread -> assertThat(thread.isVirtual()).isFalse())
+                .collect(Collectors.groupingBy(
+                        thread -> thread.getName().replaceFirst("-\\d+$", ""),
+                        Collectors.mapping(Thread::getName, Collectors.toList())));
+
+        assertThat(consumerLoops)
+                .containsKeys(
+                        "kafka-workers",
+                        "kafka-workers-async",
+                        "kafka-workers-bulk",
+                        "kafka-" + Topics.FINISHED,
+                        "kafka-" + Topics.PROGRESS);
+        assertThat(consumerLoops.get("kafka-workers"))
+                .as("the interactive lane's consumers")
+                .hasSize(perLane);
+    }
+}
