@@ -28,7 +28,9 @@ public class ConsumerThreads {
     ContainerCustomizer<Object, Object, ConcurrentMessageListenerContainer<Object, Object>> platformConsumerThreads() {
         return container -> {
             ContainerProperties properties = container.getContainerProperties();
-            properties.setListenerTaskExecutor(new SimpleAsyncTaskExecutor("kafka-" + name(properties) + "-"));
+            SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("kafka-" + name(properties) + "-");
+            threads.setDaemon(true); // as a virtual thread is: a consumer left running never keeps the JVM up
+            properties.setListenerTaskExecutor(threads);
         };
     }
 

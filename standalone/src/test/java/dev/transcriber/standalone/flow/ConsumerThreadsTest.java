@@ -11,9 +11,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each Kafka listener's consumer loop runs on a platform thread named after its group (or, without one, its topic),
- * not on a virtual thread: its waits on the broker are woken by the socket itself, not through the JDK's poller and a
- * carrier. The thread list the JVM gives holds platform threads only.
+ * Each Kafka listener's consumer loop runs on a daemon platform thread named after its group (or, without one, its
+ * topic), not on a virtual thread: its waits on the broker are woken by the socket itself, not through the JDK's
+ * poller and a carrier. The JVM's list of threads holds platform threads only, so a consumer on a virtual thread is
+ * not in it.
  */
 class ConsumerThreadsTest {
 
@@ -24,25 +25,25 @@ class ConsumerThreadsTest {
         TestSystem system = TestSystem.embedded();
         int perLane = system.worker().getEnvironment().getProperty("transcriber.worker.consumers", Integer.class, 2);
 
-        Map<String, List<String>> consumerLoops = Thread.getAllStackTraces().entrySet().stream()
+        List<Thread> consumerLoops = Thread.getAllStackTraces().entrySet().stream()
                 .filter(thread -> Arrays.stream(thread.getValue())
-                        .anyMatch(
-                                frame -> (frame.getClassName() + "." + frame.getMethodName()).endsWith(CONSUMER_LOOP)))
+                        .anyMatch(frame -> (frame.getClassName() + "." + frame.getMethodName()).endsWith(CONSUMER_LOOP)))
                 .map(Map.Entry::getKey)
-                .peek(thread -> assertThat(thread.isVirtual()).isFalse())
+                .toList();
+        Map<String, List<String>> byName = consumerLoops.stream()
                 .collect(Collectors.groupingBy(
                         thread -> thread.getName().replaceFirst("-\\d+$", ""),
                         Collectors.mapping(Thread::getName, Collectors.toList())));
 
         assertThat(consumerLoops)
+                .allSatisfy(thread -> assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
+        assertThat(byName)
                 .containsKeys(
                         "kafka-workers",
                         "kafka-workers-async",
                         "kafka-workers-bulk",
                         "kafka-" + Topics.FINISHED,
                         "kafka-" + Topics.PROGRESS);
-        assertThat(consumerLoops.get("kafka-workers"))
-                .as("the interactive lane's consumers")
-                .hasSize(perLane);
+        assertThat(byName.get("kafka-workers")).as("the interactive lane's consumers").hasSize(perLane);
     }
 }
