@@ -27,7 +27,8 @@ class ConsumerThreadsTest {
 
         List<Thread> consumerLoops = Thread.getAllStackTraces().entrySet().stream()
                 .filter(thread -> Arrays.stream(thread.getValue())
-                        .anyMatch(frame -> (frame.getClassName() + "." + frame.getMethodName()).endsWith(CONSUMER_LOOP)))
+                        .anyMatch(
+                                frame -> (frame.getClassName() + "." + frame.getMethodName()).endsWith(CONSUMER_LOOP)))
                 .map(Map.Entry::getKey)
                 .toList();
         Map<String, List<String>> byName = consumerLoops.stream()
@@ -36,7 +37,8 @@ class ConsumerThreadsTest {
                         Collectors.mapping(Thread::getName, Collectors.toList())));
 
         assertThat(consumerLoops)
-                .allSatisfy(thread -> assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
+                .allSatisfy(thread ->
+                        assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
         assertThat(byName)
                 .containsKeys(
                         "kafka-workers",
@@ -44,6 +46,8 @@ class ConsumerThreadsTest {
                         "kafka-workers-bulk",
                         "kafka-" + Topics.FINISHED,
                         "kafka-" + Topics.PROGRESS);
-        assertThat(byName.get("kafka-workers")).as("the interactive lane's consumers").hasSize(perLane);
+        assertThat(byName.get("kafka-workers"))
+                .as("the interactive lane's consumers")
+                .hasSize(perLane);
     }
 }

@@ -184,9 +184,41 @@ class JobDispatcherTest {
                 .param("id", ids.get(1).value())
                 .update();
         assertThatJob(slice.job(ids.get(1)))
-                .as("the failed claim's transaction rolled back")
+                .as("the claim that could not read the row gave it back")
                 .isQueued()
                 .hasAttempts(0);
+    }
+
+    @Test
+    void aRowThatCannotBeReadOnItsSecondStartGoesBackAsItWasExceptItsLease() {
+        JobDispatcher dispatcher = dispatcher("worker-b", new HeldRuns(), 4, Duration.ofSeconds(10));
+        JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
+        // a first start by a worker that died: RUNNING under a lease that has run out, started an hour ago
+        slice.jdbc()
+                .sql("update transcription_jobs set state = 'RUNNING', lease_owner = 'worker-a', claims = 1,"
+                        + " attempts = 1, lease_until = now() - interval '1 minute',"
+                        + " started_at = now() - interval '1 hour', known_speakers = '{not json' where id = :id")
+                .param("id", id.value())
+                .update();
+
+        assertThatThrownBy(() -> dispatcher.dispatch(Lane.INTERACTIVE, submitted(List.of(id)), new Acks()))
+                .isInstanceOf(BatchListenerFailedException.class);
+
+        slice.jdbc()
+                .sql("update transcription_jobs set known_speakers = null where id = :id")
+                .param("id", id.value())
+                .update();
+        assertThatJob(slice.job(id))
+                .as("given back to the queue, its first start still counted")
+                .isQueued()
+                .hasAttempts(1);
+        assertThat(slice.jdbc()
+                        .sql("select started_at < now() - interval '59 minutes' from transcription_jobs where id = :id")
+                        .param("id", id.value())
+                        .query(Boolean.class)
+                        .single())
+                .as("its first start's time kept")
+                .isTrue();
     }
 
     @Test

@@ -39,11 +39,11 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Two hot
- * ones (the check before paying the upstream, the success of a job whose end writes nothing else) are single
- * statements that commit on their own: a transaction around one would cost a round trip more. The claim keeps its
- * transaction, so that a row it took but cannot read rolls back. Every change goes through the job's own state
- * machine. A change of a claimed job carries its {@link Claim} and passes the
+ * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Three
+ * hot ones (the claim, the check before paying the upstream, the success of a job whose end writes nothing else) are
+ * single statements that commit on their own: a transaction around one would cost a round trip more. A row the claim
+ * took but cannot read is given back by a second statement, as a rollback would have. Every change goes through the
+ * job's own state machine. A change of a claimed job carries its {@link Claim} and passes the
  * {@link ClaimFence}: a worker whose lease ran out (or that handed the job back) cannot overwrite the work of the claim
  * that took the job next.
  */
@@ -92,14 +92,17 @@ class JobLifecycle {
      * admission scheduler, or a piece for its wave). A queued piece of a job that has already ended (another piece
      * failed, or it was cancelled) is cancelled instead.
      */
-    @Transactional
     public Optional<RunningJob> claim(JobId id, String worker, Duration lease) {
         Instant now = clock.instant();
         Optional<RunningJob> claimed = transitions.claim(id, worker, now.plus(lease), now);
         if (claimed.isPresent()) {
-            return claimed; // the usual case: one statement
+            return claimed; // the usual case: one statement, committed on its own
         }
-        // not claimable as it stands: taken, ended, or a piece of a job that ended (cancelled here)
+        return transactions.execute(status -> claimAsItStands(id, worker, lease, now));
+    }
+
+    /** Not claimable as it stands: taken, ended, or a piece of a job that ended (cancelled here). */
+    private Optional<RunningJob> claimAsItStands(JobId id, String worker, Duration lease, Instant now) {
         Optional<TranscriptionJob> job = jobs.findById(id.value()).filter(j -> j.isClaimable(now));
         if (job.isPresent() && job.get().isPiece() && !parentRunning(job.get())) {
             if (job.get().state() == JobState.QUEUED) {

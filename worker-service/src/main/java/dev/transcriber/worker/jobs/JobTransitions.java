@@ -60,7 +60,9 @@ class JobTransitions {
     /**
      * QUEUED, not held (or RUNNING under a lease that ran out) to RUNNING under {@code worker}'s lease, for a whole
      * job or a piece whose job is still running; empty when the row is not claimable so (taken, ended, held for
-     * admission or its wave, or an orphaned piece).
+     * admission or its wave, or an orphaned piece). One round trip: outside a transaction it commits on its own. A row
+     * it took but cannot read is given back at once ({@link #unclaim}) and its reading's failure thrown, so no run
+     * starts and the job waits for no lease.
      */
     Optional<RunningJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
         return jdbc.sql("update transcription_jobs j set state = " + RUNNING + ", lease_owner = :worker,"
@@ -75,8 +77,53 @@ class JobTransitions {
                 .param("until", typed(leaseUntil))
                 .param("now", typed(now))
                 .param("id", id.value())
-                .query(JobTransitions::runningJob)
-                .optional();
+                .query(JobTransitions::taken)
+                .optional()
+                .map(this::readOrGiveBack);
+    }
+
+    /** What the claim's statement returned: the claim it made, and the job it read or why it could not. */
+    private record Taken(Claim claim, RunningJob job, RuntimeException unreadable) {}
+
+    private static Taken taken(ResultSet rs, int row) throws SQLException {
+        Claim claim =
+                new Claim(new JobId(rs.getObject("id", UUID.class)), rs.getString("lease_owner"), rs.getInt("claims"));
+        try {
+            return new Taken(claim, runningJob(rs, claim), null);
+        } catch (RuntimeException e) {
+            return new Taken(claim, null, e);
+        }
+    }
+
+    private RunningJob readOrGiveBack(Taken taken) {
+        if (taken.unreadable() == null) {
+            return taken.job();
+        }
+        try {
+            unclaim(taken.claim());
+        } catch (RuntimeException e) {
+            taken.unreadable().addSuppressed(e); // then its lease runs out and the reaper requeues it
+        }
+        throw taken.unreadable();
+    }
+
+    /**
+     * A claim undone as a rollback would have undone it: RUNNING under {@code claim} back to QUEUED with no lease, the
+     * start not counted, and no start time when it was the first. The claim number stays counted, so a claim number
+     * is never used twice. False when the row is no longer held under {@code claim}.
+     */
+    boolean unclaim(Claim claim) {
+        return jdbc.sql("update transcription_jobs j set state = " + QUEUED + ", lease_owner = null,"
+                                + " lease_until = null, attempts = greatest(j.attempts - 1, 0),"
+                                + " started_at = case when j.attempts <= 1 then null else j.started_at end,"
+                                + " version = j.version + 1"
+                                + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
+                                + " and j.lease_owner = :worker")
+                        .param("id", claim.job().value())
+                        .param("claim", claim.number())
+                        .param("worker", claim.owner())
+                        .update()
+                == 1;
     }
 
     /**
@@ -140,11 +187,10 @@ class JobTransitions {
         }
     }
 
-    private static RunningJob runningJob(ResultSet rs, int row) throws SQLException {
-        JobId id = new JobId(rs.getObject("id", UUID.class));
+    private static RunningJob runningJob(ResultSet rs, Claim claim) throws SQLException {
         UUID parentId = rs.getObject("parent_id", UUID.class);
         return new RunningJob(
-                new Claim(id, rs.getString("lease_owner"), rs.getInt("claims")),
+                claim,
                 Lane.valueOf(rs.getString("lane")),
                 JobSpec.stored(
                         rs.getString("model"),
