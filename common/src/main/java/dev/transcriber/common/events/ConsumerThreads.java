@@ -14,11 +14,12 @@ import org.springframework.kafka.support.TopicPartitionOffset;
 /**
  * Every Kafka listener's consumer polls on a platform thread of its own, {@code kafka-<group or topic>-<n>}, instead
  * of the virtual thread Spring Boot gives it when virtual threads are on. A consumer spends its life waiting on its
- * broker connection (a fetch the broker holds until a record arrives, or for {@code fetch.max.wait.ms}). A virtual
- * thread's wait goes through the JDK's poller: every wake-up is the poller thread's, then a carrier's, then the
- * consumer's own select again; a platform thread is woken by the socket itself. A process has a fixed handful of
- * consumers (not one per request), so this costs no more threads than its doorbells. What a listener hands on (a
- * job's claim and run, the answer to a held request) still runs on virtual threads.
+ * broker connection (a fetch the broker holds until a record arrives, or for {@code fetch.max.wait.ms}). On JDK 25,
+ * what this runs on, a virtual thread's wait in a selector goes through the JDK's poller: every wake-up is the
+ * poller thread's, then a carrier's, then the consumer's own select again; a platform thread is woken by the socket
+ * itself. A process has a fixed handful of consumers (not one per request), as it has a fixed handful of platform
+ * threads for its wake-ups ({@code Doorbell}). What a listener hands on (a job's claim and run, the answer to a held
+ * request) still runs on virtual threads.
  */
 @Configuration(proxyBeanMethods = false)
 public class ConsumerThreads {

@@ -42,7 +42,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The worker's changes to job rows, each in its own transaction, each announcing itself through the outbox. Three
  * hot ones (the claim, the check before paying the upstream, the success of a job whose end writes nothing else) are
  * single statements that commit on their own: a transaction around one would cost a round trip more. A row the claim
- * took but cannot read is given back by a second statement, as a rollback would have. Every change goes through the
+ * took but cannot read is given back to the queue at once by a second statement. Every change goes through the
  * job's own state machine. A change of a claimed job carries its {@link Claim} and passes the
  * {@link ClaimFence}: a worker whose lease ran out (or that handed the job back) cannot overwrite the work of the claim
  * that took the job next.

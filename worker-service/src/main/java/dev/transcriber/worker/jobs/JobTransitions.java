@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.dao.DataRetrievalFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -62,7 +63,7 @@ class JobTransitions {
      * job or a piece whose job is still running; empty when the row is not claimable so (taken, ended, held for
      * admission or its wave, or an orphaned piece). One round trip: outside a transaction it commits on its own. A row
      * it took but cannot read is given back at once ({@link #unclaim}) and its reading's failure thrown, so no run
-     * starts and the job waits for no lease.
+     * starts and the job does not wait for the lease to run out.
      */
     Optional<RunningJob> claim(JobId id, String worker, Instant leaseUntil, Instant now) {
         return jdbc.sql("update transcription_jobs j set state = " + RUNNING + ", lease_owner = :worker,"
@@ -79,7 +80,7 @@ class JobTransitions {
                 .param("id", id.value())
                 .query(JobTransitions::taken)
                 .optional()
-                .map(this::readOrGiveBack);
+                .map(taken -> readOrGiveBack(taken, now));
     }
 
     /** What the claim's statement returned: the claim it made, and the job it read or why it could not. */
@@ -92,15 +93,18 @@ class JobTransitions {
             return new Taken(claim, runningJob(rs, claim), null);
         } catch (RuntimeException e) {
             return new Taken(claim, null, e);
+        } catch (SQLException e) {
+            return new Taken(
+                    claim, null, new DataRetrievalFailureException("job " + claim.job() + " could not be read", e));
         }
     }
 
-    private RunningJob readOrGiveBack(Taken taken) {
+    private RunningJob readOrGiveBack(Taken taken, Instant now) {
         if (taken.unreadable() == null) {
             return taken.job();
         }
         try {
-            unclaim(taken.claim());
+            unclaim(taken.claim(), now);
         } catch (RuntimeException e) {
             taken.unreadable().addSuppressed(e); // then its lease runs out and the reaper requeues it
         }
@@ -108,17 +112,19 @@ class JobTransitions {
     }
 
     /**
-     * A claim undone as a rollback would have undone it: RUNNING under {@code claim} back to QUEUED with no lease, the
-     * start not counted, and no start time when it was the first. The claim number stays counted, so a claim number
-     * is never used twice. False when the row is no longer held under {@code claim}.
+     * A claim made at {@code claimedAt} undone: RUNNING under {@code claim} back to QUEUED with no lease and the start
+     * not counted; the start time the claim wrote (the row had none) is taken away, one the row had is kept. A claim of
+     * a row whose lease had run out also ends queued, as the reaper would have left it. The claim number stays
+     * counted, so a claim number is never used twice. False when the row is no longer held under {@code claim}.
      */
-    boolean unclaim(Claim claim) {
+    boolean unclaim(Claim claim, Instant claimedAt) {
         return jdbc.sql("update transcription_jobs j set state = " + QUEUED + ", lease_owner = null,"
                                 + " lease_until = null, attempts = greatest(j.attempts - 1, 0),"
-                                + " started_at = case when j.attempts <= 1 then null else j.started_at end,"
+                                + " started_at = case when j.started_at = :claimed then null else j.started_at end,"
                                 + " version = j.version + 1"
                                 + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
                                 + " and j.lease_owner = :worker")
+                        .param("claimed", typed(claimedAt))
                         .param("id", claim.job().value())
                         .param("claim", claim.number())
                         .param("worker", claim.owner())
