@@ -36,7 +36,7 @@ public class ConsumerThreads {
     }
 
     /** The consumer's group, or, for a consumer without one, the first topic it reads. */
-    static String name(ContainerProperties properties) {
+    private static String name(ContainerProperties properties) {
         if (properties.getGroupId() != null) {
             return properties.getGroupId();
         }

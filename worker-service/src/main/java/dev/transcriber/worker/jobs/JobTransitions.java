@@ -115,21 +115,20 @@ class JobTransitions {
      * A claim made at {@code claimedAt} undone: RUNNING under {@code claim} back to QUEUED with no lease and the start
      * not counted; the start time the claim wrote (the row had none) is taken away, one the row had is kept. A claim of
      * a row whose lease had run out also ends queued, as the reaper would have left it. The claim number stays
-     * counted, so a claim number is never used twice. False when the row is no longer held under {@code claim}.
+     * counted, so a claim number is never used twice. A row no longer held under {@code claim} is left as it is.
      */
-    boolean unclaim(Claim claim, Instant claimedAt) {
-        return jdbc.sql("update transcription_jobs j set state = " + QUEUED + ", lease_owner = null,"
-                                + " lease_until = null, attempts = greatest(j.attempts - 1, 0),"
-                                + " started_at = case when j.started_at = :claimed then null else j.started_at end,"
-                                + " version = j.version + 1"
-                                + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
-                                + " and j.lease_owner = :worker")
-                        .param("claimed", typed(claimedAt))
-                        .param("id", claim.job().value())
-                        .param("claim", claim.number())
-                        .param("worker", claim.owner())
-                        .update()
-                == 1;
+    private void unclaim(Claim claim, Instant claimedAt) {
+        jdbc.sql("update transcription_jobs j set state = " + QUEUED + ", lease_owner = null,"
+                        + " lease_until = null, attempts = greatest(j.attempts - 1, 0),"
+                        + " started_at = case when j.started_at = :claimed then null else j.started_at end,"
+                        + " version = j.version + 1"
+                        + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
+                        + " and j.lease_owner = :worker")
+                .param("claimed", typed(claimedAt))
+                .param("id", claim.job().value())
+                .param("claim", claim.number())
+                .param("worker", claim.owner())
+                .update();
     }
 
     /**
