@@ -19,6 +19,7 @@ final class Stages {
             "api.store_audio",
             "api.record_job",
             "worker.claim",
+            "worker.open_audio",
             "worker.read_audio",
             "worker.probe",
             "worker.upstream",

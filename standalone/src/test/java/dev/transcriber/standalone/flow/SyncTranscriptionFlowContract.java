@@ -243,6 +243,10 @@ abstract class SyncTranscriptionFlowContract {
         assertThat(calls.get(0).getHeader("Authorization"))
                 .as("the retry goes to the other account")
                 .isNotEqualTo(calls.get(1).getHeader("Authorization"));
+        assertThat(calls)
+                .as("each attempt sends the whole audio: the retry reads the object again")
+                .allSatisfy(call ->
+                        assertThat(call.getPart("file").getBody().asBytes()).isEqualTo(TestAudio.toneWav(0.5)));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.transcriber.worker.audio;
 
-import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +12,9 @@ import java.nio.file.StandardCopyOption;
  * A job's audio read from the object store once, into a file of this worker's own: the probe, the cutter and the
  * upstream call all read that file, so the object is fetched once per job instead of once by libavformat's own HTTP
  * requests (several ranged reads) and once more for the upstream call. Only audio within one call's byte limit is
- * copied (at most that many bytes on disk per job in flight); longer audio is read over a presigned URL as before.
+ * copied (at most that many bytes on disk per job in flight), and of it only what its header alone does not describe
+ * ({@link WavHeader}: such audio goes upstream as it streams from the store); longer audio is read over a presigned
+ * URL as before.
  * The file is deleted when the copy is closed.
  */
 public final class LocalAudioCopy implements AutoCloseable {
@@ -24,15 +25,19 @@ public final class LocalAudioCopy implements AutoCloseable {
         this.file = file;
     }
 
-    /** Reads {@code objectKey} into a new temporary file; an object-store failure is an {@link ObjectStoreException}. */
-    public static LocalAudioCopy of(ObjectStore store, String objectKey) {
+    /**
+     * Reads {@code audio} (the object {@code objectKey}, opened) into a new temporary file and closes it; an
+     * object-store failure is an {@link ObjectStoreException}.
+     */
+    public static LocalAudioCopy of(InputStream audio, String objectKey) {
         Path file;
         try {
             file = Files.createTempFile("transcriber-audio-", ".bin");
         } catch (IOException e) {
+            closeQuietly(audio);
             throw new UncheckedIOException(e);
         }
-        try (InputStream in = store.open(objectKey)) {
+        try (InputStream in = audio) {
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return new LocalAudioCopy(file);
         } catch (IOException e) {
@@ -61,6 +66,14 @@ public final class LocalAudioCopy implements AutoCloseable {
     @Override
     public void close() {
         deleteQuietly(file);
+    }
+
+    private static void closeQuietly(InputStream audio) {
+        try {
+            audio.close();
+        } catch (IOException ignored) {
+            // a stream from the store that failed: nothing more to do
+        }
     }
 
     private static void deleteQuietly(Path file) {

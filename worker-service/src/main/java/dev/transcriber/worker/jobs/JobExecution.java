@@ -25,8 +25,10 @@ import dev.transcriber.worker.audio.AudioSourceUnavailableException;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.LocalAudioCopy;
+import dev.transcriber.worker.audio.OpenedAudio;
 import dev.transcriber.worker.audio.ProbedAudio;
 import dev.transcriber.worker.audio.SourceRetryPolicy;
+import dev.transcriber.worker.audio.WavHeader;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import dev.transcriber.worker.diarization.ReferenceClips;
 import dev.transcriber.worker.diarization.Speaker;
@@ -215,16 +217,32 @@ class JobExecution {
             return; // the same audio was transcribed before
         }
         if (audio.sizeBytes() <= model.maxCallBytes()) {
-            // within one call's bytes: read once, and the probe, the cutter and the upstream call read the copy
-            StoredAudio stored = audio;
-            try (LocalAudioCopy copy =
-                    stages.time("worker.read_audio", () -> LocalAudioCopy.of(store, stored.objectKey()))) {
-                transcribeWhole(job, claim, model, audio, copy.location(), copy::open);
-            }
+            transcribeOpened(job, claim, model, audio);
         } else {
             String objectKey = audio.objectKey();
             transcribeWhole(
                     job, claim, model, audio, store.presignedGet(objectKey, URL_LIFETIME), () -> store.open(objectKey));
+        }
+    }
+
+    /**
+     * Audio within one call's bytes, read from the store once. A plain PCM WAV whose header gives its length, and which
+     * fits one call, goes upstream as it streams from the store: its probe is its header ({@link WavHeader}). Any other
+     * is read into a local copy that the probe, the cutter and the upstream call read.
+     */
+    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio) {
+        String objectKey = audio.objectKey();
+        try (OpenedAudio opened = stages.time("worker.open_audio", () -> OpenedAudio.open(store::open, objectKey))) {
+            Optional<ProbedAudio> described =
+                    stages.time("worker.probe", () -> WavHeader.probe(opened.head(), audio.sizeBytes()));
+            if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
+                transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);
+                return;
+            }
+            try (LocalAudioCopy copy =
+                    stages.time("worker.read_audio", () -> LocalAudioCopy.of(opened.stream(), objectKey))) {
+                transcribeWhole(job, claim, model, audio, copy.location(), copy::open);
+            }
         }
     }
 
@@ -237,37 +255,11 @@ class JobExecution {
             String location,
             Supplier<InputStream> content) {
         ProbedAudio probed = stages.time("worker.probe", () -> probe.probe(location));
-        Double capSeconds = model.maxCallDuration() == null
-                ? null
-                : (double) model.maxCallDuration().toSeconds();
-        boolean fitsOneCall = probed.durationSeconds() != null
-                && probed.durationSeconds()
-                        <= splitter.maxPieceSeconds(probed.durationSeconds(), capSeconds, model.maxCallBytes())
-                && audio.sizeBytes() <= model.maxCallBytes();
-        if (fitsOneCall) {
-            boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
-                    .map(ResponseFormat::needsTimestamps)
-                    .orElse(false);
-            UpstreamCall call = call(
-                    job,
-                    audio,
-                    model,
-                    timestamps && givesTimestamps(model),
-                    content,
-                    diarized(job, model) ? UpstreamCall.Diarization.unknownSpeakers() : null);
-            if (!lifecycle.holds(claim)) {
-                return; // cancelled meanwhile: the upstream is not paid for it
-            }
-            UpstreamTranscriber.Result result = billed(
-                    stages.time("worker.upstream", () -> transcriber.transcribe(call)), call, probed.durationSeconds());
-            long recording = System.nanoTime();
-            results.write(() -> {
-                lifecycle.succeed(job, result.transcript(), result.accountId(), probed.durationSeconds());
-                return null;
-            });
-            stages.since("worker.record_result", recording);
+        if (fitsOneCall(probed, model, audio)) {
+            transcribeInOneCall(job, claim, model, audio, probed, content);
             return;
         }
+        Double capSeconds = capSeconds(model);
         lifecycle.startCutting(claim).forEach(this::deleteQuietly);
         AudioSplitter.Split split = splitter.split(
                 job.id(),
@@ -286,6 +278,51 @@ class JobExecution {
         lifecycle
                 .finishCutting(claim, split.durationSeconds(), split.pieces().size())
                 .forEach(this::deleteQuietly);
+    }
+
+    /** Whether the probed audio goes upstream in one call, by its length and its bytes. */
+    private boolean fitsOneCall(ProbedAudio probed, CatalogModel model, StoredAudio audio) {
+        return probed.durationSeconds() != null
+                && probed.durationSeconds()
+                        <= splitter.maxPieceSeconds(probed.durationSeconds(), capSeconds(model), model.maxCallBytes())
+                && audio.sizeBytes() <= model.maxCallBytes();
+    }
+
+    private static Double capSeconds(CatalogModel model) {
+        return model.maxCallDuration() == null
+                ? null
+                : (double) model.maxCallDuration().toSeconds();
+    }
+
+    /** The whole job's audio in one upstream call, read from {@code content}; its result recorded. */
+    private void transcribeInOneCall(
+            RunningJob job,
+            Claim claim,
+            CatalogModel model,
+            StoredAudio audio,
+            ProbedAudio probed,
+            Supplier<InputStream> content) {
+        boolean timestamps = ResponseFormat.fromWireName(job.spec().responseFormat())
+                .map(ResponseFormat::needsTimestamps)
+                .orElse(false);
+        UpstreamCall call = call(
+                job,
+                audio,
+                model,
+                timestamps && givesTimestamps(model),
+                content,
+                diarized(job, model) ? UpstreamCall.Diarization.unknownSpeakers() : null);
+        if (!lifecycle.holds(claim)) {
+            return; // cancelled meanwhile: the upstream is not paid for it
+        }
+        UpstreamTranscriber.Result result = billed(
+                stages.time("worker.upstream", () -> transcriber.transcribe(call)), call, probed.durationSeconds());
+        long recording = System.nanoTime();
+        results.write(() -> {
+            lifecycle.succeed(job, result.transcript(), result.accountId(), probed.durationSeconds());
+            return null;
+        });
+        stages.since("worker.record_result", recording);
     }
 
     private void transcribePiece(RunningJob piece, Claim claim, CatalogModel model) {

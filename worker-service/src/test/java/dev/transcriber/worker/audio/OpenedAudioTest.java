@@ -1,0 +1,120 @@
+package dev.transcriber.worker.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.worker.support.S3Server;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The audio a job sends in one call is read from the store once: the stream its head was read from goes to the first
+ * reader while it is fresh; any other read opens the object again. Against a real S3 server, its opens counted.
+ */
+class OpenedAudioTest {
+
+    private static S3Server s3;
+    private static final byte[] AUDIO = new byte[3 * WavHeader.HEAD_BYTES + 123];
+
+    private final List<Opened> opened = new ArrayList<>();
+    private final AtomicLong now = new AtomicLong();
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = new S3Server();
+        for (int i = 0; i < AUDIO.length; i++) {
+            AUDIO[i] = (byte) (i * 31);
+        }
+        s3.store().put("audio", new ByteArrayInputStream(AUDIO), AUDIO.length, "audio/wav");
+        s3.store().put("short", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, "audio/wav");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        s3.close();
+    }
+
+    /** The store's open, each stream it gave kept to see whether it was closed. */
+    private final Function<String, InputStream> opener = key -> {
+        Opened stream = new Opened(s3.store().open(key));
+        opened.add(stream);
+        return stream;
+    };
+
+    @Test
+    void theFirstReaderGetsTheStreamTheHeadCameFromAndALaterOneOpensTheObjectAgain() throws IOException {
+        try (OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get)) {
+            assertThat(audio.head()).isEqualTo(Arrays.copyOf(AUDIO, WavHeader.HEAD_BYTES));
+            assertThat(opened).hasSize(1);
+
+            try (InputStream first = audio.stream()) {
+                assertThat(first.readAllBytes()).isEqualTo(AUDIO);
+            }
+            assertThat(opened).as("the head and the first reader: one open").hasSize(1);
+
+            try (InputStream retry = audio.stream()) {
+                assertThat(retry.readAllBytes()).isEqualTo(AUDIO);
+            }
+            assertThat(opened).as("the next attempt opens the object again").hasSize(2);
+        }
+    }
+
+    @Test
+    void aStreamThatWaitedLongerThanItKeepsFreshIsClosedAndTheObjectOpenedAgain() throws IOException {
+        try (OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get)) {
+            now.addAndGet(OpenedAudio.FRESH_FOR.toNanos() + 1); // the call waited for an account's capacity
+
+            try (InputStream late = audio.stream()) {
+                assertThat(late.readAllBytes()).isEqualTo(AUDIO);
+            }
+            assertThat(opened).hasSize(2);
+            assertThat(opened.getFirst().closed).as("the stale stream").isTrue();
+        }
+    }
+
+    @Test
+    void anObjectShorterThanTheHeadIsItsOwnHeadAndStillReadWhole() throws IOException {
+        try (OpenedAudio audio = OpenedAudio.open(opener, "short", now::get);
+                InputStream whole = audio.stream()) {
+            assertThat(audio.head()).containsExactly(1, 2, 3);
+            assertThat(whole.readAllBytes()).containsExactly(1, 2, 3);
+        }
+        assertThat(opened).hasSize(1);
+    }
+
+    @Test
+    void closingWithoutReadingClosesTheStreamAndAMissingObjectIsAStoreFailure() {
+        OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get);
+        audio.close();
+        assertThat(opened.getFirst().closed).isTrue();
+
+        assertThatThrownBy(() -> OpenedAudio.open(opener, "missing", now::get))
+                .isInstanceOf(ObjectStoreException.class);
+    }
+
+    private static final class Opened extends FilterInputStream {
+
+        boolean closed;
+
+        Opened(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() throws IOException {
+            closed = true;
+            super.close();
+        }
+    }
+}
