@@ -20,7 +20,7 @@ final class HeldRuns extends JobExecution {
     private volatile boolean over;
 
     HeldRuns() {
-        super(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        super(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Override

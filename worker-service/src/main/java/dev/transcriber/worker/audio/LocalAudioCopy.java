@@ -12,9 +12,9 @@ import java.nio.file.StandardCopyOption;
  * A job's audio read from the object store once, into a file of this worker's own: the probe, the cutter and the
  * upstream call all read that file, so the object is fetched once per job instead of once by libavformat's own HTTP
  * requests (several ranged reads) and once more for the upstream call. Only audio within one call's byte limit is
- * copied (at most that many bytes on disk per job in flight), and of it only what its header alone does not describe
- * ({@link WavHeader}: such audio goes upstream as it streams from the store); longer audio is read over a presigned
- * URL as before.
+ * copied (at most that many bytes on disk per job in flight), except a plain PCM WAV that fits one call, which its
+ * header describes ({@link WavHeader}) and which goes upstream as it streams from the store; longer audio is read
+ * over a presigned URL as before.
  * The file is deleted when the copy is closed.
  */
 public final class LocalAudioCopy implements AutoCloseable {

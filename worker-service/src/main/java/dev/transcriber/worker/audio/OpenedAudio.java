@@ -5,63 +5,59 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 
 /**
  * A job's audio opened in the object store, its first bytes read ({@link #head}, for {@link WavHeader}): the object
  * is read once, by whoever takes {@link #stream} first (the upstream call, or a {@link LocalAudioCopy}), from its
- * start. A later {@link #stream} (the upstream call's next attempt) opens the object again, and so does the first
- * one if it comes more than {@link #FRESH_FOR} after the open: the upstream call may wait for an account's capacity
- * for minutes, and a store does not keep a response it is sending waiting that long. Closing it closes a stream
- * nobody took.
+ * start. The stream waits for that reader at most its freshness ({@link AudioOpener#FRESH_FOR}): the upstream call
+ * may first wait minutes for an account's capacity, and a store's response should not be held open, unread, that
+ * long. Then a timer closes it, and the first reader opens the object again, as every later one does (the upstream
+ * call's next attempt). Closing it closes a stream nobody took; it gives no stream after that.
  */
 public final class OpenedAudio implements AutoCloseable {
-
-    /** How long the stream opened with the head is handed out; after that, the object is opened again. */
-    static final Duration FRESH_FOR = Duration.ofSeconds(5);
 
     private final Function<String, InputStream> opener;
     private final String objectKey;
     private final byte[] head;
     private final AtomicReference<InputStream> unread;
-    private final LongSupplier nanoTime;
-    private final long openedAt;
+    private volatile ScheduledFuture<?> expiry;
+    private volatile boolean closed;
 
-    private OpenedAudio(
-            Function<String, InputStream> opener,
-            String objectKey,
-            byte[] head,
-            InputStream unread,
-            LongSupplier nanoTime) {
+    private OpenedAudio(Function<String, InputStream> opener, String objectKey, byte[] head, InputStream unread) {
         this.opener = opener;
         this.objectKey = objectKey;
         this.head = head;
         this.unread = new AtomicReference<>(unread);
-        this.nanoTime = nanoTime;
-        this.openedAt = nanoTime.getAsLong();
     }
 
     /**
-     * Opens {@code objectKey} with {@code opener} (the object store's {@code open}) and reads its head; a store that
-     * cannot give it is an {@link ObjectStoreException}.
+     * Opens {@code objectKey} with {@code opener} (the object store's {@code open}) and reads its head; the stream is
+     * closed by {@code timer} after {@code freshFor} unless taken before. A store that cannot give the object is an
+     * {@link ObjectStoreException}.
      */
-    public static OpenedAudio open(Function<String, InputStream> opener, String objectKey) {
-        return open(opener, objectKey, System::nanoTime);
-    }
-
-    static OpenedAudio open(Function<String, InputStream> opener, String objectKey, LongSupplier nanoTime) {
+    static OpenedAudio open(
+            Function<String, InputStream> opener, String objectKey, ScheduledExecutorService timer, Duration freshFor) {
         BufferedInputStream in = new BufferedInputStream(opener.apply(objectKey), WavHeader.HEAD_BYTES);
+        OpenedAudio opened;
         try {
             in.mark(WavHeader.HEAD_BYTES);
             byte[] head = in.readNBytes(WavHeader.HEAD_BYTES);
             in.reset();
-            return new OpenedAudio(opener, objectKey, head, in, nanoTime);
+            opened = new OpenedAudio(opener, objectKey, head, in);
         } catch (IOException e) {
             closeQuietly(in);
             throw new ObjectStoreException("object store: reading " + objectKey + " failed (" + e + ")", e);
+        } catch (RuntimeException e) {
+            closeQuietly(in);
+            throw e;
         }
+        opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
+        return opened;
     }
 
     /** The object's first bytes (all of it when it is shorter than {@link WavHeader#HEAD_BYTES}). */
@@ -70,22 +66,30 @@ public final class OpenedAudio implements AutoCloseable {
     }
 
     /**
-     * The object from its start: the stream already open the first time (unless it has waited longer than {@link
-     * #FRESH_FOR}), the object opened again otherwise.
+     * The object from its start: the stream already open the first time, while it is fresh; the object opened again
+     * otherwise.
      */
     public InputStream stream() {
-        InputStream taken = unread.getAndSet(null);
-        if (taken != null && nanoTime.getAsLong() - openedAt <= FRESH_FOR.toNanos()) {
-            return taken;
+        if (closed) {
+            throw new IllegalStateException("the audio of " + objectKey + " was closed");
         }
+        InputStream taken = unread.getAndSet(null);
         if (taken != null) {
-            closeQuietly(taken);
+            expiry.cancel(false);
+            return taken;
         }
         return opener.apply(objectKey);
     }
 
     @Override
     public void close() {
+        closed = true;
+        expiry.cancel(false);
+        release();
+    }
+
+    /** Closes the stream if nobody took it. */
+    private void release() {
         InputStream untaken = unread.getAndSet(null);
         if (untaken != null) {
             closeQuietly(untaken);

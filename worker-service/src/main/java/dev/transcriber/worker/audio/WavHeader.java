@@ -4,23 +4,27 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The probe of a plain PCM WAV from its first bytes, in Java: a RIFF/WAVE file whose {@code fmt } chunk gives integer
- * PCM (8, 16, 24 or 32 bits) or IEEE float (32 or 64 bits) and whose {@code data} chunk gives a length that the object
- * holds in full. What libavformat reports for such a file is what its header says (codec, and the length as its
- * sample count over its rate), so the same answer is read here without opening the file natively.
- * Anything else, a WAV written to a pipe (no length), one cut short, one of no samples, an extensible or big-endian
- * one among them, gets no answer here and is probed by {@link AudioProbe} as before.
+ * PCM (8, 16, 24 or 32 bits) or IEEE float (32 or 64 bits), with nothing before its samples but the chunks any tool
+ * writes ({@link #BEFORE_SAMPLES}), and whose {@code data} chunk is the last thing in the object. What libavformat
+ * reports for such a file is what its header says (codec, and the length as its sample count over its rate), so the
+ * same answer is read here without opening the file natively. Anything else gets no answer here and is probed by
+ * {@link AudioProbe} as before: a WAV written to a pipe (no length), one cut short, one of no samples, an extensible,
+ * big-endian or RF64 one, one with chunks after its samples (libavformat reads those, and refuses some).
  */
 public final class WavHeader {
 
     /** Bytes of a file's head that are read for its header: room for chunks before the samples (LIST, bext, JUNK). */
     public static final int HEAD_BYTES = 8 * 1024;
 
+    /** The chunks that may come before the samples: the format, and metadata that says nothing of the audio. */
+    static final Set<String> BEFORE_SAMPLES = Set.of("fmt ", "LIST", "fact", "bext", "JUNK", "PAD ");
+
     private static final int PCM = 1;
     private static final int IEEE_FLOAT = 3;
-    private static final long UNKNOWN_LENGTH = 0xFFFFFFFFL;
 
     private WavHeader() {}
 
@@ -39,16 +43,11 @@ public final class WavHeader {
             String id = tag(bytes, (int) position);
             long size = Integer.toUnsignedLong(bytes.getInt((int) position + 4));
             long body = position + 8;
-            if (id.equals("fmt ")) {
-                if (format != null || size < 16 || body + 16 > head.length) {
-                    return Optional.empty();
-                }
-                format = Format.read(bytes, (int) body);
-                if (format == null) {
-                    return Optional.empty();
-                }
-            } else if (id.equals("data")) {
-                if (format == null || size == 0 || size == UNKNOWN_LENGTH || body + size > objectBytes) {
+            if (id.equals("data")) {
+                // the samples end the object (a pad byte after an odd length aside); a length a pipe could not give
+                // (0xFFFFFFFF) never does, nor one longer than the object
+                boolean last = body + size == objectBytes || (size % 2 == 1 && body + size + 1 == objectBytes);
+                if (format == null || size == 0 || !last) {
                     return Optional.empty();
                 }
                 long samples = size / format.blockAlign();
@@ -57,6 +56,18 @@ public final class WavHeader {
                 }
                 // as libavformat gives it: the sample count in the stream's time base, one over the rate
                 return Optional.of(new ProbedAudio("wav", format.codec(), samples / (double) format.rate()));
+            }
+            if (!BEFORE_SAMPLES.contains(id)) {
+                return Optional.empty();
+            }
+            if (id.equals("fmt ")) {
+                if (format != null || size < 16 || body + 16 > head.length) {
+                    return Optional.empty();
+                }
+                format = Format.read(bytes, (int) body);
+                if (format == null) {
+                    return Optional.empty();
+                }
             }
             position = body + size + (size & 1); // chunks are padded to an even length
         }

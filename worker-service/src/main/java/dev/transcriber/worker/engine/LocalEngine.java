@@ -1,5 +1,7 @@
 package dev.transcriber.worker.engine;
 
+import dev.transcriber.common.storage.CountingInputStream;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import dev.transcriber.worker.accounts.AccountsProperties;
@@ -89,25 +91,18 @@ class LocalEngine implements TranscriptionProvider {
             // the api refuses this at request time; a job that got here anyway fails as the caller's request
             throw new UpstreamException.Rejected(account.id(), 400, NO_DIARIZATION);
         }
-        Process decoder = ffmpeg.start(
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-protocol_whitelist",
-                "pipe",
-                "-format_whitelist",
-                Demuxing.FORMATS,
-                "-i",
-                "pipe:0",
-                "-vn",
-                "-ac",
-                "1",
-                "-ar",
-                String.valueOf(SAMPLE_RATE),
-                "-f",
-                "s16le",
-                "pipe:1");
-        Thread feeder = Thread.ofVirtual().start(() -> feed(call, decoder));
+        // Opened here, before the decoder starts: a store that cannot give the audio fails the call at once (on the
+        // feeder's thread it would leave ffmpeg waiting for input that never comes), and a read that fails later is
+        // kept, so that a transcript of half the audio is not taken for the whole.
+        CountingInputStream audio = CountingInputStream.counted(call.audio().get());
+        Process decoder;
+        try {
+            decoder = start();
+        } catch (RuntimeException e) {
+            closeQuietly(audio);
+            throw e;
+        }
+        Thread feeder = Thread.ofVirtual().start(() -> feed(audio, decoder));
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         Thread errorReader = Thread.ofVirtual().start(() -> drain(decoder.getErrorStream(), errors));
         List<Transcript.Segment> segments = new ArrayList<>();
@@ -137,6 +132,11 @@ class LocalEngine implements TranscriptionProvider {
             throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
         } finally {
             decoder.destroy();
+        }
+        if (audio.readFailure() != null) {
+            throw new ObjectStoreException(
+                    "object store: reading the audio for the local engine failed: " + audio.readFailure(),
+                    audio.readFailure());
         }
         if (decoder.exitValue() != 0 && bytes == 0) {
             throw new UpstreamException.Rejected(
@@ -170,12 +170,43 @@ class LocalEngine implements TranscriptionProvider {
                 text));
     }
 
-    private static void feed(UpstreamCall call, Process decoder) {
-        try (InputStream audio = call.audio().get();
+    /** ffmpeg decoding what it is fed on standard input to 16 kHz mono PCM on standard output. */
+    private Process start() {
+        return ffmpeg.start(
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-protocol_whitelist",
+                "pipe",
+                "-format_whitelist",
+                Demuxing.FORMATS,
+                "-i",
+                "pipe:0",
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                String.valueOf(SAMPLE_RATE),
+                "-f",
+                "s16le",
+                "pipe:1");
+    }
+
+    private static void feed(CountingInputStream audio, Process decoder) {
+        try (audio;
                 OutputStream stdin = decoder.getOutputStream()) {
             audio.transferTo(stdin);
         } catch (IOException e) {
-            // ffmpeg stopped reading (bad input); its exit status and stderr tell why
+            // ffmpeg stopped reading (bad input; its exit status and stderr tell why), or the store failed (kept by
+            // the counting stream); closing standard input ends the decoder's input either way
+        }
+    }
+
+    private static void closeQuietly(InputStream audio) {
+        try {
+            audio.close();
+        } catch (IOException ignored) {
+            // a stream from the store that already failed
         }
     }
 

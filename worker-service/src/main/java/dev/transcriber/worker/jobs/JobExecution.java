@@ -20,6 +20,7 @@ import dev.transcriber.worker.accounts.UpstreamCall;
 import dev.transcriber.worker.accounts.UpstreamException;
 import dev.transcriber.worker.accounts.UpstreamTranscriber;
 import dev.transcriber.worker.audio.AudioFetcher;
+import dev.transcriber.worker.audio.AudioOpener;
 import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSourceUnavailableException;
 import dev.transcriber.worker.audio.AudioSplitter;
@@ -76,6 +77,7 @@ class JobExecution {
     private final AudioProbe probe;
     private final AudioSplitter splitter;
     private final AudioFetcher fetcher;
+    private final AudioOpener opener;
     private final SourceRetryPolicy sourceRetry;
     private final ResultWrites results;
     private final JobReuse reuse;
@@ -93,6 +95,7 @@ class JobExecution {
             AudioProbe probe,
             AudioSplitter splitter,
             AudioFetcher fetcher,
+            AudioOpener opener,
             SourceRetryPolicy sourceRetry,
             ResultWrites results,
             JobReuse reuse,
@@ -112,6 +115,7 @@ class JobExecution {
         this.probe = probe;
         this.splitter = splitter;
         this.fetcher = fetcher;
+        this.opener = opener;
     }
 
     void run(RunningJob job) {
@@ -232,9 +236,8 @@ class JobExecution {
      */
     private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio) {
         String objectKey = audio.objectKey();
-        try (OpenedAudio opened = stages.time("worker.open_audio", () -> OpenedAudio.open(store::open, objectKey))) {
-            Optional<ProbedAudio> described =
-                    stages.time("worker.probe", () -> WavHeader.probe(opened.head(), audio.sizeBytes()));
+        try (OpenedAudio opened = stages.time("worker.open_audio", () -> opener.open(objectKey))) {
+            Optional<ProbedAudio> described = WavHeader.probe(opened.head(), audio.sizeBytes());
             if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
                 transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);
                 return;

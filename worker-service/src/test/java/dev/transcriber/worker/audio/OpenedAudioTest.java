@@ -9,26 +9,31 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The audio a job sends in one call is read from the store once: the stream its head was read from goes to the first
- * reader while it is fresh; any other read opens the object again. Against a real S3 server, its opens counted.
+ * reader while it is fresh; a timer closes it after that, and any other read opens the object again. Against a real
+ * S3 server, its opens counted.
  */
 class OpenedAudioTest {
 
     private static S3Server s3;
     private static final byte[] AUDIO = new byte[3 * WavHeader.HEAD_BYTES + 123];
 
-    private final List<Opened> opened = new ArrayList<>();
-    private final AtomicLong now = new AtomicLong();
+    private final List<Opened> opened = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +50,15 @@ class OpenedAudioTest {
         s3.close();
     }
 
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
+
+    private OpenedAudio open(String key, Duration freshFor) {
+        return OpenedAudio.open(opener, key, timer, freshFor);
+    }
+
     /** The store's open, each stream it gave kept to see whether it was closed. */
     private final Function<String, InputStream> opener = key -> {
         Opened stream = new Opened(s3.store().open(key));
@@ -54,7 +68,7 @@ class OpenedAudioTest {
 
     @Test
     void theFirstReaderGetsTheStreamTheHeadCameFromAndALaterOneOpensTheObjectAgain() throws IOException {
-        try (OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get)) {
+        try (OpenedAudio audio = open("audio", Duration.ofMinutes(1))) {
             assertThat(audio.head()).isEqualTo(Arrays.copyOf(AUDIO, WavHeader.HEAD_BYTES));
             assertThat(opened).hasSize(1);
 
@@ -71,21 +85,21 @@ class OpenedAudioTest {
     }
 
     @Test
-    void aStreamThatWaitedLongerThanItKeepsFreshIsClosedAndTheObjectOpenedAgain() throws IOException {
-        try (OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get)) {
-            now.addAndGet(OpenedAudio.FRESH_FOR.toNanos() + 1); // the call waited for an account's capacity
+    void aStreamNobodyTookWhileFreshIsClosedAndTheObjectOpenedAgainWhenAsked() throws IOException {
+        try (OpenedAudio audio = open("audio", Duration.ofMillis(50))) {
+            // the call waits for an account's capacity: the store's response is not held open meanwhile
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> opened.getFirst().closed);
 
             try (InputStream late = audio.stream()) {
                 assertThat(late.readAllBytes()).isEqualTo(AUDIO);
             }
             assertThat(opened).hasSize(2);
-            assertThat(opened.getFirst().closed).as("the stale stream").isTrue();
         }
     }
 
     @Test
     void anObjectShorterThanTheHeadIsItsOwnHeadAndStillReadWhole() throws IOException {
-        try (OpenedAudio audio = OpenedAudio.open(opener, "short", now::get);
+        try (OpenedAudio audio = open("short", Duration.ofMinutes(1));
                 InputStream whole = audio.stream()) {
             assertThat(audio.head()).containsExactly(1, 2, 3);
             assertThat(whole.readAllBytes()).containsExactly(1, 2, 3);
@@ -94,18 +108,38 @@ class OpenedAudioTest {
     }
 
     @Test
-    void closingWithoutReadingClosesTheStreamAndAMissingObjectIsAStoreFailure() {
-        OpenedAudio audio = OpenedAudio.open(opener, "audio", now::get);
+    void closingWithoutReadingClosesTheStreamAndGivesNoStreamAfter() {
+        OpenedAudio audio = open("audio", Duration.ofMinutes(1));
         audio.close();
-        assertThat(opened.getFirst().closed).isTrue();
 
-        assertThatThrownBy(() -> OpenedAudio.open(opener, "missing", now::get))
-                .isInstanceOf(ObjectStoreException.class);
+        assertThat(opened.getFirst().closed).isTrue();
+        assertThatThrownBy(audio::stream).isInstanceOf(IllegalStateException.class);
+        assertThat(opened).as("nothing opened after the close").hasSize(1);
+    }
+
+    @Test
+    void aMissingObjectOrAHeadThatCannotBeReadIsAStoreFailureAndLeavesNothingOpen() {
+        assertThatThrownBy(() -> open("missing", Duration.ofMinutes(1))).isInstanceOf(ObjectStoreException.class);
+
+        Opened[] failing = new Opened[1];
+        Function<String, InputStream> resetMidHead = key -> {
+            failing[0] = new Opened(new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    throw new IOException("connection reset by the store");
+                }
+            });
+            return failing[0];
+        };
+        assertThatThrownBy(() -> OpenedAudio.open(resetMidHead, "audio", timer, Duration.ofMinutes(1)))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageContaining("connection reset by the store");
+        assertThat(failing[0].closed).isTrue();
     }
 
     private static final class Opened extends FilterInputStream {
 
-        boolean closed;
+        volatile boolean closed;
 
         Opened(InputStream in) {
             super(in);

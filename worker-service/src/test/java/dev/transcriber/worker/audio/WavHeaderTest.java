@@ -47,6 +47,7 @@ class WavHeaderTest {
                 Arguments.of("float mono at 16 kHz", wav(3, 32, 1, 16_000, 4 * 16_001, null), "pcm_f32le"),
                 Arguments.of("double stereo at 11.025 kHz", wav(3, 64, 2, 11_025, 16 * 777, null), "pcm_f64le"),
                 Arguments.of("a LIST chunk before the samples", wav(1, 16, 1, 16_000, 32_000, list(101)), "pcm_s16le"),
+                Arguments.of("an odd length, padded", wav(1, 8, 1, 16_000, 16_001, null), "pcm_u8"),
                 Arguments.of(
                         "a data length that ends mid-sample", wav(1, 16, 2, 16_000, 4 * 1000 + 3, null), "pcm_s16le"),
                 Arguments.of("a wrong RIFF length", riffLength(wav(1, 16, 1, 16_000, 32_000, null), 7), "pcm_s16le"));
@@ -66,44 +67,53 @@ class WavHeaderTest {
     @Test
     void aWavWhoseHeaderGivesNoSureAnswerGetsNone() {
         byte[] plain = wav(1, 16, 1, 16_000, 32_000, null);
-        byte[] streamed = plain.clone();
-        ByteBuffer.wrap(streamed).order(ByteOrder.LITTLE_ENDIAN).putInt(40, -1); // as a pipe writes it
-        byte[] extensible = plain.clone();
-        ByteBuffer.wrap(extensible).order(ByteOrder.LITTLE_ENDIAN).putShort(20, (short) 0xFFFE);
-        byte[] adpcm = plain.clone();
-        ByteBuffer.wrap(adpcm).order(ByteOrder.LITTLE_ENDIAN).putShort(20, (short) 2);
-        byte[] bigEndian = plain.clone();
-        System.arraycopy("RIFX".getBytes(StandardCharsets.US_ASCII), 0, bigEndian, 0, 4);
-        byte[] badAlignment = plain.clone();
-        ByteBuffer.wrap(badAlignment).order(ByteOrder.LITTLE_ENDIAN).putShort(32, (short) 3);
-        byte[] cutShort = Arrays.copyOf(plain, plain.length - 100);
+        assertThat(WavHeader.probe(head(plain), plain.length))
+                .as("the plain file itself")
+                .isPresent();
 
-        assertThat(WavHeader.probe(head(streamed), streamed.length))
-                .as("no length")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(extensible), extensible.length))
-                .as("extensible")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(adpcm), adpcm.length)).as("not PCM").isEmpty();
-        assertThat(WavHeader.probe(head(bigEndian), bigEndian.length))
-                .as("big-endian")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(badAlignment), badAlignment.length))
-                .as("block alignment")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(cutShort), cutShort.length))
-                .as("cut short")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(wav(1, 16, 1, 16_000, 0, null)), 44))
-                .as("no samples")
-                .isEmpty();
-        assertThat(WavHeader.probe(head(wav(1, 16, 1, 16_000, 32_000, list(WavHeader.HEAD_BYTES))), 50_000))
-                .as("samples beyond the head")
-                .isEmpty();
-        assertThat(WavHeader.probe("ID3\u0003 not a wav at all".getBytes(StandardCharsets.US_ASCII), 100))
-                .as("another container")
-                .isEmpty();
-        assertThat(WavHeader.probe(new byte[0], 0)).as("nothing").isEmpty();
+        assertNone("no length, as a pipe writes it", with(plain, b -> b.putInt(40, -1)));
+        assertNone("extensible", with(plain, b -> b.putShort(20, (short) 0xFFFE)));
+        assertNone("not PCM", with(plain, b -> b.putShort(20, (short) 2)));
+        assertNone("big-endian", with(plain, b -> b.put(3, (byte) 'X')));
+        assertNone("block alignment", with(plain, b -> b.putShort(32, (short) 3)));
+        assertNone("no channels", with(plain, b -> b.putShort(22, (short) 0).putShort(32, (short) 0)));
+        assertNone("a rate beyond an int", with(plain, b -> b.putInt(24, 0x80000000)));
+        assertNone("a second fmt chunk", wav(1, 16, 1, 16_000, 32_000, format()));
+        assertNone("an unknown chunk before the samples", wav(1, 16, 1, 16_000, 32_000, chunk("XMA2", 8)));
+        assertNone("samples before the format", dataFirst());
+        assertNone("a chunk near 4 GiB", wav(1, 16, 1, 16_000, 32_000, chunk("JUNK", 0xFFFFFFF0L)));
+        assertNone("cut short", Arrays.copyOf(plain, plain.length - 100));
+        assertNone("a chunk after the samples", concat(plain, chunk("LIST", 2)));
+        assertNone("no samples", wav(1, 16, 1, 16_000, 0, null));
+        assertNone("samples beyond the head", wav(1, 16, 1, 16_000, 32_000, list(WavHeader.HEAD_BYTES)));
+        assertNone("another container", "ID3\u0003 not a wav at all".getBytes(StandardCharsets.US_ASCII));
+        assertNone("nothing", new byte[0]);
+    }
+
+    private static void assertNone(String what, byte[] file) {
+        assertThat(WavHeader.probe(head(file), file.length)).as(what).isEmpty();
+    }
+
+    private static byte[] with(byte[] wav, java.util.function.Consumer<ByteBuffer> change) {
+        byte[] changed = wav.clone();
+        change.accept(ByteBuffer.wrap(changed).order(ByteOrder.LITTLE_ENDIAN));
+        return changed;
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    /** A {@code data} chunk, then a {@code fmt } chunk. */
+    private static byte[] dataFirst() {
+        byte[] plain = wav(1, 16, 1, 16_000, 1_000, null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(plain, 0, 12);
+        out.write(plain, 36, plain.length - 36); // data
+        out.write(plain, 12, 24); // fmt
+        return out.toByteArray();
     }
 
     /** What {@link OpenedAudio} reads of the object: its first {@link WavHeader#HEAD_BYTES}. */
@@ -154,6 +164,19 @@ class WavHeaderTest {
         chunk.put("LIST".getBytes(StandardCharsets.US_ASCII)).putInt(bodyBytes);
         chunk.put("INFO".getBytes(StandardCharsets.US_ASCII));
         return chunk.array();
+    }
+
+    /** A chunk's id and a stated length, with at most 8 bytes of body. */
+    private static byte[] chunk(String id, long statedBytes) {
+        ByteBuffer chunk =
+                ByteBuffer.allocate(8 + (int) Math.min(statedBytes, 8)).order(ByteOrder.LITTLE_ENDIAN);
+        chunk.put(id.getBytes(StandardCharsets.US_ASCII)).putInt((int) statedBytes);
+        return chunk.array();
+    }
+
+    /** A second {@code fmt } chunk, as {@link #wav} writes its first. */
+    private static byte[] format() {
+        return Arrays.copyOfRange(wav(1, 16, 1, 16_000, 2, null), 12, 36);
     }
 
     private static byte[] riffLength(byte[] wav, int length) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.JobTask;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.worker.accounts.UpstreamAccount;
@@ -12,12 +13,17 @@ import dev.transcriber.worker.accounts.UpstreamException;
 import dev.transcriber.worker.audio.Ffmpeg;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +129,46 @@ class LocalEngineTest {
     }
 
     @Test
+    void aStoreThatCannotGiveTheAudioIsAStorageFailureNotAWaitForever() {
+        UpstreamCall unreachable = call(new byte[1000], () -> {
+            throw new ObjectStoreException("object store: get failed", null);
+        });
+        CompletableFuture<Transcript> answer = CompletableFuture.supplyAsync(
+                () -> engine.transcribe(LOCAL, unreachable, Duration.ofMinutes(1)),
+                Executors.newVirtualThreadPerTaskExecutor());
+
+        Awaitility.await()
+                .dontCatchUncaughtExceptions()
+                .atMost(Duration.ofSeconds(10))
+                .until(answer::isDone);
+        assertThat(answer)
+                .failsWithin(Duration.ZERO)
+                .withThrowableThat()
+                .havingCause()
+                .isInstanceOf(ObjectStoreException.class);
+    }
+
+    @Test
+    void aStoreFailingMidwayIsAStorageFailureNotATranscriptCutShort(@TempDir Path dir) throws Exception {
+        byte[] wav = speak(dir, SENTENCES.get(1));
+        UpstreamCall failsMidway = call(wav, () -> new InputStream() {
+            private int sent;
+
+            @Override
+            public int read() throws IOException {
+                if (sent >= wav.length / 2) {
+                    throw new IOException("connection reset by the store");
+                }
+                return wav[sent++] & 0xff;
+            }
+        });
+
+        assertThatThrownBy(() -> engine.transcribe(LOCAL, failsMidway, Duration.ofMinutes(1)))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageContaining("connection reset by the store");
+    }
+
+    @Test
     void aPlaylistNamingOtherUrlsIsRefusedWithoutFetchingThem() throws Exception {
         java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
         com.sun.net.httpserver.HttpServer segments = com.sun.net.httpserver.HttpServer.create(
@@ -160,6 +206,10 @@ class LocalEngineTest {
     }
 
     static UpstreamCall call(byte[] audio) {
+        return call(audio, () -> new ByteArrayInputStream(audio));
+    }
+
+    static UpstreamCall call(byte[] audio, Supplier<InputStream> stream) {
         return new UpstreamCall(
                 "whisper-1",
                 "whisper-1",
@@ -171,7 +221,7 @@ class LocalEngineTest {
                 "clip.wav",
                 "audio/wav",
                 audio.length,
-                () -> new ByteArrayInputStream(audio));
+                stream);
     }
 
     static List<String> words(String text) {
