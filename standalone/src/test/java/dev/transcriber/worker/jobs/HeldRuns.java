@@ -24,7 +24,7 @@ final class HeldRuns extends JobExecution {
     }
 
     @Override
-    void run(RunningJob job) {
+    void run(RunningJob job, Ahead ahead) {
         started.add(job.id());
         if (over) {
             return;

@@ -19,7 +19,7 @@ public class AudioOpener {
     private final ObjectStore store;
     private final ScheduledThreadPoolExecutor timer;
 
-    AudioOpener(ObjectStore store) {
+    public AudioOpener(ObjectStore store) {
         this.store = store;
         this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "audio-stream-expiry");
@@ -35,7 +35,7 @@ public class AudioOpener {
     }
 
     @PreDestroy
-    void stop() {
+    public void stop() {
         timer.shutdownNow();
     }
 }

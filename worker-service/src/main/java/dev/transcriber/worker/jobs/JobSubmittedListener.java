@@ -71,7 +71,8 @@ class JobSubmittedListener {
         return events.stream()
                 .map(event -> new JobDispatcher.Submitted(
                         event.getPayload().jobId(),
-                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT))))
+                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT)),
+                        event.getPayload().audioKey()))
                 .toList();
     }
 }
