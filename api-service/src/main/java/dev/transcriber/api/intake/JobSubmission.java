@@ -2,7 +2,6 @@ package dev.transcriber.api.intake;
 
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
-import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
@@ -33,7 +32,6 @@ public class JobSubmission {
     private final Traces traces;
     private final Wakeups wakeups;
     private final TransactionTemplate transactions;
-    private final ModelCatalog catalog;
 
     JobSubmission(
             JobRepository jobs,
@@ -42,10 +40,8 @@ public class JobSubmission {
             Clock clock,
             Traces traces,
             Wakeups wakeups,
-            TransactionTemplate transactions,
-            ModelCatalog catalog) {
+            TransactionTemplate transactions) {
         this.transactions = transactions;
-        this.catalog = catalog;
         this.traces = traces;
         this.wakeups = wakeups;
         this.jobs = jobs;
@@ -84,7 +80,7 @@ public class JobSubmission {
         // around it would cost a round trip more)
         traced(job);
         jobs.insertAlone(job);
-        outbox.sendNow(job.lane().topic(), job.id().toString(), submitted(job), null);
+        outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         return job;
     }
 
@@ -112,25 +108,9 @@ public class JobSubmission {
         } else {
             // a notice, not an outbox row: a queued job whose message never arrives is sent again by the workers'
             // QueueSweeper, which finds it in the database
-            outbox.sendAfterCommit(job.lane().topic(), job.id().toString(), submitted(job), null);
+            outbox.sendAfterCommit(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         }
         return job;
-    }
-
-    /**
-     * The job's event. A sync request's audio within one upstream call's bytes is named in it, for the worker to open
-     * while it claims the job ({@link JobSubmitted#audioKey}); longer audio is cut first, and other lanes are not
-     * waited on.
-     */
-    private JobSubmitted submitted(TranscriptionJob job) {
-        StoredAudio audio = job.audio();
-        boolean oneCall = job.lane() == Lane.INTERACTIVE
-                && job.sourceUrl() == null
-                && audio != null
-                && catalog.resolve(job.spec().model())
-                        .map(model -> audio.sizeBytes() <= model.maxCallBytes())
-                        .orElse(false);
-        return new JobSubmitted(job.id(), oneCall ? audio.objectKey() : null);
     }
 
     /** The job keeps the request's trace, and its id is in the request's log context from here. */

@@ -15,7 +15,6 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Topics;
-import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.outbox.OutboxMessage;
 import dev.transcriber.common.outbox.OutboxRepository;
 import dev.transcriber.common.storage.ObjectKeys;
@@ -26,7 +25,6 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.worker.accounts.AccountPool;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -99,15 +97,6 @@ abstract class SyncTranscriptionFlowContract {
                         .getHeader("Content-Disposition")
                         .firstValue())
                 .contains("filename=\"meeting.wav\"");
-
-        // the worker opened the audio the job's event named while it claimed the job
-        assertThat(system.worker()
-                        .getBean(MeterRegistry.class)
-                        .find(StageTimers.METER)
-                        .tag("stage", "worker.open_audio_ahead")
-                        .timers())
-                .as("audio opened ahead of the claim")
-                .anySatisfy(timer -> assertThat(timer.count()).isPositive());
 
         TranscriptionJob job = system.jobs().findById(jobId.value()).orElseThrow();
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);

@@ -24,7 +24,7 @@ final class HeldRuns extends JobExecution {
     }
 
     @Override
-    void run(RunningJob job, Ahead ahead) {
+    void run(RunningJob job) {
         started.add(job.id());
         if (over) {
             return;

@@ -19,7 +19,7 @@ public class AudioOpener {
     private final ObjectStore store;
     private final ScheduledThreadPoolExecutor timer;
 
-    public AudioOpener(ObjectStore store) {
+    AudioOpener(ObjectStore store) {
         this.store = store;
         this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "audio-stream-expiry");
@@ -35,7 +35,7 @@ public class AudioOpener {
     }
 
     @PreDestroy
-    public void stop() {
+    void stop() {
         timer.shutdownNow();
     }
 }

@@ -80,16 +80,8 @@ class JobDispatcher {
         }
     }
 
-    /**
-     * A job announced on its lane's topic, the trace its announcement carried (null: none), and the audio to open while
-     * it is claimed (null: none; see {@link JobExecution#openAhead}).
-     */
-    record Submitted(JobId id, String traceparent, String audioKey) {
-
-        Submitted(JobId id, String traceparent) {
-            this(id, traceparent, null);
-        }
-    }
+    /** A job announced on its lane's topic, and the trace its announcement carried (null: none). */
+    record Submitted(JobId id, String traceparent) {}
 
     void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
@@ -133,31 +125,27 @@ class JobDispatcher {
                 Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                         .tag("job.id", submitted.id().toString())
                         .tag("job.lane", lane.name())) {
-            claimAndRun(submitted, slots, claimed);
+            claimAndRun(submitted.id(), slots, claimed);
         }
     }
 
-    private void claimAndRun(Submitted submitted, Semaphore slots, CompletableFuture<Void> claimed) {
-        JobId id = submitted.id();
-        JobExecution.Ahead ahead = execution.openAhead(submitted.audioKey());
+    private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
         Optional<RunningJob> job;
         try {
             job = claim(id);
         } catch (RuntimeException e) {
-            ahead.discard();
             slots.release();
             claimed.completeExceptionally(e);
             return;
         }
         claimed.complete(null);
         if (job.isEmpty()) {
-            ahead.discard();
             slots.release();
             return;
         }
         inFlight.add(id.value());
         try {
-            execution.run(job.get(), ahead);
+            execution.run(job.get());
         } finally {
             inFlight.remove(id.value());
             slots.release();

@@ -45,9 +45,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -121,68 +118,12 @@ class JobExecution {
         this.opener = opener;
     }
 
-    /**
-     * The audio {@code audioKey} names (a sync request's, announced with its job), opened on a virtual thread of its
-     * own while the job is claimed: the claim and the store's first answer overlap. Nothing when {@code audioKey} is
-     * null.
-     */
-    Ahead openAhead(String audioKey) {
-        if (audioKey == null) {
-            return Ahead.NONE;
-        }
-        return new Ahead(
-                audioKey,
-                CompletableFuture.supplyAsync(
-                        () -> stages.time("worker.open_audio_ahead", () -> opener.open(audioKey)),
-                        runnable -> Thread.ofVirtual().start(runnable)));
-    }
-
-    /**
-     * Audio being opened ahead of its job's claim ({@link #openAhead}): the run takes it if the job's audio is that
-     * object and it opened; whatever is not taken is closed ({@link #discard}).
-     */
-    static final class Ahead {
-
-        static final Ahead NONE = new Ahead(null, null);
-
-        private final String objectKey;
-        private final CompletableFuture<OpenedAudio> opening;
-
-        private Ahead(String objectKey, CompletableFuture<OpenedAudio> opening) {
-            this.objectKey = objectKey;
-            this.opening = opening;
-        }
-
-        /**
-         * The opened audio, if it is {@code key}'s and its open succeeded; otherwise nothing, and the run opens the
-         * object itself (a store that failed here fails that open too, where it is handled as ever).
-         */
-        Optional<OpenedAudio> take(String key) {
-            if (opening == null || !objectKey.equals(key)) {
-                discard();
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(opening.join());
-            } catch (CompletionException | CancellationException e) {
-                return Optional.empty();
-            }
-        }
-
-        /** Closes the opened audio once it is open (a taken one closes twice, harmlessly). */
-        void discard() {
-            if (opening != null) {
-                opening.thenAccept(OpenedAudio::close);
-            }
-        }
-    }
-
-    void run(RunningJob job, Ahead ahead) {
+    void run(RunningJob job) {
         Claim claim = job.claim();
         Thread thread = Thread.currentThread();
         running.put(job.id().value(), thread);
         try {
-            run(job, claim, ahead);
+            run(job, claim);
         } catch (StaleClaimException e) {
             log.info("job {} stopped on this worker: {}", job.id(), e.getMessage());
         } catch (RuntimeException e) {
@@ -192,7 +133,6 @@ class JobExecution {
             // interrupted mid-write after the job was handed back: nothing of it was to be kept
             log.info("job {} stopped on this worker after it was handed back ({})", job.id(), e.toString());
         } finally {
-            ahead.discard(); // a job that did not read its audio from the store as it was opened
             running.remove(job.id().value(), thread);
             stopped.remove(job.id().value());
         }
@@ -210,7 +150,7 @@ class JobExecution {
         }
     }
 
-    private void run(RunningJob job, Claim claim, Ahead ahead) {
+    private void run(RunningJob job, Claim claim) {
         try {
             Optional<CatalogModel> model = catalog.resolve(job.spec().model());
             if (model.isEmpty()) {
@@ -223,7 +163,7 @@ class JobExecution {
             if (job.isPiece()) {
                 transcribePiece(job, claim, model.get());
             } else {
-                transcribeWhole(job, claim, model.get(), ahead);
+                transcribeWhole(job, claim, model.get());
             }
         } catch (StaleClaimException e) {
             throw e;
@@ -264,7 +204,7 @@ class JobExecution {
         }
     }
 
-    private void transcribeWhole(RunningJob job, Claim claim, CatalogModel model, Ahead ahead) {
+    private void transcribeWhole(RunningJob job, Claim claim, CatalogModel model) {
         StoredAudio audio = job.audio();
         if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(claim, null)) {
             return; // the same URL was transcribed before: not even fetched
@@ -281,7 +221,7 @@ class JobExecution {
             return; // the same audio was transcribed before
         }
         if (audio.sizeBytes() <= model.maxCallBytes()) {
-            transcribeOpened(job, claim, model, audio, ahead);
+            transcribeOpened(job, claim, model, audio);
         } else {
             String objectKey = audio.objectKey();
             transcribeWhole(
@@ -292,13 +232,11 @@ class JobExecution {
     /**
      * Audio within one call's bytes, read from the store once. A plain PCM WAV whose header gives its length, and which
      * fits one call, goes upstream as it streams from the store: its probe is its header ({@link WavHeader}). Any other
-     * is read into a local copy that the probe, the cutter and the upstream call read. The object may have been opened
-     * already, while the job was claimed ({@code ahead}).
+     * is read into a local copy that the probe, the cutter and the upstream call read.
      */
-    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, Ahead ahead) {
+    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio) {
         String objectKey = audio.objectKey();
-        try (OpenedAudio opened =
-                stages.time("worker.open_audio", () -> ahead.take(objectKey).orElseGet(() -> opener.open(objectKey)))) {
+        try (OpenedAudio opened = stages.time("worker.open_audio", () -> opener.open(objectKey))) {
             Optional<ProbedAudio> described = WavHeader.probe(opened.head(), audio.sizeBytes());
             if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
                 transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);

@@ -71,8 +71,7 @@ class JobSubmittedListener {
         return events.stream()
                 .map(event -> new JobDispatcher.Submitted(
                         event.getPayload().jobId(),
-                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT)),
-                        event.getPayload().audioKey()))
+                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT))))
                 .toList();
     }
 }
