@@ -49,14 +49,14 @@ public final class OpenedAudio implements AutoCloseable {
             byte[] head = in.readNBytes(WavHeader.HEAD_BYTES);
             in.reset();
             opened = new OpenedAudio(opener, objectKey, head, in);
+            opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
         } catch (IOException e) {
             closeQuietly(in);
             throw new ObjectStoreException("object store: reading " + objectKey + " failed (" + e + ")", e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) { // the timer refusing it too: the worker is shutting down
             closeQuietly(in);
             throw e;
         }
-        opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
         return opened;
     }
 

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import org.awaitility.Awaitility;
@@ -135,6 +136,17 @@ class OpenedAudioTest {
                 .isInstanceOf(ObjectStoreException.class)
                 .hasMessageContaining("connection reset by the store");
         assertThat(failing[0].closed).isTrue();
+    }
+
+    @Test
+    void anOpenTheTimerRefusesAtShutdownLeavesNothingOpen() {
+        ScheduledExecutorService stopped = Executors.newSingleThreadScheduledExecutor();
+        stopped.shutdown(); // the worker closing while a job still opens its audio
+
+        assertThatThrownBy(() -> OpenedAudio.open(opener, "audio", stopped, Duration.ofMinutes(1)))
+                .isInstanceOf(RejectedExecutionException.class);
+        assertThat(opened).hasSize(1);
+        assertThat(opened.getFirst().closed).as("the stream the head came from").isTrue();
     }
 
     private static final class Opened extends FilterInputStream {
