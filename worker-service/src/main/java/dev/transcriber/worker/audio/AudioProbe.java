@@ -29,10 +29,12 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Probes audio in-process with libavformat (the same libraries as the ffmpeg executable, through JNI), reading it
- * over a presigned URL: no process to start and only the head of the file read, so probing costs a few
- * milliseconds. The container is detected from the content, never from the file name; only the supported
- * containers' demuxers and the URL's own protocol may be used ({@link Demuxing}).
+ * Probes audio in-process with libavformat (the same libraries as the ffmpeg executable, through JNI), reading the
+ * worker's local copy of it ({@link LocalAudioCopy}), or over a presigned URL for audio larger than one call: no
+ * process to start and only the head of the file read, so probing costs a few milliseconds (a plain PCM WAV within
+ * one call is probed from its header without it: {@link WavHeader}). The container is detected from the content, never
+ * from the file name; only the supported containers' demuxers and the URL's own protocol may be used ({@link
+ * Demuxing}).
  */
 @Component
 public class AudioProbe {

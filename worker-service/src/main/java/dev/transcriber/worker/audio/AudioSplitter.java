@@ -27,10 +27,11 @@ import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 
 /**
- * Cuts long audio into pieces. One pass streams the stored audio (over a presigned URL) and decodes it in-process
- * ({@link AudioDecoder}) to 16 kHz mono PCM, which is kept in a scratch file and searched for silences as it arrives; each piece is cut from
- * that file at exact sample positions (so its offset in the whole is known to the sample), stored as WAV and handed
- * on as soon as it is settled, while decoding goes on.
+ * Cuts long audio into pieces. One pass streams the stored audio (the worker's local copy, or over a presigned URL for
+ * audio larger than one call) and decodes it in-process ({@link AudioDecoder}) to 16 kHz mono PCM, which is kept in a
+ * scratch file and searched for silences as it arrives; each piece is cut from that file at exact sample positions
+ * (so its offset in the whole is known to the sample), stored as WAV and handed on as soon as it is settled, while
+ * decoding goes on.
  */
 @Component
 public class AudioSplitter {
