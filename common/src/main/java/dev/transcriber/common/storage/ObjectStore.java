@@ -28,39 +28,38 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.BufferedSource;
 
 /**
  * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
  *
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
- * caller's own thread with OkHttp's blocking call, signed here as the MinIO client signs them (AWS Signature V4 in
- * the headers, at the address the MinIO client uses for the object). An upload's signature covers its body's SHA-256
- * only where the link does not protect the body already ({@link StorageProperties.PayloadSigning}): elsewhere, both
- * ends would hash every byte again (and S3Proxy reads the whole body into memory first to check it). The MinIO client
- * would run each as an asynchronous call: a hop to the common fork-join pool to read the source, one to OkHttp's
- * dispatcher threads for the exchange, one back to the waiting caller, and a wake-up of Okio's watchdog thread
- * around every timed socket read and write: about 25 more thread switches per sync request (measured in {@code
- * bench/sync-latency.sh}). Here a read waits on the socket's own timeout ({@link NoDelaySocketFactory}) and a PUT
- * has one deadline for the whole call ({@link #DEADLINES}), both {@code transcriber.storage.timeout}. Everything
- * else (multipart uploads, stat, copy, list, delete, presigned URLs) goes through the MinIO client.
+ * caller's own thread through a plain blocking HTTP/1.1 client ({@link StoreConnections}), signed here as the MinIO
+ * client signs them (AWS Signature V4 in the headers, at the address the MinIO client uses for the object). An
+ * upload's signature covers its body's SHA-256 only where the link does not protect the body already ({@link
+ * StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the whole
+ * body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the common
+ * fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one back to the waiting
+ * caller, and a wake-up of Okio's watchdog thread around every timed socket read and write: about 25 more thread
+ * switches per sync request (measured in {@code bench/sync-latency.sh}). OkHttp's blocking call, used here until the
+ * twelfth round, still took its connection pool's one lock and woke its task runner at every call's end. Here a
+ * read waits on the socket's own timeout and a PUT has one deadline for the whole call ({@link #DEADLINES}), both
+ * {@code transcriber.storage.timeout}. Everything else (multipart uploads, stat, copy, list, delete, presigned URLs)
+ * goes through the MinIO client.
  */
-public class ObjectStore {
+public class ObjectStore implements AutoCloseable {
 
     /** The payload hash of a request whose signature does not cover its body. */
     private static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -75,10 +74,10 @@ public class ObjectStore {
     private final MinioClient callerSigner;
 
     /**
-     * For the calls made on the caller's thread: the same connections as the MinIO client's, without Okio's timeouts
-     * around each socket read and write (the socket's own read timeout applies, and a PUT has a deadline).
+     * For the calls made on the caller's thread: connections of their own, read with the socket's own timeout (a PUT
+     * has a deadline too).
      */
-    private final OkHttpClient direct;
+    private final StoreConnections direct;
 
     private final StorageProperties properties;
 
@@ -90,16 +89,17 @@ public class ObjectStore {
 
     /**
      * Ends a one-part PUT that outlasts {@code transcriber.storage.timeout} (a store that stopped reading: a write has
-     * no timeout of its own). OkHttp's call timeout would keep the deadline in Okio's queue, inserted and removed under
-     * Okio's one lock, which every socket read and write of the process takes at its end; this timer has a lock and a
-     * thread of its own (one wake-up per PUT when nothing else is pending, as Okio's watchdog had). The call's end
-     * still takes Okio's lock once, as every OkHttp call does.
+     * no timeout of its own) by closing its connection. OkHttp's call timeout would keep the deadline in Okio's queue,
+     * under Okio's one lock; this timer has a lock and a thread of its own (one wake-up per PUT when nothing else is
+     * pending, as Okio's watchdog had).
      */
     private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
-    private static final long ERROR_BYTES = 16 * 1024;
+    private static final int ERROR_BYTES = 16 * 1024;
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
@@ -107,14 +107,11 @@ public class ObjectStore {
         OkHttpClient http = new OkHttpClient.Builder()
                 .socketFactory(new NoDelaySocketFactory(properties.timeout()))
                 .protocols(List.of(Protocol.HTTP_1_1)) // as the MinIO client's own: every read on the socket's timeout
-                .connectTimeout(Duration.ofSeconds(10))
+                .connectTimeout(CONNECT_TIMEOUT)
                 .writeTimeout(properties.timeout())
                 .readTimeout(properties.timeout())
                 .build();
-        this.direct = http.newBuilder()
-                .writeTimeout(Duration.ZERO)
-                .readTimeout(Duration.ZERO)
-                .build();
+        this.direct = new StoreConnections(CONNECT_TIMEOUT, properties.timeout());
         this.client = MinioClient.builder()
                 .endpoint(properties.endpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
@@ -193,16 +190,17 @@ public class ObjectStore {
     /** One PUT of the whole object, on this thread. */
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
         String contentSha256 = signsPayloads ? Digest.sha256Hash(content, content.length) : UNSIGNED_PAYLOAD;
-        Call put = direct.newCall(signed("PUT", key, RequestBody.create(content, type), contentSha256));
+        Request request = signed("PUT", key, RequestBody.create(content, type), contentSha256);
+        StoreConnections.Exchange put = exchange(request);
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
                 : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
-        try (Response response = put.execute()) {
-            if (!response.isSuccessful()) {
-                throw refused("put " + key, response);
+        try (StoreConnections.Answer answer = send(put, request, type, content)) {
+            if (!answer.isSuccessful()) {
+                throw refused("put " + key, answer);
             }
         } catch (IOException e) {
-            if (put.isCanceled()) {
+            if (put.isCancelled()) {
                 throw failed("put " + key, "no answer within " + properties.timeout(), e);
             }
             throw e;
@@ -211,6 +209,27 @@ public class ObjectStore {
                 deadline.cancel(false);
             }
         }
+    }
+
+    private StoreConnections.Exchange exchange(Request request) {
+        HttpUrl url = request.url();
+        return direct.exchange(url.scheme(), url.host(), url.port());
+    }
+
+    /** Sends a signed request, its headers as signed (with the body's type, which is not signed). */
+    private static StoreConnections.Answer send(
+            StoreConnections.Exchange exchange, Request request, MediaType type, byte[] body) throws IOException {
+        List<Map.Entry<String, String>> headers =
+                new ArrayList<>(request.headers().size() + 1);
+        for (kotlin.Pair<? extends String, ? extends String> header : request.headers()) {
+            headers.add(Map.entry(header.getFirst(), header.getSecond()));
+        }
+        if (type != null) {
+            headers.add(Map.entry("Content-Type", type.toString()));
+        }
+        HttpUrl url = request.url();
+        String target = url.encodedQuery() == null ? url.encodedPath() : url.encodedPath() + "?" + url.encodedQuery();
+        return exchange.send(request.method(), target, headers, body);
     }
 
     /**
@@ -305,21 +324,14 @@ public class ObjectStore {
     }
 
     /** The store's answer to a call it refused: its S3 error's message and code, and the HTTP status. */
-    private static ObjectStoreException refused(String what, Response response) throws IOException {
-        String text = "";
-        ResponseBody body = response.body();
-        if (body != null) {
-            BufferedSource source = body.source();
-            source.request(ERROR_BYTES); // at most this much of what the store said
-            text = source.getBuffer()
-                    .readUtf8(Math.min(ERROR_BYTES, source.getBuffer().size()));
-        }
+    private static ObjectStoreException refused(String what, StoreConnections.Answer answer) throws IOException {
+        String text = answer.bodyText(ERROR_BYTES); // at most this much of what the store said
         String message = element(text, "Message");
         String code = element(text, "Code");
         return failed(
                 what,
                 (message == null ? "" : message + " ") + "(" + (code == null ? "" : code + ", ") + "HTTP "
-                        + response.code() + ")",
+                        + answer.status() + ")",
                 null);
     }
 
@@ -392,14 +404,14 @@ public class ObjectStore {
     /** The object's bytes as stored, read on the caller's thread as they arrive; closing the stream ends the call. */
     public InputStream open(String key) {
         return call("get " + key, () -> {
-            Response response = direct.newCall(signed("GET", key, null, Digest.ZERO_SHA256_HASH))
-                    .execute();
-            if (!response.isSuccessful()) {
-                try (response) {
-                    throw refused("get " + key, response);
+            Request request = signed("GET", key, null, Digest.ZERO_SHA256_HASH);
+            StoreConnections.Answer answer = send(exchange(request), request, null, null);
+            if (!answer.isSuccessful()) {
+                try (answer) {
+                    throw refused("get " + key, answer);
                 }
             }
-            return response.body().byteStream();
+            return answer.body();
         });
     }
 
@@ -487,6 +499,12 @@ public class ObjectStore {
                     RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
             return null;
         });
+    }
+
+    /** Closes the connections of the calls made on the caller's thread that wait unused. */
+    @Override
+    public void close() {
+        direct.close();
     }
 
     private <T> T call(String what, MinioCall<T> call) {

@@ -1,0 +1,565 @@
+package dev.transcriber.common.storage;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.LongSupplier;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * A blocking HTTP/1.1 client for the object store's two calls on every job's path (a one-part PUT and a GET), run on
+ * the caller's own thread from start to end: the request is written and the answer read on the caller's socket, and
+ * a connection that finished its exchange is kept for the next one. It has no thread and no timer of its own: OkHttp,
+ * which the MinIO client uses, schedules its connection pool's clean-up on its one global task runner at the end of
+ * every call (one lock that every call of the process takes, and a thread woken), measured as the largest library in
+ * the sync path's profile at 50 concurrent. Here kept connections are a last-in, first-out deque per endpoint; one
+ * idle for longer than {@link #KEEP_IDLE} is closed when the deque is next touched, and a kept connection that fails
+ * before any byte of its answer arrived (the store closed it meanwhile) is replaced by a new one once per kept
+ * connection, as OkHttp does: both calls are safe to repeat.
+ *
+ * <p>Reads wait at most {@code readTimeout} for a byte (the socket's own timeout); a write has no timeout, so a caller
+ * that must bound one ends the exchange with {@link Exchange#cancel()} from another thread. TLS is the JDK's, with
+ * the host name checked against the certificate as HTTPS does. No proxy is used: the store is reached directly.
+ */
+final class StoreConnections implements AutoCloseable {
+
+    /** How long a connection may wait unused before it is closed instead of used again (below common servers' 30 s). */
+    static final Duration KEEP_IDLE = Duration.ofSeconds(20);
+
+    /** The most connections kept unused per endpoint; more are closed when their exchange ends. */
+    private static final int MAX_IDLE = 64;
+
+    private static final int MAX_HEAD_BYTES = 64 * 1024;
+
+    /** A rest of an answer at most this long is read to its end so the connection can be kept. */
+    private static final long DRAIN_BYTES = 8 * 1024;
+
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
+    private final SSLSocketFactory tls;
+    private final LongSupplier nanoTime;
+    private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+
+    /** {@code nanoTime}: the clock idle connections are timed by ({@link System#nanoTime()} but in tests). */
+    StoreConnections(Duration connectTimeout, Duration readTimeout, SSLSocketFactory tls, LongSupplier nanoTime) {
+        this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
+        this.readTimeoutMillis = Math.toIntExact(readTimeout.toMillis());
+        this.tls = tls;
+        this.nanoTime = nanoTime;
+    }
+
+    StoreConnections(Duration connectTimeout, Duration readTimeout) {
+        this(connectTimeout, readTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault(), System::nanoTime);
+    }
+
+    /** A new exchange with {@code scheme://host:port}; {@link Exchange#send} makes it. */
+    Exchange exchange(String scheme, String host, int port) {
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("not an http or https endpoint: " + scheme);
+        }
+        return new Exchange(scheme.equals("https"), host, port);
+    }
+
+    /** How many connections wait unused, for every endpoint together. */
+    int idleConnections() {
+        return idle.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    /** Closes every connection kept unused; connections in an exchange close when it ends. */
+    @Override
+    public void close() {
+        for (Deque<Connection> kept : idle.values()) {
+            for (Connection connection; (connection = kept.pollFirst()) != null; ) {
+                connection.closeQuietly();
+            }
+        }
+    }
+
+    /** One request and its answer, on a kept connection or a new one. */
+    final class Exchange {
+
+        private final boolean secure;
+        private final String host;
+        private final int port;
+        private final String endpoint;
+        private volatile Connection current;
+        private volatile boolean cancelled;
+
+        private Exchange(boolean secure, String host, int port) {
+            this.secure = secure;
+            this.host = host;
+            this.port = port;
+            this.endpoint = (secure ? "https://" : "http://") + host + ":" + port;
+        }
+
+        /**
+         * Sends {@code method target} with {@code headers} (each a name and a value, written as given) and {@code
+         * body} (null: none; a {@code Content-Length} is added for one), and reads the answer's status and headers.
+         * The answer's body is read from the returned {@link Answer}, which must be closed.
+         */
+        Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body)
+                throws IOException {
+            byte[] head = head(method, target, headers, body);
+            Deque<Connection> kept = idle.computeIfAbsent(endpoint, any -> new ConcurrentLinkedDeque<>());
+            while (true) {
+                Connection connection = kept.pollFirst();
+                boolean reused = connection != null;
+                if (reused && connection.idleFor() > KEEP_IDLE.toNanos()) {
+                    connection.closeQuietly();
+                    continue;
+                }
+                if (!reused) {
+                    connection = connect();
+                }
+                current = connection;
+                if (cancelled) {
+                    connection.closeQuietly();
+                    throw new IOException("cancelled");
+                }
+                try {
+                    connection.write(head, body);
+                    return connection.readAnswer(method, kept);
+                } catch (IOException e) {
+                    connection.closeQuietly();
+                    if (cancelled) {
+                        throw new IOException("cancelled", e);
+                    }
+                    if (!reused || connection.answerStarted || e instanceof SocketTimeoutException) {
+                        throw e;
+                    }
+                    // a kept connection the store had closed: try the next one, or a new one
+                }
+            }
+        }
+
+        /** Ends the exchange now, from any thread: its connection is closed, and {@link #send} fails. */
+        void cancel() {
+            cancelled = true;
+            Connection connection = current;
+            if (connection != null) {
+                connection.closeQuietly();
+            }
+        }
+
+        boolean isCancelled() {
+            return cancelled;
+        }
+
+        private Connection connect() throws IOException {
+            Socket socket = new Socket();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+                socket.setSoTimeout(readTimeoutMillis);
+                if (secure) {
+                    SSLSocket secured = (SSLSocket) tls.createSocket(socket, host, port, true);
+                    SSLParameters parameters = secured.getSSLParameters();
+                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                    secured.setSSLParameters(parameters);
+                    secured.setSoTimeout(readTimeoutMillis);
+                    secured.startHandshake();
+                    socket = secured;
+                }
+                return new Connection(socket);
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
+        }
+    }
+
+    private static byte[] head(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body) {
+        StringBuilder head =
+                new StringBuilder(512).append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+        for (Map.Entry<String, String> header : headers) {
+            String name = header.getKey();
+            String value = header.getValue();
+            if (!token(name) || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("not a header that can be sent: " + name);
+            }
+            head.append(name).append(": ").append(value).append("\r\n");
+        }
+        if (body != null) {
+            head.append("Content-Length: ").append(body.length).append("\r\n");
+        }
+        return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static boolean token(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 127 || c == ':') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An answer's status and headers, and its body as a stream; closing it ends the exchange. */
+    final class Answer implements AutoCloseable {
+
+        private final int status;
+        private final Map<String, String> headers;
+        private final Body body;
+
+        private Answer(int status, Map<String, String> headers, Body body) {
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+        }
+
+        int status() {
+            return status;
+        }
+
+        boolean isSuccessful() {
+            return status >= 200 && status < 300;
+        }
+
+        /** The header's value (names in lower case), or null; a header sent more than once: its values joined. */
+        String header(String lowerCaseName) {
+            return headers.get(lowerCaseName);
+        }
+
+        /** The body, read as it arrives; closing it closes the answer. */
+        InputStream body() {
+            return body;
+        }
+
+        /** At most {@code limit} bytes of the body, as text. */
+        String bodyText(int limit) throws IOException {
+            return new String(body.readNBytes(limit), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            body.close();
+        }
+    }
+
+    /** One socket, its buffered input, and when it was last given back. */
+    private final class Connection {
+
+        private final Socket socket;
+        private final BufferedInputStream in;
+        private final OutputStream out;
+        private long idleSince;
+        private boolean answerStarted;
+
+        Connection(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            this.out = socket.getOutputStream();
+        }
+
+        long idleFor() {
+            return nanoTime.getAsLong() - idleSince;
+        }
+
+        void write(byte[] head, byte[] body) throws IOException {
+            answerStarted = false;
+            out.write(head);
+            if (body != null && body.length > 0) {
+                out.write(body);
+            }
+            out.flush();
+        }
+
+        Answer readAnswer(String method, Deque<Connection> kept) throws IOException {
+            while (true) {
+                String statusLine = line(true);
+                int status = status(statusLine);
+                Map<String, String> headers = headers();
+                if (status >= 100 && status < 200) {
+                    continue; // an interim answer (100 Continue): the real one follows
+                }
+                boolean keep = statusLine.startsWith("HTTP/1.1") && !hasToken(headers.get("connection"), "close");
+                String encoding = headers.get("transfer-encoding");
+                String length = headers.get("content-length");
+                long size;
+                if (method.equals("HEAD") || status == 204 || status == 304) {
+                    size = 0;
+                } else if (encoding != null) {
+                    if (!hasToken(encoding, "chunked")) {
+                        throw new ProtocolException("a transfer coding other than chunked: " + encoding);
+                    }
+                    size = Body.CHUNKED;
+                } else if (length != null) {
+                    size = contentLength(length);
+                } else {
+                    size = Body.UNTIL_CLOSE;
+                    keep = false;
+                }
+                return new Answer(status, headers, new Body(this, size, keep, kept));
+            }
+        }
+
+        private static long contentLength(String value) throws ProtocolException {
+            try {
+                long length = Long.parseLong(value.trim());
+                if (length < 0) {
+                    throw new NumberFormatException();
+                }
+                return length;
+            } catch (NumberFormatException e) {
+                throw new ProtocolException("not a Content-Length: " + value);
+            }
+        }
+
+        private static int status(String line) throws ProtocolException {
+            if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' ') {
+                throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
+            }
+            try {
+                return Integer.parseInt(line.substring(9, 12));
+            } catch (NumberFormatException e) {
+                throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
+            }
+        }
+
+        private Map<String, String> headers() throws IOException {
+            Map<String, String> headers = new LinkedHashMap<>();
+            int total = 0;
+            for (String line; !(line = line(false)).isEmpty(); ) {
+                total += line.length();
+                int colon = line.indexOf(':');
+                if (total > MAX_HEAD_BYTES || colon <= 0) {
+                    throw new ProtocolException("not an HTTP header: " + abbreviate(line));
+                }
+                String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = line.substring(colon + 1).trim();
+                headers.merge(name, value, (first, next) -> first + ", " + next);
+            }
+            return headers;
+        }
+
+        /** One line of the answer's head, without its CRLF; the first byte of the answer marks it started. */
+        String line(boolean first) throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream(80);
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("the store closed the connection before its answer's head ended");
+                }
+                if (first) {
+                    answerStarted = true;
+                    first = false;
+                }
+                if (b == '\n') {
+                    byte[] bytes = line.toByteArray();
+                    int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                    return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+                }
+                if (line.size() >= MAX_HEAD_BYTES) {
+                    throw new ProtocolException("an answer's head line longer than " + MAX_HEAD_BYTES + " bytes");
+                }
+                line.write(b);
+            }
+        }
+
+        void closeQuietly() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+
+        void giveBack(Deque<Connection> kept) {
+            idleSince = nanoTime.getAsLong();
+            kept.offerFirst(this);
+            Connection oldest = kept.peekLast();
+            if (kept.size() > MAX_IDLE || (oldest != null && oldest.idleFor() > KEEP_IDLE.toNanos())) {
+                if (kept.removeLastOccurrence(oldest)) {
+                    oldest.closeQuietly();
+                }
+            }
+        }
+    }
+
+    private static boolean hasToken(String value, String token) {
+        if (value == null) {
+            return false;
+        }
+        for (String part : value.split(",")) {
+            if (part.trim().equalsIgnoreCase(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "…";
+    }
+
+    /**
+     * An answer's body: {@code size} bytes, chunked, or up to the connection's end. At its end, a connection that may
+     * be kept goes back to the deque; closed early, it is read to its end when little is left, else closed.
+     */
+    private final class Body extends InputStream {
+
+        static final long CHUNKED = -1;
+        static final long UNTIL_CLOSE = -2;
+
+        private final Connection connection;
+        private final boolean keep;
+        private final Deque<Connection> kept;
+        private final boolean chunked;
+        private final boolean untilClose;
+        /** Bytes left in the body (known length) or in the current chunk. */
+        private long left;
+
+        /** The body's last byte was read. */
+        private boolean ended;
+        /** The connection was kept or closed: it is no longer this body's. */
+        private boolean released;
+        /** The caller closed the body. */
+        private boolean closed;
+
+        Body(Connection connection, long size, boolean keep, Deque<Connection> kept) throws IOException {
+            this.connection = connection;
+            this.keep = keep;
+            this.kept = kept;
+            this.chunked = size == CHUNKED;
+            this.untilClose = size == UNTIL_CLOSE;
+            this.left = size >= 0 ? size : 0;
+            if (chunked) {
+                nextChunk();
+            } else if (size == 0) {
+                end();
+            }
+        }
+
+        private final byte[] one = new byte[1];
+
+        @Override
+        public int read() throws IOException {
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (closed) {
+                throw new IOException("closed");
+            }
+            if (length == 0) {
+                return 0;
+            }
+            if (ended) {
+                return -1;
+            }
+            if (untilClose) {
+                int n = connection.in.read(buffer, offset, length);
+                if (n < 0) {
+                    ended = true;
+                    release(false);
+                }
+                return n;
+            }
+            int n = connection.in.read(buffer, offset, (int) Math.min(length, left));
+            if (n < 0) {
+                release(false);
+                throw new EOFException("the store closed the connection with " + left + " bytes of its answer unsent");
+            }
+            left -= n;
+            if (left == 0) {
+                if (chunked) {
+                    crlf();
+                    nextChunk();
+                } else {
+                    end();
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return ended || closed ? 0 : (int) Math.min(connection.in.available(), left);
+        }
+
+        private void nextChunk() throws IOException {
+            String line = connection.line(false);
+            int extension = line.indexOf(';');
+            String size = (extension >= 0 ? line.substring(0, extension) : line).trim();
+            try {
+                left = Long.parseLong(size, 16);
+            } catch (NumberFormatException e) {
+                throw new ProtocolException("not a chunk size: " + abbreviate(line));
+            }
+            if (left < 0) {
+                throw new ProtocolException("not a chunk size: " + abbreviate(line));
+            }
+            if (left == 0) {
+                while (!connection.line(false).isEmpty()) {
+                    // trailers: none is used
+                }
+                end();
+            }
+        }
+
+        private void crlf() throws IOException {
+            if (!connection.line(false).isEmpty()) {
+                throw new ProtocolException("a chunk longer than its size");
+            }
+        }
+
+        /** The body's last byte was read: the connection is kept, unless it may not be. */
+        private void end() {
+            ended = true;
+            if (keep) {
+                release(true);
+            }
+        }
+
+        private void release(boolean keepIt) {
+            if (released) {
+                return;
+            }
+            released = true;
+            if (keepIt) {
+                connection.giveBack(kept);
+            } else {
+                connection.closeQuietly();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (!ended && !released && keep && !chunked && left <= DRAIN_BYTES) {
+                try {
+                    skipNBytes(left); // reaches end(), which keeps the connection
+                } catch (IOException e) {
+                    release(false);
+                }
+            }
+            closed = true;
+            release(false); // no-op when already kept
+        }
+    }
+}
