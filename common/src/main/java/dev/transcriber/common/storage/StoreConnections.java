@@ -6,10 +6,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Deque;
@@ -18,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -55,18 +59,34 @@ final class StoreConnections implements AutoCloseable {
     private final int readTimeoutMillis;
     private final SSLSocketFactory tls;
     private final LongSupplier nanoTime;
+    private final Resolver resolver;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-    /** {@code nanoTime}: the clock idle connections are timed by ({@link System#nanoTime()} but in tests). */
-    StoreConnections(Duration connectTimeout, Duration readTimeout, SSLSocketFactory tls, LongSupplier nanoTime) {
+    /**
+     * {@code nanoTime}: the clock idle connections are timed by; {@code resolver}: a host's addresses, tried in turn
+     * until one takes the connection ({@link System#nanoTime()} and the JDK's resolver but in tests).
+     */
+    StoreConnections(
+            Duration connectTimeout,
+            Duration readTimeout,
+            SSLSocketFactory tls,
+            LongSupplier nanoTime,
+            Resolver resolver) {
         this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMillis = Math.toIntExact(readTimeout.toMillis());
         this.tls = tls;
         this.nanoTime = nanoTime;
+        this.resolver = resolver;
     }
 
     StoreConnections(Duration connectTimeout, Duration readTimeout) {
-        this(connectTimeout, readTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault(), System::nanoTime);
+        this(
+                connectTimeout,
+                readTimeout,
+                (SSLSocketFactory) SSLSocketFactory.getDefault(),
+                System::nanoTime,
+                InetAddress::getAllByName);
     }
 
     /** A new exchange with {@code scheme://host:port}; {@link Exchange#send} makes it. */
@@ -82,12 +102,13 @@ final class StoreConnections implements AutoCloseable {
         return idle.values().stream().mapToInt(Deque::size).sum();
     }
 
-    /** Closes every connection kept unused; connections in an exchange close when it ends. */
+    /** Closes every connection kept unused; one in an exchange now closes when the exchange ends. */
     @Override
     public void close() {
+        closed = true;
         for (Deque<Connection> kept : idle.values()) {
             for (Connection connection; (connection = kept.pollFirst()) != null; ) {
-                connection.closeQuietly();
+                connection.abort();
             }
         }
     }
@@ -99,7 +120,12 @@ final class StoreConnections implements AutoCloseable {
         private final String host;
         private final int port;
         private final String endpoint;
-        private volatile Connection current;
+        /**
+         * The plain socket this exchange uses now (being connected, or under its connection), until its answer ends;
+         * {@link #cancel()} takes it and closes it, and a connection goes back to the deque only if it is still here.
+         */
+        private final AtomicReference<Socket> using = new AtomicReference<>();
+
         private volatile boolean cancelled;
 
         private Exchange(boolean secure, String host, int port) {
@@ -112,7 +138,8 @@ final class StoreConnections implements AutoCloseable {
         /**
          * Sends {@code method target} with {@code headers} (each a name and a value, written as given) and {@code
          * body} (null: none; a {@code Content-Length} is added for one), and reads the answer's status and headers.
-         * The answer's body is read from the returned {@link Answer}, which must be closed.
+         * The answer's body is read from the returned {@link Answer}, which must be closed. An answer the store sent
+         * before it stopped reading the body (an early refusal) is returned as the answer.
          */
         Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body)
                 throws IOException {
@@ -122,22 +149,27 @@ final class StoreConnections implements AutoCloseable {
                 Connection connection = kept.pollFirst();
                 boolean reused = connection != null;
                 if (reused && connection.idleFor() > KEEP_IDLE.toNanos()) {
-                    connection.closeQuietly();
+                    connection.abort();
                     continue;
                 }
-                if (!reused) {
+                if (reused) {
+                    use(connection.raw);
+                } else {
                     connection = connect();
                 }
-                current = connection;
-                if (cancelled) {
-                    connection.closeQuietly();
-                    throw new IOException("cancelled");
-                }
                 try {
-                    connection.write(head, body);
-                    return connection.readAnswer(method, kept);
+                    try {
+                        connection.write(head, body);
+                    } catch (IOException e) {
+                        Answer early = earlyAnswer(connection, method, e);
+                        if (early != null) {
+                            return early;
+                        }
+                        throw e;
+                    }
+                    return connection.readAnswer(method, this, kept, true);
                 } catch (IOException e) {
-                    connection.closeQuietly();
+                    connection.abort();
                     if (cancelled) {
                         throw new IOException("cancelled", e);
                     }
@@ -149,12 +181,25 @@ final class StoreConnections implements AutoCloseable {
             }
         }
 
+        /** The answer the store sent before the write failed, if one can be read; never kept. */
+        private Answer earlyAnswer(Connection connection, String method, IOException writeFailure) {
+            if (cancelled) {
+                return null;
+            }
+            try {
+                return connection.readAnswer(method, this, null, false);
+            } catch (IOException e) {
+                writeFailure.addSuppressed(e);
+                return null;
+            }
+        }
+
         /** Ends the exchange now, from any thread: its connection is closed, and {@link #send} fails. */
         void cancel() {
             cancelled = true;
-            Connection connection = current;
-            if (connection != null) {
-                connection.closeQuietly();
+            Socket socket = using.getAndSet(null);
+            if (socket != null) {
+                closeQuietly(socket);
             }
         }
 
@@ -162,36 +207,88 @@ final class StoreConnections implements AutoCloseable {
             return cancelled;
         }
 
-        private Connection connect() throws IOException {
-            Socket socket = new Socket();
-            try {
-                socket.setTcpNoDelay(true);
-                socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
-                socket.setSoTimeout(readTimeoutMillis);
-                if (secure) {
-                    SSLSocket secured = (SSLSocket) tls.createSocket(socket, host, port, true);
-                    SSLParameters parameters = secured.getSSLParameters();
-                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                    secured.setSSLParameters(parameters);
-                    secured.setSoTimeout(readTimeoutMillis);
-                    secured.startHandshake();
-                    socket = secured;
-                }
-                return new Connection(socket);
-            } catch (IOException | RuntimeException e) {
-                socket.close();
-                throw e;
+        /** Takes {@code socket} as the one a cancel closes; closes it at once if the exchange was cancelled. */
+        private void use(Socket socket) throws IOException {
+            using.set(socket);
+            if (cancelled && using.compareAndSet(socket, null)) {
+                closeQuietly(socket);
+                throw new IOException("cancelled");
             }
+        }
+
+        /** The answer ended: whether this exchange still had {@code socket} (a cancel did not take it). */
+        private boolean release(Socket socket) {
+            return using.compareAndSet(socket, null);
+        }
+
+        private Connection connect() throws IOException {
+            InetAddress[] addresses = resolver.resolve(host);
+            IOException failure = null;
+            for (InetAddress address : addresses) {
+                Socket socket = new Socket();
+                use(socket);
+                try {
+                    socket.setTcpNoDelay(true);
+                    socket.connect(new InetSocketAddress(address, port), connectTimeoutMillis);
+                    socket.setSoTimeout(readTimeoutMillis);
+                    return secure ? new Connection(socket, handshake(socket)) : new Connection(socket, socket);
+                } catch (ConnectException | SocketTimeoutException e) {
+                    closeQuietly(socket);
+                    if (cancelled) {
+                        throw new IOException("cancelled", e);
+                    }
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                    // the next address, if any
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(socket);
+                    if (cancelled) {
+                        throw new IOException("cancelled", e);
+                    }
+                    throw e;
+                }
+            }
+            throw failure != null ? failure : new UnknownHostException(host);
+        }
+
+        private SSLSocket handshake(Socket socket) throws IOException {
+            SSLSocket secured = (SSLSocket) tls.createSocket(socket, host, port, true);
+            SSLParameters parameters = secured.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secured.setSSLParameters(parameters);
+            secured.setSoTimeout(readTimeoutMillis);
+            secured.startHandshake();
+            return secured;
+        }
+    }
+
+    /** The addresses of a host name (the JDK's resolver, but in tests). */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
     private static byte[] head(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body) {
+        if (!token(method) || !visible(target)) {
+            throw new IllegalArgumentException("not a request line that can be sent: " + method + " " + target);
+        }
         StringBuilder head =
                 new StringBuilder(512).append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
         for (Map.Entry<String, String> header : headers) {
             String name = header.getKey();
             String value = header.getValue();
-            if (!token(name) || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+            if (!token(name) || !value.chars().allMatch(c -> c == '\t' || (c >= ' ' && c < 127))) {
                 throw new IllegalArgumentException("not a header that can be sent: " + name);
             }
             head.append(name).append(": ").append(value).append("\r\n");
@@ -200,6 +297,11 @@ final class StoreConnections implements AutoCloseable {
             head.append("Content-Length: ").append(body.length).append("\r\n");
         }
         return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Printable ASCII without spaces, as a request target is. */
+    private static boolean visible(String target) {
+        return !target.isEmpty() && target.chars().allMatch(c -> c > ' ' && c < 127);
     }
 
     private static boolean token(String name) {
@@ -257,17 +359,20 @@ final class StoreConnections implements AutoCloseable {
         }
     }
 
-    /** One socket, its buffered input, and when it was last given back. */
+    /**
+     * One connection: its plain socket ({@code raw}), the socket it talks through ({@code raw}, or TLS over it), its
+     * buffered input, and when it was last given back.
+     */
     private final class Connection {
 
-        private final Socket socket;
+        private final Socket raw;
         private final BufferedInputStream in;
         private final OutputStream out;
         private long idleSince;
         private boolean answerStarted;
 
-        Connection(Socket socket) throws IOException {
-            this.socket = socket;
+        Connection(Socket raw, Socket socket) throws IOException {
+            this.raw = raw;
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             this.out = socket.getOutputStream();
         }
@@ -285,7 +390,12 @@ final class StoreConnections implements AutoCloseable {
             out.flush();
         }
 
-        Answer readAnswer(String method, Deque<Connection> kept) throws IOException {
+        /**
+         * Reads the answer's head; its body then belongs to {@code exchange}. {@code mayKeep}: false when the request
+         * was not sent whole (the connection is closed at the body's end).
+         */
+        Answer readAnswer(String method, Exchange exchange, Deque<Connection> kept, boolean mayKeep)
+                throws IOException {
             while (true) {
                 String statusLine = line(true);
                 int status = status(statusLine);
@@ -293,7 +403,8 @@ final class StoreConnections implements AutoCloseable {
                 if (status >= 100 && status < 200) {
                     continue; // an interim answer (100 Continue): the real one follows
                 }
-                boolean keep = statusLine.startsWith("HTTP/1.1") && !hasToken(headers.get("connection"), "close");
+                boolean keep =
+                        mayKeep && statusLine.startsWith("HTTP/1.1") && !hasToken(headers.get("connection"), "close");
                 String encoding = headers.get("transfer-encoding");
                 String length = headers.get("content-length");
                 long size;
@@ -310,31 +421,29 @@ final class StoreConnections implements AutoCloseable {
                     size = Body.UNTIL_CLOSE;
                     keep = false;
                 }
-                return new Answer(status, headers, new Body(this, size, keep, kept));
+                return new Answer(status, headers, new Body(this, exchange, size, keep, kept));
             }
         }
 
         private static long contentLength(String value) throws ProtocolException {
-            try {
-                long length = Long.parseLong(value.trim());
-                if (length < 0) {
-                    throw new NumberFormatException();
-                }
-                return length;
-            } catch (NumberFormatException e) {
-                throw new ProtocolException("not a Content-Length: " + value);
+            String digits = value.trim();
+            if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new ProtocolException("not a Content-Length: " + abbreviate(value));
             }
+            return Long.parseLong(digits);
         }
 
+        /** The status of an {@code HTTP/1.x NNN reason} line: three digits, then a space or the line's end. */
         private static int status(String line) throws ProtocolException {
-            if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' ') {
+            boolean valid = line.startsWith("HTTP/1.")
+                    && line.length() >= 12
+                    && line.charAt(8) == ' '
+                    && (line.length() == 12 || line.charAt(12) == ' ')
+                    && line.substring(9, 12).chars().allMatch(c -> c >= '0' && c <= '9');
+            if (!valid) {
                 throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
             }
-            try {
-                return Integer.parseInt(line.substring(9, 12));
-            } catch (NumberFormatException e) {
-                throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
-            }
+            return Integer.parseInt(line.substring(9, 12));
         }
 
         private Map<String, String> headers() throws IOException {
@@ -377,12 +486,9 @@ final class StoreConnections implements AutoCloseable {
             }
         }
 
-        void closeQuietly() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+        /** Closes the plain socket: at once, without TLS's closing message, which a stuck write would hold up. */
+        void abort() {
+            closeQuietly(raw);
         }
 
         void giveBack(Deque<Connection> kept) {
@@ -391,8 +497,11 @@ final class StoreConnections implements AutoCloseable {
             Connection oldest = kept.peekLast();
             if (kept.size() > MAX_IDLE || (oldest != null && oldest.idleFor() > KEEP_IDLE.toNanos())) {
                 if (kept.removeLastOccurrence(oldest)) {
-                    oldest.closeQuietly();
+                    oldest.abort();
                 }
+            }
+            if (closed && kept.remove(this)) {
+                abort(); // kept after close(): nobody would close it
             }
         }
     }
@@ -423,6 +532,7 @@ final class StoreConnections implements AutoCloseable {
         static final long UNTIL_CLOSE = -2;
 
         private final Connection connection;
+        private final Exchange exchange;
         private final boolean keep;
         private final Deque<Connection> kept;
         private final boolean chunked;
@@ -437,8 +547,10 @@ final class StoreConnections implements AutoCloseable {
         /** The caller closed the body. */
         private boolean closed;
 
-        Body(Connection connection, long size, boolean keep, Deque<Connection> kept) throws IOException {
+        Body(Connection connection, Exchange exchange, long size, boolean keep, Deque<Connection> kept)
+                throws IOException {
             this.connection = connection;
+            this.exchange = exchange;
             this.keep = keep;
             this.kept = kept;
             this.chunked = size == CHUNKED;
@@ -495,6 +607,15 @@ final class StoreConnections implements AutoCloseable {
             return n;
         }
 
+        /** How many bytes can be read without waiting; 0 if that cannot be told. */
+        private int arrived() {
+            try {
+                return connection.in.available();
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
         @Override
         public int available() throws IOException {
             return ended || closed ? 0 : (int) Math.min(connection.in.available(), left);
@@ -504,17 +625,17 @@ final class StoreConnections implements AutoCloseable {
             String line = connection.line(false);
             int extension = line.indexOf(';');
             String size = (extension >= 0 ? line.substring(0, extension) : line).trim();
-            try {
-                left = Long.parseLong(size, 16);
-            } catch (NumberFormatException e) {
+            if (size.isEmpty() || size.length() > 15 || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
                 throw new ProtocolException("not a chunk size: " + abbreviate(line));
             }
-            if (left < 0) {
-                throw new ProtocolException("not a chunk size: " + abbreviate(line));
-            }
+            left = Long.parseLong(size, 16);
             if (left == 0) {
-                while (!connection.line(false).isEmpty()) {
-                    // trailers: none is used
+                int trailers = 0;
+                for (String trailer; !(trailer = connection.line(false)).isEmpty(); ) {
+                    trailers += trailer.length();
+                    if (trailers > MAX_HEAD_BYTES) {
+                        throw new ProtocolException("trailers longer than " + MAX_HEAD_BYTES + " bytes");
+                    }
                 }
                 end();
             }
@@ -539,10 +660,10 @@ final class StoreConnections implements AutoCloseable {
                 return;
             }
             released = true;
-            if (keepIt) {
+            if (exchange.release(connection.raw) && keepIt) {
                 connection.giveBack(kept);
             } else {
-                connection.closeQuietly();
+                connection.abort(); // not to be kept, or a cancel took it and closed it
             }
         }
 
@@ -551,7 +672,7 @@ final class StoreConnections implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (!ended && !released && keep && !chunked && left <= DRAIN_BYTES) {
+            if (!ended && !released && keep && !chunked && left <= DRAIN_BYTES && arrived() >= left) {
                 try {
                     skipNBytes(left); // reaches end(), which keeps the connection
                 } catch (IOException e) {

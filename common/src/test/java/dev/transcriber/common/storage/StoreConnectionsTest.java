@@ -174,6 +174,26 @@ class StoreConnectionsTest {
     }
 
     @Test
+    void aBodyClosedBeforeItsRestArrivedIsNotWaitedFor() throws Exception {
+        server = FakeServer.start(request -> new Reply(
+                "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf".getBytes(StandardCharsets.ISO_8859_1),
+                false,
+                true));
+        StoreConnections connections = connections(Duration.ofSeconds(60));
+        StoreConnections.Answer answer = send(connections, "/");
+        assertThat(answer.body().read()).isEqualTo('h');
+
+        CompletableFuture<Void> closing = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            answer.close();
+            closing.complete(null);
+        });
+
+        await().atMost(Duration.ofSeconds(10)).until(closing::isDone);
+        assertThat(connections.idleConnections()).isZero();
+    }
+
+    @Test
     void aTruncatedBodyIsAFailureNotAnEnd() throws Exception {
         server = FakeServer.start(request -> raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this", true));
         StoreConnections connections = connections(Duration.ofSeconds(5));
@@ -214,20 +234,121 @@ class StoreConnectionsTest {
         server = FakeServer.start(request -> answer(200, "never read"), false);
         StoreConnections connections = connections(Duration.ofSeconds(30));
         StoreConnections.Exchange exchange = connections.exchange("http", "127.0.0.1", server.port());
-        CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
-            try (StoreConnections.Answer ignored = exchange.send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
-                throw new AssertionError("answered");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> put = putOnItsOwnThread(exchange);
         await().until(() -> server.connections() == 1);
 
         exchange.cancel();
 
         await().atMost(Duration.ofSeconds(10)).until(put::isDone);
-        assertThat(put).isCompletedExceptionally();
+        assertThatThrownBy(put::join).hasCauseInstanceOf(IOException.class); // not answered: failed
         assertThat(exchange.isCancelled()).isTrue();
+    }
+
+    @Test
+    void aCancelOverTlsEndsAWriteTheStoreDoesNotRead(@TempDir Path dir) throws Exception {
+        SSLContext context = selfSigned(dir);
+        server = FakeServer.start(request -> answer(200, "never read"), false, context.getServerSocketFactory());
+        StoreConnections connections = new StoreConnections(
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                context.getSocketFactory(),
+                clock::get,
+                InetAddress::getAllByName);
+        StoreConnections.Exchange exchange = connections.exchange("https", "localhost", server.port());
+        CompletableFuture<Void> put = putOnItsOwnThread(exchange);
+        await().until(() -> server.connections() == 1);
+
+        Thread cancel = Thread.ofPlatform().start(exchange::cancel); // the PUT deadlines' thread, as it were
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !cancel.isAlive() && put.isDone());
+        assertThatThrownBy(put::join).hasCauseInstanceOf(IOException.class); // not answered: failed
+    }
+
+    @Test
+    void aCancelAfterTheAnswerEndedLeavesItsKeptConnectionAlone() throws Exception {
+        server = FakeServer.start(request -> answer(200, ""));
+        StoreConnections connections = connections(Duration.ofSeconds(5));
+        StoreConnections.Exchange put = connections.exchange("http", "127.0.0.1", server.port());
+        try (StoreConnections.Answer answer = put.send("PUT", "/a", NO_HEADERS, new byte[10])) {
+            assertThat(answer.status()).isEqualTo(200);
+        }
+
+        put.cancel(); // a deadline that fired just as the answer came
+
+        assertThat(get(connections, "/b")).isEmpty();
+        assertThat(server.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerSentBeforeTheStoreReadTheBodyIsTheAnswer() throws Exception {
+        try (ServerSocket refusing = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket connection = refusing.accept()) {
+                    InputStream in = connection.getInputStream();
+                    for (int ends = 0; ends < 4; ) { // up to the end of the head: CR LF CR LF
+                        int b = in.read();
+                        ends = (b == '\r' || b == '\n') ? ends + 1 : 0;
+                    }
+                    connection
+                            .getOutputStream()
+                            .write(("HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\n"
+                                            + "Connection: close\r\n\r\ndenied.")
+                                    .getBytes(StandardCharsets.ISO_8859_1));
+                    connection.shutdownOutput();
+                } catch (IOException e) {
+                    // the test fails on what the client saw
+                }
+            });
+            StoreConnections connections = connections(Duration.ofSeconds(5));
+
+            try (StoreConnections.Answer answer = connections
+                    .exchange("http", "127.0.0.1", refusing.getLocalPort())
+                    .send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
+                assertThat(answer.status()).isEqualTo(403);
+                assertThat(answer.bodyText(100)).isEqualTo("denied.");
+            }
+            assertThat(connections.idleConnections()).isZero();
+        }
+    }
+
+    @Test
+    void theNextAddressIsTriedWhenOneRefuses() throws Exception {
+        server = FakeServer.start(request -> answer(200, "second address"));
+        InetAddress refusing = InetAddress.getByAddress("store", new byte[] {127, 0, 0, 2});
+        InetAddress listening = InetAddress.getByAddress("store", new byte[] {127, 0, 0, 1});
+        StoreConnections connections = new StoreConnections(
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                (SSLSocketFactory) SSLSocketFactory.getDefault(),
+                clock::get,
+                host -> new InetAddress[] {refusing, listening});
+
+        try (StoreConnections.Answer answer =
+                connections.exchange("http", "store", server.port()).send("GET", "/", NO_HEADERS, null)) {
+            assertThat(answer.bodyText(100)).isEqualTo("second address");
+        }
+    }
+
+    @Test
+    void aConnectionWhoseAnswerEndsAfterCloseIsNotKept() throws Exception {
+        server = FakeServer.start(request -> answer(200, "late"));
+        StoreConnections connections = connections(Duration.ofSeconds(5));
+        StoreConnections.Answer answer = send(connections, "/");
+
+        connections.close();
+
+        assertThat(answer.bodyText(100)).isEqualTo("late");
+        answer.close();
+        assertThat(connections.idleConnections()).isZero();
+        await().until(() -> server.closedByClient() == 1);
+    }
+
+    @Test
+    void aStatusLineOfAnotherShapeIsRefused() throws Exception {
+        server = FakeServer.start(request -> raw("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", false));
+        StoreConnections connections = connections(Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> get(connections, "/")).isInstanceOf(java.net.ProtocolException.class);
     }
 
     @Test
@@ -235,7 +356,11 @@ class StoreConnectionsTest {
         SSLContext context = selfSigned(dir);
         server = FakeServer.start(request -> answer(200, "secure"), true, context.getServerSocketFactory());
         StoreConnections connections = new StoreConnections(
-                Duration.ofSeconds(5), Duration.ofSeconds(5), context.getSocketFactory(), clock::get);
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                context.getSocketFactory(),
+                clock::get,
+                InetAddress::getAllByName);
 
         try (StoreConnections.Answer answer =
                 connections.exchange("https", "localhost", server.port()).send("GET", "/", NO_HEADERS, null)) {
@@ -247,9 +372,29 @@ class StoreConnectionsTest {
                 .isInstanceOf(SSLHandshakeException.class);
     }
 
+    /**
+     * A PUT of 64 MiB, more than the sockets' buffers hold, on a thread of its own (not the common pool: one thread on
+     * two cores, which a test's other task would wait behind); it fails, or is answered.
+     */
+    private static CompletableFuture<Void> putOnItsOwnThread(StoreConnections.Exchange exchange) {
+        CompletableFuture<Void> put = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (StoreConnections.Answer answer = exchange.send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
+                put.completeExceptionally(new AssertionError("answered " + answer.status()));
+            } catch (IOException | RuntimeException e) {
+                put.completeExceptionally(e);
+            }
+        });
+        return put;
+    }
+
     private StoreConnections connections(Duration readTimeout) {
         return new StoreConnections(
-                Duration.ofSeconds(5), readTimeout, (SSLSocketFactory) SSLSocketFactory.getDefault(), clock::get);
+                Duration.ofSeconds(5),
+                readTimeout,
+                (SSLSocketFactory) SSLSocketFactory.getDefault(),
+                clock::get,
+                InetAddress::getAllByName);
     }
 
     private StoreConnections.Answer send(StoreConnections connections, String target) throws IOException {
@@ -325,8 +470,13 @@ class StoreConnectionsTest {
         return new Reply(answer.getBytes(StandardCharsets.UTF_8), thenClose);
     }
 
-    /** What the server sends, and whether it closes the connection after it. */
-    record Reply(byte[] bytes, boolean thenClose) {}
+    /** What the server sends, and whether it closes the connection after it, or sends nothing more. */
+    record Reply(byte[] bytes, boolean thenClose, boolean thenSilent) {
+
+        Reply(byte[] bytes, boolean thenClose) {
+            this(bytes, thenClose, false);
+        }
+    }
 
     record Request(int number, String method, String target, Map<String, String> headers, byte[] body) {}
 
@@ -424,6 +574,9 @@ class StoreConnectionsTest {
                     }
                     out.write(reply.bytes()); // nothing, for CLOSE
                     out.flush();
+                    if (reply.thenSilent()) {
+                        stopped.get();
+                    }
                     if (reply.thenClose()) {
                         closedByServer.incrementAndGet();
                         return;
