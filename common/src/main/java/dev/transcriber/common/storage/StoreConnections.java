@@ -6,11 +6,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -148,8 +148,8 @@ final class StoreConnections implements AutoCloseable {
             while (true) {
                 Connection connection = kept.pollFirst();
                 boolean reused = connection != null;
-                if (reused && connection.idleFor() > KEEP_IDLE.toNanos()) {
-                    connection.abort();
+                if (reused && (connection.idleFor() > KEEP_IDLE.toNanos() || connection.hasUnread())) {
+                    connection.abort(); // too old, or the store said something meanwhile (a 408 before it closed)
                     continue;
                 }
                 if (reused) {
@@ -161,7 +161,7 @@ final class StoreConnections implements AutoCloseable {
                     try {
                         connection.write(head, body);
                     } catch (IOException e) {
-                        Answer early = earlyAnswer(connection, method, e);
+                        Answer early = reused ? null : earlyAnswer(connection, method, e);
                         if (early != null) {
                             return early;
                         }
@@ -181,13 +181,22 @@ final class StoreConnections implements AutoCloseable {
             }
         }
 
-        /** The answer the store sent before the write failed, if one can be read; never kept. */
+        /**
+         * The refusal the store sent before the write failed, if one can be read; never kept. Only on a new
+         * connection: on a kept one it may be what the store said when it gave the connection up (a 408), and the
+         * request is sent again instead. An answer of success is no answer: the body was not sent whole.
+         */
         private Answer earlyAnswer(Connection connection, String method, IOException writeFailure) {
             if (cancelled) {
                 return null;
             }
             try {
-                return connection.readAnswer(method, this, null, false);
+                Answer answer = connection.readAnswer(method, this, null, false);
+                if (answer.isSuccessful()) {
+                    answer.close();
+                    return null;
+                }
+                return answer;
             } catch (IOException e) {
                 writeFailure.addSuppressed(e);
                 return null;
@@ -222,7 +231,24 @@ final class StoreConnections implements AutoCloseable {
         }
 
         private Connection connect() throws IOException {
-            InetAddress[] addresses = resolver.resolve(host);
+            Socket socket = connected(resolver.resolve(host));
+            try {
+                return secure ? new Connection(socket, handshake(socket)) : new Connection(socket, socket);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(socket);
+                if (cancelled) {
+                    throw new IOException("cancelled", e);
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * A socket connected to the first of {@code addresses} that takes the connection: an address that refuses it,
+         * cannot be reached or does not answer in time is followed by the next (an IPv6 address without a route,
+         * say).
+         */
+        private Socket connected(InetAddress[] addresses) throws IOException {
             IOException failure = null;
             for (InetAddress address : addresses) {
                 Socket socket = new Socket();
@@ -231,8 +257,8 @@ final class StoreConnections implements AutoCloseable {
                     socket.setTcpNoDelay(true);
                     socket.connect(new InetSocketAddress(address, port), connectTimeoutMillis);
                     socket.setSoTimeout(readTimeoutMillis);
-                    return secure ? new Connection(socket, handshake(socket)) : new Connection(socket, socket);
-                } catch (ConnectException | SocketTimeoutException e) {
+                    return socket;
+                } catch (SocketException | SocketTimeoutException e) {
                     closeQuietly(socket);
                     if (cancelled) {
                         throw new IOException("cancelled", e);
@@ -245,9 +271,6 @@ final class StoreConnections implements AutoCloseable {
                     // the next address, if any
                 } catch (IOException | RuntimeException e) {
                     closeQuietly(socket);
-                    if (cancelled) {
-                        throw new IOException("cancelled", e);
-                    }
                     throw e;
                 }
             }
@@ -381,6 +404,15 @@ final class StoreConnections implements AutoCloseable {
             return nanoTime.getAsLong() - idleSince;
         }
 
+        /** Whether bytes arrived that no request asked for; true if that cannot be told. */
+        boolean hasUnread() {
+            try {
+                return in.available() > 0;
+            } catch (IOException e) {
+                return true;
+            }
+        }
+
         void write(byte[] head, byte[] body) throws IOException {
             answerStarted = false;
             out.write(head);
@@ -411,7 +443,7 @@ final class StoreConnections implements AutoCloseable {
                 if (method.equals("HEAD") || status == 204 || status == 304) {
                     size = 0;
                 } else if (encoding != null) {
-                    if (!hasToken(encoding, "chunked")) {
+                    if (!encoding.trim().equalsIgnoreCase("chunked")) {
                         throw new ProtocolException("a transfer coding other than chunked: " + encoding);
                     }
                     size = Body.CHUNKED;
@@ -547,6 +579,9 @@ final class StoreConnections implements AutoCloseable {
         /** The caller closed the body. */
         private boolean closed;
 
+        /** A read failed: the body's framing is lost. */
+        private boolean failed;
+
         Body(Connection connection, Exchange exchange, long size, boolean keep, Deque<Connection> kept)
                 throws IOException {
             this.connection = connection;
@@ -576,12 +611,25 @@ final class StoreConnections implements AutoCloseable {
             if (closed) {
                 throw new IOException("closed");
             }
+            if (failed) {
+                throw new IOException("the answer's body failed before");
+            }
             if (length == 0) {
                 return 0;
             }
             if (ended) {
                 return -1;
             }
+            try {
+                return readSome(buffer, offset, length);
+            } catch (IOException | RuntimeException e) {
+                failed = true; // the framing is lost: the connection cannot be kept, nor the body read on
+                release(false);
+                throw e;
+            }
+        }
+
+        private int readSome(byte[] buffer, int offset, int length) throws IOException {
             if (untilClose) {
                 int n = connection.in.read(buffer, offset, length);
                 if (n < 0) {
@@ -592,7 +640,6 @@ final class StoreConnections implements AutoCloseable {
             }
             int n = connection.in.read(buffer, offset, (int) Math.min(length, left));
             if (n < 0) {
-                release(false);
                 throw new EOFException("the store closed the connection with " + left + " bytes of its answer unsent");
             }
             left -= n;
@@ -672,7 +719,7 @@ final class StoreConnections implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (!ended && !released && keep && !chunked && left <= DRAIN_BYTES && arrived() >= left) {
+            if (!ended && !released && !failed && keep && !chunked && left <= DRAIN_BYTES && arrived() >= left) {
                 try {
                     skipNBytes(left); // reaches end(), which keeps the connection
                 } catch (IOException e) {
