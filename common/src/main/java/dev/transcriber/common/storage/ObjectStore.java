@@ -416,6 +416,18 @@ public class ObjectStore implements AutoCloseable {
     }
 
     /**
+     * Closes a stream of {@link #open}, or any stream read from the store, where a failure to close it has nothing
+     * more to tell (the stream already failed, or its rest is not wanted).
+     */
+    public static void closeQuietly(InputStream stored) {
+        try {
+            stored.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    /**
      * A URL that reads the object without credentials until {@code expiry} passes (for ffmpeg to stream it): on the
      * services' own endpoint, not for callers.
      */

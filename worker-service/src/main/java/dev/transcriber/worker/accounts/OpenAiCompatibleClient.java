@@ -1,6 +1,7 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.storage.CountingInputStream;
+import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Logprob;
@@ -151,17 +152,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             Thread.currentThread().interrupt();
             throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
         } finally {
-            closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
+            ObjectStore.closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
         return response;
-    }
-
-    private static void closeQuietly(InputStream audio) {
-        try {
-            audio.close();
-        } catch (IOException e) {
-            // a stream from the store that already failed: nothing more to do
-        }
     }
 
     /** The audio, with its first bytes already read (so an unreachable store fails here, not mid-request). */
@@ -173,7 +166,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             buffered.read();
             buffered.reset();
         } catch (IOException e) {
-            closeQuietly(buffered);
+            ObjectStore.closeQuietly(buffered);
             throw new ObjectStoreException("object store: the audio could not be read: " + e.getMessage(), e);
         }
         return buffered;

@@ -1,5 +1,6 @@
 package dev.transcriber.worker.audio;
 
+import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ public final class LocalAudioCopy implements AutoCloseable {
         try {
             file = Files.createTempFile("transcriber-audio-", ".bin");
         } catch (IOException e) {
-            closeQuietly(audio);
+            ObjectStore.closeQuietly(audio);
             throw new UncheckedIOException(e);
         }
         try (InputStream in = audio) {
@@ -66,14 +67,6 @@ public final class LocalAudioCopy implements AutoCloseable {
     @Override
     public void close() {
         deleteQuietly(file);
-    }
-
-    private static void closeQuietly(InputStream audio) {
-        try {
-            audio.close();
-        } catch (IOException ignored) {
-            // a stream from the store that failed: nothing more to do
-        }
     }
 
     private static void deleteQuietly(Path file) {

@@ -1,5 +1,6 @@
 package dev.transcriber.worker.audio;
 
+import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -51,10 +52,10 @@ public final class OpenedAudio implements AutoCloseable {
             opened = new OpenedAudio(opener, objectKey, head, in);
             opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
         } catch (IOException e) {
-            closeQuietly(in);
+            ObjectStore.closeQuietly(in);
             throw new ObjectStoreException("object store: reading " + objectKey + " failed (" + e + ")", e);
         } catch (RuntimeException e) { // the timer refusing it too: the worker is shutting down
-            closeQuietly(in);
+            ObjectStore.closeQuietly(in);
             throw e;
         }
         return opened;
@@ -92,15 +93,7 @@ public final class OpenedAudio implements AutoCloseable {
     private void release() {
         InputStream untaken = unread.getAndSet(null);
         if (untaken != null) {
-            closeQuietly(untaken);
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // a stream from the store that failed: nothing more to do
+            ObjectStore.closeQuietly(untaken);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.engine;
 
 import dev.transcriber.common.storage.CountingInputStream;
+import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
@@ -99,7 +100,7 @@ class LocalEngine implements TranscriptionProvider {
         try {
             decoder = start();
         } catch (RuntimeException e) {
-            closeQuietly(audio);
+            ObjectStore.closeQuietly(audio);
             throw e;
         }
         Thread feeder = Thread.ofVirtual().start(() -> feed(audio, decoder));
@@ -199,14 +200,6 @@ class LocalEngine implements TranscriptionProvider {
         } catch (IOException e) {
             // ffmpeg stopped reading (bad input; its exit status and stderr tell why), or the store failed (kept by
             // the counting stream); closing standard input ends the decoder's input either way
-        }
-    }
-
-    private static void closeQuietly(InputStream audio) {
-        try {
-            audio.close();
-        } catch (IOException ignored) {
-            // a stream from the store that already failed
         }
     }
 
