@@ -34,13 +34,15 @@ import javax.net.ssl.SSLSocketFactory;
  * which the MinIO client uses, schedules its connection pool's clean-up on its one global task runner at the end of
  * every call (one lock that every call of the process takes, and a thread woken), measured as the largest library in
  * the sync path's profile at 50 concurrent. Here kept connections are a last-in, first-out deque per endpoint; one
- * idle for longer than {@link #KEEP_IDLE} is closed when the deque is next touched, and a kept connection that fails
- * before any byte of its answer arrived (the store closed it meanwhile) is replaced by a new one once per kept
- * connection, as OkHttp does: both calls are safe to repeat.
+ * idle for longer than {@link #KEEP_IDLE}, or with bytes nobody asked for, is closed instead of used, and a kept
+ * connection that fails before any byte of its answer arrived (the store closed it meanwhile) is replaced by the
+ * next one or a new one, as OkHttp does: both calls are safe to repeat. On a new connection, an answer the store sent
+ * before it stopped reading the body (a refusal) is the answer.
  *
  * <p>Reads wait at most {@code readTimeout} for a byte (the socket's own timeout); a write has no timeout, so a caller
- * that must bound one ends the exchange with {@link Exchange#cancel()} from another thread. TLS is the JDK's, with
- * the host name checked against the certificate as HTTPS does. No proxy is used: the store is reached directly.
+ * that must bound one ends the exchange with {@link Exchange#cancel()} from another thread, which closes the plain
+ * socket (under TLS too). TLS is the JDK's, with the host name checked against the certificate as HTTPS does. A
+ * host's addresses are tried in turn. No proxy is used: the store is reached directly.
  */
 final class StoreConnections implements AutoCloseable {
 
