@@ -342,16 +342,14 @@ final class StoreConnections implements AutoCloseable {
         return true;
     }
 
-    /** An answer's status and headers, and its body as a stream; closing it ends the exchange. */
+    /** An answer's status, and its body as a stream; closing it ends the exchange. */
     final class Answer implements AutoCloseable {
 
         private final int status;
-        private final Map<String, String> headers;
         private final Body body;
 
-        private Answer(int status, Map<String, String> headers, Body body) {
+        private Answer(int status, Body body) {
             this.status = status;
-            this.headers = headers;
             this.body = body;
         }
 
@@ -361,11 +359,6 @@ final class StoreConnections implements AutoCloseable {
 
         boolean isSuccessful() {
             return status >= 200 && status < 300;
-        }
-
-        /** The header's value (names in lower case), or null; a header sent more than once: its values joined. */
-        String header(String lowerCaseName) {
-            return headers.get(lowerCaseName);
         }
 
         /** The body, read as it arrives; closing it closes the answer. */
@@ -455,7 +448,7 @@ final class StoreConnections implements AutoCloseable {
                     size = Body.UNTIL_CLOSE;
                     keep = false;
                 }
-                return new Answer(status, headers, new Body(this, exchange, size, keep, kept));
+                return new Answer(status, new Body(this, exchange, size, keep, kept));
             }
         }
 

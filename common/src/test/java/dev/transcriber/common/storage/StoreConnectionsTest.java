@@ -283,54 +283,29 @@ class StoreConnectionsTest {
 
     @Test
     void anAnswerSentBeforeTheStoreReadTheBodyIsTheAnswer() throws Exception {
-        try (ServerSocket refusing = answeringBeforeTheBody(
-                "HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\ndenied.")) {
-            StoreConnections connections = connections(Duration.ofSeconds(5));
+        server = FakeServer.start(request ->
+                Reply.refusingEarly("HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\ndenied."));
+        StoreConnections connections = connections(Duration.ofSeconds(5));
 
-            try (StoreConnections.Answer answer = connections
-                    .exchange("http", "127.0.0.1", refusing.getLocalPort())
-                    .send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
-                assertThat(answer.status()).isEqualTo(403);
-                assertThat(answer.bodyText(100)).isEqualTo("denied.");
-            }
-            assertThat(connections.idleConnections()).isZero();
+        try (StoreConnections.Answer answer = connections
+                .exchange("http", "127.0.0.1", server.port())
+                .send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
+            assertThat(answer.status()).isEqualTo(403);
+            assertThat(answer.bodyText(100)).isEqualTo("denied.");
         }
+        assertThat(connections.idleConnections()).isZero();
     }
 
     @Test
     void aSuccessSentBeforeTheStoreReadTheBodyIsNoAnswer() throws Exception {
-        try (ServerSocket early =
-                answeringBeforeTheBody("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")) {
-            StoreConnections connections = connections(Duration.ofSeconds(5));
+        server = FakeServer.start(
+                request -> Reply.refusingEarly("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+        StoreConnections connections = connections(Duration.ofSeconds(5));
 
-            assertThatThrownBy(() -> connections
-                            .exchange("http", "127.0.0.1", early.getLocalPort())
-                            .send("PUT", "/", NO_HEADERS, new byte[64 << 20]))
-                    .isInstanceOf(IOException.class);
-        }
-    }
-
-    /**
-     * A server that sends {@code answer} once a request's head arrived and closes with the body unread, so its kernel
-     * resets the connection; Linux, where this project runs, keeps what arrived before the reset readable, as the
-     * client relies on.
-     */
-    private static ServerSocket answeringBeforeTheBody(String answer) throws IOException {
-        ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(() -> {
-            try (Socket connection = server.accept()) {
-                InputStream in = connection.getInputStream();
-                for (int ends = 0; ends < 4; ) { // up to the end of the head: CR LF CR LF
-                    int b = in.read();
-                    ends = (b == '\r' || b == '\n') ? ends + 1 : 0;
-                }
-                connection.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
-                connection.shutdownOutput();
-            } catch (IOException e) {
-                // the test fails on what the client saw
-            }
-        });
-        return server;
+        assertThatThrownBy(() -> connections
+                        .exchange("http", "127.0.0.1", server.port())
+                        .send("PUT", "/", NO_HEADERS, new byte[64 << 20]))
+                .isInstanceOf(IOException.class);
     }
 
     @Test
@@ -569,7 +544,11 @@ class StoreConnectionsTest {
             this(bytes, thenClose, thenSilent, false);
         }
 
-        /** Sent as soon as the request's head is read, and the connection closed with its body unread. */
+        /**
+         * Sent as soon as the request's head is read, and the connection closed with its body unread, so the server's
+         * kernel resets it; Linux, where this project runs, keeps what arrived before the reset readable, as the
+         * client relies on.
+         */
         static Reply refusingEarly(String answer) {
             return new Reply(answer.getBytes(StandardCharsets.ISO_8859_1), true, false, true);
         }
