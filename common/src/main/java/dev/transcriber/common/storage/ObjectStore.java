@@ -14,40 +14,35 @@ import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
 import io.minio.S3Escaper;
-import io.minio.Signer;
 import io.minio.StatObjectArgs;
-import io.minio.Time;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.minio.messages.Part;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 
 /**
  * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
  *
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
  * caller's own thread through a plain blocking HTTP/1.1 client ({@link StoreConnections}), signed here as the MinIO
- * client signs them (AWS Signature V4 in the headers, at the address the MinIO client uses for the object). An
+ * client signs them ({@link HeaderSigner}: AWS Signature V4 in the headers, at the address the MinIO client uses for
+ * the object). An
  * upload's signature covers its body's SHA-256 only where the link does not protect the body already ({@link
  * StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the whole
  * body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the common
@@ -85,7 +80,10 @@ public class ObjectStore implements AutoCloseable {
     private final boolean signsPayloads;
 
     /** The address of each object, as the MinIO client builds it. */
-    private final Function<String, HttpUrl> objectUrls;
+    private final ObjectPaths objects;
+
+    /** Signs the calls made on the caller's thread. */
+    private final HeaderSigner signer;
 
     /**
      * Ends a one-part PUT that outlasts {@code transcriber.storage.timeout} (a store that stopped reading: a write has
@@ -124,7 +122,9 @@ public class ObjectStore implements AutoCloseable {
                 .region(properties.region())
                 .httpClient(http)
                 .build();
-        this.objectUrls = objectUrls(client, properties.bucket());
+        this.objects = ObjectPaths.of(client, properties.bucket());
+        this.signer = new HeaderSigner(
+                properties.region(), properties.accessKey(), properties.secretKey(), Clock.systemUTC());
         this.callerSigner = MinioClient.builder()
                 .endpoint(properties.callerEndpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
@@ -190,12 +190,11 @@ public class ObjectStore implements AutoCloseable {
     /** One PUT of the whole object, on this thread. */
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
         String contentSha256 = signsPayloads ? Digest.sha256Hash(content, content.length) : UNSIGNED_PAYLOAD;
-        Request request = signed("PUT", key, RequestBody.create(content, type), contentSha256);
-        StoreConnections.Exchange put = exchange(request);
+        StoreConnections.Exchange put = exchange();
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
                 : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
-        try (StoreConnections.Answer answer = send(put, request, type, content)) {
+        try (StoreConnections.Answer answer = send(put, "PUT", key, contentSha256, type, content)) {
             if (!answer.isSuccessful()) {
                 throw refused("put " + key, answer);
             }
@@ -211,25 +210,32 @@ public class ObjectStore implements AutoCloseable {
         }
     }
 
-    private StoreConnections.Exchange exchange(Request request) {
-        HttpUrl url = request.url();
-        return direct.exchange(url.scheme(), url.host(), url.port());
+    private StoreConnections.Exchange exchange() {
+        return direct.exchange(
+                objects.base().scheme(), objects.base().host(), objects.base().port());
     }
 
-    /** Sends a signed request, its headers as signed (with the body's type, which is not signed). */
-    private static StoreConnections.Answer send(
-            StoreConnections.Exchange exchange, Request request, MediaType type, byte[] body) throws IOException {
-        List<Map.Entry<String, String>> headers =
-                new ArrayList<>(request.headers().size() + 1);
-        for (kotlin.Pair<? extends String, ? extends String> header : request.headers()) {
-            headers.add(Map.entry(header.getFirst(), header.getSecond()));
-        }
+    /**
+     * Sends a request for the object at {@code key}, signed in its headers as the MinIO client signs its own ({@link
+     * HeaderSigner}), at the address the MinIO client uses for it ({@link ObjectPaths}), with the body's type (not
+     * signed) when there is a body.
+     */
+    private StoreConnections.Answer send(
+            StoreConnections.Exchange exchange,
+            String method,
+            String key,
+            String contentSha256,
+            MediaType type,
+            byte[] body)
+            throws IOException {
+        String path = objects.path(key);
+        List<Map.Entry<String, String>> headers = new ArrayList<>(6);
+        headers.addAll(signer.sign(method, objects.hostHeader(), path, contentSha256));
+        headers.add(Map.entry("Accept-Encoding", "identity")); // as stored: never compressed on the way
         if (type != null) {
             headers.add(Map.entry("Content-Type", type.toString()));
         }
-        HttpUrl url = request.url();
-        String target = url.encodedQuery() == null ? url.encodedPath() : url.encodedPath() + "?" + url.encodedQuery();
-        return exchange.send(request.method(), target, headers, body);
+        return exchange.send(method, path, headers, body);
     }
 
     /**
@@ -265,44 +271,51 @@ public class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * A request for the object at {@code key}, signed in its headers as the MinIO client signs its own, at the address
-     * the MinIO client uses for it ({@link #objectUrls}).
-     */
-    private Request signed(String method, String key, RequestBody body, String contentSha256) throws Exception {
-        HttpUrl url = objectUrls.apply(key);
-        Request request = new Request.Builder()
-                .url(url)
-                .method(method, body)
-                .header("Host", HttpUtils.getHostHeader(url))
-                .header("Accept-Encoding", "identity") // as stored: OkHttp would ask for gzip, then unzip it
-                .header("x-amz-content-sha256", contentSha256)
-                .header("x-amz-date", ZonedDateTime.now(ZoneOffset.UTC).format(Time.AMZ_DATE_FORMAT))
-                .build();
-        return Signer.signV4S3(
-                request, properties.region(), properties.accessKey(), properties.secretKey(), contentSha256);
-    }
-
-    /**
      * Where the MinIO client addresses an object: path style ({@code /bucket/key}) or virtual-host style ({@code
      * bucket.host/key}, which it picks for some AWS endpoints), learnt once from a URL it presigns (signed locally),
      * with the key escaped as it escapes keys.
+     *
+     * @param base the scheme, host and port of every object's address
+     * @param hostHeader the {@code Host} header the MinIO client sends there
+     * @param prefix the path before an object's escaped key
      */
-    private static Function<String, HttpUrl> objectUrls(MinioClient client, String bucket) {
-        HttpUrl probe;
-        try {
-            probe = HttpUrl.get(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
-                    .method(Method.GET)
-                    .bucket(bucket)
-                    .object("probe")
-                    .build()));
-        } catch (Exception e) {
-            throw new ObjectStoreException("object store: cannot sign for " + bucket + ": " + e.getMessage(), e);
+    record ObjectPaths(HttpUrl base, String hostHeader, String prefix) {
+
+        static ObjectPaths of(MinioClient client, String bucket) {
+            HttpUrl probe;
+            try {
+                probe = HttpUrl.get(client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder()
+                        .method(Method.GET)
+                        .bucket(bucket)
+                        .object("probe")
+                        .build()));
+            } catch (Exception e) {
+                throw new ObjectStoreException("object store: cannot sign for " + bucket + ": " + e.getMessage(), e);
+            }
+            String prefix = probe.encodedPath().substring(0, probe.encodedPath().length() - "probe".length());
+            HttpUrl base = probe.newBuilder().query(null).encodedPath("/").build();
+            return new ObjectPaths(base, HttpUtils.getHostHeader(base), prefix);
         }
-        String prefix = probe.encodedPath().substring(0, probe.encodedPath().length() - "probe".length());
-        HttpUrl base = probe.newBuilder().query(null).encodedPath("/").build();
-        return key -> base.newBuilder()
-                .encodedPath(prefix + S3Escaper.encodePath(key))
-                .build();
+
+        /**
+         * The object's path as the MinIO client sends it. Its URLs are OkHttp's, which resolve a {@code .} or {@code
+         * ..} segment; the keys of this project have none, and a key that does goes through OkHttp's URL too.
+         */
+        String path(String key) {
+            String path = prefix + S3Escaper.encodePath(key);
+            return dotSegments(key)
+                    ? base.newBuilder().encodedPath(path).build().encodedPath()
+                    : path;
+        }
+
+        private static boolean dotSegments(String key) {
+            for (String segment : key.split("/", -1)) {
+                if (segment.equals(".") || segment.equals("..")) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private static ScheduledThreadPoolExecutor deadlines() {
@@ -404,8 +417,7 @@ public class ObjectStore implements AutoCloseable {
     /** The object's bytes as stored, read on the caller's thread as they arrive; closing the stream ends the call. */
     public InputStream open(String key) {
         return call("get " + key, () -> {
-            Request request = signed("GET", key, null, Digest.ZERO_SHA256_HASH);
-            StoreConnections.Answer answer = send(exchange(request), request, null, null);
+            StoreConnections.Answer answer = send(exchange(), "GET", key, Digest.ZERO_SHA256_HASH, null, null);
             if (!answer.isSuccessful()) {
                 try (answer) {
                     throw refused("get " + key, answer);
