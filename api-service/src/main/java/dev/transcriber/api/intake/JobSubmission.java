@@ -73,6 +73,15 @@ public class JobSubmission {
         if (idempotencyKey != null) {
             job.idempotent(idempotencyKey, requestHash);
         }
+        return record(caller, job, admission);
+    }
+
+    /**
+     * Records a new job built by the caller, as {@link #submit} does: a job queued at once whose key has no cap to take
+     * a slot of is one insert that commits on its own, its event sent once it has; any other is saved in a
+     * transaction ({@link #save}). Call outside a transaction. {@code job} is returned as written, not managed.
+     */
+    public TranscriptionJob record(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
         if (admission.held() || (caller != null && limits.takesSlot(caller))) {
             return transactions.execute(status -> save(caller, job, admission));
         }

@@ -207,28 +207,15 @@ class JobCommands {
         Uploads.Claim claim =
                 draft.uploadId() == null ? null : uploads.prepare(draft.uploadId(), caller, draft.id(), "upload_id");
         try {
-            JobView view = transactions.execute(status -> {
-                StoredAudio audio = claim == null ? draft.audio() : claim.take();
-                TranscriptionJob job = TranscriptionJob.submitted(
-                        draft.id(),
-                        caller.keyId(),
-                        Lane.ASYNC,
-                        draft.spec(),
-                        audio,
-                        draft.metadata(),
-                        draft.webhookUrl(),
-                        clock.instant());
-                if (draft.audioUrl() != null) {
-                    job.fetchFrom(draft.audioUrl());
-                }
-                job.contentHash(draft.contentSha256());
-                if (idempotencyKey != null) {
-                    job.idempotent(idempotencyKey, draft.requestHash());
-                }
-                submission.save(caller, job, admission);
-                return queries.view(job, Scope.of(caller));
-            });
-            return new Submitted(view, false);
+            TranscriptionJob job;
+            if (claim == null) {
+                // nothing but the job to write: recorded as the sync path records its own (one insert when it can be)
+                job = submission.record(caller, newJob(caller, draft, draft.audio(), idempotencyKey), admission);
+            } else {
+                job = transactions.execute(status ->
+                        submission.save(caller, newJob(caller, draft, claim.take(), idempotencyKey), admission));
+            }
+            return new Submitted(queries.view(job, Scope.of(caller)), false);
         } catch (DataIntegrityViolationException e) {
             discard(draft, ownsAudio, claim);
             // the same key submitted at the same moment by another request: answer as a replay of that one
@@ -237,6 +224,26 @@ class JobCommands {
             discard(draft, ownsAudio, claim);
             throw e;
         }
+    }
+
+    private TranscriptionJob newJob(Caller caller, Draft draft, StoredAudio audio, String idempotencyKey) {
+        TranscriptionJob job = TranscriptionJob.submitted(
+                draft.id(),
+                caller.keyId(),
+                Lane.ASYNC,
+                draft.spec(),
+                audio,
+                draft.metadata(),
+                draft.webhookUrl(),
+                clock.instant());
+        if (draft.audioUrl() != null) {
+            job.fetchFrom(draft.audioUrl());
+        }
+        job.contentHash(draft.contentSha256());
+        if (idempotencyKey != null) {
+            job.idempotent(idempotencyKey, draft.requestHash());
+        }
+        return job;
     }
 
     /** A job not created: the audio it would have owned goes, and an upload's copy (the upload stays claimable). */
