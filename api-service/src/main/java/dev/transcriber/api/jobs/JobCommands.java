@@ -206,8 +206,8 @@ class JobCommands {
         // The upload's object-store work (checks and the copy) before the transaction: no row lock waits on S3.
         Uploads.Claim claim =
                 draft.uploadId() == null ? null : uploads.prepare(draft.uploadId(), caller, draft.id(), "upload_id");
+        TranscriptionJob job;
         try {
-            TranscriptionJob job;
             if (claim == null) {
                 // nothing but the job to write: recorded as the sync path records its own (one insert when it can be)
                 job = submission.record(caller, newJob(caller, draft, draft.audio(), idempotencyKey), admission);
@@ -215,7 +215,6 @@ class JobCommands {
                 job = transactions.execute(status ->
                         submission.save(caller, newJob(caller, draft, claim.take(), idempotencyKey), admission));
             }
-            return new Submitted(queries.view(job, Scope.of(caller)), false);
         } catch (DataIntegrityViolationException e) {
             discard(draft, ownsAudio, claim);
             // the same key submitted at the same moment by another request: answer as a replay of that one
@@ -224,6 +223,8 @@ class JobCommands {
             discard(draft, ownsAudio, claim);
             throw e;
         }
+        // the job is recorded: from here nothing of it is discarded
+        return new Submitted(queries.view(job, Scope.of(caller)), false);
     }
 
     private TranscriptionJob newJob(Caller caller, Draft draft, StoredAudio audio, String idempotencyKey) {

@@ -40,7 +40,7 @@ final class HeaderSigner {
     private volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "", "");
 
     /** The signing key of the current day, in a {@link Mac} keyed with it. */
-    private volatile DayKey dayKey = new DayKey("", null, "");
+    private volatile DayKey dayKey = new DayKey("", new byte[0], null, "");
 
     HeaderSigner(String region, String accessKey, String secretKey, Clock clock) {
         this.region = region;
@@ -95,17 +95,17 @@ final class HeaderSigner {
             signingKey = hmac(signingKey, region);
             signingKey = hmac(signingKey, "s3");
             signingKey = hmac(signingKey, "aws4_request");
-            current = new DayKey(day, keyed(signingKey), day + '/' + region + "/s3/aws4_request");
+            current = new DayKey(day, signingKey, keyedMac(signingKey), day + '/' + region + "/s3/aws4_request");
             dayKey = current;
         }
         return current;
     }
 
     private static byte[] hmac(byte[] key, String data) {
-        return keyed(key).doFinal(data.getBytes(StandardCharsets.UTF_8));
+        return keyedMac(key).doFinal(data.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Mac keyed(byte[] key) {
+    private static Mac keyedMac(byte[] key) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
@@ -126,16 +126,20 @@ final class HeaderSigner {
     /** A second's {@code x-amz-date} ({@code yyyyMMdd'T'HHmmss'Z'}) and its day ({@code yyyyMMdd}). */
     private record Stamp(long epochSecond, String amzDate, String day) {}
 
-    /** A day's signing key, kept in a keyed {@link Mac} that each request copies, and its credential scope. */
-    private record DayKey(String day, Mac keyed, String scope) {
+    /**
+     * A day's signing key, kept in a keyed {@link Mac} that each request copies (a provider that cannot copy one gets
+     * a new one keyed each time), and its credential scope.
+     */
+    private record DayKey(String day, byte[] key, Mac prototype, String scope) {
 
         byte[] hmac(String data) {
+            Mac mac;
             try {
-                Mac mac = (Mac) keyed.clone(); // a Mac is not thread-safe; a copy of a keyed one skips its set-up
-                return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+                mac = (Mac) prototype.clone(); // a Mac is not thread-safe; a copy of a keyed one skips its set-up
             } catch (CloneNotSupportedException e) {
-                throw new IllegalStateException("this JDK's HmacSHA256 cannot be copied", e);
+                mac = keyedMac(key);
             }
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
         }
     }
 }

@@ -298,23 +298,20 @@ public class ObjectStore implements AutoCloseable {
         }
 
         /**
-         * The object's path as the MinIO client sends it. Its URLs are OkHttp's, which resolve a {@code .} or {@code
-         * ..} segment; the keys of this project have none, and a key that does goes through OkHttp's URL too.
+         * The object's path as the MinIO client sends it. A key that is empty or has a {@code .} or {@code ..} segment
+         * is refused, as the MinIO client refuses it for its own calls: OkHttp, which builds its URLs, would resolve
+         * such a segment, and {@code ../other/key} would name another bucket.
          */
         String path(String key) {
-            String path = prefix + S3Escaper.encodePath(key);
-            return dotSegments(key)
-                    ? base.newBuilder().encodedPath(path).build().encodedPath()
-                    : path;
-        }
-
-        private static boolean dotSegments(String key) {
-            for (String segment : key.split("/", -1)) {
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("an empty object key");
+            }
+            for (String segment : key.split("/")) {
                 if (segment.equals(".") || segment.equals("..")) {
-                    return true;
+                    throw new IllegalArgumentException("object key " + key + " has a '.' or '..' segment");
                 }
             }
-            return false;
+            return prefix + S3Escaper.encodePath(key);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.transcriber.common.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.minio.MinioClient;
 import io.minio.S3Escaper;
@@ -62,7 +63,7 @@ class HeaderSignerTest {
     }
 
     @Test
-    void anObjectsPathIsTheOneTheMinioClientWouldUse() {
+    void anObjectsPathIsTheOneTheMinioClientWouldUseAndADotSegmentIsRefused() {
         for (String endpoint : List.of("http://127.0.0.1:9000", "https://s3.eu-west-2.amazonaws.com")) {
             MinioClient client = MinioClient.builder()
                     .endpoint(endpoint)
@@ -70,13 +71,16 @@ class HeaderSignerTest {
                     .region("eu-west-2")
                     .build();
             ObjectStore.ObjectPaths paths = ObjectStore.ObjectPaths.of(client, "audio");
-            for (String key : List.of(
-                    "jobs/0b7c/source", "a b/été+x*~", "uploads/claimed/u/j", "a/../b", "./x", "a/./b/..", "..")) {
+            for (String key : List.of("jobs/0b7c/source", "a b/été+x*~", "uploads/claimed/u/j", "a/.b/c..", "%2e")) {
                 HttpUrl url = paths.base()
                         .newBuilder()
                         .encodedPath(paths.prefix() + S3Escaper.encodePath(key))
                         .build();
                 assertThat(paths.path(key)).as(key).isEqualTo(url.encodedPath());
+            }
+            // OkHttp would resolve these (path style: "../other/k" is another bucket's object); MinIO refuses them
+            for (String key : List.of("a/../b", "./x", "a/./b/..", "..", "../other/k", "")) {
+                assertThatThrownBy(() -> paths.path(key)).as(key).isInstanceOf(IllegalArgumentException.class);
             }
         }
     }
