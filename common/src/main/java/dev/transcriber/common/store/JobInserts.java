@@ -4,8 +4,8 @@ package dev.transcriber.common.store;
 public interface JobInserts {
 
     /**
-     * Inserts {@code job} now, in the current transaction, through a stateless session on the transaction's own
-     * connection: no managed copy, no snapshot and no flush-time check of its 45 columns. The job is not managed
+     * Inserts {@code job} now, in the current transaction, in one plain statement on the transaction's own
+     * connection: no managed copy, no snapshot and no flush-time check of its columns. The job is not managed
      * afterwards: change it through a loaded copy. A unique key it breaks (an idempotency key sent twice at once)
      * surfaces here as a {@link org.springframework.dao.DataIntegrityViolationException}, not at commit.
      */

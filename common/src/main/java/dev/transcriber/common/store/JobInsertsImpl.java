@@ -1,32 +1,33 @@
 package dev.transcriber.common.store;
 
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.PersistenceUnit;
-import org.hibernate.Session;
-import org.hibernate.SessionFactory;
-import org.hibernate.StatelessSession;
+import java.util.Collections;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
-/** {@link JobInserts} for Spring Data: a fragment of {@link JobRepository}, whose exception translation it shares. */
+/**
+ * {@link JobInserts} for Spring Data: a fragment of {@link JobRepository}. One plain JDBC insert of every column
+ * ({@link TranscriptionJob#INSERT_COLUMNS}), on the transaction's own connection when there is one (JPA's transaction
+ * manager shares it with JDBC), else on a connection of its own in auto-commit. Hibernate's insert, even through a
+ * stateless session, cost more than the statement: a session opened and closed, each value read and the
+ * version written back by reflection, the insert's parts put together anew.
+ */
 class JobInsertsImpl implements JobInserts {
 
-    @PersistenceContext
-    private EntityManager entities;
+    private static final String INSERT = "insert into transcription_jobs ("
+            + String.join(", ", TranscriptionJob.INSERT_COLUMNS) + ") values ("
+            + String.join(", ", Collections.nCopies(TranscriptionJob.INSERT_COLUMNS.size(), "?")) + ")";
 
-    @PersistenceUnit
-    private EntityManagerFactory factory;
+    private final JdbcTemplate jdbc;
+
+    JobInsertsImpl(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
 
     @Override
     public void insert(TranscriptionJob job) {
-        try (StatelessSession rows = entities.unwrap(Session.class)
-                .statelessWithOptions()
-                .connection()
-                .open()) {
-            rows.setJdbcBatchSize(0); // executed now, not held for a batch
-            rows.insert(job);
-        }
+        job.requireNew();
+        jdbc.update(INSERT, job::bindInsert);
+        job.inserted();
     }
 
     @Override
@@ -34,9 +35,6 @@ class JobInsertsImpl implements JobInserts {
         if (TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("insertAlone in a transaction: it would commit on a connection of its own");
         }
-        try (StatelessSession rows = factory.unwrap(SessionFactory.class).openStatelessSession()) {
-            rows.setJdbcBatchSize(0);
-            rows.insert(job);
-        }
+        insert(job);
     }
 }

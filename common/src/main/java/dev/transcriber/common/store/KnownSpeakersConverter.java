@@ -17,6 +17,11 @@ class KnownSpeakersConverter implements AttributeConverter<List<KnownSpeaker>, S
 
     @Override
     public String convertToDatabaseColumn(List<KnownSpeaker> speakers) {
+        return toColumn(speakers);
+    }
+
+    /** The column's text for {@code speakers} (null for none). */
+    static String toColumn(List<KnownSpeaker> speakers) {
         if (speakers == null || speakers.isEmpty()) {
             return null;
         }

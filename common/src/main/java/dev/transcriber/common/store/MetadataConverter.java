@@ -15,6 +15,11 @@ class MetadataConverter implements AttributeConverter<Map<String, String>, Strin
 
     @Override
     public String convertToDatabaseColumn(Map<String, String> metadata) {
+        return toColumn(metadata);
+    }
+
+    /** The column's text for {@code metadata}: its entries sorted by key (null for none). */
+    static String toColumn(Map<String, String> metadata) {
         return metadata == null ? null : JSON.writeValueAsString(new java.util.TreeMap<>(metadata));
     }
 

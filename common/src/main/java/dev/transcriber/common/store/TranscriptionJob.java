@@ -13,7 +13,11 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -693,5 +697,180 @@ public class TranscriptionJob {
 
     public Instant finishedAt() {
         return finishedAt;
+    }
+
+    /**
+     * Every column of the row, in the order {@link #bindInsert} binds them: what {@link JobInserts} writes instead of
+     * Hibernate's insert (which cost more than the statement itself on every job's path). A field added above without
+     * its column here fails {@code JobInsertsTest}, which checks these against the entity's mapping.
+     */
+    static final List<String> INSERT_COLUMNS = List.of(
+            "id",
+            "api_key_id",
+            "state",
+            "model",
+            "response_format",
+            "language",
+            "prompt",
+            "temperature",
+            "object_key",
+            "filename",
+            "content_type",
+            "size_bytes",
+            "transcript_json",
+            "failure_code",
+            "failure_message",
+            "failure_resets_at",
+            "upstream_account",
+            "attempts",
+            "claims",
+            "lease_owner",
+            "lease_until",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "lane",
+            "timestamp_granularities",
+            "include_logprobs",
+            "chunking_strategy",
+            "known_speakers",
+            "duration_seconds",
+            "parent_id",
+            "piece_index",
+            "piece_offset",
+            "piece_owns_from",
+            "piece_owns_until",
+            "pieces_total",
+            "pieces_done",
+            "metadata",
+            "webhook_url",
+            "deleted_at",
+            "source_url",
+            "idempotency_key",
+            "request_hash",
+            "batch_id",
+            "batch_index",
+            "audio_origin",
+            "content_sha256",
+            "reuse",
+            "reused_from",
+            "held",
+            "traceparent",
+            "task",
+            "version");
+
+    /** Binds this new job's values to an insert of {@link #INSERT_COLUMNS}, its version the first (0). */
+    void bindInsert(PreparedStatement insert) throws SQLException {
+        Failure failed = failure == null ? new Failure(null, null, null) : failure;
+        Lease leased = lease == null ? new Lease(null, null) : lease;
+        PieceOf of = piece == null ? new PieceOf(null, null, null, null, null) : piece;
+        FanOut fan = fanOut == null ? FanOut.NONE : fanOut;
+        BatchRef inBatch = batch == null ? new BatchRef(null, null) : batch;
+        Binder bind = new Binder(insert);
+        bind.uuid(id);
+        bind.uuid(apiKeyId);
+        bind.text(state == null ? null : state.name());
+        bind.text(model);
+        bind.text(responseFormat);
+        bind.text(language);
+        bind.text(prompt);
+        bind.decimal(temperature);
+        bind.text(objectKey);
+        bind.text(filename);
+        bind.text(contentType);
+        bind.bigint(sizeBytes);
+        bind.text(transcriptJson);
+        bind.text(failed.code());
+        bind.text(failed.message());
+        bind.instant(failed.resetsAt());
+        bind.text(upstreamAccount);
+        bind.integer(attempts);
+        bind.integer(claims);
+        bind.text(leased.owner());
+        bind.instant(leased.until());
+        bind.instant(createdAt);
+        bind.instant(startedAt);
+        bind.instant(finishedAt);
+        bind.text(lane == null ? null : lane.name());
+        bind.text(timestampGranularities);
+        bind.bool(includeLogprobs);
+        bind.text(chunkingStrategy);
+        bind.text(KnownSpeakersConverter.toColumn(knownSpeakers));
+        bind.decimal(durationSeconds);
+        bind.uuid(of.parentId());
+        bind.integer(of.index());
+        bind.decimal(of.offset());
+        bind.decimal(of.ownsFrom());
+        bind.decimal(of.ownsUntil());
+        bind.integer(fan.total());
+        bind.integer(fan.done());
+        bind.text(MetadataConverter.toColumn(metadata));
+        bind.text(webhookUrl);
+        bind.instant(deletedAt);
+        bind.text(sourceUrl);
+        bind.text(idempotencyKey);
+        bind.text(requestHash);
+        bind.uuid(inBatch.batchId());
+        bind.integer(inBatch.index());
+        bind.text(audioOrigin);
+        bind.text(contentSha256);
+        bind.bool(reuse);
+        bind.uuid(reusedFrom);
+        bind.bool(held);
+        bind.text(traceparent);
+        bind.text(task);
+        bind.bigint(0L);
+    }
+
+    /** Refuses a job that was written or read already: only a new one is inserted ({@link #bindInsert}). */
+    void requireNew() {
+        if (version != null) {
+            throw new IllegalStateException("job " + id + " is not new (version " + version + "): it is not inserted");
+        }
+    }
+
+    /** The row was inserted with {@link #bindInsert}: its version is the first, as Hibernate's insert sets it. */
+    void inserted() {
+        version = 0L;
+    }
+
+    /** Binds values in turn, each null with its column's type (no round trip to ask PostgreSQL for it). */
+    private static final class Binder {
+
+        private final PreparedStatement statement;
+        private int index;
+
+        Binder(PreparedStatement statement) {
+            this.statement = statement;
+        }
+
+        void uuid(UUID value) throws SQLException {
+            statement.setObject(++index, value, Types.OTHER);
+        }
+
+        void text(String value) throws SQLException {
+            statement.setString(++index, value);
+        }
+
+        void integer(Integer value) throws SQLException {
+            statement.setObject(++index, value, Types.INTEGER);
+        }
+
+        void bigint(long value) throws SQLException {
+            statement.setLong(++index, value);
+        }
+
+        void decimal(Double value) throws SQLException {
+            statement.setObject(++index, value, Types.DOUBLE);
+        }
+
+        void bool(boolean value) throws SQLException {
+            statement.setBoolean(++index, value);
+        }
+
+        void instant(Instant value) throws SQLException {
+            statement.setObject(
+                    ++index, value == null ? null : value.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+        }
     }
 }

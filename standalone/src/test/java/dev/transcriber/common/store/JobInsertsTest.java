@@ -6,9 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.standalone.support.WorkerSlice;
+import jakarta.persistence.EntityManagerFactory;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.persister.entity.EntityPersister;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +132,127 @@ class JobInsertsTest {
         assertThatThrownBy(() -> slice.jobs().insertAlone(second)).isInstanceOf(DataIntegrityViolationException.class);
 
         assertThat(slice.jobs().findById(second.id().value())).isEmpty();
+    }
+
+    @Test
+    void theInsertNamesEveryColumnTheEntityMaps() {
+        EntityPersister persister = slice.bean(EntityManagerFactory.class)
+                .unwrap(SessionFactoryImplementor.class)
+                .getMappingMetamodel()
+                .getEntityDescriptor(TranscriptionJob.class);
+        Set<String> mapped = new TreeSet<>();
+        persister.forEachSelectable((index, selectable) -> mapped.add(selectable.getSelectionExpression()));
+        mapped.add(persister.getIdentifierMapping().getAttributeName());
+
+        assertThat(TranscriptionJob.INSERT_COLUMNS).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(mapped);
+    }
+
+    @Test
+    void everyFieldSetToAValueOfItsOwnReadsBackAsWritten() throws Exception {
+        UUID key = slice.apiKey("every-field", k -> {});
+        JobId parent = JobId.random();
+        slice.jobs().insertAlone(job(parent, key));
+        UUID batch = UUID.randomUUID();
+        slice.jdbc()
+                .sql(
+                        "insert into transcription_batches (id, api_key_id, state, source_kind, source, options, created_at)"
+                                + " values (?, ?, 'IN_PROGRESS', 'ITEMS', '[]', '{}', now())")
+                .params(batch, key)
+                .update();
+        TranscriptionJob written = job(JobId.random(), key);
+        Values values = new Values(Map.of("apiKeyId", key, "parentId", parent.value(), "batchId", batch));
+        for (Field field : TranscriptionJob.class.getDeclaredFields()) {
+            if (Modifier.isStatic(field.getModifiers())
+                    || field.getName().equals("id")
+                    || field.getName().equals("version")) {
+                continue;
+            }
+            field.setAccessible(true);
+            field.set(written, values.of(field.getName(), field.getGenericType()));
+        }
+
+        slice.jobs().insertAlone(written);
+
+        TranscriptionJob read = slice.job(written.id());
+        assertThat(read).usingRecursiveComparison().isEqualTo(written);
+        assertThat(read).extracting("version").isEqualTo(0L); // the first version, as Hibernate's insert wrote it
+    }
+
+    @Test
+    void aJobWrittenOnceIsNotInsertedAgain() {
+        TranscriptionJob written = job(JobId.random(), slice.apiKey("once", k -> {}));
+        slice.jobs().insertAlone(written);
+
+        assertThatThrownBy(() -> slice.jobs().insertAlone(written)).hasMessageContaining("is not new");
+    }
+
+    /**
+     * A value of its own for each field (none null, none a default), by its type; a field of a type not here fails the
+     * test, so a new column cannot go untested.
+     */
+    private static final class Values {
+
+        private final Map<String, Object> fixed;
+        private int next = 1;
+
+        Values(Map<String, Object> fixed) {
+            this.fixed = fixed;
+        }
+
+        Object of(String name, Type type) throws ReflectiveOperationException {
+            if (fixed.containsKey(name)) {
+                return fixed.get(name);
+            }
+            int n = next++;
+            if (type instanceof ParameterizedType generic && generic.getRawType() == List.class) {
+                return List.of(new KnownSpeaker("speaker-" + n, "speakers/" + n, "audio/ogg"));
+            }
+            if (type instanceof ParameterizedType generic && generic.getRawType() == Map.class) {
+                return Map.of("field", "value-" + n, "other", "more");
+            }
+            Class<?> raw = (Class<?>) type;
+            if (name.equals("task")) {
+                return JobTask.TRANSLATE.wireName();
+            }
+            if (raw == String.class) {
+                return name + "-" + n;
+            }
+            if (raw == UUID.class) {
+                return UUID.randomUUID();
+            }
+            if (raw == Integer.class || raw == int.class) {
+                return 100 + n;
+            }
+            if (raw == Long.class || raw == long.class) {
+                return 10_000L + n;
+            }
+            if (raw == Double.class || raw == double.class) {
+                return n + 0.25;
+            }
+            if (raw == Boolean.class || raw == boolean.class) {
+                return true;
+            }
+            if (raw == Instant.class) { // microseconds, as PostgreSQL keeps them
+                return Instant.parse("2026-01-02T03:04:05.123456Z").plusSeconds(n);
+            }
+            if (raw == JobState.class) {
+                return JobState.RUNNING;
+            }
+            if (raw == Lane.class) {
+                return Lane.BULK;
+            }
+            if (raw.isRecord()) { // an embedded group of columns
+                RecordComponent[] components = raw.getRecordComponents();
+                Object[] args = new Object[components.length];
+                Class<?>[] types = new Class<?>[components.length];
+                for (int i = 0; i < components.length; i++) {
+                    args[i] = of(components[i].getName(), components[i].getGenericType());
+                    types[i] = components[i].getType();
+                }
+                return raw.getDeclaredConstructor(types).newInstance(args);
+            }
+            throw new AssertionError("field " + name + " has a type this test cannot fill: " + type);
+        }
     }
 
     private static TranscriptionJob job(JobId id, UUID apiKey) {
