@@ -166,13 +166,25 @@ public class Outbox {
 
     /**
      * As {@link #sendAfterCommit}, for a change that has already committed (a single statement outside any
-     * transaction): sent now.
+     * transaction): sent now. It never fails its caller, whose change stands: a notice that cannot even be written is
+     * logged, as a send the broker refuses is.
      */
     public void sendNow(String topic, String key, Object event, String traceparent) {
         if (TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("Outbox.sendNow in a transaction: what it announces has not committed");
         }
-        sendNotice(notice(topic, key, event, traceparent));
+        Pending notice;
+        try {
+            notice = notice(topic, key, event, traceparent);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "notice to {} about {} not written ({}); its readers find it in the database",
+                    topic,
+                    key,
+                    e.toString());
+            return;
+        }
+        sendNotice(notice);
     }
 
     private Pending notice(String topic, String key, Object event, String traceparent) {
