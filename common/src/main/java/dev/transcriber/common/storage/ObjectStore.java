@@ -42,10 +42,9 @@ import okhttp3.Protocol;
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
  * caller's own thread through a plain blocking HTTP/1.1 client ({@link StoreConnections}), signed here as the MinIO
  * client signs them ({@link HeaderSigner}: AWS Signature V4 in the headers, at the address the MinIO client uses for
- * the object). An
- * upload's signature covers its body's SHA-256 only where the link does not protect the body already ({@link
- * StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the whole
- * body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the common
+ * the object). An upload's signature covers its body's SHA-256 only where the link does not protect the body already
+ * ({@link StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the
+ * whole body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the common
  * fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one back to the waiting
  * caller, and a wake-up of Okio's watchdog thread around every timed socket read and write: about 25 more thread
  * switches per sync request (measured in {@code bench/sync-latency.sh}). OkHttp's blocking call, used here until the
