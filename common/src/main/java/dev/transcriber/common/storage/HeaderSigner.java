@@ -1,8 +1,8 @@
 package dev.transcriber.common.storage;
 
+import io.minio.Digest;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -67,7 +67,7 @@ final class HeaderSigner {
                 + "x-amz-date:" + now.amzDate() + "\n\n"
                 + SIGNED_HEADERS + '\n'
                 + contentSha256;
-        String toSign = ALGORITHM + '\n' + now.amzDate() + '\n' + key.scope() + '\n' + HEX.formatHex(sha256(canonical));
+        String toSign = ALGORITHM + '\n' + now.amzDate() + '\n' + key.scope() + '\n' + sha256Hex(canonical);
         String signature = HEX.formatHex(key.hmac(toSign));
         String authorization = ALGORITHM + " Credential=" + accessKey + '/' + key.scope() + ", SignedHeaders="
                 + SIGNED_HEADERS + ", Signature=" + signature;
@@ -115,9 +115,9 @@ final class HeaderSigner {
         }
     }
 
-    private static byte[] sha256(String text) {
+    private static String sha256Hex(String text) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return Digest.sha256Hash(text);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }

@@ -142,11 +142,6 @@ class HeaderSignerTest {
         }
 
         @Override
-        public long millis() {
-            return now.get().toEpochMilli();
-        }
-
-        @Override
         public ZoneOffset getZone() {
             return ZoneOffset.UTC;
         }
