@@ -30,4 +30,4 @@ if [ ! -f "$jar" ] || [ -n "$(find . -path ./.transcriber -prune -o \( -name '*.
   echo "building (mvn -B -q -DskipTests install) ..."
   mvn -B -q -DskipTests install
 fi
-exec java -jar "$jar" "$@"
+exec java "${LOCAL_JVM_OPTIONS[@]}" -jar "$jar" "$@"

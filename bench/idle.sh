@@ -42,7 +42,7 @@ PY
   )
   TRANSCRIBER_HOME="$home" PORT=$PORT WORKER_PORT=$WORKER_PORT POSTGRES_PORT=$POSTGRES_PORT KAFKA_PORT=$KAFKA_PORT \
     KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT S3_PORT=$S3_PORT \
-    java -XX:FlightRecorderOptions:stackdepth=128 -Dbench.mode="$1" "${@:2}" \
+    java "${LOCAL_JVM_OPTIONS[@]}" -XX:FlightRecorderOptions:stackdepth=128 -Dbench.mode="$1" "${@:2}" \
     -cp "$bench:standalone/target/classes:$(cat standalone/target/runtime.classpath)" \
     dev.transcriber.standalone.bench.IdleBenchmark
   cleanup

@@ -19,3 +19,8 @@ pick_jdk() {
 }
 pick_jdk
 export PATH="$JAVA_HOME/bin:$PATH"
+# The local mode's JVM (run.sh, and the benchmarks, which measure it): one heap for the embedded broker, S3 server and
+# both services. Left to size it, G1 kept the heap just above their live data (about 180 MB), where every other young
+# collection started a concurrent marking that freed nothing (55-59 a sync benchmark, with a 30 ms remark pause each).
+# It starts with a sixteenth of the machine's memory (never above the maximum: a quarter, or -Xmx) and keeps it.
+LOCAL_JVM_OPTIONS=(-XX:InitialRAMPercentage=6.25 -XX:MaxHeapFreeRatio=100)
