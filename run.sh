@@ -30,4 +30,6 @@ if [ ! -f "$jar" ] || [ -n "$(find . -path ./.transcriber -prune -o \( -name '*.
   echo "building (mvn -B -q -DskipTests install) ..."
   mvn -B -q -DskipTests install
 fi
-exec java "${LOCAL_JVM_OPTIONS[@]}" -jar "$jar" "$@"
+jvm=() # one service, or the infrastructure alone: the JVM's defaults
+if [ "${1:-all}" = all ]; then jvm=("${LOCAL_JVM_OPTIONS[@]}"); fi
+exec java ${jvm[@]+"${jvm[@]}"} -jar "$jar" "$@"

@@ -19,8 +19,18 @@ pick_jdk() {
 }
 pick_jdk
 export PATH="$JAVA_HOME/bin:$PATH"
-# The local mode's JVM (run.sh, and the benchmarks, which measure it): one heap for the embedded broker, S3 server and
-# both services. Left to size it, G1 kept the heap just above their live data (about 180 MB), where every other young
-# collection started a concurrent marking that freed nothing (55-59 a sync benchmark, with a 30 ms remark pause each).
-# It starts with a sixteenth of the machine's memory (never above the maximum: a quarter, or -Xmx) and keeps it.
-LOCAL_JVM_OPTIONS=(-XX:InitialRAMPercentage=6.25 -XX:MaxHeapFreeRatio=100)
+# The local mode's all-in-one JVM (./run.sh with no mode or `all`, and the benchmarks, which measure it): one heap for
+# the embedded broker, S3 server and both services. Left to size it, G1 kept the heap just above their live data (about
+# 180 MB), where every other young collection started a concurrent marking that freed nothing (55-59 in a sync
+# benchmark, each with a remark pause of about 30 ms). It starts with, and keeps, an eighth of the machine's memory, at
+# most 1 GiB (the maximum stays the JVM's default, a quarter; -Xmx where a benchmark sets one).
+local_heap_mb() {
+  local total_kb
+  total_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)
+  if [ -z "$total_kb" ]; then echo 256; return; fi
+  local mb=$((total_kb / 1024 / 8))
+  [ "$mb" -gt 1024 ] && mb=1024
+  [ "$mb" -lt 64 ] && mb=64
+  echo "$mb"
+}
+LOCAL_JVM_OPTIONS=("-Xms$(local_heap_mb)m")
