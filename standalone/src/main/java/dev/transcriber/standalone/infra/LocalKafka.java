@@ -69,9 +69,9 @@ public final class LocalKafka implements AutoCloseable {
         config.setProperty("group.coordinator.threads", "1");
         // The log cleaner, which compacts the broker's own compacted topics (the consumers' offsets, the share groups'
         // state), keeps its key map in one heap array of this size for as long as the broker runs. Kafka's default
-        // (128 MiB) is sized for a cluster's partitions; here it took an eighth of a 1 GiB heap and kept the
-        // collector marking the old generation again and again under load. 8 MiB maps about 300,000 keys per pass,
-        // far more than a local broker's offsets topic holds.
+        // (128 MiB) is sized for a cluster's partitions; here it was an eighth of the benchmarks' 1 GiB heap, live
+        // for a few hundred offsets. 8 MiB maps about 300,000 keys per pass, far more than a local broker's offsets
+        // topic holds (and Kafka requires more than 1 MiB per cleaner thread).
         config.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(DEDUPE_BUFFER_BYTES));
         Path file = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(file)) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The local broker is sized for one machine's clients. Its log cleaner, which keeps a heap array of its key-map size
  * for the life of the broker, runs with a small map: with Kafka's default (128 MiB) the local mode's JVM held an
- * eighth of a 1 GiB heap for a few kilobytes of offsets, and its collector kept marking the old generation under load.
- * The cleaner still runs, so the broker's compacted topics are still compacted.
+ * eighth of the benchmarks' 1 GiB heap for a few hundred offsets. The cleaner still runs, so the broker's compacted
+ * topics are still compacted.
  */
 class LocalKafkaTest {
 
