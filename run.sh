@@ -31,5 +31,5 @@ if [ ! -f "$jar" ] || [ -n "$(find . -path ./.transcriber -prune -o \( -name '*.
   mvn -B -q -DskipTests install
 fi
 jvm=() # one service, or the infrastructure alone: the JVM's defaults
-if [ "${1:-all}" = all ]; then jvm=("${LOCAL_JVM_OPTIONS[@]}"); fi
+if [ "${1:-all}" = all ]; then jvm=(${LOCAL_JVM_OPTIONS[@]+"${LOCAL_JVM_OPTIONS[@]}"}); fi
 exec java ${jvm[@]+"${jvm[@]}"} -jar "$jar" "$@"

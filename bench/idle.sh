@@ -33,7 +33,7 @@ trap cleanup EXIT
 measure() {
   home="$(mktemp -d /tmp/transcriber-idle.XXXXXX)"
   jvm=() # as run.sh starts mode $1
-  if [ "$1" = all ]; then jvm=("${LOCAL_JVM_OPTIONS[@]}"); fi
+  if [ "$1" = all ]; then jvm=(${LOCAL_JVM_OPTIONS[@]+"${LOCAL_JVM_OPTIONS[@]}"}); fi
   read -r PORT WORKER_PORT POSTGRES_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT S3_PORT < <(python3 - <<'PY'
 import socket
 sockets = [socket.socket() for _ in range(6)]
