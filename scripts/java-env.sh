@@ -22,9 +22,9 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # The local mode's all-in-one JVM (./run.sh with no mode or `all`, and the benchmarks, which measure it): one heap for
 # the embedded broker, S3 server and both services. Left to size it, G1 kept the heap just above their live data (about
 # 180-290 MB), where every other young collection started a concurrent marking that freed nothing (53-68 in a sync
-# benchmark, each with a remark pause of 26-37 ms). It starts with, and keeps, an eighth of the machine's memory, at
-# most 1 GiB (the maximum stays the JVM's default, a quarter; -Xmx where a benchmark sets one). A heap size given in
-# JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS is left alone (an -Xmx below this minimum would stop the JVM).
+# benchmark, each ending in a remark pause of about 30 ms). It starts with, and keeps, an eighth of the machine's
+# memory, at most 1 GiB (the maximum stays the JVM's default, a quarter; -Xmx where a benchmark sets one). A heap size
+# given in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS is left alone (an -Xmx below this minimum would stop the JVM).
 local_heap_mb() {
   local total_kb
   total_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)
