@@ -30,6 +30,5 @@ if [ ! -f "$jar" ] || [ -n "$(find . -path ./.transcriber -prune -o \( -name '*.
   echo "building (mvn -B -q -DskipTests install) ..."
   mvn -B -q -DskipTests install
 fi
-jvm=() # one service, or the infrastructure alone: the JVM's defaults
-if [ "${1:-all}" = all ]; then jvm=(${LOCAL_JVM_OPTIONS[@]+"${LOCAL_JVM_OPTIONS[@]}"}); fi
-exec java ${jvm[@]+"${jvm[@]}"} -jar "$jar" "$@"
+local_jvm_options "${1:-all}"
+exec java ${LOCAL_JVM[@]+"${LOCAL_JVM[@]}"} -jar "$jar" "$@"

@@ -32,8 +32,7 @@ trap cleanup EXIT
 # Runs the benchmark once in mode $1 (infra: the floor; all: the system) on a fresh home and free ports.
 measure() {
   home="$(mktemp -d /tmp/transcriber-idle.XXXXXX)"
-  jvm=() # as run.sh starts mode $1
-  if [ "$1" = all ]; then jvm=(${LOCAL_JVM_OPTIONS[@]+"${LOCAL_JVM_OPTIONS[@]}"}); fi
+  local_jvm_options "$1" # as run.sh starts mode $1
   read -r PORT WORKER_PORT POSTGRES_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT S3_PORT < <(python3 - <<'PY'
 import socket
 sockets = [socket.socket() for _ in range(6)]
@@ -44,7 +43,7 @@ PY
   )
   TRANSCRIBER_HOME="$home" PORT=$PORT WORKER_PORT=$WORKER_PORT POSTGRES_PORT=$POSTGRES_PORT KAFKA_PORT=$KAFKA_PORT \
     KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT S3_PORT=$S3_PORT \
-    java ${jvm[@]+"${jvm[@]}"} -XX:FlightRecorderOptions:stackdepth=128 -Dbench.mode="$1" "${@:2}" \
+    java ${LOCAL_JVM[@]+"${LOCAL_JVM[@]}"} -XX:FlightRecorderOptions:stackdepth=128 -Dbench.mode="$1" "${@:2}" \
     -cp "$bench:standalone/target/classes:$(cat standalone/target/runtime.classpath)" \
     dev.transcriber.standalone.bench.IdleBenchmark
   cleanup

@@ -25,16 +25,19 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # benchmark, each ending in a remark pause of about 30 ms). It starts with, and keeps, an eighth of the machine's
 # memory, at most 1 GiB (the maximum stays the JVM's default, a quarter; -Xmx where a benchmark sets one). A heap size
 # given in JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS is left alone (an -Xmx below this minimum would stop the JVM).
-local_heap_mb() {
-  local total_kb
+# Sets LOCAL_JVM to the options for mode $1 (all, infra, api, worker; the benchmarks ask for all).
+local_jvm_options() {
+  LOCAL_JVM=()
+  [ "${1:-all}" = all ] || return 0
+  case " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}" in
+    *" -Xm"[sx]* | *HeapSize=* | *RAMPercentage=*) return 0 ;;
+  esac
+  local total_kb mb=256
   total_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)
-  if [ -z "$total_kb" ]; then echo 256; return; fi
-  local mb=$((total_kb / 1024 / 8))
-  [ "$mb" -gt 1024 ] && mb=1024
-  [ "$mb" -lt 64 ] && mb=64
-  echo "$mb"
+  if [ -n "$total_kb" ]; then
+    mb=$((total_kb / 1024 / 8))
+    if [ "$mb" -gt 1024 ]; then mb=1024; fi
+    if [ "$mb" -lt 64 ]; then mb=64; fi
+  fi
+  LOCAL_JVM=("-Xms${mb}m")
 }
-LOCAL_JVM_OPTIONS=("-Xms$(local_heap_mb)m")
-case " ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-}" in
-  *" -Xm"[sx]* | *HeapSize=* | *RAMPercentage=*) LOCAL_JVM_OPTIONS=() ;;
-esac

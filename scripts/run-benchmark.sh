@@ -12,6 +12,7 @@ mvn=(mvn -B -q ${MVN_OFFLINE:+-o} -Dspotless.check.skip=true)
 "${mvn[@]}" -DskipTests install
 "${mvn[@]}" -pl standalone test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 # JFR keeps 128 frames of a sample's stack (64 by default), so the profiles see past deep framework stacks.
-exec java "-Xmx$heap" ${LOCAL_JVM_OPTIONS[@]+"${LOCAL_JVM_OPTIONS[@]}"} -XX:FlightRecorderOptions:stackdepth=128 "$@" \
+local_jvm_options all
+exec java "-Xmx$heap" ${LOCAL_JVM[@]+"${LOCAL_JVM[@]}"} -XX:FlightRecorderOptions:stackdepth=128 "$@" \
   -cp "standalone/target/test-classes:standalone/target/classes:$(cat standalone/target/bench.classpath)" \
   "dev.transcriber.standalone.bench.$main"

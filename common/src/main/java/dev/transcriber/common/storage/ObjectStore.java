@@ -44,8 +44,8 @@ import okhttp3.Protocol;
  * client signs them ({@link HeaderSigner}: AWS Signature V4 in the headers, at the address the MinIO client uses for
  * the object). An upload's signature covers its body's SHA-256 only where the link does not protect the body already
  * ({@link StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the
- * whole body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the common
- * fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one back to the waiting
+ * whole body into memory first to check it). The MinIO client would run each as an asynchronous call: a hop to the
+ * common fork-join pool to read the source, one to OkHttp's dispatcher threads for the exchange, one back to the waiting
  * caller, and a wake-up of Okio's watchdog thread around every timed socket read and write: about 25 more thread
  * switches per sync request (measured in {@code bench/sync-latency.sh}). OkHttp's blocking call, used here until the
  * twelfth round, still took its connection pool's one lock and woke its task runner at every call's end. Here a
