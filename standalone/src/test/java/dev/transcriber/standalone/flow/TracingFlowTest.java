@@ -12,6 +12,8 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.standalone.support.WebhookReceiver;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationPredicate;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -22,12 +24,15 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.Ordered;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -43,6 +48,7 @@ class TracingFlowTest {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+    private static final AskedObservations ASKED = new AskedObservations();
     private static TestSystem.Isolated isolated;
     private static WebhookReceiver receiver;
     private ApiClient client;
@@ -58,8 +64,10 @@ class TracingFlowTest {
         List<String> api = new java.util.ArrayList<>(tracing);
         // the held request is released by the JobFinished event (and its trace), not by the database poller
         api.add("--transcriber.api.completion-poll-interval=1h");
-        ApplicationContextInitializer<ConfigurableApplicationContext> exporter =
-                context -> context.getBeanFactory().registerSingleton("inMemorySpans", SPANS);
+        ApplicationContextInitializer<ConfigurableApplicationContext> exporter = context -> {
+            context.getBeanFactory().registerSingleton("inMemorySpans", SPANS);
+            context.getBeanFactory().registerSingleton("askedObservations", ASKED);
+        };
         isolated = TestSystem.isolated(worker, api, exporter);
     }
 
@@ -77,6 +85,17 @@ class TracingFlowTest {
                 .upstream()
                 .stubFor(post(urlEqualTo("/v1/audio/transcriptions")).willReturn(okJson("{\"text\":\"traced\"}")));
         receiver.clear();
+    }
+
+    @Test
+    void springSecurityMakesNoObservationOfARequestsFilters() {
+        HttpResponse<String> models = client.send(client.request("/v1/models")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .build());
+
+        assertThat(models.statusCode()).as(models.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ASKED.names.contains("http.server.requests"));
+        assertThat(ASKED.names).noneMatch(name -> name.startsWith("spring.security"));
     }
 
     @Test
@@ -194,5 +213,25 @@ class TracingFlowTest {
         byte[] random = new byte[bytes];
         RANDOM.nextBytes(random);
         return HexFormat.of().formatHex(random);
+    }
+
+    /**
+     * The first predicate each observation about to be made is put to, so it hears of those a later one discards (such
+     * as an observation turned off by name).
+     */
+    private static final class AskedObservations implements ObservationPredicate, Ordered {
+
+        private final Set<String> names = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public boolean test(String name, Observation.Context context) {
+            names.add(name);
+            return true;
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.HIGHEST_PRECEDENCE;
+        }
     }
 }

@@ -308,11 +308,9 @@ class JobLifecycleTest {
         assertThat(job.durationSeconds()).isEqualTo(2.5);
         assertThat(job.finishedAt()).isEqualTo(slice.clock().instant());
         assertThat(slice.sent(Topics.FINISHED, id))
-                .singleElement()
-                .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
-        assertThat(slice.outbox(Topics.FINISHED, id))
-                .as("a notice, sent without a row")
+                .as("an async job: nobody waits on the api for it")
                 .isEmpty();
+        assertThat(slice.outbox(Topics.FINISHED, id)).isEmpty();
         assertThat(usageRows(id)).isEqualTo(1);
         assertThat(webhookEvents(id)).containsExactly("transcription_job.succeeded");
     }
@@ -390,6 +388,34 @@ class JobLifecycleTest {
     }
 
     @Test
+    void onlyASyncCallsJobEndsWithANoticeForTheApiNobodyWaitsThereForAnAsyncJobOrABatchItem() {
+        JobId async = saved(job(Lane.ASYNC, "json"));
+        JobId bulk = saved(job(Lane.BULK, "json"));
+        JobId failing = saved(job(Lane.ASYNC, "json"));
+        JobId interactive = saved(job(Lane.INTERACTIVE, "json"));
+
+        lifecycle.succeed(lifecycle.claim(async, "worker-a", LEASE).orElseThrow(), text("async"), "account-a", 1.0);
+        succeed(claim(bulk, "worker-a"), text("bulk"), "account-a", 1.0);
+        lifecycle.fail(claim(failing, "worker-a"), FailureCode.UPSTREAM_ERROR, "refused");
+        lifecycle.succeed(
+                lifecycle.claim(interactive, "worker-a", LEASE).orElseThrow(), text("sync"), "account-a", 1.0);
+
+        assertThatJob(slice.job(async)).hasSucceeded();
+        assertThatJob(slice.job(bulk)).hasSucceeded();
+        assertThatJob(slice.job(failing)).hasFailed(FailureCode.UPSTREAM_ERROR);
+        assertThat(slice.sent(Topics.FINISHED, async))
+                .as("an async job, ended by one statement")
+                .isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, bulk)).as("a bulk job").isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, failing))
+                .as("an async job that failed, in a transaction")
+                .isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, interactive)).hasSize(1);
+        assertThat(usageRows(async)).isEqualTo(1);
+        assertThat(usageRows(bulk)).isEqualTo(1);
+    }
+
+    @Test
     void aJobCancelledByItsOwnerWhileItRunsDropsTheWorkersResultWithoutAnError() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
@@ -461,7 +487,9 @@ class JobLifecycleTest {
         assertThat(job.upstreamAccount()).isEqualTo("account-0,account-1,account-2");
         assertThat(job.piecesDone()).isEqualTo(3);
         assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(3);
-        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, id))
+                .as("an async job: nobody waits on the api for it")
+                .isEmpty();
         assertThat(pieces).allSatisfy(p -> {
             assertThatJob(slice.job(p.id())).hasSucceeded();
             assertThat(slice.sent(Topics.FINISHED, p.id())).isEmpty();
