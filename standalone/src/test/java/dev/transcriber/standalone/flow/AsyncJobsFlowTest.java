@@ -3,23 +3,30 @@ package dev.transcriber.standalone.flow;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +53,11 @@ class AsyncJobsFlowTest {
     private static final java.util.concurrent.atomic.AtomicInteger flakyRequests =
             new java.util.concurrent.atomic.AtomicInteger();
 
+    /** {@code /gated.wav} answers once the test opens the gate; {@link #gatedFetch} says when a worker asked. */
+    private static volatile CountDownLatch gate = new CountDownLatch(1);
+
+    private static volatile CompletableFuture<Long> gatedFetch = new CompletableFuture<>();
+
     @BeforeAll
     static void start() throws Exception {
         List<String> network = List.of("--transcriber.network.allow-list=127.0.0.1");
@@ -71,6 +83,20 @@ class AsyncJobsFlowTest {
                 exchange.getResponseHeaders().add("Content-Type", "audio/wav");
                 exchange.sendResponseHeaders(200, clip.length);
                 exchange.getResponseBody().write(clip);
+            }
+        });
+        audioServer.createContext("/gated.wav", exchange -> {
+            try (exchange) {
+                gatedFetch.complete(System.nanoTime());
+                if (!gate.await(30, TimeUnit.SECONDS)) {
+                    exchange.sendResponseHeaders(503, -1);
+                    return;
+                }
+                exchange.getResponseHeaders().add("Content-Type", "audio/wav");
+                exchange.sendResponseHeaders(200, clip.length);
+                exchange.getResponseBody().write(clip);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         });
         audioServer.createContext("/moved", exchange -> {
@@ -123,6 +149,50 @@ class AsyncJobsFlowTest {
         assertThat(failed.path("error").path("message").asString())
                 .contains("not allowed")
                 .contains("169.254.169.254");
+    }
+
+    @Test
+    void aJobCancelledWhileItsAudioIsFetchedIsNotSentUpstream() throws Exception {
+        gate = new CountDownLatch(1);
+        gatedFetch = new CompletableFuture<>();
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"never paid for\"}")));
+        String id = JSON.readTree(submitJson(
+                                "{\"model\":\"gpt-4o-transcribe\",\"audio_url\":\"" + audioServer("/gated.wav") + "\"}",
+                                null)
+                        .body())
+                .path("id")
+                .asString();
+        long fetchStarted = gatedFetch.get(30, TimeUnit.SECONDS); // a worker claimed the job and fetches its audio
+
+        HttpResponse<String> cancel = client.post("/v1/transcription_jobs/" + id + "/cancel");
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+        // the run outlasts a fresh claim's moment (JobExecution.FRESH_CLAIM, 500 ms) before it reaches its call
+        await().atMost(Duration.ofSeconds(5))
+                .until(() ->
+                        System.nanoTime() - fetchStarted > Duration.ofSeconds(1).toNanos());
+        long opened = openedAudio();
+        gate.countDown();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> openedAudio() > opened);
+        // the fetched audio is in the worker's hands, a moment from its call: it asks, and pays nothing
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))).stream()
+                        .noneMatch(call -> call.getBodyAsString().contains("gated.wav")));
+        assertThat(JSON.readTree(client.get("/v1/transcription_jobs/" + id).body())
+                        .path("status")
+                        .asString())
+                .isEqualTo("cancelled");
+    }
+
+    /** How many times the worker has opened a job's stored audio. */
+    private long openedAudio() {
+        Timer opened = system.worker()
+                .getBean(MeterRegistry.class)
+                .find(StageTimers.METER)
+                .tag("stage", "worker.open_audio")
+                .timer();
+        return opened == null ? 0 : opened.count();
     }
 
     @Test

@@ -58,7 +58,8 @@ import org.springframework.stereotype.Component;
  *
  * <p>Every write carries the job's {@link Claim}. When one is refused as stale (the lease ran out and another worker
  * took the job, or this worker handed it back at shutdown) the run stops there; the claim is also checked before the
- * upstream is paid. A run whose job was handed back is interrupted ({@link #stop}).
+ * upstream is paid, once the run has lasted longer than a fresh claim's moment ({@link #FRESH_CLAIM}). A run whose job
+ * was handed back is interrupted ({@link #stop}).
  */
 @Component
 class JobExecution {
@@ -69,6 +70,14 @@ class JobExecution {
     private static final Set<Integer> CALLER_ERRORS = Set.of(400, 413, 415, 422);
 
     private static final Duration URL_LIFETIME = Duration.ofHours(1);
+
+    /**
+     * How long after its claim a run may start its upstream call without asking first whether the job is still held
+     * (one statement less for most jobs, whose call starts a few milliseconds after the claim). An owner's cancel that
+     * lands in that moment is paid for and its result dropped, as one that lands during the call always was; a run
+     * that took longer to get there (fetching its audio from a URL, probing it, cutting it) asks.
+     */
+    static final Duration FRESH_CLAIM = Duration.ofMillis(500);
 
     private final JobLifecycle lifecycle;
     private final UpstreamTranscriber transcriber;
@@ -84,7 +93,7 @@ class JobExecution {
     private final StageTimers stages;
     private final JobSpeakers speakers;
     private final ReferenceClips clips;
-    private final Map<UUID, Thread> running = new ConcurrentHashMap<>();
+    private final Map<UUID, Run> running = new ConcurrentHashMap<>();
     private final Set<UUID> stopped = ConcurrentHashMap.newKeySet();
 
     JobExecution(
@@ -118,10 +127,14 @@ class JobExecution {
         this.opener = opener;
     }
 
+    /** A run under way: its thread, and when it began (a {@link System#nanoTime()} reading, just after the claim). */
+    private record Run(Thread thread, long startedNanos) {}
+
+    /** Runs {@code job}, just claimed, on this thread. */
     void run(RunningJob job) {
         Claim claim = job.claim();
-        Thread thread = Thread.currentThread();
-        running.put(job.id().value(), thread);
+        Run underWay = new Run(Thread.currentThread(), System.nanoTime());
+        running.put(job.id().value(), underWay);
         try {
             run(job, claim);
         } catch (StaleClaimException e) {
@@ -133,7 +146,7 @@ class JobExecution {
             // interrupted mid-write after the job was handed back: nothing of it was to be kept
             log.info("job {} stopped on this worker after it was handed back ({})", job.id(), e.toString());
         } finally {
-            running.remove(job.id().value(), thread);
+            running.remove(job.id().value(), underWay);
             stopped.remove(job.id().value());
         }
     }
@@ -143,10 +156,10 @@ class JobExecution {
      * now, and whatever it would still write is dropped by the fence.
      */
     void stop(UUID jobId) {
-        Thread thread = running.get(jobId);
-        if (thread != null) {
+        Run run = running.get(jobId);
+        if (run != null) {
             stopped.add(jobId);
-            thread.interrupt();
+            run.thread().interrupt();
         }
     }
 
@@ -315,7 +328,7 @@ class JobExecution {
                 timestamps && givesTimestamps(model),
                 content,
                 diarized(job, model) ? UpstreamCall.Diarization.unknownSpeakers() : null);
-        if (!lifecycle.holds(claim)) {
+        if (!mayCallUpstream(claim)) {
             return; // cancelled meanwhile: the upstream is not paid for it
         }
         UpstreamTranscriber.Result result = billed(
@@ -334,7 +347,7 @@ class JobExecution {
             return;
         }
         UpstreamCall call = call(piece, piece.audio(), model, givesTimestamps(model), null);
-        if (!lifecycle.holds(claim)) {
+        if (!mayCallUpstream(claim)) {
             return; // its job ended meanwhile
         }
         UpstreamTranscriber.Result result = billed(
@@ -388,7 +401,7 @@ class JobExecution {
                 known.stream().map(Speaker::upstreamName).toList(),
                 known.stream().map(speaker -> clips.dataUrl(speaker.clipKey())).toList());
         UpstreamCall call = call(piece, piece.audio(), model, false, diarization);
-        if (!lifecycle.holds(claim)) {
+        if (!mayCallUpstream(claim)) {
             return; // its job ended meanwhile
         }
         UpstreamTranscriber.Result result = stages.time("worker.upstream", () -> transcriber.transcribe(call));
@@ -429,6 +442,18 @@ class JobExecution {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Whether the run may pay the upstream now: its claim is fresh ({@link #FRESH_CLAIM}), or the job is still held
+     * under it (asked of the database; {@link StaleClaimException} when another claim took it).
+     */
+    private boolean mayCallUpstream(Claim claim) {
+        Run run = running.get(claim.job().value());
+        if (run != null && System.nanoTime() - run.startedNanos() < FRESH_CLAIM.toNanos()) {
+            return true;
+        }
+        return lifecycle.holds(claim);
     }
 
     /** Speakers are labelled when a model that diarizes is asked for {@code diarized_json}. */
