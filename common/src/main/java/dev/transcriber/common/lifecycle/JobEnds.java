@@ -20,10 +20,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * the trace of the code that ended the job (a worker's run of it, an owner's cancel), or else the job's own. Counted
  * too ({@link JobMetrics}), once that transaction commits.
  *
- * <p>Only a job a request may be held for gets a notice ({@link #awaited}): a sync call's, of the interactive lane. An
- * async job, a batch's item or a piece has nobody waiting on the api (their callers poll, or hear from a webhook), so
- * a notice would only cost a record that every api instance reads and passes over. A sync call sent again with the
- * idempotency key of an async job still waits for it: the api's look at the database finds it ended.
+ * <p>Only a job a request may be held for gets a notice ({@link #awaited}): a sync call's, of the interactive lane, and
+ * any job made with an idempotency key (a sync call sent with the key of an async job of the same form waits for that
+ * job). Any other async job, batch item or piece has nobody waiting on the api (their callers poll, or hear from a
+ * webhook), so a notice would only cost a record that every api instance reads and passes over.
  *
  * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
  * ended it and committed on its own, outside any transaction: its notice is sent at once.
@@ -81,9 +81,12 @@ public class JobEnds {
                 carried ? new JobFinished.Answer(transcriptJson, job.upstreamAccount()) : null);
     }
 
-    /** Whether a request may be held for {@code job} (a sync call's job, not a piece of one): only then a notice. */
+    /**
+     * Whether a request may be held for {@code job}: a sync call's job, or one a sync call may have attached to by its
+     * idempotency key; never a piece. Only then a notice.
+     */
     static boolean awaited(EndedJob job) {
-        return job.lane() == Lane.INTERACTIVE && !job.piece();
+        return (job.lane() == Lane.INTERACTIVE || job.idempotent()) && !job.piece();
     }
 
     private void announceAlone(EndedJob job, String transcriptJson) {

@@ -20,6 +20,8 @@ import java.util.UUID;
  * @param batchId the batch it is an item of; null for none
  * @param traceparent the trace of the request that created it; null for none
  * @param upstreamAccount the account (or accounts) that transcribed it
+ * @param idempotent it was made by a request sent with an idempotency key, so a request sent again with that key may
+ *     be waiting for it
  */
 public record EndedJob(
         JobId id,
@@ -35,7 +37,8 @@ public record EndedJob(
         UUID batchId,
         String traceparent,
         String upstreamAccount,
-        Instant finishedAt) {
+        Instant finishedAt,
+        boolean idempotent) {
 
     public static EndedJob of(TranscriptionJob job) {
         return new EndedJob(
@@ -52,6 +55,7 @@ public record EndedJob(
                 job.batchId(),
                 job.traceparent(),
                 job.upstreamAccount(),
-                job.finishedAt());
+                job.finishedAt(),
+                job.hasIdempotencyKey());
     }
 }

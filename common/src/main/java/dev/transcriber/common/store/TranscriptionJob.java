@@ -330,6 +330,11 @@ public class TranscriptionJob {
         this.requestHash = hash;
     }
 
+    /** Whether it was made by a request sent with an idempotency key (a request sent again with it waits for it). */
+    public boolean hasIdempotencyKey() {
+        return idempotencyKey != null;
+    }
+
     /** The fetched audio is in the store now. */
     public void audioFetched(long sizeBytes, String contentType, String sha256) {
         this.contentSha256 = sha256;

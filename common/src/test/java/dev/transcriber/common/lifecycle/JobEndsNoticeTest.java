@@ -96,6 +96,7 @@ class JobEndsNoticeTest {
                 lane == Lane.BULK ? UUID.randomUUID() : null,
                 null,
                 state == JobState.SUCCEEDED ? "account-a" : null,
-                Instant.now());
+                Instant.now(),
+                false);
     }
 }

@@ -388,7 +388,7 @@ class JobLifecycleTest {
     }
 
     @Test
-    void onlyASyncCallsJobEndsWithANoticeForTheApiNobodyWaitsThereForAnAsyncJobOrABatchItem() {
+    void aJobNoRequestCanBeHeldForEndsWithoutANoticeAnAsyncJobABulkJobAFailedOne() {
         JobId async = saved(job(Lane.ASYNC, "json"));
         JobId bulk = saved(job(Lane.BULK, "json"));
         JobId failing = saved(job(Lane.ASYNC, "json"));
@@ -413,6 +413,20 @@ class JobLifecycleTest {
         assertThat(slice.sent(Topics.FINISHED, interactive)).hasSize(1);
         assertThat(usageRows(async)).isEqualTo(1);
         assertThat(usageRows(bulk)).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncJobMadeWithAnIdempotencyKeyEndsWithANoticeASyncCallSentWithTheKeyMayBeWaitingForIt() {
+        TranscriptionJob keyed = job(Lane.ASYNC, "json");
+        keyed.idempotent("retry-7", "request-hash");
+        JobId id = saved(keyed);
+
+        lifecycle.succeed(lifecycle.claim(id, "worker-a", LEASE).orElseThrow(), text("keyed"), "account-a", 1.0);
+
+        assertThatJob(slice.job(id)).hasSucceeded();
+        assertThat(slice.sent(Topics.FINISHED, id))
+                .singleElement()
+                .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
     }
 
     @Test

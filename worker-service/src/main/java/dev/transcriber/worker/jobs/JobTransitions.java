@@ -50,7 +50,7 @@ class JobTransitions {
     /** The columns of an {@link EndedJob}. */
     private static final String ENDED_JOB = " returning j.id, j.api_key_id, j.state, j.failure_code, j.lane, j.model,"
             + " j.duration_seconds, j.reused_from, j.webhook_url, j.parent_id, j.batch_id, j.traceparent,"
-            + " j.upstream_account, j.finished_at";
+            + " j.upstream_account, j.finished_at, j.idempotency_key is not null as idempotent";
 
     private final JdbcClient jdbc;
 
@@ -245,7 +245,8 @@ class JobTransitions {
                 rs.getObject("batch_id", UUID.class),
                 rs.getString("traceparent"),
                 rs.getString("upstream_account"),
-                finished == null ? null : finished.toInstant());
+                finished == null ? null : finished.toInstant(),
+                rs.getBoolean("idempotent"));
     }
 
     /** A piece's span is always written with it: a row without one is corrupt, and its run fails here. */
