@@ -90,20 +90,22 @@ public class JobEnds {
     }
 
     private void announceAlone(EndedJob job, String transcriptJson) {
-        String traceparent = traces.currentOr(job.traceparent());
-        JobFinished notice = awaited(job) ? notice(job, transcriptJson) : null;
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            webhooks.jobEnded(job, traceparent);
-            if (notice != null) {
-                outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
-            }
-        } else if (job.webhookUrl() == null && job.batchId() == null) {
-            if (notice != null) {
-                outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
-            }
-        } else {
+        boolean inTransaction = TransactionSynchronizationManager.isSynchronizationActive();
+        if (!inTransaction && (job.webhookUrl() != null || job.batchId() != null)) {
             throw new IllegalStateException(
                     "job " + job.id() + " has a webhook or a batch: its end is announced in its transaction");
+        }
+        String traceparent = traces.currentOr(job.traceparent());
+        if (inTransaction) {
+            webhooks.jobEnded(job, traceparent);
+        }
+        if (awaited(job)) {
+            JobFinished notice = notice(job, transcriptJson);
+            if (inTransaction) {
+                outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
+            } else {
+                outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
+            }
         }
         metrics.ended(job);
     }
