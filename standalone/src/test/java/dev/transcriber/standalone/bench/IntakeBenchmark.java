@@ -50,7 +50,7 @@ public final class IntakeBenchmark {
                     256,
                     "--transcriber.worker.max-in-flight-async=" + Integer.getInteger("bench.asyncSlots", 64));
             try {
-                run(system, jobs, clients);
+                run(system, new PostgresWork(infra.postgres()), jobs, clients);
             } finally {
                 system.close();
             }
@@ -58,7 +58,7 @@ public final class IntakeBenchmark {
         System.exit(0);
     }
 
-    private static void run(LocalSystem system, int jobs, int clients) throws Exception {
+    private static void run(LocalSystem system, PostgresWork postgresWork, int jobs, int clients) throws Exception {
         byte[] audio = TestAudio.toneWav(3.2); // ~100 KB
         Multipart form =
                 new Multipart().file("file", "clip.wav", "audio/wav", audio).field("model", "gpt-4o-transcribe");
@@ -98,12 +98,14 @@ public final class IntakeBenchmark {
         AtomicInteger refused = new AtomicInteger();
         Stages stages = Stages.of(system);
         stages.mark();
+        PostgresWork.Snapshot postgresBefore = postgresWork.snapshot();
         String selector = "HttpClient-" + http.toString().replaceAll(".*\\((\\d+)\\)$", "$1") + "-SelectorManager";
         JfrProfile profile = new JfrProfile("intake", JfrProfile.benchThreads().or(selector::equals));
         profile.start();
         long started = System.nanoTime();
         MachineCpu cpu = MachineCpu.start();
         PostgresCpu postgres = PostgresCpu.start();
+        ThreadCpu threadsBefore = ThreadCpu.now(ThreadCpu::pool);
         byClients(clients, jobs, i -> {
             if (http.send(submit, HttpResponse.BodyHandlers.discarding()).statusCode() != 202) {
                 refused.incrementAndGet();
@@ -132,6 +134,7 @@ public final class IntakeBenchmark {
         }
         waitUntilEnded(jdbc, jobs, Duration.ofMinutes(10));
         double completing = (System.nanoTime() - started) / 1e9;
+        ThreadCpu threads = ThreadCpu.now(ThreadCpu::pool).since(threadsBefore);
         double machineCpuMs = cpu.busyMillis();
         double jvmCpuMs = cpu.jvmMillis();
         double postgresCpuMs = postgres.millis();
@@ -156,6 +159,15 @@ public final class IntakeBenchmark {
                 jvmCpuMs / jobs,
                 100 * utilisation);
         System.out.println("mean ms per worker step: " + stages.sinceMark());
+        System.out.printf(
+                Locale.ROOT,
+                "this JVM's threads by CPU (/proc/self/task, numbers as #, clients and fake upstream included;"
+                        + " context switches per job: %.1f), top 16:%n",
+                (double) threads.switches() / jobs);
+        threads.print(16, completing * 1000, jobs, " per job");
+        PostgresWork.settle();
+        System.out.println("PostgreSQL per job (the harness's polls for the end included): "
+                + postgresWork.perRequest(postgresBefore, postgresWork.snapshot(), jobs, 0));
         printFloorRatio(machineCpuMs / jobs, floorCpuMs, postgresCpuMs / jobs, "accepted and completed");
         profile.print("submitting " + jobs + " jobs until the last one ended");
     }
