@@ -25,10 +25,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * (first request to the last job's end, read from PostgreSQL).
  *
  * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone
- * (no worker takes the jobs). Jobs are sent first, 1,000 at a time, until the JIT has settled ({@link WarmUp}: at
- * least {@code bench.warmUp}, 2,000; with {@code acceptOnly}, exactly that many, as they stay queued); then the floor
- * of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the machine's CPU per job
- * to the floor's is printed. A JFR profile of the measured stretch (from the first submission to the last job's end)
+ * (no worker takes the jobs). Jobs are sent first, 1,000 at a time by the same clients, until the JIT has settled
+ * ({@link WarmUp}: at least {@code bench.warmUp}, 2,000; with {@code acceptOnly}, exactly that many, as they stay
+ * queued); then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the
+ * machine's CPU per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission to the last job's end)
  * says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job
  * is printed beside it. Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and
  * the clients.
@@ -74,16 +74,15 @@ public final class IntakeBenchmark {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         JdbcClient jdbc = system.api().getBean(JdbcClient.class);
-        WarmUp.Block submitting = pieces -> {
-            for (int i = 0; i < pieces; i++) {
-                http.send(submit, HttpResponse.BodyHandlers.discarding());
-            }
-        };
+        // the warm-up submits as the measured stretch does (the same clients at once): warmed one job after the
+        // other, the JIT compiled the concurrent paths during the measured stretch (its threads took 28% of a core)
+        WarmUp.Block submitting =
+                pieces -> byClients(clients, pieces, i -> http.send(submit, HttpResponse.BodyHandlers.discarding()));
         if (Boolean.getBoolean("bench.acceptOnly")) {
             // no worker takes them: the warm-up's jobs stay, so no more of them than asked for
             submitting.run(Integer.getInteger("bench.warmUp", 2000));
         } else {
-            WarmUp.untilJitSettles("jobs submitted one after the other, and run", 1000, pieces -> {
+            WarmUp.untilJitSettles("jobs submitted by " + clients + " clients at once, and run", 1000, pieces -> {
                 submitting.run(pieces);
                 waitUntilEnded(jdbc, pieces, Duration.ofMinutes(5));
                 jdbc.sql("delete from transcription_jobs").update();
