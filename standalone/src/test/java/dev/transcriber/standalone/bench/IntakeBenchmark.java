@@ -26,11 +26,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>Run with {@code bench/intake.sh}. {@code -Dbench.acceptOnly=true -Dbench.asyncSlots=0} measures the api alone (no
  * worker takes the jobs). Jobs are sent first, 1,000 at a time by the same clients, until the JIT has settled
- * ({@link WarmUp}: at least {@code bench.warmUp}, 2,000; with {@code acceptOnly}, exactly that many, as they stay queued); then
- * the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the machine's CPU
- * per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission to the last job's
- * end) says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job is printed beside it.
- * Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and the clients.
+ * ({@link WarmUp}: at least {@code bench.warmUp}, 2,000; with {@code acceptOnly}, exactly that many, as they stay
+ * queued); then the floor of the durable hops is measured ({@code -Dbench.floor=false} skips it), and the ratio of the
+ * machine's CPU per job to the floor's is printed. A JFR profile of the measured stretch (from the first submission to
+ * the last job's end) says where this JVM's CPU went ({@link JfrProfile}); the PostgreSQL processes' CPU per job is
+ * printed beside it. Everything runs in one JVM on loopback: infrastructure, both services, the fake upstream and the
+ * clients.
  */
 public final class IntakeBenchmark {
 
