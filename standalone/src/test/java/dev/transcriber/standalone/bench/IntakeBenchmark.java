@@ -168,6 +168,17 @@ public final class IntakeBenchmark {
         System.out.println("PostgreSQL per job (the harness's polls for the end included): "
                 + postgresWork.perRequest(postgresBefore, postgresWork.snapshot(), jobs, 0));
         printFloorRatio(machineCpuMs / jobs, floorCpuMs, postgresCpuMs / jobs, "accepted and completed");
+        // the JIT does not settle here: after 30,000 warm-up jobs it still compiled about 40 methods a second (most
+        // for the first time with C2), the long tail of this JVM's code reaching the compile thresholds
+        double compilerMs = threads.millis("C# CompilerThre");
+        System.out.printf(
+                Locale.ROOT,
+                "of it the JIT's compiler threads: %.2f ms per job (%.0f%% of a core); the rest %.2f ms per job ="
+                        + " %.2fx the floor%n",
+                compilerMs / jobs,
+                100 * compilerMs / (completing * 1000),
+                (machineCpuMs - compilerMs) / jobs,
+                (machineCpuMs - compilerMs) / jobs / floorCpuMs);
         profile.print("submitting " + jobs + " jobs until the last one ended");
     }
 
