@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import com.google.common.collect.Multimap;
 import com.google.common.collect.MultimapBuilder;
+import dev.transcriber.common.net.HttpConnections;
 import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
@@ -40,7 +41,7 @@ import okhttp3.Protocol;
  * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
  *
  * <p>The two calls on every job's path, storing an upload that fits in one part and reading an object, go out on the
- * caller's own thread through a plain blocking HTTP/1.1 client ({@link StoreConnections}), signed here as the MinIO
+ * caller's own thread through a plain blocking HTTP/1.1 client ({@link HttpConnections}), signed here as the MinIO
  * client signs them ({@link HeaderSigner}: AWS Signature V4 in the headers, at the address the MinIO client uses for
  * the object). An upload's signature covers its body's SHA-256 only where the link does not protect the body already
  * ({@link StorageProperties.PayloadSigning}): elsewhere, both ends would hash every byte again (and S3Proxy reads the
@@ -71,7 +72,7 @@ public class ObjectStore implements AutoCloseable {
      * For the calls made on the caller's thread: connections of their own, read with the socket's own timeout (a PUT
      * has a deadline too).
      */
-    private final StoreConnections direct;
+    private final HttpConnections direct;
 
     private final StorageProperties properties;
 
@@ -108,7 +109,7 @@ public class ObjectStore implements AutoCloseable {
                 .writeTimeout(properties.timeout())
                 .readTimeout(properties.timeout())
                 .build();
-        this.direct = new StoreConnections(CONNECT_TIMEOUT, properties.timeout());
+        this.direct = new HttpConnections(CONNECT_TIMEOUT, properties.timeout());
         this.client = MinioClient.builder()
                 .endpoint(properties.endpoint())
                 .credentials(properties.accessKey(), properties.secretKey())
@@ -189,11 +190,11 @@ public class ObjectStore implements AutoCloseable {
     /** One PUT of the whole object, on this thread. */
     private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
         String contentSha256 = signsPayloads ? Digest.sha256Hash(content, content.length) : UNSIGNED_PAYLOAD;
-        StoreConnections.Exchange put = exchange();
+        HttpConnections.Exchange put = exchange();
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
                 : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
-        try (StoreConnections.Answer answer = send(put, "PUT", key, contentSha256, type, content)) {
+        try (HttpConnections.Answer answer = send(put, "PUT", key, contentSha256, type, content)) {
             if (!answer.isSuccessful()) {
                 throw refused("put " + key, answer);
             }
@@ -209,7 +210,7 @@ public class ObjectStore implements AutoCloseable {
         }
     }
 
-    private StoreConnections.Exchange exchange() {
+    private HttpConnections.Exchange exchange() {
         return direct.exchange(
                 objects.base().scheme(), objects.base().host(), objects.base().port());
     }
@@ -219,8 +220,8 @@ public class ObjectStore implements AutoCloseable {
      * HeaderSigner}), at the address the MinIO client uses for it ({@link ObjectPaths}), with the body's type (not
      * signed) when there is a body.
      */
-    private StoreConnections.Answer send(
-            StoreConnections.Exchange exchange,
+    private HttpConnections.Answer send(
+            HttpConnections.Exchange exchange,
             String method,
             String key,
             String contentSha256,
@@ -333,7 +334,7 @@ public class ObjectStore implements AutoCloseable {
     }
 
     /** The store's answer to a call it refused: its S3 error's message and code, and the HTTP status. */
-    private static ObjectStoreException refused(String what, StoreConnections.Answer answer) throws IOException {
+    private static ObjectStoreException refused(String what, HttpConnections.Answer answer) throws IOException {
         String text = answer.bodyText(ERROR_BYTES); // at most this much of what the store said
         String message = element(text, "Message");
         String code = element(text, "Code");
@@ -413,7 +414,7 @@ public class ObjectStore implements AutoCloseable {
     /** The object's bytes as stored, read on the caller's thread as they arrive; closing the stream ends the call. */
     public InputStream open(String key) {
         return call("get " + key, () -> {
-            StoreConnections.Answer answer = send(exchange(), "GET", key, Digest.ZERO_SHA256_HASH, null, null);
+            HttpConnections.Answer answer = send(exchange(), "GET", key, Digest.ZERO_SHA256_HASH, null, null);
             if (!answer.isSuccessful()) {
                 try (answer) {
                     throw refused("get " + key, answer);

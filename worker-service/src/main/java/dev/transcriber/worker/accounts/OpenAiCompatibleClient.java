@@ -1,5 +1,8 @@
 package dev.transcriber.worker.accounts;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+import dev.transcriber.common.net.HttpConnections;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
@@ -7,15 +10,15 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Logprob;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
+import jakarta.annotation.PreDestroy;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ProxySelector;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,11 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -38,12 +38,26 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Calls the transcription (or translation) endpoint of OpenAI, any server that speaks its API, or Azure OpenAI (its deployment path,
  * {@code api-version} and {@code api-key} header). The audio is streamed from the object store into the request body
- * with a known length. Each call is a span of the job's trace, and the request carries it ({@code traceparent}).
+ * with a known length. Each call is a span of the job's trace, and the request carries it ({@code traceparent}). The
+ * call runs on the caller's thread ({@link HttpConnections}, connections kept per upstream, the JVM's proxy settings
+ * followed), with one deadline for the whole exchange.
  */
 @Component
 public class OpenAiCompatibleClient implements TranscriptionProvider {
 
-    private final HttpClient http;
+    /** How long a connection to an upstream may take to open. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The most of an answer read: a transcript's JSON is far below it (an upstream takes at most 25 MB of audio). */
+    private static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+    /**
+     * Ends a call at its deadline from outside (a write to an upstream that stopped reading has no timeout of its
+     * own): one daemon thread, woken when a call starts with nothing else due sooner.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+    private final HttpConnections http;
     private final JsonMapper json;
     private final Duration callTimeout;
     private final Clock clock;
@@ -58,11 +72,26 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         this.json = json;
         this.callTimeout = callTimeout;
         this.clock = clock;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build();
+        // the JVM's proxy settings (https.proxyHost, http.nonProxyHosts, ...) as the JDK's HTTP client takes them
+        this.http = new HttpConnections(
+                CONNECT_TIMEOUT,
+                Duration.ofMillis(Math.min(callTimeout.toMillis(), Integer.MAX_VALUE)),
+                ProxySelector.getDefault());
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "upstream-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true); // a call that ended takes its deadline out at once
+        return timer;
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
     }
 
     @Override
@@ -84,35 +113,42 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
         // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
         CountingInputStream audio = CountingInputStream.counted(openAudio(call));
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(
+        URI uri = URI.create(
                 call.translates()
                         ? account.translationsUrl(call.model(), call.usualUpstreamModel())
-                        : account.transcriptionsUrl(call.model(), call.usualUpstreamModel())));
+                        : account.transcriptionsUrl(call.model(), call.usualUpstreamModel()));
+        List<Map.Entry<String, String>> headers = new ArrayList<>(8);
+        headers.add(Map.entry("Host", uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")));
         if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
-            builder.header("api-key", account.apiKey());
+            headers.add(Map.entry("api-key", account.apiKey()));
         } else {
-            builder.header("Authorization", "Bearer " + account.apiKey());
+            headers.add(Map.entry("Authorization", "Bearer " + account.apiKey()));
         }
         try (Traces.Traced span = traces.outgoing(
                         call.translates() ? "upstream translate" : "upstream transcribe",
-                        builder,
-                        HttpRequest.Builder::header)
+                        headers,
+                        (list, name, value) -> list.add(Map.entry(name, value)))
                 .tag("upstream.account", account.id())
                 .tag("upstream.model", call.model())) {
-            HttpRequest request = builder.timeout(timeout)
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .header("Accept", "application/json")
-                    .POST(BodyPublishers.fromPublisher(
-                            BodyPublishers.concat(
-                                    BodyPublishers.ofByteArray(head),
-                                    BodyPublishers.ofInputStream(() -> audio),
-                                    BodyPublishers.ofByteArray(tail)),
-                            length))
-                    .build();
+            headers.add(Map.entry("Content-Type", "multipart/form-data; boundary=" + boundary));
+            headers.add(Map.entry("Accept", "application/json"));
+            HttpConnections.Payload body = new HttpConnections.Payload() {
+                @Override
+                public long length() {
+                    return length;
+                }
+
+                @Override
+                public void writeTo(OutputStream out) throws IOException {
+                    out.write(head);
+                    copyExactly(audio, out, call.sizeBytes());
+                    out.write(tail);
+                }
+            };
             try {
-                HttpResponse<String> response = exchange(account, request, audio, timeout);
-                span.tag("http.response.status_code", String.valueOf(response.statusCode()));
-                return read(account, call, response);
+                Reply reply = exchange(account, uri, headers, body, audio, timeout);
+                span.tag("http.response.status_code", String.valueOf(reply.status()));
+                return read(account, call, reply);
             } catch (RuntimeException e) {
                 span.error(e);
                 throw e;
@@ -120,41 +156,70 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
     }
 
-    /** The answer to {@code request}, within {@code timeout} for the whole of it; the audio is closed either way. */
-    private HttpResponse<String> exchange(
-            UpstreamAccount account, HttpRequest request, CountingInputStream audio, Duration timeout) {
-        HttpResponse<String> response;
-        // HttpRequest.timeout covers the wait for the headers only; the whole answer has the same deadline
-        CompletableFuture<HttpResponse<String>> pending =
-                http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    /** An upstream's answer: its status, its headers (by lower-case name) and its body. */
+    private record Reply(int status, Map<String, String> headers, String body) {}
+
+    /**
+     * The answer to a POST of {@code body} to {@code uri}, within {@code timeout} for the whole of it; the audio is
+     * closed either way.
+     */
+    private Reply exchange(
+            UpstreamAccount account,
+            URI uri,
+            List<Map.Entry<String, String>> headers,
+            HttpConnections.Payload body,
+            CountingInputStream audio,
+            Duration timeout) {
+        HttpConnections.Exchange exchange;
         try {
-            response = pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            pending.cancel(true);
-            throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
-        } catch (ExecutionException e) {
+            exchange = http.exchange(uri.getScheme(), uri.getHost(), port(uri));
+        } catch (IllegalArgumentException e) {
+            ObjectStore.closeQuietly(audio);
+            throw e; // not an http(s) URL: the account's configuration
+        }
+        ScheduledFuture<?> deadline = DEADLINES.schedule(exchange::cancel, timeout.toNanos(), NANOSECONDS);
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
+            return new Reply(answer.status(), answer.headers(), answer.bodyText(MAX_ANSWER_BYTES));
+        } catch (IOException e) {
+            if (exchange.isCancelled()) {
+                throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
+            }
             if (audio.readFailure() != null) {
                 throw new ObjectStoreException(
                         "object store: reading the audio for the upstream failed: " + audio.readFailure(),
                         audio.readFailure());
             }
-            if (e.getCause() instanceof HttpTimeoutException) {
-                throw new UpstreamException.Retryable(
-                        account.id(), "timeout", "timed out after " + timeout, e.getCause());
+            if (e instanceof SocketTimeoutException) {
+                throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
             }
-            if (e.getCause() instanceof RuntimeException unexpected) {
-                throw unexpected;
-            }
-            throw new UpstreamException.Retryable(
-                    account.id(), "connection", "connection failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            pending.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new UpstreamException.Retryable(account.id(), "connection", "interrupted", e);
+            throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
         } finally {
+            deadline.cancel(false);
             ObjectStore.closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
         }
-        return response;
+    }
+
+    /** Copies {@code size} bytes, no fewer and no more: the request's length was announced. */
+    private static void copyExactly(InputStream in, OutputStream out, long size) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new EOFException("the audio ended " + left + " bytes before its " + size);
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+        }
+        if (in.read() >= 0) {
+            throw new IOException("the audio is longer than its " + size + " bytes");
+        }
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     /** The audio, with its first bytes already read (so an unreachable store fails here, not mid-request). */
@@ -189,8 +254,8 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return read;
     }
 
-    private Transcript read(UpstreamAccount account, UpstreamCall call, HttpResponse<String> response) {
-        int status = response.statusCode();
+    private Transcript read(UpstreamAccount account, UpstreamCall call, Reply response) {
+        int status = response.status();
         if (status == 429) {
             throw new UpstreamException.RateLimited(
                     account.id(), RateLimitHeaders.until(response.headers(), clock.instant()), errorMessage(response));
@@ -239,7 +304,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
     }
 
-    private String errorMessage(HttpResponse<String> response) {
+    private String errorMessage(Reply response) {
         try {
             JsonNode message = json.readTree(response.body()).path("error").path("message");
             if (message.isString()) {

@@ -1,6 +1,5 @@
 package dev.transcriber.worker.accounts;
 
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -8,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,18 +25,24 @@ final class RateLimitHeaders {
 
     private RateLimitHeaders() {}
 
-    static Instant until(HttpHeaders headers, Instant now) {
+    /** {@code headers}: by lower-case name. */
+    static Instant until(Map<String, String> headers, Instant now) {
         List<Duration> waits = new ArrayList<>();
-        headers.firstValue("retry-after-ms").flatMap(RateLimitHeaders::millis).ifPresent(waits::add);
-        headers.firstValue("retry-after").flatMap(v -> retryAfter(v, now)).ifPresent(waits::add);
-        headers.firstValue("x-ratelimit-reset-requests")
+        header(headers, "retry-after-ms").flatMap(RateLimitHeaders::millis).ifPresent(waits::add);
+        header(headers, "retry-after").flatMap(v -> retryAfter(v, now)).ifPresent(waits::add);
+        header(headers, "x-ratelimit-reset-requests")
                 .flatMap(RateLimitHeaders::goDuration)
                 .ifPresent(waits::add);
-        headers.firstValue("x-ratelimit-reset-tokens")
+        header(headers, "x-ratelimit-reset-tokens")
                 .flatMap(RateLimitHeaders::goDuration)
                 .ifPresent(waits::add);
         Duration wait = waits.stream().max(Duration::compareTo).orElse(DEFAULT_COOLDOWN);
         return now.plus(wait.isNegative() ? Duration.ZERO : wait);
+    }
+
+    /** A header's value (an HTTP date has a comma of its own, so a repeated header's values are not split). */
+    private static Optional<String> header(Map<String, String> headers, String name) {
+        return Optional.ofNullable(headers.get(name));
     }
 
     private static Optional<Duration> millis(String value) {

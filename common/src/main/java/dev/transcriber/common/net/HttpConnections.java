@@ -1,24 +1,30 @@
-package dev.transcriber.common.storage;
+package dev.transcriber.common.net;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,23 +34,28 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A blocking HTTP/1.1 client for the object store's two calls on every job's path (a one-part PUT and a GET), run on
- * the caller's own thread from start to end: the request is written and the answer read on the caller's socket, and
- * a connection that finished its exchange is kept for the next one. It has no thread and no timer of its own: OkHttp,
- * which the MinIO client uses, schedules its connection pool's clean-up on its one global task runner at the end of
- * every call (one lock that every call of the process takes, and a thread woken), measured as the largest library in
- * the sync path's profile at 50 concurrent. Here kept connections are a last-in, first-out deque per endpoint; one
- * idle for longer than {@link #KEEP_IDLE}, or with bytes nobody asked for, is closed instead of used, and a kept
- * connection that fails before any byte of its answer arrived (the store closed it meanwhile) is replaced by the
- * next one or a new one, as OkHttp does: both calls are safe to repeat. On a new connection, an answer the store sent
- * before it stopped reading the body (a refusal) is the answer.
+ * A blocking HTTP/1.1 client for the calls on every job's path: the object store's one-part PUT and GET, and the
+ * upstream's transcription call. It runs on the caller's own thread from start to end: the request is written and the
+ * answer read on the caller's socket, and a connection that finished its exchange is kept for the next one. It has no
+ * thread and no timer of its own: OkHttp, which the MinIO client uses, schedules its connection pool's clean-up on its
+ * one global task runner at the end of every call (one lock that every call of the process takes, and a thread woken),
+ * measured as the largest library in the sync path's profile at 50 concurrent; the JDK's HTTP client hands every
+ * exchange between the caller, its selector thread and a task per step. Here kept connections are a last-in,
+ * first-out deque per endpoint; one idle for longer than {@link #KEEP_IDLE}, or with bytes nobody asked for, is closed
+ * instead of used, and a kept connection that fails before any byte of its answer arrived (the server closed it
+ * meanwhile) is replaced by the next one or a new one, as OkHttp does, when the request's body can be sent again (no
+ * body, or one in memory); a streamed body cannot, and the failure is the caller's. On a new connection, an answer
+ * the server sent before it stopped reading the body (a refusal) is the answer.
  *
  * <p>Reads wait at most {@code readTimeout} for a byte (the socket's own timeout); a write has no timeout, so a caller
  * that must bound one ends the exchange with {@link Exchange#cancel()} from another thread, which closes the plain
  * socket (under TLS too). TLS is the JDK's, with the host name checked against the certificate as HTTPS does. A
- * host's addresses are tried in turn. No proxy is used: the store is reached directly.
+ * host's addresses are tried in turn. Without a proxy selector the server is reached directly; with one, the first
+ * HTTP proxy it names for a URI is used (a tunnel by {@code CONNECT} for {@code https}, the absolute URI as the
+ * request's target for {@code http}), as the JDK's HTTP client does with the JVM's {@code https.proxyHost} and
+ * {@code http.proxyHost}; a proxy that asks for credentials refuses the call.
  */
-final class StoreConnections implements AutoCloseable {
+public final class HttpConnections implements AutoCloseable {
 
     /** How long a connection may wait unused before it is closed instead of used again (below common servers' 30 s). */
     static final Duration KEEP_IDLE = Duration.ofSeconds(20);
@@ -62,37 +73,57 @@ final class StoreConnections implements AutoCloseable {
     private final SSLSocketFactory tls;
     private final LongSupplier nanoTime;
     private final Resolver resolver;
+    private final ProxySelector proxies;
     private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * {@code nanoTime}: the clock idle connections are timed by; {@code resolver}: a host's addresses, tried in turn
-     * until one takes the connection ({@link System#nanoTime()} and the JDK's resolver but in tests).
+     * until one takes the connection ({@link System#nanoTime()} and the JDK's resolver but in tests); {@code
+     * proxies}: null to reach every server directly.
      */
-    StoreConnections(
+    HttpConnections(
             Duration connectTimeout,
             Duration readTimeout,
             SSLSocketFactory tls,
             LongSupplier nanoTime,
-            Resolver resolver) {
+            Resolver resolver,
+            ProxySelector proxies) {
         this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMillis = Math.toIntExact(readTimeout.toMillis());
         this.tls = tls;
         this.nanoTime = nanoTime;
         this.resolver = resolver;
+        this.proxies = proxies;
     }
 
-    StoreConnections(Duration connectTimeout, Duration readTimeout) {
+    HttpConnections(
+            Duration connectTimeout,
+            Duration readTimeout,
+            SSLSocketFactory tls,
+            LongSupplier nanoTime,
+            Resolver resolver) {
+        this(connectTimeout, readTimeout, tls, nanoTime, resolver, null);
+    }
+
+    /** Reaches every server directly, with the JVM's TLS settings. */
+    public HttpConnections(Duration connectTimeout, Duration readTimeout) {
+        this(connectTimeout, readTimeout, (ProxySelector) null);
+    }
+
+    /** Through the proxies {@code proxies} names (null: directly), with the JVM's TLS settings. */
+    public HttpConnections(Duration connectTimeout, Duration readTimeout, ProxySelector proxies) {
         this(
                 connectTimeout,
                 readTimeout,
                 (SSLSocketFactory) SSLSocketFactory.getDefault(),
                 System::nanoTime,
-                InetAddress::getAllByName);
+                InetAddress::getAllByName,
+                proxies);
     }
 
     /** A new exchange with {@code scheme://host:port}; {@link Exchange#send} makes it. */
-    Exchange exchange(String scheme, String host, int port) {
+    public Exchange exchange(String scheme, String host, int port) {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalArgumentException("not an http or https endpoint: " + scheme);
         }
@@ -115,12 +146,52 @@ final class StoreConnections implements AutoCloseable {
         }
     }
 
+    /**
+     * A request's body: its length, which is sent as its {@code Content-Length}, and its bytes, written by {@link
+     * #writeTo}. One in memory ({@link #of}) can be sent again on another connection; a streamed one cannot.
+     */
+    public interface Payload {
+
+        long length();
+
+        /** Writes exactly {@link #length()} bytes. */
+        void writeTo(OutputStream out) throws IOException;
+
+        /** Whether {@link #writeTo} may be called again, for a kept connection the server had closed. */
+        default boolean replayable() {
+            return false;
+        }
+
+        /** {@code bytes}, which may be sent again. */
+        static Payload of(byte[] bytes) {
+            return new Payload() {
+                @Override
+                public long length() {
+                    return bytes.length;
+                }
+
+                @Override
+                public void writeTo(OutputStream out) throws IOException {
+                    out.write(bytes);
+                }
+
+                @Override
+                public boolean replayable() {
+                    return true;
+                }
+            };
+        }
+    }
+
     /** One request and its answer, on a kept connection or a new one. */
-    final class Exchange {
+    public final class Exchange {
 
         private final boolean secure;
         private final String host;
         private final int port;
+        /** The HTTP proxy this exchange goes through, or null. */
+        private final InetSocketAddress proxy;
+
         private final String endpoint;
         /**
          * The plain socket this exchange uses now (being connected, or under its connection), until its answer ends;
@@ -134,24 +205,37 @@ final class StoreConnections implements AutoCloseable {
             this.secure = secure;
             this.host = host;
             this.port = port;
-            this.endpoint = (secure ? "https://" : "http://") + host + ":" + port;
+            this.proxy = proxyFor((secure ? "https://" : "http://") + authority(host, port));
+            this.endpoint = (secure ? "https://" : "http://")
+                    + authority(host, port)
+                    + (proxy == null ? "" : " via " + proxy.getHostString() + ":" + proxy.getPort());
+        }
+
+        /** {@link #send(String, String, Iterable, Payload)} with {@code body} in memory (null: none). */
+        public Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body)
+                throws IOException {
+            return send(method, target, headers, body == null ? null : Payload.of(body));
         }
 
         /**
          * Sends {@code method target} with {@code headers} (each a name and a value, written as given) and {@code
-         * body} (null: none; a {@code Content-Length} is added for one), and reads the answer's status and headers.
-         * The answer's body is read from the returned {@link Answer}, which must be closed. An answer the store sent
+         * body} (null: none; its {@code Content-Length} is added for one), and reads the answer's status and headers.
+         * The answer's body is read from the returned {@link Answer}, which must be closed. An answer the server sent
          * before it stopped reading the body (an early refusal) is returned as the answer.
          */
-        Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body)
+        public Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, Payload body)
                 throws IOException {
-            byte[] head = head(method, target, headers, body);
+            byte[] head = head(
+                    method,
+                    proxy != null && !secure ? "http://" + authority(host, port) + target : target,
+                    headers,
+                    body);
             Deque<Connection> kept = idle.computeIfAbsent(endpoint, any -> new ConcurrentLinkedDeque<>());
             while (true) {
                 Connection connection = kept.pollFirst();
                 boolean reused = connection != null;
                 if (reused && (connection.idleFor() > KEEP_IDLE.toNanos() || connection.hasUnread())) {
-                    connection.abort(); // too old, or the store said something meanwhile (a 408 before it closed)
+                    connection.abort(); // too old, or the server said something meanwhile (a 408 before it closed)
                     continue;
                 }
                 if (reused) {
@@ -162,6 +246,9 @@ final class StoreConnections implements AutoCloseable {
                 try {
                     try {
                         connection.write(head, body);
+                    } catch (PayloadFailure e) {
+                        connection.abort();
+                        throw e.source();
                     } catch (IOException e) {
                         Answer early = reused ? null : earlyAnswer(connection, method, e);
                         if (early != null) {
@@ -170,22 +257,28 @@ final class StoreConnections implements AutoCloseable {
                         throw e;
                     }
                     return connection.readAnswer(method, this, kept, true);
+                } catch (RuntimeException e) {
+                    connection.abort(); // a body's source that failed unchecked, say
+                    throw e;
                 } catch (IOException e) {
                     connection.abort();
                     if (cancelled) {
                         throw new IOException("cancelled", e);
                     }
-                    if (!reused || connection.answerStarted || e instanceof SocketTimeoutException) {
+                    if (!reused
+                            || connection.answerStarted
+                            || e instanceof SocketTimeoutException
+                            || (body != null && !body.replayable())) {
                         throw e;
                     }
-                    // a kept connection the store had closed: try the next one, or a new one
+                    // a kept connection the server had closed: try the next one, or a new one
                 }
             }
         }
 
         /**
-         * The refusal the store sent before the write failed, if one can be read; never kept. Only on a new
-         * connection: on a kept one it may be what the store said when it gave the connection up (a 408), and the
+         * The refusal the server sent before the write failed, if one can be read; never kept. Only on a new
+         * connection: on a kept one it may be what the server said when it gave the connection up (a 408), and the
          * request is sent again instead. An answer of success is no answer: the body was not sent whole.
          */
         private Answer earlyAnswer(Connection connection, String method, IOException writeFailure) {
@@ -206,7 +299,7 @@ final class StoreConnections implements AutoCloseable {
         }
 
         /** Ends the exchange now, from any thread: its connection is closed, and {@link #send} fails. */
-        void cancel() {
+        public void cancel() {
             cancelled = true;
             Socket socket = using.getAndSet(null);
             if (socket != null) {
@@ -214,7 +307,7 @@ final class StoreConnections implements AutoCloseable {
             }
         }
 
-        boolean isCancelled() {
+        public boolean isCancelled() {
             return cancelled;
         }
 
@@ -233,8 +326,13 @@ final class StoreConnections implements AutoCloseable {
         }
 
         private Connection connect() throws IOException {
-            Socket socket = connected(resolver.resolve(host));
+            Socket socket = proxy == null
+                    ? connected(resolver.resolve(host), port)
+                    : connected(resolver.resolve(proxy.getHostString()), proxy.getPort());
             try {
+                if (proxy != null && secure) {
+                    tunnel(socket);
+                }
                 return secure ? new Connection(socket, handshake(socket)) : new Connection(socket, socket);
             } catch (IOException | RuntimeException e) {
                 closeQuietly(socket);
@@ -246,11 +344,41 @@ final class StoreConnections implements AutoCloseable {
         }
 
         /**
+         * Asks the proxy on {@code socket} for a tunnel to this exchange's server ({@code CONNECT}); TLS then goes
+         * through it. The proxy's answer is read byte by byte, so nothing of what follows it is taken.
+         */
+        private void tunnel(Socket socket) throws IOException {
+            String authority = authority(host, port);
+            OutputStream out = socket.getOutputStream();
+            out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String statusLine = headLine(in);
+            int status = Connection.status(statusLine);
+            int total = 0;
+            for (String line; !(line = headLine(in)).isEmpty(); ) {
+                total += line.length();
+                if (total > MAX_HEAD_BYTES) {
+                    throw new ProtocolException("the proxy's answer has a head longer than " + MAX_HEAD_BYTES);
+                }
+            }
+            if (status == 407) {
+                throw new IOException(
+                        "the proxy " + proxy.getHostString() + " asks for credentials, which are not sent");
+            }
+            if (status < 200 || status > 299) {
+                throw new IOException("the proxy " + proxy.getHostString() + " refused a tunnel to " + authority + ": "
+                        + abbreviate(statusLine));
+            }
+        }
+
+        /**
          * A socket connected to the first of {@code addresses} that takes the connection: an address that refuses it,
          * cannot be reached or does not answer in time is followed by the next (an IPv6 address without a route,
          * say).
          */
-        private Socket connected(InetAddress[] addresses) throws IOException {
+        private Socket connected(InetAddress[] addresses, int port) throws IOException {
             IOException failure = null;
             for (InetAddress address : addresses) {
                 Socket socket = new Socket();
@@ -296,6 +424,62 @@ final class StoreConnections implements AutoCloseable {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
+    /** A request body's own source failed while it was written (the socket had not). */
+    private static final class PayloadFailure extends IOException {
+        PayloadFailure(IOException source) {
+            super(source);
+        }
+
+        IOException source() {
+            return (IOException) getCause();
+        }
+    }
+
+    /** The socket's output, noting whether one of its writes failed. */
+    private static final class SocketOutput extends FilterOutputStream {
+
+        private boolean failed;
+
+        SocketOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            try {
+                out.write(bytes, offset, length);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            // the connection's, not the body's, to close
+        }
+    }
+
     private static void closeQuietly(Socket socket) {
         try {
             socket.close();
@@ -304,7 +488,46 @@ final class StoreConnections implements AutoCloseable {
         }
     }
 
-    private static byte[] head(String method, String target, Iterable<Map.Entry<String, String>> headers, byte[] body) {
+    /** {@code host:port}, an IPv6 address in brackets. */
+    private static String authority(String host, int port) {
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** The HTTP proxy the selector names first for {@code uri}, or null (none, or only other kinds). */
+    private InetSocketAddress proxyFor(String uri) {
+        if (proxies == null) {
+            return null;
+        }
+        for (Proxy proxy : proxies.select(URI.create(uri))) {
+            if (proxy.type() == Proxy.Type.DIRECT) {
+                return null;
+            }
+            if (proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address) {
+                return address;
+            }
+        }
+        return null;
+    }
+
+    /** One line of a head read byte by byte from {@code in} (nothing after it is taken), without its CRLF. */
+    private static String headLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(80);
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new EOFException("the proxy closed the connection before its answer's head ended");
+            }
+            if (line.size() >= MAX_HEAD_BYTES) {
+                throw new ProtocolException("a head line longer than " + MAX_HEAD_BYTES + " bytes");
+            }
+            line.write(b);
+        }
+        byte[] bytes = line.toByteArray();
+        int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] head(
+            String method, String target, Iterable<Map.Entry<String, String>> headers, Payload body) {
         if (!token(method) || !visible(target)) {
             throw new IllegalArgumentException("not a request line that can be sent: " + method + " " + target);
         }
@@ -319,7 +542,7 @@ final class StoreConnections implements AutoCloseable {
             head.append(name).append(": ").append(value).append("\r\n");
         }
         if (body != null) {
-            head.append("Content-Length: ").append(body.length).append("\r\n");
+            head.append("Content-Length: ").append(body.length()).append("\r\n");
         }
         return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -343,31 +566,43 @@ final class StoreConnections implements AutoCloseable {
     }
 
     /** An answer's status, and its body as a stream; closing it ends the exchange. */
-    final class Answer implements AutoCloseable {
+    public final class Answer implements AutoCloseable {
 
         private final int status;
+        private final Map<String, String> headers;
         private final Body body;
 
-        private Answer(int status, Body body) {
+        private Answer(int status, Map<String, String> headers, Body body) {
             this.status = status;
+            this.headers = headers;
             this.body = body;
         }
 
-        int status() {
+        public int status() {
             return status;
         }
 
-        boolean isSuccessful() {
+        public boolean isSuccessful() {
             return status >= 200 && status < 300;
         }
 
+        /** The value of the header {@code name} (any case), repeated ones joined by commas. */
+        public Optional<String> header(String name) {
+            return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+        }
+
+        /** Every header, by its name in lower case, repeated ones joined by commas. */
+        public Map<String, String> headers() {
+            return Collections.unmodifiableMap(headers);
+        }
+
         /** The body, read as it arrives; closing it closes the answer. */
-        InputStream body() {
+        public InputStream body() {
             return body;
         }
 
         /** At most {@code limit} bytes of the body, as text. */
-        String bodyText(int limit) throws IOException {
+        public String bodyText(int limit) throws IOException {
             return new String(body.readNBytes(limit), StandardCharsets.UTF_8);
         }
 
@@ -408,11 +643,20 @@ final class StoreConnections implements AutoCloseable {
             }
         }
 
-        void write(byte[] head, byte[] body) throws IOException {
+        /**
+         * Writes the request. A failure of the body's own source (not of the socket) is a {@link PayloadFailure}:
+         * the server is then waiting for the rest, so there is no answer to read.
+         */
+        void write(byte[] head, Payload body) throws IOException {
             answerStarted = false;
             out.write(head);
-            if (body != null && body.length > 0) {
-                out.write(body);
+            if (body != null && body.length() > 0) {
+                SocketOutput socket = new SocketOutput(out);
+                try {
+                    body.writeTo(socket);
+                } catch (IOException e) {
+                    throw socket.failed ? e : new PayloadFailure(e);
+                }
             }
             out.flush();
         }
@@ -448,7 +692,7 @@ final class StoreConnections implements AutoCloseable {
                     size = Body.UNTIL_CLOSE;
                     keep = false;
                 }
-                return new Answer(status, new Body(this, exchange, size, keep, kept));
+                return new Answer(status, headers, new Body(this, exchange, size, keep, kept));
             }
         }
 
@@ -495,7 +739,7 @@ final class StoreConnections implements AutoCloseable {
             while (true) {
                 int b = in.read();
                 if (b < 0) {
-                    throw new EOFException("the store closed the connection before its answer's head ended");
+                    throw new EOFException("the server closed the connection before its answer's head ended");
                 }
                 if (first) {
                     answerStarted = true;
@@ -635,7 +879,7 @@ final class StoreConnections implements AutoCloseable {
             }
             int n = connection.in.read(buffer, offset, (int) Math.min(length, left));
             if (n < 0) {
-                throw new EOFException("the store closed the connection with " + left + " bytes of its answer unsent");
+                throw new EOFException("the server closed the connection with " + left + " bytes of its answer unsent");
             }
             left -= n;
             if (left == 0) {

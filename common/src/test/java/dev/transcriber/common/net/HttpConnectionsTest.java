@@ -1,19 +1,24 @@
-package dev.transcriber.common.storage;
+package dev.transcriber.common.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,11 +42,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The object store's own HTTP/1.1 client against a server on a raw socket that answers as each test scripts it:
- * connections kept and given up, the answer's three ways of ending its body, timeouts and cancels, and TLS with the
- * host name checked.
+ * The blocking HTTP/1.1 client against a server on a raw socket that answers as each test scripts it: connections
+ * kept and given up, the answer's three ways of ending its body, timeouts and cancels, streamed bodies, TLS with the
+ * host name checked, and HTTP proxies (a tunnel for TLS).
  */
-class StoreConnectionsTest {
+class HttpConnectionsTest {
 
     private static final List<Map.Entry<String, String>> NO_HEADERS = List.of();
 
@@ -58,7 +63,7 @@ class StoreConnectionsTest {
     @Test
     void aConnectionIsKeptForTheNextExchange() throws Exception {
         server = FakeServer.start(request -> answer(200, "hello " + request.target()));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThat(get(connections, "/a")).isEqualTo("hello /a");
         assertThat(connections.idleConnections()).isEqualTo(1);
@@ -70,10 +75,10 @@ class StoreConnectionsTest {
     @Test
     void aPutSendsItsHeadersAndBodyAsGiven() throws Exception {
         server = FakeServer.start(request -> answer(200, ""));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
         byte[] body = "0123456789".repeat(1000).getBytes(StandardCharsets.UTF_8);
 
-        try (StoreConnections.Answer answer = connections
+        try (HttpConnections.Answer answer = connections
                 .exchange("http", "127.0.0.1", server.port())
                 .send("PUT", "/bucket/a%20b", List.of(Map.entry("x-amz-date", "20261206T000000Z")), body)) {
             assertThat(answer.status()).isEqualTo(200);
@@ -88,10 +93,10 @@ class StoreConnectionsTest {
     }
 
     @Test
-    void aKeptConnectionTheStoreClosedIsReplacedByANewOne() throws Exception {
+    void aKeptConnectionTheServerClosedIsReplacedByANewOne() throws Exception {
         server = FakeServer.start(
                 request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
         assertThat(get(connections, "/1")).isEqualTo("first");
         await().until(() -> server.closedByServer() == 1);
 
@@ -102,7 +107,7 @@ class StoreConnectionsTest {
     @Test
     void aNewConnectionThatFailsIsNotTriedAgain() throws Exception {
         server = FakeServer.start(request -> CLOSE);
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> get(connections, "/x")).isInstanceOf(EOFException.class);
         assertThat(server.connections()).isEqualTo(1);
@@ -111,7 +116,7 @@ class StoreConnectionsTest {
     @Test
     void aReadThatTimesOutIsNotRepeatedOnAnotherConnection() throws Exception {
         server = FakeServer.start(request -> request.number() == 1 ? answer(200, "first") : SILENCE);
-        StoreConnections connections = connections(Duration.ofMillis(300));
+        HttpConnections connections = connections(Duration.ofMillis(300));
         assertThat(get(connections, "/1")).isEqualTo("first");
 
         assertThatThrownBy(() -> get(connections, "/2")).isInstanceOf(SocketTimeoutException.class);
@@ -123,7 +128,7 @@ class StoreConnectionsTest {
         String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5;name=value\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nTrailer: ignored\r\n\r\n";
         server = FakeServer.start(request -> raw(chunked, false));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThat(get(connections, "/1")).isEqualTo("hello world!");
         assertThat(get(connections, "/2")).isEqualTo("hello world!");
@@ -134,7 +139,7 @@ class StoreConnectionsTest {
     void aBodyWithoutLengthEndsWithItsConnectionWhichIsNotKept() throws Exception {
         server = FakeServer.start(request ->
                 request.number() == 1 ? raw("HTTP/1.1 200 OK\r\n\r\nto the end", true) : answer(200, "next"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThat(get(connections, "/1")).isEqualTo("to the end");
         assertThat(connections.idleConnections()).isZero();
@@ -146,7 +151,7 @@ class StoreConnectionsTest {
     void anAnswerSayingCloseIsNotKept() throws Exception {
         server = FakeServer.start(
                 request -> raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", false));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThat(get(connections, "/1")).isEqualTo("ok");
         assertThat(connections.idleConnections()).isZero();
@@ -158,13 +163,13 @@ class StoreConnectionsTest {
     void aBodyClosedEarlyKeepsItsConnectionOnlyWhenLittleIsLeft() throws Exception {
         server = FakeServer.start(request ->
                 answer(200, "x".repeat(request.target().equals("/big") ? 1 << 20 : 100)));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
-        try (StoreConnections.Answer answer = send(connections, "/small")) {
+        try (HttpConnections.Answer answer = send(connections, "/small")) {
             assertThat(answer.body().read()).isEqualTo('x');
         }
         assertThat(connections.idleConnections()).isEqualTo(1);
-        try (StoreConnections.Answer answer = send(connections, "/big")) {
+        try (HttpConnections.Answer answer = send(connections, "/big")) {
             assertThat(answer.body().read()).isEqualTo('x');
         }
         assertThat(connections.idleConnections()).isZero();
@@ -179,8 +184,8 @@ class StoreConnectionsTest {
                 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf".getBytes(StandardCharsets.ISO_8859_1),
                 false,
                 true));
-        StoreConnections connections = connections(Duration.ofSeconds(60));
-        StoreConnections.Answer answer = send(connections, "/");
+        HttpConnections connections = connections(Duration.ofSeconds(60));
+        HttpConnections.Answer answer = send(connections, "/");
         assertThat(answer.body().read()).isEqualTo('h');
 
         CompletableFuture<Void> closing = new CompletableFuture<>();
@@ -196,9 +201,9 @@ class StoreConnectionsTest {
     @Test
     void aTruncatedBodyIsAFailureNotAnEnd() throws Exception {
         server = FakeServer.start(request -> raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this", true));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
-        try (StoreConnections.Answer answer = send(connections, "/1")) {
+        try (HttpConnections.Answer answer = send(connections, "/1")) {
             assertThatThrownBy(() -> answer.body().readAllBytes()).isInstanceOf(EOFException.class);
         }
         assertThat(connections.idleConnections()).isZero();
@@ -207,10 +212,10 @@ class StoreConnectionsTest {
     @Test
     void aConnectionIdleTooLongIsClosedInsteadOfUsed() throws Exception {
         server = FakeServer.start(request -> answer(200, "ok"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
         get(connections, "/1");
 
-        clock.addAndGet(StoreConnections.KEEP_IDLE.toNanos() + 1);
+        clock.addAndGet(HttpConnections.KEEP_IDLE.toNanos() + 1);
         get(connections, "/2");
 
         assertThat(server.connections()).isEqualTo(2);
@@ -220,20 +225,20 @@ class StoreConnectionsTest {
     @Test
     void aHeaderThatWouldSplitTheRequestIsRefused() throws Exception {
         server = FakeServer.start(request -> answer(200, "ok"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> connections
                         .exchange("http", "127.0.0.1", server.port())
-                        .send("GET", "/", List.of(Map.entry("x-a", "b\r\nx-injected: c")), null))
+                        .send("GET", "/", List.of(Map.entry("x-a", "b\r\nx-injected: c")), (byte[]) null))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(server.connections()).isZero();
     }
 
     @Test
-    void aCancelEndsAWriteTheStoreDoesNotRead() throws Exception {
+    void aCancelEndsAWriteTheServerDoesNotRead() throws Exception {
         server = FakeServer.start(request -> answer(200, "never read"), false);
-        StoreConnections connections = connections(Duration.ofSeconds(30));
-        StoreConnections.Exchange exchange = connections.exchange("http", "127.0.0.1", server.port());
+        HttpConnections connections = connections(Duration.ofSeconds(30));
+        HttpConnections.Exchange exchange = connections.exchange("http", "127.0.0.1", server.port());
         CompletableFuture<Void> put = putOnItsOwnThread(exchange);
         await().until(() -> server.connections() == 1);
 
@@ -245,16 +250,16 @@ class StoreConnectionsTest {
     }
 
     @Test
-    void aCancelOverTlsEndsAWriteTheStoreDoesNotRead(@TempDir Path dir) throws Exception {
+    void aCancelOverTlsEndsAWriteTheServerDoesNotRead(@TempDir Path dir) throws Exception {
         SSLContext context = selfSigned(dir);
         server = FakeServer.start(request -> answer(200, "never read"), false, context.getServerSocketFactory());
-        StoreConnections connections = new StoreConnections(
+        HttpConnections connections = new HttpConnections(
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(30),
                 context.getSocketFactory(),
                 clock::get,
                 InetAddress::getAllByName);
-        StoreConnections.Exchange exchange = connections.exchange("https", "localhost", server.port());
+        HttpConnections.Exchange exchange = connections.exchange("https", "localhost", server.port());
         Thread[] writer = new Thread[1];
         CompletableFuture<Void> put = putOnItsOwnThread(exchange, writer);
         // the handshake done and the server's one byte read, the writer waits for room in the socket's buffers
@@ -269,9 +274,9 @@ class StoreConnectionsTest {
     @Test
     void aCancelAfterTheAnswerEndedLeavesItsKeptConnectionAlone() throws Exception {
         server = FakeServer.start(request -> answer(200, ""));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
-        StoreConnections.Exchange put = connections.exchange("http", "127.0.0.1", server.port());
-        try (StoreConnections.Answer answer = put.send("PUT", "/a", NO_HEADERS, new byte[10])) {
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections.Exchange put = connections.exchange("http", "127.0.0.1", server.port());
+        try (HttpConnections.Answer answer = put.send("PUT", "/a", NO_HEADERS, new byte[10])) {
             assertThat(answer.status()).isEqualTo(200);
         }
 
@@ -282,12 +287,12 @@ class StoreConnectionsTest {
     }
 
     @Test
-    void anAnswerSentBeforeTheStoreReadTheBodyIsTheAnswer() throws Exception {
+    void anAnswerSentBeforeTheServerReadTheBodyIsTheAnswer() throws Exception {
         server = FakeServer.start(request ->
                 Reply.refusingEarly("HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\ndenied."));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
-        try (StoreConnections.Answer answer = connections
+        try (HttpConnections.Answer answer = connections
                 .exchange("http", "127.0.0.1", server.port())
                 .send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
             assertThat(answer.status()).isEqualTo(403);
@@ -297,10 +302,10 @@ class StoreConnectionsTest {
     }
 
     @Test
-    void aSuccessSentBeforeTheStoreReadTheBodyIsNoAnswer() throws Exception {
+    void aSuccessSentBeforeTheServerReadTheBodyIsNoAnswer() throws Exception {
         server = FakeServer.start(
                 request -> Reply.refusingEarly("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> connections
                         .exchange("http", "127.0.0.1", server.port())
@@ -316,10 +321,10 @@ class StoreConnectionsTest {
                 Reply.refusingEarly("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             default -> answer(200, "");
         });
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
         assertThat(get(connections, "/1")).isEqualTo("first");
 
-        try (StoreConnections.Answer answer = connections
+        try (HttpConnections.Answer answer = connections
                 .exchange("http", "127.0.0.1", server.port())
                 .send("PUT", "/2", NO_HEADERS, new byte[64 << 20])) {
             assertThat(answer.status()).isEqualTo(200);
@@ -333,7 +338,7 @@ class StoreConnectionsTest {
         server = FakeServer.start(request -> request.number() == 1
                 ? raw("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirstHTTP/1.1 408 Request Timeout\r\n\r\n", true)
                 : answer(200, "next"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
         assertThat(get(connections, "/1")).isEqualTo("first");
         await().until(() -> server.closedByServer() == 1);
 
@@ -347,8 +352,8 @@ class StoreConnectionsTest {
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "5\r\nhello\r\nnot a size\r\n3\r\nabc\r\n0\r\n\r\n",
                 false));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
-        StoreConnections.Answer answer = send(connections, "/");
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections.Answer answer = send(connections, "/");
         byte[] five = new byte[5];
 
         assertThatThrownBy(() -> answer.body().read(five)).isInstanceOf(java.net.ProtocolException.class);
@@ -364,15 +369,15 @@ class StoreConnectionsTest {
         server = FakeServer.start(request -> answer(200, "second address"));
         InetAddress refusing = InetAddress.getByAddress("store", new byte[] {127, 0, 0, 2});
         InetAddress listening = InetAddress.getByAddress("store", new byte[] {127, 0, 0, 1});
-        StoreConnections connections = new StoreConnections(
+        HttpConnections connections = new HttpConnections(
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(5),
                 (SSLSocketFactory) SSLSocketFactory.getDefault(),
                 clock::get,
                 host -> new InetAddress[] {refusing, listening});
 
-        try (StoreConnections.Answer answer =
-                connections.exchange("http", "store", server.port()).send("GET", "/", NO_HEADERS, null)) {
+        try (HttpConnections.Answer answer =
+                connections.exchange("http", "store", server.port()).send("GET", "/", NO_HEADERS, (byte[]) null)) {
             assertThat(answer.bodyText(100)).isEqualTo("second address");
         }
     }
@@ -380,8 +385,8 @@ class StoreConnectionsTest {
     @Test
     void aConnectionWhoseAnswerEndsAfterCloseIsNotKept() throws Exception {
         server = FakeServer.start(request -> answer(200, "late"));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
-        StoreConnections.Answer answer = send(connections, "/");
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections.Answer answer = send(connections, "/");
 
         connections.close();
 
@@ -395,7 +400,7 @@ class StoreConnectionsTest {
     void aTransferCodingOtherThanChunkedIsRefused() throws Exception {
         server = FakeServer.start(
                 request -> raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", false));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> get(connections, "/")).isInstanceOf(java.net.ProtocolException.class);
     }
@@ -403,7 +408,7 @@ class StoreConnectionsTest {
     @Test
     void aStatusLineOfAnotherShapeIsRefused() throws Exception {
         server = FakeServer.start(request -> raw("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", false));
-        StoreConnections connections = connections(Duration.ofSeconds(5));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
 
         assertThatThrownBy(() -> get(connections, "/")).isInstanceOf(java.net.ProtocolException.class);
     }
@@ -412,36 +417,254 @@ class StoreConnectionsTest {
     void overTlsTheCertificateMustNameTheHostAsked(@TempDir Path dir) throws Exception {
         SSLContext context = selfSigned(dir);
         server = FakeServer.start(request -> answer(200, "secure"), true, context.getServerSocketFactory());
-        StoreConnections connections = new StoreConnections(
+        HttpConnections connections = new HttpConnections(
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(5),
                 context.getSocketFactory(),
                 clock::get,
                 InetAddress::getAllByName);
 
-        try (StoreConnections.Answer answer =
-                connections.exchange("https", "localhost", server.port()).send("GET", "/", NO_HEADERS, null)) {
+        try (HttpConnections.Answer answer =
+                connections.exchange("https", "localhost", server.port()).send("GET", "/", NO_HEADERS, (byte[]) null)) {
             assertThat(answer.bodyText(100)).isEqualTo("secure");
         }
         assertThatThrownBy(() -> connections
                         .exchange("https", "127.0.0.1", server.port())
-                        .send("GET", "/", NO_HEADERS, null))
+                        .send("GET", "/", NO_HEADERS, (byte[]) null))
                 .isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
+    void aStreamedBodyIsSentWholeWithItsLengthAndTheAnswersHeadersAreRead() throws Exception {
+        server = FakeServer.start(request -> raw(
+                "HTTP/1.1 429 X\r\nRetry-After: 3\r\nX-Reset: 1s\r\nX-Reset: 2s\r\nContent-Length: 4\r\n\r\nbusy",
+                false));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        byte[] audio = "0123456789".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+
+        try (HttpConnections.Answer answer = connections
+                .exchange("http", "127.0.0.1", server.port())
+                .send("POST", "/v1/audio", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length))) {
+            assertThat(answer.status()).isEqualTo(429);
+            assertThat(answer.header("RETRY-AFTER")).contains("3");
+            assertThat(answer.headers()).containsEntry("x-reset", "1s, 2s");
+            assertThat(answer.bodyText(100)).isEqualTo("busy");
+        }
+
+        Request received = server.requests().getFirst();
+        assertThat(received.headers()).containsEntry("content-length", String.valueOf(audio.length));
+        assertThat(received.body()).isEqualTo(audio);
+    }
+
+    @Test
+    void aStreamedBodyIsNotSentAgainOnANewConnectionWhenAKeptOneTheServerClosedFails() throws Exception {
+        server = FakeServer.start(
+                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        assertThat(get(connections, "/1")).isEqualTo("first");
+        await().until(() -> server.closedByServer() == 1);
+        byte[] audio = new byte[1000];
+
+        assertThatThrownBy(() -> connections
+                        .exchange("http", "127.0.0.1", server.port())
+                        .send("POST", "/2", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length)))
+                .isInstanceOf(IOException.class);
+        assertThat(server.connections()).isEqualTo(1); // its bytes were taken once: the caller decides what next
+    }
+
+    @Test
+    void aStreamedBodyWhoseSourceFailsEndsTheExchangeAtOnceWithTheSourcesFailure() throws Exception {
+        server = FakeServer.start(request -> answer(200, "never read"));
+        // a read timeout far beyond the test's own: waiting for an answer the server cannot give would show
+        HttpConnections connections = connections(Duration.ofMinutes(2));
+        IOException broken = new IOException("the store's stream broke");
+        InputStream failing = new InputStream() {
+            private int given;
+
+            @Override
+            public int read() throws IOException {
+                if (given++ >= 1000) {
+                    throw broken;
+                }
+                return 'a';
+            }
+        };
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> assertThatThrownBy(() -> connections
+                                .exchange("http", "127.0.0.1", server.port())
+                                .send("POST", "/", NO_HEADERS, streamed(failing, 100_000)))
+                        .isSameAs(broken));
+        assertThat(connections.idleConnections()).isZero();
+    }
+
+    @Test
+    void throughAnHttpProxyAPlainRequestNamesTheWholeUri() throws Exception {
+        server = FakeServer.start(request -> answer(200, "via proxy"));
+        HttpConnections connections = proxied(server.port(), (SSLSocketFactory) SSLSocketFactory.getDefault());
+
+        try (HttpConnections.Answer answer = connections
+                .exchange("http", "upstream.invalid", 8080)
+                .send("GET", "/v1/models?x=1", List.of(Map.entry("Host", "upstream.invalid:8080")), (byte[]) null)) {
+            assertThat(answer.bodyText(100)).isEqualTo("via proxy");
+        }
+        assertThat(server.requests().getFirst().target()).isEqualTo("http://upstream.invalid:8080/v1/models?x=1");
+    }
+
+    @Test
+    void throughAnHttpProxyTlsGoesThroughATunnelToTheHostAsked(@TempDir Path dir) throws Exception {
+        SSLContext context = selfSigned(dir);
+        server = FakeServer.start(request -> answer(200, "tunnelled"), true, context.getServerSocketFactory());
+        try (TunnelProxy proxy = TunnelProxy.start(server.port(), "HTTP/1.1 200 Connection established")) {
+            HttpConnections connections = proxied(proxy.port(), context.getSocketFactory());
+
+            try (HttpConnections.Answer answer =
+                    connections.exchange("https", "localhost", 443).send("GET", "/", NO_HEADERS, (byte[]) null)) {
+                assertThat(answer.bodyText(100)).isEqualTo("tunnelled");
+            }
+            assertThat(proxy.asked()).containsExactly("CONNECT localhost:443 HTTP/1.1");
+        }
+    }
+
+    @Test
+    void aProxyAskingForCredentialsRefusesTheCall() throws Exception {
+        try (TunnelProxy proxy = TunnelProxy.start(0, "HTTP/1.1 407 Proxy Authentication Required")) {
+            HttpConnections connections = proxied(proxy.port(), (SSLSocketFactory) SSLSocketFactory.getDefault());
+
+            assertThatThrownBy(() -> connections
+                            .exchange("https", "upstream.invalid", 443)
+                            .send("GET", "/", NO_HEADERS, (byte[]) null))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("asks for credentials");
+        }
+    }
+
+    /** A body read from {@code in} as it is sent: it cannot be sent again. */
+    private static HttpConnections.Payload streamed(InputStream in, long length) {
+        return new HttpConnections.Payload() {
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                byte[] buffer = new byte[8192];
+                for (long left = length; left > 0; ) {
+                    int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    out.write(buffer, 0, n);
+                    left -= n;
+                }
+            }
+        };
+    }
+
+    /** Every call through the HTTP proxy on this machine's {@code port}; only the proxy's address is looked up. */
+    private HttpConnections proxied(int port, SSLSocketFactory tls) {
+        ProxySelector proxies = ProxySelector.of(new InetSocketAddress("127.0.0.1", port));
+        return new HttpConnections(
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                tls,
+                clock::get,
+                host -> {
+                    if (!host.equals("127.0.0.1")) {
+                        throw new UnknownHostException(host + ": only the proxy is looked up");
+                    }
+                    return InetAddress.getAllByName(host);
+                },
+                proxies);
+    }
+
+    /**
+     * A proxy that answers a {@code CONNECT} with {@code statusLine} and, when that is a 200, joins the connection to
+     * the port {@code target} on this machine, whatever host was asked; it keeps the request lines it was sent.
+     */
+    private static final class TunnelProxy implements AutoCloseable {
+
+        private final ServerSocket socket;
+        private final List<String> asked = new CopyOnWriteArrayList<>();
+
+        private TunnelProxy(ServerSocket socket) {
+            this.socket = socket;
+        }
+
+        static TunnelProxy start(int target, String statusLine) throws IOException {
+            TunnelProxy proxy = new TunnelProxy(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            Thread.ofVirtual().start(() -> proxy.accept(target, statusLine));
+            return proxy;
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        List<String> asked() {
+            return asked;
+        }
+
+        private void accept(int target, String statusLine) {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    Thread.ofVirtual().start(() -> tunnel(client, target, statusLine));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void tunnel(Socket client, int target, String statusLine) {
+            try (client) {
+                InputStream in = client.getInputStream();
+                asked.add(FakeServer.line(in));
+                for (String line = FakeServer.line(in); line != null && !line.isEmpty(); line = FakeServer.line(in)) {
+                    // the request's headers
+                }
+                client.getOutputStream()
+                        .write((statusLine + "\r\nContent-Length: 0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                if (!statusLine.contains(" 200 ")) {
+                    return;
+                }
+                try (Socket server = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                    Thread up = Thread.ofVirtual().start(() -> copy(in, server));
+                    copy(server.getInputStream(), client);
+                    up.join();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the tunnel ends
+            }
+        }
+
+        private static void copy(InputStream from, Socket to) {
+            try {
+                from.transferTo(to.getOutputStream());
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // one side closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     /**
      * A PUT of 64 MiB, more than the sockets' buffers hold, on a thread of its own (not the common pool: one thread on
      * two cores, which a test's other task would wait behind); it fails, or is answered.
      */
-    private static CompletableFuture<Void> putOnItsOwnThread(StoreConnections.Exchange exchange) {
+    private static CompletableFuture<Void> putOnItsOwnThread(HttpConnections.Exchange exchange) {
         return putOnItsOwnThread(exchange, new Thread[1]);
     }
 
     /** The same, its thread put in {@code thread[0]}. */
-    private static CompletableFuture<Void> putOnItsOwnThread(StoreConnections.Exchange exchange, Thread[] thread) {
+    private static CompletableFuture<Void> putOnItsOwnThread(HttpConnections.Exchange exchange, Thread[] thread) {
         CompletableFuture<Void> put = new CompletableFuture<>();
         thread[0] = Thread.ofVirtual().unstarted(() -> {
-            try (StoreConnections.Answer answer = exchange.send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
+            try (HttpConnections.Answer answer = exchange.send("PUT", "/", NO_HEADERS, new byte[64 << 20])) {
                 put.completeExceptionally(new AssertionError("answered " + answer.status()));
             } catch (IOException | RuntimeException e) {
                 put.completeExceptionally(e);
@@ -451,8 +674,8 @@ class StoreConnectionsTest {
         return put;
     }
 
-    private StoreConnections connections(Duration readTimeout) {
-        return new StoreConnections(
+    private HttpConnections connections(Duration readTimeout) {
+        return new HttpConnections(
                 Duration.ofSeconds(5),
                 readTimeout,
                 (SSLSocketFactory) SSLSocketFactory.getDefault(),
@@ -460,12 +683,12 @@ class StoreConnectionsTest {
                 InetAddress::getAllByName);
     }
 
-    private StoreConnections.Answer send(StoreConnections connections, String target) throws IOException {
-        return connections.exchange("http", "127.0.0.1", server.port()).send("GET", target, NO_HEADERS, null);
+    private HttpConnections.Answer send(HttpConnections connections, String target) throws IOException {
+        return connections.exchange("http", "127.0.0.1", server.port()).send("GET", target, NO_HEADERS, (byte[]) null);
     }
 
-    private String get(StoreConnections connections, String target) throws IOException {
-        try (StoreConnections.Answer answer = send(connections, target)) {
+    private String get(HttpConnections connections, String target) throws IOException {
+        try (HttpConnections.Answer answer = send(connections, target)) {
             return new String(answer.body().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
