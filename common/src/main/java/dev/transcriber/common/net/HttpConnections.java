@@ -19,9 +19,10 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collections;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -44,8 +45,9 @@ import javax.net.ssl.SSLSocketFactory;
  * first-out deque per endpoint; one idle for longer than {@link #KEEP_IDLE}, or with bytes nobody asked for, is closed
  * instead of used, and a kept connection that fails before any byte of its answer arrived (the server closed it
  * meanwhile) is replaced by the next one or a new one, as OkHttp does, when the request's body can be sent again (no
- * body, or one in memory); a streamed body cannot, and the failure is the caller's. On a new connection, an answer
- * the server sent before it stopped reading the body (a refusal) is the answer.
+ * body, or one in memory); a streamed body cannot, so a kept connection idle for longer than {@link #CHECK_AFTER} is
+ * checked before one goes into it, and a failure is the caller's. On a new connection, or for a body sent once, an
+ * answer the server sent before it stopped reading the body (a refusal) is the answer.
  *
  * <p>Reads wait at most {@code readTimeout} for a byte (the socket's own timeout); a write has no timeout, so a caller
  * that must bound one ends the exchange with {@link Exchange#cancel()} from another thread, which closes the plain
@@ -59,6 +61,13 @@ public final class HttpConnections implements AutoCloseable {
 
     /** How long a connection may wait unused before it is closed instead of used again (below common servers' 30 s). */
     static final Duration KEEP_IDLE = Duration.ofSeconds(20);
+
+    /**
+     * A kept connection unused for longer than this is checked before a body that can be sent only once goes into it
+     * (a read of at most a millisecond): servers close idle connections after a few seconds (uvicorn after 5), and
+     * such a body cannot be sent again on another connection when the write or the answer fails.
+     */
+    static final Duration CHECK_AFTER = Duration.ofSeconds(1);
 
     /** The most connections kept unused per endpoint; more are closed when their exchange ends. */
     private static final int MAX_IDLE = 64;
@@ -238,6 +247,11 @@ public final class HttpConnections implements AutoCloseable {
                     connection.abort(); // too old, or the server said something meanwhile (a 408 before it closed)
                     continue;
                 }
+                boolean once = body != null && !body.replayable();
+                if (reused && once && connection.idleFor() > CHECK_AFTER.toNanos() && !connection.stillOpen()) {
+                    connection.abort(); // closed while it waited: a body sent once must not go into it
+                    continue;
+                }
                 if (reused) {
                     use(connection.raw);
                 } else {
@@ -250,14 +264,16 @@ public final class HttpConnections implements AutoCloseable {
                         connection.abort();
                         throw e.source();
                     } catch (IOException e) {
-                        Answer early = reused ? null : earlyAnswer(connection, method, e);
+                        // on a kept connection an early answer may be the server giving the connection up (a 408),
+                        // and the request is sent again instead; a body sent once has no again
+                        Answer early = reused && !once ? null : earlyAnswer(connection, method, e);
                         if (early != null) {
                             return early;
                         }
                         throw e;
                     }
                     return connection.readAnswer(method, this, kept, true);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     connection.abort(); // a body's source that failed unchecked, say
                     throw e;
                 } catch (IOException e) {
@@ -350,8 +366,9 @@ public final class HttpConnections implements AutoCloseable {
         private void tunnel(Socket socket) throws IOException {
             String authority = authority(host, port);
             OutputStream out = socket.getOutputStream();
-            out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(
+                    ("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\nUser-Agent: transcriber\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = socket.getInputStream();
             String statusLine = headLine(in);
@@ -435,33 +452,38 @@ public final class HttpConnections implements AutoCloseable {
         }
     }
 
-    /** The socket's output, noting whether one of its writes failed. */
+    /**
+     * The socket's output for a body of {@code limit} bytes: it counts what was written, refuses more than the limit
+     * (the server would take it for the next request), and notes whether one of its writes failed.
+     */
     private static final class SocketOutput extends FilterOutputStream {
 
+        private final long limit;
+        private long written;
         private boolean failed;
 
-        SocketOutput(OutputStream out) {
+        SocketOutput(OutputStream out, long limit) {
             super(out);
+            this.limit = limit;
         }
 
         @Override
         public void write(int b) throws IOException {
-            try {
-                out.write(b);
-            } catch (IOException e) {
-                failed = true;
-                throw e;
-            }
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (written + length > limit) {
+                throw new IOException("the body is longer than its " + limit + " bytes");
+            }
             try {
                 out.write(bytes, offset, length);
             } catch (IOException e) {
                 failed = true;
                 throw e;
             }
+            written += length;
         }
 
         @Override
@@ -569,10 +591,10 @@ public final class HttpConnections implements AutoCloseable {
     public final class Answer implements AutoCloseable {
 
         private final int status;
-        private final Map<String, String> headers;
+        private final Map<String, List<String>> headers;
         private final Body body;
 
-        private Answer(int status, Map<String, String> headers, Body body) {
+        private Answer(int status, Map<String, List<String>> headers, Body body) {
             this.status = status;
             this.headers = headers;
             this.body = body;
@@ -586,14 +608,15 @@ public final class HttpConnections implements AutoCloseable {
             return status >= 200 && status < 300;
         }
 
-        /** The value of the header {@code name} (any case), repeated ones joined by commas. */
+        /** The values of the header {@code name} (any case), repeated ones joined by commas. */
         public Optional<String> header(String name) {
-            return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+            return Optional.ofNullable(joined(headers, name.toLowerCase(Locale.ROOT)));
         }
 
-        /** Every header, by its name in lower case, repeated ones joined by commas. */
-        public Map<String, String> headers() {
-            return Collections.unmodifiableMap(headers);
+        /** The first value of the header {@code name} (any case), when it was sent more than once. */
+        public Optional<String> firstValue(String name) {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null ? Optional.empty() : Optional.of(values.getFirst());
         }
 
         /** The body, read as it arrives; closing it closes the answer. */
@@ -619,6 +642,7 @@ public final class HttpConnections implements AutoCloseable {
     private final class Connection {
 
         private final Socket raw;
+        private final Socket socket;
         private final BufferedInputStream in;
         private final OutputStream out;
         private long idleSince;
@@ -626,12 +650,33 @@ public final class HttpConnections implements AutoCloseable {
 
         Connection(Socket raw, Socket socket) throws IOException {
             this.raw = raw;
+            this.socket = socket;
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             this.out = socket.getOutputStream();
         }
 
         long idleFor() {
             return nanoTime.getAsLong() - idleSince;
+        }
+
+        /**
+         * Whether the server has not closed this connection while it waited: a read that waits at most a millisecond
+         * finds nothing (the end of the stream, bytes nobody asked for, or a failure say it cannot be used).
+         */
+        boolean stillOpen() {
+            try {
+                socket.setSoTimeout(1);
+                try {
+                    in.read();
+                    return false;
+                } catch (SocketTimeoutException nothing) {
+                    return true;
+                } finally {
+                    socket.setSoTimeout(readTimeoutMillis);
+                }
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         /** Whether bytes arrived that no request asked for; true if that cannot be told. */
@@ -651,11 +696,15 @@ public final class HttpConnections implements AutoCloseable {
             answerStarted = false;
             out.write(head);
             if (body != null && body.length() > 0) {
-                SocketOutput socket = new SocketOutput(out);
+                SocketOutput socket = new SocketOutput(out, body.length());
                 try {
                     body.writeTo(socket);
                 } catch (IOException e) {
                     throw socket.failed ? e : new PayloadFailure(e);
+                }
+                if (socket.written != body.length()) {
+                    throw new PayloadFailure(
+                            new IOException("the body gave " + socket.written + " of its " + body.length() + " bytes"));
                 }
             }
             out.flush();
@@ -670,14 +719,15 @@ public final class HttpConnections implements AutoCloseable {
             while (true) {
                 String statusLine = line(true);
                 int status = status(statusLine);
-                Map<String, String> headers = headers();
+                Map<String, List<String>> headers = headers();
                 if (status >= 100 && status < 200) {
                     continue; // an interim answer (100 Continue): the real one follows
                 }
-                boolean keep =
-                        mayKeep && statusLine.startsWith("HTTP/1.1") && !hasToken(headers.get("connection"), "close");
-                String encoding = headers.get("transfer-encoding");
-                String length = headers.get("content-length");
+                boolean keep = mayKeep
+                        && statusLine.startsWith("HTTP/1.1")
+                        && !hasToken(joined(headers, "connection"), "close");
+                String encoding = joined(headers, "transfer-encoding");
+                String length = joined(headers, "content-length");
                 long size;
                 if (method.equals("HEAD") || status == 204 || status == 304) {
                     size = 0;
@@ -717,8 +767,9 @@ public final class HttpConnections implements AutoCloseable {
             return Integer.parseInt(line.substring(9, 12));
         }
 
-        private Map<String, String> headers() throws IOException {
-            Map<String, String> headers = new LinkedHashMap<>();
+        /** The answer's headers by lower-case name, each with its values in the order sent. */
+        private Map<String, List<String>> headers() throws IOException {
+            Map<String, List<String>> headers = new LinkedHashMap<>();
             int total = 0;
             for (String line; !(line = line(false)).isEmpty(); ) {
                 total += line.length();
@@ -727,8 +778,8 @@ public final class HttpConnections implements AutoCloseable {
                     throw new ProtocolException("not an HTTP header: " + abbreviate(line));
                 }
                 String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = line.substring(colon + 1).trim();
-                headers.merge(name, value, (first, next) -> first + ", " + next);
+                headers.computeIfAbsent(name, any -> new ArrayList<>(1))
+                        .add(line.substring(colon + 1).trim());
             }
             return headers;
         }
@@ -775,6 +826,12 @@ public final class HttpConnections implements AutoCloseable {
                 abort(); // kept after close(): nobody would close it
             }
         }
+    }
+
+    /** A header's values joined by commas, or null. */
+    private static String joined(Map<String, List<String>> headers, String name) {
+        List<String> values = headers.get(name);
+        return values == null ? null : String.join(", ", values);
     }
 
     private static boolean hasToken(String value, String token) {

@@ -24,10 +24,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Function;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -44,6 +47,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 public class OpenAiCompatibleClient implements TranscriptionProvider {
+
+    /** Sent with every call, as the JDK's client sent its own: some proxies and firewalls refuse requests without. */
+    private static final String USER_AGENT = "transcriber-worker";
 
     /** How long a connection to an upstream may take to open. */
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -101,52 +107,41 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
 
     /**
      * One call, giving up after {@code timeLeft} or {@code transcriber.upstream.call-timeout}, whichever is sooner: a
-     * deadline on the whole exchange, the answer's body included (an upstream sending a byte a second is cut off).
+     * deadline on the whole exchange, the answer's body included (an upstream sending a byte a second is cut off), and
+     * the audio's reading from the store too.
      */
     @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
         Duration timeout = timeLeft.compareTo(callTimeout) < 0 ? timeLeft : callTimeout;
-        String boundary = "transcriber-" + UUID.randomUUID();
-        byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        long length = head.length + call.sizeBytes() + tail.length;
-        // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
-        // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
-        CountingInputStream audio = CountingInputStream.counted(openAudio(call));
-        URI uri = URI.create(
+        Endpoint endpoint = Endpoint.of(
                 call.translates()
                         ? account.translationsUrl(call.model(), call.usualUpstreamModel())
                         : account.transcriptionsUrl(call.model(), call.usualUpstreamModel()));
+        HttpConnections.Exchange exchange = http.exchange(endpoint.scheme(), endpoint.host(), endpoint.port());
+        String boundary = "transcriber-" + UUID.randomUUID();
+        byte[] head = head(boundary, call, account.upstreamModel(call.model(), call.usualUpstreamModel()));
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         List<Map.Entry<String, String>> headers = new ArrayList<>(8);
-        headers.add(Map.entry("Host", uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")));
+        headers.add(Map.entry("Host", endpoint.hostHeader()));
+        headers.add(Map.entry("User-Agent", USER_AGENT));
         if (account.kind() == AccountsProperties.ProviderKind.AZURE) {
             headers.add(Map.entry("api-key", account.apiKey()));
         } else {
             headers.add(Map.entry("Authorization", "Bearer " + account.apiKey()));
         }
+        headers.add(Map.entry("Content-Type", "multipart/form-data; boundary=" + boundary));
+        headers.add(Map.entry("Accept", "application/json"));
+        // The audio is opened, and its first bytes read, before any connection to the upstream: a store that cannot
+        // give the audio costs no upstream call (each one billable) and none of the upstream's retry budget.
+        AudioBody body = new AudioBody(call, head, tail);
         try (Traces.Traced span = traces.outgoing(
                         call.translates() ? "upstream translate" : "upstream transcribe",
                         headers,
                         (list, name, value) -> list.add(Map.entry(name, value)))
                 .tag("upstream.account", account.id())
                 .tag("upstream.model", call.model())) {
-            headers.add(Map.entry("Content-Type", "multipart/form-data; boundary=" + boundary));
-            headers.add(Map.entry("Accept", "application/json"));
-            HttpConnections.Payload body = new HttpConnections.Payload() {
-                @Override
-                public long length() {
-                    return length;
-                }
-
-                @Override
-                public void writeTo(OutputStream out) throws IOException {
-                    out.write(head);
-                    copyExactly(audio, out, call.sizeBytes());
-                    out.write(tail);
-                }
-            };
             try {
-                Reply reply = exchange(account, uri, headers, body, audio, timeout);
+                Reply reply = exchange(account, exchange, endpoint.target(), headers, body, timeout);
                 span.tag("http.response.status_code", String.valueOf(reply.status()));
                 return read(account, call, reply);
             } catch (RuntimeException e) {
@@ -156,40 +151,77 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
     }
 
-    /** An upstream's answer: its status, its headers (by lower-case name) and its body. */
-    private record Reply(int status, Map<String, String> headers, String body) {}
+    /**
+     * The multipart body: the fields, the audio, the closing boundary. It is sent once (the audio is read as it goes);
+     * the deadline closes the audio, so a store that stalls ends the call too.
+     */
+    private static final class AudioBody implements HttpConnections.Payload {
+
+        private final UpstreamCall call;
+        private final byte[] head;
+        private final byte[] tail;
+        private final CountingInputStream audio;
+
+        AudioBody(UpstreamCall call, byte[] head, byte[] tail) {
+            this.call = call;
+            this.head = head;
+            this.tail = tail;
+            this.audio = CountingInputStream.counted(openAudio(call));
+        }
+
+        @Override
+        public long length() {
+            return head.length + call.sizeBytes() + tail.length;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            out.write(head);
+            copyExactly(audio, out, call.sizeBytes());
+            out.write(tail);
+        }
+
+        /** Why the audio's reading failed, or null. */
+        IOException readFailure() {
+            return audio.readFailure();
+        }
+
+        void close() {
+            ObjectStore.closeQuietly(audio);
+        }
+    }
+
+    /** An upstream's answer: its status, its headers' first values (by any case of their name) and its body. */
+    private record Reply(int status, Function<String, Optional<String>> headers, String body) {}
 
     /**
-     * The answer to a POST of {@code body} to {@code uri}, within {@code timeout} for the whole of it; the audio is
-     * closed either way.
+     * The answer to a POST of {@code body} to {@code target}, within {@code timeout} for the whole of it (at the
+     * deadline the exchange and the audio's reading are both ended); the audio is closed either way.
      */
     private Reply exchange(
             UpstreamAccount account,
-            URI uri,
+            HttpConnections.Exchange exchange,
+            String target,
             List<Map.Entry<String, String>> headers,
-            HttpConnections.Payload body,
-            CountingInputStream audio,
+            AudioBody body,
             Duration timeout) {
-        HttpConnections.Exchange exchange;
-        try {
-            exchange = http.exchange(uri.getScheme(), uri.getHost(), port(uri));
-        } catch (IllegalArgumentException e) {
-            ObjectStore.closeQuietly(audio);
-            throw e; // not an http(s) URL: the account's configuration
-        }
-        ScheduledFuture<?> deadline = DEADLINES.schedule(exchange::cancel, timeout.toNanos(), NANOSECONDS);
-        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        ScheduledFuture<?> deadline = DEADLINES.schedule(
+                () -> {
+                    exchange.cancel();
+                    body.close();
+                },
+                timeout.toNanos(),
+                NANOSECONDS);
         try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
-            return new Reply(answer.status(), answer.headers(), answer.bodyText(MAX_ANSWER_BYTES));
+            return new Reply(answer.status(), answer::firstValue, answer.bodyText(MAX_ANSWER_BYTES));
         } catch (IOException e) {
             if (exchange.isCancelled()) {
                 throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
             }
-            if (audio.readFailure() != null) {
+            IOException readFailure = body.readFailure();
+            if (readFailure != null) {
                 throw new ObjectStoreException(
-                        "object store: reading the audio for the upstream failed: " + audio.readFailure(),
-                        audio.readFailure());
+                        "object store: reading the audio for the upstream failed: " + readFailure, readFailure);
             }
             if (e instanceof SocketTimeoutException) {
                 throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
@@ -197,7 +229,44 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
         } finally {
             deadline.cancel(false);
-            ObjectStore.closeQuietly(audio); // on every path: an early answer or a timeout leaves the body unread
+            body.close(); // on every path: an early answer or a timeout leaves the audio unread
+        }
+    }
+
+    /**
+     * Where an upstream is called: its scheme (lower case), host, port and request target, from an account's URL. A
+     * host name the URI grammar refuses (an underscore, as in a compose service's name) is taken from the authority.
+     */
+    record Endpoint(String scheme, String host, int port, String target) {
+
+        static Endpoint of(String url) {
+            URI uri = URI.create(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new IllegalArgumentException("not an http(s) URL: " + url);
+            }
+            String host = uri.getHost();
+            int port = uri.getPort();
+            String authority = uri.getRawAuthority();
+            if (host == null && authority != null && !authority.contains("@") && !authority.startsWith("[")) {
+                int colon = authority.lastIndexOf(':');
+                host = colon < 0 ? authority : authority.substring(0, colon);
+                port = colon < 0 ? -1 : Integer.parseInt(authority.substring(colon + 1));
+            }
+            if (host == null || host.isEmpty()) {
+                throw new IllegalArgumentException("no host in " + url);
+            }
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            return new Endpoint(
+                    scheme,
+                    host,
+                    port >= 0 ? port : scheme.equals("https") ? 443 : 80,
+                    path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+        }
+
+        /** The {@code Host} header: the port only when it is not the scheme's own. */
+        String hostHeader() {
+            return port == (scheme.equals("https") ? 443 : 80) ? host : host + ":" + port;
         }
     }
 
@@ -216,10 +285,6 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         if (in.read() >= 0) {
             throw new IOException("the audio is longer than its " + size + " bytes");
         }
-    }
-
-    private static int port(URI uri) {
-        return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     /** The audio, with its first bytes already read (so an unreachable store fails here, not mid-request). */

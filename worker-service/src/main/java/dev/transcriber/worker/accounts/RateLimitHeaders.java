@@ -7,8 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,24 +25,19 @@ final class RateLimitHeaders {
 
     private RateLimitHeaders() {}
 
-    /** {@code headers}: by lower-case name. */
-    static Instant until(Map<String, String> headers, Instant now) {
+    /** {@code header}: the first value of a header, by its name. */
+    static Instant until(Function<String, Optional<String>> header, Instant now) {
         List<Duration> waits = new ArrayList<>();
-        header(headers, "retry-after-ms").flatMap(RateLimitHeaders::millis).ifPresent(waits::add);
-        header(headers, "retry-after").flatMap(v -> retryAfter(v, now)).ifPresent(waits::add);
-        header(headers, "x-ratelimit-reset-requests")
+        header.apply("retry-after-ms").flatMap(RateLimitHeaders::millis).ifPresent(waits::add);
+        header.apply("retry-after").flatMap(v -> retryAfter(v, now)).ifPresent(waits::add);
+        header.apply("x-ratelimit-reset-requests")
                 .flatMap(RateLimitHeaders::goDuration)
                 .ifPresent(waits::add);
-        header(headers, "x-ratelimit-reset-tokens")
+        header.apply("x-ratelimit-reset-tokens")
                 .flatMap(RateLimitHeaders::goDuration)
                 .ifPresent(waits::add);
         Duration wait = waits.stream().max(Duration::compareTo).orElse(DEFAULT_COOLDOWN);
         return now.plus(wait.isNegative() ? Duration.ZERO : wait);
-    }
-
-    /** A header's value (an HTTP date has a comma of its own, so a repeated header's values are not split). */
-    private static Optional<String> header(Map<String, String> headers, String name) {
-        return Optional.ofNullable(headers.get(name));
     }
 
     private static Optional<Duration> millis(String value) {

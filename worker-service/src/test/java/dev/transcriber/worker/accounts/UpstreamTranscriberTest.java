@@ -408,6 +408,82 @@ class UpstreamTranscriberTest {
                 .isEmpty();
     }
 
+    @Test
+    void anAudioThatStallsIsCutOffAtTheCallTimeout() {
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"never\"}")));
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        java.util.function.Supplier<java.io.InputStream> stalls = () -> new java.io.InputStream() {
+            private int given;
+
+            @Override
+            public int read() throws java.io.IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+                if (given < 1000) {
+                    int n = Math.min(length, 1000 - given);
+                    given += n;
+                    return n;
+                }
+                try {
+                    closed.await(); // the store sends nothing more until the stream is closed
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                throw new java.io.IOException("closed");
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+            }
+        };
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            UpstreamAccount account = UpstreamAccount.simple("openai-1", upstream.baseUrl() + "/v1", "key-1");
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> client.transcribe(account, call(stalls, 100_000), Duration.ofMinutes(1)), threads);
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(answer::isDone);
+            assertThat(answer)
+                    .failsWithin(Duration.ZERO)
+                    .withThrowableThat()
+                    .havingCause()
+                    .isInstanceOf(UpstreamException.Retryable.class)
+                    .withMessageContaining("timed out");
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void anEndpointIsReadFromAnAccountsUrlAsTheJdksClientTookIt() {
+        assertThat(OpenAiCompatibleClient.Endpoint.of("https://api.openai.com/v1/audio/transcriptions"))
+                .isEqualTo(new OpenAiCompatibleClient.Endpoint(
+                        "https", "api.openai.com", 443, "/v1/audio/transcriptions"));
+        var azure = OpenAiCompatibleClient.Endpoint.of(
+                "HTTPS://x.openai.azure.com/openai/deployments/w/audio/transcriptions?api-version=2024-06-01");
+        assertThat(azure)
+                .isEqualTo(new OpenAiCompatibleClient.Endpoint(
+                        "https",
+                        "x.openai.azure.com",
+                        443,
+                        "/openai/deployments/w/audio/transcriptions?api-version=2024-06-01"));
+        assertThat(azure.hostHeader()).isEqualTo("x.openai.azure.com");
+        var compose = OpenAiCompatibleClient.Endpoint.of("http://whisper_server:8000/v1/audio/transcriptions");
+        assertThat(compose)
+                .isEqualTo(new OpenAiCompatibleClient.Endpoint(
+                        "http", "whisper_server", 8000, "/v1/audio/transcriptions"));
+        assertThat(compose.hostHeader()).isEqualTo("whisper_server:8000");
+        assertThat(OpenAiCompatibleClient.Endpoint.of("http://[::1]:9000/v1").hostHeader())
+                .isEqualTo("[::1]:9000");
+        assertThatThrownBy(() -> OpenAiCompatibleClient.Endpoint.of("ftp://files.example.test/v1"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private UpstreamTranscriber transcriber(int accounts) {
         return new UpstreamTranscriber(pool(accounts), List.of(client), policy, Duration.ofMinutes(1));
     }
