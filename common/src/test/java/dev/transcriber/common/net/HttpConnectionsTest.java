@@ -512,6 +512,44 @@ class HttpConnectionsTest {
     }
 
     @Test
+    void anEarlyRefusalOnAKeptConnectionIsTheAnswerForAStreamedBody() throws Exception {
+        server = FakeServer.start(request -> request.number() == 1
+                ? answer(200, "first")
+                : Reply.refusingEarly("HTTP/1.1 413 Too Large\r\nContent-Length: 8\r\n\r\ntoo big!"));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        assertThat(get(connections, "/1")).isEqualTo("first");
+        long size = 64L << 20; // more than the sockets' buffers hold: the write fails when the server closes
+        InputStream zeros = new InputStream() {
+            private long left = size;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : 0;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                if (left == 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(length, left);
+                java.util.Arrays.fill(buffer, offset, offset + n, (byte) 0);
+                left -= n;
+                return n;
+            }
+        };
+
+        try (HttpConnections.Answer answer = connections
+                .exchange("http", "127.0.0.1", server.port())
+                .send("POST", "/2", NO_HEADERS, streamed(zeros, size))) {
+            assertThat(answer.status()).isEqualTo(413);
+            assertThat(answer.bodyText(100)).isEqualTo("too big!");
+        }
+        assertThat(server.connections()).isEqualTo(1);
+    }
+
+    @Test
     void aStreamedBodyWhoseSourceFailsEndsTheExchangeAtOnceWithTheSourcesFailure() throws Exception {
         server = FakeServer.start(request -> answer(200, "never read"));
         // a read timeout far beyond the test's own: waiting for an answer the server cannot give would show
@@ -983,6 +1021,7 @@ class HttpConnectionsTest {
                         stopped.get();
                     }
                     if (reply.thenClose()) {
+                        connection.close(); // before it is counted: a test that waits for the count sees it closed
                         closedByServer.incrementAndGet();
                         return;
                     }

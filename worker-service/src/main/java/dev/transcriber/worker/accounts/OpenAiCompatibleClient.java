@@ -12,7 +12,6 @@ import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.common.transcript.Usage;
 import jakarta.annotation.PreDestroy;
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -107,8 +106,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
 
     /**
      * One call, giving up after {@code timeLeft} or {@code transcriber.upstream.call-timeout}, whichever is sooner: a
-     * deadline on the whole exchange, the answer's body included (an upstream sending a byte a second is cut off), and
-     * the audio's reading from the store too.
+     * deadline on the whole exchange, the answer's body included (an upstream sending a byte a second is cut off).
      */
     @Override
     public Transcript transcribe(UpstreamAccount account, UpstreamCall call, Duration timeLeft) {
@@ -152,8 +150,9 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     }
 
     /**
-     * The multipart body: the fields, the audio, the closing boundary. It is sent once (the audio is read as it goes);
-     * the deadline closes the audio, so a store that stalls ends the call too.
+     * The multipart body: the fields, the audio, the closing boundary. It is sent once (the audio is read as it goes).
+     * The deadline does not reach into the audio's reading (the store's stream is its reader's alone to close): a store
+     * that stalls mid-audio is ended by the store's own read timeout, a storage failure.
      */
     private static final class AudioBody implements HttpConnections.Payload {
 
@@ -161,6 +160,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         private final byte[] head;
         private final byte[] tail;
         private final CountingInputStream audio;
+        private IOException sizeFailure;
 
         AudioBody(UpstreamCall call, byte[] head, byte[] tail) {
             this.call = call;
@@ -177,13 +177,18 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         @Override
         public void writeTo(OutputStream out) throws IOException {
             out.write(head);
-            copyExactly(audio, out, call.sizeBytes());
+            try {
+                copyExactly(audio, out, call.sizeBytes());
+            } catch (AudioSizeException e) {
+                sizeFailure = e;
+                throw e;
+            }
             out.write(tail);
         }
 
-        /** Why the audio's reading failed, or null. */
+        /** Why the audio's reading failed (the store, or an object of another size than recorded), or null. */
         IOException readFailure() {
-            return audio.readFailure();
+            return audio.readFailure() != null ? audio.readFailure() : sizeFailure;
         }
 
         void close() {
@@ -195,8 +200,8 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private record Reply(int status, Function<String, Optional<String>> headers, String body) {}
 
     /**
-     * The answer to a POST of {@code body} to {@code target}, within {@code timeout} for the whole of it (at the
-     * deadline the exchange and the audio's reading are both ended); the audio is closed either way.
+     * The answer to a POST of {@code body} to {@code target}, within {@code timeout} for the whole of the exchange with
+     * the upstream; the audio is closed either way.
      */
     private Reply exchange(
             UpstreamAccount account,
@@ -205,13 +210,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             List<Map.Entry<String, String>> headers,
             AudioBody body,
             Duration timeout) {
-        ScheduledFuture<?> deadline = DEADLINES.schedule(
-                () -> {
-                    exchange.cancel();
-                    body.close();
-                },
-                timeout.toNanos(),
-                NANOSECONDS);
+        ScheduledFuture<?> deadline = DEADLINES.schedule(exchange::cancel, timeout.toNanos(), NANOSECONDS);
         try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
             return new Reply(answer.status(), answer::firstValue, answer.bodyText(MAX_ANSWER_BYTES));
         } catch (IOException e) {
@@ -270,6 +269,13 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         }
     }
 
+    /** The stored audio is not as long as its job records: the object, not the upstream, is at fault. */
+    private static final class AudioSizeException extends IOException {
+        AudioSizeException(String message) {
+            super(message);
+        }
+    }
+
     /** Copies {@code size} bytes, no fewer and no more: the request's length was announced. */
     private static void copyExactly(InputStream in, OutputStream out, long size) throws IOException {
         byte[] buffer = new byte[64 * 1024];
@@ -277,13 +283,13 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         while (left > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
             if (n < 0) {
-                throw new EOFException("the audio ended " + left + " bytes before its " + size);
+                throw new AudioSizeException("the stored audio ended " + left + " bytes before its " + size);
             }
             out.write(buffer, 0, n);
             left -= n;
         }
         if (in.read() >= 0) {
-            throw new IOException("the audio is longer than its " + size + " bytes");
+            throw new AudioSizeException("the stored audio is longer than its " + size + " bytes");
         }
     }
 
