@@ -214,15 +214,13 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
             return new Reply(answer.status(), answer::firstValue, answer.bodyText(MAX_ANSWER_BYTES));
         } catch (IOException e) {
-            if (exchange.isCancelled()) {
-                throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
-            }
+            // the store's failure first: a deadline that passed while the store stalled is not the upstream's
             IOException readFailure = body.readFailure();
             if (readFailure != null) {
                 throw new ObjectStoreException(
                         "object store: reading the audio for the upstream failed: " + readFailure, readFailure);
             }
-            if (e instanceof SocketTimeoutException) {
+            if (exchange.isCancelled() || e instanceof SocketTimeoutException) {
                 throw new UpstreamException.Retryable(account.id(), "timeout", "timed out after " + timeout, e);
             }
             throw new UpstreamException.Retryable(account.id(), "connection", "connection failed: " + e, e);
