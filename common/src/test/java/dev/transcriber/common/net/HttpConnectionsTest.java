@@ -94,11 +94,7 @@ class HttpConnectionsTest {
 
     @Test
     void aKeptConnectionTheServerClosedIsReplacedByANewOne() throws Exception {
-        server = FakeServer.start(
-                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
-        HttpConnections connections = connections(Duration.ofSeconds(5));
-        assertThat(get(connections, "/1")).isEqualTo("first");
-        await().until(() -> server.closedByServer() == 1);
+        HttpConnections connections = keptConnectionTheServerClosed();
 
         assertThat(get(connections, "/2")).isEqualTo("next");
         assertThat(server.connections()).isEqualTo(2);
@@ -459,11 +455,7 @@ class HttpConnectionsTest {
 
     @Test
     void aStreamedBodyIsNotSentAgainWhenAKeptConnectionTheServerJustClosedFails() throws Exception {
-        server = FakeServer.start(
-                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
-        HttpConnections connections = connections(Duration.ofSeconds(5));
-        assertThat(get(connections, "/1")).isEqualTo("first");
-        await().until(() -> server.closedByServer() == 1);
+        HttpConnections connections = keptConnectionTheServerClosed();
         byte[] audio = new byte[1000];
 
         assertThatThrownBy(() -> connections
@@ -475,11 +467,7 @@ class HttpConnectionsTest {
 
     @Test
     void aKeptConnectionIdleForMoreThanASecondIsCheckedBeforeAStreamedBodyGoesIntoIt() throws Exception {
-        server = FakeServer.start(
-                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
-        HttpConnections connections = connections(Duration.ofSeconds(5));
-        assertThat(get(connections, "/1")).isEqualTo("first");
-        await().until(() -> server.closedByServer() == 1);
+        HttpConnections connections = keptConnectionTheServerClosed();
         clock.addAndGet(HttpConnections.CHECK_AFTER.toNanos() + 1); // as an idle timeout of a few seconds would
         byte[] audio = new byte[1000];
 
@@ -578,11 +566,7 @@ class HttpConnectionsTest {
 
     @Test
     void aStreamedBodyThatCanBeWrittenAgainIsSentAgainOnANewConnection() throws Exception {
-        server = FakeServer.start(
-                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
-        HttpConnections connections = connections(Duration.ofSeconds(5));
-        assertThat(get(connections, "/1")).isEqualTo("first");
-        await().until(() -> server.closedByServer() == 1);
+        HttpConnections connections = keptConnectionTheServerClosed();
         byte[] audio = "0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
         AtomicInteger written = new AtomicInteger();
         HttpConnections.Payload again = new HttpConnections.Payload() {
@@ -671,6 +655,19 @@ class HttpConnectionsTest {
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("asks for credentials");
         }
+    }
+
+    /**
+     * Connections with one kept connection that the server, which answers "first" and then "next", has closed since
+     * its first answer (without saying so).
+     */
+    private HttpConnections keptConnectionTheServerClosed() throws Exception {
+        server = FakeServer.start(
+                request -> request.number() == 1 ? answerThenClose(200, "first") : answer(200, "next"));
+        HttpConnections connections = connections(Duration.ofSeconds(5));
+        assertThat(get(connections, "/1")).isEqualTo("first");
+        await().until(() -> server.closedByServer() == 1);
+        return connections;
     }
 
     /** A body read from {@code in} as it is sent: it cannot be sent again. */
