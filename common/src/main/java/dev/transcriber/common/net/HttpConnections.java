@@ -1,5 +1,7 @@
 package dev.transcriber.common.net;
 
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -28,6 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLParameters;
@@ -76,6 +80,16 @@ public final class HttpConnections implements AutoCloseable {
 
     /** A rest of an answer at most this long is read to its end so the connection can be kept. */
     private static final long DRAIN_BYTES = 8 * 1024;
+
+    /**
+     * Ends an exchange that outlasts its deadline ({@link Exchange#cancelAfter}): a write has no timeout of its own
+     * (a server that stopped reading). One daemon thread for every exchange of the process, woken when a deadline is
+     * set with nothing else due sooner; OkHttp's call timeout would keep it in Okio's queue, under Okio's one lock.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
+    /** What a line of a head that is not an answer's first needs done at its first byte: nothing. */
+    private static final Runnable NOTHING = () -> {};
 
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
@@ -139,6 +153,18 @@ public final class HttpConnections implements AutoCloseable {
         return new Exchange(scheme.equals("https"), host, port);
     }
 
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
+                1,
+                Thread.ofPlatform()
+                        .name("http-deadlines")
+                        .daemon(true)
+                        .inheritInheritableThreadLocals(false)
+                        .factory());
+        timer.setRemoveOnCancelPolicy(true); // an exchange that ended takes its deadline out at once
+        return timer;
+    }
+
     /** How many connections wait unused, for every endpoint together. */
     int idleConnections() {
         return idle.values().stream().mapToInt(Deque::size).sum();
@@ -198,9 +224,12 @@ public final class HttpConnections implements AutoCloseable {
         private final boolean secure;
         private final String host;
         private final int port;
+        /** {@code scheme://host:port}. */
+        private final String origin;
         /** The HTTP proxy this exchange goes through, or null. */
         private final InetSocketAddress proxy;
 
+        /** The key of its kept connections: the origin, and the proxy if any. */
         private final String endpoint;
         /**
          * The plain socket this exchange uses now (being connected, or under its connection), until its answer ends;
@@ -214,10 +243,17 @@ public final class HttpConnections implements AutoCloseable {
             this.secure = secure;
             this.host = host;
             this.port = port;
-            this.proxy = proxyFor((secure ? "https://" : "http://") + authority(host, port));
-            this.endpoint = (secure ? "https://" : "http://")
-                    + authority(host, port)
-                    + (proxy == null ? "" : " via " + proxy.getHostString() + ":" + proxy.getPort());
+            this.origin = (secure ? "https://" : "http://") + authority(host, port);
+            this.proxy = proxyFor(origin);
+            this.endpoint = proxy == null ? origin : origin + " via " + proxy.getHostString() + ":" + proxy.getPort();
+        }
+
+        /**
+         * Cancels this exchange when {@code timeout} has passed, unless the returned future is cancelled first (which
+         * the caller does when the exchange ends).
+         */
+        public ScheduledFuture<?> cancelAfter(Duration timeout) {
+            return DEADLINES.schedule(this::cancel, timeout.toNanos(), NANOSECONDS);
         }
 
         /** {@link #send(String, String, Iterable, Payload)} with {@code body} in memory (null: none). */
@@ -234,11 +270,8 @@ public final class HttpConnections implements AutoCloseable {
          */
         public Answer send(String method, String target, Iterable<Map.Entry<String, String>> headers, Payload body)
                 throws IOException {
-            byte[] head = head(
-                    method,
-                    proxy != null && !secure ? "http://" + authority(host, port) + target : target,
-                    headers,
-                    body);
+            byte[] head = head(method, proxy != null && !secure ? origin + target : target, headers, body);
+            boolean once = body != null && !body.replayable();
             Deque<Connection> kept = idle.computeIfAbsent(endpoint, any -> new ConcurrentLinkedDeque<>());
             while (true) {
                 Connection connection = kept.pollFirst();
@@ -247,7 +280,6 @@ public final class HttpConnections implements AutoCloseable {
                     connection.abort(); // too old, or the server said something meanwhile (a 408 before it closed)
                     continue;
                 }
-                boolean once = body != null && !body.replayable();
                 if (reused && once && connection.idleFor() > CHECK_AFTER.toNanos() && !connection.stillOpen()) {
                     connection.abort(); // closed while it waited: a body sent once must not go into it
                     continue;
@@ -281,10 +313,7 @@ public final class HttpConnections implements AutoCloseable {
                     if (cancelled) {
                         throw new IOException("cancelled", e);
                     }
-                    if (!reused
-                            || connection.answerStarted
-                            || e instanceof SocketTimeoutException
-                            || (body != null && !body.replayable())) {
+                    if (!reused || connection.answerStarted || e instanceof SocketTimeoutException || once) {
                         throw e;
                     }
                     // a kept connection the server had closed: try the next one, or a new one
@@ -370,16 +399,11 @@ public final class HttpConnections implements AutoCloseable {
                     ("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\nUser-Agent: transcriber\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
+            // unbuffered, byte by byte: nothing of what follows the proxy's answer is taken
             InputStream in = socket.getInputStream();
-            String statusLine = headLine(in);
-            int status = Connection.status(statusLine);
-            int total = 0;
-            for (String line; !(line = headLine(in)).isEmpty(); ) {
-                total += line.length();
-                if (total > MAX_HEAD_BYTES) {
-                    throw new ProtocolException("the proxy's answer has a head longer than " + MAX_HEAD_BYTES);
-                }
-            }
+            String statusLine = headLine(in, NOTHING);
+            int status = status(statusLine);
+            headerLines(in);
             if (status == 407) {
                 throw new IOException(
                         "the proxy " + proxy.getHostString() + " asks for credentials, which are not sent");
@@ -531,21 +555,62 @@ public final class HttpConnections implements AutoCloseable {
         return null;
     }
 
-    /** One line of a head read byte by byte from {@code in} (nothing after it is taken), without its CRLF. */
-    private static String headLine(InputStream in) throws IOException {
+    /**
+     * One line of a head read from {@code in}, without its CRLF; {@code started} runs at its first byte (the first line
+     * of an answer marks the answer started).
+     */
+    private static String headLine(InputStream in, Runnable started) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(80);
-        for (int b; (b = in.read()) != '\n'; ) {
+        boolean first = true;
+        while (true) {
+            int b = in.read();
             if (b < 0) {
-                throw new EOFException("the proxy closed the connection before its answer's head ended");
+                throw new EOFException("the server closed the connection before its answer's head ended");
+            }
+            if (first) {
+                started.run();
+                first = false;
+            }
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
             }
             if (line.size() >= MAX_HEAD_BYTES) {
-                throw new ProtocolException("a head line longer than " + MAX_HEAD_BYTES + " bytes");
+                throw new ProtocolException("an answer's head line longer than " + MAX_HEAD_BYTES + " bytes");
             }
             line.write(b);
         }
-        byte[] bytes = line.toByteArray();
-        int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The header lines of a head, up to its blank line, by lower-case name, each with its values in the order sent. */
+    private static Map<String, List<String>> headerLines(InputStream in) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        int total = 0;
+        for (String line; !(line = headLine(in, NOTHING)).isEmpty(); ) {
+            total += line.length();
+            int colon = line.indexOf(':');
+            if (total > MAX_HEAD_BYTES || colon <= 0) {
+                throw new ProtocolException("not an HTTP header: " + abbreviate(line));
+            }
+            String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            headers.computeIfAbsent(name, any -> new ArrayList<>(1))
+                    .add(line.substring(colon + 1).trim());
+        }
+        return headers;
+    }
+
+    /** The status of an {@code HTTP/1.x NNN reason} line: three digits, then a space or the line's end. */
+    private static int status(String line) throws ProtocolException {
+        boolean valid = line.startsWith("HTTP/1.")
+                && line.length() >= 12
+                && line.charAt(8) == ' '
+                && (line.length() == 12 || line.charAt(12) == ' ')
+                && line.substring(9, 12).chars().allMatch(c -> c >= '0' && c <= '9');
+        if (!valid) {
+            throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
+        }
+        return Integer.parseInt(line.substring(9, 12));
     }
 
     private static byte[] head(
@@ -647,6 +712,8 @@ public final class HttpConnections implements AutoCloseable {
         private final OutputStream out;
         private long idleSince;
         private boolean answerStarted;
+        /** Marks the answer started, at the first byte of its first line. */
+        private final Runnable started = () -> answerStarted = true;
 
         Connection(Socket raw, Socket socket) throws IOException {
             this.raw = raw;
@@ -717,9 +784,9 @@ public final class HttpConnections implements AutoCloseable {
         Answer readAnswer(String method, Exchange exchange, Deque<Connection> kept, boolean mayKeep)
                 throws IOException {
             while (true) {
-                String statusLine = line(true);
+                String statusLine = headLine(in, started);
                 int status = status(statusLine);
-                Map<String, List<String>> headers = headers();
+                Map<String, List<String>> headers = headerLines(in);
                 if (status >= 100 && status < 200) {
                     continue; // an interim answer (100 Continue): the real one follows
                 }
@@ -754,58 +821,9 @@ public final class HttpConnections implements AutoCloseable {
             return Long.parseLong(digits);
         }
 
-        /** The status of an {@code HTTP/1.x NNN reason} line: three digits, then a space or the line's end. */
-        private static int status(String line) throws ProtocolException {
-            boolean valid = line.startsWith("HTTP/1.")
-                    && line.length() >= 12
-                    && line.charAt(8) == ' '
-                    && (line.length() == 12 || line.charAt(12) == ' ')
-                    && line.substring(9, 12).chars().allMatch(c -> c >= '0' && c <= '9');
-            if (!valid) {
-                throw new ProtocolException("not an HTTP/1.x status line: " + abbreviate(line));
-            }
-            return Integer.parseInt(line.substring(9, 12));
-        }
-
-        /** The answer's headers by lower-case name, each with its values in the order sent. */
-        private Map<String, List<String>> headers() throws IOException {
-            Map<String, List<String>> headers = new LinkedHashMap<>();
-            int total = 0;
-            for (String line; !(line = line(false)).isEmpty(); ) {
-                total += line.length();
-                int colon = line.indexOf(':');
-                if (total > MAX_HEAD_BYTES || colon <= 0) {
-                    throw new ProtocolException("not an HTTP header: " + abbreviate(line));
-                }
-                String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                headers.computeIfAbsent(name, any -> new ArrayList<>(1))
-                        .add(line.substring(colon + 1).trim());
-            }
-            return headers;
-        }
-
-        /** One line of the answer's head, without its CRLF; the first byte of the answer marks it started. */
-        String line(boolean first) throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream(80);
-            while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new EOFException("the server closed the connection before its answer's head ended");
-                }
-                if (first) {
-                    answerStarted = true;
-                    first = false;
-                }
-                if (b == '\n') {
-                    byte[] bytes = line.toByteArray();
-                    int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                    return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
-                }
-                if (line.size() >= MAX_HEAD_BYTES) {
-                    throw new ProtocolException("an answer's head line longer than " + MAX_HEAD_BYTES + " bytes");
-                }
-                line.write(b);
-            }
+        /** One line of the answer's head (a chunk's size, a trailer), without its CRLF. */
+        String line() throws IOException {
+            return headLine(in, NOTHING);
         }
 
         /** Closes the plain socket: at once, without TLS's closing message, which a stuck write would hold up. */
@@ -965,7 +983,7 @@ public final class HttpConnections implements AutoCloseable {
         }
 
         private void nextChunk() throws IOException {
-            String line = connection.line(false);
+            String line = connection.line();
             int extension = line.indexOf(';');
             String size = (extension >= 0 ? line.substring(0, extension) : line).trim();
             if (size.isEmpty() || size.length() > 15 || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
@@ -974,7 +992,7 @@ public final class HttpConnections implements AutoCloseable {
             left = Long.parseLong(size, 16);
             if (left == 0) {
                 int trailers = 0;
-                for (String trailer; !(trailer = connection.line(false)).isEmpty(); ) {
+                for (String trailer; !(trailer = connection.line()).isEmpty(); ) {
                     trailers += trailer.length();
                     if (trailers > MAX_HEAD_BYTES) {
                         throw new ProtocolException("trailers longer than " + MAX_HEAD_BYTES + " bytes");
@@ -985,7 +1003,7 @@ public final class HttpConnections implements AutoCloseable {
         }
 
         private void crlf() throws IOException {
-            if (!connection.line(false).isEmpty()) {
+            if (!connection.line().isEmpty()) {
                 throw new ProtocolException("a chunk longer than its size");
             }
         }

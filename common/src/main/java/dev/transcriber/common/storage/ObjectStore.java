@@ -1,7 +1,5 @@
 package dev.transcriber.common.storage;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
-
 import com.google.common.collect.Multimap;
 import com.google.common.collect.MultimapBuilder;
 import dev.transcriber.common.net.HttpConnections;
@@ -29,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
@@ -50,7 +47,8 @@ import okhttp3.Protocol;
  * caller, and a wake-up of Okio's watchdog thread around every timed socket read and write: about 25 more thread
  * switches per sync request (measured in {@code bench/sync-latency.sh}). OkHttp's blocking call, used here until the
  * twelfth round, still took its connection pool's one lock and woke its task runner at every call's end. Here a
- * read waits on the socket's own timeout and a PUT has one deadline for the whole call ({@link #DEADLINES}), both
+ * read waits on the socket's own timeout and a PUT has one deadline for the whole call (a store that stopped reading:
+ * {@link HttpConnections.Exchange#cancelAfter}), both
  * {@code transcriber.storage.timeout}. Everything else (multipart uploads, stat, copy, list, delete, presigned URLs)
  * goes through the MinIO client.
  */
@@ -84,14 +82,6 @@ public class ObjectStore implements AutoCloseable {
 
     /** Signs the calls made on the caller's thread. */
     private final HeaderSigner signer;
-
-    /**
-     * Ends a one-part PUT that outlasts {@code transcriber.storage.timeout} (a store that stopped reading: a write has
-     * no timeout of its own) by closing its connection. OkHttp's call timeout would keep the deadline in Okio's queue,
-     * under Okio's one lock; this timer has a lock and a thread of its own (one wake-up per PUT when nothing else is
-     * pending, as Okio's watchdog had).
-     */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
@@ -193,7 +183,7 @@ public class ObjectStore implements AutoCloseable {
         HttpConnections.Exchange put = exchange();
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
-                : DEADLINES.schedule(put::cancel, properties.timeout().toMillis(), MILLISECONDS);
+                : put.cancelAfter(properties.timeout());
         try (HttpConnections.Answer answer = send(put, "PUT", key, contentSha256, type, content)) {
             if (!answer.isSuccessful()) {
                 throw refused("put " + key, answer);
@@ -313,18 +303,6 @@ public class ObjectStore implements AutoCloseable {
             }
             return prefix + S3Escaper.encodePath(key);
         }
-    }
-
-    private static ScheduledThreadPoolExecutor deadlines() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
-                1,
-                Thread.ofPlatform()
-                        .name("object-store-deadlines")
-                        .daemon(true)
-                        .inheritInheritableThreadLocals(false)
-                        .factory());
-        timer.setRemoveOnCancelPolicy(true); // a PUT that ended takes its deadline out at once
-        return timer;
     }
 
     /** A content type the store can be given: {@code type}, or {@code application/octet-stream} if it is none. */

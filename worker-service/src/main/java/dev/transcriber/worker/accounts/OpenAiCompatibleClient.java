@@ -1,7 +1,5 @@
 package dev.transcriber.worker.accounts;
 
-import static java.util.concurrent.TimeUnit.NANOSECONDS;
-
 import dev.transcriber.common.net.HttpConnections;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
@@ -28,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Function;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -56,12 +53,6 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     /** The most of an answer read: a transcript's JSON is far below it (an upstream takes at most 25 MB of audio). */
     private static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
-    /**
-     * Ends a call at its deadline from outside (a write to an upstream that stopped reading has no timeout of its
-     * own): one daemon thread, woken when a call starts with nothing else due sooner.
-     */
-    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
-
     private final HttpConnections http;
     private final JsonMapper json;
     private final Duration callTimeout;
@@ -82,16 +73,6 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                 CONNECT_TIMEOUT,
                 Duration.ofMillis(Math.min(callTimeout.toMillis(), Integer.MAX_VALUE)),
                 ProxySelector.getDefault());
-    }
-
-    private static ScheduledThreadPoolExecutor deadlines() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "upstream-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true); // a call that ended takes its deadline out at once
-        return timer;
     }
 
     @PreDestroy
@@ -210,7 +191,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             List<Map.Entry<String, String>> headers,
             AudioBody body,
             Duration timeout) {
-        ScheduledFuture<?> deadline = DEADLINES.schedule(exchange::cancel, timeout.toNanos(), NANOSECONDS);
+        ScheduledFuture<?> deadline = exchange.cancelAfter(timeout);
         try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
             return new Reply(answer.status(), answer::firstValue, answer.bodyText(MAX_ANSWER_BYTES));
         } catch (IOException e) {
