@@ -11,7 +11,6 @@ import dev.transcriber.common.metrics.LogEventCounter;
 import dev.transcriber.common.metrics.ReadinessGauge;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
-import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.schema.SchemaConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
@@ -132,8 +131,14 @@ public class CommonConfiguration {
     }
 
     @Bean
-    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
-        return new JobEnds(outbox, webhooks, batches, metrics, traces);
+    JobEnds jobEnds(
+            Wakeups wakeups,
+            EventCodec codec,
+            JobWebhooks webhooks,
+            BatchEnds batches,
+            JobMetrics metrics,
+            Traces traces) {
+        return new JobEnds(wakeups, codec, webhooks, batches, metrics, traces);
     }
 
     @Bean

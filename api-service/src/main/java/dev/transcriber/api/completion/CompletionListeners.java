@@ -7,11 +7,12 @@ import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties.AckMode;
 
 /**
- * How the api reads {@code JobFinished} and {@code JobProgress}: every instance reads every partition, assigned by
- * number, from the end, with no consumer group. A restarted instance holds no requests, so it has no offsets to
- * keep, and the broker is left no group behind by a restart (a group per start used to pile up orphans). They wait
- * for an empty fetch as long as every consumer here (5 s), so stopping them can take that long; an api that begins to
- * close refuses new requests at once ({@link ClosingGate}), so that wait keeps no new work in.
+ * How the api reads {@code JobProgress} (a job's end comes as a PostgreSQL notification: {@link JobEndListener}):
+ * every instance reads every partition, assigned by number, from the end, with no consumer group. A restarted
+ * instance holds no requests, so it has no offsets to keep, and the broker is left no group behind by a restart (a
+ * group per start used to pile up orphans). It waits for an empty fetch as long as every consumer here (5 s), so
+ * stopping it can take that long; an api that begins to close refuses new requests at once ({@link ClosingGate}), so
+ * that wait keeps no new work in.
  */
 @Configuration(proxyBeanMethods = false)
 class CompletionListeners {

@@ -8,9 +8,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * The safety net under {@link JobFinishedListener}: held jobs that ended without their event reaching this
- * instance (a broker restart, a worker that died between commit and send) are released from the database, and
- * streams look at their pieces again.
+ * The safety net under {@link JobEndListener}: held jobs that ended without their notice reaching this instance (its
+ * listener's connection lost and opened again, a job ended by a statement whose notice was not sent after it) are
+ * released from the database, and streams look at their pieces again (their progress comes by Kafka).
  */
 @Component
 class CompletionPoller {

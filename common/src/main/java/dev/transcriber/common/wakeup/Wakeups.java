@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -21,10 +22,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * is built (in a bean's constructor).
  *
  * <p>A notifying transaction takes PostgreSQL's notification lock from its commit until it ends, so notifying commits
- * are serialised with each other: only transactions that write something a doorbell waits for notify, never the plain
- * path of a job.
+ * are serialised with each other: only transactions that write something a doorbell waits for notify, and the end of
+ * a job a request may be held for ({@link Channel#ENDS}), never the plain path of any other job.
  */
 public class Wakeups implements SmartLifecycle {
+
+    /** The longest payload PostgreSQL takes (in bytes, UTF-8): it must be shorter than 8,000. */
+    public static final int MAX_PAYLOAD_BYTES = 7999;
 
     private final PostgresNotifications notifications;
     private final JdbcClient jdbc;
@@ -61,12 +65,29 @@ public class Wakeups implements SmartLifecycle {
     }
 
     /**
+     * As {@link #subscribe(Channel, Runnable)}, with each notification's payload; null when the listener reconnects
+     * (notifications sent meanwhile were lost).
+     */
+    public void subscribe(Channel channel, Consumer<String> onNotify) {
+        notifications.subscribe(channel.channel(), onNotify);
+    }
+
+    /**
      * Notifies {@code channel} in the current transaction (delivered when it commits, not at all if it rolls back); with
      * no transaction, at once.
      */
     public void notify(Channel channel) {
-        jdbc.sql("select pg_notify(:channel, '')")
+        notify(channel, "");
+    }
+
+    /**
+     * As {@link #notify(Channel)}, with {@code payload} (shorter than {@link #MAX_PAYLOAD_BYTES} in UTF-8, or
+     * PostgreSQL refuses it).
+     */
+    public void notify(Channel channel, String payload) {
+        jdbc.sql("select pg_notify(:channel, :payload)")
                 .param("channel", channel.channel())
+                .param("payload", payload)
                 .query()
                 .listOfRows();
     }

@@ -47,13 +47,13 @@ class LanePartitionerTest {
 
     @Test
     void otherTopicsArePartitionedByKeyAsKafkaDoesByDefault() {
-        Cluster cluster = cluster(Topics.FINISHED, Topics.EVENT_PARTITIONS, Set.of());
+        Cluster cluster = cluster(Topics.PROGRESS, Topics.EVENT_PARTITIONS, Set.of());
         for (int i = 0; i < 50; i++) {
             String key = UUID.randomUUID().toString();
             int expected =
                     BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), Topics.EVENT_PARTITIONS);
-            assertThat(partition(Topics.FINISHED, key, cluster)).isEqualTo(expected);
-            assertThat(partition(Topics.FINISHED, key, cluster)).isEqualTo(expected);
+            assertThat(partition(Topics.PROGRESS, key, cluster)).isEqualTo(expected);
+            assertThat(partition(Topics.PROGRESS, key, cluster)).isEqualTo(expected);
         }
     }
 

@@ -29,17 +29,14 @@ class TopicConfigurationTest {
                             Topics.JOBS + ".async-dlt",
                             Topics.JOBS + ".bulk",
                             Topics.JOBS + ".bulk-dlt",
-                            Topics.FINISHED,
                             Topics.PROGRESS);
             assertThat(topics.get(Topics.JOBS).numPartitions()).isEqualTo(12);
             assertThat(topics.get(Topics.JOBS + ".bulk-dlt").numPartitions()).isEqualTo(1);
-            assertThat(topics.get(Topics.FINISHED).numPartitions()).isEqualTo(Topics.EVENT_PARTITIONS);
-            for (String notices : List.of(Topics.FINISHED, Topics.PROGRESS)) {
-                assertThat(topics.get(notices).configs())
-                        .as("a sync call's end notice carries its transcript: kept minutes, not the broker's week")
-                        .containsEntry("retention.ms", "600000")
-                        .containsEntry("segment.ms", "300000");
-            }
+            assertThat(topics.get(Topics.PROGRESS).numPartitions()).isEqualTo(Topics.EVENT_PARTITIONS);
+            assertThat(topics.get(Topics.PROGRESS).configs())
+                    .as("notices: kept minutes, not the broker's week")
+                    .containsEntry("retention.ms", "600000")
+                    .containsEntry("segment.ms", "300000");
             assertThat(
                             topics.get(Topics.JOBS).configs() == null
                                     ? Map.of()

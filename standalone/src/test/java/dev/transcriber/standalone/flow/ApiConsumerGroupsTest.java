@@ -22,7 +22,7 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
- * The api reads the completion and progress topics without a consumer group: a start (or restart) of the api leaves
+ * The api reads the progress topic without a consumer group: a start (or restart) of the api leaves
  * no group on the broker, and every instance still reads every partition.
  */
 class ApiConsumerGroupsTest {
@@ -52,10 +52,7 @@ class ApiConsumerGroupsTest {
                         .map(MessageListenerContainer::getAssignedPartitions)
                         .flatMap(partitions -> partitions.stream())
                         .toList();
-        for (String topic : List.of(Topics.FINISHED, Topics.PROGRESS)) {
-            assertThat(read.stream().filter(p -> p.topic().equals(topic)).map(TopicPartition::partition))
-                    .as(topic)
-                    .containsExactlyInAnyOrder(0, 1, 2, 3);
-        }
+        assertThat(read.stream().filter(p -> p.topic().equals(Topics.PROGRESS)).map(TopicPartition::partition))
+                .containsExactlyInAnyOrder(0, 1, 2, 3);
     }
 }

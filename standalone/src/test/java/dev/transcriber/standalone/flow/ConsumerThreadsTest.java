@@ -40,12 +40,7 @@ class ConsumerThreadsTest {
                 .allSatisfy(thread ->
                         assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
         assertThat(byName)
-                .containsKeys(
-                        "kafka-workers",
-                        "kafka-workers-async",
-                        "kafka-workers-bulk",
-                        "kafka-" + Topics.FINISHED,
-                        "kafka-" + Topics.PROGRESS);
+                .containsKeys("kafka-workers", "kafka-workers-async", "kafka-workers-bulk", "kafka-" + Topics.PROGRESS);
         assertThat(byName.get("kafka-workers"))
                 .as("the interactive lane's consumers (at least: another test's system may run in this JVM too)")
                 .hasSizeGreaterThanOrEqualTo(perLane);

@@ -15,24 +15,21 @@ import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /**
- * The notices' topics keep their messages minutes, not the broker's week: a sync call's end notice carries its
- * transcript. A topic an older version created without these settings takes them when a service starts.
+ * The notices' topic keeps its messages minutes, not the broker's week. A topic an older version created without these settings takes them when a service starts.
  */
 class NoticeTopicsFlowTest {
 
     @Test
-    void theNoticesTopicsKeepMessagesMinutesAndATopicMadeWithoutThatTakesItAtStart() throws Exception {
+    void theNoticesTopicKeepsMessagesMinutesAndATopicMadeWithoutThatTakesItAtStart() throws Exception {
         TestSystem system = TestSystem.embedded();
         KafkaAdmin kafkaAdmin = system.api().getBean(KafkaAdmin.class);
         try (Admin admin = Admin.create(kafkaAdmin.getConfigurationProperties())) {
-            for (String topic : List.of(Topics.FINISHED, Topics.PROGRESS)) {
-                assertThat(retention(admin, topic)).as(topic).isEqualTo("600000");
-            }
+            assertThat(retention(admin, Topics.PROGRESS)).isEqualTo("600000");
 
             // as an older version left it: the broker's retention
-            ConfigResource finished = new ConfigResource(ConfigResource.Type.TOPIC, Topics.FINISHED);
+            ConfigResource progress = new ConfigResource(ConfigResource.Type.TOPIC, Topics.PROGRESS);
             admin.incrementalAlterConfigs(Map.of(
-                            finished,
+                            progress,
                             List.of(
                                     new AlterConfigOp(
                                             new ConfigEntry("retention.ms", null), AlterConfigOp.OpType.DELETE),
@@ -40,12 +37,12 @@ class NoticeTopicsFlowTest {
                                             new ConfigEntry("segment.ms", null), AlterConfigOp.OpType.DELETE))))
                     .all()
                     .get(10, TimeUnit.SECONDS);
-            assertThat(retention(admin, Topics.FINISHED)).isEqualTo("604800000");
+            assertThat(retention(admin, Topics.PROGRESS)).isEqualTo("604800000");
 
             kafkaAdmin.initialize(); // what a service's start does with the topics it declares
 
-            assertThat(retention(admin, Topics.FINISHED)).isEqualTo("600000");
-            assertThat(config(admin, Topics.FINISHED, "segment.ms")).isEqualTo("300000");
+            assertThat(retention(admin, Topics.PROGRESS)).isEqualTo("600000");
+            assertThat(config(admin, Topics.PROGRESS, "segment.ms")).isEqualTo("300000");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.lifecycle.BatchEnds;
+import dev.transcriber.common.lifecycle.EndNotice;
 import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.StageTimers;
@@ -19,6 +20,7 @@ import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
+import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.PostgresNotifications;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -31,6 +33,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +46,8 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -70,22 +78,31 @@ import tools.jackson.databind.json.JsonMapper;
  * outbox, job ends, webhooks, usage, speakers' store), a {@link TestClock}, and the worker classes a test names. No
  * Kafka broker, object store or upstream: what a class announces is asserted on the outbox table, where it is written
  * in the class's own transaction (sending it is the relay's business, which the flow tests cover); the outbox's
- * producer finds no broker, so the rows stay for the test to read.
+ * producer finds no broker, so the rows stay for the test to read. A job's end notice is a PostgreSQL notification,
+ * which the slice listens for ({@link #ends}).
  *
  * <p>Background tasks do not run by themselves: the wake-ups are not started, so a test calls the task it tests
  * (a scheduler's run, a sender's look) and nothing else moves the rows.
  */
 public final class WorkerSlice implements AutoCloseable {
 
-    /** A message written to the outbox: its topic, key and JSON payload. */
+    /** A message written to the outbox (its topic, key and JSON payload), or a notification (channel, job, payload). */
     public record Message(String topic, String key, String payload) {}
 
     private final ConfigurableApplicationContext context;
     private final SliceInfrastructure.Database database;
+    private final Connection listening;
+    private final List<String> heard = new ArrayList<>();
+    private int markers;
 
-    private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database) {
+    private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database)
+            throws SQLException {
         this.context = context;
         this.database = database;
+        this.listening = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+        try (Statement statement = listening.createStatement()) {
+            statement.execute("LISTEN " + Channel.ENDS.channel());
+        }
     }
 
     /** The slice for {@code test} on a fresh database, with {@code components} (worker classes) as beans. */
@@ -107,7 +124,12 @@ public final class WorkerSlice implements AutoCloseable {
                             "--spring.datasource.password=" + database.password(),
                             "--spring.datasource.hikari.maximum-pool-size=24",
                             "--spring.datasource.hikari.connection-timeout=10000");
-            return new WorkerSlice(context, database);
+            try {
+                return new WorkerSlice(context, database);
+            } catch (SQLException e) {
+                context.close();
+                throw new IllegalStateException(e);
+            }
         } catch (RuntimeException | Error failed) {
             // the context closed itself; the database it was to use goes too
             try {
@@ -211,6 +233,42 @@ public final class WorkerSlice implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * The end notices sent about {@code id} since the slice started ({@code JobEnds}: notifications on
+     * {@link Channel#ENDS}, heard by a connection of the slice's own that listens), each as its channel, the job's id
+     * and its payload. Every notification committed before this call is among them: the slice notifies a marker of
+     * its own and reads until it hears it (PostgreSQL delivers a channel's notifications in commit order).
+     */
+    public synchronized List<Message> ends(JobId id) {
+        String marker = "marker-" + (++markers);
+        jdbc().sql("select pg_notify(:channel, :marker)")
+                .param("channel", Channel.ENDS.channel())
+                .param("marker", marker)
+                .query()
+                .listOfRows();
+        try {
+            PGConnection notifications = listening.unwrap(PGConnection.class);
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            boolean marked = false;
+            while (!marked) {
+                if (System.nanoTime() > until) {
+                    throw new AssertionError("the slice's own notification " + marker + " did not arrive");
+                }
+                PGNotification[] received = notifications.getNotifications(1000);
+                for (PGNotification notification : received == null ? new PGNotification[0] : received) {
+                    marked |= notification.getParameter().equals(marker);
+                    heard.add(notification.getParameter());
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return heard.stream()
+                .filter(payload -> id.equals(EndNotice.jobId(payload)))
+                .map(payload -> new Message(Channel.ENDS.channel(), id.toString(), payload))
+                .toList();
+    }
+
     /** The records handed to the slice's producer, in order. */
     record SentRecords(List<Message> records) {}
 
@@ -223,8 +281,10 @@ public final class WorkerSlice implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
+        try (Connection closing = listening) {
             context.close();
+        } catch (SQLException e) {
+            // the database goes anyway
         } finally {
             database.close();
         }
@@ -378,8 +438,14 @@ public final class WorkerSlice implements AutoCloseable {
         }
 
         @Bean
-        JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
-            return new JobEnds(outbox, webhooks, batches, metrics, traces);
+        JobEnds jobEnds(
+                Wakeups wakeups,
+                EventCodec codec,
+                JobWebhooks webhooks,
+                BatchEnds batches,
+                JobMetrics metrics,
+                Traces traces) {
+            return new JobEnds(wakeups, codec, webhooks, batches, metrics, traces);
         }
 
         /** Waves of one piece after the first, the default. */

@@ -307,10 +307,9 @@ class JobLifecycleTest {
         assertThat(job.upstreamAccount()).isEqualTo("account-a");
         assertThat(job.durationSeconds()).isEqualTo(2.5);
         assertThat(job.finishedAt()).isEqualTo(slice.clock().instant());
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .as("an async job: nobody waits on the api for it")
                 .isEmpty();
-        assertThat(slice.outbox(Topics.FINISHED, id)).isEmpty();
         assertThat(usageRows(id)).isEqualTo(1);
         assertThat(webhookEvents(id)).containsExactly("transcription_job.succeeded");
     }
@@ -325,7 +324,7 @@ class JobLifecycleTest {
         TranscriptionJob failed = slice.job(id);
         assertThatJob(failed).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(failed.failureMessage()).isEqualTo("native tool said no");
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -381,7 +380,7 @@ class JobLifecycleTest {
                                 rs.getLong(9)))
                         .single())
                 .containsExactly("gpt-4o-transcribe", "account-a", slice.clock().instant(), 3.5, 0.0, 45L, 7L, 40L, 5L);
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
         assertThat(webhookEvents(id)).isEmpty();
@@ -403,14 +402,12 @@ class JobLifecycleTest {
         assertThatJob(slice.job(async)).hasSucceeded();
         assertThatJob(slice.job(bulk)).hasSucceeded();
         assertThatJob(slice.job(failing)).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.sent(Topics.FINISHED, async))
-                .as("an async job, ended by one statement")
-                .isEmpty();
-        assertThat(slice.sent(Topics.FINISHED, bulk)).as("a bulk job").isEmpty();
-        assertThat(slice.sent(Topics.FINISHED, failing))
+        assertThat(slice.ends(async)).as("an async job, ended by one statement").isEmpty();
+        assertThat(slice.ends(bulk)).as("a bulk job").isEmpty();
+        assertThat(slice.ends(failing))
                 .as("an async job that failed, in a transaction")
                 .isEmpty();
-        assertThat(slice.sent(Topics.FINISHED, interactive)).hasSize(1);
+        assertThat(slice.ends(interactive)).hasSize(1);
         assertThat(usageRows(async)).isEqualTo(1);
         assertThat(usageRows(bulk)).isEqualTo(1);
     }
@@ -424,7 +421,7 @@ class JobLifecycleTest {
         lifecycle.succeed(lifecycle.claim(id, "worker-a", LEASE).orElseThrow(), text("keyed"), "account-a", 1.0);
 
         assertThatJob(slice.job(id)).hasSucceeded();
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
     }
@@ -443,7 +440,7 @@ class JobLifecycleTest {
         assertThatJob(job).isCancelled();
         assertThat(job.transcriptJson()).isNull();
         assertThat(job.failureCode()).isNull();
-        assertThat(slice.sent(Topics.FINISHED, id)).isEmpty();
+        assertThat(slice.ends(id)).isEmpty();
         assertThat(usageRows(id)).isZero();
     }
 
@@ -501,12 +498,12 @@ class JobLifecycleTest {
         assertThat(job.upstreamAccount()).isEqualTo("account-0,account-1,account-2");
         assertThat(job.piecesDone()).isEqualTo(3);
         assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(3);
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .as("an async job: nobody waits on the api for it")
                 .isEmpty();
         assertThat(pieces).allSatisfy(p -> {
             assertThatJob(slice.job(p.id())).hasSucceeded();
-            assertThat(slice.sent(Topics.FINISHED, p.id())).isEmpty();
+            assertThat(slice.ends(p.id())).isEmpty();
         });
         assertThat(usageRows(id)).isEqualTo(1);
     }
@@ -531,7 +528,7 @@ class JobLifecycleTest {
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded();
         assertThat(job.transcriptJson()).contains("early0 early1");
-        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.ends(id)).hasSize(1);
     }
 
     @Test
@@ -561,7 +558,7 @@ class JobLifecycleTest {
         assertThat(job.piecesDone()).isEqualTo(count);
         assertThat(job.transcriptJson()).contains("p0 p1 p2 p3 p4 p5 p6 p7");
         assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(count);
-        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.ends(id)).hasSize(1);
     }
 
     @Test
@@ -582,7 +579,7 @@ class JobLifecycleTest {
         assertThatJob(job).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(job.failureMessage()).isEqualTo("the upstream refused piece 1");
         assertThatJob(slice.job(pieces.get(0).id())).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.sent(Topics.FINISHED, id))
+        assertThat(slice.ends(id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -595,7 +592,7 @@ class JobLifecycleTest {
         // the cutting ends after all: every piece's audio is to be removed
         assertThat(lifecycle.finishCutting(claim, 90.0, 3)).hasSize(3);
         assertThatJob(slice.job(id)).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.ends(id)).hasSize(1);
     }
 
     @Test
