@@ -6,6 +6,7 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.JobEnds;
+import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.LogEventCounter;
 import dev.transcriber.common.metrics.ReadinessGauge;
@@ -128,6 +129,11 @@ public class CommonConfiguration {
     @Bean
     BatchEnds batchEnds(BatchRepository batches, JdbcClient jdbc, JobWebhooks webhooks, Clock clock) {
         return new BatchEnds(batches, jdbc, webhooks, clock);
+    }
+
+    @Bean
+    ProgressNotices progressNotices(Wakeups wakeups) {
+        return new ProgressNotices(wakeups);
     }
 
     @Bean

@@ -39,6 +39,11 @@ public class PendingProgress {
         }
     }
 
+    /** Whether this instance streams {@code jobId}. */
+    public boolean follows(JobId jobId) {
+        return following.containsKey(jobId);
+    }
+
     public Set<JobId> followedJobs() {
         return Set.copyOf(following.keySet());
     }

@@ -21,13 +21,13 @@ public record EndNotice(JobFinished finished, String traceparent) {
     private static final int ID_LENGTH = 36;
     private static final String NO_TRACE = "-";
 
-    /** The payload; {@link #fits} says whether PostgreSQL takes it. */
+    /**
+     * The payload; {@link #fits} says whether PostgreSQL takes it. A trace that is not one word (no W3C
+     * {@code traceparent} has a space) is left out rather than fail the job's end.
+     */
     public String encode(EventCodec codec) {
-        String trace = traceparent == null || traceparent.isBlank() ? NO_TRACE : traceparent;
-        if (trace.indexOf(' ') >= 0) {
-            throw new IllegalArgumentException("not a traceparent: " + trace);
-        }
-        return finished.jobId() + " " + trace + " " + codec.write(finished);
+        boolean traced = traceparent != null && !traceparent.isBlank() && traceparent.indexOf(' ') < 0;
+        return finished.jobId() + " " + (traced ? traceparent : NO_TRACE) + " " + codec.write(finished);
     }
 
     /** Whether {@code payload} is short enough for a notification. */

@@ -24,7 +24,13 @@ public enum Channel {
      * A job a request may be held for ended: the payload is its end notice ({@code EndNotice}), which the api instance
      * holding the request answers from. Not a doorbell: every api instance reads every one.
      */
-    ENDS("transcriber_ends");
+    ENDS("transcriber_ends"),
+
+    /**
+     * A piece of a job a request may be held for is done: the payload is the job's id ({@code ProgressNotices}), which
+     * the api instance streaming it reads on. Not a doorbell: every api instance reads every one.
+     */
+    PROGRESS("transcriber_progress");
 
     private final String channel;
 

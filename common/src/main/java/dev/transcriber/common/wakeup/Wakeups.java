@@ -27,7 +27,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class Wakeups implements SmartLifecycle {
 
-    /** The longest payload PostgreSQL takes (in bytes, UTF-8): it must be shorter than 8,000. */
+    /**
+     * The longest payload PostgreSQL takes, in bytes of the database's encoding: shorter than 8,000 (with its default
+     * page size of 8 KiB). Payloads are measured in UTF-8, which is at least as long as their form in UTF-8, LATIN1 or
+     * SQL_ASCII databases.
+     */
     public static final int MAX_PAYLOAD_BYTES = 7999;
 
     private final PostgresNotifications notifications;
@@ -81,8 +85,8 @@ public class Wakeups implements SmartLifecycle {
     }
 
     /**
-     * As {@link #notify(Channel)}, with {@code payload} (shorter than {@link #MAX_PAYLOAD_BYTES} in UTF-8, or
-     * PostgreSQL refuses it).
+     * As {@link #notify(Channel)}, with {@code payload} (at most {@link #MAX_PAYLOAD_BYTES} in the database's
+     * encoding, or PostgreSQL refuses it).
      */
     public void notify(Channel channel, String payload) {
         jdbc.sql("select pg_notify(:channel, :payload)")

@@ -47,13 +47,12 @@ class LanePartitionerTest {
 
     @Test
     void otherTopicsArePartitionedByKeyAsKafkaDoesByDefault() {
-        Cluster cluster = cluster(Topics.PROGRESS, Topics.EVENT_PARTITIONS, Set.of());
+        Cluster cluster = cluster("other.topic", 4, Set.of());
         for (int i = 0; i < 50; i++) {
             String key = UUID.randomUUID().toString();
-            int expected =
-                    BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), Topics.EVENT_PARTITIONS);
-            assertThat(partition(Topics.PROGRESS, key, cluster)).isEqualTo(expected);
-            assertThat(partition(Topics.PROGRESS, key, cluster)).isEqualTo(expected);
+            int expected = BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 4);
+            assertThat(partition("other.topic", key, cluster)).isEqualTo(expected);
+            assertThat(partition("other.topic", key, cluster)).isEqualTo(expected);
         }
     }
 

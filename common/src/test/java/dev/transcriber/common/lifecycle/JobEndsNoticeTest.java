@@ -86,6 +86,10 @@ class JobEndsNoticeTest {
 
         assertThat(untraced).startsWith(job.id() + " - {");
         assertThat(EndNotice.decode(untraced, CODEC).traceparent()).isNull();
+        assertThat(EndNotice.decode(JobEnds.payload(job, null, "not one word", CODEC), CODEC)
+                        .traceparent())
+                .as("a trace that would break the payload's form is left out")
+                .isNull();
         assertThat(EndNotice.jobId("")).isNull();
         assertThat(EndNotice.jobId("not-a-job-id-but-thirty-six-chars-xx {}")).isNull();
         assertThat(EndNotice.jobId(job.id().toString())).as("an id alone").isNull();

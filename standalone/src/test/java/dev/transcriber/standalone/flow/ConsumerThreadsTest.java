@@ -2,7 +2,6 @@ package dev.transcriber.standalone.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.transcriber.common.events.Topics;
 import dev.transcriber.standalone.support.TestSystem;
 import java.util.Arrays;
 import java.util.List;
@@ -39,8 +38,7 @@ class ConsumerThreadsTest {
         assertThat(consumerLoops)
                 .allSatisfy(thread ->
                         assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
-        assertThat(byName)
-                .containsKeys("kafka-workers", "kafka-workers-async", "kafka-workers-bulk", "kafka-" + Topics.PROGRESS);
+        assertThat(byName).containsKeys("kafka-workers", "kafka-workers-async", "kafka-workers-bulk");
         assertThat(byName.get("kafka-workers"))
                 .as("the interactive lane's consumers (at least: another test's system may run in this JVM too)")
                 .hasSizeGreaterThanOrEqualTo(perLane);

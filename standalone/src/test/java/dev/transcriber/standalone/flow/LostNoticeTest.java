@@ -110,7 +110,9 @@ class LostNoticeTest {
                                 new JobFinished.Answer("{\"text\":\"Carried by the notice.\"}", "account-n")),
                         null)
                 .encode(system.api().getBean(EventCodec.class));
-        system.api().getBean(Wakeups.class).notify(Channel.ENDS, notice); // no transaction: sent at once
+        Wakeups wakeups = system.api().getBean(Wakeups.class);
+        await().atMost(Duration.ofSeconds(10)).until(wakeups::isListening);
+        wakeups.notify(Channel.ENDS, notice); // no transaction: sent at once
 
         HttpResponse<String> answer = held.get(30, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);

@@ -7,6 +7,7 @@ import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.EndNotice;
 import dev.transcriber.common.lifecycle.JobEnds;
+import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
@@ -92,7 +93,7 @@ public final class WorkerSlice implements AutoCloseable {
     private final ConfigurableApplicationContext context;
     private final SliceInfrastructure.Database database;
     private final Connection listening;
-    private final List<String> heard = new ArrayList<>();
+    private final List<Message> heard = new ArrayList<>();
     private int markers;
 
     private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database)
@@ -102,6 +103,7 @@ public final class WorkerSlice implements AutoCloseable {
         this.listening = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
         try (Statement statement = listening.createStatement()) {
             statement.execute("LISTEN " + Channel.ENDS.channel());
+            statement.execute("LISTEN " + Channel.PROGRESS.channel());
         }
     }
 
@@ -236,37 +238,58 @@ public final class WorkerSlice implements AutoCloseable {
     /**
      * The end notices sent about {@code id} since the slice started ({@code JobEnds}: notifications on
      * {@link Channel#ENDS}, heard by a connection of the slice's own that listens), each as its channel, the job's id
-     * and its payload. Every notification committed before this call is among them: the slice notifies a marker of
-     * its own and reads until it hears it (PostgreSQL delivers a channel's notifications in commit order).
+     * and its payload. Every notification committed before this call is among them ({@link #heard}).
      */
-    public synchronized List<Message> ends(JobId id) {
+    public List<Message> ends(JobId id) {
+        return heard().stream()
+                .filter(m -> m.topic().equals(Channel.ENDS.channel()) && id.equals(EndNotice.jobId(m.payload())))
+                .map(m -> new Message(m.topic(), id.toString(), m.payload()))
+                .toList();
+    }
+
+    /** As {@link #ends}, the progress notices about {@code id} ({@code ProgressNotices}: {@link Channel#PROGRESS}). */
+    public List<Message> progress(JobId id) {
+        return heard().stream()
+                .filter(m -> m.topic().equals(Channel.PROGRESS.channel())
+                        && m.payload().equals(id.toString()))
+                .map(m -> new Message(m.topic(), id.toString(), m.payload()))
+                .toList();
+    }
+
+    /**
+     * Every notification the slice's own connection heard since the slice started, as channel, nothing, payload. Every
+     * notification committed before this call is among them: the slice notifies a marker of its own on each channel
+     * it listens to and reads until it hears the last (PostgreSQL delivers notifications in commit order).
+     */
+    private synchronized List<Message> heard() {
         String marker = "marker-" + (++markers);
-        jdbc().sql("select pg_notify(:channel, :marker)")
-                .param("channel", Channel.ENDS.channel())
+        jdbc().sql("select pg_notify(:ends, :marker), pg_notify(:progress, :marker)")
+                .param("ends", Channel.ENDS.channel())
+                .param("progress", Channel.PROGRESS.channel())
                 .param("marker", marker)
                 .query()
                 .listOfRows();
         try {
             PGConnection notifications = listening.unwrap(PGConnection.class);
             long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            boolean marked = false;
-            while (!marked) {
+            int marked = 0;
+            while (marked < 2) {
                 if (System.nanoTime() > until) {
-                    throw new AssertionError("the slice's own notification " + marker + " did not arrive");
+                    throw new AssertionError("the slice's own notifications " + marker + " did not arrive");
                 }
                 PGNotification[] received = notifications.getNotifications(1000);
                 for (PGNotification notification : received == null ? new PGNotification[0] : received) {
-                    marked |= notification.getParameter().equals(marker);
-                    heard.add(notification.getParameter());
+                    if (notification.getParameter().equals(marker)) {
+                        marked++;
+                    } else {
+                        heard.add(new Message(notification.getName(), null, notification.getParameter()));
+                    }
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return heard.stream()
-                .filter(payload -> id.equals(EndNotice.jobId(payload)))
-                .map(payload -> new Message(Channel.ENDS.channel(), id.toString(), payload))
-                .toList();
+        return List.copyOf(heard);
     }
 
     /** The records handed to the slice's producer, in order. */
@@ -446,6 +469,11 @@ public final class WorkerSlice implements AutoCloseable {
                 JobMetrics metrics,
                 Traces traces) {
             return new JobEnds(wakeups, codec, webhooks, batches, metrics, traces);
+        }
+
+        @Bean
+        ProgressNotices progressNotices(Wakeups wakeups) {
+            return new ProgressNotices(wakeups);
         }
 
         /** Waves of one piece after the first, the default. */

@@ -4,9 +4,11 @@ import static dev.transcriber.standalone.support.JobAssert.assertThatJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.transcriber.common.events.EventCodec;
+import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
-import dev.transcriber.common.events.Topics;
+import dev.transcriber.common.lifecycle.EndNotice;
 import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
@@ -167,7 +169,8 @@ class JobLifecycleTest {
                         "account-a",
                         12.5,
                         slice.clock().instant(),
-                        new UsageLedger.Entry("gpt-4o-transcribe", 0, 0, 0, 0, 0))
+                        new UsageLedger.Entry("gpt-4o-transcribe", 0, 0, 0, 0, 0),
+                        null)
                 .orElseThrow();
 
         assertThat(ended).isEqualTo(EndedJob.of(slice.job(id)));
@@ -380,10 +383,28 @@ class JobLifecycleTest {
                                 rs.getLong(9)))
                         .single())
                 .containsExactly("gpt-4o-transcribe", "account-a", slice.clock().instant(), 3.5, 0.0, 45L, 7L, 40L, 5L);
-        assertThat(slice.ends(id))
-                .singleElement()
-                .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
+        assertThat(slice.ends(id)).singleElement().satisfies(m -> {
+            EndNotice notice = EndNotice.decode(m.payload(), slice.bean(EventCodec.class));
+            assertThat(notice.finished().state()).isEqualTo("SUCCEEDED");
+            assertThat(notice.finished().answer())
+                    .as("a sync call's answer, carried by the notice the ending statement sent")
+                    .isEqualTo(new JobFinished.Answer(slice.job(id).transcriptJson(), "account-a"));
+        });
         assertThat(webhookEvents(id)).isEmpty();
+    }
+
+    @Test
+    void aJobEndedByOneStatementSendsNoNoticeWhenTheStatementEndsNothing() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        RunningJob run = lifecycle.claim(id, "worker-a", LEASE).orElseThrow();
+        slice.change(id, j -> j.cancel(slice.clock().instant()));
+
+        lifecycle.succeed(run, new Transcript("late", "en", 1.0, null), "account-a", 1.0);
+
+        assertThatJob(slice.job(id)).isCancelled();
+        assertThat(slice.ends(id))
+                .as("the statement matched no row, so its notice went nowhere")
+                .isEmpty();
     }
 
     @Test
@@ -497,7 +518,7 @@ class JobLifecycleTest {
         assertThat(job.transcriptJson()).contains("part0 part1 part2");
         assertThat(job.upstreamAccount()).isEqualTo("account-0,account-1,account-2");
         assertThat(job.piecesDone()).isEqualTo(3);
-        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(3);
+        assertThat(slice.progress(id)).as("an async job: nobody streams it").isEmpty();
         assertThat(slice.ends(id))
                 .as("an async job: nobody waits on the api for it")
                 .isEmpty();
@@ -557,7 +578,7 @@ class JobLifecycleTest {
         assertThatJob(job).hasSucceeded();
         assertThat(job.piecesDone()).isEqualTo(count);
         assertThat(job.transcriptJson()).contains("p0 p1 p2 p3 p4 p5 p6 p7");
-        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(count);
+        assertThat(slice.progress(id)).hasSize(count);
         assertThat(slice.ends(id)).hasSize(1);
     }
 

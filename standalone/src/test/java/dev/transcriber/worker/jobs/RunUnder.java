@@ -21,6 +21,7 @@ final class RunUnder {
                 row.parentId(),
                 row.pieceIndex(),
                 row.pieceSpan(),
-                row.quietEnd());
+                row.quietEnd(),
+                row.idempotent());
     }
 }

@@ -1,10 +1,9 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
-import dev.transcriber.common.events.JobProgress;
 import dev.transcriber.common.events.JobSubmitted;
-import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.lifecycle.JobEnds;
+import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
@@ -54,6 +53,7 @@ class JobLifecycle {
     private final Outbox outbox;
     private final TranscriptCodec codec;
     private final JobEnds ends;
+    private final ProgressNotices progress;
     private final UsageLedger ledger;
     private final ClaimFence fence;
     private final JobTransitions transitions;
@@ -67,6 +67,7 @@ class JobLifecycle {
             Outbox outbox,
             TranscriptCodec codec,
             JobEnds ends,
+            ProgressNotices progress,
             UsageLedger ledger,
             ClaimFence fence,
             JobTransitions transitions,
@@ -81,6 +82,7 @@ class JobLifecycle {
         this.outbox = outbox;
         this.codec = codec;
         this.ends = ends;
+        this.progress = progress;
         this.ledger = ledger;
         this.fence = fence;
         this.transitions = transitions;
@@ -125,29 +127,37 @@ class JobLifecycle {
 
     /**
      * RUNNING under the job's claim to SUCCEEDED with its transcript, its usage row and its announcement. A job whose
-     * end writes nothing else ({@link RunningJob#quietEnd}) ends in one statement that commits on its own, and its
-     * notice is sent once it has; any other ends in a transaction with its webhook delivery and its batch's count.
+     * end writes nothing else ({@link RunningJob#quietEnd}) ends in one statement that commits on its own and sends
+     * its notice; any other ends in a transaction with its webhook delivery and its batch's count.
      * Nothing is written when the job ended meanwhile under this claim (cancelled by its owner: the result is
      * dropped); {@link StaleClaimException} when another claim took it.
      */
     public void succeed(RunningJob job, Transcript transcript, String account, double durationSeconds) {
         if (job.quietEnd()) {
-            end(job, transcript, account, durationSeconds);
+            end(job, transcript, account, durationSeconds, true);
         } else {
-            transactions.executeWithoutResult(status -> end(job, transcript, account, durationSeconds));
+            transactions.executeWithoutResult(status -> end(job, transcript, account, durationSeconds, false));
         }
     }
 
-    private void end(RunningJob job, Transcript transcript, String account, double durationSeconds) {
+    /**
+     * Ends the job; {@code alone}: by one statement that commits on its own and sends the job's end notice with it
+     * (no notifying commit of its own after it), else in the caller's transaction, which announces it.
+     */
+    private void end(RunningJob job, Transcript transcript, String account, double durationSeconds, boolean alone) {
         Claim claim = job.claim();
         String transcriptJson = codec.write(transcript);
+        String notice = alone
+                ? ends.successNotice(job.id(), job.lane(), job.idempotent(), job.isPiece(), transcriptJson, account)
+                : null;
         Optional<EndedJob> succeeded = transitions.succeed(
                 claim,
                 transcriptJson,
                 account,
                 durationSeconds,
                 clock.instant(),
-                ledger.entry(job.spec().model(), transcript));
+                ledger.entry(job.spec().model(), transcript),
+                notice);
         if (succeeded.isEmpty()) {
             // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
             // taken by another claim (the fence throws)
@@ -156,7 +166,11 @@ class JobLifecycle {
             }
             return;
         }
-        ends.announce(succeeded.get(), transcriptJson);
+        if (alone) {
+            ends.announceNotified(succeeded.get());
+        } else {
+            ends.announce(succeeded.get(), transcriptJson);
+        }
     }
 
     /** The job's audio_url is fetched into the store. */
@@ -328,11 +342,7 @@ class JobLifecycle {
         }
         piece.succeed(codec.write(labelled.apply(piece, parent)), account, clock.instant());
         boolean last = parent.pieceDone();
-        outbox.sendAfterCommit(
-                Topics.PROGRESS,
-                parent.id().toString(),
-                new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()),
-                null);
+        progress.pieceDone(parent);
         if (last) {
             return merge(parent);
         }
