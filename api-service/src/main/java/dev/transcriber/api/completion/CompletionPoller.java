@@ -8,9 +8,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * The safety net under {@link JobEndListener}: held jobs that ended without their notice reaching this instance (its
- * listener's connection lost and opened again, a job ended by a statement whose notice was not sent after it) are
- * released from the database, and streams look at their pieces again (their progress comes by Kafka).
+ * The safety net under {@link JobEndListener} and {@link JobProgressListener}: held jobs that ended without their
+ * notice reaching this instance (its listener's connection was lost meanwhile, or a notice could not be sent) are
+ * released from the database, and streams look at their pieces again.
  */
 @Component
 class CompletionPoller {

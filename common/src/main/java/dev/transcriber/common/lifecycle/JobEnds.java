@@ -12,8 +12,6 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -31,14 +29,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * webhook), so a notice would only cost a notification that every api instance reads and passes over, and a notifying
  * commit (PostgreSQL serialises those).
  *
- * <p>A job whose end writes nothing but its own row (no webhook, no batch) may end by one statement that commits on its
- * own and sends its notice too ({@link #successNotice}, {@link #announceNotified}); or be announced after such a
- * statement, outside any transaction: its notice is then sent at once by a statement of its own (which, failing,
- * fails nobody: the api finds the end in the database).
+ * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
+ * ended it and committed on its own, outside any transaction: its notice is then sent at once by a statement of its
+ * own ({@link Wakeups#notifyNow}: its commit holds PostgreSQL's notification lock for no data's flush, and a failure
+ * fails nobody, as the api finds the end in the database).
  */
 public class JobEnds {
-
-    private static final Logger log = LoggerFactory.getLogger(JobEnds.class);
 
     private final Wakeups wakeups;
     private final EventCodec codec;
@@ -84,64 +80,22 @@ public class JobEnds {
     }
 
     /**
-     * The end notice of a job that succeeded as {@code transcriptJson} on {@code account} (its notification's payload,
-     * in the current trace), for the statement that ends it to send ({@link #announceNotified}); null when no request
-     * may be held for it ({@link #awaited}).
-     */
-    public String successNotice(
-            JobId id, Lane lane, boolean idempotent, boolean piece, String transcriptJson, String account) {
-        if (!awaited(lane, idempotent, piece)) {
-            return null;
-        }
-        return payload(id, JobState.SUCCEEDED, lane, piece, account, transcriptJson, traces.currentOr(null), codec);
-    }
-
-    /**
-     * The job ended by a statement that also sent its end notice ({@link #successNotice}) and committed on its own:
-     * it is counted. It has no webhook and no batch (those end in a transaction).
-     */
-    public void announceNotified(EndedJob job) {
-        if (job.webhookUrl() != null || job.batchId() != null) {
-            throw new IllegalStateException(
-                    "job " + job.id() + " has a webhook or a batch: its end is announced in its transaction");
-        }
-        metrics.ended(job);
-    }
-
-    /**
      * The notice of {@code job}'s end, as its notification's payload, in the trace {@code traceparent}. A sync call's
      * job that succeeded carries its answer, so the api instance holding the call renders it without reading the row,
      * unless the notice would be too long for a notification with it ({@link EndNotice#fits}: about 7,900 bytes).
      */
     static String payload(EndedJob job, String transcriptJson, String traceparent, EventCodec codec) {
-        return payload(
-                job.id(),
-                job.state(),
-                job.lane(),
-                job.piece(),
-                job.upstreamAccount(),
-                transcriptJson,
-                traceparent,
-                codec);
-    }
-
-    private static String payload(
-            JobId id,
-            JobState state,
-            Lane lane,
-            boolean piece,
-            String account,
-            String transcriptJson,
-            String traceparent,
-            EventCodec codec) {
-        boolean carried = lane == Lane.INTERACTIVE
-                && !piece
+        JobId id = job.id();
+        JobState state = job.state();
+        boolean carried = job.lane() == Lane.INTERACTIVE
+                && !job.piece()
                 && state == JobState.SUCCEEDED
                 && transcriptJson != null
                 && transcriptJson.length() <= Wakeups.MAX_PAYLOAD_BYTES;
         if (carried) {
             String payload = new EndNotice(
-                            new JobFinished(id, state.name(), new JobFinished.Answer(transcriptJson, account)),
+                            new JobFinished(
+                                    id, state.name(), new JobFinished.Answer(transcriptJson, job.upstreamAccount())),
                             traceparent)
                     .encode(codec);
             if (EndNotice.fits(payload)) {
@@ -181,16 +135,8 @@ public class JobEnds {
         String notice = payload(job, transcriptJson, traceparent, codec);
         if (inTransaction) {
             wakeups.notify(Channel.ENDS, notice); // delivered when the transaction commits
-            return;
-        }
-        try {
-            wakeups.notify(Channel.ENDS, notice); // its end has committed: at once, by a statement of its own
-        } catch (RuntimeException e) {
-            // the change stands; the api's look at the database releases the request
-            log.warn(
-                    "the end notice of job {} was not sent ({}); the api finds its end in the database",
-                    job.id(),
-                    e.toString());
+        } else {
+            wakeups.notifyNow(Channel.ENDS, notice); // its end has committed: at once, by a statement of its own
         }
     }
 }

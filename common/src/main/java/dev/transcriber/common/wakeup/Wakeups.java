@@ -6,8 +6,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Event-driven wake-ups instead of short polling. A service makes a {@link Doorbell} for each background task (the
@@ -21,11 +24,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * they replace did; the listener's connection closes with them. Create doorbells and subscriptions while the context
  * is built (in a bean's constructor).
  *
- * <p>A notifying transaction takes PostgreSQL's notification lock from its commit until it ends, so notifying commits
- * are serialised with each other: only transactions that write something a doorbell waits for notify, and the end of
- * a job a request may be held for ({@link Channel#ENDS}), never the plain path of any other job.
+ * <p>A notifying transaction takes PostgreSQL's notification lock from its commit until it ends (its commit record's
+ * flush included), so notifying commits are serialised with each other: only transactions that write something a
+ * doorbell waits for notify, and those that end a job a request may be held for or one of its pieces
+ * ({@link Channel#ENDS}, {@link Channel#PROGRESS}); a sync job's usual end, one statement on its own, is followed by a
+ * notification of its own that waits for no flush ({@link #notifyNow}). PostgreSQL 14 (the local mode's) wakes every
+ * listening session of the database at each notification and filters by channel after, so each costs a small
+ * transaction per listening service instance.
  */
 public class Wakeups implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Wakeups.class);
 
     /**
      * The longest payload PostgreSQL takes, in bytes of the database's encoding: shorter than 8,000 (with its default
@@ -94,6 +103,33 @@ public class Wakeups implements SmartLifecycle {
                 .param("payload", payload)
                 .query()
                 .listOfRows();
+    }
+
+    /**
+     * Notifies {@code channel} with {@code payload} outside any transaction, by a statement of its own that commits
+     * without waiting for its commit record to reach the disk ({@code synchronous_commit} off for it alone): it writes
+     * nothing that must survive a crash (PostgreSQL keeps no notification across a restart), and a notifying commit
+     * holds PostgreSQL's notification lock until it ends, so it holds it for no flush. For a notice whose readers also
+     * find what it says in the database: a failure is logged, never thrown (the change it tells of stands).
+     *
+     * @throws IllegalStateException in a transaction (whose own commit must stay synchronous)
+     */
+    public void notifyNow(Channel channel, String payload) {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("notifyNow in a transaction: use notify, which is sent when it commits");
+        }
+        try {
+            jdbc.sql("select set_config('synchronous_commit', 'off', true), pg_notify(:channel, :payload)")
+                    .param("channel", channel.channel())
+                    .param("payload", payload)
+                    .query()
+                    .listOfRows();
+        } catch (RuntimeException e) {
+            log.warn(
+                    "a notice on {} was not sent ({}); its readers find what it says in the database",
+                    channel,
+                    e.toString());
+        }
     }
 
     /** Whether the listener's connection listens now (tests wait for it before they notify). */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -200,6 +202,36 @@ class PostgresNotificationsTest {
         assertThat(heard.get(3))
                 .as("listening again: anything may have been missed")
                 .isEqualTo("null");
+    }
+
+    @Test
+    void aNoticeSentNowIsHeardLeavesTheConnectionsCommitsDurableAndNeverFailsItsCaller() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        try (Connection single = connect("notify-now")) {
+            SingleConnectionDataSource dataSource = new SingleConnectionDataSource(single, true);
+            PostgresNotifications listener = listener();
+            Wakeups wakeups = new Wakeups(listener, JdbcClient.create(dataSource));
+            wakeups.subscribe(Channel.ENDS, payload -> heard.add(String.valueOf(payload)));
+            listener.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> heard.equals(List.of("null")));
+
+            wakeups.notifyNow(Channel.ENDS, "now");
+            wakeups.notifyNow(Channel.ENDS, "x".repeat(Wakeups.MAX_PAYLOAD_BYTES + 1)); // refused: logged only
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> heard.size() == 2);
+            assertThat(heard).containsExactly("null", "now");
+            try (Statement statement = single.createStatement();
+                    ResultSet setting = statement.executeQuery("show synchronous_commit")) {
+                setting.next();
+                assertThat(setting.getString(1))
+                        .as("only the notification's own commit skipped the flush")
+                        .isEqualTo("on");
+            }
+            TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+            assertThatThrownBy(() -> transactions.executeWithoutResult(
+                            status -> wakeups.notifyNow(Channel.ENDS, "in a transaction")))
+                    .isInstanceOf(IllegalStateException.class);
+        }
     }
 
     @Test

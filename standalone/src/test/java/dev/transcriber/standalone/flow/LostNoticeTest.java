@@ -36,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A job's end reaches the api instance holding its request as a notice (a PostgreSQL notification the ending
  * transaction sends: {@code EndNotice}); the api also looks for its held jobs' ends in the database
- * ({@code transcriber.api.completion-poll-interval}, 2 s). A notice lost (a job ended by a statement whose notice was
- * not sent after it, a listener's connection lost meanwhile) therefore delays the answer by at most that interval,
+ * ({@code transcriber.api.completion-poll-interval}, 2 s). A notice lost (a listener's connection lost meanwhile, a
+ * notice that could not be sent) therefore delays the answer by at most that interval,
  * and loses nothing. A sync call's notice carries its answer,
  * which the api renders without reading the row. A system of its own: the worker's slow upstream call and its latency
  * would sway the shared system's account choices.

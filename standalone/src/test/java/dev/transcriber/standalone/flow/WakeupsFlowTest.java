@@ -6,7 +6,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.transcriber.api.completion.PendingProgress;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.lifecycle.ProgressNotices;
+import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.standalone.support.ApiClient;
@@ -25,6 +31,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  * job is released as soon as its key's running job ends, a batch is expanded and run as soon as it is accepted, a
  * webhook is sent as soon as its job ends, its retry as soon as it is due, and a redelivery as soon as it is asked
  * for; a sync call is answered on its job's end notice, and one whose notice was lost while the api's listener was
- * away as soon as it listens again. Each happens within seconds, so the wake-up did it: their polls would not come
+ * away as soon as it listens again; a stream moves on with each piece's progress notice. Each happens within seconds, so the wake-up did it: their polls would not come
  * before the test is over.
  */
 class WakeupsFlowTest {
@@ -171,6 +178,30 @@ class WakeupsFlowTest {
         // the worker's late answer is dropped (the job ended without it); the next test starts with its slot free
         AccountPool pool = isolated.system().worker().getBean(AccountPool.class);
         await().atMost(PROMPTLY).until(() -> pool.status().stream().allMatch(account -> account.inFlight() == 0));
+    }
+
+    @Test
+    void aStreamHeldOnTheApiMovesOnWhenAWorkerRecordsAPieceOfItsJob() {
+        JobId id = JobId.random();
+        TranscriptionJob job = TranscriptionJob.queued(
+                id,
+                null,
+                Lane.INTERACTIVE,
+                new JobSpec("whisper-1", "json", null, null, null),
+                new StoredAudio("audio/" + id, "talk.wav", "audio/wav", 1000),
+                Instant.now());
+        AtomicInteger moves = new AtomicInteger();
+        PendingProgress streams = isolated.system().api().getBean(PendingProgress.class);
+        Runnable onProgress = moves::incrementAndGet;
+        streams.follow(id, onProgress);
+        try {
+            // what the worker's transaction that records a piece of the job sends
+            isolated.system().worker().getBean(ProgressNotices.class).pieceDone(job);
+
+            await().atMost(PROMPTLY).until(() -> moves.get() == 1);
+        } finally {
+            streams.forget(id, onProgress);
+        }
     }
 
     @Test

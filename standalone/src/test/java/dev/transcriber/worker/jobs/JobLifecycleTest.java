@@ -169,8 +169,7 @@ class JobLifecycleTest {
                         "account-a",
                         12.5,
                         slice.clock().instant(),
-                        new UsageLedger.Entry("gpt-4o-transcribe", 0, 0, 0, 0, 0),
-                        null)
+                        new UsageLedger.Entry("gpt-4o-transcribe", 0, 0, 0, 0, 0))
                 .orElseThrow();
 
         assertThat(ended).isEqualTo(EndedJob.of(slice.job(id)));
@@ -387,7 +386,7 @@ class JobLifecycleTest {
             EndNotice notice = EndNotice.decode(m.payload(), slice.bean(EventCodec.class));
             assertThat(notice.finished().state()).isEqualTo("SUCCEEDED");
             assertThat(notice.finished().answer())
-                    .as("a sync call's answer, carried by the notice the ending statement sent")
+                    .as("a sync call's answer, carried by the notice")
                     .isEqualTo(new JobFinished.Answer(slice.job(id).transcriptJson(), "account-a"));
         });
         assertThat(webhookEvents(id)).isEmpty();
@@ -527,6 +526,26 @@ class JobLifecycleTest {
             assertThat(slice.ends(p.id())).isEmpty();
         });
         assertThat(usageRows(id)).isEqualTo(1);
+    }
+
+    @Test
+    void eachPieceOfAnAsyncJobMadeWithAnIdempotencyKeyIsNoticedASyncCallSentWithTheKeyMayStreamIt() {
+        TranscriptionJob keyed = job(Lane.ASYNC, "json");
+        keyed.idempotent("stream-7", "request-hash");
+        JobId id = saved(keyed);
+        Claim claim = claim(id, "worker-a");
+        lifecycle.startCutting(claim);
+        lifecycle.addPiece(claim, piece(id, 0));
+        lifecycle.addPiece(claim, piece(id, 1));
+        lifecycle.finishCutting(claim, 60.0, 2);
+
+        for (TranscriptionJob piece : slice.jobs().findPieces(id.value())) {
+            lifecycle.pieceSucceeded(claim(piece.id(), "worker-b"), text("keyed" + piece.pieceIndex()), "account-b");
+        }
+
+        assertThatJob(slice.job(id)).hasSucceeded();
+        assertThat(slice.progress(id)).hasSize(2);
+        assertThat(slice.ends(id)).hasSize(1);
     }
 
     @Test

@@ -21,7 +21,6 @@ final class RunUnder {
                 row.parentId(),
                 row.pieceIndex(),
                 row.pieceSpan(),
-                row.quietEnd(),
-                row.idempotent());
+                row.quietEnd());
     }
 }

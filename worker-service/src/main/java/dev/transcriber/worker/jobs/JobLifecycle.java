@@ -127,37 +127,29 @@ class JobLifecycle {
 
     /**
      * RUNNING under the job's claim to SUCCEEDED with its transcript, its usage row and its announcement. A job whose
-     * end writes nothing else ({@link RunningJob#quietEnd}) ends in one statement that commits on its own and sends
-     * its notice; any other ends in a transaction with its webhook delivery and its batch's count.
+     * end writes nothing else ({@link RunningJob#quietEnd}) ends in one statement that commits on its own, and its
+     * notice is sent once it has; any other ends in a transaction with its webhook delivery and its batch's count.
      * Nothing is written when the job ended meanwhile under this claim (cancelled by its owner: the result is
      * dropped); {@link StaleClaimException} when another claim took it.
      */
     public void succeed(RunningJob job, Transcript transcript, String account, double durationSeconds) {
         if (job.quietEnd()) {
-            end(job, transcript, account, durationSeconds, true);
+            end(job, transcript, account, durationSeconds);
         } else {
-            transactions.executeWithoutResult(status -> end(job, transcript, account, durationSeconds, false));
+            transactions.executeWithoutResult(status -> end(job, transcript, account, durationSeconds));
         }
     }
 
-    /**
-     * Ends the job; {@code alone}: by one statement that commits on its own and sends the job's end notice with it
-     * (no notifying commit of its own after it), else in the caller's transaction, which announces it.
-     */
-    private void end(RunningJob job, Transcript transcript, String account, double durationSeconds, boolean alone) {
+    private void end(RunningJob job, Transcript transcript, String account, double durationSeconds) {
         Claim claim = job.claim();
         String transcriptJson = codec.write(transcript);
-        String notice = alone
-                ? ends.successNotice(job.id(), job.lane(), job.idempotent(), job.isPiece(), transcriptJson, account)
-                : null;
         Optional<EndedJob> succeeded = transitions.succeed(
                 claim,
                 transcriptJson,
                 account,
                 durationSeconds,
                 clock.instant(),
-                ledger.entry(job.spec().model(), transcript),
-                notice);
+                ledger.entry(job.spec().model(), transcript));
         if (succeeded.isEmpty()) {
             // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
             // taken by another claim (the fence throws)
@@ -166,11 +158,7 @@ class JobLifecycle {
             }
             return;
         }
-        if (alone) {
-            ends.announceNotified(succeeded.get());
-        } else {
-            ends.announce(succeeded.get(), transcriptJson);
-        }
+        ends.announce(succeeded.get(), transcriptJson);
     }
 
     /** The job's audio_url is fetched into the store. */

@@ -10,7 +10,6 @@ import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.transcript.PieceSpan;
-import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.worker.usage.UsageLedger;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,7 +21,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.dao.DataRetrievalFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.core.simple.JdbcClient.StatementSpec;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -47,8 +45,7 @@ class JobTransitions {
             + " j.known_speakers, j.object_key, j.filename, j.content_type, j.size_bytes, j.source_url,"
             + " j.content_sha256, j.reuse, j.parent_id, j.piece_index, j.piece_offset, j.piece_owns_from,"
             + " j.piece_owns_until, j.duration_seconds, j.lease_owner, j.claims,"
-            + " (j.webhook_url is null and j.batch_id is null) as quiet_end,"
-            + " j.idempotency_key is not null as idempotent";
+            + " (j.webhook_url is null and j.batch_id is null) as quiet_end";
 
     /** The columns of an {@link EndedJob}. */
     private static final String ENDED_JOB = " returning j.id, j.api_key_id, j.state, j.failure_code, j.lane, j.model,"
@@ -136,9 +133,8 @@ class JobTransitions {
 
     /**
      * RUNNING under {@code claim} to SUCCEEDED with its transcript, account and measured duration, and its usage row
-     * ({@code usage}) written by the same statement, which also sends {@code notice} (an end notice's payload, null
-     * for none) on {@link Channel#ENDS} when it ends the job; empty (and no usage row, no notice) when the job is no
-     * longer held under that claim. One round trip: outside a transaction it commits on its own, with its notice.
+     * ({@code usage}) written by the same statement; empty (and no usage row) when the job is no longer held under
+     * that claim. One round trip: outside a transaction it commits on its own.
      */
     Optional<EndedJob> succeed(
             Claim claim,
@@ -146,12 +142,8 @@ class JobTransitions {
             String account,
             double durationSeconds,
             Instant now,
-            UsageLedger.Entry usage,
-            String notice) {
-        String select = notice == null
-                ? " select * from ended j"
-                : " select j.*, pg_notify('" + Channel.ENDS.channel() + "', :notice) as notified from ended j";
-        StatementSpec statement = UsageLedger.bind(
+            UsageLedger.Entry usage) {
+        return UsageLedger.bind(
                         jdbc.sql("with ended as (update transcription_jobs j set state = " + SUCCEEDED + ","
                                 + " transcript_json = :transcript, upstream_account = :account,"
                                 + " duration_seconds = :duration, finished_at = :now, lease_owner = null,"
@@ -159,7 +151,7 @@ class JobTransitions {
                                 + " where j.id = :id and j.state = " + RUNNING + " and j.claims = :claim"
                                 + " and j.lease_owner = :worker" + ENDED_JOB + "),"
                                 + " used as (" + UsageLedger.insertFrom("ended") + ")"
-                                + select),
+                                + " select * from ended j"),
                         usage)
                 .param("transcript", transcriptJson)
                 .param("account", account)
@@ -167,11 +159,9 @@ class JobTransitions {
                 .param("now", typed(now))
                 .param("id", claim.job().value())
                 .param("claim", claim.number())
-                .param("worker", claim.owner());
-        if (notice != null) {
-            statement = statement.param("notice", notice);
-        }
-        return statement.query(JobTransitions::endedJob).optional();
+                .param("worker", claim.owner())
+                .query(JobTransitions::endedJob)
+                .optional();
     }
 
     /**
@@ -235,8 +225,7 @@ class JobTransitions {
                                 required(rs, "duration_seconds"),
                                 required(rs, "piece_owns_from"),
                                 required(rs, "piece_owns_until")),
-                rs.getBoolean("quiet_end"),
-                rs.getBoolean("idempotent"));
+                rs.getBoolean("quiet_end"));
     }
 
     private static EndedJob endedJob(ResultSet rs, int row) throws SQLException {

@@ -20,8 +20,6 @@ import dev.transcriber.common.transcript.PieceSpan;
  * @param reuse the job may take an earlier job's transcript of the same audio
  * @param quietEnd its end writes nothing besides its own row and usage (it has no webhook and is no batch's item), so
  *     its success is one statement that commits on its own ({@link JobLifecycle#succeed})
- * @param idempotent it was made by a request sent with an idempotency key (a sync call sent with that key may wait
- *     for it)
  */
 record RunningJob(
         Claim claim,
@@ -34,8 +32,7 @@ record RunningJob(
         JobId parentId,
         int pieceIndex,
         PieceSpan pieceSpan,
-        boolean quietEnd,
-        boolean idempotent) {
+        boolean quietEnd) {
 
     /** A job claimed through the entity (the claim's fallback, and tests). */
     static RunningJob of(TranscriptionJob job) {
@@ -50,8 +47,7 @@ record RunningJob(
                 job.isPiece() ? job.parentId() : null,
                 job.isPiece() ? job.pieceIndex() : 0,
                 job.isPiece() ? job.pieceSpan() : null,
-                job.webhookUrl() == null && job.batchId() == null,
-                job.hasIdempotencyKey());
+                job.webhookUrl() == null && job.batchId() == null);
     }
 
     JobId id() {
