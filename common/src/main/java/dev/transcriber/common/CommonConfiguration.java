@@ -6,12 +6,12 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.TopicConfiguration;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.JobEnds;
-import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.LogEventCounter;
 import dev.transcriber.common.metrics.ReadinessGauge;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
+import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.outbox.OutboxConfiguration;
 import dev.transcriber.common.schema.SchemaConfiguration;
 import dev.transcriber.common.storage.ObjectStoreConfiguration;
@@ -132,19 +132,8 @@ public class CommonConfiguration {
     }
 
     @Bean
-    ProgressNotices progressNotices(Wakeups wakeups) {
-        return new ProgressNotices(wakeups);
-    }
-
-    @Bean
-    JobEnds jobEnds(
-            Wakeups wakeups,
-            EventCodec codec,
-            JobWebhooks webhooks,
-            BatchEnds batches,
-            JobMetrics metrics,
-            Traces traces) {
-        return new JobEnds(wakeups, codec, webhooks, batches, metrics, traces);
+    JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
+        return new JobEnds(outbox, webhooks, batches, metrics, traces);
     }
 
     @Bean

@@ -21,8 +21,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * An api instance that begins to shut down takes no new request: from the moment its context closes, each one gets a
  * 503 with {@code Retry-After} and {@code Connection: close} ({@code shutting_down}; the official SDKs retry it, and
  * the retry reaches another instance), while the requests it already holds are answered ({@link Drain}). The web
- * server itself stops taking connections only at its own shutdown phase, after the other lifecycle beans have
- * stopped: without this gate the instance kept taking new work meanwhile. The actuator's paths stay open when it shares this port (the
+ * server itself stops taking connections only at its own shutdown phase, after the broker's listeners have stopped,
+ * and a listener's stop waits for its outstanding empty fetch (up to {@code fetch.max.wait.ms}): without this gate
+ * the instance kept taking new work for that long. The actuator's paths stay open when it shares this port (the
  * probes and the last scrapes of a closing instance); on a management port of its own it is not behind this filter.
  */
 @Component

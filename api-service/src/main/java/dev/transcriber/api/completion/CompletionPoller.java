@@ -8,9 +8,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * The safety net under {@link JobEndListener} and {@link JobProgressListener}: held jobs that ended without their
- * notice reaching this instance (its listener's connection was lost meanwhile, or a notice could not be sent) are
- * released from the database, and streams look at their pieces again.
+ * The safety net under {@link JobFinishedListener}: held jobs that ended without their event reaching this
+ * instance (a broker restart, a worker that died between commit and send) are released from the database, and
+ * streams look at their pieces again.
  */
 @Component
 class CompletionPoller {

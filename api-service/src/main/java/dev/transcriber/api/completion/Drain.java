@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 /**
  * The api's shutdown, for the requests it holds. Tomcat's graceful shutdown ({@code server.shutdown=graceful}) stops
  * taking requests at once and waits for those in progress, up to {@code spring.lifecycle.timeout-per-shutdown-phase};
- * meanwhile this keeps releasing held sync requests whose jobs end (from the database: the notification listener stops
+ * meanwhile this keeps releasing held sync requests whose jobs end (from the database: the broker's listeners stop
  * first), for at most {@code transcriber.api.drain}. Requests still held then are answered with a 503 and
  * {@code Retry-After} (sent again with the same {@code Idempotency-Key}, a request waits for the same job on another
  * instance), never cut. The drain must end inside the shutdown phase: {@link #check} says so at start.
@@ -69,7 +69,7 @@ class Drain implements ApplicationListener<ContextClosedEvent> {
         try {
             while (pending.size() > 0 && System.nanoTime() < until) {
                 try {
-                    poller.releaseEnded(); // the scheduler has stopped; the notification listener too
+                    poller.releaseEnded(); // the scheduler has stopped; the broker's listeners too
                 } catch (RuntimeException e) {
                     log.warn("drain: could not look for ended jobs: {}", e.toString());
                 }

@@ -3,8 +3,6 @@ package dev.transcriber.api.completion;
 import dev.transcriber.common.events.JobId;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -14,8 +12,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class PendingProgress {
-
-    private static final Logger log = LoggerFactory.getLogger(PendingProgress.class);
 
     private final ConcurrentHashMap<JobId, Set<Runnable>> following = new ConcurrentHashMap<>();
 
@@ -38,25 +34,9 @@ public class PendingProgress {
     /** Something happened to the job; a no-op when this instance is not streaming it. */
     public void progressed(JobId jobId) {
         Set<Runnable> callbacks = following.get(jobId);
-        if (callbacks == null) {
-            return;
+        if (callbacks != null) {
+            callbacks.forEach(Runnable::run);
         }
-        for (Runnable callback : callbacks) {
-            try {
-                callback.run();
-            } catch (RuntimeException e) {
-                // one stream's failure (its read of the database) holds up none of the others
-                log.warn(
-                        "a stream of job {} could not move on ({}); it looks again at the next poll",
-                        jobId,
-                        e.toString());
-            }
-        }
-    }
-
-    /** Whether this instance streams {@code jobId}. */
-    public boolean follows(JobId jobId) {
-        return following.containsKey(jobId);
     }
 
     public Set<JobId> followedJobs() {

@@ -1,58 +1,44 @@
 package dev.transcriber.common.lifecycle;
 
-import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobFinished;
-import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.JobMetrics;
+import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
-import dev.transcriber.common.wakeup.Channel;
-import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Announces that a job ended, in the transaction that ended it, wherever it ended (a worker, or an owner's cancel):
- * an {@link EndNotice} for the api instance holding its request (a PostgreSQL notification on {@link Channel#ENDS},
- * delivered when that transaction commits; the api also looks for ended jobs in the database, so a notice lost with
- * a listener's connection costs its poll's interval, not the answer; a sync call's carries its answer), a delivery
- * for its webhook, if any, and the end of its batch when it was the last item. Both continue the trace of the code
- * that ended the job (a worker's run of it, an owner's cancel), or else the job's own. Counted too
- * ({@link JobMetrics}), once that transaction commits.
+ * {@link JobFinished} for the api instance holding its request (sent once that transaction commits, without an outbox
+ * row: the api also looks for ended jobs in the database, see {@link Outbox#sendAfterCommit}; a sync call's carries
+ * its answer), a delivery for its webhook, if any, and the end of its batch when it was the last item. Both continue
+ * the trace of the code that ended the job (a worker's run of it, an owner's cancel), or else the job's own. Counted
+ * too ({@link JobMetrics}), once that transaction commits.
  *
  * <p>Only a job a request may be held for gets a notice ({@link #awaited}): a sync call's, of the interactive lane, and
  * any job made with an idempotency key (a sync call sent with the key of an async job of the same form waits for that
  * job). Any other async job, batch item or piece has nobody waiting on the api (their callers poll, or hear from a
- * webhook), so a notice would only cost a notification that every api instance reads and passes over, and a notifying
- * commit (PostgreSQL serialises those).
+ * webhook), so a notice would only cost a record that every api instance reads and passes over.
  *
  * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
- * ended it and committed on its own, outside any transaction: its notice is then sent at once by a statement of its
- * own ({@link Wakeups#notifyNow}: its commit holds PostgreSQL's notification lock for no data's flush, and a failure
- * fails nobody, as the api finds the end in the database).
+ * ended it and committed on its own, outside any transaction: its notice is sent at once.
  */
 public class JobEnds {
 
-    private final Wakeups wakeups;
-    private final EventCodec codec;
+    private final Outbox outbox;
     private final JobWebhooks webhooks;
     private final BatchEnds batches;
     private final JobMetrics metrics;
     private final Traces traces;
 
-    public JobEnds(
-            Wakeups wakeups,
-            EventCodec codec,
-            JobWebhooks webhooks,
-            BatchEnds batches,
-            JobMetrics metrics,
-            Traces traces) {
-        this.wakeups = wakeups;
-        this.codec = codec;
+    public JobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
         this.traces = traces;
+        this.outbox = outbox;
         this.webhooks = webhooks;
         this.batches = batches;
         this.metrics = metrics;
@@ -80,29 +66,19 @@ public class JobEnds {
     }
 
     /**
-     * The notice of {@code job}'s end, as its notification's payload, in the trace {@code traceparent}. A sync call's
-     * job that succeeded carries its answer, so the api instance holding the call renders it without reading the row,
-     * unless the notice would be too long for a notification with it ({@link EndNotice#fits}: about 7,900 bytes).
+     * The notice of {@code job}'s end. A sync call's job that succeeded carries its answer, so the api instance holding
+     * the call renders it without reading the row, unless the transcript is longer than a notice carries.
      */
-    static String payload(EndedJob job, String transcriptJson, String traceparent, EventCodec codec) {
-        JobId id = job.id();
-        JobState state = job.state();
+    static JobFinished notice(EndedJob job, String transcriptJson) {
         boolean carried = job.lane() == Lane.INTERACTIVE
                 && !job.piece()
-                && state == JobState.SUCCEEDED
+                && job.state() == JobState.SUCCEEDED
                 && transcriptJson != null
-                && transcriptJson.length() <= Wakeups.MAX_PAYLOAD_BYTES;
-        if (carried) {
-            String payload = new EndNotice(
-                            new JobFinished(
-                                    id, state.name(), new JobFinished.Answer(transcriptJson, job.upstreamAccount())),
-                            traceparent)
-                    .encode(codec);
-            if (EndNotice.fits(payload)) {
-                return payload;
-            }
-        }
-        return new EndNotice(new JobFinished(id, state.name(), null), traceparent).encode(codec);
+                && transcriptJson.length() <= JobFinished.CARRIED_TRANSCRIPT_CHARS;
+        return new JobFinished(
+                job.id(),
+                job.state().name(),
+                carried ? new JobFinished.Answer(transcriptJson, job.upstreamAccount()) : null);
     }
 
     /**
@@ -110,12 +86,7 @@ public class JobEnds {
      * idempotency key; never a piece. Only then a notice.
      */
     static boolean awaited(EndedJob job) {
-        return awaited(job.lane(), job.idempotent(), job.piece());
-    }
-
-    /** As {@link #awaited(EndedJob)}, for a job of {@code lane}, made with an idempotency key or not, a piece or not. */
-    static boolean awaited(Lane lane, boolean idempotent, boolean piece) {
-        return (lane == Lane.INTERACTIVE || idempotent) && !piece;
+        return (job.lane() == Lane.INTERACTIVE || job.idempotent()) && !job.piece();
     }
 
     private void announceAlone(EndedJob job, String transcriptJson) {
@@ -128,15 +99,14 @@ public class JobEnds {
         if (inTransaction) {
             webhooks.jobEnded(job, traceparent);
         }
+        if (awaited(job)) {
+            JobFinished notice = notice(job, transcriptJson);
+            if (inTransaction) {
+                outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
+            } else {
+                outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
+            }
+        }
         metrics.ended(job);
-        if (!awaited(job)) {
-            return;
-        }
-        String notice = payload(job, transcriptJson, traceparent, codec);
-        if (inTransaction) {
-            wakeups.notify(Channel.ENDS, notice); // delivered when the transaction commits
-        } else {
-            wakeups.notifyNow(Channel.ENDS, notice); // its end has committed: at once, by a statement of its own
-        }
     }
 }

@@ -37,11 +37,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code delivery.timeout.ms}), so a send still buffered in a producer is never doubled by another instance; a
  * message is sent twice only when an acknowledgement is lost with its sender, and consumers are idempotent.
  *
- * <p>A notice whose readers also find what it says in the database (the api's {@code JobSubmitted} of a new job) is
- * not written at all: {@link #sendAfterCommit} sends it once the transaction commits, and a lost one costs its readers
- * their poll's interval (the workers' queue sweeper sends again the message of a queued job that never arrived). What
- * the api hears back (a job's end, a piece's progress) is not a Kafka message: see {@code JobEnds} and
- * {@code ProgressNotices}.
+ * <p>A notice whose readers also find what it says in the database ({@code JobFinished}, {@code JobProgress}, and the
+ * api's {@code JobSubmitted} of a new job) is not written at all: {@link #sendAfterCommit} sends it once the
+ * transaction commits, and a lost one costs its readers their poll's interval (the api's held requests look for ended
+ * jobs; the workers' queue sweeper sends again the message of a queued job that never arrived).
  *
  * <p>Each row keeps the trace of the code that wrote it ({@code traceparent}, in the same INSERT), and every send of
  * it, right after commit or by a relay later on another thread or instance, carries that trace as the record's

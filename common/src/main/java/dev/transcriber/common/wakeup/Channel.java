@@ -3,7 +3,7 @@ package dev.transcriber.common.wakeup;
 /**
  * The PostgreSQL notification channels, one place (like the Kafka topics): a writer notifies one in the transaction
  * that wrote the rows ({@link Wakeups#notify}); every instance listening on it is told once that transaction commits.
- * A notification of a doorbell's channel carries nothing: it only says "look now".
+ * A notification carries nothing: it only says "look now".
  */
 public enum Channel {
 
@@ -18,19 +18,7 @@ public enum Channel {
     WEBHOOKS("transcriber_webhooks"),
 
     /** The fleet's view of an upstream account changed: a cooldown, a refused key, a circuit, a reset. */
-    ACCOUNTS("transcriber_accounts"),
-
-    /**
-     * A job a request may be held for ended: the payload is its end notice ({@code EndNotice}), which the api instance
-     * holding the request answers from. Not a doorbell: every api instance reads every one.
-     */
-    ENDS("transcriber_ends"),
-
-    /**
-     * A piece of a job a request may be held for is done: the payload is the job's id ({@code ProgressNotices}), which
-     * the api instance streaming it reads on. Not a doorbell: every api instance reads every one.
-     */
-    PROGRESS("transcriber_progress");
+    ACCOUNTS("transcriber_accounts");
 
     private final String channel;
 

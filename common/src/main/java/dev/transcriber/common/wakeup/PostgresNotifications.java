@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -19,11 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code LISTEN} on a connection of its own, one thread: each notification runs the subscribers of its channel (quick,
- * non-blocking work, such as {@link Doorbell#ring}) with its payload. The thread waits in the driver ({@code getNotifications} with a
+ * non-blocking work, such as {@link Doorbell#ring}). The thread waits in the driver ({@code getNotifications} with a
  * timeout) and costs nothing while nothing is sent; after {@code check} without a notification it sends one trivial
  * query, so a connection that died silently is noticed. A lost connection (PostgreSQL restarted, the backend
  * terminated) is opened again with back-off, from {@code retry} doubling up to {@code maxRetry}; once it listens again
- * every subscriber is run with no payload (null), since notifications sent meanwhile were lost. {@link #close} aborts the connection, which
+ * every subscriber is run, since notifications sent meanwhile were lost. {@link #close} aborts the connection, which
  * ends the wait at once.
  */
 public final class PostgresNotifications implements AutoCloseable {
@@ -42,7 +41,7 @@ public final class PostgresNotifications implements AutoCloseable {
     private final int checkMillis;
     private final long retryNanos;
     private final long maxRetryNanos;
-    private final Map<String, List<Consumer<String>>> subscribers = new LinkedHashMap<>();
+    private final Map<String, List<Runnable>> subscribers = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition closing = lock.newCondition();
     private final Thread thread;
@@ -61,14 +60,6 @@ public final class PostgresNotifications implements AutoCloseable {
 
     /** Runs {@code onNotify} on every notification of {@code channel}. Subscribe before {@link #start}. */
     public void subscribe(String channel, Runnable onNotify) {
-        subscribe(channel, payload -> onNotify.run());
-    }
-
-    /**
-     * Runs {@code onNotify} with the payload of every notification of {@code channel} (null when it runs because the
-     * connection listens again: anything may have been sent meanwhile). Subscribe before {@link #start}.
-     */
-    public void subscribe(String channel, Consumer<String> onNotify) {
         if (!CHANNEL.matcher(channel).matches()) {
             throw new IllegalArgumentException("not a plain channel name: " + channel);
         }
@@ -131,9 +122,7 @@ public final class PostgresNotifications implements AutoCloseable {
                 }
                 failing = false;
                 retry = retryNanos;
-                subscribers
-                        .values()
-                        .forEach(list -> list.forEach(s -> run(s, null))); // what was sent meanwhile is lost
+                subscribers.values().forEach(list -> list.forEach(this::run)); // what was sent meanwhile is lost
                 listening = true;
                 while (!closed) {
                     PGNotification[] received = notifications.getNotifications(checkMillis);
@@ -146,7 +135,7 @@ public final class PostgresNotifications implements AutoCloseable {
                     for (PGNotification notification : received) {
                         subscribers
                                 .getOrDefault(notification.getName(), List.of())
-                                .forEach(s -> run(s, notification.getParameter()));
+                                .forEach(this::run);
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -171,9 +160,9 @@ public final class PostgresNotifications implements AutoCloseable {
         }
     }
 
-    private void run(Consumer<String> subscriber, String payload) {
+    private void run(Runnable subscriber) {
         try {
-            subscriber.accept(payload);
+            subscriber.run();
         } catch (RuntimeException e) {
             log.error("a notification's subscriber failed", e);
         }

@@ -47,12 +47,13 @@ class LanePartitionerTest {
 
     @Test
     void otherTopicsArePartitionedByKeyAsKafkaDoesByDefault() {
-        Cluster cluster = cluster("other.topic", 4, Set.of());
+        Cluster cluster = cluster(Topics.FINISHED, Topics.EVENT_PARTITIONS, Set.of());
         for (int i = 0; i < 50; i++) {
             String key = UUID.randomUUID().toString();
-            int expected = BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 4);
-            assertThat(partition("other.topic", key, cluster)).isEqualTo(expected);
-            assertThat(partition("other.topic", key, cluster)).isEqualTo(expected);
+            int expected =
+                    BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), Topics.EVENT_PARTITIONS);
+            assertThat(partition(Topics.FINISHED, key, cluster)).isEqualTo(expected);
+            assertThat(partition(Topics.FINISHED, key, cluster)).isEqualTo(expected);
         }
     }
 

@@ -28,9 +28,18 @@ class TopicConfigurationTest {
                             Topics.JOBS + ".async",
                             Topics.JOBS + ".async-dlt",
                             Topics.JOBS + ".bulk",
-                            Topics.JOBS + ".bulk-dlt");
+                            Topics.JOBS + ".bulk-dlt",
+                            Topics.FINISHED,
+                            Topics.PROGRESS);
             assertThat(topics.get(Topics.JOBS).numPartitions()).isEqualTo(12);
             assertThat(topics.get(Topics.JOBS + ".bulk-dlt").numPartitions()).isEqualTo(1);
+            assertThat(topics.get(Topics.FINISHED).numPartitions()).isEqualTo(Topics.EVENT_PARTITIONS);
+            for (String notices : List.of(Topics.FINISHED, Topics.PROGRESS)) {
+                assertThat(topics.get(notices).configs())
+                        .as("a sync call's end notice carries its transcript: kept minutes, not the broker's week")
+                        .containsEntry("retention.ms", "600000")
+                        .containsEntry("segment.ms", "300000");
+            }
             assertThat(
                             topics.get(Topics.JOBS).configs() == null
                                     ? Map.of()
@@ -60,6 +69,9 @@ class TopicConfigurationTest {
                                 .as("the error handler sends to partition 0")
                                 .isEqualTo(1);
                     }
+                    assertThat(topics.get(Topics.PROGRESS).numPartitions())
+                            .as("the api reads these by number")
+                            .isEqualTo(Topics.EVENT_PARTITIONS);
                     assertThat(topics.values()).allSatisfy(topic -> {
                         assertThat(topic.replicationFactor()).isEqualTo((short) 3);
                         assertThat(topic.configs()).containsEntry("min.insync.replicas", "2");

@@ -1,7 +1,6 @@
 package dev.transcriber.common.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobFinished;
@@ -10,103 +9,72 @@ import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.JobState;
-import dev.transcriber.common.wakeup.Wakeups;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-/**
- * What a job's end notice carries (a sync call's answer, when it has one short enough for a notification, and
- * nothing else) and how it travels as a notification's payload.
- */
+/** What a job's end notice carries: a sync call's answer, when it has one small enough, and nothing else. */
 class JobEndsNoticeTest {
 
     private static final String TRANSCRIPT = "{\"text\":\"Hello.\"}";
-    private static final String TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    private static final EventCodec CODEC = new EventCodec(JsonMapper.builder().build());
 
     @Test
-    void aSyncCallsJobThatSucceededCarriesItsTranscriptAndAccountAndTheTraceThatEndedIt() {
-        EndedJob job = ended(Lane.INTERACTIVE, JobState.SUCCEEDED, false);
+    void aSyncCallsJobThatSucceededCarriesItsTranscriptAndAccount() {
+        JobFinished notice = JobEnds.notice(ended(Lane.INTERACTIVE, JobState.SUCCEEDED, false), TRANSCRIPT);
 
-        String payload = JobEnds.payload(job, TRANSCRIPT, TRACE, CODEC);
-
-        assertThat(EndNotice.jobId(payload)).isEqualTo(job.id());
-        EndNotice notice = EndNotice.decode(payload, CODEC);
-        assertThat(notice.traceparent()).isEqualTo(TRACE);
-        assertThat(notice.finished().jobId()).isEqualTo(job.id());
-        assertThat(notice.finished().state()).isEqualTo("SUCCEEDED");
-        assertThat(notice.finished().answer()).isEqualTo(new JobFinished.Answer(TRANSCRIPT, "account-a"));
+        assertThat(notice.state()).isEqualTo("SUCCEEDED");
+        assertThat(notice.answer()).isEqualTo(new JobFinished.Answer(TRANSCRIPT, "account-a"));
     }
 
     @Test
     void noOtherEndCarriesAnAnswer() {
-        assertThat(answer(ended(Lane.ASYNC, JobState.SUCCEEDED, false), TRANSCRIPT))
+        assertThat(JobEnds.notice(ended(Lane.ASYNC, JobState.SUCCEEDED, false), TRANSCRIPT)
+                        .answer())
                 .as("an async job: nobody holds its request")
                 .isNull();
-        assertThat(answer(ended(Lane.BULK, JobState.SUCCEEDED, false), TRANSCRIPT))
+        assertThat(JobEnds.notice(ended(Lane.BULK, JobState.SUCCEEDED, false), TRANSCRIPT)
+                        .answer())
                 .as("a batch item")
                 .isNull();
-        assertThat(answer(ended(Lane.INTERACTIVE, JobState.SUCCEEDED, true), TRANSCRIPT))
+        assertThat(JobEnds.notice(ended(Lane.INTERACTIVE, JobState.SUCCEEDED, true), TRANSCRIPT)
+                        .answer())
                 .as("a piece: its whole job answers")
                 .isNull();
-        assertThat(answer(ended(Lane.INTERACTIVE, JobState.FAILED, false), null))
+        assertThat(JobEnds.notice(ended(Lane.INTERACTIVE, JobState.FAILED, false), null)
+                        .answer())
                 .as("a failure: read from the row")
                 .isNull();
-        assertThat(answer(ended(Lane.INTERACTIVE, JobState.CANCELLED, false), null))
+        assertThat(JobEnds.notice(ended(Lane.INTERACTIVE, JobState.CANCELLED, false), null)
+                        .answer())
                 .isNull();
     }
 
     @Test
-    void aTranscriptTooLongForANotificationIsLeftToTheRowCountedInBytes() {
-        EndedJob job = ended(Lane.INTERACTIVE, JobState.SUCCEEDED, false);
-        int overhead = JobEnds.payload(job, transcript(""), TRACE, CODEC).length();
-        String longest = transcript("a".repeat(Wakeups.MAX_PAYLOAD_BYTES - overhead));
+    void aTranscriptLongerThanANoticeCarriesIsLeftToTheRow() {
+        String longest = "{\"text\":\"" + "a".repeat(JobFinished.CARRIED_TRANSCRIPT_CHARS - 11) + "\"}";
+        assertThat(longest).hasSize(JobFinished.CARRIED_TRANSCRIPT_CHARS);
 
-        String carried = JobEnds.payload(job, longest, TRACE, CODEC);
-        assertThat(carried.getBytes(StandardCharsets.UTF_8)).hasSize(Wakeups.MAX_PAYLOAD_BYTES);
-        assertThat(EndNotice.decode(carried, CODEC).finished().answer()).isNotNull();
-        assertThat(answer(job, transcript("a".repeat(Wakeups.MAX_PAYLOAD_BYTES - overhead + 1))))
+        assertThat(JobEnds.notice(ended(Lane.INTERACTIVE, JobState.SUCCEEDED, false), longest)
+                        .answer())
+                .isNotNull();
+        assertThat(JobEnds.notice(ended(Lane.INTERACTIVE, JobState.SUCCEEDED, false), longest + " ")
+                        .answer())
                 .isNull();
-        assertThat(answer(job, transcript("é".repeat((Wakeups.MAX_PAYLOAD_BYTES - overhead) / 2 + 1))))
-                .as("two bytes each in UTF-8")
-                .isNull();
-        String left = JobEnds.payload(job, longest + " ", TRACE, CODEC);
-        assertThat(EndNotice.decode(left, CODEC).finished().state()).isEqualTo("SUCCEEDED");
-        assertThat(EndNotice.fits(left)).isTrue();
     }
 
     @Test
-    void aNoticeWithoutATraceOrOtherThanANoticeReadsAsSuch() {
-        EndedJob job = ended(Lane.INTERACTIVE, JobState.FAILED, false);
+    void aNoticeFromASenderWithoutAnswersReadsAsOneWithNone() {
+        EventCodec codec = new EventCodec(JsonMapper.builder().build());
+        JobId id = new JobId(UUID.randomUUID());
 
-        String untraced = JobEnds.payload(job, null, null, CODEC);
+        JobFinished older = codec.read("{\"jobId\":\"" + id + "\",\"state\":\"SUCCEEDED\"}", JobFinished.class);
+        JobFinished written = codec.read(
+                codec.write(JobEnds.notice(ended(id, Lane.INTERACTIVE, JobState.SUCCEEDED, false), TRANSCRIPT)),
+                JobFinished.class);
 
-        assertThat(untraced).startsWith(job.id() + " - {");
-        assertThat(EndNotice.decode(untraced, CODEC).traceparent()).isNull();
-        assertThat(EndNotice.decode(JobEnds.payload(job, null, "not one word", CODEC), CODEC)
-                        .traceparent())
-                .as("a trace that would break the payload's form is left out")
-                .isNull();
-        assertThat(EndNotice.jobId("")).isNull();
-        assertThat(EndNotice.jobId("not-a-job-id-but-thirty-six-chars-xx {}")).isNull();
-        assertThat(EndNotice.jobId(job.id().toString())).as("an id alone").isNull();
-        String underAnotherId = JobId.random() + untraced.substring(36);
-        assertThatThrownBy(() -> EndNotice.decode(underAnotherId, CODEC))
-                .as("the id it is passed over by names another job than its JSON")
-                .isInstanceOf(IllegalArgumentException.class);
-    }
-
-    private static JobFinished.Answer answer(EndedJob job, String transcriptJson) {
-        return EndNotice.decode(JobEnds.payload(job, transcriptJson, TRACE, CODEC), CODEC)
-                .finished()
-                .answer();
-    }
-
-    private static String transcript(String text) {
-        return "{\"text\":\"" + text + "\"}";
+        assertThat(older).isEqualTo(new JobFinished(id, "SUCCEEDED", null));
+        assertThat(written.answer()).isEqualTo(new JobFinished.Answer(TRANSCRIPT, "account-a"));
     }
 
     private static EndedJob ended(Lane lane, JobState state, boolean piece) {

@@ -1,7 +1,6 @@
 package dev.transcriber.common.wakeup;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.standalone.infra.FreePorts;
@@ -10,31 +9,26 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
-import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The listener against a real PostgreSQL: a notification from another connection rings the doorbell of its channel
  * once the writer's transaction commits (and never when it rolls back), and the listener comes back by itself after
- * its connection is killed, ringing every doorbell since it may have missed notifications meanwhile. A subscriber of
- * payloads hears each notification's.
+ * its connection is killed, ringing every doorbell since it may have missed notifications meanwhile.
  */
 class PostgresNotificationsTest {
 
@@ -169,69 +163,6 @@ class PostgresNotificationsTest {
         await().atMost(Duration.ofSeconds(10)).until(listener::isListening);
         notify("transcriber_batches");
         await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() == 3);
-    }
-
-    @Test
-    void aPayloadsSubscriberHearsEachInCommitOrderUpToTheLongestPostgresTakesAndNoneWhenItListensAgain()
-            throws Exception {
-        List<String> heard = new CopyOnWriteArrayList<>();
-        SimpleDriverDataSource dataSource = new SimpleDriverDataSource(
-                new org.postgresql.Driver(), postgres.jdbcUrl(), postgres.user(), postgres.password());
-        PostgresNotifications listener = listener();
-        Wakeups wakeups = new Wakeups(listener, JdbcClient.create(dataSource));
-        wakeups.subscribe(Channel.ENDS, payload -> heard.add(String.valueOf(payload)));
-        listener.start();
-        await().atMost(Duration.ofSeconds(10)).until(listener::isListening);
-        await().atMost(Duration.ofSeconds(5)).until(() -> heard.equals(List.of("null")));
-        String longest = "é".repeat(Wakeups.MAX_PAYLOAD_BYTES / 2) + "a";
-
-        wakeups.notify(Channel.ENDS, "first");
-        wakeups.notify(Channel.ENDS, longest);
-        assertThatThrownBy(() -> wakeups.notify(Channel.ENDS, longest + "a"))
-                .as("8,000 bytes: PostgreSQL refuses it")
-                .isInstanceOf(DataAccessException.class);
-
-        await().atMost(Duration.ofSeconds(5)).until(() -> heard.size() == 3);
-        assertThat(heard).containsExactly("null", "first", longest);
-        try (Connection admin = connect("admin");
-                Statement statement = admin.createStatement()) {
-            statement.execute("select pg_terminate_backend(pid) from pg_stat_activity"
-                    + " where application_name = 'wakeup-test'");
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 4);
-        assertThat(heard.get(3))
-                .as("listening again: anything may have been missed")
-                .isEqualTo("null");
-    }
-
-    @Test
-    void aNoticeSentNowIsHeardLeavesTheConnectionsCommitsDurableAndNeverFailsItsCaller() throws Exception {
-        List<String> heard = new CopyOnWriteArrayList<>();
-        try (Connection single = connect("notify-now")) {
-            SingleConnectionDataSource dataSource = new SingleConnectionDataSource(single, true);
-            PostgresNotifications listener = listener();
-            Wakeups wakeups = new Wakeups(listener, JdbcClient.create(dataSource));
-            wakeups.subscribe(Channel.ENDS, payload -> heard.add(String.valueOf(payload)));
-            listener.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> heard.equals(List.of("null")));
-
-            wakeups.notifyNow(Channel.ENDS, "now");
-            wakeups.notifyNow(Channel.ENDS, "x".repeat(Wakeups.MAX_PAYLOAD_BYTES + 1)); // refused: logged only
-
-            await().atMost(Duration.ofSeconds(5)).until(() -> heard.size() == 2);
-            assertThat(heard).containsExactly("null", "now");
-            try (Statement statement = single.createStatement();
-                    ResultSet setting = statement.executeQuery("show synchronous_commit")) {
-                setting.next();
-                assertThat(setting.getString(1))
-                        .as("only the notification's own commit skipped the flush")
-                        .isEqualTo("on");
-            }
-            TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-            assertThatThrownBy(() -> transactions.executeWithoutResult(
-                            status -> wakeups.notifyNow(Channel.ENDS, "in a transaction")))
-                    .isInstanceOf(IllegalStateException.class);
-        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
@@ -14,19 +15,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
- * The api reads nothing from Kafka (a job's end and a piece's progress reach it as PostgreSQL notifications): it runs
- * no listener, and a start (or restart) of the api leaves no consumer group on the broker.
+ * The api reads the completion and progress topics without a consumer group: a start (or restart) of the api leaves
+ * no group on the broker, and every instance still reads every partition.
  */
 class ApiConsumerGroupsTest {
 
     @Test
-    void theApiRunsNoKafkaListenerAndLeavesNoConsumerGroup() throws Exception {
+    void theApiReadsEveryPartitionOfItsTopicsAndLeavesNoConsumerGroup() throws Exception {
         TestSystem system = TestSystem.embedded();
         system.resetUpstream();
         system.upstream()
@@ -45,10 +47,15 @@ class ApiConsumerGroupsTest {
             assertThat(groups).contains("workers").noneMatch(group -> group.startsWith("api-"));
             assertThat(groups).allMatch(group -> group.startsWith("workers"));
         }
-        assertThat(system.api().getBeansOfType(KafkaListenerEndpointRegistry.class).values().stream()
-                        .flatMap(registry -> registry.getListenerContainers().stream())
-                        .map(MessageListenerContainer::getListenerId)
-                        .toList())
-                .isEmpty();
+        List<TopicPartition> read =
+                system.api().getBean(KafkaListenerEndpointRegistry.class).getListenerContainers().stream()
+                        .map(MessageListenerContainer::getAssignedPartitions)
+                        .flatMap(partitions -> partitions.stream())
+                        .toList();
+        for (String topic : List.of(Topics.FINISHED, Topics.PROGRESS)) {
+            assertThat(read.stream().filter(p -> p.topic().equals(topic)).map(TopicPartition::partition))
+                    .as(topic)
+                    .containsExactlyInAnyOrder(0, 1, 2, 3);
+        }
     }
 }

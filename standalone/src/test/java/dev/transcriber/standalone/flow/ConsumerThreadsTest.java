@@ -2,6 +2,7 @@ package dev.transcriber.standalone.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.standalone.support.TestSystem;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +39,13 @@ class ConsumerThreadsTest {
         assertThat(consumerLoops)
                 .allSatisfy(thread ->
                         assertThat(thread.isDaemon()).as(thread.getName()).isTrue());
-        assertThat(byName).containsKeys("kafka-workers", "kafka-workers-async", "kafka-workers-bulk");
+        assertThat(byName)
+                .containsKeys(
+                        "kafka-workers",
+                        "kafka-workers-async",
+                        "kafka-workers-bulk",
+                        "kafka-" + Topics.FINISHED,
+                        "kafka-" + Topics.PROGRESS);
         assertThat(byName.get("kafka-workers"))
                 .as("the interactive lane's consumers (at least: another test's system may run in this JVM too)")
                 .hasSizeGreaterThanOrEqualTo(perLane);

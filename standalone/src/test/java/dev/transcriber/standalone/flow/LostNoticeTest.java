@@ -8,11 +8,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobFinished;
-import dev.transcriber.common.lifecycle.EndNotice;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.wakeup.Channel;
-import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
@@ -30,15 +28,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A job's end reaches the api instance holding its request as a notice (a PostgreSQL notification the ending
- * transaction sends: {@code EndNotice}); the api also looks for its held jobs' ends in the database
- * ({@code transcriber.api.completion-poll-interval}, 2 s). A notice lost (a listener's connection lost meanwhile, a
- * notice that could not be sent) therefore delays the answer by at most that interval,
- * and loses nothing. A sync call's notice carries its answer,
+ * A job's end reaches the api instance holding its request as a notice sent after the ending commit, without an
+ * outbox row ({@code JobFinished}); the api also looks for its held jobs' ends in the database
+ * ({@code transcriber.api.completion-poll-interval}, 2 s). A notice lost with its sender or refused by the broker
+ * therefore delays the answer by at most that interval, and loses nothing. A sync call's notice carries its answer,
  * which the api renders without reading the row. A system of its own: the worker's slow upstream call and its latency
  * would sway the shared system's account choices.
  */
@@ -69,8 +67,8 @@ class LostNoticeTest {
                 .field("model", "whisper-1"));
         TranscriptionJob running = runningSince(sent);
 
-        // The job ends as if its notice were lost (its sender died after the commit, or the api's listener was not
-        // connected): only the row says so.
+        // The job ends as if its notice were lost (its sender died after the commit, or the broker refused it): only
+        // the row says so.
         Instant ended = Instant.now();
         system.api().getBean(TransactionTemplate.class).executeWithoutResult(status -> {
             TranscriptionJob job = system.jobs().findById(running.id().value()).orElseThrow();
@@ -103,16 +101,15 @@ class LostNoticeTest {
         TranscriptionJob running = runningSince(sent);
 
         // A notice with an answer, while the row still says RUNNING: only an answer taken from the notice can be 200.
-        String notice = new EndNotice(
-                        new JobFinished(
-                                running.id(),
-                                "SUCCEEDED",
-                                new JobFinished.Answer("{\"text\":\"Carried by the notice.\"}", "account-n")),
-                        null)
-                .encode(system.api().getBean(EventCodec.class));
-        Wakeups wakeups = system.api().getBean(Wakeups.class);
-        await().atMost(Duration.ofSeconds(10)).until(wakeups::isListening);
-        wakeups.notify(Channel.ENDS, notice); // no transaction: sent at once
+        String notice = system.api()
+                .getBean(EventCodec.class)
+                .write(new JobFinished(
+                        running.id(),
+                        "SUCCEEDED",
+                        new JobFinished.Answer("{\"text\":\"Carried by the notice.\"}", "account-n")));
+        @SuppressWarnings("unchecked")
+        KafkaTemplate<String, String> kafka = system.api().getBean(KafkaTemplate.class);
+        kafka.send(Topics.FINISHED, running.id().toString(), notice).get(10, TimeUnit.SECONDS);
 
         HttpResponse<String> answer = held.get(30, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);

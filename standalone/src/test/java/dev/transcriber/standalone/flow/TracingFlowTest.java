@@ -62,7 +62,7 @@ class TracingFlowTest {
         List<String> worker = new java.util.ArrayList<>(tracing);
         worker.add("--transcriber.webhooks.poll-interval=200ms");
         List<String> api = new java.util.ArrayList<>(tracing);
-        // the held request is released by the end notice (and its trace), not by the database poller
+        // the held request is released by the JobFinished event (and its trace), not by the database poller
         api.add("--transcriber.api.completion-poll-interval=1h");
         ApplicationContextInitializer<ConfigurableApplicationContext> exporter = context -> {
             context.getBeanFactory().registerSingleton("inMemorySpans", SPANS);

@@ -6,13 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.transcriber.api.completion.PendingProgress;
-import dev.transcriber.common.events.JobId;
-import dev.transcriber.common.events.Lane;
-import dev.transcriber.common.lifecycle.ProgressNotices;
-import dev.transcriber.common.store.JobSpec;
-import dev.transcriber.common.store.JobState;
-import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.standalone.support.ApiClient;
@@ -20,36 +13,26 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.standalone.support.WebhookReceiver;
-import dev.transcriber.worker.accounts.AccountPool;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Background work starts on the event, not at the next poll: with every fallback interval set to ten minutes (the
- * admission scheduler, the batch expander, the webhook senders, the api's look for its held requests' jobs), a held
- * job is released as soon as its key's running job ends, a batch is expanded and run as soon as it is accepted, a
- * webhook is sent as soon as its job ends, its retry as soon as it is due, and a redelivery as soon as it is asked
- * for; a sync call is answered on its job's end notice, and one whose notice was lost while the api's listener was
- * away as soon as it listens again; a stream moves on with each piece's progress notice. Each happens within seconds, so the wake-up did it: their polls would not come
- * before the test is over.
+ * admission scheduler, the batch expander, the webhook senders), a held job is released as soon as its key's running
+ * job ends, a batch is expanded and run as soon as it is accepted, a webhook is sent as soon as its job ends, its retry
+ * as soon as it is due, and a redelivery as soon as it is asked for. Each happens within seconds, so the wake-up did
+ * it: their polls would not come before the test is over.
  */
 class WakeupsFlowTest {
 
@@ -71,9 +54,7 @@ class WakeupsFlowTest {
                 "--transcriber.webhooks.poll-interval=10m",
                 "--transcriber.webhooks.schedule=0s,2s,3s",
                 "--transcriber.webhooks.jitter=0"));
-        List<String> api = new ArrayList<>(network);
-        api.add("--transcriber.api.completion-poll-interval=10m");
-        isolated = TestSystem.isolated(worker, api);
+        isolated = TestSystem.isolated(worker, network);
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> isolated.system().worker().getBean(Wakeups.class).isListening()
                         && isolated.system().api().getBean(Wakeups.class).isListening());
@@ -120,88 +101,6 @@ class WakeupsFlowTest {
                 .as("the held job started once the first ended, not at the scheduler's next look")
                 .isAfterOrEqualTo(ran.finishedAt())
                 .isBefore(ran.finishedAt().plusSeconds(5));
-    }
-
-    @Test
-    void aSyncCallIsAnsweredOnItsJobsEndNotice() throws Exception {
-        isolated.system()
-                .upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions")).willReturn(okJson("{\"text\":\"noticed\"}")));
-
-        HttpResponse<String> answer = CompletableFuture.supplyAsync(() -> client.transcribe(new Multipart()
-                        .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
-                        .field("model", "whisper-1")))
-                .get(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
-
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        assertThat(JSON.readTree(answer.body()).path("text").asString()).isEqualTo("noticed");
-    }
-
-    @Test
-    void aHeldCallWhoseEndNoticeWasLostWhileTheApiDidNotListenIsAnsweredWhenItListensAgain() throws Exception {
-        isolated.system()
-                .upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(okJson("{\"text\":\"too late\"}").withFixedDelay(6000)));
-        Instant sent = Instant.now();
-        CompletableFuture<HttpResponse<String>> held =
-                CompletableFuture.supplyAsync(() -> client.transcribe(new Multipart()
-                        .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
-                        .field("model", "whisper-1")));
-        TranscriptionJob running = await().atMost(PROMPTLY)
-                .until(
-                        () -> isolated.system().jobs().findAll().stream()
-                                .filter(j -> j.state() == JobState.RUNNING
-                                        && !j.createdAt().isBefore(sent))
-                                .findFirst(),
-                        Optional::isPresent)
-                .orElseThrow();
-
-        // the job ends with no notice (as if the api had not been listening then); then the listeners' connections go
-        TransactionTemplate transactions = isolated.system().api().getBean(TransactionTemplate.class);
-        transactions.executeWithoutResult(status -> {
-            TranscriptionJob job = job(running.id().toString());
-            job.succeed("{\"text\":\"found once listening again\"}", "account-x", Instant.now());
-            isolated.system().jobs().save(job);
-        });
-        isolated.system()
-                .api()
-                .getBean(JdbcClient.class)
-                .sql("select pg_terminate_backend(pid) from pg_stat_activity"
-                        + " where application_name = 'transcriber-wakeups'")
-                .query()
-                .listOfRows();
-
-        HttpResponse<String> answer = held.get(PROMPTLY.toSeconds(), TimeUnit.SECONDS);
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        assertThat(JSON.readTree(answer.body()).path("text").asString()).isEqualTo("found once listening again");
-        // the worker's late answer is dropped (the job ended without it); the next test starts with its slot free
-        AccountPool pool = isolated.system().worker().getBean(AccountPool.class);
-        await().atMost(PROMPTLY).until(() -> pool.status().stream().allMatch(account -> account.inFlight() == 0));
-    }
-
-    @Test
-    void aStreamHeldOnTheApiMovesOnWhenAWorkerRecordsAPieceOfItsJob() {
-        JobId id = JobId.random();
-        TranscriptionJob job = TranscriptionJob.queued(
-                id,
-                null,
-                Lane.INTERACTIVE,
-                new JobSpec("whisper-1", "json", null, null, null),
-                new StoredAudio("audio/" + id, "talk.wav", "audio/wav", 1000),
-                Instant.now());
-        AtomicInteger moves = new AtomicInteger();
-        PendingProgress streams = isolated.system().api().getBean(PendingProgress.class);
-        Runnable onProgress = moves::incrementAndGet;
-        streams.follow(id, onProgress);
-        try {
-            // what the worker's transaction that records a piece of the job sends
-            isolated.system().worker().getBean(ProgressNotices.class).pieceDone(job);
-
-            await().atMost(PROMPTLY).until(() -> moves.get() == 1);
-        } finally {
-            streams.forget(id, onProgress);
-        }
     }
 
     @Test

@@ -5,9 +5,7 @@ import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.lifecycle.BatchEnds;
-import dev.transcriber.common.lifecycle.EndNotice;
 import dev.transcriber.common.lifecycle.JobEnds;
-import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.metrics.JobMetrics;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.net.AddressPolicy;
@@ -21,7 +19,6 @@ import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.TranscriptCodec;
-import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.PostgresNotifications;
 import dev.transcriber.common.wakeup.Wakeups;
 import dev.transcriber.common.webhooks.JobWebhooks;
@@ -34,10 +31,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +40,6 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -79,32 +70,22 @@ import tools.jackson.databind.json.JsonMapper;
  * outbox, job ends, webhooks, usage, speakers' store), a {@link TestClock}, and the worker classes a test names. No
  * Kafka broker, object store or upstream: what a class announces is asserted on the outbox table, where it is written
  * in the class's own transaction (sending it is the relay's business, which the flow tests cover); the outbox's
- * producer finds no broker, so the rows stay for the test to read. A job's end notice is a PostgreSQL notification,
- * which the slice listens for ({@link #ends}).
+ * producer finds no broker, so the rows stay for the test to read.
  *
  * <p>Background tasks do not run by themselves: the wake-ups are not started, so a test calls the task it tests
  * (a scheduler's run, a sender's look) and nothing else moves the rows.
  */
 public final class WorkerSlice implements AutoCloseable {
 
-    /** A message written to the outbox (its topic, key and JSON payload), or a notification (channel, job, payload). */
+    /** A message written to the outbox: its topic, key and JSON payload. */
     public record Message(String topic, String key, String payload) {}
 
     private final ConfigurableApplicationContext context;
     private final SliceInfrastructure.Database database;
-    private final Connection listening;
-    private final List<Message> heard = new ArrayList<>();
-    private int markers;
 
-    private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database)
-            throws SQLException {
+    private WorkerSlice(ConfigurableApplicationContext context, SliceInfrastructure.Database database) {
         this.context = context;
         this.database = database;
-        this.listening = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
-        try (Statement statement = listening.createStatement()) {
-            statement.execute("LISTEN " + Channel.ENDS.channel());
-            statement.execute("LISTEN " + Channel.PROGRESS.channel());
-        }
     }
 
     /** The slice for {@code test} on a fresh database, with {@code components} (worker classes) as beans. */
@@ -126,12 +107,7 @@ public final class WorkerSlice implements AutoCloseable {
                             "--spring.datasource.password=" + database.password(),
                             "--spring.datasource.hikari.maximum-pool-size=24",
                             "--spring.datasource.hikari.connection-timeout=10000");
-            try {
-                return new WorkerSlice(context, database);
-            } catch (SQLException e) {
-                context.close();
-                throw new IllegalStateException(e);
-            }
+            return new WorkerSlice(context, database);
         } catch (RuntimeException | Error failed) {
             // the context closed itself; the database it was to use goes too
             try {
@@ -235,63 +211,6 @@ public final class WorkerSlice implements AutoCloseable {
                 .toList();
     }
 
-    /**
-     * The end notices sent about {@code id} since the slice started ({@code JobEnds}: notifications on
-     * {@link Channel#ENDS}, heard by a connection of the slice's own that listens), each as its channel, the job's id
-     * and its payload. Every notification committed before this call is among them ({@link #heard}).
-     */
-    public List<Message> ends(JobId id) {
-        return heard().stream()
-                .filter(m -> m.topic().equals(Channel.ENDS.channel()) && id.equals(EndNotice.jobId(m.payload())))
-                .map(m -> new Message(m.topic(), id.toString(), m.payload()))
-                .toList();
-    }
-
-    /** As {@link #ends}, the progress notices about {@code id} ({@code ProgressNotices}: {@link Channel#PROGRESS}). */
-    public List<Message> progress(JobId id) {
-        return heard().stream()
-                .filter(m -> m.topic().equals(Channel.PROGRESS.channel())
-                        && m.payload().equals(id.toString()))
-                .map(m -> new Message(m.topic(), id.toString(), m.payload()))
-                .toList();
-    }
-
-    /**
-     * Every notification the slice's own connection heard since the slice started, as channel, nothing, payload. Every
-     * notification committed before this call is among them: the slice notifies a marker of its own on each channel
-     * it listens to and reads until it hears the last (PostgreSQL delivers notifications in commit order).
-     */
-    private synchronized List<Message> heard() {
-        String marker = "marker-" + (++markers);
-        jdbc().sql("select pg_notify(:ends, :marker), pg_notify(:progress, :marker)")
-                .param("ends", Channel.ENDS.channel())
-                .param("progress", Channel.PROGRESS.channel())
-                .param("marker", marker)
-                .query()
-                .listOfRows();
-        try {
-            PGConnection notifications = listening.unwrap(PGConnection.class);
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            int marked = 0;
-            while (marked < 2) {
-                if (System.nanoTime() > until) {
-                    throw new AssertionError("the slice's own notifications " + marker + " did not arrive");
-                }
-                PGNotification[] received = notifications.getNotifications(1000);
-                for (PGNotification notification : received == null ? new PGNotification[0] : received) {
-                    if (notification.getParameter().equals(marker)) {
-                        marked++;
-                    } else {
-                        heard.add(new Message(notification.getName(), null, notification.getParameter()));
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return List.copyOf(heard);
-    }
-
     /** The records handed to the slice's producer, in order. */
     record SentRecords(List<Message> records) {}
 
@@ -304,10 +223,8 @@ public final class WorkerSlice implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Connection closing = listening) {
+        try {
             context.close();
-        } catch (SQLException e) {
-            // the database goes anyway
         } finally {
             database.close();
         }
@@ -461,19 +378,8 @@ public final class WorkerSlice implements AutoCloseable {
         }
 
         @Bean
-        JobEnds jobEnds(
-                Wakeups wakeups,
-                EventCodec codec,
-                JobWebhooks webhooks,
-                BatchEnds batches,
-                JobMetrics metrics,
-                Traces traces) {
-            return new JobEnds(wakeups, codec, webhooks, batches, metrics, traces);
-        }
-
-        @Bean
-        ProgressNotices progressNotices(Wakeups wakeups) {
-            return new ProgressNotices(wakeups);
+        JobEnds jobEnds(Outbox outbox, JobWebhooks webhooks, BatchEnds batches, JobMetrics metrics, Traces traces) {
+            return new JobEnds(outbox, webhooks, batches, metrics, traces);
         }
 
         /** Waves of one piece after the first, the default. */

@@ -4,11 +4,9 @@ import static dev.transcriber.standalone.support.JobAssert.assertThatJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.transcriber.common.events.EventCodec;
-import dev.transcriber.common.events.JobFinished;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
-import dev.transcriber.common.lifecycle.EndNotice;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.store.ChunkingStrategy;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
@@ -309,9 +307,10 @@ class JobLifecycleTest {
         assertThat(job.upstreamAccount()).isEqualTo("account-a");
         assertThat(job.durationSeconds()).isEqualTo(2.5);
         assertThat(job.finishedAt()).isEqualTo(slice.clock().instant());
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .as("an async job: nobody waits on the api for it")
                 .isEmpty();
+        assertThat(slice.outbox(Topics.FINISHED, id)).isEmpty();
         assertThat(usageRows(id)).isEqualTo(1);
         assertThat(webhookEvents(id)).containsExactly("transcription_job.succeeded");
     }
@@ -326,7 +325,7 @@ class JobLifecycleTest {
         TranscriptionJob failed = slice.job(id);
         assertThatJob(failed).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(failed.failureMessage()).isEqualTo("native tool said no");
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -382,28 +381,10 @@ class JobLifecycleTest {
                                 rs.getLong(9)))
                         .single())
                 .containsExactly("gpt-4o-transcribe", "account-a", slice.clock().instant(), 3.5, 0.0, 45L, 7L, 40L, 5L);
-        assertThat(slice.ends(id)).singleElement().satisfies(m -> {
-            EndNotice notice = EndNotice.decode(m.payload(), slice.bean(EventCodec.class));
-            assertThat(notice.finished().state()).isEqualTo("SUCCEEDED");
-            assertThat(notice.finished().answer())
-                    .as("a sync call's answer, carried by the notice")
-                    .isEqualTo(new JobFinished.Answer(slice.job(id).transcriptJson(), "account-a"));
-        });
+        assertThat(slice.sent(Topics.FINISHED, id))
+                .singleElement()
+                .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
         assertThat(webhookEvents(id)).isEmpty();
-    }
-
-    @Test
-    void aJobEndedByOneStatementSendsNoNoticeWhenTheStatementEndsNothing() {
-        JobId id = saved(job(Lane.INTERACTIVE, "json"));
-        RunningJob run = lifecycle.claim(id, "worker-a", LEASE).orElseThrow();
-        slice.change(id, j -> j.cancel(slice.clock().instant()));
-
-        lifecycle.succeed(run, new Transcript("late", "en", 1.0, null), "account-a", 1.0);
-
-        assertThatJob(slice.job(id)).isCancelled();
-        assertThat(slice.ends(id))
-                .as("the statement matched no row, so its notice went nowhere")
-                .isEmpty();
     }
 
     @Test
@@ -422,12 +403,14 @@ class JobLifecycleTest {
         assertThatJob(slice.job(async)).hasSucceeded();
         assertThatJob(slice.job(bulk)).hasSucceeded();
         assertThatJob(slice.job(failing)).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.ends(async)).as("an async job, ended by one statement").isEmpty();
-        assertThat(slice.ends(bulk)).as("a bulk job").isEmpty();
-        assertThat(slice.ends(failing))
+        assertThat(slice.sent(Topics.FINISHED, async))
+                .as("an async job, ended by one statement")
+                .isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, bulk)).as("a bulk job").isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, failing))
                 .as("an async job that failed, in a transaction")
                 .isEmpty();
-        assertThat(slice.ends(interactive)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, interactive)).hasSize(1);
         assertThat(usageRows(async)).isEqualTo(1);
         assertThat(usageRows(bulk)).isEqualTo(1);
     }
@@ -441,7 +424,7 @@ class JobLifecycleTest {
         lifecycle.succeed(lifecycle.claim(id, "worker-a", LEASE).orElseThrow(), text("keyed"), "account-a", 1.0);
 
         assertThatJob(slice.job(id)).hasSucceeded();
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("SUCCEEDED"));
     }
@@ -460,7 +443,7 @@ class JobLifecycleTest {
         assertThatJob(job).isCancelled();
         assertThat(job.transcriptJson()).isNull();
         assertThat(job.failureCode()).isNull();
-        assertThat(slice.ends(id)).isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, id)).isEmpty();
         assertThat(usageRows(id)).isZero();
     }
 
@@ -517,35 +500,15 @@ class JobLifecycleTest {
         assertThat(job.transcriptJson()).contains("part0 part1 part2");
         assertThat(job.upstreamAccount()).isEqualTo("account-0,account-1,account-2");
         assertThat(job.piecesDone()).isEqualTo(3);
-        assertThat(slice.progress(id)).as("an async job: nobody streams it").isEmpty();
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(3);
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .as("an async job: nobody waits on the api for it")
                 .isEmpty();
         assertThat(pieces).allSatisfy(p -> {
             assertThatJob(slice.job(p.id())).hasSucceeded();
-            assertThat(slice.ends(p.id())).isEmpty();
+            assertThat(slice.sent(Topics.FINISHED, p.id())).isEmpty();
         });
         assertThat(usageRows(id)).isEqualTo(1);
-    }
-
-    @Test
-    void eachPieceOfAnAsyncJobMadeWithAnIdempotencyKeyIsNoticedASyncCallSentWithTheKeyMayStreamIt() {
-        TranscriptionJob keyed = job(Lane.ASYNC, "json");
-        keyed.idempotent("stream-7", "request-hash");
-        JobId id = saved(keyed);
-        Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        lifecycle.addPiece(claim, piece(id, 0));
-        lifecycle.addPiece(claim, piece(id, 1));
-        lifecycle.finishCutting(claim, 60.0, 2);
-
-        for (TranscriptionJob piece : slice.jobs().findPieces(id.value())) {
-            lifecycle.pieceSucceeded(claim(piece.id(), "worker-b"), text("keyed" + piece.pieceIndex()), "account-b");
-        }
-
-        assertThatJob(slice.job(id)).hasSucceeded();
-        assertThat(slice.progress(id)).hasSize(2);
-        assertThat(slice.ends(id)).hasSize(1);
     }
 
     @Test
@@ -568,7 +531,7 @@ class JobLifecycleTest {
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasSucceeded();
         assertThat(job.transcriptJson()).contains("early0 early1");
-        assertThat(slice.ends(id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test
@@ -597,8 +560,8 @@ class JobLifecycleTest {
         assertThatJob(job).hasSucceeded();
         assertThat(job.piecesDone()).isEqualTo(count);
         assertThat(job.transcriptJson()).contains("p0 p1 p2 p3 p4 p5 p6 p7");
-        assertThat(slice.progress(id)).hasSize(count);
-        assertThat(slice.ends(id)).hasSize(1);
+        assertThat(slice.sent(Topics.PROGRESS, id)).hasSize(count);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test
@@ -619,7 +582,7 @@ class JobLifecycleTest {
         assertThatJob(job).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThat(job.failureMessage()).isEqualTo("the upstream refused piece 1");
         assertThatJob(slice.job(pieces.get(0).id())).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
 
@@ -632,7 +595,7 @@ class JobLifecycleTest {
         // the cutting ends after all: every piece's audio is to be removed
         assertThat(lifecycle.finishCutting(claim, 90.0, 3)).hasSize(3);
         assertThatJob(slice.job(id)).hasFailed(FailureCode.UPSTREAM_ERROR);
-        assertThat(slice.ends(id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.store.FailureCode;
 import dev.transcriber.common.store.TranscriptionJob;
@@ -146,7 +147,7 @@ class LeasesTest {
         TranscriptionJob job = slice.job(id);
         assertThatJob(job).hasFailed(FailureCode.INTERNAL).hasAttempts(MAX_ATTEMPTS);
         assertThat(job.failureMessage()).isEqualTo("The job was started 2 times without finishing.");
-        assertThat(slice.ends(id))
+        assertThat(slice.sent(Topics.FINISHED, id))
                 .singleElement()
                 .satisfies(m -> assertThat(m.payload()).contains("FAILED"));
         assertThat(slice.outbox(Lane.INTERACTIVE.topic(), id))
@@ -179,8 +180,8 @@ class LeasesTest {
 
         assertThatJob(slice.job(piece)).hasFailed(FailureCode.INTERNAL);
         assertThatJob(slice.job(id)).hasFailed(FailureCode.INTERNAL);
-        assertThat(slice.ends(id)).hasSize(1);
-        assertThat(slice.ends(piece)).isEmpty();
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+        assertThat(slice.sent(Topics.FINISHED, piece)).isEmpty();
     }
 
     @Test

@@ -1,9 +1,10 @@
 package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.JobProgress;
 import dev.transcriber.common.events.JobSubmitted;
+import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.lifecycle.JobEnds;
-import dev.transcriber.common.lifecycle.ProgressNotices;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.EndedJob;
 import dev.transcriber.common.store.FailureCode;
@@ -53,7 +54,6 @@ class JobLifecycle {
     private final Outbox outbox;
     private final TranscriptCodec codec;
     private final JobEnds ends;
-    private final ProgressNotices progress;
     private final UsageLedger ledger;
     private final ClaimFence fence;
     private final JobTransitions transitions;
@@ -67,7 +67,6 @@ class JobLifecycle {
             Outbox outbox,
             TranscriptCodec codec,
             JobEnds ends,
-            ProgressNotices progress,
             UsageLedger ledger,
             ClaimFence fence,
             JobTransitions transitions,
@@ -82,7 +81,6 @@ class JobLifecycle {
         this.outbox = outbox;
         this.codec = codec;
         this.ends = ends;
-        this.progress = progress;
         this.ledger = ledger;
         this.fence = fence;
         this.transitions = transitions;
@@ -330,7 +328,11 @@ class JobLifecycle {
         }
         piece.succeed(codec.write(labelled.apply(piece, parent)), account, clock.instant());
         boolean last = parent.pieceDone();
-        progress.pieceDone(parent);
+        outbox.sendAfterCommit(
+                Topics.PROGRESS,
+                parent.id().toString(),
+                new JobProgress(parent.id(), parent.piecesDone(), parent.piecesTotal()),
+                null);
         if (last) {
             return merge(parent);
         }
