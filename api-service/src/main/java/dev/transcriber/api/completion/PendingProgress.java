@@ -3,6 +3,8 @@ package dev.transcriber.api.completion;
 import dev.transcriber.common.events.JobId;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -12,6 +14,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class PendingProgress {
+
+    private static final Logger log = LoggerFactory.getLogger(PendingProgress.class);
 
     private final ConcurrentHashMap<JobId, Set<Runnable>> following = new ConcurrentHashMap<>();
 
@@ -34,8 +38,19 @@ public class PendingProgress {
     /** Something happened to the job; a no-op when this instance is not streaming it. */
     public void progressed(JobId jobId) {
         Set<Runnable> callbacks = following.get(jobId);
-        if (callbacks != null) {
-            callbacks.forEach(Runnable::run);
+        if (callbacks == null) {
+            return;
+        }
+        for (Runnable callback : callbacks) {
+            try {
+                callback.run();
+            } catch (RuntimeException e) {
+                // one stream's failure (its read of the database) holds up none of the others
+                log.warn(
+                        "a stream of job {} could not move on ({}); it looks again at the next poll",
+                        jobId,
+                        e.toString());
+            }
         }
     }
 

@@ -34,6 +34,26 @@ class PendingCallersTest {
     }
 
     @Test
+    void aStreamThatFailsToMoveOnHoldsUpNoOtherStreamOfTheJob() {
+        PendingProgress progress = new PendingProgress();
+        AtomicInteger called = new AtomicInteger();
+        Runnable failing = () -> {
+            called.incrementAndGet();
+            throw new IllegalStateException("the database is down");
+        };
+        Runnable alsoFailing = () -> {
+            called.incrementAndGet();
+            throw new IllegalStateException("the database is down");
+        };
+        progress.follow(job, failing);
+        progress.follow(job, alsoFailing);
+
+        progress.progressed(job);
+
+        assertThat(called).as("each stream was asked, whichever failed first").hasValue(2);
+    }
+
+    @Test
     void aRequestThatGivesUpDoesNotReleaseTheOtherOnesWait() {
         PendingCompletions pending = new PendingCompletions(dev.transcriber.common.tracing.Traces.none());
         CompletableFuture<JobFinished.Answer> first = pending.register(job);

@@ -253,6 +253,9 @@ class MetricsFlowTest {
         }
         assertThat(value(worker, "transcriber_outbox_backlog")).isZero();
         assertThat(value(worker, "transcriber_outbox_oldest_age_seconds")).isZero();
+        assertThat(value(worker, "transcriber_notifications_queue_usage"))
+                .as("no listener lags: at most a page of notifications in flight")
+                .isLessThan(0.001);
 
         // the webhook, and the job recovered by the reaper
         assertThat(value(worker, "transcriber_webhooks_attempts_total", "outcome", "delivered"))
@@ -337,6 +340,7 @@ class MetricsFlowTest {
                         "transcriber_jobs_finished_total",
                         "transcriber_queue_oldest_age_seconds",
                         "transcriber_outbox_oldest_age_seconds",
+                        "transcriber_notifications_queue_usage",
                         "transcriber_upstream_usable",
                         "transcriber_ready");
         assertThat(named.get("transcriber.json"))
@@ -374,7 +378,7 @@ class MetricsFlowTest {
         }
     }
 
-    /** Each rule's {@code expr}; five alerts, each with a severity and a summary. */
+    /** Each rule's {@code expr}; six alerts, each with a severity and a summary. */
     @SuppressWarnings("unchecked")
     private static List<String> alertExpressions() throws Exception {
         Map<String, Object> file =
@@ -391,7 +395,7 @@ class MetricsFlowTest {
                 }
             }
         }
-        assertThat(alerts).isEqualTo(5);
+        assertThat(alerts).isEqualTo(6);
         return expressions;
     }
 

@@ -27,6 +27,10 @@ import org.springframework.stereotype.Component;
  *       waited since it last joined the queue ({@code queued_at});
  *   <li>{@code transcriber.outbox.backlog} and {@code transcriber.outbox.oldest.age} (seconds): events written but
  *       not yet acknowledged by Kafka. A growing age means the broker is unreachable or the relay is stuck.
+ *   <li>{@code transcriber.notifications.queue.usage} (0 to 1): how full PostgreSQL's notification queue is
+ *       ({@code pg_notification_queue_usage()}). It grows only while a listening session does not read (a stuck
+ *       listener, or a session that ran {@code LISTEN} and sits in a transaction); once full, every commit that
+ *       notifies fails, the end of a job with a webhook among them.
  * </ul>
  *
  * When the database cannot be read, the figures become NaN (unknown) rather than keeping stale values; the
@@ -41,6 +45,7 @@ class BacklogGauges {
     private final Map<Lane, LaneFigures> lanes = new EnumMap<>(Lane.class);
     private volatile double outboxBacklog = Double.NaN;
     private volatile double outboxOldestAge = Double.NaN;
+    private volatile double notificationQueueUsage = Double.NaN;
 
     BacklogGauges(JdbcClient jdbc, MeterRegistry registry) {
         this.jdbc = jdbc;
@@ -69,6 +74,9 @@ class BacklogGauges {
                 .description("Age of the oldest event in the outbox (0 when it is empty)")
                 .baseUnit("seconds")
                 .register(registry);
+        Gauge.builder("transcriber.notifications.queue.usage", this, g -> g.notificationQueueUsage)
+                .description("How full PostgreSQL's notification queue is (0 to 1); full, every notifying commit fails")
+                .register(registry);
     }
 
     @Scheduled(fixedDelayString = "${transcriber.metrics.refresh-interval:10s}")
@@ -76,11 +84,15 @@ class BacklogGauges {
         try {
             readQueues();
             readOutbox();
+            notificationQueueUsage = jdbc.sql("select pg_notification_queue_usage()")
+                    .query(Double.class)
+                    .single();
         } catch (RuntimeException e) {
             log.debug("backlog figures not read: {}", e.toString());
             lanes.values().forEach(LaneFigures::unknown);
             outboxBacklog = Double.NaN;
             outboxOldestAge = Double.NaN;
+            notificationQueueUsage = Double.NaN;
         }
     }
 
