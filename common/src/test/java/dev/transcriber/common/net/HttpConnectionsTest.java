@@ -438,9 +438,7 @@ class HttpConnectionsTest {
         HttpConnections connections = connections(Duration.ofSeconds(5));
         byte[] audio = "0123456789".repeat(10_000).getBytes(StandardCharsets.UTF_8);
 
-        try (HttpConnections.Answer answer = connections
-                .exchange("http", "127.0.0.1", server.port())
-                .send("POST", "/v1/audio", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length))) {
+        try (HttpConnections.Answer answer = postStreamed(connections, "/v1/audio", audio)) {
             assertThat(answer.status()).isEqualTo(429);
             assertThat(answer.header("RETRY-AFTER")).contains("3");
             assertThat(answer.header("x-reset")).contains("1s, 2s");
@@ -458,10 +456,7 @@ class HttpConnectionsTest {
         HttpConnections connections = keptConnectionTheServerClosed();
         byte[] audio = new byte[1000];
 
-        assertThatThrownBy(() -> connections
-                        .exchange("http", "127.0.0.1", server.port())
-                        .send("POST", "/2", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length)))
-                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> postStreamed(connections, "/2", audio)).isInstanceOf(IOException.class);
         assertThat(server.connections()).isEqualTo(1); // its bytes were taken once: the caller decides what next
     }
 
@@ -471,9 +466,7 @@ class HttpConnectionsTest {
         clock.addAndGet(HttpConnections.CHECK_AFTER.toNanos() + 1); // as an idle timeout of a few seconds would
         byte[] audio = new byte[1000];
 
-        try (HttpConnections.Answer answer = connections
-                .exchange("http", "127.0.0.1", server.port())
-                .send("POST", "/2", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length))) {
+        try (HttpConnections.Answer answer = postStreamed(connections, "/2", audio)) {
             assertThat(answer.bodyText(100)).isEqualTo("next");
         }
         assertThat(server.connections()).isEqualTo(2);
@@ -488,9 +481,7 @@ class HttpConnectionsTest {
         clock.addAndGet(HttpConnections.CHECK_AFTER.toNanos() + 1);
         byte[] audio = new byte[1000];
 
-        try (HttpConnections.Answer answer = connections
-                .exchange("http", "127.0.0.1", server.port())
-                .send("POST", "/2", NO_HEADERS, streamed(new ByteArrayInputStream(audio), audio.length))) {
+        try (HttpConnections.Answer answer = postStreamed(connections, "/2", audio)) {
             assertThat(answer.bodyText(100)).isEqualTo("hello /2");
         }
         assertThat(server.connections()).isEqualTo(1);
@@ -813,6 +804,14 @@ class HttpConnectionsTest {
 
     private HttpConnections.Answer send(HttpConnections connections, String target) throws IOException {
         return connections.exchange("http", "127.0.0.1", server.port()).send("GET", target, NO_HEADERS, (byte[]) null);
+    }
+
+    /** A POST of {@code body} streamed once, as the upstream client sends audio. */
+    private HttpConnections.Answer postStreamed(HttpConnections connections, String target, byte[] body)
+            throws IOException {
+        return connections
+                .exchange("http", "127.0.0.1", server.port())
+                .send("POST", target, NO_HEADERS, streamed(new ByteArrayInputStream(body), body.length));
     }
 
     private String get(HttpConnections connections, String target) throws IOException {

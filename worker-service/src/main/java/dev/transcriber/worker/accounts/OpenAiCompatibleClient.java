@@ -238,13 +238,17 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             return new Endpoint(
                     scheme,
                     host,
-                    port >= 0 ? port : scheme.equals("https") ? 443 : 80,
+                    port >= 0 ? port : defaultPort(scheme),
                     path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         }
 
         /** The {@code Host} header: the port only when it is not the scheme's own. */
         String hostHeader() {
-            return port == (scheme.equals("https") ? 443 : 80) ? host : host + ":" + port;
+            return port == defaultPort(scheme) ? host : host + ":" + port;
+        }
+
+        private static int defaultPort(String scheme) {
+            return scheme.equals("https") ? 443 : 80;
         }
     }
 

@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 /**
  * What waits, fleet-wide, read from PostgreSQL every {@code transcriber.metrics.refresh-interval} (10 s), not per
  * scrape: two cheap statements (the queued jobs through their partial index; the outbox, which is empty but for
- * what Kafka has not acknowledged yet). Every worker reports the same figures, so a dashboard takes the
+ * what Kafka has not acknowledged yet, with the notification queue's usage). Every worker reports the same figures, so a dashboard takes the
  * {@code max} over instances, not the sum.
  *
  * <ul>
@@ -83,10 +83,7 @@ class BacklogGauges {
     void refresh() {
         try {
             readQueues();
-            readOutbox();
-            notificationQueueUsage = jdbc.sql("select pg_notification_queue_usage()")
-                    .query(Double.class)
-                    .single();
+            readOutboxAndNotifications();
         } catch (RuntimeException e) {
             log.debug("backlog figures not read: {}", e.toString());
             lanes.values().forEach(LaneFigures::unknown);
@@ -120,11 +117,14 @@ class BacklogGauges {
         read.forEach((lane, figures) -> lanes.get(lane).set(figures));
     }
 
-    private void readOutbox() {
-        jdbc.sql("select count(*), coalesce(extract(epoch from now() - min(created_at)), 0) from outbox")
+    /** The outbox's figures and the notification queue's, in one round trip. */
+    private void readOutboxAndNotifications() {
+        jdbc.sql("select count(*), coalesce(extract(epoch from now() - min(created_at)), 0),"
+                        + " pg_notification_queue_usage() from outbox")
                 .query((rs, n) -> {
                     outboxBacklog = rs.getLong(1);
                     outboxOldestAge = Math.max(0, rs.getDouble(2));
+                    notificationQueueUsage = rs.getDouble(3);
                     return null;
                 })
                 .list();
