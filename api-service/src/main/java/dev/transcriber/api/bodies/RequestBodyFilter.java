@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * What every request body must be before anyone reads it. Not compressed: the server decodes no
+ * What every request must be before anyone reads it. Its query string carries no NUL character ({@code %00}: no
+ * parameter of this API takes one, and PostgreSQL stores none; 400). Its body is not compressed: the server decodes no
  * {@code Content-Encoding}, so a compressed body would be read as something it is not (415). Within its size limit,
  * unless it is multipart (the audio reader bounds those by {@code max-upload-size} and its own field limits):
  * {@code transcriber.api.max-batch-body-size} for {@code POST /v1/transcription_batches} (an item list),
@@ -46,6 +47,14 @@ class RequestBodyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        String query = request.getQueryString();
+        if (query != null && query.contains("%00")) {
+            errors.write(
+                    response,
+                    ApiException.invalidRequest(
+                            "Invalid query string: parameters must not contain NUL characters (%00).", null));
+            return;
+        }
         for (String encoding : Collections.list(request.getHeaders("Content-Encoding"))) {
             String value = encoding.trim();
             if (!value.isEmpty() && !value.toLowerCase(Locale.ROOT).equals("identity")) {

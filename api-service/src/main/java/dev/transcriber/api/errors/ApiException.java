@@ -58,6 +58,19 @@ public class ApiException extends RuntimeException {
                 "This server instance is shutting down and takes no new requests; send the request again.");
     }
 
+    /**
+     * The instance is receiving more uploads at once than it has memory for (503 {@code server_busy}; sent with
+     * {@code Retry-After}): the same request sent again a moment later, or to another instance, goes through.
+     */
+    public static ApiException serverBusy() {
+        return new ApiException(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "server_error",
+                "server_busy",
+                null,
+                "The server is receiving more uploads at once than it can hold; send the request again shortly.");
+    }
+
     public static ApiException unauthorized(String message) {
         return new ApiException(HttpStatus.UNAUTHORIZED, "invalid_request_error", "invalid_api_key", null, message);
     }
@@ -92,7 +105,6 @@ public class ApiException extends RuntimeException {
         return e;
     }
 
-    /** For rate limits: when the caller may try again. */
     /** For a 429: when the limit resets (shown as {@code resets_at}). */
     public ApiException resetsAt(Instant at) {
         this.resetsAt = at;

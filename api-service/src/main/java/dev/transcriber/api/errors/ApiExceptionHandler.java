@@ -1,5 +1,7 @@
 package dev.transcriber.api.errors;
 
+import dev.transcriber.api.bodies.NulInTextException;
+import dev.transcriber.common.storage.BufferMemoryExhaustedException;
 import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -44,6 +46,13 @@ class ApiExceptionHandler {
             if (cause instanceof RequestTooLargeException tooLarge) {
                 return body(tooLarge.toApiException());
             }
+            if (cause instanceof NulInTextException nul) {
+                String field = nul.field();
+                return body(ApiException.invalidRequest(
+                        "Invalid value for '" + (field == null ? "body" : field)
+                                + "': text must not contain NUL characters (\\u0000).",
+                        field));
+            }
         }
         return body(ApiException.invalidRequest(
                 "We could not parse the JSON body of your request: it must be a JSON object with the documented"
@@ -82,6 +91,13 @@ class ApiExceptionHandler {
     @ExceptionHandler(RequestTooLargeException.class)
     ResponseEntity<OpenAiError> tooLarge(RequestTooLargeException e) {
         return body(e.toApiException());
+    }
+
+    /** The process's memory for uploads on their way to the store stayed spent: 503, to be sent again. */
+    @ExceptionHandler(BufferMemoryExhaustedException.class)
+    ResponseEntity<OpenAiError> busy(BufferMemoryExhaustedException e, HttpServletRequest request) {
+        log.warn("upload refused on {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        return body(ApiException.serverBusy());
     }
 
     @ExceptionHandler(Exception.class)

@@ -3,6 +3,7 @@ package dev.transcriber.api.intake;
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.common.catalog.AudioFormats;
+import dev.transcriber.common.storage.BufferMemoryExhaustedException;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
@@ -28,7 +29,10 @@ import org.springframework.stereotype.Component;
  * <p>Text fields are bounded: 256 KiB each, 1 MiB together with their names, {@value #MAX_FIELD_VALUES} values in all. The one
  * exception is {@code known_speaker_references[]} (data URLs of audio clips, about 430 KB for 10 s of 16 kHz WAV):
  * each of its values may be up to {@code transcriber.api.max-speaker-reference-size}, at most
- * {@value #MAX_SPEAKER_REFERENCES} of them, counted apart from the 1 MiB of the other fields.
+ * {@value #MAX_SPEAKER_REFERENCES} of them, counted apart from the 1 MiB of the other fields. The whole body is
+ * bounded by the sum of those limits whether its length is declared or not (413): a part this reader skips (a file
+ * part of another name, a preamble) is counted too. A text value carries no NUL character (PostgreSQL stores none:
+ * 400 naming the field); the file's name and type are the caller's labels, kept without control characters.
  */
 @Component
 public class MultipartAudioReader {
@@ -57,12 +61,14 @@ public class MultipartAudioReader {
     private final ObjectStore store;
     private final long maxBytes;
     private final int maxReferenceBytes;
+    private final long maxFormBytes;
 
     MultipartAudioReader(ObjectStore store, ApiProperties properties) {
         this.store = store;
         this.maxBytes = properties.maxUploadSize().toBytes();
         this.maxReferenceBytes = (int) Math.min(
                 Integer.MAX_VALUE - 8, properties.maxSpeakerReferenceSize().toBytes());
+        this.maxFormBytes = maxBytes + FORM_OVERHEAD + (long) MAX_SPEAKER_REFERENCES * maxReferenceBytes;
     }
 
     public AudioUpload read(HttpServletRequest request, String objectKey) {
@@ -75,15 +81,16 @@ public class MultipartAudioReader {
         String boundary = MultipartStream.boundary(contentType)
                 .orElseThrow(() -> ApiException.invalidRequest(
                         "Could not read the multipart/form-data body: its Content-Type names no boundary.", null));
-        if (request.getContentLengthLong()
-                > maxBytes + FORM_OVERHEAD + (long) MAX_SPEAKER_REFERENCES * maxReferenceBytes) {
+        if (request.getContentLengthLong() > maxFormBytes) {
             throw ApiException.payloadTooLarge(maxBytes);
         }
         Map<String, List<String>> fields = new LinkedHashMap<>();
         StoredAudio audio = null;
         String sha256 = null;
+        CountingInputStream body = null;
         try {
-            MultipartStream parts = new MultipartStream(request.getInputStream(), boundary, MAX_PART_HEADER_BYTES);
+            body = CountingInputStream.bounded(request.getInputStream(), maxFormBytes);
+            MultipartStream parts = new MultipartStream(body, boundary, MAX_PART_HEADER_BYTES);
             int fieldBytes = 0;
             int values = 0;
             for (MultipartStream.Part part = parts.next(); part != null; part = parts.next()) {
@@ -113,6 +120,9 @@ public class MultipartAudioReader {
             throw e;
         } catch (IOException e) {
             deleteQuietly(objectKey);
+            if (body != null && body.overCap()) { // a body sent without its length, over what a form may be
+                throw ApiException.payloadTooLarge(maxBytes);
+            }
             throw ApiException.invalidRequest("Could not read the multipart/form-data body: " + e.getMessage(), null);
         }
         return new AudioUpload(fields, Optional.ofNullable(audio), sha256);
@@ -125,6 +135,8 @@ public class MultipartAudioReader {
         CountingInputStream counted = CountingInputStream.capped(item.body(), maxBytes);
         try {
             store.put(objectKey, counted, -1, null); // application/octet-stream: the caller's type is not ours to keep
+        } catch (BufferMemoryExhaustedException e) {
+            throw ApiException.serverBusy(); // nothing reached the store
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
             if (counted.overCap()) {
@@ -136,7 +148,12 @@ public class MultipartAudioReader {
             throw e;
         }
         return new Stored(
-                new StoredAudio(objectKey, item.filename(), item.contentType(), counted.count()), counted.sha256());
+                new StoredAudio(
+                        objectKey,
+                        withoutControls(item.filename()),
+                        withoutControls(item.contentType()),
+                        counted.count()),
+                counted.sha256());
     }
 
     /**
@@ -188,9 +205,25 @@ public class MultipartAudioReader {
             String quoted = AudioUpload.abbreviated(item.name());
             throw ApiException.invalidRequest("The form field '" + quoted + "' is too long.", quoted);
         }
-        values.add(new String(bytes, StandardCharsets.UTF_8));
+        String value = new String(bytes, StandardCharsets.UTF_8);
+        if (value.indexOf('\0') >= 0 || item.name().indexOf('\0') >= 0) {
+            String quoted = AudioUpload.abbreviated(item.name());
+            throw ApiException.invalidRequest(
+                    "Invalid value for '" + quoted + "': text must not contain NUL characters (\\u0000).", quoted);
+        }
+        values.add(value);
         int nameBytes = item.name().getBytes(StandardCharsets.UTF_8).length; // names are kept too: they count
         return reference ? 0 : nameBytes + bytes.length;
+    }
+
+    /** {@code label} without its control characters (null stays null). */
+    static String withoutControls(String label) {
+        if (label == null) {
+            return null;
+        }
+        StringBuilder kept = new StringBuilder(label.length());
+        label.chars().filter(c -> c >= 0x20 && c != 0x7f).forEach(c -> kept.append((char) c));
+        return kept.toString();
     }
 
     private void deleteQuietly(String objectKey) {

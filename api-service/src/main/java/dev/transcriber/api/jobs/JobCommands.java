@@ -3,6 +3,7 @@ package dev.transcriber.api.jobs;
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.intake.AudioUpload;
+import dev.transcriber.api.intake.IdempotencyKeys;
 import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.api.intake.MultipartAudioReader;
 import dev.transcriber.api.intake.SpeakerClips;
@@ -109,6 +110,7 @@ class JobCommands {
 
     /** Multipart, as the sync endpoint takes it, plus {@code metadata[...]} and {@code webhook_url}. */
     Submitted submit(Caller caller, HttpServletRequest request, String idempotencyKey) {
+        IdempotencyKeys.checked(idempotencyKey);
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         JobId jobId = JobId.random();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
@@ -140,6 +142,7 @@ class JobCommands {
 
     /** JSON, with the audio from {@code audio_url} or {@code upload_id}. */
     Submitted submit(Caller caller, JobRequest request, String idempotencyKey) {
+        IdempotencyKeys.checked(idempotencyKey);
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         if ((request.audio_url() == null) == (request.upload_id() == null)) {
             throw ApiException.invalidRequest(

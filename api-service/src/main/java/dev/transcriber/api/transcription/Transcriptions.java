@@ -9,6 +9,7 @@ import dev.transcriber.api.errors.OpenAiError;
 import dev.transcriber.api.formats.RenderedTranscript;
 import dev.transcriber.api.formats.TranscriptRenderer;
 import dev.transcriber.api.intake.AudioUpload;
+import dev.transcriber.api.intake.IdempotencyKeys;
 import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.api.intake.MultipartAudioReader;
 import dev.transcriber.api.intake.SpeakerClips;
@@ -148,6 +149,7 @@ class Transcriptions {
             HttpServletResponse response,
             String key,
             JobTask task) {
+        IdempotencyKeys.checked(key);
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         long reading = System.nanoTime();
         AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob));

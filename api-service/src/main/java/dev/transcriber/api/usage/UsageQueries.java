@@ -19,6 +19,9 @@ class UsageQueries {
 
     private static final Instant NO_END = Instant.parse("9999-01-01T00:00:00Z");
 
+    /** The last second a period may name: 9999-12-31T23:59:59Z. */
+    static final long LAST_SECOND = 253_402_300_799L;
+
     private final JdbcClient jdbc;
 
     UsageQueries(JdbcClient jdbc) {
@@ -76,6 +79,8 @@ class UsageQueries {
     }
 
     private <R> List<R> totals(Grouping group, UUID keyId, Long start, Long end, Row<R> row) {
+        checkSecond("start", start);
+        checkSecond("end", end);
         String keyColumn = keyId == null ? "api_key_id::text" : "null";
         StringBuilder sql = new StringBuilder("select " + group.column + " as bucket, " + keyColumn + " as key,"
                 + " count(*) as requests, sum(audio_seconds) as audio_seconds, sum(billed_seconds) as billed_seconds,"
@@ -93,6 +98,16 @@ class UsageQueries {
             query = query.param("key", keyId);
         }
         return query.query((rs, n) -> row.read(rs, rs.getString("bucket"))).list();
+    }
+
+    /** A bound of the period: a Unix time in seconds within the calendar a timestamp column holds. */
+    private static void checkSecond(String param, Long seconds) {
+        if (seconds != null && (seconds < 0 || seconds > LAST_SECOND)) {
+            throw ApiException.invalidRequest(
+                    "Invalid '" + param + "': expected a Unix time in seconds from 0 to " + LAST_SECOND + ", got "
+                            + seconds + ".",
+                    param);
+        }
     }
 
     /** What the rows are grouped by: its name in {@code group_by} and in each row, and the column that gives it. */

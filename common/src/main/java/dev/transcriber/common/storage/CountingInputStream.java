@@ -56,6 +56,11 @@ public final class CountingInputStream extends FilterInputStream {
         return new CountingInputStream(in, Long.MAX_VALUE, n -> {}, false, false);
     }
 
+    /** Counts {@code in} (no hash); the read that takes it beyond {@code cap} bytes throws {@link OverCapException}. */
+    public static CountingInputStream bounded(InputStream in, long cap) {
+        return new CountingInputStream(in, cap, n -> {}, false, false);
+    }
+
     /** Counts and hashes {@code in}; the read that takes it beyond {@code cap} bytes throws {@link OverCapException}. */
     public static CountingInputStream capped(InputStream in, long cap) {
         return new CountingInputStream(in, cap, n -> {}, true, false);

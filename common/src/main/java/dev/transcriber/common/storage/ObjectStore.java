@@ -18,8 +18,10 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.minio.messages.Part;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +85,9 @@ public class ObjectStore implements AutoCloseable {
     /** Signs the calls made on the caller's thread. */
     private final HeaderSigner signer;
 
+    /** The memory parts on their way to the store may hold, all uploads of this process together. */
+    private final PartBuffers buffers;
+
     private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
 
     private static final int ERROR_BYTES = 16 * 1024;
@@ -92,6 +97,11 @@ public class ObjectStore implements AutoCloseable {
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
         this.signsPayloads = signsPayloads(properties);
+        this.buffers = new PartBuffers(
+                properties.bufferMemory() == null
+                        ? PartBuffers.defaultBytes()
+                        : properties.bufferMemory().toBytes(),
+                properties.bufferWait());
         OkHttpClient http = new OkHttpClient.Builder()
                 .socketFactory(new NoDelaySocketFactory(properties.timeout()))
                 .protocols(List.of(Protocol.HTTP_1_1)) // as the MinIO client's own: every read on the socket's timeout
@@ -127,6 +137,11 @@ public class ObjectStore implements AutoCloseable {
         return properties.bucket();
     }
 
+    /** The memory the parts of this process's uploads hold now (read, not yet sent), in whole blocks. */
+    public long bufferedBytes() {
+        return buffers.heldBytes();
+    }
+
     /** Throws {@link ObjectStoreException} unless the bucket exists and the store answers. */
     public void checkBucket() {
         call("check bucket " + bucket(), () -> {
@@ -155,8 +170,9 @@ public class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * Streams {@code in} into the object store, at most one part ({@code transcriber.storage.part-size}) in memory:
-     * an object that fits in one part is one PUT, a larger one (or one of unknown size that turns out larger) a
+     * Streams {@code in} into the object store, at most one part ({@code transcriber.storage.part-size}) in memory,
+     * from the process's budget for parts ({@link PartBuffers}: a {@link BufferMemoryExhaustedException} when it stays
+     * spent): an object that fits in one part is one PUT, a larger one (or one of unknown size that turns out larger) a
      * multipart upload. The source is read here, in the caller's thread: the MinIO client would read it in the
      * common fork-join pool (one thread on two cores), where one slow source stalls every other upload of the
      * process. A {@code size} that is known (not {@code -1}) must match what the source gives.
@@ -165,21 +181,22 @@ public class ObjectStore implements AutoCloseable {
         int partSize = (int) properties.partSize().toBytes();
         MediaType type = mediaType(contentType);
         call("put " + key, () -> {
-            byte[] part = in.readNBytes(partSize);
-            int next = part.length < partSize ? -1 : in.read();
-            if (next < 0) {
-                checkSize(key, size, part.length);
-                putOnePart(key, part, type);
-                return null;
+            try (PartBuffers.Part part = buffers.read(in, partSize)) {
+                int next = part.size() < partSize ? -1 : in.read();
+                if (next < 0) {
+                    checkSize(key, size, part.size());
+                    putOnePart(key, part, type);
+                } else {
+                    putInParts(key, in, size, type, part, next);
+                }
             }
-            putInParts(key, in, size, type, part, (byte) next);
             return null;
         });
     }
 
     /** One PUT of the whole object, on this thread. */
-    private void putOnePart(String key, byte[] content, MediaType type) throws Exception {
-        String contentSha256 = signsPayloads ? Digest.sha256Hash(content, content.length) : UNSIGNED_PAYLOAD;
+    private void putOnePart(String key, PartBuffers.Part content, MediaType type) throws Exception {
+        String contentSha256 = signsPayloads ? content.sha256() : UNSIGNED_PAYLOAD;
         HttpConnections.Exchange put = exchange();
         ScheduledFuture<?> deadline = properties.timeout().isZero() // 0: no timeout, as everywhere in the store
                 ? null
@@ -216,7 +233,7 @@ public class ObjectStore implements AutoCloseable {
             String key,
             String contentSha256,
             MediaType type,
-            byte[] body)
+            HttpConnections.Payload body)
             throws IOException {
         String path = objects.path(key);
         List<Map.Entry<String, String>> headers = new ArrayList<>(6);
@@ -337,7 +354,7 @@ public class ObjectStore implements AutoCloseable {
                 .replace("&amp;", "&");
     }
 
-    private void putInParts(String key, InputStream in, long size, MediaType type, byte[] first, byte carried)
+    private void putInParts(String key, InputStream in, long size, MediaType type, PartBuffers.Part first, int carried)
             throws Exception {
         Multimap<String, String> headers =
                 MultimapBuilder.hashKeys().arrayListValues().build();
@@ -348,25 +365,14 @@ public class ObjectStore implements AutoCloseable {
                 .uploadId();
         try {
             List<Part> done = new ArrayList<>();
-            long total = 0;
-            byte[] part = first;
-            int carry = carried & 0xff;
-            while (part.length > 0) {
-                int number = done.size() + 1;
-                String etag = parts.uploadPartAsync(
-                                bucket(), properties.region(), key, part, part.length, uploadId, number, null, null)
-                        .get()
-                        .etag();
-                done.add(new Part(number, etag));
-                total += part.length;
-                if (carry < 0) {
-                    break;
+            long total = uploadPart(key, uploadId, done, first);
+            int partSize = first.size();
+            for (int next = carried; next >= 0; ) {
+                InputStream rest = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) next}), in);
+                try (PartBuffers.Part part = buffers.read(rest, partSize)) {
+                    next = part.size() < partSize ? -1 : in.read();
+                    total += uploadPart(key, uploadId, done, part);
                 }
-                byte[] rest = in.readNBytes(first.length - 1);
-                part = new byte[rest.length + 1];
-                part[0] = (byte) carry;
-                System.arraycopy(rest, 0, part, 1, rest.length);
-                carry = rest.length < first.length - 1 ? -1 : in.read();
             }
             checkSize(key, size, total);
             parts.completeMultipartUploadAsync(
@@ -381,6 +387,18 @@ public class ObjectStore implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Uploads {@code part} as the next of {@code done}; its size. */
+    private long uploadPart(String key, String uploadId, List<Part> done, PartBuffers.Part part) throws Exception {
+        int number = done.size() + 1;
+        byte[] bytes = part.toArray();
+        String etag = parts.uploadPartAsync(
+                        bucket(), properties.region(), key, bytes, bytes.length, uploadId, number, null, null)
+                .get()
+                .etag();
+        done.add(new Part(number, etag));
+        return bytes.length;
     }
 
     private static void checkSize(String key, long declared, long actual) {

@@ -23,6 +23,11 @@ import org.springframework.util.unit.DataSize;
  *     one part may take; 0: no limit.
  * @param payloadSigning Whether an upload's signature covers its body (its SHA-256): auto: not where the link protects
  *     the body already (an https endpoint, or this machine's loopback), always: everywhere.
+ * @param bufferMemory The memory all uploads of a process together may hold in parts on their way to the store (a
+ *     slow sender keeps its part in memory as long as it trickles); unset: a quarter of the heap. A part of a
+ *     multipart upload is briefly held twice while it is copied for the store's client.
+ * @param bufferWait How long an upload that finds that memory spent waits for some to be given back before it is
+ *     refused (a caller's request with 503 {@code server_busy}).
  */
 @ConfigurationProperties("transcriber.storage")
 public record StorageProperties(
@@ -34,7 +39,9 @@ public record StorageProperties(
         @DefaultValue("8MB") DataSize partSize,
         @DefaultValue("") String publicEndpoint,
         @DefaultValue("5m") Duration timeout,
-        @DefaultValue("auto") PayloadSigning payloadSigning) {
+        @DefaultValue("auto") PayloadSigning payloadSigning,
+        DataSize bufferMemory,
+        @DefaultValue("10s") Duration bufferWait) {
 
     /** Whether an upload's signature covers its body, the SHA-256 of which both ends then compute. */
     public enum PayloadSigning {

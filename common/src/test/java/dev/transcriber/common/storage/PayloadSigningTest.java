@@ -50,6 +50,16 @@ class PayloadSigningTest {
 
     private static StorageProperties properties(String endpoint, StorageProperties.PayloadSigning signing) {
         return new StorageProperties(
-                endpoint, "a", "b", "bucket", "us-east-1", DataSize.ofMegabytes(8), "", Duration.ofMinutes(5), signing);
+                endpoint,
+                "a",
+                "b",
+                "bucket",
+                "us-east-1",
+                DataSize.ofMegabytes(8),
+                "",
+                Duration.ofMinutes(5),
+                signing,
+                null,
+                Duration.ofSeconds(10));
     }
 }

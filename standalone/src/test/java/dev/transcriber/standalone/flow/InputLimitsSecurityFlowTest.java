@@ -430,6 +430,139 @@ class InputLimitsSecurityFlowTest {
                 .isEqualTo(200);
     }
 
+    @Test
+    void anIdempotencyKeyOverItsLengthIsRefusedBeforeAnythingIsStored() {
+        // 3,000 characters passed the controllers and broke PostgreSQL's index (a 503 "database unavailable")
+        String huge = "k".repeat(3000);
+        String message = "Invalid 'Idempotency-Key': at most 255 characters, got 3000.";
+        assertError(
+                refused(() -> client.send(form("/v1/audio/transcriptions", wav("clip.wav"))
+                        .header("Idempotency-Key", huge)
+                        .build())),
+                400,
+                "invalid_request_error",
+                "Idempotency-Key",
+                message);
+        assertError(
+                refused(() -> client.submitJob(wav("clip.wav"), TestSystem.API_KEY, huge)),
+                400,
+                "invalid_request_error",
+                "Idempotency-Key",
+                message);
+        assertError(
+                refused(() -> client.send(jsonJob()
+                        .header("Idempotency-Key", "k".repeat(256))
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"whisper-1\",\"audio_url\":\"https://example.com/a.mp3\"}"))
+                        .build())),
+                400,
+                "invalid_request_error",
+                "Idempotency-Key",
+                "Invalid 'Idempotency-Key': at most 255 characters, got 256.");
+
+        HttpResponse<String> atTheLimit = client.submitJob(wav("clip.wav"), TestSystem.API_KEY, "k".repeat(255));
+        assertThat(atTheLimit.statusCode()).as(atTheLimit.body()).isEqualTo(202);
+    }
+
+    @Test
+    void textWithANulCharacterIsRefusedNamingItsField() {
+        // PostgreSQL stores no NUL in text: these were 500s, or a 202 for a batch that then failed
+        String message = "Invalid value for '%s': text must not contain NUL characters (\\u0000).";
+        assertError(
+                refused(() -> client.transcribe(wav("clip.wav").field("prompt", "a\u0000b"))),
+                400,
+                "invalid_request_error",
+                "prompt",
+                message.formatted("prompt"));
+        assertError(
+                refused(() ->
+                        client.submitJob(wav("clip.wav").field("metadata[k]", "v\u0000"), TestSystem.API_KEY, null)),
+                400,
+                "invalid_request_error",
+                "metadata[k]",
+                message.formatted("metadata[k]"));
+        assertError(
+                refused(() -> submitJson("{\"model\":\"whisper-1\",\"audio_url\":\"https://example.com/a.mp3\","
+                        + "\"prompt\":\"a\\u0000b\"}")),
+                400,
+                "invalid_request_error",
+                "prompt",
+                message.formatted("prompt"));
+        assertError(
+                refused(() -> submitJson("{\"model\":\"whisper-1\",\"audio_url\":\"https://example.com/a.mp3\","
+                        + "\"metadata\":{\"k\":\"v\\u0000\"}}")),
+                400,
+                "invalid_request_error",
+                "metadata.k",
+                message.formatted("metadata.k"));
+        HttpResponse<String> key = refused(() -> submitJson("{\"model\":\"whisper-1\","
+                + "\"audio_url\":\"https://example.com/a.mp3\",\"metadata\":{\"k\\u0000\":\"v\"}}"));
+        assertThat(key.statusCode()).as(key.body()).isEqualTo(400);
+        assertThat(JSON.readTree(key.body()).path("error").path("param").asString())
+                .startsWith("metadata");
+        assertError(
+                refused(() -> client.send(client.request("/v1/transcription_batches")
+                        .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"items\":[{"
+                                + "\"audio_url\":\"https://example.com/a.mp3\",\"metadata\":{\"k\":\"a\\u0000\"}}]}"))
+                        .build())),
+                400,
+                "invalid_request_error",
+                "items[0].metadata.k",
+                message.formatted("items[0].metadata.k"));
+        assertError(
+                client.get("/v1/transcription_jobs?metadata%5Bk%5D=v%00"),
+                400,
+                "invalid_request_error",
+                null,
+                "Invalid query string: parameters must not contain NUL characters (%00).");
+
+        // a file's name is the caller's label, not an instruction: kept without its control characters
+        HttpResponse<String> named = client.transcribe(wav("cl\u0000ip.wav"));
+        assertThat(named.statusCode()).as(named.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aUsagePeriodOutsideTheCalendarIsRefused() {
+        assertError(
+                client.get("/v1/usage?start=99999999999999999"),
+                400,
+                "invalid_request_error",
+                "start",
+                "Invalid 'start': expected a Unix time in seconds from 0 to 253402300799, got 99999999999999999.");
+        assertError(
+                client.get("/v1/usage?end=-1"),
+                400,
+                "invalid_request_error",
+                "end",
+                "Invalid 'end': expected a Unix time in seconds from 0 to 253402300799, got -1.");
+        assertThat(client.get("/v1/usage?start=0&end=253402300799").statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aFormSentWithoutALengthIsCutOffAtTheLimitWhateverItsParts() {
+        // no Content-Length: the reader counted only the audio part; a part of another name was skipped endlessly
+        String boundary = "----endless";
+        Endless endless = new Endless(
+                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
+                        + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"other\"; filename=\"o.wav\""
+                        + "\r\nContent-Type: audio/wav\r\n\r\n",
+                500L * 1024 * 1024);
+
+        HttpResponse<String> response = refused(() -> sendCountingFailures(client.request("/v1/audio/transcriptions")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> endless))
+                .build()));
+
+        if (response != null) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+        }
+        assertThat(endless.sent()).as("bytes the server took").isLessThan(64L * 1024 * 1024);
+    }
+
     // --- item 7: presigned uploads ------------------------------------------------------------------------
 
     @Test
@@ -469,6 +602,74 @@ class InputLimitsSecurityFlowTest {
                         .asBytes())
                 .as("what the upstream was sent")
                 .isEqualTo(original);
+
+        // what the URL wrote after the claim is nobody's: gone once the URL has expired (with the S3 clock skew it
+        // may still be honoured for, 15 minutes), kept before
+        String uploaded = "uploads/" + upload.path("id").asString();
+        assertThat(system.objectStore().size(uploaded)).as("the late object").isPresent();
+        var sweeper = system.worker().getBean(dev.transcriber.worker.retention.RetentionSweeper.class);
+        java.time.Instant expires =
+                java.time.Instant.ofEpochSecond(upload.path("expires_at").asLong());
+        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(10)));
+        assertThat(system.objectStore().size(uploaded))
+                .as("within the URL's skew")
+                .isPresent();
+        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(16)));
+        assertThat(system.objectStore().size(uploaded)).as("after it").isEmpty();
+        assertThat(system.jobs().findById(jobId.value()).orElseThrow().state())
+                .isEqualTo(dev.transcriber.common.store.JobState.SUCCEEDED);
+    }
+
+    @Test
+    void uploadsWaitingForTheStoreHoldNoMoreMemoryThanTheProcessAllows() throws Exception {
+        // each upload held up to one part (8 MB) in memory before the store saw a byte, however many there were: a
+        // few dozen slow senders could exhaust the heap
+        try (TestSystem.Isolated small = TestSystem.isolated(
+                List.of(),
+                List.of("--transcriber.storage.buffer-memory=640KB", "--transcriber.storage.buffer-wait=300ms"))) {
+            small.system()
+                    .upstream()
+                    .stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"fine\"}")));
+            ApiClient api = new ApiClient(small.system().apiBaseUrl());
+            var store = small.system().api().getBean(dev.transcriber.common.storage.ObjectStore.class);
+            Multipart slowForm = wav("slow.wav", TestAudio.toneWav(15.0)); // 480 KB
+            byte[] slowBody = slowForm.build();
+            java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+            var slow = java.net.http.HttpClient.newHttpClient()
+                    .sendAsync(
+                            api.request("/v1/audio/transcriptions")
+                                    .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                                    .header("Content-Type", slowForm.contentType())
+                                    .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                            () -> new Stalling(slowBody, 440 * 1024, resume)))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            try {
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(20))
+                        .until(() -> store.bufferedBytes() >= 400 * 1024);
+
+                // another 320 KB does not fit beside it: refused after the wait, as a 503 to send again
+                HttpResponse<String> busy = api.transcribe(wav("second.wav", TestAudio.toneWav(10.0)));
+                assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+                assertThat(busy.headers().firstValue("Retry-After")).hasValue("5");
+                JsonNode error = JSON.readTree(busy.body()).path("error");
+                assertThat(error.path("type").asString()).isEqualTo("server_error");
+                assertThat(error.path("code").asString()).isEqualTo("server_busy");
+                assertThat(store.bufferedBytes())
+                        .as("what the refused one held is given back")
+                        .isLessThan(520 * 1024);
+            } finally {
+                resume.countDown();
+            }
+            assertThat(slow.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode())
+                    .as("the slow upload, once it went on")
+                    .isEqualTo(200);
+            assertThat(store.bufferedBytes()).isZero();
+            HttpResponse<String> after = api.transcribe(wav("third.wav", TestAudio.toneWav(10.0)));
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            assertThat(store.bufferedBytes()).isZero();
+        }
     }
 
     @Test
@@ -511,9 +712,50 @@ class InputLimitsSecurityFlowTest {
     // --- helpers ----------------------------------------------------------------------------------------------
 
     private static Multipart wav(String filename) {
-        return new Multipart()
-                .file("file", filename, "audio/wav", TestAudio.toneWav(0.5))
-                .field("model", "whisper-1");
+        return wav(filename, TestAudio.toneWav(0.5));
+    }
+
+    private static Multipart wav(String filename, byte[] audio) {
+        return new Multipart().file("file", filename, "audio/wav", audio).field("model", "whisper-1");
+    }
+
+    /** {@code content}, of which the first {@code before} bytes come at once and the rest once {@code resume} opens. */
+    private static final class Stalling extends java.io.InputStream {
+        private final byte[] content;
+        private final int before;
+        private final java.util.concurrent.CountDownLatch resume;
+        private int at;
+
+        Stalling(byte[] content, int before, java.util.concurrent.CountDownLatch resume) {
+            this.content = content;
+            this.before = before;
+            this.resume = resume;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (at >= content.length) {
+                return -1;
+            }
+            if (at >= before) {
+                try {
+                    resume.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            int n = Math.min(len, (at < before ? before : content.length) - at);
+            System.arraycopy(content, at, b, off, n);
+            at += n;
+            return n;
+        }
     }
 
     private static int put(String url, byte[] content) throws Exception {
@@ -524,6 +766,13 @@ class InputLimitsSecurityFlowTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .statusCode();
+    }
+
+    private HttpRequest.Builder form(String path, Multipart form) {
+        return client.request(path)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()));
     }
 
     private HttpRequest.Builder jsonJob() {

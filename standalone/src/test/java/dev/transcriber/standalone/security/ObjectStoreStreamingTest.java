@@ -167,7 +167,17 @@ class ObjectStoreStreamingTest {
     private static StorageProperties properties(
             String endpoint, String secret, Duration timeout, StorageProperties.PayloadSigning signing) {
         return new StorageProperties(
-                endpoint, "streaming", secret, "streaming", "us-east-1", DataSize.ofMegabytes(5), "", timeout, signing);
+                endpoint,
+                "streaming",
+                secret,
+                "streaming",
+                "us-east-1",
+                DataSize.ofMegabytes(5),
+                "",
+                timeout,
+                signing,
+                null,
+                Duration.ofSeconds(10));
     }
 
     private MinioClient minio() {

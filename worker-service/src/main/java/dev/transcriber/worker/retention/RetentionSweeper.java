@@ -20,13 +20,21 @@ import org.springframework.stereotype.Component;
 /**
  * Removes what has outlived its retention: the audio of jobs that ended more than {@code transcriber.retention.audio}
  * ago (source and pieces), their transcripts after {@code transcriber.retention.transcripts}, and presigned uploads
- * that expired unused. Rows stay (with when their content went), so owners see what happened.
+ * whose URL has expired: an unused one with what it holds, a used one with whatever its URL wrote after the job took
+ * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A job's row
+ * stays (with when its content went), so owners see what happened.
  */
 @Component
 public class RetentionSweeper {
 
     private static final Logger log = LoggerFactory.getLogger(RetentionSweeper.class);
     private static final int BATCH = 500;
+
+    /**
+     * How long after its expiry a presigned URL may still be honoured: S3 servers accept a request signed up to 15
+     * minutes off their own clock.
+     */
+    static final Duration URL_SKEW = Duration.ofMinutes(15);
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
@@ -91,9 +99,9 @@ public class RetentionSweeper {
                 .param("now", Timestamp.from(now))
                 .param("before", Timestamp.from(now.minus(transcripts)))
                 .update();
-        List<String> uploads = jdbc.sql("delete from transcription_uploads where used_by is null and expires_at <"
-                        + " :now returning object_key")
-                .param("now", Timestamp.from(now))
+        List<String> uploads = jdbc.sql(
+                        "delete from transcription_uploads where expires_at < :before" + " returning object_key")
+                .param("before", Timestamp.from(now.minus(URL_SKEW)))
                 .query(String.class)
                 .list();
         uploads.forEach(this::deleteQuietly);

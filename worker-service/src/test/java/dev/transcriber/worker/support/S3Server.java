@@ -48,7 +48,9 @@ public final class S3Server implements AutoCloseable {
                 DataSize.ofMegabytes(8),
                 "",
                 Duration.ofMinutes(5),
-                StorageProperties.PayloadSigning.AUTO));
+                StorageProperties.PayloadSigning.AUTO,
+                null,
+                Duration.ofSeconds(10)));
         store.ensureBucket();
         // the first put pays for the clients' start-up; tests that time transfers should not
         store.put("warm-up", new java.io.ByteArrayInputStream(new byte[1]), 1, "application/octet-stream");
