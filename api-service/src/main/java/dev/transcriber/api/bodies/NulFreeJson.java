@@ -1,30 +1,43 @@
 package dev.transcriber.api.bodies;
 
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
-import org.springframework.context.annotation.Bean;
+import dev.transcriber.api.errors.NulInTextException;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.converter.HttpMessageConverters;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.core.JsonParser;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.KeyDeserializer;
 import tools.jackson.databind.deser.jdk.StringDeserializer;
 import tools.jackson.databind.deser.std.StdScalarDeserializer;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.type.LogicalType;
 
 /**
- * No string of a JSON body, value or key, carries a NUL character: no field of this API takes one, and PostgreSQL
- * stores none (a prompt or a metadata value with one failed at the database as a 500, a batch's item only when the
- * batch was expanded). The body is refused as it is parsed ({@link NulInTextException}, a 400 naming the field).
+ * No string of a request's JSON body, value or key, carries a NUL character: no field of this API takes one, and
+ * PostgreSQL stores none (a prompt or a metadata value with one failed at the database as a 500, a batch's item only
+ * when the batch was expanded). The body is refused as it is parsed ({@link NulInTextException}, a 400 naming the
+ * field). Only the message converter that reads request bodies checks: the api's own {@link JsonMapper} reads stored
+ * transcripts and events as they are, at no cost.
  */
 @Configuration(proxyBeanMethods = false)
-class NulFreeJson {
+class NulFreeJson implements WebMvcConfigurer {
 
-    @Bean
-    JsonMapperBuilderCustomizer nulFreeStrings() {
+    private final JsonMapper json;
+
+    NulFreeJson(JsonMapper json) {
+        this.json = json;
+    }
+
+    /** After Spring Boot's configurer: this JSON converter replaces the one it set (the same mapper, plus the check). */
+    @Override
+    public void configureMessageConverters(HttpMessageConverters.ServerBuilder converters) {
         SimpleModule module = new SimpleModule("nul-free-strings");
         module.addDeserializer(String.class, new Values());
         module.addKeyDeserializer(String.class, new Keys());
-        return builder -> builder.addModule(module);
+        converters.withJsonConverter(new JacksonJsonHttpMessageConverter(
+                json.rebuild().addModule(module).build()));
     }
 
     private static String checked(JsonParser parser, String text) {

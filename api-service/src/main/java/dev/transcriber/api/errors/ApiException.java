@@ -1,6 +1,7 @@
 package dev.transcriber.api.errors;
 
 import dev.transcriber.common.store.FailureCode;
+import dev.transcriber.common.web.Unavailable;
 import java.time.Instant;
 import org.springframework.http.HttpStatus;
 
@@ -12,6 +13,7 @@ public class ApiException extends RuntimeException {
     private final String code;
     private final String param;
     private Instant resetsAt;
+    private Integer retryAfterSeconds;
 
     public ApiException(HttpStatus status, String type, String code, String param, String message) {
         super(message);
@@ -63,12 +65,14 @@ public class ApiException extends RuntimeException {
      * {@code Retry-After}): the same request sent again a moment later, or to another instance, goes through.
      */
     public static ApiException serverBusy() {
-        return new ApiException(
+        ApiException e = new ApiException(
                 HttpStatus.SERVICE_UNAVAILABLE,
                 "server_error",
                 "server_busy",
                 null,
                 "The server is receiving more uploads at once than it can hold; send the request again shortly.");
+        e.retryAfterSeconds = Unavailable.RETRY_AFTER_SECONDS;
+        return e;
     }
 
     public static ApiException unauthorized(String message) {
@@ -113,6 +117,11 @@ public class ApiException extends RuntimeException {
 
     public Instant resetsAt() {
         return resetsAt;
+    }
+
+    /** The {@code Retry-After} its answer carries (null: none): a state of this instance the same request outlives. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public HttpStatus status() {

@@ -1,6 +1,5 @@
 package dev.transcriber.api.errors;
 
-import dev.transcriber.api.bodies.NulInTextException;
 import dev.transcriber.common.storage.BufferMemoryExhaustedException;
 import dev.transcriber.common.web.Unavailable;
 import jakarta.servlet.http.HttpServletRequest;

@@ -136,7 +136,8 @@ public class MultipartAudioReader {
         try {
             store.put(objectKey, counted, -1, null); // application/octet-stream: the caller's type is not ours to keep
         } catch (BufferMemoryExhaustedException e) {
-            throw ApiException.serverBusy(); // nothing reached the store
+            deleteQuietly(objectKey); // a multipart upload's earlier parts are aborted with it
+            throw ApiException.serverBusy();
         } catch (ObjectStoreException e) {
             deleteQuietly(objectKey);
             if (counted.overCap()) {
@@ -222,7 +223,7 @@ public class MultipartAudioReader {
             return null;
         }
         StringBuilder kept = new StringBuilder(label.length());
-        label.chars().filter(c -> c >= 0x20 && c != 0x7f).forEach(c -> kept.append((char) c));
+        label.chars().filter(c -> !Character.isISOControl(c)).forEach(c -> kept.append((char) c));
         return kept.toString();
     }
 

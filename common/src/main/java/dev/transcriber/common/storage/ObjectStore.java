@@ -18,10 +18,8 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.http.HttpUtils;
 import io.minio.http.Method;
 import io.minio.messages.Part;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +33,8 @@ import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The S3-compatible object store, reached through the MinIO client. Audio always passes through as a stream.
@@ -55,6 +55,8 @@ import okhttp3.Protocol;
  * goes through the MinIO client.
  */
 public class ObjectStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ObjectStore.class);
 
     /** The payload hash of a request whose signature does not cover its body. */
     private static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -96,6 +98,14 @@ public class ObjectStore implements AutoCloseable {
 
     public ObjectStore(StorageProperties properties) {
         this.properties = properties;
+        if (properties.bufferMemory() != null
+                && properties.bufferMemory().toBytes() < properties.partSize().toBytes() + PartBuffers.BLOCK) {
+            log.warn(
+                    "transcriber.storage.buffer-memory ({}) is smaller than one part ({}): no upload larger than it"
+                            + " will be stored",
+                    properties.bufferMemory(),
+                    properties.partSize());
+        }
         this.signsPayloads = signsPayloads(properties);
         this.buffers = new PartBuffers(
                 properties.bufferMemory() == null
@@ -365,11 +375,11 @@ public class ObjectStore implements AutoCloseable {
                 .uploadId();
         try {
             List<Part> done = new ArrayList<>();
-            long total = uploadPart(key, uploadId, done, first);
             int partSize = first.size();
+            long total = uploadPart(key, uploadId, done, first);
+            first.close(); // its memory is the next part's
             for (int next = carried; next >= 0; ) {
-                InputStream rest = new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) next}), in);
-                try (PartBuffers.Part part = buffers.read(rest, partSize)) {
+                try (PartBuffers.Part part = buffers.read(next, in, partSize)) {
                     next = part.size() < partSize ? -1 : in.read();
                     total += uploadPart(key, uploadId, done, part);
                 }

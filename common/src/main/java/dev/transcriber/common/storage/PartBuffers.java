@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code transcriber.storage.buffer-memory}). A part is read into memory before it is sent (a PUT states its length,
  * a signed one its digest), and a slow sender keeps its part there for as long as it trickles: without a bound, a few
  * dozen slow uploads of a few megabytes would exhaust the heap. A part grows a block ({@value #BLOCK} bytes) at a
- * time, each block taken from this budget; an upload that finds it spent waits up to {@code buffer-wait} for blocks
- * others give back, then fails ({@link BufferMemoryExhaustedException}) and gives back what it held.
+ * time, each block taken from this budget; a part that finds it spent waits for blocks others give back, up to
+ * {@code buffer-wait} in all, then fails ({@link BufferMemoryExhaustedException}) and gives back what it held.
  */
 final class PartBuffers {
 
@@ -47,24 +47,37 @@ final class PartBuffers {
 
     /**
      * Reads {@code in} up to {@code max} bytes (all of them unless it ends first), as {@link InputStream#readNBytes}
-     * does, into blocks of this budget; the part must be closed to give them back.
+     * does, into blocks of this budget; the part must be closed to give them back. A block is taken only for a byte
+     * that is there: a source that ends at a block's edge (or is empty) takes none beyond what it filled.
      */
     Part read(InputStream in, int max) throws IOException {
+        return read(-1, in, max);
+    }
+
+    /** As {@link #read(InputStream, int)}, the part starting with {@code first} (a byte already read; -1: none). */
+    Part read(int first, InputStream in, int max) throws IOException {
         Part part = new Part();
         try {
             while (part.length < max) {
+                int next = part.length == 0 && first >= 0 ? first : in.read();
+                if (next < 0) {
+                    return part;
+                }
                 byte[] block = part.take();
-                int filled = 0;
+                block[0] = (byte) next;
+                int filled = 1;
                 int room = Math.min(BLOCK, max - part.length);
                 while (filled < room) {
                     int n = in.read(block, filled, room - filled);
                     if (n < 0) {
-                        part.length += filled;
-                        return part;
+                        break;
                     }
                     filled += n;
                 }
                 part.length += filled;
+                if (filled < room) {
+                    return part;
+                }
             }
             return part;
         } catch (IOException | RuntimeException e) {
@@ -77,13 +90,16 @@ final class PartBuffers {
     final class Part implements HttpConnections.Payload, AutoCloseable {
 
         private final List<byte[]> held = new ArrayList<>();
+        /** The part waits at most {@code wait} for blocks, all of them together. */
+        private final long waitUntil = System.nanoTime() + wait.toNanos();
+
         private int length;
         private boolean closed;
 
         private byte[] take() throws BufferMemoryExhaustedException {
             boolean taken;
             try {
-                taken = free.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS);
+                taken = free.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BufferMemoryExhaustedException(wait);
@@ -138,8 +154,8 @@ final class PartBuffers {
 
         /**
          * The part in one array (for the multipart upload's client, which takes one). Its blocks go once copied; the
-         * array keeps their share of the budget until the part is closed, so for the moment of the copy the part
-         * holds twice what it counts.
+         * array keeps their share of the budget until the part is closed (right after its upload), so for the moment
+         * of the copy the part holds twice what it counts.
          */
         byte[] toArray() {
             byte[] all = new byte[length];

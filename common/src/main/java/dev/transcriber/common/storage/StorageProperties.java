@@ -23,7 +23,7 @@ import org.springframework.util.unit.DataSize;
  *     one part may take; 0: no limit.
  * @param payloadSigning Whether an upload's signature covers its body (its SHA-256): auto: not where the link protects
  *     the body already (an https endpoint, or this machine's loopback), always: everywhere.
- * @param bufferMemory The memory all uploads of a process together may hold in parts on their way to the store (a
+ * @param bufferMemory The memory all uploads of a service together may hold in parts on their way to the store (a
  *     slow sender keeps its part in memory as long as it trickles); unset: a quarter of the heap. A part of a
  *     multipart upload is briefly held twice while it is copied for the store's client.
  * @param bufferWait How long an upload that finds that memory spent waits for some to be given back before it is

@@ -521,6 +521,12 @@ class InputLimitsSecurityFlowTest {
         // a file's name is the caller's label, not an instruction: kept without its control characters
         HttpResponse<String> named = client.transcribe(wav("cl\u0000ip.wav"));
         assertThat(named.statusCode()).as(named.body()).isEqualTo(200);
+
+        // what an upstream says is not a request: a transcript with a NUL in it is stored and answered as it came
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"a\\u0000b\"}")));
+        HttpResponse<String> transcribed = client.transcribe(wav("clip.wav"));
+        assertThat(transcribed.statusCode()).as(transcribed.body()).isEqualTo(200);
+        assertThat(JSON.readTree(transcribed.body()).path("text").asString()).isEqualTo("a\u0000b");
     }
 
     @Test
@@ -603,18 +609,16 @@ class InputLimitsSecurityFlowTest {
                 .as("what the upstream was sent")
                 .isEqualTo(original);
 
-        // what the URL wrote after the claim is nobody's: gone once the URL has expired (with the S3 clock skew it
-        // may still be honoured for, 15 minutes), kept before
+        // what the URL wrote after the claim is nobody's: gone once the URL has expired, with a margin (an S3 server
+        // honours a signature 15 minutes off its clock, and a PUT it took may be long), kept before
         String uploaded = "uploads/" + upload.path("id").asString();
         assertThat(system.objectStore().size(uploaded)).as("the late object").isPresent();
         var sweeper = system.worker().getBean(dev.transcriber.worker.retention.RetentionSweeper.class);
         java.time.Instant expires =
                 java.time.Instant.ofEpochSecond(upload.path("expires_at").asLong());
-        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(10)));
-        assertThat(system.objectStore().size(uploaded))
-                .as("within the URL's skew")
-                .isPresent();
-        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(16)));
+        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(50)));
+        assertThat(system.objectStore().size(uploaded)).as("within the margin").isPresent();
+        sweeper.sweep(expires.plus(java.time.Duration.ofMinutes(61)));
         assertThat(system.objectStore().size(uploaded)).as("after it").isEmpty();
         assertThat(system.jobs().findById(jobId.value()).orElseThrow().state())
                 .isEqualTo(dev.transcriber.common.store.JobState.SUCCEEDED);

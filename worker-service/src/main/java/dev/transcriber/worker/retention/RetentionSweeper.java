@@ -31,10 +31,10 @@ public class RetentionSweeper {
     private static final int BATCH = 500;
 
     /**
-     * How long after its expiry a presigned URL may still be honoured: S3 servers accept a request signed up to 15
-     * minutes off their own clock.
+     * How long after its expiry a presigned URL may still write: S3 servers accept a request signed up to 15 minutes
+     * off their own clock, and a PUT they accepted may take a while to send its gigabytes.
      */
-    static final Duration URL_SKEW = Duration.ofMinutes(15);
+    static final Duration LATE_PUT_MARGIN = Duration.ofHours(1);
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
@@ -101,7 +101,7 @@ public class RetentionSweeper {
                 .update();
         List<String> uploads = jdbc.sql(
                         "delete from transcription_uploads where expires_at < :before" + " returning object_key")
-                .param("before", Timestamp.from(now.minus(URL_SKEW)))
+                .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
                 .query(String.class)
                 .list();
         uploads.forEach(this::deleteQuietly);

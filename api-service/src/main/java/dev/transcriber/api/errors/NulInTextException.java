@@ -1,13 +1,13 @@
-package dev.transcriber.api.bodies;
+package dev.transcriber.api.errors;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.databind.exc.MismatchedInputException;
 
-/** A JSON string with a NUL character in it ({@link NulFreeJson}); its path names the field. */
+/** A JSON string with a NUL character in it (see the api's JSON body converter); its path names the field. */
 public class NulInTextException extends MismatchedInputException {
 
-    NulInTextException(JsonParser parser) {
+    public NulInTextException(JsonParser parser) {
         super(parser, "text must not contain NUL characters", String.class);
     }
 
