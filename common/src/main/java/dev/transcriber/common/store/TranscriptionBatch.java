@@ -159,7 +159,7 @@ public class TranscriptionBatch {
     public void failExpansion(String code, String message, List<SkippedEntry> skipped, Instant now) {
         moveTo(BatchState.FAILED);
         this.failureCode = code;
-        this.failureMessage = message;
+        this.failureMessage = StoredText.message(message); // it may quote a feed or an archive
         this.skipped = stored(skipped);
         this.finishedAt = now;
         this.leaseOwner = null;

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.accounts;
 
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.store.StoredText;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Clock;
@@ -267,8 +268,7 @@ public class AccountPool {
                         .filter(at -> at.isAfter(now))
                         .min(Comparator.naturalOrder())
                         .orElse(null);
-                if (ready.isEmpty()
-                        && (paced == null || Duration.between(now, paced).toNanos() > waitNanos)) {
+                if (ready.isEmpty() && (paced == null || nanosUntil(now, paced) > waitNanos)) {
                     throw new AllAccountsCoolingException(usable.stream()
                             .map(s -> s.readyAt(now))
                             .min(Comparator.naturalOrder())
@@ -291,9 +291,7 @@ public class AccountPool {
                 if (waitNanos <= 0) {
                     throw new NoAccountsException("Every upstream account is at its concurrency limit");
                 }
-                long pause = paced == null
-                        ? waitNanos
-                        : Math.clamp(Duration.between(now, paced).toNanos(), 1, PACE_CHECK.toNanos());
+                long pause = paced == null ? waitNanos : Math.clamp(nanosUntil(now, paced), 1, PACE_CHECK.toNanos());
                 // an account whose slots are all held by other workers: ask the ledger again after a while
                 long retry = underLimit.stream()
                         .mapToLong(s -> s.claimableAt(lane) - nowNanos)
@@ -459,8 +457,18 @@ public class AccountPool {
         write(s, "cool down", ledger -> ledger.coolDown(account.id(), until));
     }
 
+    /** Nanoseconds from {@code now} to {@code at}, saturated (a cooldown written far ahead by anyone stays a long wait). */
+    private static long nanosUntil(Instant now, Instant at) {
+        try {
+            return Duration.between(now, at).toNanos();
+        } catch (ArithmeticException e) {
+            return now.isBefore(at) ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+    }
+
     /** The account's credentials were refused: no calls to it, in the whole fleet, until an operator re-enables it. */
-    public void disable(UpstreamAccount account, String reason) {
+    public void disable(UpstreamAccount account, String refusal) {
+        String reason = StoredText.message(refusal); // the upstream's words: kept fit for the fleet's row
         State s = withState(account, st -> {
             st.disabledReason = reason;
             st.pendingWrites++;

@@ -4,6 +4,7 @@ import dev.transcriber.common.net.HttpConnections;
 import dev.transcriber.common.storage.CountingInputStream;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
+import dev.transcriber.common.store.StoredText;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.transcript.Logprob;
 import dev.transcriber.common.transcript.Transcript;
@@ -362,7 +363,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         try {
             JsonNode message = json.readTree(response.body()).path("error").path("message");
             if (message.isString()) {
-                return message.asString();
+                return StoredText.message(message.asString()); // it may end in a job's row or an account's
             }
         } catch (JacksonException ignored) {
             // not JSON: use the raw body

@@ -21,6 +21,13 @@ import java.util.regex.Pattern;
 final class RateLimitHeaders {
 
     static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(5);
+
+    /**
+     * The longest an upstream's answer may cool an account for: a wait of centuries (a date in 9999) would otherwise
+     * reach every worker's arithmetic through the fleet's row; an operator re-enables an account sooner anyway.
+     */
+    static final Duration MAX_COOLDOWN = Duration.ofDays(1);
+
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|h|m|s)");
 
     private RateLimitHeaders() {}
@@ -37,7 +44,7 @@ final class RateLimitHeaders {
                 .flatMap(RateLimitHeaders::goDuration)
                 .ifPresent(waits::add);
         Duration wait = waits.stream().max(Duration::compareTo).orElse(DEFAULT_COOLDOWN);
-        return now.plus(wait.isNegative() ? Duration.ZERO : wait);
+        return now.plus(wait.isNegative() ? Duration.ZERO : wait.compareTo(MAX_COOLDOWN) > 0 ? MAX_COOLDOWN : wait);
     }
 
     private static Optional<Duration> millis(String value) {

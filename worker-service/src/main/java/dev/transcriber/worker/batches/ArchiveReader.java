@@ -102,6 +102,9 @@ final class ArchiveReader {
             }
         } catch (java.util.zip.ZipException e) {
             throw new Refused("The archive is not a readable zip file: " + e.getMessage());
+        } catch (IllegalArgumentException e) { // a name that is not UTF-8 (a zip made with a local code page)
+            throw new Refused("The archive is not a readable zip file: an entry's name is not UTF-8 (make the zip"
+                    + " with a tool that writes UTF-8 names, or use a tar file).");
         }
     }
 
@@ -165,7 +168,12 @@ final class ArchiveReader {
 
     /** The entry's path, or a refusal of the whole archive when it would leave it. */
     static String checkedPath(String name) {
-        String path = name.replace('\\', '/');
+        // the name is the item's label: control characters (which PostgreSQL may not even store) are dropped
+        String path = name.replace('\\', '/')
+                .chars()
+                .filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
         boolean escapes = path.startsWith("/")
                 || path.matches("^[A-Za-z]:.*")
                 || Arrays.asList(path.split("/")).contains("..");

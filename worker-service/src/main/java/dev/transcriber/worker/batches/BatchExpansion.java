@@ -74,6 +74,10 @@ class BatchExpansion {
                 ? leftOver.stream().map(j -> j.audio().objectKey()).toList()
                 : List.of();
         if (batch.expansionAttempts() >= maxAttempts) {
+            if (batch.sourceKind() == BatchSource.ARCHIVE) { // the archive's copy goes with its last attempt
+                objects = java.util.stream.Stream.concat(objects.stream(), java.util.stream.Stream.of(batch.source()))
+                        .toList();
+            }
             batch.failExpansion(
                     "expansion_failed",
                     "The batch's source could not be expanded (" + batch.expansionAttempts() + " attempts).",

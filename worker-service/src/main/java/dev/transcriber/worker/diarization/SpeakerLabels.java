@@ -20,6 +20,9 @@ import java.util.Set;
  */
 public final class SpeakerLabels {
 
+    /** The longest label an upstream may give a speaker that is kept as it is. */
+    static final int MAX_LABEL_CHARS = 64;
+
     private static final String UPSTREAM_PREFIX = "speaker_";
 
     private SpeakerLabels() {}
@@ -82,7 +85,7 @@ public final class SpeakerLabels {
             String heard = segment.speaker();
             String label = labels.get(heard);
             if (label == null) {
-                label = heard != null && !heard.matches("[A-Z]{1,3}") && !taken.contains(heard)
+                label = keepable(heard) && !heard.matches("[A-Z]{1,3}") && !taken.contains(heard)
                         ? heard
                         : nextLetter(position, taken);
                 taken.add(label);
@@ -107,6 +110,17 @@ public final class SpeakerLabels {
                 segments,
                 transcript.words());
         return new Relabelled(relabelled, added, spoken);
+    }
+
+    /**
+     * Whether a label an upstream chose can stand as it is: short, printable text (a row of the job's speakers is keyed
+     * by it, and PostgreSQL stores no NUL); any other gets the next letter.
+     */
+    private static boolean keepable(String heard) {
+        return heard != null
+                && !heard.isBlank()
+                && heard.length() <= MAX_LABEL_CHARS
+                && heard.chars().noneMatch(Character::isISOControl);
     }
 
     private static String nextLetter(int position, Set<String> taken) {

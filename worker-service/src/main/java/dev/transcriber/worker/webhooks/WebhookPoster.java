@@ -3,6 +3,7 @@ package dev.transcriber.worker.webhooks;
 import dev.transcriber.common.net.AddressPolicy;
 import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.net.OutboundHttp;
+import dev.transcriber.common.store.StoredText;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -24,7 +25,15 @@ import okhttp3.Response;
 final class WebhookPoster {
 
     /** The status (null when none came), an error (null on 2xx), and the raw {@code Retry-After} header if any. */
-    record Outcome(Integer status, String error, String retryAfter) {}
+    /**
+     * What an attempt came to. The error, which may quote the receiver (a malformed status line, in full), is kept
+     * fit for the delivery's row: with a NUL in it the attempt could not be recorded and was made again forever.
+     */
+    record Outcome(Integer status, String error, String retryAfter) {
+        Outcome {
+            error = StoredText.message(error);
+        }
+    }
 
     private static final MediaType JSON = MediaType.get("application/json");
 

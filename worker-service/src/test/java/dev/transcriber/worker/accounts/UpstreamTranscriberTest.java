@@ -172,6 +172,30 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void aRetryAfterCenturiesAwayCoolsTheAccountForADayAtMost() {
+        // a far-future Retry-After overflowed the pool's wait arithmetic for an async call (ArithmeticException),
+        // which no retry policy handled: the job went back to its lease again and again
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(aResponse().withStatus(429).withHeader("retry-after-ms", "1e13")));
+        AccountPool pool = pool(2);
+        java.time.Instant before = java.time.Instant.now();
+
+        assertThatThrownBy(() -> new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1))
+                        .transcribe(call(Lane.ASYNC)))
+                .isInstanceOfSatisfying(
+                        AllAccountsCoolingException.class,
+                        e -> assertThat(e.resetsAt())
+                                .isBetween(before.plus(Duration.ofHours(23)), before.plus(Duration.ofHours(25))));
+        assertThat(pool.status())
+                .allSatisfy(account -> assertThat(account.coolingUntil()).isBefore(before.plus(Duration.ofHours(25))));
+        upstream.verify(2, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
     void anAccountAtItsOwnRequestsPerMinuteMakesTheNextCallWaitNotFail() throws Exception {
         upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"paced\"}")));
         AccountPoolTest.MovableClock moving = new AccountPoolTest.MovableClock(java.time.Instant.now());
@@ -241,6 +265,39 @@ class UpstreamTranscriberTest {
         upstream.verify(1, postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer key-1")));
         assertThat(pool.status().getFirst().state()).isEqualTo("disabled");
         assertThat(pool.status().getFirst().disabledReason()).contains("401", "Incorrect API key provided");
+    }
+
+    @Test
+    void anUpstreamsErrorTextIsKeptFitForARow() {
+        // an error.message with a NUL could not be written (the disabled account was enabled again by the next sync),
+        // and one of megabytes went into every job view and every worker's sync
+        String message = "bad\\u0000key " + "x".repeat(50_000);
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(401)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"" + message + "\"}}")));
+        AccountPool pool = pool(1);
+
+        assertThatThrownBy(
+                () -> new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1)).transcribe(call()));
+
+        String reason = pool.status().getFirst().disabledReason();
+        assertThat(reason).contains("401", "badkey").doesNotContain("\0");
+        assertThat(reason.length()).isLessThanOrEqualTo(dev.transcriber.common.store.StoredText.MESSAGE_CHARS + 100);
+
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"" + message + "\"}}")));
+        assertThatThrownBy(() -> transcriber(1).transcribe(call()))
+                .isInstanceOfSatisfying(UpstreamException.Rejected.class, e -> {
+                    assertThat(e.getMessage()).startsWith("badkey").doesNotContain("\0");
+                    assertThat(e.getMessage().length())
+                            .isLessThanOrEqualTo(dev.transcriber.common.store.StoredText.MESSAGE_CHARS);
+                });
     }
 
     @Test
@@ -446,6 +503,21 @@ class UpstreamTranscriberTest {
 
     private static UpstreamCall call() {
         return call(() -> new ByteArrayInputStream(AUDIO), AUDIO.length);
+    }
+
+    private static UpstreamCall call(Lane lane) {
+        return new UpstreamCall(
+                "whisper-1",
+                "whisper-1",
+                "en",
+                null,
+                null,
+                false,
+                lane,
+                "clip.wav",
+                "audio/wav",
+                AUDIO.length,
+                () -> new ByteArrayInputStream(AUDIO));
     }
 
     private static UpstreamCall call(java.util.function.Supplier<java.io.InputStream> audio, long size) {

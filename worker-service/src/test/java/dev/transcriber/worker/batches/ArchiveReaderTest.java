@@ -77,6 +77,31 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void aZipWhoseNamesAreNotUtf8IsRefusedAtOnce() throws IOException {
+        // a zip written with a local code page (no UTF-8 flag): JDK 21's zip reader throws an IllegalArgumentException
+        // for its name (JDK 25's a ZipException), which the expansion took for a worker's failure and tried again,
+        // three times, leaving objects behind
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes, java.nio.charset.Charset.forName("IBM437"))) {
+            zip.putNextEntry(new ZipEntry("Caf\u00e9.mp3"));
+            zip.write(new byte[] {1, 2, 3});
+            zip.closeEntry();
+        }
+
+        assertThatThrownBy(() -> read(bytes.toByteArray(), 1_000))
+                .isInstanceOf(ArchiveReader.Refused.class)
+                .hasMessageContaining("not a readable zip file");
+    }
+
+    @Test
+    void anEntrysNameKeepsNoControlCharacters() throws IOException {
+        assertThat(ArchiveReader.checkedPath("show/ep\u0000isode\u0007.mp3")).isEqualTo("show/episode.mp3");
+
+        Seen seen = read(zip(Map.of("ep\u0000one.mp3", new byte[] {1, 2})), 1_000);
+        assertThat(seen.files).containsExactly("epone.mp3:2");
+    }
+
+    @Test
     void refusesContentThatInflatesBeyondTheLimitWhetherReadOrSkipped() throws IOException {
         byte[] bomb = zip(Map.of("zeros.bin", new byte[10_000]));
         assertThat(bomb.length).isLessThan(1_000);

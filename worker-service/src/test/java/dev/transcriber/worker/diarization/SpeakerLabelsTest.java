@@ -41,6 +41,26 @@ class SpeakerLabelsTest {
     }
 
     @Test
+    void aLabelThatCannotBeARowsKeyGetsALetter() {
+        // a NUL, or kilobytes, in an upstream's label failed the insert of the job's speakers, and the piece ran
+        // again (paid again) until its job failed
+        SpeakerLabels.Relabelled first = SpeakerLabels.relabel(
+                heard(
+                        new Transcript.Segment(0, 0, 3, "x", "S\u0000"),
+                        new Transcript.Segment(1, 3, 6, "y", "v".repeat(3000)),
+                        new Transcript.Segment(2, 6, 8, "z", "Anna")),
+                Map.of(),
+                List.of(),
+                0,
+                Map.of());
+
+        assertThat(first.transcript().segments())
+                .extracting(Transcript.Segment::speaker)
+                .containsExactly("A", "B", "Anna");
+        assertThat(first.newSpeakers()).extracting(Speaker::label).containsExactly("A", "B", "Anna");
+    }
+
+    @Test
     void laterPiecesKeepTheLabelsOfRecognisedVoicesAndLetterNewOnes() {
         List<Speaker> known =
                 List.of(new Speaker("A", 0, 0, "clip-a", 3.0, 20), new Speaker("B", 1, 0, "clip-b", 3.0, 10));

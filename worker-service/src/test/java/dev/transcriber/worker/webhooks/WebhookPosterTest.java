@@ -89,4 +89,30 @@ class WebhookPosterTest {
         assertThat(outcome.error()).contains("address not allowed").doesNotContain("127.0.0.1");
         assertThat(received).hasValue(0);
     }
+
+    @Test
+    void aReceiverWhoseAnswerCannotBeStoredIsStillRecordedAsAFailedAttempt() throws Exception {
+        // OkHttp quotes a malformed status line whole: with a NUL in it, the attempt's row could not be written, and
+        // the delivery was sent again after every lease, forever
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            senders.submit(() -> {
+                try (java.net.Socket socket = raw.accept()) {
+                    socket.getInputStream().read(new byte[8192]);
+                    socket.getOutputStream()
+                            .write(("HTTP/1.1 2\0 OK" + "x".repeat(10_000) + "\r\n\r\n")
+                                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                }
+                return null;
+            });
+            WebhookPoster poster = new WebhookPoster(new AddressPolicy(true, List.of()), Duration.ofSeconds(5));
+
+            WebhookPoster.Outcome outcome =
+                    poster.post("http://localhost:" + raw.getLocalPort() + "/hook", HEADERS, "{}");
+
+            assertThat(outcome.status()).isNull();
+            assertThat(outcome.error()).startsWith("could not deliver").doesNotContain("\0");
+            assertThat(outcome.error().length())
+                    .isLessThanOrEqualTo(dev.transcriber.common.store.StoredText.MESSAGE_CHARS);
+        }
+    }
 }
