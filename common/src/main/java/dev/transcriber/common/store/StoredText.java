@@ -21,6 +21,9 @@ public final class StoredText {
         if (kept.length() <= maxChars) {
             return kept;
         }
+        if (maxChars < 3) {
+            return kept.substring(0, Math.max(0, maxChars));
+        }
         int end = maxChars - 3;
         if (end > 0 && Character.isHighSurrogate(kept.charAt(end - 1))) {
             end--; // never half a character

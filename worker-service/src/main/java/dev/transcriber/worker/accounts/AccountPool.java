@@ -1012,7 +1012,7 @@ public class AccountPool {
                     reset(); // an operator re-enabled the account on some instance
                 }
                 resets = fleet.resets();
-                coolingUntil = fleet.coolingUntil();
+                coolingUntil = RateLimitHeaders.atMostACooldownAhead(fleet.coolingUntil(), clock.instant());
                 disabledReason = fleet.disabledReason();
                 circuitOpenUntil = fleet.circuitOpenUntil();
             }

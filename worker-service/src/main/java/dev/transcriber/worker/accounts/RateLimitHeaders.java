@@ -47,6 +47,18 @@ final class RateLimitHeaders {
         return now.plus(wait.isNegative() ? Duration.ZERO : wait.compareTo(MAX_COOLDOWN) > 0 ? MAX_COOLDOWN : wait);
     }
 
+    /**
+     * {@code until}, or a day from {@code now} when it is further: a cooldown the fleet's row kept from before the cap
+     * (centuries ahead) heals as it is read.
+     */
+    static Instant atMostACooldownAhead(Instant until, Instant now) {
+        if (until == null) {
+            return null;
+        }
+        Instant latest = now.plus(MAX_COOLDOWN);
+        return until.isAfter(latest) ? latest : until;
+    }
+
     private static Optional<Duration> millis(String value) {
         try {
             return Optional.of(Duration.ofMillis((long) Double.parseDouble(value.trim())));

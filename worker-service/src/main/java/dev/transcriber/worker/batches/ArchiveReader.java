@@ -87,7 +87,7 @@ final class ArchiveReader {
 
     private void readZip(InputStream in, Entries handler) throws IOException {
         try (ZipInputStream zip = new ZipInputStream(in, StandardCharsets.UTF_8)) {
-            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+            for (ZipEntry entry; (entry = nextEntry(zip)) != null; ) {
                 String path = next(entry.getName());
                 // the zip reader inflates what it skips, so every entry is read here, through the count
                 CountingInputStream content = CountingInputStream.shielded(zip, n -> {
@@ -102,7 +102,17 @@ final class ArchiveReader {
             }
         } catch (java.util.zip.ZipException e) {
             throw new Refused("The archive is not a readable zip file: " + e.getMessage());
-        } catch (IllegalArgumentException e) { // a name that is not UTF-8 (a zip made with a local code page)
+        }
+    }
+
+    /**
+     * The zip's next entry. A name that is not UTF-8 (a zip made with a local code page, without the UTF-8 flag) is
+     * an {@code IllegalArgumentException} on JDK 21 (a {@code ZipException} on later ones): a refusal either way.
+     */
+    private static ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (IllegalArgumentException e) {
             throw new Refused("The archive is not a readable zip file: an entry's name is not UTF-8 (make the zip"
                     + " with a tool that writes UTF-8 names, or use a tar file).");
         }
@@ -148,7 +158,7 @@ final class ArchiveReader {
         if (++entries > limits.entries()) {
             throw new Refused("The archive has more than " + limits.entries() + " entries.");
         }
-        entry = name;
+        entry = path; // as it is quoted: without control characters
         entryExpanded = 0;
         return path;
     }
@@ -178,7 +188,7 @@ final class ArchiveReader {
                 || path.matches("^[A-Za-z]:.*")
                 || Arrays.asList(path.split("/")).contains("..");
         if (escapes) {
-            throw new Refused("The archive's entry '" + name + "' points outside the archive (path traversal).");
+            throw new Refused("The archive's entry '" + path + "' points outside the archive (path traversal).");
         }
         return path;
     }

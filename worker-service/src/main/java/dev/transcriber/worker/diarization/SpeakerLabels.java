@@ -20,10 +20,13 @@ import java.util.Set;
  */
 public final class SpeakerLabels {
 
-    /** The longest label an upstream may give a speaker that is kept as it is. */
-    static final int MAX_LABEL_CHARS = 64;
-
     private static final String UPSTREAM_PREFIX = "speaker_";
+
+    /**
+     * The longest label an upstream may give a speaker that is kept as it is: sent back as {@code speaker_<label>}, it
+     * stays within the 64 characters a known speaker's name may have.
+     */
+    static final int MAX_LABEL_CHARS = 64 - UPSTREAM_PREFIX.length();
 
     private SpeakerLabels() {}
 

@@ -24,9 +24,9 @@ import okhttp3.Response;
  */
 final class WebhookPoster {
 
-    /** The status (null when none came), an error (null on 2xx), and the raw {@code Retry-After} header if any. */
     /**
-     * What an attempt came to. The error, which may quote the receiver (a malformed status line, in full), is kept
+     * What an attempt came to: the status (null when none came), an error (null on 2xx), and the raw {@code
+     * Retry-After} header if any. The error, which may quote the receiver (a malformed status line, in full), is kept
      * fit for the delivery's row: with a NUL in it the attempt could not be recorded and was made again forever.
      */
     record Outcome(Integer status, String error, String retryAfter) {

@@ -79,6 +79,22 @@ class AccountSyncTest {
         second.close();
     }
 
+    @Test
+    void aCooldownTheFleetKeptFromBeforeItsCapIsReadAsADayAtMost() {
+        // an upstream's Retry-After of the year 9999, stored before cooldowns were capped, kept the account cooling
+        // for ever (every worker read it back at each sync)
+        ProcessLedger fleet = new ProcessLedger(Clock.systemUTC());
+        CountingPool reader = new CountingPool(fleet, "worker-a");
+        reader.sync(); // the account is in the fleet's view from its first sync
+        fleet.coolDown("a", java.time.Instant.parse("9999-12-31T23:59:59Z"));
+
+        reader.sync();
+
+        assertThat(reader.status().getFirst().coolingUntil())
+                .isBefore(java.time.Instant.now().plus(Duration.ofHours(25)))
+                .isAfter(java.time.Instant.now().plus(Duration.ofHours(23)));
+    }
+
     private static final class CountingPool extends AccountPool {
 
         final AtomicInteger syncs = new AtomicInteger();
