@@ -9,6 +9,7 @@ import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.KnownSpeaker;
 import dev.transcriber.common.store.StoredAudio;
+import dev.transcriber.common.store.StoredText;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -151,8 +152,8 @@ public class MultipartAudioReader {
         return new Stored(
                 new StoredAudio(
                         objectKey,
-                        withoutControls(item.filename()),
-                        withoutControls(item.contentType()),
+                        StoredText.withoutControls(item.filename()),
+                        StoredText.withoutControls(item.contentType()),
                         counted.count()),
                 counted.sha256());
     }
@@ -215,16 +216,6 @@ public class MultipartAudioReader {
         values.add(value);
         int nameBytes = item.name().getBytes(StandardCharsets.UTF_8).length; // names are kept too: they count
         return reference ? 0 : nameBytes + bytes.length;
-    }
-
-    /** {@code label} without its control characters (null stays null). */
-    static String withoutControls(String label) {
-        if (label == null) {
-            return null;
-        }
-        StringBuilder kept = new StringBuilder(label.length());
-        label.chars().filter(c -> !Character.isISOControl(c)).forEach(c -> kept.append((char) c));
-        return kept.toString();
     }
 
     private void deleteQuietly(String objectKey) {

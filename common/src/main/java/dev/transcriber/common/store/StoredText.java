@@ -31,6 +31,20 @@ public final class StoredText {
         return kept.substring(0, Math.max(0, end)) + "...";
     }
 
+    /**
+     * {@code label} without its control characters (a caller's file name, an archive entry's): kept as a label, not
+     * refused; null stays null.
+     */
+    public static String withoutControls(String label) {
+        if (label == null || label.chars().noneMatch(Character::isISOControl)) {
+            return label;
+        }
+        return label.chars()
+                .filter(c -> !Character.isISOControl(c))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
+    }
+
     /** A message: {@link #of(String, int)} with {@link #MESSAGE_CHARS}. */
     public static String message(String text) {
         return of(text, MESSAGE_CHARS);

@@ -1,6 +1,7 @@
 package dev.transcriber.worker.batches;
 
 import dev.transcriber.common.storage.CountingInputStream;
+import dev.transcriber.common.store.StoredText;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -179,11 +180,7 @@ final class ArchiveReader {
     /** The entry's path, or a refusal of the whole archive when it would leave it. */
     static String checkedPath(String name) {
         // the name is the item's label: control characters (which PostgreSQL may not even store) are dropped
-        String path = name.replace('\\', '/')
-                .chars()
-                .filter(c -> !Character.isISOControl(c))
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
-                .toString();
+        String path = StoredText.withoutControls(name.replace('\\', '/'));
         boolean escapes = path.startsWith("/")
                 || path.matches("^[A-Za-z]:.*")
                 || Arrays.asList(path.split("/")).contains("..");

@@ -1,5 +1,6 @@
 package dev.transcriber.worker.diarization;
 
+import dev.transcriber.common.store.StoredText;
 import dev.transcriber.common.transcript.Transcript;
 import dev.transcriber.worker.accounts.UpstreamCall;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ public final class SpeakerLabels {
         return heard != null
                 && !heard.isBlank()
                 && heard.length() <= MAX_LABEL_CHARS
-                && heard.chars().noneMatch(Character::isISOControl);
+                && heard.equals(StoredText.withoutControls(heard));
     }
 
     private static String nextLetter(int position, Set<String> taken) {

@@ -365,8 +365,8 @@ class JobLifecycle {
     /** The job failed; a failed piece fails its whole job, with the same reason. */
     @Transactional
     public void fail(Claim claim, FailureCode code, String failure) {
-        String message = failure.replace("\0", ""); // text from native tools must fit a PostgreSQL text column
-        unfinished(claim, "fail").ifPresent(job -> end(job, j -> j.fail(code, message, clock.instant())));
+        // text from native tools or an upstream: Failure keeps it fit for its column (StoredText)
+        unfinished(claim, "fail").ifPresent(job -> end(job, j -> j.fail(code, failure, clock.instant())));
     }
 
     @Transactional
