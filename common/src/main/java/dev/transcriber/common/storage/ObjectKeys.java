@@ -47,7 +47,12 @@ public final class ObjectKeys {
 
     /** The audio of item {@code index} of a batch, taken out of its archive. */
     public static String batchItem(java.util.UUID batchId, int index) {
-        return "batches/" + batchId + "/items/" + index;
+        return batchItems(batchId) + index;
+    }
+
+    /** The prefix of the audio of every item of a batch taken out of its archive. */
+    public static String batchItems(java.util.UUID batchId) {
+        return "batches/" + batchId + "/items/";
     }
 
     /** A reference clip of one voice, cut from piece {@code piece} of a diarized job (clip {@code n} of that piece). */

@@ -331,19 +331,7 @@ class BatchesFlowTest {
     @Test
     void aBatchWhoseExpandingWorkerDiedIsExpandedAfreshByAnother() {
         var api = isolated.system().api();
-        String sync = client.transcribe(
-                        new Multipart()
-                                .field("model", "whisper-1")
-                                .file("file", "k.wav", "audio/wav", TestAudio.toneWav(0.5)),
-                        TestSystem.API_KEY)
-                .headers()
-                .firstValue("X-Transcription-Job-Id")
-                .orElseThrow();
-        java.util.UUID keyId = isolated.system()
-                .jobs()
-                .findById(java.util.UUID.fromString(sync))
-                .orElseThrow()
-                .apiKeyId();
+        java.util.UUID keyId = keyId();
         java.util.UUID batchId = java.util.UUID.randomUUID();
         JobSpec spec = new JobSpec("whisper-1", "json", null, null, null);
         List<BatchItem> items = List.of(
@@ -391,6 +379,102 @@ class BatchesFlowTest {
                         .asString())
                 .as("a source that broke three workers is not tried for ever")
                 .isEqualTo("expansion_failed");
+    }
+
+    @Test
+    void aBatchThatEndsBeforeEachOfItsFilesIsAJobLeavesNoObjectBehind() {
+        var api = isolated.system().api();
+        var store = isolated.system().objectStore();
+        java.util.UUID keyId = keyId();
+        JobSpec spec = new JobSpec("whisper-1", "json", null, null, null);
+        byte[] audio = TestAudio.toneWav(0.2);
+        java.util.function.Consumer<String> stored =
+                key -> store.put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav");
+
+        // an items batch of uploads whose source broke every worker that took it
+        JobId brokenItem = JobId.random();
+        String brokenCopy = ObjectKeys.claimedUpload("upload-" + brokenItem, brokenItem);
+        stored.accept(brokenCopy);
+        java.util.UUID broken = java.util.UUID.randomUUID();
+        // items batches of uploads and an archive batch, cancelled by their owner while a worker held them
+        JobId cancelledItem = JobId.random();
+        String cancelledCopy = ObjectKeys.claimedUpload("upload-" + cancelledItem, cancelledItem);
+        stored.accept(cancelledCopy);
+        java.util.UUID cancelledItems = java.util.UUID.randomUUID();
+        java.util.UUID cancelledArchive = java.util.UUID.randomUUID();
+        String archiveCopy = ObjectKeys.claimedUpload("upload-" + cancelledArchive, JobId.random());
+        stored.accept(archiveCopy);
+        String written = ObjectKeys.batchItem(cancelledArchive, 0); // taken out, not yet an item
+        String anItem = ObjectKeys.batchItem(cancelledArchive, 1); // an item: its job's retention removes it
+        stored.accept(written);
+        stored.accept(anItem);
+        api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {
+            java.time.Instant now = java.time.Instant.now();
+            TranscriptionBatch failing = itemsBatch(
+                    broken,
+                    keyId,
+                    List.of(new BatchItem(brokenItem.toString(), null, brokenCopy, (long) audio.length, Map.of())),
+                    spec,
+                    now);
+            for (int attempt = 0; attempt < 3; attempt++) {
+                failing.takeExpansion("worker-" + attempt, now.minusSeconds(1));
+            }
+            TranscriptionBatch items = itemsBatch(
+                    cancelledItems,
+                    keyId,
+                    List.of(new BatchItem(
+                            cancelledItem.toString(), null, cancelledCopy, (long) audio.length, Map.of())),
+                    spec,
+                    now);
+            items.takeExpansion("a-busy-worker", now.plus(Duration.ofHours(1)));
+            TranscriptionBatch archive = TranscriptionBatch.expanding(
+                    cancelledArchive,
+                    keyId,
+                    BatchSource.ARCHIVE,
+                    archiveCopy,
+                    api.getBean(JsonMapper.class).writeValueAsString(spec),
+                    null,
+                    null,
+                    false,
+                    false,
+                    now);
+            archive.takeExpansion("a-busy-worker", now.plus(Duration.ofHours(1)));
+            BatchRepository batches = api.getBean(BatchRepository.class);
+            batches.saveAll(List.of(failing, items, archive));
+            isolated.system()
+                    .jobs()
+                    .save(TranscriptionJob.batchItem(
+                            JobId.random(),
+                            archive,
+                            1,
+                            spec,
+                            new StoredAudio(anItem, "b.wav", null, audio.length),
+                            Map.of(),
+                            now));
+        });
+        awaitBatch(broken.toString(), TestSystem.API_KEY, "failed");
+        for (java.util.UUID id : List.of(cancelledItems, cancelledArchive)) {
+            HttpResponse<String> cancelled = client.send(client.request("/v1/transcription_batches/" + id + "/cancel")
+                    .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
+            assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+            awaitBatch(id.toString(), TestSystem.API_KEY, "cancelled");
+        }
+
+        isolated.system()
+                .worker()
+                .getBean(dev.transcriber.worker.retention.RetentionSweeper.class)
+                .sweep(java.time.Instant.now().plusSeconds(1));
+
+        assertThat(List.of(brokenCopy, cancelledCopy, archiveCopy, written).stream()
+                        .filter(key -> store.size(key).isPresent())
+                        .toList())
+                .as("the uploads no job took, the archive and the file taken out of it that no job names")
+                .isEmpty();
+        assertThat(store.size(anItem))
+                .as("a cancelled item's audio goes with its job's")
+                .isPresent();
     }
 
     @Test
@@ -544,6 +628,23 @@ class BatchesFlowTest {
                 .isGreaterThan(100);
         assertThat(largeNow.path("estimated_completion_at").asLong()).isGreaterThan(System.currentTimeMillis() / 1000);
         awaitBatch(large, TestSystem.API_KEY, "completed");
+    }
+
+    /** The id of {@link TestSystem#API_KEY}'s key, read from a job it submits. */
+    private java.util.UUID keyId() {
+        String job = client.transcribe(
+                        new Multipart()
+                                .field("model", "whisper-1")
+                                .file("file", "k.wav", "audio/wav", TestAudio.toneWav(0.5)),
+                        TestSystem.API_KEY)
+                .headers()
+                .firstValue("X-Transcription-Job-Id")
+                .orElseThrow();
+        return isolated.system()
+                .jobs()
+                .findById(java.util.UUID.fromString(job))
+                .orElseThrow()
+                .apiKeyId();
     }
 
     /** A batch of {@code items} as the api records it, written straight to the store. */

@@ -3,12 +3,17 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.BatchItem;
+import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.transcript.ResponseFormat;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,13 +21,17 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Removes what has outlived its retention: the audio of jobs that ended more than {@code transcriber.retention.audio}
  * ago (source and pieces), their transcripts after {@code transcriber.retention.transcripts}, and presigned uploads
  * whose URL has expired: an unused one with what it holds, a used one with whatever its URL wrote after the job took
- * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A job's row
- * stays (with when its content went), so owners see what happened.
+ * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A batch that
+ * ended before each of its files became a job (cancelled or failed while expanding) loses, once, the objects no job
+ * of it names: its items' upload copies, its archive's copy and the files taken out of it. A job's row stays (with
+ * when its content went), so owners see what happened.
  */
 @Component
 public class RetentionSweeper {
@@ -38,6 +47,7 @@ public class RetentionSweeper {
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
+    private final JsonMapper json;
     private final Clock clock;
     private final Duration audio;
     private final Duration transcripts;
@@ -45,11 +55,13 @@ public class RetentionSweeper {
     RetentionSweeper(
             JdbcClient jdbc,
             ObjectStore store,
+            JsonMapper json,
             Clock clock,
             @Value("${transcriber.retention.audio:7d}") Duration audio,
             @Value("${transcriber.retention.transcripts:30d}") Duration transcripts) {
         this.jdbc = jdbc;
         this.store = store;
+        this.json = json;
         this.clock = clock;
         this.audio = audio;
         this.transcripts = transcripts;
@@ -105,7 +117,57 @@ public class RetentionSweeper {
                 .query(String.class)
                 .list();
         uploads.forEach(this::deleteQuietly);
+        removeBatchLeftovers(now);
         return removed;
+    }
+
+    /** What ended batches left that none of their jobs names; each ended batch is looked at once. */
+    private void removeBatchLeftovers(Instant now) {
+        List<EndedBatch> ended;
+        do {
+            ended = jdbc.sql("select id, source_kind, source from transcription_batches"
+                            + " where finished_at < :now and leftovers_removed_at is null limit " + BATCH)
+                    .param("now", Timestamp.from(now))
+                    .query((rs, n) -> new EndedBatch(
+                            rs.getObject(1, UUID.class), BatchSource.valueOf(rs.getString(2)), rs.getString(3)))
+                    .list();
+            for (EndedBatch batch : ended) {
+                Set<String> named =
+                        new HashSet<>(jdbc.sql("select object_key from transcription_jobs where batch_id = :id")
+                                .param("id", batch.id())
+                                .query(String.class)
+                                .list());
+                objectsOf(batch).stream().filter(key -> !named.contains(key)).forEach(this::deleteQuietly);
+                jdbc.sql("update transcription_batches set leftovers_removed_at = :now where id = :id")
+                        .param("now", Timestamp.from(now))
+                        .param("id", batch.id())
+                        .update();
+            }
+        } while (ended.size() == BATCH);
+    }
+
+    /** Every object a batch's expansion may have left: its items' uploads, or its archive and what came out of it. */
+    private List<String> objectsOf(EndedBatch batch) {
+        List<String> keys = new ArrayList<>();
+        switch (batch.kind()) {
+            case ITEMS -> {
+                try {
+                    for (BatchItem item : json.readValue(batch.source(), BatchItem[].class)) {
+                        if (item.object_key() != null) {
+                            keys.add(item.object_key());
+                        }
+                    }
+                } catch (JacksonException e) {
+                    log.warn("retention: batch {} has items that cannot be read: {}", batch.id(), e.getMessage());
+                }
+            }
+            case FEED -> keys.add(ObjectKeys.batchFeed(batch.id()));
+            case ARCHIVE -> {
+                keys.add(batch.source());
+                keys.addAll(store.keys(ObjectKeys.batchItems(batch.id())));
+            }
+        }
+        return keys;
     }
 
     private void deleteQuietly(String key) {
@@ -115,6 +177,8 @@ public class RetentionSweeper {
             log.warn("retention: could not delete {}: {}", key, e.getMessage());
         }
     }
+
+    private record EndedBatch(UUID id, BatchSource kind, String source) {}
 
     private record Expired(UUID id, String objectKey, boolean knownSpeakers) {}
 }
