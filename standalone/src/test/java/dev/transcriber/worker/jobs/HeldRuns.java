@@ -24,7 +24,12 @@ final class HeldRuns extends JobExecution {
     }
 
     @Override
-    void run(RunningJob job) {
+    dev.transcriber.worker.audio.EarlyOpen openEarly(dev.transcriber.common.events.Lane lane, JobId id) {
+        return dev.transcriber.worker.audio.EarlyOpen.NONE; // no store: these runs read no audio
+    }
+
+    @Override
+    void run(RunningJob job, dev.transcriber.worker.audio.EarlyOpen early) {
         started.add(job.id());
         if (over) {
             return;

@@ -34,6 +34,11 @@ public class AudioOpener {
         return OpenedAudio.open(store::open, objectKey, timer, FRESH_FOR);
     }
 
+    /** Starts opening {@code objectKey} on {@code executor}, for a run that may take it; see {@link EarlyOpen}. */
+    public EarlyOpen openEarly(String objectKey, java.util.concurrent.Executor executor) {
+        return EarlyOpen.start(objectKey, this::open, executor);
+    }
+
     @PreDestroy
     void stop() {
         timer.shutdownNow();

@@ -7,6 +7,7 @@ import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.worker.WorkerIdentity;
 import dev.transcriber.worker.WorkerProperties;
+import dev.transcriber.worker.audio.EarlyOpen;
 import io.micrometer.tracing.Span;
 import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
@@ -125,30 +126,33 @@ class JobDispatcher {
                 Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                         .tag("job.id", submitted.id().toString())
                         .tag("job.lane", lane.name())) {
-            claimAndRun(submitted.id(), slots, claimed);
+            claimAndRun(lane, submitted.id(), slots, claimed);
         }
     }
 
-    private void claimAndRun(JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
-        Optional<RunningJob> job;
-        try {
-            job = claim(id);
-        } catch (RuntimeException e) {
-            slots.release();
-            claimed.completeExceptionally(e);
-            return;
-        }
-        claimed.complete(null);
-        if (job.isEmpty()) {
-            slots.release();
-            return;
-        }
-        inFlight.add(id.value());
-        try {
-            execution.run(job.get());
-        } finally {
-            inFlight.remove(id.value());
-            slots.release();
+    /** Claims the job, then runs it; its audio may be opened while it is claimed ({@link JobExecution#openEarly}). */
+    private void claimAndRun(Lane lane, JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
+        try (EarlyOpen early = execution.openEarly(lane, id)) {
+            Optional<RunningJob> job;
+            try {
+                job = claim(id);
+            } catch (RuntimeException e) {
+                slots.release();
+                claimed.completeExceptionally(e);
+                return;
+            }
+            claimed.complete(null);
+            if (job.isEmpty()) {
+                slots.release();
+                return;
+            }
+            inFlight.add(id.value());
+            try {
+                execution.run(job.get(), early);
+            } finally {
+                inFlight.remove(id.value());
+                slots.release();
+            }
         }
     }
 

@@ -2,8 +2,11 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.storage.CountingInputStream;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.FailureCode;
@@ -24,6 +27,7 @@ import dev.transcriber.worker.audio.AudioOpener;
 import dev.transcriber.worker.audio.AudioProbe;
 import dev.transcriber.worker.audio.AudioSourceUnavailableException;
 import dev.transcriber.worker.audio.AudioSplitter;
+import dev.transcriber.worker.audio.EarlyOpen;
 import dev.transcriber.worker.audio.InvalidAudioException;
 import dev.transcriber.worker.audio.LocalAudioCopy;
 import dev.transcriber.worker.audio.OpenedAudio;
@@ -79,6 +83,9 @@ class JobExecution {
      */
     static final Duration FRESH_CLAIM = Duration.ofMillis(500);
 
+    private static final java.util.concurrent.Executor EARLY_OPENS =
+            task -> Thread.ofVirtual().name("early-open").start(task);
+
     private final JobLifecycle lifecycle;
     private final UpstreamTranscriber transcriber;
     private final ObjectStore store;
@@ -130,13 +137,21 @@ class JobExecution {
     /** A run under way: its thread, and when it began (a {@link System#nanoTime()} reading, just after the claim). */
     private record Run(Thread thread, long startedNanos) {}
 
-    /** Runs {@code job}, just claimed, on this thread. */
-    void run(RunningJob job) {
+    /**
+     * Starts opening the audio of job {@code id}, about to be claimed, when it is a sync request's ({@link
+     * Lane#INTERACTIVE}: someone waits for its answer), whose audio is at the key its id names; see {@link EarlyOpen}.
+     */
+    EarlyOpen openEarly(Lane lane, JobId id) {
+        return lane == Lane.INTERACTIVE ? opener.openEarly(ObjectKeys.sourceAudio(id), EARLY_OPENS) : EarlyOpen.NONE;
+    }
+
+    /** Runs {@code job}, just claimed, on this thread; its audio may have been opened {@code early}. */
+    void run(RunningJob job, EarlyOpen early) {
         Claim claim = job.claim();
         Run underWay = new Run(Thread.currentThread(), System.nanoTime());
         running.put(job.id().value(), underWay);
         try {
-            run(job, claim);
+            run(job, claim, early);
         } catch (StaleClaimException e) {
             log.info("job {} stopped on this worker: {}", job.id(), e.getMessage());
         } catch (RuntimeException e) {
@@ -163,7 +178,7 @@ class JobExecution {
         }
     }
 
-    private void run(RunningJob job, Claim claim) {
+    private void run(RunningJob job, Claim claim, EarlyOpen early) {
         try {
             Optional<CatalogModel> model = catalog.resolve(job.spec().model());
             if (model.isEmpty()) {
@@ -176,7 +191,7 @@ class JobExecution {
             if (job.isPiece()) {
                 transcribePiece(job, claim, model.get());
             } else {
-                transcribeWhole(job, claim, model.get());
+                transcribeWhole(job, claim, model.get(), early);
             }
         } catch (StaleClaimException e) {
             throw e;
@@ -217,7 +232,7 @@ class JobExecution {
         }
     }
 
-    private void transcribeWhole(RunningJob job, Claim claim, CatalogModel model) {
+    private void transcribeWhole(RunningJob job, Claim claim, CatalogModel model, EarlyOpen early) {
         StoredAudio audio = job.audio();
         if (job.reuse() && job.sourceUrl() != null && reuse.tryReuse(claim, null)) {
             return; // the same URL was transcribed before: not even fetched
@@ -234,7 +249,8 @@ class JobExecution {
             return; // the same audio was transcribed before
         }
         if (audio.sizeBytes() <= model.maxCallBytes()) {
-            transcribeOpened(job, claim, model, audio);
+            // audio fetched from a URL has just been written: what was opened early may be an earlier attempt's copy
+            transcribeOpened(job, claim, model, audio, job.sourceUrl() == null ? early : EarlyOpen.NONE);
         } else {
             String objectKey = audio.objectKey();
             transcribeWhole(
@@ -247,9 +263,10 @@ class JobExecution {
      * fits one call, goes upstream as it streams from the store: its probe is its header ({@link WavHeader}). Any other
      * is read into a local copy that the probe, the cutter and the upstream call read.
      */
-    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio) {
+    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, EarlyOpen early) {
         String objectKey = audio.objectKey();
-        try (OpenedAudio opened = stages.time("worker.open_audio", () -> opener.open(objectKey))) {
+        try (OpenedAudio opened =
+                stages.time("worker.open_audio", () -> early.take(objectKey).orElseGet(() -> opener.open(objectKey)))) {
             Optional<ProbedAudio> described = WavHeader.probe(opened.head(), audio.sizeBytes());
             if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
                 transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);

@@ -149,6 +149,59 @@ class OpenedAudioTest {
         assertThat(opened.getFirst().closed).as("the stream the head came from").isTrue();
     }
 
+    @Test
+    void audioOpenedEarlyIsTakenByTheRunOfItsObjectAndClosedUnreadForAnyOther() throws IOException {
+        java.util.concurrent.ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try (executor) {
+            try (EarlyOpen early = EarlyOpen.start("audio", key -> open(key, Duration.ofMinutes(1)), executor)) {
+                OpenedAudio taken = early.take("audio").orElseThrow();
+                assertThat(early.take("audio")).as("taken once").isEmpty();
+                try (taken;
+                        InputStream whole = taken.stream()) {
+                    assertThat(whole.readAllBytes()).isEqualTo(AUDIO);
+                }
+            }
+            assertThat(opened).as("the early open's stream is the run's").hasSize(1);
+
+            try (EarlyOpen early = EarlyOpen.start("audio", key -> open(key, Duration.ofMinutes(1)), executor)) {
+                assertThat(early.take("pieces/0"))
+                        .as("a job whose audio is another object")
+                        .isEmpty();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> opened.size() == 2 && opened.get(1).closed);
+
+            java.util.concurrent.CountDownLatch storeAnswers = new java.util.concurrent.CountDownLatch(1);
+            EarlyOpen slow = EarlyOpen.start(
+                    "audio",
+                    key -> {
+                        try {
+                            storeAnswers.await();
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return open(key, Duration.ofMinutes(1));
+                    },
+                    executor);
+            slow.close(); // the job was not claimed: nothing takes it
+            storeAnswers.countDown();
+            Awaitility.await("closed once it is open")
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> opened.size() == 3 && opened.get(2).closed);
+        }
+    }
+
+    @Test
+    void anEarlyOpenThatFailedGivesTheRunNothingAndTheRunOpensItselfOrOneRefusedAtShutdownIsNone() {
+        java.util.concurrent.ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try (executor;
+                EarlyOpen early = EarlyOpen.start("missing", key -> open(key, Duration.ofMinutes(1)), executor)) {
+            assertThat(early.take("missing")).isEmpty();
+        }
+        assertThat(EarlyOpen.start("audio", key -> open(key, Duration.ofMinutes(1)), executor))
+                .isSameAs(EarlyOpen.NONE);
+        assertThat(opened).isEmpty();
+    }
+
     private static final class Opened extends FilterInputStream {
 
         volatile boolean closed;
