@@ -2,6 +2,7 @@ package dev.transcriber.api.admin;
 
 import dev.transcriber.api.errors.ApiException;
 import dev.transcriber.api.keys.ApiKeys;
+import dev.transcriber.api.keys.KeyRevoked;
 import dev.transcriber.common.catalog.CatalogModel;
 import dev.transcriber.common.catalog.ModelCatalog;
 import dev.transcriber.common.store.ApiKey;
@@ -13,9 +14,11 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The operator's work on callers' keys: create one (its secret made here, shown once, stored hashed), list them,
@@ -32,8 +35,19 @@ class AdminKeys {
     private final ModelCatalog catalog;
     private final Clock clock;
     private final Wakeups wakeups;
+    private final ApplicationEventPublisher events;
+    private final TransactionTemplate transactions;
 
-    AdminKeys(ApiKeys apiKeys, ApiKeyRepository keys, ModelCatalog catalog, Clock clock, Wakeups wakeups) {
+    AdminKeys(
+            ApiKeys apiKeys,
+            ApiKeyRepository keys,
+            ModelCatalog catalog,
+            Clock clock,
+            Wakeups wakeups,
+            ApplicationEventPublisher events,
+            TransactionTemplate transactions) {
+        this.events = events;
+        this.transactions = transactions;
         this.apiKeys = apiKeys;
         this.keys = keys;
         this.catalog = catalog;
@@ -68,11 +82,18 @@ class AdminKeys {
         return KeyView.of(key);
     }
 
-    @Transactional
+    /**
+     * Revokes the key; once that has committed, what it submitted and still waits is cancelled ({@link KeyRevoked}).
+     * Revoking a revoked key again cancels again what may have been left (the database failing the first time).
+     */
     KeyView.Deleted revoke(String id) {
-        ApiKey key = find(id);
-        key.revoke(clock.instant());
-        return KeyView.Deleted.of(key);
+        KeyView.Deleted revoked = transactions.execute(status -> {
+            ApiKey key = find(id);
+            key.revoke(clock.instant());
+            return KeyView.Deleted.of(key);
+        });
+        events.publishEvent(new KeyRevoked(UUID.fromString(id)));
+        return revoked;
     }
 
     private void configure(ApiKey key, KeyRequest request) {

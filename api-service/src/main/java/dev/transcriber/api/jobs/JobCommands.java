@@ -121,13 +121,16 @@ class JobCommands {
             caller.checkModel(validated.model(), catalog);
             engines.check(validated);
             refuseStream(upload);
+            Map<String, String> metadata = JobFields.metadataFields(upload.fields());
+            String webhookUrl = JobFields.webhookUrl(upload.field("webhook_url"), addresses);
+            // the known speakers' clips are stored last: nothing refuses the request after them
             JobSpec spec =
                     SpeakerClips.store(store, jobId, validated, TranscriptionOptions.knownSpeakers(upload, catalog));
             draft = new Draft(
                     jobId,
                     spec,
-                    JobFields.metadataFields(upload.fields()),
-                    JobFields.webhookUrl(upload.field("webhook_url"), addresses),
+                    metadata,
+                    webhookUrl,
                     null,
                     null,
                     upload.audio().orElseThrow(),
@@ -324,14 +327,16 @@ class JobCommands {
 
     /**
      * A failed job queued again, under the same limits as a new one of its key (also when the operator retries it):
-     * the key's daily audio, and its cap (a slot taken in this transaction, or held for the admission scheduler when
-     * the key's cap queues).
+     * the models it may use, the key's daily audio, and its cap (a slot taken in this transaction, or held for the
+     * admission scheduler when the key's cap queues).
      */
     JobView retry(JobId id, Scope scope) {
         // The audio's presence is asked of the object store before the transaction, so the job's row is not locked
         // while the store answers; the state is checked again under the lock.
         TranscriptionJob seen = queries.find(id, scope);
         Caller owner = scope.everyKey() ? keys.caller(seen.apiKeyId()) : scope.caller();
+        owner.checkModel(seen.spec().model(), catalog); // the key may have been narrowed since
+        engines.check(seen.spec());
         limits.checkDailyAudio(owner);
         refuseRetry(seen);
         // an audio_url job fetches its audio again; any other needs the stored object

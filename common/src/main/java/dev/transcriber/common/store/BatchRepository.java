@@ -23,6 +23,12 @@ public interface BatchRepository extends JpaRepository<TranscriptionBatch, UUID>
             + " and b.state = dev.transcriber.common.store.BatchState.EXPANDING")
     int renewLeases(java.util.Collection<UUID> ids, String owner, Instant until);
 
+    /** The batches of a key that have not ended (expanding, or in progress). */
+    @Query(
+            "select b.id from TranscriptionBatch b where b.apiKeyId = :apiKeyId and b.state in"
+                    + " (dev.transcriber.common.store.BatchState.EXPANDING, dev.transcriber.common.store.BatchState.IN_PROGRESS)")
+    List<UUID> findOpenOfKey(UUID apiKeyId);
+
     /** Batches waiting to be expanded, oldest first, including those whose expanding worker stopped renewing. */
     @Query("select b.id from TranscriptionBatch b where b.state = dev.transcriber.common.store.BatchState.EXPANDING"
             + " and (b.leaseUntil is null or b.leaseUntil < :now) order by b.createdAt")

@@ -46,6 +46,12 @@ public interface JobRepository extends JpaRepository<TranscriptionJob, UUID>, Jo
             + " order by j.batch.index")
     List<TranscriptionJob> findBatchItems(UUID batchId, int from, Limit limit);
 
+    /** The jobs of a key that wait (held, or queued), batch items and pieces aside. */
+    @Query("select j.id from TranscriptionJob j where j.apiKeyId = :apiKeyId and j.state in"
+            + " (dev.transcriber.common.store.JobState.HELD, dev.transcriber.common.store.JobState.QUEUED)"
+            + " and j.piece.parentId is null and j.batch.batchId is null")
+    List<UUID> findWaitingOfKey(UUID apiKeyId);
+
     /** Which of {@code ids} have ended (succeeded, failed or cancelled). */
     @Query("select j.id from TranscriptionJob j where j.id in :ids and j.state in"
             + " (dev.transcriber.common.store.JobState.SUCCEEDED, dev.transcriber.common.store.JobState.FAILED,"

@@ -1,5 +1,6 @@
 package dev.transcriber.standalone.flow;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -69,6 +70,96 @@ class AdminKeysFlowTest {
         assertThat(listed.path("data").toString())
                 .contains(key.path("id").asString())
                 .doesNotContain(secret);
+    }
+
+    @Test
+    void aFailedJobIsNotRetriedOnAModelItsKeyMayNoLongerUse() {
+        system.resetUpstream();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
+        JsonNode key = JSON.readTree(
+                admin("POST", "/admin/keys", "{\"name\":\"narrowed later\"}").body());
+        String secret = key.path("key").asString();
+        HttpResponse<String> submitted = client.submitJob(form("gpt-4o-transcribe"), secret, null);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String job = JSON.readTree(submitted.body()).path("id").asString();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> JSON.readTree(as(secret, "GET", "/v1/transcription_jobs/" + job)
+                                .body())
+                        .path("status")
+                        .asString()
+                        .equals("failed"));
+
+        admin("PATCH", "/admin/keys/" + key.path("id").asString(), "{\"allowed_models\":[\"whisper-1\"]}");
+        await().atMost(Duration.ofSeconds(3))
+                .until(() ->
+                        client.transcribe(form("gpt-4o-transcribe"), secret).statusCode() == 403);
+
+        for (HttpResponse<String> retried : java.util.List.of(
+                as(secret, "POST", "/v1/transcription_jobs/" + job + "/retry"),
+                admin("POST", "/admin/jobs/" + job + "/retry", null))) {
+            assertThat(retried.statusCode()).as(retried.body()).isEqualTo(403);
+            assertThat(JSON.readTree(retried.body()).path("error").path("code").asString())
+                    .isEqualTo("model_not_allowed");
+        }
+        assertThat(JSON.readTree(as(secret, "GET", "/v1/transcription_jobs/" + job)
+                                .body())
+                        .path("status")
+                        .asString())
+                .isEqualTo("failed");
+    }
+
+    @Test
+    void aRevokedKeysWaitingWorkIsCancelledAndItsRunningJobFinishes() {
+        system.resetUpstream();
+        system.upstream()
+                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
+                        .willReturn(okJson("{\"text\":\"finished\"}").withFixedDelay(2000)));
+        JsonNode key = JSON.readTree(admin(
+                        "POST",
+                        "/admin/keys",
+                        "{\"name\":\"stolen\",\"max_concurrent_jobs\":1,\"concurrent_jobs_mode\":\"queue\"}")
+                .body());
+        String secret = key.path("key").asString();
+        String running = JSON.readTree(
+                        client.submitJob(form("whisper-1"), secret, null).body())
+                .path("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> status("/admin/jobs/" + running).equals("running"));
+        String held = JSON.readTree(
+                        client.submitJob(form("whisper-1"), secret, null).body())
+                .path("id")
+                .asString();
+        String upload = client.upload(TestAudio.toneWav(0.5), secret);
+        HttpResponse<String> batch = client.send(client.request("/v1/transcription_batches")
+                .header("Authorization", "Bearer " + secret)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"whisper-1\",\"items\":[{\"upload_id\":\"" + upload + "\"}]}"))
+                .build());
+        assertThat(batch.statusCode()).as(batch.body()).isEqualTo(202);
+        String batchId = JSON.readTree(batch.body()).path("id").asString();
+
+        HttpResponse<String> revoked =
+                admin("DELETE", "/admin/keys/" + key.path("id").asString(), null);
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                java.util.List.of(status("/admin/jobs/" + held), status("/admin/batches/" + batchId)))
+                        .as("what waited for the key's turn")
+                        .containsOnly("cancelled"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> status("/admin/jobs/" + running).equals("succeeded"));
+        assertThat(status("/admin/jobs/" + held)).as("never ran").isEqualTo("cancelled");
+    }
+
+    private String status(String adminPath) {
+        return JSON.readTree(admin("GET", adminPath, null).body())
+                .path("status")
+                .asString();
     }
 
     @Test
@@ -186,6 +277,13 @@ class AdminKeysFlowTest {
                 .build());
 
         assertThat(refused.statusCode()).isEqualTo(401);
+    }
+
+    private HttpResponse<String> as(String secret, String method, String path) {
+        return client.send(client.request(path)
+                .header("Authorization", "Bearer " + secret)
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     private HttpResponse<String> admin(String method, String path, String body) {

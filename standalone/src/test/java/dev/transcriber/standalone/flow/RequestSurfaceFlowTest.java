@@ -200,6 +200,19 @@ class RequestSurfaceFlowTest {
                 "known_speaker_names[]",
                 "Invalid 'known_speaker_names[0]': 'A' is reserved for voices that match no known speaker (single"
                         + " capital letters such as A and B, and speaker_ names); choose another name.");
+        // good speakers, and a field of the async job's that is refused after them
+        assertError(
+                client.submitJob(
+                        diarizing()
+                                .field("response_format", "diarized_json")
+                                .field("known_speaker_names[]", "agent")
+                                .field("known_speaker_references[]", "data:audio/wav;base64," + clip)
+                                .field("metadata[" + "k".repeat(65) + "]", "v"),
+                        TestSystem.API_KEY,
+                        null),
+                "invalid_request_error",
+                "metadata",
+                "Invalid metadata: keys are 1 to 64 characters and values at most 512.");
         assertThat(system.objectStore().keys("jobs/"))
                 .as("nothing new in the store")
                 .isSubsetOf(before);

@@ -240,8 +240,12 @@ class JobExecution {
         String sha256 = job.contentSha256();
         if (job.sourceUrl() != null) {
             String key = audio.objectKey();
-            AudioFetcher.Fetched fetched = sourceRetry.call(() -> fetcher.fetch(job.sourceUrl(), key));
-            lifecycle.audioFetched(claim, fetched);
+            AudioFetcher.Fetched fetched = stages.time(
+                    "worker.fetch_audio", () -> sourceRetry.call(() -> fetcher.fetch(job.sourceUrl(), key)));
+            if (!lifecycle.audioFetched(claim, fetched)) {
+                deleteQuietly(key); // its job ended while it was fetched: no row names it
+                return;
+            }
             audio = new StoredAudio(audio.objectKey(), audio.filename(), fetched.contentType(), fetched.sizeBytes());
             sha256 = fetched.sha256();
         }

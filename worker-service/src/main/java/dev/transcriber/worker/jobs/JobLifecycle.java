@@ -159,13 +159,18 @@ class JobLifecycle {
         ends.announce(succeeded.get(), transcriptJson);
     }
 
-    /** The job's audio_url is fetched into the store. */
+    /**
+     * The job's audio_url is fetched into the store; false when the job ended meanwhile (cancelled or deleted by its
+     * owner), whose fetched audio nothing will read.
+     */
     @Transactional
-    public void audioFetched(Claim claim, AudioFetcher.Fetched fetched) {
+    public boolean audioFetched(Claim claim, AudioFetcher.Fetched fetched) {
         TranscriptionJob job = jobs.findById(claim.job().value()).orElseThrow();
-        if (fence.holds(job, claim, "audio_fetched")) {
-            job.audioFetched(fetched.sizeBytes(), fetched.contentType(), fetched.sha256());
+        if (!fence.holds(job, claim, "audio_fetched")) {
+            return false;
         }
+        job.audioFetched(fetched.sizeBytes(), fetched.contentType(), fetched.sha256());
+        return true;
     }
 
     /**

@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A batch that
  * ended before each of its files became a job (cancelled or failed while expanding) loses, once, the objects no job
  * of it names: its items' upload copies, its archive's copy and the files taken out of it. A job's row stays (with
- * when its content went), so owners see what happened.
+ * when its content went), so owners see what happened. A row is marked only once its objects are gone: what the
+ * store failed to remove is tried again at the next sweep.
  */
 @Component
 public class RetentionSweeper {
@@ -75,54 +76,90 @@ public class RetentionSweeper {
         }
     }
 
-    /** Sweeps as of {@code now}; how many jobs lost audio or transcript. */
+    /**
+     * Sweeps as of {@code now}; how many jobs lost audio or transcript. A row is marked (or an upload's deleted) only
+     * once every object it stands for is gone: while the store fails, the rows wait for the next sweep.
+     */
     public int sweep(Instant now) {
+        int removed = removeExpiredAudio(now);
+        removed += jdbc.sql("update transcription_jobs set transcript_json = null, transcript_removed_at = :now"
+                        + " where finished_at < :before and transcript_json is not null")
+                .param("now", Timestamp.from(now))
+                .param("before", Timestamp.from(now.minus(transcripts)))
+                .update();
+        removeExpiredUploads(now);
+        removeBatchLeftovers(now);
+        return removed;
+    }
+
+    /**
+     * The audio of jobs that ended before the audio's retention: their source (an audio_url job's too: a fetch may
+     * have written it after its job ended), pieces and speakers' clips.
+     */
+    private int removeExpiredAudio(Instant now) {
         int removed = 0;
+        Failures failures = new Failures();
         List<Expired> expired;
         do {
             expired = jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
                             + ResponseFormat.DIARIZED_JSON.wireName() + "'"
                             + " from transcription_jobs where"
                             + " parent_id is null and"
-                            + " finished_at < :before and audio_removed_at is null and source_url is null limit "
+                            + " finished_at < :before and audio_removed_at is null limit "
                             + BATCH)
                     .param("before", Timestamp.from(now.minus(audio)))
                     .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
                     .list();
             for (Expired job : expired) {
-                List<String> pieces = jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
-                        .param("id", job.id())
-                        .query(String.class)
-                        .list();
-                pieces.forEach(this::deleteQuietly);
-                deleteQuietly(job.objectKey());
-                if (job.knownSpeakers()) { // the caller's reference clips and those its worker cut, if any are left
-                    store.keys(ObjectKeys.speakers(new JobId(job.id()))).forEach(this::deleteQuietly);
+                List<String> objects =
+                        new ArrayList<>(jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
+                                .param("id", job.id())
+                                .query(String.class)
+                                .list());
+                objects.add(job.objectKey());
+                // the caller's reference clips and those its worker cut, if any are left
+                boolean listed = !job.knownSpeakers()
+                        || failures.succeeded(
+                                () -> objects.addAll(store.keys(ObjectKeys.speakers(new JobId(job.id())))));
+                if (listed && failures.deletedAll(objects)) {
+                    jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id")
+                            .param("now", Timestamp.from(now))
+                            .param("id", job.id())
+                            .update();
+                    removed++;
+                } else if (failures.tooMany()) {
+                    return removed;
                 }
-                jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id")
-                        .param("now", Timestamp.from(now))
-                        .param("id", job.id())
-                        .update();
-                removed++;
             }
-        } while (expired.size() == BATCH);
-        removed += jdbc.sql("update transcription_jobs set transcript_json = null, transcript_removed_at = :now"
-                        + " where finished_at < :before and transcript_json is not null")
-                .param("now", Timestamp.from(now))
-                .param("before", Timestamp.from(now.minus(transcripts)))
-                .update();
-        List<String> uploads = jdbc.sql(
-                        "delete from transcription_uploads where expires_at < :before" + " returning object_key")
-                .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
-                .query(String.class)
-                .list();
-        uploads.forEach(this::deleteQuietly);
-        removeBatchLeftovers(now);
+        } while (expired.size() == BATCH && failures.none());
         return removed;
+    }
+
+    /** Presigned uploads an hour past their URL's expiry, with what they hold. */
+    private void removeExpiredUploads(Instant now) {
+        Failures failures = new Failures();
+        List<Upload> expired;
+        do {
+            expired = jdbc.sql("select id, object_key from transcription_uploads where expires_at < :before limit "
+                            + BATCH)
+                    .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
+                    .query((rs, n) -> new Upload(rs.getString(1), rs.getString(2)))
+                    .list();
+            for (Upload upload : expired) {
+                if (failures.deletedAll(List.of(upload.objectKey()))) {
+                    jdbc.sql("delete from transcription_uploads where id = :id")
+                            .param("id", upload.id())
+                            .update();
+                } else if (failures.tooMany()) {
+                    return;
+                }
+            }
+        } while (expired.size() == BATCH && failures.none());
     }
 
     /** What ended batches left that none of their jobs names; each ended batch is looked at once. */
     private void removeBatchLeftovers(Instant now) {
+        Failures failures = new Failures();
         List<EndedBatch> ended;
         do {
             ended = jdbc.sql("select id, source_kind, source from transcription_batches"
@@ -137,13 +174,59 @@ public class RetentionSweeper {
                                 .param("id", batch.id())
                                 .query(String.class)
                                 .list());
-                objectsOf(batch).stream().filter(key -> !named.contains(key)).forEach(this::deleteQuietly);
-                jdbc.sql("update transcription_batches set leftovers_removed_at = :now where id = :id")
-                        .param("now", Timestamp.from(now))
-                        .param("id", batch.id())
-                        .update();
+                List<String> left = new ArrayList<>();
+                if (failures.succeeded(() -> objectsOf(batch).stream()
+                                .filter(key -> !named.contains(key))
+                                .forEach(left::add))
+                        && failures.deletedAll(left)) {
+                    jdbc.sql("update transcription_batches set leftovers_removed_at = :now where id = :id")
+                            .param("now", Timestamp.from(now))
+                            .param("id", batch.id())
+                            .update();
+                } else if (failures.tooMany()) {
+                    return;
+                }
             }
-        } while (ended.size() == BATCH);
+        } while (ended.size() == BATCH && failures.none());
+    }
+
+    /**
+     * The store's failures in one pass over rows: a row whose objects are not all gone is left for the next sweep, a
+     * page with such a row is not followed by the next (it would be read again), and a pass gives up after a few (the
+     * store is down).
+     */
+    private final class Failures {
+
+        private int count;
+
+        /** Deletes {@code keys}; true when every one is gone. */
+        boolean deletedAll(List<String> keys) {
+            boolean all = true;
+            for (String key : keys) {
+                all &= succeeded(() -> store.delete(key));
+            }
+            return all;
+        }
+
+        /** Runs a call to the store; false (counted, logged) when it fails. */
+        boolean succeeded(Runnable call) {
+            try {
+                call.run();
+                return true;
+            } catch (RuntimeException e) {
+                count++;
+                log.warn("retention: {}; tried again at the next sweep", e.getMessage());
+                return false;
+            }
+        }
+
+        boolean none() {
+            return count == 0;
+        }
+
+        boolean tooMany() {
+            return count >= 3;
+        }
     }
 
     /** Every object a batch's expansion may have left: its items' uploads, or its archive and what came out of it. */
@@ -170,15 +253,9 @@ public class RetentionSweeper {
         return keys;
     }
 
-    private void deleteQuietly(String key) {
-        try {
-            store.delete(key);
-        } catch (RuntimeException e) {
-            log.warn("retention: could not delete {}: {}", key, e.getMessage());
-        }
-    }
-
     private record EndedBatch(UUID id, BatchSource kind, String source) {}
+
+    private record Upload(String id, String objectKey) {}
 
     private record Expired(UUID id, String objectKey, boolean knownSpeakers) {}
 }
