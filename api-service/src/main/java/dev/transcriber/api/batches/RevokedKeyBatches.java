@@ -5,6 +5,8 @@ import dev.transcriber.api.keys.KeyRevoked;
 import dev.transcriber.api.keys.Scope;
 import dev.transcriber.common.store.BatchRepository;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -14,6 +16,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class RevokedKeyBatches {
+
+    private static final Logger log = LoggerFactory.getLogger(RevokedKeyBatches.class);
 
     private final BatchRepository batches;
     private final BatchCommands commands;
@@ -29,6 +33,8 @@ class RevokedKeyBatches {
             try {
                 commands.cancel(id, Scope.EVERY_KEY);
             } catch (ApiException e) { // it ended meanwhile
+            } catch (RuntimeException e) { // the others are still cancelled; revoking again retries this one
+                log.warn("revoked key {}: {} not cancelled ({})", revoked.keyId(), id, e.toString());
             }
         }
     }

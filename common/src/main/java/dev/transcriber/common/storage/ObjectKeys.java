@@ -7,9 +7,25 @@ public final class ObjectKeys {
 
     private ObjectKeys() {}
 
+    /** The prefix of every job's objects: {@code jobs/<job id>/...}. */
+    public static final String JOBS = "jobs/";
+
     /** The audio exactly as the caller sent it. */
     public static String sourceAudio(JobId jobId) {
-        return "jobs/" + jobId + "/source";
+        return JOBS + jobId + "/source";
+    }
+
+    /** The job whose object {@code key} is ({@code jobs/<id>/...}); null for any other key. */
+    public static JobId ownerJob(String key) {
+        if (!key.startsWith(JOBS)) {
+            return null;
+        }
+        int end = key.indexOf('/', JOBS.length());
+        try {
+            return end < 0 ? null : JobId.parse(key.substring(JOBS.length(), end));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Where a job's speaker clips are kept: the caller's references and the clips its worker cut. */

@@ -505,6 +505,24 @@ public class ObjectStore implements AutoCloseable {
                         .build()));
     }
 
+    /** An object as a listing gives it: its key, and when it was last written. */
+    public record Listed(String key, java.time.Instant lastModified) {}
+
+    /**
+     * Each object whose key starts with {@code prefix}, at any depth, in key order, as the store lists them a page at a
+     * time (nothing held but the page): for a sweep over many objects.
+     */
+    public void forEach(String prefix, java.util.function.Consumer<Listed> each) {
+        for (io.minio.Result<io.minio.messages.Item> result : client.listObjects(io.minio.ListObjectsArgs.builder()
+                .bucket(bucket())
+                .prefix(prefix)
+                .recursive(true)
+                .build())) {
+            io.minio.messages.Item item = call("list " + prefix, result::get); // the store's failure, said as such
+            each.accept(new Listed(item.objectName(), item.lastModified().toInstant())); // and the caller's its own
+        }
+    }
+
     /** The keys of the objects whose key starts with {@code prefix}, at any depth. */
     public List<String> keys(String prefix) {
         return call("list " + prefix, () -> {

@@ -106,6 +106,10 @@ public class TranscriptionJob {
     @Column(name = "finished_at")
     private Instant finishedAt;
 
+    /** When the retention sweeper removed its audio (written by the sweeper alone); a retry clears it. */
+    @Column(name = "audio_removed_at")
+    private Instant audioRemovedAt;
+
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     private Lane lane = Lane.INTERACTIVE;
@@ -495,6 +499,7 @@ public class TranscriptionJob {
         this.transcriptJson = null;
         this.upstreamAccount = null;
         this.finishedAt = null;
+        this.audioRemovedAt = null; // an audio_url job fetches its audio again: it has a retention of its own
         this.attempts = 0;
         this.fanOut = FanOut.NONE;
     }
@@ -734,6 +739,7 @@ public class TranscriptionJob {
             "created_at",
             "started_at",
             "finished_at",
+            "audio_removed_at",
             "lane",
             "timestamp_granularities",
             "include_logprobs",
@@ -796,6 +802,7 @@ public class TranscriptionJob {
         bind.instant(createdAt);
         bind.instant(startedAt);
         bind.instant(finishedAt);
+        bind.instant(audioRemovedAt);
         bind.text(lane == null ? null : lane.name());
         bind.text(timestampGranularities);
         bind.bool(includeLogprobs);

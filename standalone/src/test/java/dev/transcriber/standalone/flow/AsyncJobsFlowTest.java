@@ -225,11 +225,20 @@ class AsyncJobsFlowTest {
         assertThat(error.path("code").asString()).isEqualTo("audio_source_unavailable");
         assertThat(error.path("message").asString()).contains("503");
 
+        var sweeper = system.worker().getBean(dev.transcriber.worker.retention.RetentionSweeper.class);
+        sweeper.sweep(java.time.Instant.now().plus(Duration.ofDays(8))); // its retention passes: nothing to remove
+
         flakyFailures.set(0); // the origin is back: the owner retries, and the audio is fetched again
         HttpResponse<String> retried = client.post("/v1/transcription_jobs/" + failed + "/retry");
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
         assertThat(awaitStatus(failed, "succeeded").path("result").path("text").asString())
                 .isEqualTo("fetched at last");
+        String fetched = ObjectKeys.sourceAudio(JobId.parse(failed));
+        assertThat(system.objectStore().size(fetched)).isPresent();
+        sweeper.sweep(java.time.Instant.now().plus(Duration.ofDays(8)));
+        assertThat(system.objectStore().size(fetched))
+                .as("the audio fetched by the retry has a retention of its own")
+                .isEmpty();
     }
 
     @Test
@@ -294,6 +303,54 @@ class AsyncJobsFlowTest {
                         "/v1/transcription_batches/{id}/jobs",
                         "/v1/transcription_batches/{id}/results",
                         "/v1/transcription_batches/{id}/cancel");
+    }
+
+    @Test
+    void audioStoredForARequestWhoseJobNeverCommittedIsRemovedOnceItIsADayOld() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"a job of its own\"}")));
+        String id = JSON.readTree(client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, null)
+                        .body())
+                .path("id")
+                .asString();
+        awaitStatus(id, "succeeded");
+        String named = ObjectKeys.sourceAudio(JobId.parse(id));
+        // what an api stored for a request before it died, its job never recorded
+        JobId never = JobId.random();
+        List<String> strays = List.of(ObjectKeys.sourceAudio(never), ObjectKeys.speakerReference(never, 0));
+        byte[] audio = TestAudio.toneWav(0.2);
+        strays.forEach(key ->
+                system.objectStore().put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav"));
+        var sweep = system.worker().getBean(dev.transcriber.worker.retention.StrayObjects.class);
+
+        sweep.sweep(java.time.Instant.now());
+        assertThat(strays.stream().filter(key -> system.objectStore().size(key).isEmpty()))
+                .as("not yet a day old: a request may still be recording its job")
+                .isEmpty();
+
+        sweep.sweep(java.time.Instant.now().plus(Duration.ofDays(2)));
+        assertThat(strays.stream().filter(key -> system.objectStore().size(key).isPresent()))
+                .isEmpty();
+        assertThat(system.objectStore().size(named))
+                .as("a job's own audio stays")
+                .isPresent();
+
+        // pointed at a database that knows none of the bucket's jobs (an empty or restored one), it removes nothing
+        List<String> unknown = new java.util.ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            String key = ObjectKeys.sourceAudio(JobId.random());
+            system.objectStore().put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav");
+            unknown.add(key);
+        }
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> sweep.sweep(java.time.Instant.now().plus(Duration.ofDays(2))))
+                    .hasMessageContaining("have no row in this database");
+            assertThat(unknown.stream()
+                            .filter(key -> system.objectStore().size(key).isEmpty()))
+                    .isEmpty();
+        } finally {
+            unknown.forEach(system.objectStore()::delete);
+        }
     }
 
     @Test

@@ -29,8 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * ago (source and pieces), their transcripts after {@code transcriber.retention.transcripts}, and presigned uploads
  * whose URL has expired: an unused one with what it holds, a used one with whatever its URL wrote after the job took
  * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A batch that
- * ended before each of its files became a job (cancelled or failed while expanding) loses, once, the objects no job
- * of it names: its items' upload copies, its archive's copy and the files taken out of it. A job's row stays (with
+ * ended before each of its files became a job (cancelled or failed while expanding) loses, once and an hour after it
+ * ended, the objects no job of it names: its items' upload copies, its archive's copy and the files taken out of it. A job's row stays (with
  * when its content went), so owners see what happened. A row is marked only once its objects are gone: what the
  * store failed to remove is tried again at the next sweep.
  */
@@ -45,6 +45,12 @@ public class RetentionSweeper {
      * off their own clock, and a PUT they accepted may take a while to send its gigabytes.
      */
     static final Duration LATE_PUT_MARGIN = Duration.ofHours(1);
+
+    /**
+     * How long after a batch ended its leftovers wait: a worker expanding it when it was cancelled may still be writing
+     * the archive's current entry (it removes what it wrote itself once it sees the cancel).
+     */
+    static final Duration LEFTOVERS_AFTER = Duration.ofHours(1);
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
@@ -122,9 +128,11 @@ public class RetentionSweeper {
                         || failures.succeeded(
                                 () -> objects.addAll(store.keys(ObjectKeys.speakers(new JobId(job.id())))));
                 if (listed && failures.deletedAll(objects)) {
-                    jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id")
+                    jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id"
+                                    + " and finished_at < :before") // not retried meanwhile
                             .param("now", Timestamp.from(now))
                             .param("id", job.id())
+                            .param("before", Timestamp.from(now.minus(audio)))
                             .update();
                     removed++;
                 } else if (failures.tooMany()) {
@@ -163,8 +171,8 @@ public class RetentionSweeper {
         List<EndedBatch> ended;
         do {
             ended = jdbc.sql("select id, source_kind, source from transcription_batches"
-                            + " where finished_at < :now and leftovers_removed_at is null limit " + BATCH)
-                    .param("now", Timestamp.from(now))
+                            + " where finished_at < :before and leftovers_removed_at is null limit " + BATCH)
+                    .param("before", Timestamp.from(now.minus(LEFTOVERS_AFTER)))
                     .query((rs, n) -> new EndedBatch(
                             rs.getObject(1, UUID.class), BatchSource.valueOf(rs.getString(2)), rs.getString(3)))
                     .list();
