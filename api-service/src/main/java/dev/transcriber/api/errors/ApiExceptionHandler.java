@@ -101,6 +101,10 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<?> unexpected(Exception e, HttpServletRequest request) {
+        if (revokedKey(e)) {
+            // authenticated before its key was revoked, refused by the database when it recorded its work
+            return body(ApiException.unauthorized("Incorrect API key provided."));
+        }
         var unavailable = Unavailable.dependencyDown(e);
         if (unavailable.isPresent()) {
             log.warn("dependency unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
@@ -113,6 +117,16 @@ class ApiExceptionHandler {
                 "internal_error",
                 null,
                 "The server had an error while processing your request."));
+    }
+
+    /** The database's refusal of a revoked key's new job or batch (SQLSTATE TR401, migration V24). */
+    private static boolean revokedKey(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLException sql && "TR401".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ResponseEntity<OpenAiError> body(ApiException e) {

@@ -156,6 +156,41 @@ class AdminKeysFlowTest {
         assertThat(status("/admin/jobs/" + held)).as("never ran").isEqualTo("cancelled");
     }
 
+    @Test
+    void aRequestAuthenticatedJustBeforeItsKeyWasRevokedRecordsNothing() {
+        JsonNode key = JSON.readTree(admin("POST", "/admin/keys", "{\"name\":\"revoked mid-request\"}")
+                .body());
+        String secret = key.path("key").asString();
+        String upload = client.upload(TestAudio.toneWav(0.5), secret);
+        assertThat(as(secret, "GET", "/v1/models").statusCode())
+                .as("the api remembers the key for a second from here")
+                .isEqualTo(200);
+
+        admin("DELETE", "/admin/keys/" + key.path("id").asString(), null);
+        HttpResponse<String> batch = client.send(client.request("/v1/transcription_batches")
+                .header("Authorization", "Bearer " + secret)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"whisper-1\",\"items\":[{\"upload_id\":\"" + upload + "\"}]}"))
+                .build());
+        for (HttpResponse<String> late : java.util.List.of(
+                client.submitJob(form("whisper-1"), secret, null),
+                client.transcribe(form("whisper-1"), secret),
+                batch)) {
+            assertThat(late.statusCode()).as(late.body()).isEqualTo(401);
+            assertThat(JSON.readTree(late.body()).path("error").path("code").asString())
+                    .isEqualTo("invalid_api_key");
+        }
+        assertThat(JSON.readTree(admin(
+                                        "GET",
+                                        "/admin/jobs?key_id=" + key.path("id").asString(),
+                                        null)
+                                .body())
+                        .path("data"))
+                .as("no job of the revoked key")
+                .isEmpty();
+    }
+
     private String status(String adminPath) {
         return JSON.readTree(admin("GET", adminPath, null).body())
                 .path("status")
