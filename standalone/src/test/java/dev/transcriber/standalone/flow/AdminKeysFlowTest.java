@@ -74,10 +74,7 @@ class AdminKeysFlowTest {
 
     @Test
     void aFailedJobIsNotRetriedOnAModelItsKeyMayNoLongerUse() {
-        system.resetUpstream();
-        system.upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}")));
+        upstreamAnswers(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"down\"}}"));
         JsonNode key = JSON.readTree(
                 admin("POST", "/admin/keys", "{\"name\":\"narrowed later\"}").body());
         String secret = key.path("key").asString();
@@ -112,10 +109,7 @@ class AdminKeysFlowTest {
 
     @Test
     void aRevokedKeysWaitingWorkIsCancelledAndItsRunningJobFinishes() {
-        system.resetUpstream();
-        system.upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(okJson("{\"text\":\"finished\"}").withFixedDelay(2000)));
+        upstreamAnswers(okJson("{\"text\":\"finished\"}").withFixedDelay(2000));
         JsonNode key = JSON.readTree(admin(
                         "POST",
                         "/admin/keys",
@@ -191,6 +185,12 @@ class AdminKeysFlowTest {
                 .isEmpty();
     }
 
+    /** The fake upstream answers every call with {@code answer} from now on. */
+    private void upstreamAnswers(com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+        system.resetUpstream();
+        system.upstream().stubFor(post(urlEqualTo("/v1/audio/transcriptions")).willReturn(answer));
+    }
+
     private String status(String adminPath) {
         return JSON.readTree(admin("GET", adminPath, null).body())
                 .path("status")
@@ -212,10 +212,7 @@ class AdminKeysFlowTest {
         assertThat(JSON.readTree(over.body()).path("error").path("resets_at").asString())
                 .endsWith("T00:00:00Z");
 
-        system.resetUpstream();
-        system.upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(okJson("{\"text\":\"slow\"}").withFixedDelay(1500)));
+        upstreamAnswers(okJson("{\"text\":\"slow\"}").withFixedDelay(1500));
         String single = JSON.readTree(admin("POST", "/admin/keys", "{\"name\":\"single\",\"max_concurrent_jobs\":1}")
                         .body())
                 .path("key")
@@ -233,10 +230,7 @@ class AdminKeysFlowTest {
 
     @Test
     void aKeyWhoseCapQueuesHasEveryJobAcceptedAndRunsThemOneAtATime() {
-        system.resetUpstream();
-        system.upstream()
-                .stubFor(post(urlEqualTo("/v1/audio/transcriptions"))
-                        .willReturn(okJson("{\"text\":\"in turn\"}").withFixedDelay(400)));
+        upstreamAnswers(okJson("{\"text\":\"in turn\"}").withFixedDelay(400));
         HttpResponse<String> created = admin(
                 "POST",
                 "/admin/keys",
