@@ -30,7 +30,7 @@ public final class ObjectKeys {
 
     /** Where a job's speaker clips are kept: the caller's references and the clips its worker cut. */
     public static String speakers(JobId jobId) {
-        return "jobs/" + jobId + "/speakers/";
+        return JOBS + jobId + "/speakers/";
     }
 
     /** A known speaker's reference clip ({@code known_speaker_references[index]}) of a job. */
@@ -40,7 +40,7 @@ public final class ObjectKeys {
 
     /** Piece {@code index} of a long job's audio, cut by the worker. */
     public static String piece(JobId jobId, int index) {
-        return "jobs/" + jobId + "/pieces/" + index + ".wav";
+        return JOBS + jobId + "/pieces/" + index + ".wav";
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.BatchItem;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.transcript.ResponseFormat;
@@ -15,6 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -30,9 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * whose URL has expired: an unused one with what it holds, a used one with whatever its URL wrote after the job took
  * its copy (nothing, unless the caller sent it again), so no object outlives every row that names it. A batch that
  * ended before each of its files became a job (cancelled or failed while expanding) loses, once and an hour after it
- * ended, the objects no job of it names: its items' upload copies, its archive's copy and the files taken out of it. A job's row stays (with
- * when its content went), so owners see what happened. A row is marked only once its objects are gone: what the
- * store failed to remove is tried again at the next sweep.
+ * ended, the objects no job of it names: its items' upload copies, its archive's copy and the files taken out of it.
+ * A job's row stays (with when its content went), so owners see what happened. A row is marked only once its objects
+ * are gone: what the store failed to remove is tried again at the next sweep.
  */
 @Component
 public class RetentionSweeper {
@@ -51,6 +55,9 @@ public class RetentionSweeper {
      * the archive's current entry (it removes what it wrote itself once it sees the cancel).
      */
     static final Duration LEFTOVERS_AFTER = Duration.ofHours(1);
+
+    /** How many failures of the object store end a pass: it is down, and the next sweep tries again. */
+    private static final int STORE_FAILURES = 3;
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
@@ -103,138 +110,121 @@ public class RetentionSweeper {
      * have written it after its job ended), pieces and speakers' clips.
      */
     private int removeExpiredAudio(Instant now) {
-        int removed = 0;
-        Failures failures = new Failures();
-        List<Expired> expired;
-        do {
-            expired = jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
-                            + ResponseFormat.DIARIZED_JSON.wireName() + "'"
-                            + " from transcription_jobs where"
-                            + " parent_id is null and"
-                            + " finished_at < :before and audio_removed_at is null limit "
-                            + BATCH)
-                    .param("before", Timestamp.from(now.minus(audio)))
-                    .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
-                    .list();
-            for (Expired job : expired) {
-                List<String> objects =
-                        new ArrayList<>(jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
-                                .param("id", job.id())
-                                .query(String.class)
-                                .list());
-                objects.add(job.objectKey());
-                // the caller's reference clips and those its worker cut, if any are left
-                boolean listed = !job.knownSpeakers()
-                        || failures.succeeded(
-                                () -> objects.addAll(store.keys(ObjectKeys.speakers(new JobId(job.id())))));
-                if (listed && failures.deletedAll(objects)) {
-                    jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id"
-                                    + " and finished_at < :before") // not retried meanwhile
-                            .param("now", Timestamp.from(now))
-                            .param("id", job.id())
-                            .param("before", Timestamp.from(now.minus(audio)))
-                            .update();
-                    removed++;
-                } else if (failures.tooMany()) {
-                    return removed;
-                }
-            }
-        } while (expired.size() == BATCH && failures.none());
-        return removed;
+        Timestamp before = Timestamp.from(now.minus(audio));
+        return removeObjectsOf(
+                () -> jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
+                                + ResponseFormat.DIARIZED_JSON.wireName() + "'"
+                                + " from transcription_jobs where"
+                                + " parent_id is null and"
+                                + " finished_at < :before and audio_removed_at is null limit "
+                                + BATCH)
+                        .param("before", before)
+                        .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
+                        .list(),
+                job -> {
+                    List<String> objects =
+                            new ArrayList<>(jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
+                                    .param("id", job.id())
+                                    .query(String.class)
+                                    .list());
+                    objects.add(job.objectKey());
+                    if (job.knownSpeakers()) { // the caller's reference clips and those its worker cut, if any
+                        objects.addAll(store.keys(ObjectKeys.speakers(new JobId(job.id()))));
+                    }
+                    return objects;
+                },
+                job -> jdbc.sql("update transcription_jobs set audio_removed_at = :now where id = :id"
+                                + " and finished_at < :before") // not retried meanwhile
+                        .param("now", Timestamp.from(now))
+                        .param("id", job.id())
+                        .param("before", before)
+                        .update());
     }
 
     /** Presigned uploads an hour past their URL's expiry, with what they hold. */
     private void removeExpiredUploads(Instant now) {
-        Failures failures = new Failures();
-        List<Upload> expired;
-        do {
-            expired = jdbc.sql("select id, object_key from transcription_uploads where expires_at < :before limit "
-                            + BATCH)
-                    .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
-                    .query((rs, n) -> new Upload(rs.getString(1), rs.getString(2)))
-                    .list();
-            for (Upload upload : expired) {
-                if (failures.deletedAll(List.of(upload.objectKey()))) {
-                    jdbc.sql("delete from transcription_uploads where id = :id")
-                            .param("id", upload.id())
-                            .update();
-                } else if (failures.tooMany()) {
-                    return;
-                }
-            }
-        } while (expired.size() == BATCH && failures.none());
+        removeObjectsOf(
+                () -> jdbc.sql("select id, object_key from transcription_uploads where expires_at < :before limit "
+                                + BATCH)
+                        .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
+                        .query((rs, n) -> new Upload(rs.getString(1), rs.getString(2)))
+                        .list(),
+                upload -> List.of(upload.objectKey()),
+                upload -> jdbc.sql("delete from transcription_uploads where id = :id")
+                        .param("id", upload.id())
+                        .update());
     }
 
     /** What ended batches left that none of their jobs names; each ended batch is looked at once. */
     private void removeBatchLeftovers(Instant now) {
-        Failures failures = new Failures();
-        List<EndedBatch> ended;
-        do {
-            ended = jdbc.sql("select id, source_kind, source from transcription_batches"
-                            + " where finished_at < :before and leftovers_removed_at is null limit " + BATCH)
-                    .param("before", Timestamp.from(now.minus(LEFTOVERS_AFTER)))
-                    .query((rs, n) -> new EndedBatch(
-                            rs.getObject(1, UUID.class), BatchSource.valueOf(rs.getString(2)), rs.getString(3)))
-                    .list();
-            for (EndedBatch batch : ended) {
-                Set<String> named =
-                        new HashSet<>(jdbc.sql("select object_key from transcription_jobs where batch_id = :id")
-                                .param("id", batch.id())
-                                .query(String.class)
-                                .list());
-                List<String> left = new ArrayList<>();
-                if (failures.succeeded(() -> objectsOf(batch).stream()
-                                .filter(key -> !named.contains(key))
-                                .forEach(left::add))
-                        && failures.deletedAll(left)) {
-                    jdbc.sql("update transcription_batches set leftovers_removed_at = :now where id = :id")
-                            .param("now", Timestamp.from(now))
-                            .param("id", batch.id())
-                            .update();
-                } else if (failures.tooMany()) {
-                    return;
-                }
-            }
-        } while (ended.size() == BATCH && failures.none());
+        removeObjectsOf(
+                () -> jdbc.sql("select id, source_kind, source from transcription_batches"
+                                + " where finished_at < :before and leftovers_removed_at is null limit " + BATCH)
+                        .param("before", Timestamp.from(now.minus(LEFTOVERS_AFTER)))
+                        .query((rs, n) -> new EndedBatch(
+                                rs.getObject(1, UUID.class), BatchSource.valueOf(rs.getString(2)), rs.getString(3)))
+                        .list(),
+                batch -> {
+                    Set<String> named =
+                            new HashSet<>(jdbc.sql("select object_key from transcription_jobs where batch_id = :id")
+                                    .param("id", batch.id())
+                                    .query(String.class)
+                                    .list());
+                    return objectsOf(batch).stream()
+                            .filter(key -> !named.contains(key))
+                            .toList();
+                },
+                batch -> jdbc.sql("update transcription_batches set leftovers_removed_at = :now where id = :id")
+                        .param("now", Timestamp.from(now))
+                        .param("id", batch.id())
+                        .update());
     }
 
     /**
-     * The store's failures in one pass over rows: a row whose objects are not all gone is left for the next sweep, a
-     * page with such a row is not followed by the next (it would be read again), and a pass gives up after a few (the
-     * store is down).
+     * One pass over the rows {@code page} reads, a page at a time: the objects each row stands for ({@code objectsOf},
+     * which may ask the store) are deleted, then the row is marked ({@code mark}). A row whose objects the store failed
+     * to remove is left for the next sweep, a page with such a row is not followed by the next (it would be read
+     * again), and the pass gives up after {@link #STORE_FAILURES} failures (the store is down). How many rows it
+     * marked.
      */
-    private final class Failures {
-
-        private int count;
-
-        /** Deletes {@code keys}; true when every one is gone. */
-        boolean deletedAll(List<String> keys) {
-            boolean all = true;
-            for (String key : keys) {
-                all &= succeeded(() -> store.delete(key));
+    private <R> int removeObjectsOf(Supplier<List<R>> page, Function<R, List<String>> objectsOf, Consumer<R> mark) {
+        int marked = 0;
+        int failures = 0;
+        List<R> rows;
+        do {
+            rows = page.get();
+            for (R row : rows) {
+                int failed = deleteObjectsOf(row, objectsOf);
+                if (failed == 0) {
+                    mark.accept(row);
+                    marked++;
+                } else if ((failures += failed) >= STORE_FAILURES) {
+                    return marked;
+                }
             }
-            return all;
-        }
+        } while (rows.size() == BATCH && failures == 0);
+        return marked;
+    }
 
-        /** Runs a call to the store; false (counted, logged) when it fails. */
-        boolean succeeded(Runnable call) {
+    /** Deletes the objects {@code row} stands for; how many calls to the store failed (each logged). */
+    private <R> int deleteObjectsOf(R row, Function<R, List<String>> objectsOf) {
+        List<String> keys;
+        try {
+            keys = objectsOf.apply(row);
+        } catch (ObjectStoreException e) {
+            log.warn("retention: {}; tried again at the next sweep", e.getMessage());
+            return 1;
+        }
+        int failed = 0;
+        for (String key : keys) {
             try {
-                call.run();
-                return true;
-            } catch (RuntimeException e) {
-                count++;
+                store.delete(key);
+            } catch (ObjectStoreException e) {
                 log.warn("retention: {}; tried again at the next sweep", e.getMessage());
-                return false;
+                failed++;
             }
         }
-
-        boolean none() {
-            return count == 0;
-        }
-
-        boolean tooMany() {
-            return count >= 3;
-        }
+        return failed;
     }
 
     /** Every object a batch's expansion may have left: its items' uploads, or its archive and what came out of it. */

@@ -154,12 +154,7 @@ class UpstreamTranscriberTest {
 
     @Test
     void everyAccountRateLimitedGivesTheEarliestReset() {
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .withHeader("Authorization", equalTo("Bearer key-1"))
-                .willReturn(aResponse().withStatus(429).withHeader("retry-after-ms", "20000")));
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .withHeader("Authorization", equalTo("Bearer key-2"))
-                .willReturn(aResponse().withStatus(429).withHeader("x-ratelimit-reset-requests", "1m0s")));
+        bothAccountsRateLimited("retry-after-ms", "20000", "x-ratelimit-reset-requests", "1m0s");
         AccountPool pool = pool(2);
         java.time.Instant before = java.time.Instant.now();
 
@@ -175,12 +170,7 @@ class UpstreamTranscriberTest {
     void aRetryAfterCenturiesAwayCoolsTheAccountForADayAtMost() {
         // a far-future Retry-After overflowed the pool's wait arithmetic for an async call (ArithmeticException),
         // which no retry policy handled: the job went back to its lease again and again
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .withHeader("Authorization", equalTo("Bearer key-1"))
-                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")));
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .withHeader("Authorization", equalTo("Bearer key-2"))
-                .willReturn(aResponse().withStatus(429).withHeader("retry-after-ms", "1e13")));
+        bothAccountsRateLimited("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT", "retry-after-ms", "1e13");
         AccountPool pool = pool(2);
         java.time.Instant before = java.time.Instant.now();
 
@@ -193,6 +183,16 @@ class UpstreamTranscriberTest {
         assertThat(pool.status())
                 .allSatisfy(account -> assertThat(account.coolingUntil()).isBefore(before.plus(Duration.ofHours(25))));
         upstream.verify(2, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    /** Account 1 answers 429 with {@code header1}, account 2 with {@code header2}. */
+    private void bothAccountsRateLimited(String header1, String value1, String header2, String value2) {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse().withStatus(429).withHeader(header1, value1)));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(aResponse().withStatus(429).withHeader(header2, value2)));
     }
 
     @Test
