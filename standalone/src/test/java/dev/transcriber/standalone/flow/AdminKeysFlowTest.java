@@ -160,6 +160,8 @@ class AdminKeysFlowTest {
                 .as("the api remembers the key for a second from here")
                 .isEqualTo(200);
 
+        java.util.Set<String> stored = java.util.Set.copyOf(system.objectStore().keys("jobs/"));
+
         admin("DELETE", "/admin/keys/" + key.path("id").asString(), null);
         HttpResponse<String> batch = client.send(client.request("/v1/transcription_batches")
                 .header("Authorization", "Bearer " + secret)
@@ -182,6 +184,12 @@ class AdminKeysFlowTest {
                                 .body())
                         .path("data"))
                 .as("no job of the revoked key")
+                .isEmpty();
+        assertThat(system.objectStore().keys("jobs/"))
+                .as("nor the audio of the refused requests")
+                .isSubsetOf(stored);
+        assertThat(system.objectStore().keys(dev.transcriber.common.storage.ObjectKeys.claimedUploads(upload)))
+                .as("nor the batch's copy of its upload")
                 .isEmpty();
     }
 
