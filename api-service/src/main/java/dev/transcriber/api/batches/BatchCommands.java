@@ -2,6 +2,8 @@ package dev.transcriber.api.batches;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.errors.ApiException;
+import dev.transcriber.api.intake.CommitInDoubt;
+import dev.transcriber.api.intake.OutcomeUnknown;
 import dev.transcriber.api.jobs.JobFields;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
@@ -160,8 +162,15 @@ class BatchCommands {
                         clock.instant()));
             });
         } catch (RuntimeException e) {
-            uploads.abandon(claims.values());
-            throw e;
+            try {
+                batch = CommitInDoubt.recorded(e, "batch " + id, () -> batches.findById(id));
+            } catch (OutcomeUnknown unknown) {
+                throw unknown; // the batch may exist: its uploads' copies stay
+            } catch (RuntimeException stands) {
+                uploads.abandon(claims.values());
+                throw stands;
+            }
+            claims.values().forEach(Uploads.Claim::settled);
         }
         return queries.view(batch, Scope.of(caller));
     }

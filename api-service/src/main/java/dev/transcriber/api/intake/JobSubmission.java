@@ -8,6 +8,7 @@ import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.outbox.Outbox;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.LogContext;
@@ -15,6 +16,7 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -83,14 +85,43 @@ public class JobSubmission {
      */
     public TranscriptionJob record(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
         if (admission.held() || (caller != null && limits.takesSlot(caller))) {
-            return transactions.execute(status -> save(caller, job, admission));
+            return inTransaction(job.id(), () -> save(caller, job, admission));
         }
         // nothing to do with it but the insert: one statement that commits on its own, then its notice (a transaction
         // around it would cost a round trip more)
         traced(job);
-        jobs.insertAlone(job);
+        TranscriptionJob recorded = job;
+        try {
+            jobs.insertAlone(job);
+        } catch (RuntimeException e) {
+            recorded = committedUnheard(job.id(), e);
+        }
         outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
-        return job;
+        return recorded;
+    }
+
+    /**
+     * Runs {@code save} (which records the new job {@code jobId} with {@link #save}) in a transaction of its own and
+     * returns the job. When the transaction's end was not heard but it committed, the job is read back and its event
+     * sent, as its commit would have sent it.
+     *
+     * @throws OutcomeUnknown when whether it committed cannot be told: keep what the job would own
+     */
+    public TranscriptionJob inTransaction(JobId jobId, Supplier<TranscriptionJob> save) {
+        try {
+            return transactions.execute(status -> save.get());
+        } catch (RuntimeException e) {
+            TranscriptionJob recorded = committedUnheard(jobId, e);
+            if (recorded.state() == JobState.QUEUED) {
+                outbox.sendNow(recorded.lane().topic(), jobId.toString(), new JobSubmitted(jobId), null);
+            }
+            return recorded;
+        }
+    }
+
+    /** A new job's write failed: the job if it was recorded all the same ({@link CommitInDoubt}). */
+    private TranscriptionJob committedUnheard(JobId jobId, RuntimeException failure) {
+        return CommitInDoubt.recorded(failure, "job " + jobId, () -> jobs.findById(jobId.value()));
     }
 
     /**

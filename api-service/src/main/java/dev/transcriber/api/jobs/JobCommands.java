@@ -6,6 +6,7 @@ import dev.transcriber.api.intake.AudioUpload;
 import dev.transcriber.api.intake.IdempotencyKeys;
 import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.api.intake.MultipartAudioReader;
+import dev.transcriber.api.intake.OutcomeUnknown;
 import dev.transcriber.api.intake.SpeakerClips;
 import dev.transcriber.api.intake.TranscriptionOptions;
 import dev.transcriber.api.keys.ApiKeys;
@@ -218,9 +219,13 @@ class JobCommands {
                 // nothing but the job to write: recorded as the sync path records its own (one insert when it can be)
                 job = submission.record(caller, newJob(caller, draft, draft.audio(), idempotencyKey), admission);
             } else {
-                job = transactions.execute(status ->
-                        submission.save(caller, newJob(caller, draft, claim.take(), idempotencyKey), admission));
+                job = submission.inTransaction(
+                        draft.id(),
+                        () -> submission.save(caller, newJob(caller, draft, claim.take(), idempotencyKey), admission));
+                claim.settled();
             }
+        } catch (OutcomeUnknown e) {
+            throw e; // the job may exist: what it would own stays (a stray's audio is removed later)
         } catch (DataIntegrityViolationException e) {
             discard(draft, ownsAudio, claim);
             // the same key submitted at the same moment by another request: answer as a replay of that one

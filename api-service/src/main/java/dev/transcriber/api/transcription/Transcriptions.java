@@ -12,6 +12,7 @@ import dev.transcriber.api.intake.AudioUpload;
 import dev.transcriber.api.intake.IdempotencyKeys;
 import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.api.intake.MultipartAudioReader;
+import dev.transcriber.api.intake.OutcomeUnknown;
 import dev.transcriber.api.intake.SpeakerClips;
 import dev.transcriber.api.intake.TranscriptionOptions;
 import dev.transcriber.api.keys.Caller;
@@ -223,6 +224,9 @@ class Transcriptions {
             } catch (RuntimeException e) {
                 pending.forget(jobId, finished);
                 progress.forget(jobId, startWatch);
+                if (e instanceof OutcomeUnknown) {
+                    throw e; // the job may exist: its audio and clips stay (a stray's are removed later)
+                }
                 SpeakerClips.delete(store, spec);
                 if (key != null && e instanceof DataIntegrityViolationException) {
                     // the same key sent at the same moment by another request, whose job is committed: answer

@@ -121,6 +121,7 @@ public class Uploads {
         private final String claimedKey;
         private final long size;
         private final String param;
+        private volatile boolean committed;
 
         private Claim(
                 String uploadId,
@@ -145,7 +146,7 @@ public class Uploads {
          * transaction rolls back, this claim's copy goes instead and the upload stays claimable.
          */
         public StoredAudio take() {
-            afterTransaction(uploadedKey, claimedKey);
+            afterTransaction(this);
             int taken = jdbc.sql("update transcription_uploads set used_by = :job"
                             + " where id = :id and api_key_id = :key and used_by is null")
                     .param("job", jobId.value())
@@ -161,6 +162,16 @@ public class Uploads {
         /** The copy goes; the upload is left claimable. Safe to call after {@link #take} rolled back too. */
         public void abandon() {
             deleteQuietly(claimedKey);
+        }
+
+        /**
+         * The job (or batch) is known to be recorded although its commit went unheard ({@link #take}'s transaction
+         * ended without an answer, and the row was found): the caller's object goes now, as a heard commit removes it.
+         */
+        public void settled() {
+            if (!committed) {
+                deleteQuietly(uploadedKey);
+            }
         }
     }
 
@@ -192,14 +203,22 @@ public class Uploads {
     }
 
     /** Once the claim is committed the caller's object goes; if it rolls back, the copy goes instead. */
-    private void afterTransaction(String uploaded, String claimed) {
+    /**
+     * Once the transaction commits, the caller's object goes. Otherwise both stay for the caller to decide: a failure
+     * is no proof of a rollback (a commit whose answer was lost may have gone through), so the caller abandons the
+     * claim ({@link Claim#abandon}) when its row is known not to exist, or settles it ({@link Claim#settled}).
+     */
+    private void afterTransaction(Claim claim) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new IllegalStateException("an upload is taken inside the transaction that creates its job");
         }
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCompletion(int status) {
-                deleteQuietly(status == STATUS_COMMITTED ? uploaded : claimed);
+                if (status == STATUS_COMMITTED) {
+                    claim.committed = true;
+                    deleteQuietly(claim.uploadedKey);
+                }
             }
         });
     }

@@ -1,0 +1,240 @@
+package dev.transcriber.standalone.flow;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TcpGate;
+import dev.transcriber.standalone.support.TestAudio;
+import dev.transcriber.standalone.support.TestSystem;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The database commits a new job and the api never hears it (the connection ends between the commit and its answer):
+ * the job is recorded, so the request is answered as accepted and its audio kept, and the job runs once. A second api
+ * reaches PostgreSQL through a relay the test makes lose that one answer.
+ */
+class LostCommitAnswerFlowTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String UPSTREAM_PATH = "/v1/audio/transcriptions";
+
+    private static TestSystem system;
+    private static TcpGate relay;
+    private static ConfigurableApplicationContext relayedApi;
+    private static ApiClient relayed;
+
+    @BeforeAll
+    static void start() throws Exception {
+        system = TestSystem.embedded();
+        String name = "--spring.datasource.url=";
+        URI database = URI.create(system.infraArguments().stream()
+                .filter(a -> a.startsWith(name))
+                .map(a -> a.substring(name.length() + "jdbc:".length()))
+                .findFirst()
+                .orElseThrow());
+        relay = TcpGate.to("http://" + database.getHost() + ":" + database.getPort());
+        relayedApi = system.startAnotherApi(List.of(name + "jdbc:postgresql://127.0.0.1:"
+                + URI.create(relay.endpoint()).getPort() + database.getPath()));
+        relayed = new ApiClient(
+                "http://127.0.0.1:" + relayedApi.getEnvironment().getRequiredProperty("local.server.port"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        relayedApi.close();
+        relay.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        system.resetUpstream();
+    }
+
+    @AfterEach
+    void nothingLeftArmed() {
+        relay.loseNoAnswer();
+        relay.mend();
+    }
+
+    @Test
+    void aSyncRequestWhoseJobCommittedUnheardIsAnsweredFromThatJob() throws Exception {
+        system.upstream()
+                .stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"committed unheard\"}")));
+        String marker = "lost-answer-" + UUID.randomUUID();
+        int lost = relay.answersLost();
+        relay.loseAnswerAfter(marker, 0); // the insert is one statement that commits on its own
+
+        HttpResponse<String> answer = relayed.transcribe(new Multipart()
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                .field("model", "whisper-1")
+                .field("prompt", marker));
+
+        assertThat(relay.answersLost()).as("the insert's answer was lost").isEqualTo(lost + 1);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(JSON.readTree(answer.body()).path("text").asString()).isEqualTo("committed unheard");
+        List<String> states = jobsWithPrompt(marker);
+        assertThat(states).as("one job, run once").containsExactly("succeeded");
+        assertThat(system.upstream().findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
+                .hasSize(1);
+    }
+
+    @Test
+    void aRequestWhoseCommitCannotBeToldIsAnswered503AndItsJobKeepsItsAudio() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"kept in doubt\"}")));
+        String marker = "lost-answer-" + UUID.randomUUID();
+        relay.loseAnswerAndCutAfter(marker, 0); // the database is gone with the answer: the look-up fails too
+
+        HttpResponse<String> answer = relayed.transcribe(new Multipart()
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                .field("model", "whisper-1")
+                .field("prompt", marker));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Retry-After")).isPresent();
+        assertThat(answer.body()).contains("\"code\":\"database_unavailable\"");
+        relay.mend();
+        String id = system.api()
+                .getBean(JdbcClient.class)
+                .sql("select id::text from transcription_jobs where prompt = ?")
+                .param(marker)
+                .query(String.class)
+                .single();
+        assertThat(system.objectStore().size(ObjectKeys.sourceAudio(dev.transcriber.common.events.JobId.parse(id))))
+                .as("the job's audio is kept")
+                .isPresent();
+        // nobody sent its message: the workers' queue sweep finds the job and sends it
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> jobsWithPrompt(marker).equals(List.of("succeeded")));
+    }
+
+    @Test
+    void anAsyncJobOfAnUploadWhoseTransactionCommittedUnheardIsAcceptedAndRuns() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"claimed unheard\"}")));
+        String upload = uploaded();
+        String marker = "lost-answer-" + UUID.randomUUID();
+        int lost = relay.answersLost();
+        // the claim and the insert are one transaction: the answer lost is its commit's, the write after the insert
+        relay.loseAnswerAfter(marker, 1);
+
+        HttpResponse<String> accepted = relayed.send(relayed.request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"whisper-1\",\"upload_id\":\"" + upload + "\",\"prompt\":\"" + marker + "\"}"))
+                .build());
+
+        assertThat(relay.answersLost())
+                .as("the commit's answer was lost: " + accepted.body())
+                .isEqualTo(lost + 1);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = JSON.readTree(accepted.body()).path("id").asString();
+        JsonNode done = awaitEnd(id);
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("succeeded");
+        assertThat(done.path("result").path("text").asString()).isEqualTo("claimed unheard");
+        assertThat(jobsWithPrompt(marker)).containsExactly("succeeded");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(system.objectStore().size("uploads/" + upload))
+                        .as("the caller's object goes once the claim is known to be committed")
+                        .isEmpty());
+        assertThat(system.objectStore().keys(ObjectKeys.claimedUploads(upload))).hasSize(1);
+    }
+
+    @Test
+    void aBatchWhoseTransactionCommittedUnheardIsAcceptedAndItsUploadedItemRuns() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"batched unheard\"}")));
+        String upload = uploaded();
+        String marker = "lost-answer-" + UUID.randomUUID();
+        int lost = relay.answersLost();
+        relay.loseAnswerAfter(marker, 1); // the batch's insert carries the prompt; its commit is the write after
+
+        HttpResponse<String> accepted = relayed.send(relayed.request("/v1/transcription_batches")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"reuse\":false,\"prompt\":\""
+                        + marker + "\",\"items\":[{\"upload_id\":\"" + upload + "\"}]}"))
+                .build());
+
+        assertThat(relay.answersLost())
+                .as("the commit's answer was lost: " + accepted.body())
+                .isEqualTo(lost + 1);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = JSON.readTree(accepted.body()).path("id").asString();
+        ApiClient direct = new ApiClient(system.apiBaseUrl());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> JSON.readTree(
+                                direct.get("/v1/transcription_batches/" + id).body())
+                        .path("status")
+                        .asString()
+                        .equals("completed"));
+        assertThat(JSON.readTree(direct.get("/v1/transcription_batches/" + id).body())
+                        .path("counts")
+                        .path("succeeded")
+                        .asInt())
+                .isEqualTo(1);
+        assertThat(jobsWithPrompt(marker)).containsExactly("succeeded");
+        assertThat(system.objectStore().size("uploads/" + upload))
+                .as("the caller's object goes once the claim is known to be committed")
+                .isEmpty();
+    }
+
+    private static List<String> jobsWithPrompt(String prompt) {
+        return system
+                .api()
+                .getBean(JdbcClient.class)
+                .sql("select state from transcription_jobs where prompt = ?")
+                .param(prompt)
+                .query(String.class)
+                .list()
+                .stream()
+                .map(String::toLowerCase)
+                .toList();
+    }
+
+    private static JsonNode awaitEnd(String id) {
+        ApiClient direct = new ApiClient(system.apiBaseUrl());
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String status = JSON.readTree(
+                            direct.get("/v1/transcription_jobs/" + id).body())
+                    .path("status")
+                    .asString();
+            return status.equals("succeeded") || status.equals("failed");
+        });
+        return JSON.readTree(direct.get("/v1/transcription_jobs/" + id).body());
+    }
+
+    private static String uploaded() throws Exception {
+        ApiClient direct = new ApiClient(system.apiBaseUrl());
+        JsonNode upload = JSON.readTree(direct.post("/v1/transcription_uploads").body());
+        HttpResponse<String> put = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        URI.create(upload.path("upload_url").asString()))
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(TestAudio.toneWav(0.5)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        return upload.path("id").asString();
+    }
+}
