@@ -43,6 +43,25 @@ public class BatchEnds {
         }
     }
 
+    /**
+     * Call in the transaction that ends {@code batch}'s expansion, once it is in progress: when its owner already
+     * ended every item it added (cancelled or deleted through the jobs API while it expanded), no item is left whose
+     * end would end it, so it ends now. Returns whether it did.
+     */
+    public boolean endIfNoItemLeft(TranscriptionBatch batch) {
+        int unfinished = jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch" + " and state in ("
+                        + JobState.sqlUnfinished() + ")")
+                .param("batch", batch.id())
+                .query(Integer.class)
+                .single();
+        if (unfinished > 0) {
+            return false;
+        }
+        batch.itemsEnded(clock.instant());
+        webhooks.batchEnded(batch);
+        return true;
+    }
+
     /** Call in the transaction that ended {@code batch} some other way (expansion failed, cancelled). */
     public void announce(TranscriptionBatch batch) {
         webhooks.batchEnded(batch);

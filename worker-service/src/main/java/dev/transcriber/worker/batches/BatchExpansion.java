@@ -123,7 +123,7 @@ class BatchExpansion {
 
     /**
      * Every item is in: the batch may run, and the admission schedulers are told on commit (a batch with no item
-     * fails, naming what was skipped).
+     * fails, naming what was skipped; one whose items its owner has all ended meanwhile ends).
      */
     @Transactional
     void finish(UUID id, int items, List<SkippedEntry> skipped, String worker) {
@@ -138,7 +138,9 @@ class BatchExpansion {
             return;
         }
         batch.expanded(items, skipped, clock.instant());
-        wakeups.notify(Channel.ADMISSION);
+        if (!ends.endIfNoItemLeft(batch)) {
+            wakeups.notify(Channel.ADMISSION);
+        }
     }
 
     /**
