@@ -25,6 +25,7 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.store.WriterBackend;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import java.net.URI;
@@ -66,6 +67,7 @@ class BatchCommands {
     private final EngineSupport engines;
     private final int maxItems;
     private final int maxPromptLength;
+    private final CommitInDoubt commitInDoubt;
 
     BatchCommands(
             BatchRepository batches,
@@ -83,7 +85,9 @@ class BatchCommands {
             Wakeups wakeups,
             @Value("${transcriber.batches.max-items:10000}") int maxItems,
             ApiProperties properties,
-            EngineSupport engines) {
+            EngineSupport engines,
+            CommitInDoubt commitInDoubt) {
+        this.commitInDoubt = commitInDoubt;
         this.engines = engines;
         this.wakeups = wakeups;
         this.maxPromptLength = properties.maxPromptLength();
@@ -126,16 +130,25 @@ class BatchCommands {
         UUID id = UUID.randomUUID();
         // The uploads' object-store work (checks and copies) before the transaction: no row lock waits on S3.
         Map<Integer, Uploads.Claim> claims = new HashMap<>();
-        TranscriptionBatch batch;
+        Uploads.Claim archive;
+        List<JobId> itemIds;
         try {
-            Uploads.Claim archive = request.archive_upload_id() == null
+            archive = request.archive_upload_id() == null
                     ? null
                     : uploads.prepare(request.archive_upload_id(), caller, new JobId(id), "archive_upload_id");
             if (archive != null) {
                 claims.put(-1, archive);
             }
-            List<JobId> itemIds = request.items() == null ? List.of() : prepareItems(request.items(), caller, claims);
+            itemIds = request.items() == null ? List.of() : prepareItems(request.items(), caller, claims);
+        } catch (RuntimeException e) { // nothing written yet
+            uploads.abandon(claims.values());
+            throw e;
+        }
+        TranscriptionBatch batch;
+        int[] writer = {WriterBackend.UNKNOWN};
+        try {
             batch = transactions.execute(status -> {
+                writer[0] = commitInDoubt.writerOfThisTransaction();
                 BatchSource kind;
                 String source;
                 if (request.items() != null) {
@@ -163,9 +176,9 @@ class BatchCommands {
             });
         } catch (RuntimeException e) {
             try {
-                batch = CommitInDoubt.recorded(e, "batch " + id, () -> batches.findById(id));
+                batch = commitInDoubt.recorded(e, "batch " + id, writer[0], () -> batches.findById(id));
             } catch (OutcomeUnknown unknown) {
-                throw unknown; // the batch may exist: its uploads' copies stay
+                throw unknown; // the batch may exist: its uploads' copies stay (a stray's are removed later)
             } catch (RuntimeException stands) {
                 uploads.abandon(claims.values());
                 throw stands;

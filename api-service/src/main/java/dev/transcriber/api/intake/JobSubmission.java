@@ -11,6 +11,7 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.common.store.WriterBackend;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
@@ -34,6 +35,7 @@ public class JobSubmission {
     private final Traces traces;
     private final Wakeups wakeups;
     private final TransactionTemplate transactions;
+    private final CommitInDoubt commitInDoubt;
 
     JobSubmission(
             JobRepository jobs,
@@ -42,8 +44,10 @@ public class JobSubmission {
             Clock clock,
             Traces traces,
             Wakeups wakeups,
-            TransactionTemplate transactions) {
+            TransactionTemplate transactions,
+            CommitInDoubt commitInDoubt) {
         this.transactions = transactions;
+        this.commitInDoubt = commitInDoubt;
         this.traces = traces;
         this.wakeups = wakeups;
         this.jobs = jobs;
@@ -94,7 +98,7 @@ public class JobSubmission {
         try {
             jobs.insertAlone(job);
         } catch (RuntimeException e) {
-            recorded = committedUnheard(job.id(), e);
+            recorded = committedUnheard(job.id(), job.writerBackend(), e);
         }
         outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         return recorded;
@@ -108,10 +112,14 @@ public class JobSubmission {
      * @throws OutcomeUnknown when whether it committed cannot be told: keep what the job would own
      */
     public TranscriptionJob inTransaction(JobId jobId, Supplier<TranscriptionJob> save) {
+        int[] writer = {WriterBackend.UNKNOWN};
         try {
-            return transactions.execute(status -> save.get());
+            return transactions.execute(status -> {
+                writer[0] = commitInDoubt.writerOfThisTransaction();
+                return save.get();
+            });
         } catch (RuntimeException e) {
-            TranscriptionJob recorded = committedUnheard(jobId, e);
+            TranscriptionJob recorded = committedUnheard(jobId, writer[0], e);
             if (recorded.state() == JobState.QUEUED) {
                 outbox.sendNow(recorded.lane().topic(), jobId.toString(), new JobSubmitted(jobId), null);
             }
@@ -120,8 +128,8 @@ public class JobSubmission {
     }
 
     /** A new job's write failed: the job if it was recorded all the same ({@link CommitInDoubt}). */
-    private TranscriptionJob committedUnheard(JobId jobId, RuntimeException failure) {
-        return CommitInDoubt.recorded(failure, "job " + jobId, () -> jobs.findById(jobId.value()));
+    private TranscriptionJob committedUnheard(JobId jobId, int writer, RuntimeException failure) {
+        return commitInDoubt.recorded(failure, "job " + jobId, writer, () -> jobs.findById(jobId.value()));
     }
 
     /**

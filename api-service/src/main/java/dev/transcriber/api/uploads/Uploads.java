@@ -143,7 +143,8 @@ public class Uploads {
         /**
          * The upload taken by the claiming job, in the caller's transaction, with one conditional update (no object
          * store call): refused when another job took it meanwhile. Once committed the caller's object goes; if the
-         * transaction rolls back, this claim's copy goes instead and the upload stays claimable.
+         * transaction fails, the caller {@linkplain #abandon abandons} the claim (its copy goes, the upload stays
+         * claimable) once the row is known not to exist, or {@linkplain #settled settles} it.
          */
         public StoredAudio take() {
             afterTransaction(this);
@@ -202,7 +203,6 @@ public class Uploads {
         }
     }
 
-    /** Once the claim is committed the caller's object goes; if it rolls back, the copy goes instead. */
     /**
      * Once the transaction commits, the caller's object goes. Otherwise both stay for the caller to decide: a failure
      * is no proof of a rollback (a commit whose answer was lost may have gone through), so the caller abandons the

@@ -10,6 +10,9 @@ public final class ObjectKeys {
     /** The prefix of every job's objects: {@code jobs/<job id>/...}. */
     public static final String JOBS = "jobs/";
 
+    /** The prefix of every claimed copy of an upload: {@code uploads/claimed/<upload id>/<claimer>}. */
+    public static final String CLAIMED_UPLOADS = "uploads/claimed/";
+
     /** The audio exactly as the caller sent it. */
     public static String sourceAudio(JobId jobId) {
         return JOBS + jobId + "/source";
@@ -53,7 +56,20 @@ public final class ObjectKeys {
 
     /** The prefix of every claimed copy of upload {@code uploadId}. */
     public static String claimedUploads(String uploadId) {
-        return "uploads/claimed/" + uploadId + "/";
+        return CLAIMED_UPLOADS + uploadId + "/";
+    }
+
+    /** The job or batch whose claimed copy {@code key} is ({@link #claimedUpload}); null for any other key. */
+    public static JobId claimer(String key) {
+        if (!key.startsWith(CLAIMED_UPLOADS)) {
+            return null;
+        }
+        int slash = key.indexOf('/', CLAIMED_UPLOADS.length());
+        try {
+            return slash < 0 || key.indexOf('/', slash + 1) >= 0 ? null : JobId.parse(key.substring(slash + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** A batch's fetched feed document while it is expanded. */

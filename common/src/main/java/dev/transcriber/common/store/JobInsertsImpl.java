@@ -1,13 +1,16 @@
 package dev.transcriber.common.store;
 
+import java.sql.PreparedStatement;
 import java.util.Collections;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * {@link JobInserts} for Spring Data: a fragment of {@link JobRepository}. One plain JDBC insert of every column
  * ({@link TranscriptionJob#INSERT_COLUMNS}), on the transaction's own connection when there is one (JPA's transaction
- * manager shares it with JDBC), else on a connection of its own in auto-commit. Hibernate's insert, even through a
+ * manager shares it with JDBC), else on a connection of its own in auto-commit. The connection's server process is
+ * noted on the job ({@link TranscriptionJob#writerBackend}). Hibernate's insert, even through a
  * stateless session, cost more than the statement: a session opened and closed, each value read and the
  * version written back by reflection, the insert's parts put together anew.
  */
@@ -26,7 +29,13 @@ class JobInsertsImpl implements JobInserts {
     @Override
     public void insert(TranscriptionJob job) {
         job.requireNew();
-        jdbc.update(INSERT, job::bindInsert);
+        jdbc.execute((ConnectionCallback<Integer>) connection -> {
+            job.writtenBy(WriterBackend.of(connection)); // kept for a failure whose commit is in doubt
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+                job.bindInsert(insert);
+                return insert.executeUpdate();
+            }
+        });
         job.inserted();
     }
 

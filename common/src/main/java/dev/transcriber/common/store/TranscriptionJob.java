@@ -12,6 +12,7 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import jakarta.persistence.Version;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -206,6 +207,10 @@ public class TranscriptionJob {
     /** Null until the row is first written, which tells Spring Data to insert rather than merge. */
     @Version
     private Long version;
+
+    /** Not a column: the server process of this new job's insert ({@link #writerBackend}). */
+    @Transient
+    private transient int writerBackend = WriterBackend.UNKNOWN;
 
     protected TranscriptionJob() {}
 
@@ -839,6 +844,19 @@ public class TranscriptionJob {
         if (version != null) {
             throw new IllegalStateException("job " + id + " is not new (version " + version + "): it is not inserted");
         }
+    }
+
+    /** The server process that ran (or runs) this new job's insert: see {@link WriterBackend}. */
+    void writtenBy(int backend) {
+        this.writerBackend = backend;
+    }
+
+    /**
+     * The server process whose connection sent this new job's insert ({@link WriterBackend#UNKNOWN} before it was
+     * sent): a failed insert may still be running there.
+     */
+    public int writerBackend() {
+        return writerBackend;
     }
 
     /** The row was inserted with {@link #bindInsert}: its version is the first, as Hibernate's insert sets it. */

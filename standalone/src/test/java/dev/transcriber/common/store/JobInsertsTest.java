@@ -163,6 +163,7 @@ class JobInsertsTest {
         Values values = new Values(Map.of("apiKeyId", key, "parentId", parent.value(), "batchId", batch));
         for (Field field : TranscriptionJob.class.getDeclaredFields()) {
             if (Modifier.isStatic(field.getModifiers())
+                    || Modifier.isTransient(field.getModifiers()) // not a column
                     || field.getName().equals("id")
                     || field.getName().equals("version")) {
                 continue;
@@ -174,7 +175,10 @@ class JobInsertsTest {
         slice.jobs().insertAlone(written);
 
         TranscriptionJob read = slice.job(written.id());
-        assertThat(read).usingRecursiveComparison().isEqualTo(written);
+        assertThat(read)
+                .usingRecursiveComparison()
+                .ignoringFields("writerBackend")
+                .isEqualTo(written);
         assertThat(read).extracting("version").isEqualTo(0L); // the first version, as Hibernate's insert wrote it
     }
 

@@ -354,6 +354,83 @@ class AsyncJobsFlowTest {
     }
 
     @Test
+    void anUploadsCopyClaimedForAJobOrBatchThatNeverCommittedIsRemovedOnceItIsADayOld() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"from an upload\"}")));
+        String upload = client.upload(TestAudio.toneWav(0.3), TestSystem.API_KEY);
+        HttpResponse<String> accepted = client.send(client.request("/v1/transcription_jobs")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"upload_id\":\"" + upload + "\"}"))
+                .build());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JobId job = JobId.parse(JSON.readTree(accepted.body()).path("id").asString());
+        awaitStatus(job.toString(), "succeeded");
+        String jobsCopy = ObjectKeys.claimedUpload(upload, job);
+        // a batch still expanding: its own copy (an archive's) and one for an item its source names, not yet written
+        java.util.UUID batchId = java.util.UUID.randomUUID();
+        JobId unwrittenItem = JobId.random();
+        var api = system.api();
+        java.util.UUID keyId = api.getBean(dev.transcriber.api.keys.ApiKeys.class)
+                .authenticate(TestSystem.API_KEY)
+                .orElseThrow()
+                .id();
+        api.getBean(org.springframework.transaction.support.TransactionTemplate.class)
+                .executeWithoutResult(status -> {
+                    var batch = dev.transcriber.common.store.TranscriptionBatch.expanding(
+                            batchId,
+                            keyId,
+                            dev.transcriber.common.store.BatchSource.ITEMS,
+                            "[{\"job_id\":\"" + unwrittenItem + "\",\"object_key\":\"k\",\"size_bytes\":1}]",
+                            api.getBean(JsonMapper.class)
+                                    .writeValueAsString(new dev.transcriber.common.store.JobSpec(
+                                            "whisper-1", "json", null, null, null)),
+                            null,
+                            null,
+                            false,
+                            false,
+                            java.time.Instant.now());
+                    batch.takeExpansion("no-worker", java.time.Instant.now().plus(Duration.ofHours(1)));
+                    api.getBean(dev.transcriber.common.store.BatchRepository.class)
+                            .save(batch);
+                });
+        List<String> owned = List.of(
+                jobsCopy,
+                ObjectKeys.claimedUpload("upload_kept1", new JobId(batchId)),
+                ObjectKeys.claimedUpload("upload_kept2", unwrittenItem));
+        // what an api copied for a job or batch before it died (or could not tell whether its commit went through)
+        List<String> strays = List.of(
+                ObjectKeys.claimedUpload("upload_stray1", JobId.random()),
+                ObjectKeys.claimedUpload("upload_stray2", JobId.random()));
+        byte[] audio = TestAudio.toneWav(0.2);
+        java.util.stream.Stream.concat(owned.stream().skip(1), strays.stream())
+                .forEach(key -> system.objectStore()
+                        .put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav"));
+        var sweep = system.worker().getBean(dev.transcriber.worker.retention.StrayObjects.class);
+        try {
+            sweep.sweep(java.time.Instant.now());
+            assertThat(strays.stream()
+                            .filter(key -> system.objectStore().size(key).isEmpty()))
+                    .as("not yet a day old: a request may still be recording its job")
+                    .isEmpty();
+
+            sweep.sweep(java.time.Instant.now().plus(Duration.ofDays(2)));
+            assertThat(strays.stream()
+                            .filter(key -> system.objectStore().size(key).isPresent()))
+                    .isEmpty();
+            assertThat(owned.stream()
+                            .filter(key -> system.objectStore().size(key).isEmpty()))
+                    .as("a job's copy, a batch's, and one for an item its expanding batch names stay")
+                    .isEmpty();
+        } finally {
+            owned.stream().skip(1).forEach(system.objectStore()::delete);
+            api.getBean(org.springframework.jdbc.core.simple.JdbcClient.class)
+                    .sql("delete from transcription_batches where id = ?")
+                    .param(batchId)
+                    .update();
+        }
+    }
+
+    @Test
     void retentionRemovesAudioThenTranscriptsAndKeepsTheRow() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"kept for a while\"}")));
         String id = JSON.readTree(client.submitJob(form("gpt-4o-transcribe"), TestSystem.API_KEY, null)

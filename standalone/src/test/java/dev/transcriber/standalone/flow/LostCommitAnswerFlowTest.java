@@ -130,6 +130,41 @@ class LostCommitAnswerFlowTest {
     }
 
     @Test
+    void aWriteStillRunningWhenItsConnectionEndedIsEndedBeforeItsAudioIsThrownAway() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"never recorded\"}")));
+        String marker = "lost-answer-" + UUID.randomUUID();
+        java.util.UUID keyId = system.api()
+                .getBean(dev.transcriber.api.keys.ApiKeys.class)
+                .authenticate(TestSystem.API_KEY)
+                .orElseThrow()
+                .id();
+        javax.sql.DataSource direct = system.api().getBean(javax.sql.DataSource.class);
+        HttpResponse<String> answer;
+        try (java.sql.Connection lock = direct.getConnection()) {
+            // the job's insert checks its key's row: locked here, the insert waits in the server
+            lock.setAutoCommit(false);
+            try (var statement = lock.prepareStatement("select id from api_keys where id = ? for update")) {
+                statement.setObject(1, keyId);
+                statement.executeQuery().close();
+            }
+            relay.endConnectionAfter(marker); // the api loses the connection; the server goes on waiting
+
+            answer = relayed.transcribe(new Multipart()
+                    .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                    .field("model", "whisper-1")
+                    .field("prompt", marker));
+            lock.rollback();
+        }
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+        assertThat(answer.body()).contains("\"code\":\"database_unavailable\"");
+        // the waiting insert was ended before the api answered and threw its audio away: it never commits
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> jobsWithPrompt(marker).isEmpty());
+    }
+
+    @Test
     void anAsyncJobOfAnUploadWhoseTransactionCommittedUnheardIsAcceptedAndRuns() throws Exception {
         system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"claimed unheard\"}")));
         String upload = uploaded();

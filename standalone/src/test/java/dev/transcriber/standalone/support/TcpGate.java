@@ -91,12 +91,20 @@ public final class TcpGate implements AutoCloseable {
      * done what it was asked (a PostgreSQL commit: its answer comes after the commit) and the client cannot know it.
      */
     public void loseAnswerAfter(String marker, int laterWrites) {
-        answerToLose.set(new LostAnswer(marker.getBytes(StandardCharsets.UTF_8), laterWrites, false));
+        answerToLose.set(new LostAnswer(marker.getBytes(StandardCharsets.UTF_8), laterWrites, false, false));
     }
 
     /** As {@link #loseAnswerAfter}, and the server goes away with the answer ({@link #cut()}) until {@link #mend()}. */
     public void loseAnswerAndCutAfter(String marker, int laterWrites) {
-        answerToLose.set(new LostAnswer(marker.getBytes(StandardCharsets.UTF_8), laterWrites, true));
+        answerToLose.set(new LostAnswer(marker.getBytes(StandardCharsets.UTF_8), laterWrites, true, false));
+    }
+
+    /**
+     * Once: the first connection whose client sends {@code marker} ends as soon as that write is passed on. The server
+     * has the request and goes on with it (a statement waiting on a lock keeps waiting) while the client has lost it.
+     */
+    public void endConnectionAfter(String marker) {
+        answerToLose.set(new LostAnswer(marker.getBytes(StandardCharsets.UTF_8), 0, false, true));
     }
 
     /** Nothing is lost any more. */
@@ -157,6 +165,10 @@ public final class TcpGate implements AutoCloseable {
                 }
                 out.write(buffer, 0, n);
                 out.flush();
+                if (fromClient && watch.armed != null && watch.armed.atOnce()) {
+                    answersLost.incrementAndGet();
+                    return; // the request is on its way, and both ends are closed below
+                }
             }
         } catch (IOException | InterruptedException e) {
             // one side ended: the other ends too
@@ -166,7 +178,7 @@ public final class TcpGate implements AutoCloseable {
         }
     }
 
-    private record LostAnswer(byte[] marker, int laterWrites, boolean thenCut) {}
+    private record LostAnswer(byte[] marker, int laterWrites, boolean thenCut, boolean atOnce) {}
 
     /** One connection's progress towards {@link #loseAnswerAfter}'s write. */
     private final class Watch {

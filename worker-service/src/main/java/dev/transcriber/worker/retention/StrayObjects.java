@@ -3,6 +3,7 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.BatchState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -20,13 +22,15 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Removes a job's objects that no job row names: audio an api stored for a request whose row never committed (the
- * process died between the two, or the database went away mid-commit), or clips kept for it. Every sweep lists the
- * jobs' objects a page at a time and looks up their jobs; an object is a stray only once it is older than {@code
- * transcriber.retention.stray-age} (1 day), far longer than any request takes from storing its audio to recording
- * its job. A sweep that finds most of a page's jobs unknown stops without removing them: that is a database other
- * than the bucket's (an empty or restored one, another environment's), not strays. Every worker sweeps; deleting an
- * object twice is harmless.
+ * Removes objects whose owner has no row: under {@code jobs/<id>/}, audio an api stored for a request whose job never
+ * committed (the process died between the two, or the outcome of its commit could not be told), or clips kept for
+ * it; under {@code uploads/claimed/<upload>/<claimer>}, an upload's copy made for a job or batch that never
+ * committed. Every sweep lists those objects a page at a time and looks up their owners; an object is a stray only
+ * once it is older than {@code transcriber.retention.stray-age} (1 day), far longer than any request takes from
+ * storing its audio to recording its job. A claimed copy's owner may be a batch item not yet written (its batch
+ * still expanding, which names the item in its source): that is an owner too. A sweep that finds most of a page's
+ * owners unknown stops without removing them: that is a database other than the bucket's (an empty or restored one,
+ * another environment's), not strays. Every worker sweeps; deleting an object twice is harmless.
  */
 @Component
 public class StrayObjects {
@@ -64,50 +68,74 @@ public class StrayObjects {
     /** Sweeps as of {@code now}; how many objects it removed. */
     public int sweep(Instant now) {
         Instant writtenBefore = now.minus(age);
+        return sweep(ObjectKeys.JOBS, ObjectKeys::ownerJob, this::knownJobs, writtenBefore)
+                + sweep(ObjectKeys.CLAIMED_UPLOADS, ObjectKeys::claimer, this::knownClaimers, writtenBefore);
+    }
+
+    /** One prefix's sweep: its objects older than {@code writtenBefore}, by owner, a page at a time. */
+    private int sweep(
+            String prefix, Function<String, JobId> ownerOf, Function<UUID[], Set<UUID>> known, Instant writtenBefore) {
         Map<UUID, List<String>> page = new LinkedHashMap<>();
         int[] removed = {0};
-        store.forEach(ObjectKeys.JOBS, object -> {
-            JobId owner = ObjectKeys.ownerJob(object.key());
+        store.forEach(prefix, object -> {
+            JobId owner = ownerOf.apply(object.key());
             if (owner == null || !object.lastModified().isBefore(writtenBefore)) {
                 return;
             }
             page.computeIfAbsent(owner.value(), id -> new java.util.ArrayList<>())
                     .add(object.key());
             if (page.size() >= PAGE) {
-                removed[0] += removeStrays(page);
+                removed[0] += removeStrays(page, known);
                 page.clear();
             }
         });
-        removed[0] += removeStrays(page);
+        removed[0] += removeStrays(page, known);
         return removed[0];
     }
 
-    /** Deletes the objects of {@code byJob} whose job has no row; how many. */
-    private int removeStrays(Map<UUID, List<String>> byJob) {
-        if (byJob.isEmpty()) {
+    /** Deletes the objects of {@code byOwner} whose owner is not {@code known}; how many. */
+    private int removeStrays(Map<UUID, List<String>> byOwner, Function<UUID[], Set<UUID>> known) {
+        if (byOwner.isEmpty()) {
             return 0;
         }
-        Set<UUID> known = new HashSet<>(jdbc.sql("select id from transcription_jobs where id = any(:ids)")
-                .param("ids", byJob.keySet().toArray(UUID[]::new))
-                .query(UUID.class)
-                .list());
-        long unknown = byJob.keySet().stream().filter(id -> !known.contains(id)).count();
-        if (unknown > MOST_STRAYS && unknown * 2 > byJob.size()) {
-            // strays are the odd request whose job never committed: most jobs unknown means the wrong database (an
+        Set<UUID> owners = known.apply(byOwner.keySet().toArray(UUID[]::new));
+        long unknown =
+                byOwner.keySet().stream().filter(id -> !owners.contains(id)).count();
+        if (unknown > MOST_STRAYS && unknown * 2 > byOwner.size()) {
+            // strays are the odd request whose job never committed: most owners unknown means the wrong database (an
             // empty or restored one, another environment's sharing the bucket), not a bucket of strays
-            throw new IllegalStateException("stray sweep stopped: " + unknown + " of " + byJob.size()
-                    + " jobs with objects have no row in this database");
+            throw new IllegalStateException("stray sweep stopped: " + unknown + " of " + byOwner.size()
+                    + " owners of objects have no row in this database");
         }
         int removed = 0;
-        for (Map.Entry<UUID, List<String>> job : byJob.entrySet()) {
-            if (known.contains(job.getKey())) {
+        for (Map.Entry<UUID, List<String>> owner : byOwner.entrySet()) {
+            if (owners.contains(owner.getKey())) {
                 continue;
             }
-            for (String key : job.getValue()) {
+            for (String key : owner.getValue()) {
                 store.delete(key);
                 removed++;
             }
         }
         return removed;
+    }
+
+    private Set<UUID> knownJobs(UUID[] ids) {
+        return new HashSet<>(jdbc.sql("select id from transcription_jobs where id = any(:ids)")
+                .param("ids", ids)
+                .query(UUID.class)
+                .list());
+    }
+
+    /** Jobs and batches among {@code ids}, and items an expanding batch will write. */
+    private Set<UUID> knownClaimers(UUID[] ids) {
+        return new HashSet<>(jdbc.sql("select id from transcription_jobs where id = any(:ids)"
+                        + " union select id from transcription_batches where id = any(:ids)"
+                        + " union select claimer from unnest(:ids) claimer where exists (select 1 from"
+                        + " transcription_batches b where b.state = '" + BatchState.EXPANDING.name() + "'"
+                        + " and strpos(b.source, claimer::text) > 0)")
+                .param("ids", ids)
+                .query(UUID.class)
+                .list());
     }
 }
