@@ -3,6 +3,7 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.BatchState;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,7 +62,7 @@ public class StrayObjects {
     void sweep() {
         int removed = sweep(clock.instant());
         if (removed > 0) {
-            log.info("retention: removed {} objects that no job names", removed);
+            log.info("retention: removed {} objects that no job or batch names", removed);
         }
     }
 
@@ -127,15 +128,24 @@ public class StrayObjects {
                 .list());
     }
 
-    /** Jobs and batches among {@code ids}, and items an expanding batch will write. */
+    /** Jobs and batches among {@code ids}, and items an expanding list batch will write. */
     private Set<UUID> knownClaimers(UUID[] ids) {
-        return new HashSet<>(jdbc.sql("select id from transcription_jobs where id = any(:ids)"
-                        + " union select id from transcription_batches where id = any(:ids)"
-                        + " union select claimer from unnest(:ids) claimer where exists (select 1 from"
-                        + " transcription_batches b where b.state = '" + BatchState.EXPANDING.name() + "'"
-                        + " and strpos(b.source, claimer::text) > 0)")
+        Set<UUID> known = new HashSet<>(jdbc.sql("select id from transcription_jobs where id = any(:ids)"
+                        + " union select id from transcription_batches where id = any(:ids)")
                 .param("ids", ids)
                 .query(UUID.class)
                 .list());
+        UUID[] rest =
+                java.util.Arrays.stream(ids).filter(id -> !known.contains(id)).toArray(UUID[]::new);
+        if (rest.length > 0) { // rare (strays are): each expanding list's items are read for these alone
+            known.addAll(jdbc.sql("select claimer from unnest(:ids) claimer where exists (select 1 from"
+                            + " transcription_batches b where b.state = '" + BatchState.EXPANDING.name() + "'"
+                            + " and b.source_kind = '" + BatchSource.ITEMS.name() + "'"
+                            + " and strpos(b.source, claimer::text) > 0)")
+                    .param("ids", rest)
+                    .query(UUID.class)
+                    .list());
+        }
+        return known;
     }
 }
