@@ -25,6 +25,8 @@ import dev.transcriber.standalone.support.WorkerSlice;
 import dev.transcriber.worker.audio.AudioFetcher;
 import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.JobSpeakers;
+import dev.transcriber.worker.diarization.Speaker;
+import dev.transcriber.worker.diarization.SpeakerLabels;
 import dev.transcriber.worker.usage.UsageLedger;
 import java.time.Duration;
 import java.time.Instant;
@@ -653,6 +655,36 @@ class JobLifecycleTest {
         assertThatJob(slice.job(id)).hasFailed(FailureCode.UPSTREAM_ERROR);
         assertThatJob(slice.job(pieces.get(2).id())).isCancelled();
         assertThat(slice.outbox(Lane.INTERACTIVE.topic(), pieces.get(2).id())).isEmpty();
+    }
+
+    @Test
+    void aDiarizedPiecesWriteSentAgainAfterItsAnswerWasLostKeepsTheClipsItRecorded() {
+        JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
+        Claim claim = claim(id, "worker-a");
+        lifecycle.startCutting(claim);
+        for (int index = 0; index < 3; index++) {
+            lifecycle.addPiece(claim, piece(id, index));
+        }
+        lifecycle.finishCutting(claim, 90.0, 3);
+        TranscriptionJob first = slice.jobs().findPieces(id.value()).get(0);
+        Claim pieceClaim = claim(first.id(), "worker-b");
+        Transcript heard = new Transcript(
+                "hello", "en", 30.0, null, List.of(new Transcript.Segment(0, 0.0, 5.0, "hello", "A")), null);
+        String clip = "jobs/" + id + "/speakers/0-0.wav";
+        Map<String, SpeakerLabels.Clip> clips = Map.of("A", new SpeakerLabels.Clip(clip, 5.0));
+
+        assertThat(lifecycle.diarizedPieceSucceeded(pieceClaim, heard, "account-b", Map.of(), clips))
+                .as("the new voice's clip is kept")
+                .isEmpty();
+        // its commit's answer lost, the same write is sent again under the same claim: it finds its own end
+        assertThat(lifecycle.diarizedPieceSucceeded(pieceClaim, heard, "account-b", Map.of(), clips))
+                .as("the clip the first write recorded is not given back for removal")
+                .doesNotContain(clip);
+
+        assertThat(slice.bean(JobSpeakers.class).of(id.value()))
+                .extracting(Speaker::clipKey)
+                .containsExactly(clip);
+        assertThatJob(slice.job(first.id())).hasSucceeded();
     }
 
     @Test

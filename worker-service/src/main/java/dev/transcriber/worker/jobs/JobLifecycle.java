@@ -324,6 +324,11 @@ class JobLifecycle {
         }
         TranscriptionJob piece = found.get();
         if (!fence.holds(piece, claim, "piece_succeeded")) {
+            if (piece.state() == JobState.SUCCEEDED) {
+                // this very write, committed although its answer was lost, sent again: what it recorded (the clips
+                // of the voices it heard first) stays
+                return List.of();
+            }
             return unused; // cancelled meanwhile (its job ended without it)
         }
         TranscriptionJob parent = jobs.lockById(piece.parentId().value()).orElseThrow();
