@@ -1,8 +1,6 @@
 package dev.transcriber.common.store;
 
-import java.sql.PreparedStatement;
 import java.util.Collections;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -29,12 +27,9 @@ class JobInsertsImpl implements JobInserts {
     @Override
     public void insert(TranscriptionJob job) {
         job.requireNew();
-        jdbc.execute((ConnectionCallback<Integer>) connection -> {
-            job.writtenBy(WriterBackend.of(connection)); // kept for a failure whose commit is in doubt
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                job.bindInsert(insert);
-                return insert.executeUpdate();
-            }
+        jdbc.update(INSERT, insert -> {
+            job.writtenBy(WriterBackend.of(insert.getConnection())); // kept for a failure whose commit is in doubt
+            job.bindInsert(insert);
         });
         job.inserted();
     }
