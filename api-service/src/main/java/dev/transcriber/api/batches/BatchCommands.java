@@ -25,7 +25,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.store.WriterBackend;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import java.net.URI;
@@ -145,45 +144,44 @@ class BatchCommands {
             throw e;
         }
         TranscriptionBatch batch;
-        int[] writer = {WriterBackend.UNKNOWN};
         try {
-            batch = transactions.execute(status -> {
-                writer[0] = commitInDoubt.writerOfThisTransaction();
-                BatchSource kind;
-                String source;
-                if (request.items() != null) {
-                    kind = BatchSource.ITEMS;
-                    source = json.writeValueAsString(items(request.items(), itemIds, claims));
-                } else if (request.feed_url() != null) {
-                    kind = BatchSource.FEED;
-                    source = request.feed_url();
-                } else {
-                    kind = BatchSource.ARCHIVE;
-                    source = archive.take().objectKey();
-                }
-                wakeups.notify(Channel.BATCHES); // a worker expands it as soon as this commits
-                return batches.save(TranscriptionBatch.expanding(
-                        id,
-                        caller.keyId(),
-                        kind,
-                        source,
-                        json.writeValueAsString(spec),
-                        metadata,
-                        webhookUrl,
-                        Boolean.TRUE.equals(request.job_webhooks()),
-                        !Boolean.FALSE.equals(request.reuse()),
-                        clock.instant()));
-            });
+            batch = commitInDoubt.inTransaction(
+                    "batch " + id,
+                    () -> {
+                        BatchSource kind;
+                        String source;
+                        if (request.items() != null) {
+                            kind = BatchSource.ITEMS;
+                            source = json.writeValueAsString(items(request.items(), itemIds, claims));
+                        } else if (request.feed_url() != null) {
+                            kind = BatchSource.FEED;
+                            source = request.feed_url();
+                        } else {
+                            kind = BatchSource.ARCHIVE;
+                            source = archive.take().objectKey();
+                        }
+                        wakeups.notify(Channel.BATCHES); // a worker expands it as soon as this commits
+                        return batches.save(TranscriptionBatch.expanding(
+                                id,
+                                caller.keyId(),
+                                kind,
+                                source,
+                                json.writeValueAsString(spec),
+                                metadata,
+                                webhookUrl,
+                                Boolean.TRUE.equals(request.job_webhooks()),
+                                !Boolean.FALSE.equals(request.reuse()),
+                                clock.instant()));
+                    },
+                    () -> batches.findById(id).map(recorded -> {
+                        claims.values().forEach(Uploads.Claim::settled); // read back: its commit removed no original
+                        return recorded;
+                    }));
+        } catch (OutcomeUnknown unknown) {
+            throw unknown; // the batch may exist: its uploads' copies stay (a stray's are removed later)
         } catch (RuntimeException e) {
-            try {
-                batch = commitInDoubt.recorded(e, "batch " + id, writer[0], () -> batches.findById(id));
-            } catch (OutcomeUnknown unknown) {
-                throw unknown; // the batch may exist: its uploads' copies stay (a stray's are removed later)
-            } catch (RuntimeException stands) {
-                uploads.abandon(claims.values());
-                throw stands;
-            }
-            claims.values().forEach(Uploads.Claim::settled);
+            uploads.abandon(claims.values());
+            throw e;
         }
         return queries.view(batch, Scope.of(caller));
     }

@@ -14,6 +14,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A new row's write that failed with its commit in doubt: the connection ended after the statement (or the commit)
@@ -36,16 +37,30 @@ public class CommitInDoubt {
 
     private final JdbcTemplate jdbcTemplate;
     private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
 
-    CommitInDoubt(JdbcTemplate jdbcTemplate, JdbcClient jdbc) {
+    CommitInDoubt(JdbcTemplate jdbcTemplate, JdbcClient jdbc, TransactionTemplate transactions) {
         this.jdbcTemplate = jdbcTemplate;
         this.jdbc = jdbc;
+        this.transactions = transactions;
     }
 
-    /** The server process of the current transaction's connection, to give {@link #recorded} if it fails. */
-    public int writerOfThisTransaction() {
-        Integer backend = jdbcTemplate.execute((ConnectionCallback<Integer>) WriterBackend::of);
-        return backend == null ? WriterBackend.UNKNOWN : backend;
+    /**
+     * Runs {@code write} (which creates {@code row}) in a transaction of its own; when it fails with its commit in
+     * doubt, as {@link #recorded}: the row {@code lookup} finds, or the failure.
+     *
+     * @throws OutcomeUnknown when it cannot be told whether it committed: keep what the row would own
+     */
+    public <T> T inTransaction(String row, Supplier<T> write, Supplier<Optional<T>> lookup) {
+        int[] writer = {WriterBackend.UNKNOWN};
+        try {
+            return transactions.execute(status -> {
+                writer[0] = jdbcTemplate.execute((ConnectionCallback<Integer>) WriterBackend::of);
+                return write.get();
+            });
+        } catch (RuntimeException e) {
+            return recorded(e, row, writer[0], lookup);
+        }
     }
 
     /**

@@ -11,7 +11,6 @@ import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionJob;
-import dev.transcriber.common.store.WriterBackend;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
@@ -112,19 +111,15 @@ public class JobSubmission {
      * @throws OutcomeUnknown when whether it committed cannot be told: keep what the job would own
      */
     public TranscriptionJob inTransaction(JobId jobId, Supplier<TranscriptionJob> save) {
-        int[] writer = {WriterBackend.UNKNOWN};
-        try {
-            return transactions.execute(status -> {
-                writer[0] = commitInDoubt.writerOfThisTransaction();
-                return save.get();
-            });
-        } catch (RuntimeException e) {
-            TranscriptionJob recorded = committedUnheard(jobId, writer[0], e);
-            if (recorded.state() == JobState.QUEUED) {
-                outbox.sendNow(recorded.lane().topic(), jobId.toString(), new JobSubmitted(jobId), null);
-            }
-            return recorded;
-        }
+        return commitInDoubt.inTransaction(
+                "job " + jobId,
+                save,
+                () -> jobs.findById(jobId.value()).map(recorded -> {
+                    if (recorded.state() == JobState.QUEUED) { // read back: its commit sent no event
+                        outbox.sendNow(recorded.lane().topic(), jobId.toString(), new JobSubmitted(jobId), null);
+                    }
+                    return recorded;
+                }));
     }
 
     /** A new job's write failed: the job if it was recorded all the same ({@link CommitInDoubt}). */

@@ -37,9 +37,8 @@ public class BatchEnds {
         if (batch == null || (batch.state() != BatchState.IN_PROGRESS && batch.state() != BatchState.CANCELLING)) {
             return; // still expanding (its items wait for it), or over already
         }
-        if (unfinishedOtherThan(batchId, itemId) == 0) {
-            batch.itemsEnded(clock.instant());
-            webhooks.batchEnded(batch);
+        if (unfinished(batchId, itemId) == 0) {
+            end(batch);
         }
     }
 
@@ -49,17 +48,16 @@ public class BatchEnds {
      * end would end it, so it ends now. Returns whether it did.
      */
     public boolean endIfNoItemLeft(TranscriptionBatch batch) {
-        int unfinished = jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch" + " and state in ("
-                        + JobState.sqlUnfinished() + ")")
-                .param("batch", batch.id())
-                .query(Integer.class)
-                .single();
-        if (unfinished > 0) {
+        if (unfinished(batch.id(), null) > 0) {
             return false;
         }
+        end(batch);
+        return true;
+    }
+
+    private void end(TranscriptionBatch batch) {
         batch.itemsEnded(clock.instant());
         webhooks.batchEnded(batch);
-        return true;
     }
 
     /** Call in the transaction that ended {@code batch} some other way (expansion failed, cancelled). */
@@ -67,12 +65,15 @@ public class BatchEnds {
         webhooks.batchEnded(batch);
     }
 
-    private int unfinishedOtherThan(UUID batchId, UUID itemId) {
-        return jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch and id <> :item"
+    /** The batch's items not ended yet, {@code except} (null: none) aside. */
+    private int unfinished(UUID batchId, UUID except) {
+        var count = jdbc.sql("select count(*) from transcription_jobs where batch_id = :batch"
+                        + (except == null ? "" : " and id <> :item")
                         + " and state in (" + JobState.sqlUnfinished() + ")")
-                .param("batch", batchId)
-                .param("item", itemId)
-                .query(Integer.class)
-                .single();
+                .param("batch", batchId);
+        if (except != null) {
+            count = count.param("item", except);
+        }
+        return count.query(Integer.class).single();
     }
 }

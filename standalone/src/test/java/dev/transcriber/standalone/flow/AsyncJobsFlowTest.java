@@ -370,10 +370,7 @@ class AsyncJobsFlowTest {
         java.util.UUID batchId = java.util.UUID.randomUUID();
         JobId unwrittenItem = JobId.random();
         var api = system.api();
-        java.util.UUID keyId = api.getBean(dev.transcriber.api.keys.ApiKeys.class)
-                .authenticate(TestSystem.API_KEY)
-                .orElseThrow()
-                .id();
+        java.util.UUID keyId = system.keyId(TestSystem.API_KEY);
         api.getBean(org.springframework.transaction.support.TransactionTemplate.class)
                 .executeWithoutResult(status -> {
                     var batch = dev.transcriber.common.store.TranscriptionBatch.expanding(

@@ -14,7 +14,6 @@ import dev.transcriber.standalone.support.TcpGate;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -133,11 +132,7 @@ class LostCommitAnswerFlowTest {
     void aWriteStillRunningWhenItsConnectionEndedIsEndedBeforeItsAudioIsThrownAway() throws Exception {
         system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"never recorded\"}")));
         String marker = "lost-answer-" + UUID.randomUUID();
-        java.util.UUID keyId = system.api()
-                .getBean(dev.transcriber.api.keys.ApiKeys.class)
-                .authenticate(TestSystem.API_KEY)
-                .orElseThrow()
-                .id();
+        java.util.UUID keyId = system.keyId(TestSystem.API_KEY);
         javax.sql.DataSource direct = system.api().getBean(javax.sql.DataSource.class);
         HttpResponse<String> answer;
         try (java.sql.Connection lock = direct.getConnection()) {
@@ -167,18 +162,15 @@ class LostCommitAnswerFlowTest {
     @Test
     void anAsyncJobOfAnUploadWhoseTransactionCommittedUnheardIsAcceptedAndRuns() throws Exception {
         system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"claimed unheard\"}")));
-        String upload = uploaded();
+        String upload = new ApiClient(system.apiBaseUrl()).upload(TestAudio.toneWav(0.5), TestSystem.API_KEY);
         String marker = "lost-answer-" + UUID.randomUUID();
         int lost = relay.answersLost();
         // the claim and the insert are one transaction: the answer lost is its commit's, the write after the insert
         relay.loseAnswerAfter(marker, 1);
 
-        HttpResponse<String> accepted = relayed.send(relayed.request("/v1/transcription_jobs")
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"whisper-1\",\"upload_id\":\"" + upload + "\",\"prompt\":\"" + marker + "\"}"))
-                .build());
+        HttpResponse<String> accepted = postJson(
+                "/v1/transcription_jobs",
+                "{\"model\":\"whisper-1\",\"upload_id\":\"" + upload + "\",\"prompt\":\"" + marker + "\"}");
 
         assertThat(relay.answersLost())
                 .as("the commit's answer was lost: " + accepted.body())
@@ -199,17 +191,15 @@ class LostCommitAnswerFlowTest {
     @Test
     void aBatchWhoseTransactionCommittedUnheardIsAcceptedAndItsUploadedItemRuns() throws Exception {
         system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"batched unheard\"}")));
-        String upload = uploaded();
+        String upload = new ApiClient(system.apiBaseUrl()).upload(TestAudio.toneWav(0.5), TestSystem.API_KEY);
         String marker = "lost-answer-" + UUID.randomUUID();
         int lost = relay.answersLost();
         relay.loseAnswerAfter(marker, 1); // the batch's insert carries the prompt; its commit is the write after
 
-        HttpResponse<String> accepted = relayed.send(relayed.request("/v1/transcription_batches")
-                .header("Authorization", "Bearer " + TestSystem.API_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"whisper-1\",\"reuse\":false,\"prompt\":\""
-                        + marker + "\",\"items\":[{\"upload_id\":\"" + upload + "\"}]}"))
-                .build());
+        HttpResponse<String> accepted = postJson(
+                "/v1/transcription_batches",
+                "{\"model\":\"whisper-1\",\"reuse\":false,\"prompt\":\"" + marker + "\",\"items\":[{\"upload_id\":\""
+                        + upload + "\"}]}");
 
         assertThat(relay.answersLost())
                 .as("the commit's answer was lost: " + accepted.body())
@@ -232,6 +222,15 @@ class LostCommitAnswerFlowTest {
         assertThat(system.objectStore().size("uploads/" + upload))
                 .as("the caller's object goes once the claim is known to be committed")
                 .isEmpty();
+    }
+
+    /** {@code POST path} with a JSON body to the relayed api, as the test key. */
+    private static HttpResponse<String> postJson(String path, String json) {
+        return relayed.send(relayed.request(path)
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
     }
 
     private static List<String> jobsWithPrompt(String prompt) {
@@ -257,19 +256,5 @@ class LostCommitAnswerFlowTest {
             return status.equals("succeeded") || status.equals("failed");
         });
         return JSON.readTree(direct.get("/v1/transcription_jobs/" + id).body());
-    }
-
-    private static String uploaded() throws Exception {
-        ApiClient direct = new ApiClient(system.apiBaseUrl());
-        JsonNode upload = JSON.readTree(direct.post("/v1/transcription_uploads").body());
-        HttpResponse<String> put = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(
-                                        URI.create(upload.path("upload_url").asString()))
-                                .PUT(HttpRequest.BodyPublishers.ofByteArray(TestAudio.toneWav(0.5)))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        return upload.path("id").asString();
     }
 }

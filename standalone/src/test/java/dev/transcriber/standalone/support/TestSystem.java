@@ -185,6 +185,15 @@ public final class TestSystem {
         pool.status().forEach(account -> pool.enable(account.id()));
     }
 
+    /** The id of the key whose secret is {@code apiKey} (one of the bootstrap keys). */
+    public java.util.UUID keyId(String apiKey) {
+        return system.api()
+                .getBean(dev.transcriber.api.keys.ApiKeys.class)
+                .authenticate(apiKey)
+                .orElseThrow()
+                .id();
+    }
+
     public String apiBaseUrl() {
         return "http://127.0.0.1:" + system.apiPort();
     }

@@ -2,7 +2,6 @@ package dev.transcriber.worker.batches;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.BatchItem;
@@ -45,11 +44,7 @@ class BatchExpansionEndTest {
 
     @Test
     void aBatchWhoseItemsAllEndedWhileItExpandedEndsWithItsExpansion() throws Exception {
-        UUID keyId = system.api()
-                .getBean(ApiKeys.class)
-                .authenticate(TestSystem.API_KEY)
-                .orElseThrow()
-                .id();
+        UUID keyId = system.keyId(TestSystem.API_KEY);
         UUID batchId = UUID.randomUUID();
         JobSpec spec = new JobSpec("whisper-1", "json", null, null, null);
         List<JobId> itemIds = List.of(JobId.random(), JobId.random());
