@@ -7,7 +7,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.storage.ObjectKeys;
+import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TcpGate;
@@ -17,8 +19,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,13 +31,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The database commits a new job and the api never hears it (the connection ends between the commit and its answer):
  * the job is recorded, so the request is answered as accepted and its audio kept, and the job runs once. A second api
- * reaches PostgreSQL through a relay the test makes lose that one answer.
+ * reaches PostgreSQL through a relay the test makes lose that one answer. The worker's side: a piece of long audio
+ * whose commit the worker never hears is recorded once, and the audio is not cut and transcribed again.
  */
 class LostCommitAnswerFlowTest {
 
@@ -43,6 +51,7 @@ class LostCommitAnswerFlowTest {
     private static TcpGate relay;
     private static ConfigurableApplicationContext relayedApi;
     private static ApiClient relayed;
+    private static String relayedDatabase;
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,8 +63,9 @@ class LostCommitAnswerFlowTest {
                 .findFirst()
                 .orElseThrow());
         relay = TcpGate.to("http://" + database.getHost() + ":" + database.getPort());
-        relayedApi = system.startAnotherApi(List.of(name + "jdbc:postgresql://127.0.0.1:"
-                + URI.create(relay.endpoint()).getPort() + database.getPath()));
+        relayedDatabase = name + "jdbc:postgresql://127.0.0.1:"
+                + URI.create(relay.endpoint()).getPort() + database.getPath();
+        relayedApi = system.startAnotherApi(List.of(relayedDatabase));
         relayed = new ApiClient(
                 "http://127.0.0.1:" + relayedApi.getEnvironment().getRequiredProperty("local.server.port"));
     }
@@ -224,6 +234,66 @@ class LostCommitAnswerFlowTest {
                 .isEmpty();
     }
 
+    @Test
+    void aPieceWhoseCommitTheWorkerNeverHeardIsRecordedOnceAndTheAudioIsNotCutAgain() throws Exception {
+        system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"piece heard\"}")));
+        String name = "lost-piece-" + UUID.randomUUID();
+        KafkaListenerEndpointRegistry mainListeners = system.worker().getBean(KafkaListenerEndpointRegistry.class);
+        // a worker that reaches PostgreSQL through the relay cuts 20 s of audio into pieces, alone: the first
+        // worker takes nothing meanwhile
+        try (ConfigurableApplicationContext relayedWorker = system.startAnotherWorker(List.of(
+                relayedDatabase, "--transcriber.chunking.min-piece=5s", "--transcriber.chunking.parallelism=3"))) {
+            mainListeners.stop();
+            try {
+                awaitAssigned(relayedWorker, Lane.ASYNC.topic());
+                int lost = relay.answersLost();
+                // the second piece's row carries its name; the answer lost is its commit's, the write after its insert
+                relay.loseAnswerAfter(name + "-part2", 1);
+
+                HttpResponse<String> accepted = new ApiClient(system.apiBaseUrl())
+                        .submitJob(
+                                new Multipart()
+                                        .file("file", name + ".wav", "audio/wav", TestAudio.toneWav(20))
+                                        .field("model", "whisper-1"),
+                                TestSystem.API_KEY,
+                                null);
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                String id = JSON.readTree(accepted.body()).path("id").asString();
+                JsonNode done = awaitEnd(id, Duration.ofSeconds(60));
+
+                assertThat(relay.answersLost())
+                        .as("the piece's commit answer was lost")
+                        .isEqualTo(lost + 1);
+                assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("succeeded");
+                List<TranscriptionJob> pieces = system.jobs()
+                        .findPieces(
+                                dev.transcriber.common.events.JobId.parse(id).value());
+                assertThat(pieces)
+                        .as("each piece recorded once")
+                        .extracting(TranscriptionJob::pieceIndex)
+                        .containsExactlyInAnyOrderElementsOf(
+                                IntStream.range(0, pieces.size()).boxed().toList())
+                        .contains(1);
+                assertThat(system.upstream().findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
+                        .as("each piece transcribed once: the audio was not cut again")
+                        .hasSize(pieces.size());
+            } finally {
+                mainListeners.start();
+            }
+        }
+    }
+
+    /** Waits until {@code worker} consumes part of {@code topic}. */
+    private static void awaitAssigned(ConfigurableApplicationContext worker, String topic) {
+        await("the relayed worker consumes " + topic)
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> worker.getBean(KafkaListenerEndpointRegistry.class).getListenerContainers().stream()
+                        .map(MessageListenerContainer::getAssignedPartitions)
+                        .filter(Objects::nonNull)
+                        .flatMap(Collection::stream)
+                        .anyMatch(partition -> partition.topic().equals(topic)));
+    }
+
     /** {@code POST path} with a JSON body to the relayed api, as the test key. */
     private static HttpResponse<String> postJson(String path, String json) {
         return relayed.send(relayed.request(path)
@@ -247,8 +317,12 @@ class LostCommitAnswerFlowTest {
     }
 
     private static JsonNode awaitEnd(String id) {
+        return awaitEnd(id, Duration.ofSeconds(30));
+    }
+
+    private static JsonNode awaitEnd(String id, Duration patience) {
         ApiClient direct = new ApiClient(system.apiBaseUrl());
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(patience).until(() -> {
             String status = JSON.readTree(
                             direct.get("/v1/transcription_jobs/" + id).body())
                     .path("status")

@@ -537,6 +537,48 @@ class JobLifecycleTest {
     }
 
     @Test
+    void theCuttingsWritesSentAgainAfterTheirCommitWasLostRecordEachThingOnce() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        Claim claim = claim(id, "worker-a");
+
+        // each write committed, its answer lost, and sent again by the run (ResultWrites)
+        lifecycle.startCutting(claim);
+        assertThat(lifecycle.startCutting(claim)).isEmpty();
+        lifecycle.addPiece(claim, piece(id, 0));
+        lifecycle.addPiece(claim, piece(id, 0));
+        lifecycle.addPiece(claim, piece(id, 1));
+        lifecycle.addPiece(claim, piece(id, 1));
+        assertThat(lifecycle.finishCutting(claim, 60.0, 2)).isEmpty();
+        assertThat(lifecycle.finishCutting(claim, 60.0, 2))
+                .as("the pieces its first send left waiting stay")
+                .isEmpty();
+
+        TranscriptionJob job = slice.job(id);
+        assertThat(job.state()).isEqualTo(JobState.AWAITING_PIECES);
+        assertThat(job.piecesTotal()).isEqualTo(2);
+        List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
+        assertThat(pieces).extracting(TranscriptionJob::pieceIndex).containsExactlyInAnyOrder(0, 1);
+        pieces.forEach(p -> assertThat(slice.outbox(Lane.INTERACTIVE.topic(), p.id()))
+                .as("piece " + p.pieceIndex() + " queued once")
+                .hasSize(1));
+    }
+
+    @Test
+    void aPieceOfAnotherCutAtTheSameIndexIsNotTakenForThisOne() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        Claim claim = claim(id, "worker-a");
+        lifecycle.startCutting(claim);
+        lifecycle.addPiece(claim, piece(id, 0));
+
+        AudioSplitter.StoredPiece other =
+                new AudioSplitter.StoredPiece(0, "pieces/" + id + "/0", 2000, new PieceSpan(0, 60, 0, 60));
+        assertThatThrownBy(() -> lifecycle.addPiece(claim, other)).isInstanceOf(IllegalStateException.class);
+        assertThat(slice.jobs().findPieces(id.value()))
+                .singleElement()
+                .satisfies(p -> assertThat(p.audio().sizeBytes()).isEqualTo(1000));
+    }
+
+    @Test
     void piecesSucceedingAtOnceAreEachCountedAndTheirJobIsMergedOnce() {
         int count = 8;
         JobId id = saved(job(Lane.INTERACTIVE, "json"));

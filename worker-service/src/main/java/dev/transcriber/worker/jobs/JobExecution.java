@@ -297,7 +297,9 @@ class JobExecution {
             return;
         }
         Double capSeconds = capSeconds(model);
-        lifecycle.startCutting(claim).forEach(this::deleteQuietly);
+        // the cutting's writes are sent again when the database was out of reach, as a result's are: each recognises
+        // its own earlier commit, so a lost answer does not make the job be cut and transcribed again
+        results.write(() -> lifecycle.startCutting(claim)).forEach(this::deleteQuietly);
         AudioSplitter.Split split = splitter.split(
                 job.id(),
                 location,
@@ -305,15 +307,15 @@ class JobExecution {
                 capSeconds,
                 model.maxCallBytes(),
                 job.spec().chunkingStrategy(),
-                piece -> lifecycle.addPiece(claim, piece));
+                piece -> results.write(() -> lifecycle.addPiece(claim, piece)));
         log.info(
                 "job {}: {} s of {} cut into {} pieces",
                 job.id(),
                 Math.round(split.durationSeconds()),
                 probed.container(),
                 split.pieces().size());
-        lifecycle
-                .finishCutting(claim, split.durationSeconds(), split.pieces().size())
+        results.write(() -> lifecycle.finishCutting(
+                        claim, split.durationSeconds(), split.pieces().size()))
                 .forEach(this::deleteQuietly);
     }
 
@@ -355,10 +357,7 @@ class JobExecution {
         UpstreamTranscriber.Result result = billed(
                 stages.time("worker.upstream", () -> transcriber.transcribe(call)), call, probed.durationSeconds());
         long recording = System.nanoTime();
-        results.write(() -> {
-            lifecycle.succeed(job, result.transcript(), result.accountId(), probed.durationSeconds());
-            return null;
-        });
+        results.write(() -> lifecycle.succeed(job, result.transcript(), result.accountId(), probed.durationSeconds()));
         stages.since("worker.record_result", recording);
     }
 

@@ -207,6 +207,10 @@ class JobLifecycle {
         }
         // Ended meanwhile: the piece is still recorded, so finishCutting returns its object for removal.
         fence.holds(job, claim, "add_piece");
+        List<TranscriptionJob> recorded = jobs.findPieces(job.id().value());
+        if (recordedBefore(piece, recorded)) {
+            return; // this very write, committed although its answer was lost, sent again
+        }
         JobId pieceId = JobId.random();
         StoredAudio source = job.audio();
         String filename = baseName(source.filename()) + "-part" + (piece.index() + 1) + ".wav";
@@ -217,7 +221,7 @@ class JobLifecycle {
                 new StoredAudio(piece.objectKey(), filename, "audio/wav", piece.sizeBytes()),
                 piece.span(),
                 clock.instant());
-        boolean held = inWaves && !due(piece.index(), jobs.findPieces(job.id().value()));
+        boolean held = inWaves && !due(piece.index(), recorded);
         if (held) {
             created.hold();
         }
@@ -225,6 +229,27 @@ class JobLifecycle {
         if (!held) {
             outbox.add(job.lane().topic(), pieceId.toString(), new JobSubmitted(pieceId));
         }
+    }
+
+    /**
+     * True when {@code piece} is recorded already: a piece at its index can only be this cut's (starting the cut
+     * removed any earlier one), so it was recorded by this same write, whose commit's answer was lost. A piece at its
+     * index that is not the same audio is a fault, not a retry.
+     */
+    private static boolean recordedBefore(AudioSplitter.StoredPiece piece, List<TranscriptionJob> recorded) {
+        Optional<TranscriptionJob> same =
+                recorded.stream().filter(p -> p.pieceIndex() == piece.index()).findFirst();
+        if (same.isEmpty()) {
+            return false;
+        }
+        TranscriptionJob existing = same.get();
+        if (!existing.audio().objectKey().equals(piece.objectKey())
+                || existing.audio().sizeBytes() != piece.sizeBytes()
+                || !existing.pieceSpan().equals(piece.span())) {
+            throw new IllegalStateException("piece " + piece.index() + " of job " + existing.parentId()
+                    + " is recorded already with other audio");
+        }
+        return true;
     }
 
     /** Pieces of a job that labels speakers run in waves, each knowing the voices the waves before it heard. */
@@ -261,6 +286,9 @@ class JobLifecycle {
     public List<String> finishCutting(Claim claim, double durationSeconds, int pieces) {
         JobId id = claim.job();
         TranscriptionJob job = jobs.lockById(id.value()).orElseThrow();
+        if (job.state() == JobState.AWAITING_PIECES && job.claims() == claim.number()) {
+            return List.of(); // this very write, committed although its answer was lost, sent again
+        }
         if (!fence.holds(job, claim, "finish_cutting")) {
             return pieceObjects(id); // cancelled or failed while being cut: its pieces go
         }

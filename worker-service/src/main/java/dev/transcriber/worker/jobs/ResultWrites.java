@@ -9,10 +9,12 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Writing a paid-for result, as a retry policy: while the database cannot be reached, the transcript stays in memory
- * and the write is tried again with back-off (0.5 s doubling to 8 s) for up to {@code
- * transcriber.worker.result-write-patience} (90 s, under the lease), instead of leaving the job to be transcribed
- * again after its lease. Fencing still decides: if another worker took the job meanwhile, the write is dropped.
+ * Writing a paid-for result, or a step of the cutting that work is paid on, as a retry policy: while the database
+ * cannot be reached (or the connection ended under a commit whose answer was lost), the result stays in memory and the
+ * write is tried again with back-off (0.5 s doubling to 8 s) for up to {@code transcriber.worker.result-write-patience}
+ * (90 s, under the lease), instead of leaving the job to be cut and transcribed again after its lease. Each write so
+ * sent recognises its own earlier commit. Fencing still decides: if another worker took the job meanwhile, the write
+ * is dropped.
  */
 @Component
 class ResultWrites {
@@ -25,6 +27,13 @@ class ResultWrites {
 
     ResultWrites(@Value("${transcriber.worker.result-write-patience:90s}") Duration patience) {
         this.patience = patience;
+    }
+
+    void write(Runnable write) {
+        write(() -> {
+            write.run();
+            return null;
+        });
     }
 
     <T> T write(Supplier<T> write) {
