@@ -99,14 +99,29 @@ public class JobEnds {
         if (inTransaction) {
             webhooks.jobEnded(job, traceparent);
         }
-        if (awaited(job)) {
-            JobFinished notice = notice(job, transcriptJson);
-            if (inTransaction) {
-                outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
-            } else {
-                outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
-            }
-        }
+        notice(job, transcriptJson, traceparent);
         metrics.ended(job);
+    }
+
+    /**
+     * The end notice of {@code job}, again, and nothing else of its end: its writer sent the write that ended it
+     * again, never having heard that it committed, and the notice sent after that commit was lost with its answer.
+     */
+    public void noticeAgain(TranscriptionJob job) {
+        EndedJob ended = EndedJob.of(job);
+        notice(ended, job.transcriptJson(), traces.currentOr(ended.traceparent()));
+    }
+
+    /** A held request's notice, after the commit under way, or now when its end has committed. */
+    private void notice(EndedJob job, String transcriptJson, String traceparent) {
+        if (!awaited(job)) {
+            return;
+        }
+        JobFinished notice = notice(job, transcriptJson);
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
+        } else {
+            outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
+        }
     }
 }

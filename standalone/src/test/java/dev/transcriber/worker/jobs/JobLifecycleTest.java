@@ -390,6 +390,61 @@ class JobLifecycleTest {
     }
 
     @Test
+    void aSuccessSentAgainAfterItsCommitsAnswerWasLostSendsTheNoticeItLostWithTheRecordedAnswer() {
+        JobId quiet = saved(job(Lane.INTERACTIVE, "json"));
+        JobId hooked = JobId.random();
+        JobId withWebhook = saved(TranscriptionJob.submitted(
+                hooked,
+                null,
+                Lane.INTERACTIVE,
+                spec("json"),
+                audio(hooked),
+                Map.of(),
+                "https://hooks.example.test/done",
+                slice.clock().instant()));
+        for (JobId id : List.of(quiet, withWebhook)) {
+            RunningJob run = lifecycle.claim(id, "worker-a", LEASE).orElseThrow();
+            assertThat(run.quietEnd()).isEqualTo(id.equals(quiet)); // one statement, or a transaction
+            lifecycle.succeed(run, text("recorded"), "account-a", 1.0);
+
+            // its answer lost (and with it the notice sent after it), the run sends the write again (ResultWrites)
+            lifecycle.succeed(run, text("recorded"), "account-a", 1.0);
+
+            assertThat(slice.sent(Topics.FINISHED, id))
+                    .as("the notice, once for each send: the held request hears the end without polling")
+                    .hasSize(2)
+                    .allSatisfy(
+                            m -> assertThat(m.payload()).contains("SUCCEEDED").contains("recorded"));
+            assertThat(usageRows(id)).isEqualTo(1);
+        }
+        assertThat(webhookEvents(withWebhook))
+                .as("the end's other effects are not repeated")
+                .containsExactly("transcription_job.succeeded");
+    }
+
+    @Test
+    void theLastPiecesSuccessSentAgainAfterItsCommitsAnswerWasLostSendsItsJobsNoticeAgain() {
+        JobId id = saved(job(Lane.INTERACTIVE, "json"));
+        Claim claim = claim(id, "worker-a");
+        lifecycle.startCutting(claim);
+        lifecycle.addPiece(claim, piece(id, 0));
+        lifecycle.finishCutting(claim, 30.0, 1);
+        TranscriptionJob piece = slice.jobs().findPieces(id.value()).getFirst();
+        Claim pieceClaim = claim(piece.id(), "worker-b");
+        assertThat(lifecycle.pieceSucceeded(pieceClaim, text("merged"), "account-b"))
+                .hasSize(1);
+        assertThatJob(slice.job(id)).hasSucceeded();
+
+        assertThat(lifecycle.pieceSucceeded(pieceClaim, text("merged"), "account-b"))
+                .isEmpty();
+
+        assertThat(slice.sent(Topics.FINISHED, id))
+                .hasSize(2)
+                .allSatisfy(m -> assertThat(m.payload()).contains("SUCCEEDED").contains("merged"));
+        assertThat(usageRows(id)).isEqualTo(1);
+    }
+
+    @Test
     void aJobNoRequestCanBeHeldForEndsWithoutANoticeAnAsyncJobABulkJobAFailedOne() {
         JobId async = saved(job(Lane.ASYNC, "json"));
         JobId bulk = saved(job(Lane.BULK, "json"));

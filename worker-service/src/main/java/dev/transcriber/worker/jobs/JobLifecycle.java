@@ -151,8 +151,14 @@ class JobLifecycle {
         if (succeeded.isEmpty()) {
             // not held under this claim any more: cancelled by its owner meanwhile (the result is dropped), or
             // taken by another claim (the fence throws)
-            if (fence.holds(transitions.hold(claim.job()).orElseThrow(), claim, "succeed")) {
+            JobTransitions.Hold hold = transitions.hold(claim.job()).orElseThrow();
+            if (fence.holds(hold, claim, "succeed")) {
                 throw new IllegalStateException("job " + claim.job() + " is held under " + claim + " but did not move");
+            }
+            if (hold.state() == JobState.SUCCEEDED) {
+                // this very write, committed although its answer was lost, sent again: the notice sent after that
+                // commit was lost with it (the rest of the end was in the commit)
+                jobs.findById(claim.job().value()).ifPresent(ends::noticeAgain);
             }
             return;
         }
@@ -354,7 +360,10 @@ class JobLifecycle {
         if (!fence.holds(piece, claim, "piece_succeeded")) {
             if (piece.state() == JobState.SUCCEEDED) {
                 // this very write, committed although its answer was lost, sent again: what it recorded (the clips
-                // of the voices it heard first) stays
+                // of the voices it heard first) stays; when it was the last piece, its job's notice was lost with it
+                jobs.findById(piece.parentId().value())
+                        .filter(parent -> parent.state() == JobState.SUCCEEDED)
+                        .ifPresent(ends::noticeAgain);
                 return List.of();
             }
             return unused; // cancelled meanwhile (its job ended without it)
