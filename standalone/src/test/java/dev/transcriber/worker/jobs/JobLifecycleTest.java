@@ -614,12 +614,12 @@ class JobLifecycleTest {
         List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
         assertThat(pieces).extracting(TranscriptionJob::pieceIndex).containsExactlyInAnyOrder(0, 1);
         pieces.forEach(p -> assertThat(slice.outbox(Lane.INTERACTIVE.topic(), p.id()))
-                .as("piece " + p.pieceIndex() + " queued once")
-                .hasSize(1));
+                .as("piece " + p.pieceIndex() + "'s message, lost with the first answer, sent again")
+                .hasSize(2));
     }
 
     @Test
-    void aPieceOfAnotherCutAtTheSameIndexIsNotTakenForThisOne() {
+    void aPieceRecordedWithOtherAudioAtTheSameIndexIsNotTakenForThisOne() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
         lifecycle.startCutting(claim);

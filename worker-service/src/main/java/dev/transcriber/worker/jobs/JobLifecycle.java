@@ -214,8 +214,17 @@ class JobLifecycle {
         // Ended meanwhile: the piece is still recorded, so finishCutting returns its object for removal.
         fence.holds(job, claim, "add_piece");
         List<TranscriptionJob> recorded = jobs.findPieces(job.id().value());
-        if (recordedBefore(piece, recorded)) {
-            return; // this very write, committed although its answer was lost, sent again
+        Optional<TranscriptionJob> before = recordedBefore(piece, recorded);
+        if (before.isPresent()) {
+            // this very write, committed although its answer was lost, sent again: its message, sent after that
+            // commit, was lost with it (its outbox row waits out its lease), so a queued piece's is sent once more
+            if (before.get().state() == JobState.QUEUED) {
+                outbox.add(
+                        job.lane().topic(),
+                        before.get().id().toString(),
+                        new JobSubmitted(before.get().id()));
+            }
+            return;
         }
         JobId pieceId = JobId.random();
         StoredAudio source = job.audio();
@@ -238,24 +247,23 @@ class JobLifecycle {
     }
 
     /**
-     * True when {@code piece} is recorded already: a piece at its index can only be this cut's (starting the cut
-     * removed any earlier one), so it was recorded by this same write, whose commit's answer was lost. A piece at its
-     * index that is not the same audio is a fault, not a retry.
+     * The piece recorded already for {@code piece}, if any: a piece at its index can only be this cut's (starting the
+     * cut removed any earlier one), so it was recorded by this same write, whose commit's answer was lost. A piece at
+     * its index that is not the same audio is a fault, not a retry.
      */
-    private static boolean recordedBefore(AudioSplitter.StoredPiece piece, List<TranscriptionJob> recorded) {
+    private static Optional<TranscriptionJob> recordedBefore(
+            AudioSplitter.StoredPiece piece, List<TranscriptionJob> recorded) {
         Optional<TranscriptionJob> same =
                 recorded.stream().filter(p -> p.pieceIndex() == piece.index()).findFirst();
-        if (same.isEmpty()) {
-            return false;
-        }
-        TranscriptionJob existing = same.get();
-        if (!existing.audio().objectKey().equals(piece.objectKey())
-                || existing.audio().sizeBytes() != piece.sizeBytes()
-                || !existing.pieceSpan().equals(piece.span())) {
-            throw new IllegalStateException("piece " + piece.index() + " of job " + existing.parentId()
-                    + " is recorded already with other audio");
-        }
-        return true;
+        same.ifPresent(existing -> {
+            if (!existing.audio().objectKey().equals(piece.objectKey())
+                    || existing.audio().sizeBytes() != piece.sizeBytes()
+                    || !existing.pieceSpan().equals(piece.span())) {
+                throw new IllegalStateException("piece " + piece.index() + " of job " + existing.parentId()
+                        + " is recorded already with other audio");
+            }
+        });
+        return same;
     }
 
     /** Pieces of a job that labels speakers run in waves, each knowing the voices the waves before it heard. */
