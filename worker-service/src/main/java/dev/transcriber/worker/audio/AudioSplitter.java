@@ -112,30 +112,37 @@ public class AudioSplitter {
         SilenceDetector detector = new SilenceDetector(rule.thresholdDb(), samples(seconds(rule.minSilence())));
         Path scratch = null;
         try (ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor()) {
-            Path folder = Files.createDirectories(properties.scratchFolder());
-            scratch = Files.createTempFile(folder, "transcriber-" + jobId, ".pcm");
-            List<Future<StoredPiece>> stored = new ArrayList<>();
-            Path pcm = scratch;
-            Consumer<PiecePlanner.PlannedPiece> store = piece -> stored.add(uploads.submit(() -> {
-                StoredPiece done = storePiece(jobId, pcm, piece);
-                onPiece.accept(done);
-                return done;
-            }));
-            decode(audioUrl, scratch, detector, planner, store);
-            long total = detector.samples();
-            if (total == 0) {
-                throw new InvalidAudioException("The audio file contains no audio samples.");
+            try {
+                Path folder = Files.createDirectories(properties.scratchFolder());
+                scratch = Files.createTempFile(folder, "transcriber-" + jobId, ".pcm");
+                List<Future<StoredPiece>> stored = new ArrayList<>();
+                Path pcm = scratch;
+                Consumer<PiecePlanner.PlannedPiece> store = piece -> stored.add(uploads.submit(() -> {
+                    StoredPiece done = storePiece(jobId, pcm, piece);
+                    onPiece.accept(done);
+                    return done;
+                }));
+                decode(audioUrl, scratch, detector, planner, store);
+                long total = detector.samples();
+                if (total == 0) {
+                    throw new InvalidAudioException("The audio file contains no audio samples.");
+                }
+                Optional<PiecePlanner.PlannedPiece> next;
+                while ((next = planner.next(total, detector.silences(), -1)).isPresent()) {
+                    store.accept(next.get());
+                }
+                store.accept(planner.last(total));
+                List<StoredPiece> pieces = new ArrayList<>();
+                for (Future<StoredPiece> future : stored) {
+                    pieces.add(future.get());
+                }
+                return new Split(pieces, total / (double) SAMPLE_RATE);
+            } catch (Exception e) {
+                // the cut ends here (interrupted: its job given up): pieces still being stored or recorded are
+                // interrupted, not waited for (a record waits out a database outage for up to a minute and a half)
+                uploads.shutdownNow();
+                throw e;
             }
-            Optional<PiecePlanner.PlannedPiece> next;
-            while ((next = planner.next(total, detector.silences(), -1)).isPresent()) {
-                store.accept(next.get());
-            }
-            store.accept(planner.last(total));
-            List<StoredPiece> pieces = new ArrayList<>();
-            for (Future<StoredPiece> future : stored) {
-                pieces.add(future.get());
-            }
-            return new Split(pieces, total / (double) SAMPLE_RATE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not cut the audio of job " + jobId, e);
         } catch (ExecutionException e) {

@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Long audio is decoded into a scratch file in {@code transcriber.chunking.scratch-dir} (k8s gives the worker a
- * read-only root with an emptyDir for it), created if missing, and the file is gone when the cut ends.
+ * read-only root with an emptyDir for it), created if missing, and the file is gone when the cut ends. A cut that is
+ * interrupted interrupts the recording of its pieces rather than waiting for it.
  */
 class AudioSplitterScratchTest {
 
@@ -111,6 +114,51 @@ class AudioSplitterScratchTest {
         splitter.split(job, s3.store().presignedGet(source, Duration.ofMinutes(1)), 2.0, null, 25_000_000L, p -> {});
 
         assertThat(scratch).isEmptyDirectory();
+    }
+
+    @Test
+    void aCutInterruptedWhileItsPiecesAreRecordedInterruptsTheirRecordingInsteadOfWaitingForIt(@TempDir Path parent)
+            throws Exception {
+        JobId job = new JobId(UUID.randomUUID());
+        String source = ObjectKeys.sourceAudio(job);
+        byte[] audio = wav(4);
+        s3.store().put(source, new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        AudioSplitter splitter = new AudioSplitter(
+                new AudioDecoder(Duration.ofSeconds(5), threads),
+                s3.store(),
+                new ChunkingProperties(
+                        2,
+                        Duration.ofSeconds(1),
+                        Duration.ZERO,
+                        Duration.ofMillis(500),
+                        -35,
+                        Duration.ofMillis(400),
+                        parent.toString()));
+        CountDownLatch recording = new CountDownLatch(1);
+        AtomicBoolean recordingInterrupted = new AtomicBoolean();
+        Thread run = Thread.ofVirtual().start(() -> {
+            try {
+                splitter.split(
+                        job, s3.store().presignedGet(source, Duration.ofMinutes(1)), 4.0, null, 25_000_000L, piece -> {
+                            recording.countDown();
+                            try {
+                                // a write that waits for the database until it is interrupted, as ResultWrites does
+                                new CountDownLatch(1).await();
+                            } catch (InterruptedException e) {
+                                recordingInterrupted.set(true);
+                                throw new IllegalStateException(e);
+                            }
+                        });
+            } catch (RuntimeException expected) {
+                // the cut ends with the interrupt
+            }
+        });
+        assertThat(recording.await(10, TimeUnit.SECONDS)).isTrue();
+
+        run.interrupt(); // the job is given up (the worker stops)
+
+        assertThat(run.join(Duration.ofSeconds(10))).as("the cut ended").isTrue();
+        assertThat(recordingInterrupted).isTrue();
     }
 
     private static byte[] wav(int seconds) {
