@@ -589,6 +589,11 @@ class JobLifecycleTest {
         assertThatJob(job).hasSucceeded();
         assertThat(job.transcriptJson()).contains("early0 early1");
         assertThat(slice.sent(Topics.FINISHED, id)).hasSize(1);
+
+        // the merge's commit answer lost, the run sends the write again: the notice lost with it is sent again
+        assertThat(lifecycle.finishCutting(claim, 60.0, 2)).hasSize(2);
+        assertThat(slice.sent(Topics.FINISHED, id)).hasSize(2);
+        assertThat(usageRows(id)).isEqualTo(1);
     }
 
     @Test
@@ -755,7 +760,7 @@ class JobLifecycleTest {
     }
 
     @Test
-    void aDiarizedPiecesWriteSentAgainAfterItsAnswerWasLostKeepsTheClipsItRecorded() {
+    void aDiarizedPiecesWriteSentAgainAfterItsAnswerWasLostKeepsTheClipsItRecordedAndResendsTheWaveItReleased() {
         JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
         Claim claim = claim(id, "worker-a");
         lifecycle.startCutting(claim);
@@ -782,6 +787,11 @@ class JobLifecycleTest {
                 .extracting(Speaker::clipKey)
                 .containsExactly(clip);
         assertThatJob(slice.job(first.id())).hasSucceeded();
+        TranscriptionJob released = slice.jobs().findPieces(id.value()).get(1);
+        assertThatJob(released).isQueued();
+        assertThat(slice.outbox(Lane.INTERACTIVE.topic(), released.id()))
+                .as("the message of the piece the first write released, lost with its answer, is sent again")
+                .hasSize(2);
     }
 
     @Test

@@ -304,7 +304,12 @@ class JobLifecycle {
             return List.of(); // this very write, committed although its answer was lost, sent again
         }
         if (!fence.holds(job, claim, "finish_cutting")) {
-            return pieceObjects(id); // cancelled or failed while being cut: its pieces go
+            if (job.state() == JobState.SUCCEEDED) {
+                // merged by this very write (every piece had finished), committed although its answer was lost and
+                // sent again: the notice sent after that commit was lost with it
+                ends.noticeAgain(job);
+            }
+            return pieceObjects(id); // ended while being cut (or merged): its pieces go
         }
         job.measured(durationSeconds);
         return job.cutInto(pieces) ? merge(job) : List.of();
@@ -368,10 +373,9 @@ class JobLifecycle {
         if (!fence.holds(piece, claim, "piece_succeeded")) {
             if (piece.state() == JobState.SUCCEEDED) {
                 // this very write, committed although its answer was lost, sent again: what it recorded (the clips
-                // of the voices it heard first) stays; when it was the last piece, its job's notice was lost with it
-                jobs.findById(piece.parentId().value())
-                        .filter(parent -> parent.state() == JobState.SUCCEEDED)
-                        .ifPresent(ends::noticeAgain);
+                // of the voices it heard first) stays. What was sent after that commit was lost with its answer:
+                // its job's notice, when it was the last piece, or the messages of the pieces its wave released.
+                jobs.findById(piece.parentId().value()).ifPresent(this::resendAfterLostCommit);
                 return List.of();
             }
             return unused; // cancelled meanwhile (its job ended without it)
@@ -395,6 +399,19 @@ class JobLifecycle {
             releaseDueWaves(parent);
         }
         return List.of();
+    }
+
+    /** What a piece's end sent after its commit, sent again: its job's notice, or its job's queued pieces. */
+    private void resendAfterLostCommit(TranscriptionJob parent) {
+        if (parent.state() == JobState.SUCCEEDED) {
+            ends.noticeAgain(parent);
+        } else if (parent.state().isUnderway() && inWaves(parent)) {
+            // a message too many is harmless: only one claim takes a queued piece
+            jobs.findPieces(parent.id().value()).stream()
+                    .filter(p -> p.state() == JobState.QUEUED)
+                    .forEach(p ->
+                            outbox.add(p.lane().topic(), p.id().toString(), new JobSubmitted(p.id()), p.traceparent()));
+        }
     }
 
     private List<String> merge(TranscriptionJob parent) {
