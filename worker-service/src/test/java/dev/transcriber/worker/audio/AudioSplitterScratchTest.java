@@ -53,20 +53,8 @@ class AudioSplitterScratchTest {
     void theScratchFileGoesInTheConfiguredFolderAndIsRemovedAfter(@TempDir Path parent) throws Exception {
         Path scratch = parent.resolve("scratch");
         JobId job = new JobId(UUID.randomUUID());
-        String source = ObjectKeys.sourceAudio(job);
-        byte[] audio = wav(4);
-        s3.store().put(source, new ByteArrayInputStream(audio), audio.length, "audio/wav");
-        AudioSplitter splitter = new AudioSplitter(
-                new AudioDecoder(Duration.ofSeconds(5), threads),
-                s3.store(),
-                new ChunkingProperties(
-                        2,
-                        Duration.ofSeconds(1),
-                        Duration.ZERO,
-                        Duration.ofMillis(500),
-                        -35,
-                        Duration.ofMillis(400),
-                        scratch.toString()));
+        String source = stored(job, 4);
+        AudioSplitter splitter = splitter(scratch.toString());
 
         List<String> created = new ArrayList<>();
         AudioSplitter.Split split;
@@ -96,20 +84,8 @@ class AudioSplitterScratchTest {
     void aMissingScratchFolderIsCreated(@TempDir Path parent) throws Exception {
         Path scratch = parent.resolve("a/b");
         JobId job = new JobId(UUID.randomUUID());
-        String source = ObjectKeys.sourceAudio(job);
-        byte[] audio = wav(2);
-        s3.store().put(source, new ByteArrayInputStream(audio), audio.length, "audio/wav");
-        AudioSplitter splitter = new AudioSplitter(
-                new AudioDecoder(Duration.ofSeconds(5), threads),
-                s3.store(),
-                new ChunkingProperties(
-                        2,
-                        Duration.ofSeconds(1),
-                        Duration.ZERO,
-                        Duration.ofMillis(500),
-                        -35,
-                        Duration.ofMillis(400),
-                        scratch.toString()));
+        String source = stored(job, 2);
+        AudioSplitter splitter = splitter(scratch.toString());
 
         splitter.split(job, s3.store().presignedGet(source, Duration.ofMinutes(1)), 2.0, null, 25_000_000L, p -> {});
 
@@ -120,20 +96,8 @@ class AudioSplitterScratchTest {
     void aCutInterruptedWhileItsPiecesAreRecordedInterruptsTheirRecordingInsteadOfWaitingForIt(@TempDir Path parent)
             throws Exception {
         JobId job = new JobId(UUID.randomUUID());
-        String source = ObjectKeys.sourceAudio(job);
-        byte[] audio = wav(4);
-        s3.store().put(source, new ByteArrayInputStream(audio), audio.length, "audio/wav");
-        AudioSplitter splitter = new AudioSplitter(
-                new AudioDecoder(Duration.ofSeconds(5), threads),
-                s3.store(),
-                new ChunkingProperties(
-                        2,
-                        Duration.ofSeconds(1),
-                        Duration.ZERO,
-                        Duration.ofMillis(500),
-                        -35,
-                        Duration.ofMillis(400),
-                        parent.toString()));
+        String source = stored(job, 4);
+        AudioSplitter splitter = splitter(parent.toString());
         CountDownLatch recording = new CountDownLatch(1);
         AtomicBoolean recordingInterrupted = new AtomicBoolean();
         Thread run = Thread.ofVirtual().start(() -> {
@@ -159,6 +123,29 @@ class AudioSplitterScratchTest {
 
         assertThat(run.join(Duration.ofSeconds(10))).as("the cut ended").isTrue();
         assertThat(recordingInterrupted).isTrue();
+    }
+
+    /** {@code seconds} of tone stored as {@code job}'s audio; its key. */
+    private String stored(JobId job, int seconds) {
+        String source = ObjectKeys.sourceAudio(job);
+        byte[] audio = wav(seconds);
+        s3.store().put(source, new ByteArrayInputStream(audio), audio.length, "audio/wav");
+        return source;
+    }
+
+    /** A splitter that cuts audio over a second into two pieces, with its scratch files in {@code scratch}. */
+    private AudioSplitter splitter(String scratch) {
+        return new AudioSplitter(
+                new AudioDecoder(Duration.ofSeconds(5), threads),
+                s3.store(),
+                new ChunkingProperties(
+                        2,
+                        Duration.ofSeconds(1),
+                        Duration.ZERO,
+                        Duration.ofMillis(500),
+                        -35,
+                        Duration.ofMillis(400),
+                        scratch));
     }
 
     private static byte[] wav(int seconds) {
