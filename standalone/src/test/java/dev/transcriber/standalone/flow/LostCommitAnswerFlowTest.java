@@ -7,10 +7,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.ConsumerGroups;
 import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TcpGate;
 import dev.transcriber.standalone.support.TestAudio;
@@ -19,11 +19,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.core.KafkaAdmin;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -239,13 +239,15 @@ class LostCommitAnswerFlowTest {
         system.upstream().stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"piece heard\"}")));
         String name = "lost-piece-" + UUID.randomUUID();
         KafkaListenerEndpointRegistry mainListeners = system.worker().getBean(KafkaListenerEndpointRegistry.class);
-        // a worker that reaches PostgreSQL through the relay cuts 20 s of audio into pieces, alone: the first
-        // worker takes nothing meanwhile
-        try (ConfigurableApplicationContext relayedWorker = system.startAnotherWorker(List.of(
-                relayedDatabase, "--transcriber.chunking.min-piece=5s", "--transcriber.chunking.parallelism=3"))) {
+        try (Admin admin = Admin.create(system.api().getBean(KafkaAdmin.class).getConfigurationProperties())) {
+            Map<String, Integer> mainMembers = stableMembers(admin, Map.of());
+            // a worker that reaches PostgreSQL through the relay cuts 20 s of audio into pieces, alone: the first
+            // worker's listeners stop until the test ends
+            ConfigurableApplicationContext relayedWorker = system.startAnotherWorker(List.of(
+                    relayedDatabase, "--transcriber.chunking.min-piece=5s", "--transcriber.chunking.parallelism=3"));
             mainListeners.stop();
             try {
-                awaitAssigned(relayedWorker, Lane.ASYNC.topic());
+                stableMembers(admin, mainMembers); // the same number of consumers, all the relayed worker's now
                 int lost = relay.answersLost();
                 // the second piece's row carries its name; the answer lost is its commit's, the write after its insert
                 relay.loseAnswerAfter(name + "-part2", 1);
@@ -279,20 +281,28 @@ class LostCommitAnswerFlowTest {
                         .as("each piece transcribed once: the audio was not cut again")
                         .hasSize(pieces.size());
             } finally {
+                relayedWorker.close(); // then the first worker's listeners take every partition back
                 mainListeners.start();
+                stableMembers(admin, mainMembers);
             }
         }
     }
 
-    /** Waits until {@code worker} consumes part of {@code topic}. */
-    private static void awaitAssigned(ConfigurableApplicationContext worker, String topic) {
-        await("the relayed worker consumes " + topic)
-                .atMost(Duration.ofSeconds(60))
-                .until(() -> worker.getBean(KafkaListenerEndpointRegistry.class).getListenerContainers().stream()
-                        .map(MessageListenerContainer::getAssignedPartitions)
-                        .filter(Objects::nonNull)
-                        .flatMap(Collection::stream)
-                        .anyMatch(partition -> partition.topic().equals(topic)));
+    /**
+     * The members of each job lane's consumer group once it is stable; when {@code expected} names a group, waits
+     * until it is stable with that many.
+     */
+    private static Map<String, Integer> stableMembers(Admin admin, Map<String, Integer> expected) {
+        Map<String, Integer> members = new java.util.HashMap<>();
+        for (String group : List.of("workers", "workers-async", "workers-bulk")) {
+            int size = await("the consumer group " + group + " stable")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> ConsumerGroups.stableMembers(admin, group).size(),
+                            n -> n > 0 && (!expected.containsKey(group) || n == expected.get(group)));
+            members.put(group, size);
+        }
+        return members;
     }
 
     /** {@code POST path} with a JSON body to the relayed api, as the test key. */
