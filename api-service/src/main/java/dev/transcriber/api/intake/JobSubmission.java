@@ -97,7 +97,12 @@ public class JobSubmission {
         try {
             jobs.insertAlone(job);
         } catch (RuntimeException e) {
-            recorded = committedUnheard(job.id(), job.writerBackend(), e);
+            // the insert's answer was lost: the job if it was recorded all the same
+            recorded = commitInDoubt.recorded(
+                    e,
+                    "job " + job.id(),
+                    job.writerBackend(),
+                    () -> jobs.findById(job.id().value()));
         }
         outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
         return recorded;
@@ -120,11 +125,6 @@ public class JobSubmission {
                     }
                     return recorded;
                 }));
-    }
-
-    /** A new job's write failed: the job if it was recorded all the same ({@link CommitInDoubt}). */
-    private TranscriptionJob committedUnheard(JobId jobId, int writer, RuntimeException failure) {
-        return commitInDoubt.recorded(failure, "job " + jobId, writer, () -> jobs.findById(jobId.value()));
     }
 
     /**

@@ -132,10 +132,7 @@ class JobLifecycleTest {
     void theClaimOfAPieceReturnsItsPlaceAndSpanInItsJob() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim whole = claim(id, "worker-a");
-        lifecycle.startCutting(whole);
-        lifecycle.addPiece(whole, piece(id, 0));
-        lifecycle.addPiece(whole, piece(id, 1));
-        lifecycle.finishCutting(whole, 60.0, 2);
+        cutInto(whole, id, 2);
         JobId second = slice.jobs().findPieces(id.value()).get(1).id();
 
         RunningJob claimed = lifecycle.claim(second, "worker-b", LEASE).orElseThrow();
@@ -426,9 +423,7 @@ class JobLifecycleTest {
     void theLastPiecesSuccessSentAgainAfterItsCommitsAnswerWasLostSendsItsJobsNoticeAgain() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        lifecycle.addPiece(claim, piece(id, 0));
-        lifecycle.finishCutting(claim, 30.0, 1);
+        cutInto(claim, id, 1);
         TranscriptionJob piece = slice.jobs().findPieces(id.value()).getFirst();
         Claim pieceClaim = claim(piece.id(), "worker-b");
         assertThat(lifecycle.pieceSucceeded(pieceClaim, text("merged"), "account-b"))
@@ -572,9 +567,7 @@ class JobLifecycleTest {
     void piecesThatFinishBeforeTheCuttingEndsAreMergedWhenItEnds() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        lifecycle.addPiece(claim, piece(id, 0));
-        lifecycle.addPiece(claim, piece(id, 1));
+        cut(claim, id, 2);
         for (TranscriptionJob piece : slice.jobs().findPieces(id.value())) {
             assertThat(lifecycle.pieceSucceeded(
                             claim(piece.id(), "worker-b"), text("early" + piece.pieceIndex()), "account-b"))
@@ -643,11 +636,7 @@ class JobLifecycleTest {
         int count = 8;
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        for (int index = 0; index < count; index++) {
-            lifecycle.addPiece(claim, piece(id, index));
-        }
-        lifecycle.finishCutting(claim, 30.0 * count, count);
+        cutInto(claim, id, count);
         List<Callable<List<String>>> workers = new ArrayList<>();
         for (TranscriptionJob piece : slice.jobs().findPieces(id.value())) {
             Claim pieceClaim = claim(piece.id(), "worker-" + piece.pieceIndex());
@@ -672,10 +661,7 @@ class JobLifecycleTest {
     void aFailedPieceFailsItsJobAndItsOtherPiecesEndWithoutReopeningIt() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        for (int index = 0; index < 3; index++) {
-            lifecycle.addPiece(claim, piece(id, index));
-        }
+        cut(claim, id, 3);
         List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
         Claim failing = claim(pieces.get(0).id(), "worker-b");
         Claim running = claim(pieces.get(2).id(), "worker-c");
@@ -706,9 +692,7 @@ class JobLifecycleTest {
     void cuttingThatStartsOverRemovesThePiecesOfTheAttemptBefore() {
         JobId id = saved(job(Lane.INTERACTIVE, "json"));
         Claim first = claim(id, "worker-a");
-        lifecycle.startCutting(first);
-        lifecycle.addPiece(first, piece(id, 0));
-        lifecycle.addPiece(first, piece(id, 1));
+        cut(first, id, 2);
         List<TranscriptionJob> earlier = slice.jobs().findPieces(id.value());
         Claim earlierPiece = claim(earlier.get(0).id(), "worker-c");
         slice.clock().advance(LEASE.plusSeconds(1));
@@ -732,11 +716,7 @@ class JobLifecycleTest {
     void aDiarizedJobsLaterPiecesAreHeldUntilThePiecesBeforeTheirWaveSucceed() {
         JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        for (int index = 0; index < 3; index++) {
-            lifecycle.addPiece(claim, piece(id, index));
-        }
-        lifecycle.finishCutting(claim, 90.0, 3);
+        cutInto(claim, id, 3);
         List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
         assertThatJob(pieces.get(0)).isQueued();
         assertThatJob(pieces.get(1)).isHeld();
@@ -763,11 +743,7 @@ class JobLifecycleTest {
     void aDiarizedPiecesWriteSentAgainAfterItsAnswerWasLostKeepsTheClipsItRecordedAndResendsTheWaveItReleased() {
         JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        for (int index = 0; index < 3; index++) {
-            lifecycle.addPiece(claim, piece(id, index));
-        }
-        lifecycle.finishCutting(claim, 90.0, 3);
+        cutInto(claim, id, 3);
         TranscriptionJob first = slice.jobs().findPieces(id.value()).get(0);
         Claim pieceClaim = claim(first.id(), "worker-b");
         Transcript heard = new Transcript(
@@ -798,10 +774,7 @@ class JobLifecycleTest {
     void aDiarizedJobThatFailsWhileBeingCutTakesItsHeldPiecesWithIt() {
         JobId id = saved(job(Lane.INTERACTIVE, "diarized_json"));
         Claim claim = claim(id, "worker-a");
-        lifecycle.startCutting(claim);
-        for (int index = 0; index < 3; index++) {
-            lifecycle.addPiece(claim, piece(id, index));
-        }
+        cut(claim, id, 3);
 
         lifecycle.fail(claim, FailureCode.INTERNAL, "the decoder gave up");
 
@@ -833,6 +806,20 @@ class JobLifecycleTest {
 
     private static JobId saved(TranscriptionJob job) {
         return slice.jobs().save(job).id();
+    }
+
+    /** The cut of job {@code id} starts under {@code claim} and records its first {@code pieces} pieces. */
+    private void cut(Claim claim, JobId id, int pieces) {
+        lifecycle.startCutting(claim);
+        for (int index = 0; index < pieces; index++) {
+            lifecycle.addPiece(claim, piece(id, index));
+        }
+    }
+
+    /** As {@link #cut}, and the cut ends: the job awaits its {@code pieces} pieces of 30 s. */
+    private void cutInto(Claim claim, JobId id, int pieces) {
+        cut(claim, id, pieces);
+        lifecycle.finishCutting(claim, 30.0 * pieces, pieces);
     }
 
     private static AudioSplitter.StoredPiece piece(JobId job, int index) {

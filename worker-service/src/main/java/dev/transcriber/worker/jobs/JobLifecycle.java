@@ -286,8 +286,7 @@ class JobLifecycle {
         for (TranscriptionJob piece : pieces) {
             if (piece.state() == JobState.HELD && due(piece.pieceIndex(), pieces)) {
                 piece.release();
-                outbox.add(
-                        piece.lane().topic(), piece.id().toString(), new JobSubmitted(piece.id()), piece.traceparent());
+                send(piece);
             }
         }
     }
@@ -409,9 +408,13 @@ class JobLifecycle {
             // a message too many is harmless: only one claim takes a queued piece
             jobs.findPieces(parent.id().value()).stream()
                     .filter(p -> p.state() == JobState.QUEUED)
-                    .forEach(p ->
-                            outbox.add(p.lane().topic(), p.id().toString(), new JobSubmitted(p.id()), p.traceparent()));
+                    .forEach(this::send);
         }
+    }
+
+    /** A queued piece's message, from a process not working on it: in the piece's own trace. */
+    private void send(TranscriptionJob piece) {
+        outbox.add(piece.lane().topic(), piece.id().toString(), new JobSubmitted(piece.id()), piece.traceparent());
     }
 
     private List<String> merge(TranscriptionJob parent) {

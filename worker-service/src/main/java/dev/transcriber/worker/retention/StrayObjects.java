@@ -8,6 +8,7 @@ import dev.transcriber.common.store.BatchState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,8 +136,7 @@ public class StrayObjects {
                 .param("ids", ids)
                 .query(UUID.class)
                 .list());
-        UUID[] rest =
-                java.util.Arrays.stream(ids).filter(id -> !known.contains(id)).toArray(UUID[]::new);
+        UUID[] rest = Arrays.stream(ids).filter(id -> !known.contains(id)).toArray(UUID[]::new);
         if (rest.length > 0) { // rare (strays are): each expanding list's items are read for these alone
             known.addAll(jdbc.sql("select claimer from unnest(:ids) claimer where exists (select 1 from"
                             + " transcription_batches b where b.state = '" + BatchState.EXPANDING.name() + "'"
