@@ -77,9 +77,12 @@ public final class ObjectKeys {
         return "batches/" + batchId + "/feed.xml";
     }
 
-    /** The audio of item {@code index} of a batch, taken out of its archive. */
-    public static String batchItem(java.util.UUID batchId, int index) {
-        return batchItems(batchId) + index;
+    /**
+     * The audio of a batch's item taken out of its archive, named by the item's job: each attempt at the expansion
+     * writes keys of its own, so one whose claim ran out never overwrites or removes another attempt's files.
+     */
+    public static String batchItem(java.util.UUID batchId, JobId itemId) {
+        return batchItems(batchId) + itemId;
     }
 
     /** The prefix of the audio of every item of a batch taken out of its archive. */

@@ -315,7 +315,7 @@ class BatchesFlowTest {
                     .isEmpty();
             assertThat(isolated.system().objectStore().keys(ObjectKeys.claimedUploads(upload)))
                     .isEmpty();
-            assertThat(isolated.system().objectStore().size("batches/" + id + "/items/0"))
+            assertThat(isolated.system().objectStore().keys(ObjectKeys.batchItems(java.util.UUID.fromString(id))))
                     .as("no extracted file is left")
                     .isEmpty();
             assertThat(results(id, TestSystem.API_KEY)).isEmpty();
@@ -404,8 +404,9 @@ class BatchesFlowTest {
         java.util.UUID cancelledArchive = java.util.UUID.randomUUID();
         String archiveCopy = ObjectKeys.claimedUpload("upload-" + cancelledArchive, JobId.random());
         stored.accept(archiveCopy);
-        String written = ObjectKeys.batchItem(cancelledArchive, 0); // taken out, not yet an item
-        String anItem = ObjectKeys.batchItem(cancelledArchive, 1); // an item: its job's retention removes it
+        String written = ObjectKeys.batchItem(cancelledArchive, JobId.random()); // taken out, not yet an item
+        String anItem =
+                ObjectKeys.batchItem(cancelledArchive, JobId.random()); // an item: its job's retention removes it
         stored.accept(written);
         stored.accept(anItem);
         api.getBean(TransactionTemplate.class).executeWithoutResult(status -> {

@@ -122,7 +122,8 @@ class BatchExpander {
         }
     }
 
-    private void expand(TranscriptionBatch batch) {
+    /** Expands {@code batch}, which this worker has taken (package-private for tests that set the claim). */
+    void expand(TranscriptionBatch batch) {
         Items items = new Items(batch, json.readValue(batch.options(), JobSpec.class));
         try {
             switch (batch.sourceKind()) {
@@ -131,7 +132,9 @@ class BatchExpander {
                 case ARCHIVE -> fromArchive(batch, items);
             }
             items.flush();
-            expansion.finish(batch.id(), items.count, items.skipped, worker);
+            if (!expansion.finish(batch.id(), items.count, items.skipped, worker)) {
+                throw new Stopped();
+            }
             if (batch.sourceKind() == BatchSource.ARCHIVE) {
                 deleteQuietly(batch.source()); // every audio file is an object of its own now
             }
@@ -157,12 +160,19 @@ class BatchExpander {
         }
     }
 
+    /**
+     * Refuses the batch's source. The archive goes only once the refusal is recorded: a worker whose claim ran out
+     * leaves it to the batch's holder (or, for a cancelled batch, to retention).
+     */
     private void failed(TranscriptionBatch batch, Items items, String code, String message) {
         items.deleteStored();
+        if (!expansion.fail(batch.id(), code, message, items.skipped, worker)) {
+            log.info("batch {}: no longer this worker's, its refusal not recorded: {}", batch.id(), message);
+            return;
+        }
         if (batch.sourceKind() == BatchSource.ARCHIVE) {
             deleteQuietly(batch.source());
         }
-        expansion.fail(batch.id(), code, message, items.skipped, worker);
         log.info("batch {} refused: {}", batch.id(), message);
     }
 
@@ -240,7 +250,8 @@ class BatchExpander {
             reader.read(archive, new ArchiveReader.Entries() {
                 @Override
                 public void file(String path, InputStream content) {
-                    String key = ObjectKeys.batchItem(batch.id(), items.count);
+                    JobId id = JobId.random();
+                    String key = ObjectKeys.batchItem(batch.id(), id);
                     CountingInputStream counted = CountingInputStream.of(content);
                     items.storing(key);
                     store.put(key, counted, -1, null);
@@ -250,7 +261,6 @@ class BatchExpander {
                         items.unstored(key);
                         return;
                     }
-                    JobId id = JobId.random();
                     String file = path.substring(path.lastIndexOf('/') + 1);
                     items.add(
                             id,

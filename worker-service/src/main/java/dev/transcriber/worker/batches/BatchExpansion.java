@@ -123,38 +123,42 @@ class BatchExpansion {
 
     /**
      * Every item is in: the batch may run, and the admission schedulers are told on commit (a batch with no item
-     * fails, naming what was skipped; one whose items its owner has all ended meanwhile ends).
+     * fails, naming what was skipped; one whose items its owner has all ended meanwhile ends). False when the batch is
+     * no longer this worker's to expand.
      */
     @Transactional
-    void finish(UUID id, int items, List<SkippedEntry> skipped, String worker) {
+    boolean finish(UUID id, int items, List<SkippedEntry> skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
         if (!batch.isExpandedBy(worker)) {
-            return;
+            return false;
         }
         if (items == 0) {
             batch.failExpansion(
                     "empty_batch", "The batch's source has no audio to transcribe.", skipped, clock.instant());
             ends.announce(batch);
-            return;
+            return true;
         }
         batch.expanded(items, skipped, clock.instant());
         if (!ends.endIfNoItemLeft(batch)) {
             wakeups.notify(Channel.ADMISSION);
         }
+        return true;
     }
 
     /**
      * The source is refused or unreadable: the batch fails and its items are removed (their objects are the
-     * caller's to delete, when they came out of an archive). Nothing ran: items wait for the batch's expansion.
+     * caller's to delete, when they came out of an archive). Nothing ran: items wait for the batch's expansion. False
+     * when the batch is no longer this worker's to expand: nothing is recorded.
      */
     @Transactional
-    void fail(UUID id, String code, String message, List<SkippedEntry> skipped, String worker) {
+    boolean fail(UUID id, String code, String message, List<SkippedEntry> skipped, String worker) {
         TranscriptionBatch batch = batches.lockById(id).orElseThrow();
         if (!batch.isExpandedBy(worker)) {
-            return;
+            return false;
         }
         jobs.deleteAll(jobs.findBatchItems(id, 0, Limit.unlimited()));
         batch.failExpansion(code, message, skipped, clock.instant());
         ends.announce(batch);
+        return true;
     }
 }
