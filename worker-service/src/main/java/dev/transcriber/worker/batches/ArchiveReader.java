@@ -61,7 +61,14 @@ final class ArchiveReader {
         }
     }
 
+    /**
+     * What a tar may read for one entry before the entry itself: its header blocks, a long name, PAX records (a few
+     * kilobytes in any real archive), and what the stream's buffer reads ahead.
+     */
+    static final long MAX_TAR_HEADERS = 256 * 1024;
+
     private final Limits limits;
+    private long headersFrom = -1;
     private long compressed;
     private long expanded;
     private int entries;
@@ -126,7 +133,7 @@ final class ArchiveReader {
             throw new Refused("The archive is neither a zip nor a tar file (plain or gzip-compressed).");
         }
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry entry; (entry = nextEntry(tar)) != null; ) {
                 String path = next(entry.getName());
                 // the whole stream is counted under the tar reader; an entry's own data by its size, then as read
                 if (entry.getSize() > limits.entryBytes()) {
@@ -144,6 +151,20 @@ final class ArchiveReader {
             }
         } catch (IllegalArgumentException e) {
             throw new Refused("The archive is not a readable tar file: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The tar's next entry, its headers held to {@link #MAX_TAR_HEADERS}: the tar reader reads an entry's GNU long
+     * name or PAX header into memory before it returns the entry (each one in a row a call deeper), where no limit
+     * on entries or their size sees it.
+     */
+    private TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws IOException {
+        headersFrom = expanded;
+        try {
+            return tar.getNextEntry();
+        } finally {
+            headersFrom = -1;
         }
     }
 
@@ -223,6 +244,10 @@ final class ArchiveReader {
      */
     private void expanded(long n) {
         expanded += n;
+        if (headersFrom >= 0 && expanded - headersFrom > MAX_TAR_HEADERS) {
+            throw new Refused("The archive's headers for one entry (long names, PAX records) take more than "
+                    + MAX_TAR_HEADERS + " bytes.");
+        }
         if (expanded > limits.expandedBytes()) {
             throw new Refused("The archive expands beyond the limit of " + limits.expandedBytes() + " bytes.");
         }

@@ -165,6 +165,24 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void refusesATarWhoseHeadersForOneEntryTakeMoreThanTheirLimit() throws IOException {
+        // the tar reader reads a GNU long name (or a PAX header) into memory before it returns the entry it names, and
+        // each one in a row a level deeper: without a limit, one of a gigabyte runs the heap out, thousands the stack
+        ArchiveReader.Limits limits = new ArchiveReader.Limits(1L << 32, 1_000_000, 100, Long.MAX_VALUE, 100);
+        byte[] oneLongName = tarAfterLongNames(1, 2 * 1024 * 1024);
+        byte[] manyLongNames = tarAfterLongNames(20_000, 1);
+
+        for (byte[] archive : List.of(oneLongName, manyLongNames, gzip(manyLongNames))) {
+            assertThatThrownBy(() -> read(archive, limits))
+                    .isInstanceOf(ArchiveReader.Refused.class)
+                    .hasMessageContaining("headers");
+        }
+        assertThat(read(tarAfterLongNames(3, 300), limits).files())
+                .as("long names within the limit are read as ever: the last one names the file")
+                .containsExactly("n".repeat(296) + ".mp3:4");
+    }
+
+    @Test
     void refusesAnEntryLargerThanTheLimitPerEntryWhetherReadOrSkipped() throws IOException {
         ArchiveReader.Limits limits = new ArchiveReader.Limits(1_000_000, 5_000, 100, Long.MAX_VALUE, 100);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -289,6 +307,31 @@ class ArchiveReaderTest {
         for (int left = size; left > 0; left -= zeros.length) {
             out.write(zeros, 0, Math.min(left, zeros.length));
         }
+    }
+
+    /**
+     * A tar of one 4-byte file whose header is preceded by {@code count} GNU long-name records of {@code size} bytes (the
+     * last names it: {@code n...n.mp3}).
+     */
+    private static byte[] tarAfterLongNames(int count, int size) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            byte[] name = ("n".repeat(Math.max(0, size - 4)) + ".mp3".substring(Math.max(0, 4 - size)))
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i < count; i++) {
+                TarArchiveEntry longName = new TarArchiveEntry("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME);
+                longName.setSize(size);
+                tar.putArchiveEntry(longName);
+                tar.write(name);
+                tar.closeArchiveEntry();
+            }
+            TarArchiveEntry file = new TarArchiveEntry("a.mp3");
+            file.setSize(4);
+            tar.putArchiveEntry(file);
+            tar.write(new byte[4]);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
     }
 
     private static byte[] gzip(byte[] content) throws IOException {
