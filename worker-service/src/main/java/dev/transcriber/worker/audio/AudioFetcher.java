@@ -115,7 +115,7 @@ public class AudioFetcher {
                     int status = response.code();
                     String location = response.header("Location");
                     if (status >= 300 && status < 400 && location != null) {
-                        uri = uri.resolve(location);
+                        uri = redirected(uri, location, field);
                         continue;
                     }
                     if (status != 200) {
@@ -155,6 +155,15 @@ public class AudioFetcher {
                     + " seconds (or stopped sending).");
         } catch (IOException e) {
             throw new FetchFailed("The " + field + " could not be fetched: " + e.getMessage(), true);
+        }
+    }
+
+    /** Where a redirect leads; a refusal when its {@code Location} is no URL (the origin's fault, not ours). */
+    private static URI redirected(URI from, String location, String field) {
+        try {
+            return from.resolve(location);
+        } catch (IllegalArgumentException e) {
+            throw new FetchFailed("The " + field + " redirected to what is not a URL: " + e.getMessage());
         }
     }
 

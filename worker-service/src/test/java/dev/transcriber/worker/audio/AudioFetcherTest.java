@@ -46,6 +46,12 @@ class AudioFetcherTest {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
+        origin.createContext("/bad-redirect", exchange -> {
+            requests.incrementAndGet();
+            exchange.getResponseHeaders().add("Location", "http://a b/c.mp3"); // no URI: a space in its host
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
         origin.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         origin.start();
         trickle = TrickleServer.start(100_000);
@@ -101,6 +107,16 @@ class AudioFetcherTest {
         assertThatThrownBy(() -> fetcher.fetch(url("/status/404"), "k"))
                 .isInstanceOf(InvalidAudioException.class)
                 .hasMessageContaining("404");
+        assertThat(s3.keys()).isEmpty();
+    }
+
+    @Test
+    void aRedirectToWhatIsNoUrlIsARefusalOfTheAudioNotAnInternalError() throws Exception {
+        assertThatThrownBy(() -> fetcher(new AddressPolicy(true, List.of()), Duration.ofSeconds(10))
+                        .fetch(url("/bad-redirect"), "k"))
+                .isInstanceOf(InvalidAudioException.class)
+                .hasMessageContaining("redirected to what is not a URL");
+        assertThat(requests).hasValue(1);
         assertThat(s3.keys()).isEmpty();
     }
 
