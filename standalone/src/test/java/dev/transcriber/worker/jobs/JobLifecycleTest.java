@@ -27,6 +27,7 @@ import dev.transcriber.worker.audio.AudioSplitter;
 import dev.transcriber.worker.diarization.JobSpeakers;
 import dev.transcriber.worker.diarization.Speaker;
 import dev.transcriber.worker.diarization.SpeakerLabels;
+import dev.transcriber.worker.retention.TranscriptRetention;
 import dev.transcriber.worker.usage.UsageLedger;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,12 @@ class JobLifecycleTest {
     @BeforeAll
     static void start() {
         slice = WorkerSlice.start(
-                JobLifecycleTest.class, JobLifecycle.class, ClaimFence.class, JobTransitions.class, JobSpeakers.class);
+                JobLifecycleTest.class,
+                JobLifecycle.class,
+                ClaimFence.class,
+                JobTransitions.class,
+                JobSpeakers.class,
+                TranscriptRetention.class);
     }
 
     @AfterAll
@@ -561,6 +567,30 @@ class JobLifecycleTest {
             assertThat(slice.sent(Topics.FINISHED, p.id())).isEmpty();
         });
         assertThat(usageRows(id)).isEqualTo(1);
+    }
+
+    @Test
+    void aPiecesTranscriptOutlivesItsRetentionWhileItsJobAwaitsItsOtherPieces() {
+        JobId id = saved(job(Lane.ASYNC, "json"));
+        cutInto(claim(id, "worker-a"), id, 2);
+        List<TranscriptionJob> pieces = slice.jobs().findPieces(id.value());
+        lifecycle.pieceSucceeded(claim(pieces.get(0).id(), "worker-b"), text("early"), "account-b");
+        TranscriptRetention retention = slice.bean(TranscriptRetention.class);
+
+        // a transcript retention shorter than the job's run (waves of a long diarized job, say): the first piece's
+        // transcript is past it, the job is not
+        retention.removeExpired(slice.clock().instant().plus(Duration.ofDays(31)));
+        lifecycle.pieceSucceeded(claim(pieces.get(1).id(), "worker-c"), text("late"), "account-c");
+
+        TranscriptionJob job = slice.job(id);
+        assertThatJob(job).hasSucceeded();
+        assertThat(job.transcriptJson()).contains("early late");
+
+        // once the job has ended past the retention, its pieces' transcripts go with its own
+        retention.removeExpired(slice.clock().instant().plus(Duration.ofDays(31)));
+        assertThat(slice.job(id).transcriptJson()).isNull();
+        assertThat(slice.jobs().findPieces(id.value()))
+                .allSatisfy(piece -> assertThat(piece.transcriptJson()).isNull());
     }
 
     @Test

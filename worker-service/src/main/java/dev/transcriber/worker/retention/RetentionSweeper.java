@@ -64,7 +64,7 @@ public class RetentionSweeper {
     private final JsonMapper json;
     private final Clock clock;
     private final Duration audio;
-    private final Duration transcripts;
+    private final TranscriptRetention transcripts;
 
     RetentionSweeper(
             JdbcClient jdbc,
@@ -72,7 +72,7 @@ public class RetentionSweeper {
             JsonMapper json,
             Clock clock,
             @Value("${transcriber.retention.audio:7d}") Duration audio,
-            @Value("${transcriber.retention.transcripts:30d}") Duration transcripts) {
+            TranscriptRetention transcripts) {
         this.jdbc = jdbc;
         this.store = store;
         this.json = json;
@@ -95,11 +95,7 @@ public class RetentionSweeper {
      */
     public int sweep(Instant now) {
         int removed = removeExpiredAudio(now);
-        removed += jdbc.sql("update transcription_jobs set transcript_json = null, transcript_removed_at = :now"
-                        + " where finished_at < :before and transcript_json is not null")
-                .param("now", Timestamp.from(now))
-                .param("before", Timestamp.from(now.minus(transcripts)))
-                .update();
+        removed += transcripts.removeExpired(now);
         removeExpiredUploads(now);
         removeBatchLeftovers(now);
         return removed;
