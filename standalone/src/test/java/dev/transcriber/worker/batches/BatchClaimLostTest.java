@@ -6,11 +6,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.store.BatchItem;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.TestAudio;
@@ -19,10 +22,14 @@ import dev.transcriber.worker.WorkerIdentity;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -70,13 +77,13 @@ class BatchClaimLostTest {
     void anExpansionThatLostItsClaimLeavesTheFilesOfTheAttemptThatFinished() throws Exception {
         byte[] archive = zip(Map.of("a.wav", TestAudio.toneWav(0.5), "b.wav", TestAudio.toneWav(0.7)));
         TranscriptionBatch batch = archiveBatch(archive, worker);
-        expander.expand(batch); // the attempt that finishes: both files are items, the batch runs
+        expander.expand(batch, Set.of()); // the attempt that finishes: both files are items, the batch runs
         assertThat(status(batch.id())).isIn("in_progress", "completed");
 
         // an earlier attempt, its claim long gone, still reading the archive it opened before the finished attempt
         // removed it, takes the same files out again
         store.put(batch.source(), new ByteArrayInputStream(archive), archive.length, "application/zip");
-        expander.expand(batch);
+        expander.expand(batch, Set.of());
         store.delete(batch.source());
 
         var items = system.jobs().findBatchItems(batch.id(), 0, org.springframework.data.domain.Limit.unlimited());
@@ -103,7 +110,7 @@ class BatchClaimLostTest {
                 zip(Map.of("ok.wav", TestAudio.toneWav(0.5), "../../etc/evil.wav", TestAudio.toneWav(0.5))),
                 "another-worker");
 
-        expander.expand(batch); // this worker's claim ran out; another worker holds the batch now
+        expander.expand(batch, Set.of()); // this worker's claim ran out; another worker holds the batch now
 
         assertThat(store.size(batch.source()))
                 .as("the archive, which the batch's holder still reads")
@@ -111,13 +118,7 @@ class BatchClaimLostTest {
         assertThat(status(batch.id())).isEqualTo("expanding");
 
         // the holder's lease runs out too: this worker takes the batch and refuses it, with its own refusal
-        system.api().getBean(TransactionTemplate.class).executeWithoutResult(status -> {
-            TranscriptionBatch held = system.api()
-                    .getBean(BatchRepository.class)
-                    .findById(batch.id())
-                    .orElseThrow();
-            held.takeExpansion("another-worker", Instant.now().minusSeconds(1));
-        });
+        runOut(batch.id());
         expander.expandWaiting();
 
         await().atMost(Duration.ofSeconds(30))
@@ -129,19 +130,71 @@ class BatchClaimLostTest {
         assertThat(store.keys(ObjectKeys.batchItems(batch.id()))).isEmpty();
     }
 
+    @Test
+    void anExpansionStartedOverKeepsTheItemsTheirOwnerEndedMeanwhile() throws Exception {
+        List<JobId> ids = List.of(JobId.random(), JobId.random(), JobId.random());
+        String source = JSON.writeValueAsString(ids.stream()
+                .map(id -> new BatchItem(id.toString(), "http://127.0.0.1:9/" + id + ".wav", null, null, Map.of()))
+                .toList());
+        TranscriptionBatch batch = batch(BatchSource.ITEMS, source, worker);
+        BatchExpansion expansion = system.worker().getBean(BatchExpansion.class);
+        List<BatchExpansion.NewItem> first = new ArrayList<>();
+        for (int index = 0; index < ids.size(); index++) {
+            JobId id = ids.get(index);
+            first.add(new BatchExpansion.NewItem(
+                    index,
+                    id,
+                    new StoredAudio(ObjectKeys.sourceAudio(id), id + ".wav", null, 0),
+                    "http://127.0.0.1:9/" + id + ".wav",
+                    null,
+                    Map.of()));
+        }
+        assertThat(expansion.add(batch.id(), SPEC, first, worker)).isTrue(); // the first attempt's items
+        // the owner ends two of them while the batch still expands
+        HttpResponse<String> cancelled = client.post("/v1/transcription_jobs/" + ids.get(0) + "/cancel");
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        HttpResponse<String> deleted = client.send(client.request("/v1/transcription_jobs/" + ids.get(1))
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .DELETE()
+                .build());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+        // the first attempt's worker dies: its claim runs out, and the expansion starts over
+        runOut(batch.id());
+        expander.expandWaiting();
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(status(batch.id())).isNotEqualTo("expanding"));
+        assertThat(job(ids.get(0)).path("status").asString())
+                .as("the cancelled item stays cancelled")
+                .isEqualTo("cancelled");
+        JsonNode deletedItem = job(ids.get(1));
+        assertThat(deletedItem.path("deleted").asBoolean())
+                .as("the deleted item stays deleted: %s", deletedItem)
+                .isTrue();
+        JsonNode counts = batch(batch.id()).path("counts");
+        assertThat(counts.path("total").asInt()).as(counts.toString()).isEqualTo(3);
+        assertThat(counts.path("cancelled").asInt()).as(counts.toString()).isEqualTo(2);
+    }
+
     /** An archive batch whose archive is stored, held by {@code holder} for the next two minutes. */
     private static TranscriptionBatch archiveBatch(byte[] archive, String holder) {
-        UUID id = UUID.randomUUID();
-        String key = "test-archives/" + id + ".zip";
+        String key = "test-archives/" + UUID.randomUUID() + ".zip";
         store.put(key, new ByteArrayInputStream(archive), archive.length, "application/zip");
+        return batch(BatchSource.ARCHIVE, key, holder);
+    }
+
+    /** A batch of {@code kind} from {@code source}, held by {@code holder} for the next two minutes. */
+    private static TranscriptionBatch batch(BatchSource kind, String source, String holder) {
+        UUID id = UUID.randomUUID();
         UUID keyId = system.keyId(TestSystem.API_KEY);
         return system.api().getBean(TransactionTemplate.class).execute(status -> {
             Instant now = Instant.now();
             TranscriptionBatch batch = TranscriptionBatch.expanding(
                     id,
                     keyId,
-                    BatchSource.ARCHIVE,
-                    key,
+                    kind,
+                    source,
                     system.api().getBean(JsonMapper.class).writeValueAsString(SPEC),
                     null,
                     null,
@@ -151,6 +204,21 @@ class BatchClaimLostTest {
             batch.takeExpansion(holder, now.plusSeconds(120)); // no other worker takes it meanwhile
             return system.api().getBean(BatchRepository.class).save(batch);
         });
+    }
+
+    /** The claim on batch {@code id} runs out, its worker gone: the next look takes the batch. */
+    private static void runOut(UUID id) {
+        system.api()
+                .getBean(TransactionTemplate.class)
+                .executeWithoutResult(status -> system.api()
+                        .getBean(BatchRepository.class)
+                        .findById(id)
+                        .orElseThrow()
+                        .takeExpansion("a-worker-gone", Instant.now().minusSeconds(1)));
+    }
+
+    private static JsonNode job(JobId id) {
+        return JSON.readTree(client.get("/v1/transcription_jobs/" + id).body());
     }
 
     private static byte[] zip(Map<String, byte[]> entries) throws IOException {

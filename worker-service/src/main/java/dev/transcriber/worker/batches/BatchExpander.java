@@ -90,7 +90,7 @@ class BatchExpander {
                         if (taken.batch() != null) {
                             expanding.add(id);
                             try {
-                                expand(taken.batch());
+                                expand(taken.batch(), taken.ended());
                             } finally {
                                 expanding.remove(id);
                             }
@@ -122,9 +122,12 @@ class BatchExpander {
         }
     }
 
-    /** Expands {@code batch}, which this worker has taken (package-private for tests that set the claim). */
-    void expand(TranscriptionBatch batch) {
-        Items items = new Items(batch, json.readValue(batch.options(), JobSpec.class));
+    /**
+     * Expands {@code batch}, which this worker has taken, passing over the places of items their owner {@code ended}
+     * in an earlier attempt (package-private for tests that set the claim).
+     */
+    void expand(TranscriptionBatch batch, Set<Integer> ended) {
+        Items items = new Items(batch, json.readValue(batch.options(), JobSpec.class), ended);
         try {
             switch (batch.sourceKind()) {
                 case ITEMS -> fromList(batch, items);
@@ -250,6 +253,9 @@ class BatchExpander {
             reader.read(archive, new ArchiveReader.Entries() {
                 @Override
                 public void file(String path, InputStream content) {
+                    if (items.passesOverEnded()) {
+                        return; // its owner ended this file's item in an earlier attempt: it stays as it is
+                    }
                     JobId id = JobId.random();
                     String key = ObjectKeys.batchItem(batch.id(), id);
                     CountingInputStream counted = CountingInputStream.of(content);
@@ -287,18 +293,19 @@ class BatchExpander {
         private final List<BatchExpansion.NewItem> pending = new ArrayList<>();
         private final List<String> stored = new ArrayList<>();
         private final List<SkippedEntry> skipped = new ArrayList<>();
+        private final Set<Integer> ended;
         private int skippedTotal;
         private int count;
 
-        Items(TranscriptionBatch batch, JobSpec spec) {
+        Items(TranscriptionBatch batch, JobSpec spec, Set<Integer> ended) {
             this.batch = batch;
             this.spec = spec;
+            this.ended = ended;
         }
 
         void add(JobId id, StoredAudio audio, String url, String sha256, Map<String, String> own) {
-            if (count >= properties.maxItems()) {
-                throw new Unusable(
-                        "too_many_items", "The batch's source has more than " + properties.maxItems() + " items.");
+            if (passesOverEnded()) {
+                return;
             }
             Map<String, String> metadata = new LinkedHashMap<>(batch.metadata());
             if (own != null) {
@@ -308,6 +315,22 @@ class BatchExpander {
             if (pending.size() >= CHUNK) {
                 flush();
             }
+        }
+
+        /**
+         * Whether the next item is one its owner ended in an earlier attempt, which stays: its place is counted and
+         * passed over. Every place counts against the limit on items.
+         */
+        boolean passesOverEnded() {
+            if (count >= properties.maxItems()) {
+                throw new Unusable(
+                        "too_many_items", "The batch's source has more than " + properties.maxItems() + " items.");
+            }
+            if (!ended.contains(count)) {
+                return false;
+            }
+            count++;
+            return true;
         }
 
         void flush() {

@@ -6,6 +6,7 @@ import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobRepository;
 import dev.transcriber.common.store.JobSpec;
+import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.SkippedEntry;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
@@ -18,7 +19,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -53,13 +56,18 @@ class BatchExpansion {
         return batches.findExpandable(clock.instant(), Limit.of(limit));
     }
 
-    /** What an expansion starts from: the batch, and the objects of items left by an earlier attempt. */
-    record Taken(TranscriptionBatch batch, List<String> leftOverObjects) {}
+    /**
+     * What an expansion starts from: the batch, the objects of items left by an earlier attempt, and the places of the
+     * items their owner ended meanwhile ({@code ended}: cancelled or deleted while the batch expanded), which stay as
+     * they are and are not written again.
+     */
+    record Taken(TranscriptionBatch batch, List<String> leftOverObjects, Set<Integer> ended) {}
 
     /**
      * Takes the batch for {@code worker} unless another worker holds it. Items left by an earlier attempt (a worker
-     * that died while expanding) are removed: the expansion starts over. After {@code maxAttempts} starts the batch
-     * fails instead, so a source that breaks every worker does not go round for ever.
+     * that died while expanding) are removed: the expansion starts over. Those their owner ended meanwhile stay (a
+     * cancel or a delete is not undone, and their events are not lost). After {@code maxAttempts} starts the batch fails
+     * instead, every item removed, so a source that breaks every worker does not go round for ever.
      */
     @Transactional
     Optional<Taken> take(UUID id, String worker, Duration lease, int maxAttempts) {
@@ -69,11 +77,15 @@ class BatchExpansion {
             return Optional.empty();
         }
         List<TranscriptionJob> leftOver = jobs.findBatchItems(id, 0, Limit.unlimited());
-        jobs.deleteAll(leftOver);
+        boolean lastAttempt = batch.expansionAttempts() >= maxAttempts;
+        List<TranscriptionJob> removed = lastAttempt
+                ? leftOver
+                : leftOver.stream().filter(j -> j.state() == JobState.HELD).toList();
+        jobs.deleteAll(removed);
         List<String> objects = batch.sourceKind() == BatchSource.ARCHIVE
-                ? leftOver.stream().map(j -> j.audio().objectKey()).toList()
+                ? removed.stream().map(j -> j.audio().objectKey()).toList()
                 : List.of();
-        if (batch.expansionAttempts() >= maxAttempts) {
+        if (lastAttempt) {
             if (batch.sourceKind() == BatchSource.ARCHIVE) { // the archive's copy goes with its last attempt
                 objects = java.util.stream.Stream.concat(objects.stream(), java.util.stream.Stream.of(batch.source()))
                         .toList();
@@ -84,10 +96,14 @@ class BatchExpansion {
                     null,
                     now);
             ends.announce(batch);
-            return Optional.of(new Taken(null, objects));
+            return Optional.of(new Taken(null, objects, Set.of()));
         }
         batch.takeExpansion(worker, now.plus(lease));
-        return Optional.of(new Taken(batch, objects));
+        Set<Integer> ended = leftOver.stream()
+                .filter(j -> j.state() != JobState.HELD)
+                .map(TranscriptionJob::batchIndex)
+                .collect(Collectors.toUnmodifiableSet());
+        return Optional.of(new Taken(batch, objects, ended));
     }
 
     /** Extends {@code worker}'s claims on the batches it is expanding. */
