@@ -144,8 +144,9 @@ public final class KnownSpeakers {
         }
         ByteBuffer buffer = ByteBuffer.wrap(audio).order(ByteOrder.LITTLE_ENDIAN);
         long byteRate = 0;
-        int at = 12;
-        while (at + 8 <= audio.length) {
+        long next = 12; // a chunk's size is the clip's to say: where the next one starts may be beyond any int
+        while (next + 8 <= audio.length) {
+            int at = (int) next;
             String id = new String(audio, at, 4, java.nio.charset.StandardCharsets.US_ASCII);
             long size = Integer.toUnsignedLong(buffer.getInt(at + 4));
             if (id.equals("fmt ") && at + 20 <= audio.length) {
@@ -154,7 +155,7 @@ public final class KnownSpeakers {
                 long data = Math.min(size, audio.length - (at + 8L)); // a streamed WAV may say 0xFFFFFFFF
                 return byteRate == 0 ? null : data / (double) byteRate;
             }
-            at += 8 + (int) Math.min(size + (size & 1), Integer.MAX_VALUE - at - 8);
+            next += 8 + size + (size & 1);
         }
         return null;
     }
