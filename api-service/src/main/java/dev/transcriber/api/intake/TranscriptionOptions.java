@@ -360,17 +360,19 @@ public final class TranscriptionOptions {
         return format;
     }
 
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
     private static Double temperature(String value) {
         if (value == null) {
             return null;
         }
-        try {
+        // a decimal number, as a form or JSON sends it: not Java's own forms (0.5f, 1d, 0x1p-1, NaN)
+        if (DECIMAL.matcher(value.strip()).matches()) {
             double t = Double.parseDouble(value);
             if (t >= 0 && t <= 1) {
                 return t;
             }
-        } catch (NumberFormatException ignored) {
-            // reported below
         }
         throw ApiException.invalidRequest(
                 "Invalid value for 'temperature': expected a number between 0 and 1, got '" + value + "'.",

@@ -51,10 +51,25 @@ class TranscriptionOptionsTest {
 
     @Test
     void refusesBadTemperatureAndUnknownFormats() {
-        assertThatThrownBy(() -> TranscriptionOptions.validate(
-                        upload(Map.of("model", "whisper-1", "temperature", "hot")), ModelCatalog.standard(), PROMPT))
-                .isInstanceOfSatisfying(
-                        ApiException.class, e -> assertThat(e.param()).isEqualTo("temperature"));
+        // Java's own number forms (a float suffix, hexadecimal) are no number a form field sends
+        for (String temperature : java.util.List.of("hot", "0.5f", "1d", "0x1p-1", "NaN", "1.5")) {
+            assertThatThrownBy(() -> TranscriptionOptions.validate(
+                            upload(Map.of("model", "whisper-1", "temperature", temperature)),
+                            ModelCatalog.standard(),
+                            PROMPT))
+                    .as(temperature)
+                    .isInstanceOfSatisfying(
+                            ApiException.class, e -> assertThat(e.param()).isEqualTo("temperature"));
+        }
+        for (String temperature : java.util.List.of("0", "1", ".5", "0.25", "5e-1", " 0.5 ")) {
+            assertThat(TranscriptionOptions.validate(
+                                    upload(Map.of("model", "whisper-1", "temperature", temperature)),
+                                    ModelCatalog.standard(),
+                                    PROMPT)
+                            .temperature())
+                    .as(temperature)
+                    .isBetween(0.0, 1.0);
+        }
         assertThatThrownBy(() -> TranscriptionOptions.validate(
                         upload(Map.of("model", "whisper-1", "response_format", "xml")),
                         ModelCatalog.standard(),
