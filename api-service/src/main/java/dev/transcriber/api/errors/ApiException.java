@@ -37,6 +37,36 @@ public class ApiException extends RuntimeException {
         return invalidRequest("Missing required parameter: " + name, name);
     }
 
+    /** The transcript of job {@code id} went with its deletion (404 {@code transcript_deleted}). */
+    public static ApiException transcriptDeleted(Object id) {
+        return new ApiException(
+                HttpStatus.NOT_FOUND,
+                "invalid_request_error",
+                "transcript_deleted",
+                "id",
+                "The transcript of job '" + id + "' was deleted.");
+    }
+
+    /** The transcript of job {@code id} outlived its retention and was removed (404 {@code transcript_expired}). */
+    public static ApiException transcriptExpired(Object id) {
+        return new ApiException(
+                HttpStatus.NOT_FOUND,
+                "invalid_request_error",
+                "transcript_expired",
+                "id",
+                "The transcript of job '" + id + "' has passed its retention period and was removed.");
+    }
+
+    /** What a caller sees of a failure of ours: no internals. */
+    public static ApiException internal() {
+        return new ApiException(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal_error",
+                null,
+                "The server had an error while processing your request.");
+    }
+
     /** An {@code Idempotency-Key} sent again with a different request. */
     public static ApiException idempotencyKeyReused(String key) {
         return new ApiException(

@@ -111,12 +111,7 @@ class ApiExceptionHandler {
             return unavailable.get();
         }
         log.error("unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
-        return body(new ApiException(
-                HttpStatus.INTERNAL_SERVER_ERROR,
-                "server_error",
-                "internal_error",
-                null,
-                "The server had an error while processing your request."));
+        return body(ApiException.internal());
     }
 
     /** The database's refusal of a revoked key's new job or batch (SQLSTATE TR401, migration V24). */

@@ -39,12 +39,7 @@ class JobTranscripts {
     ResponseEntity<String> render(JobId id, Scope scope, String formatName, String granularityNames) {
         TranscriptionJob job = queries.find(id, scope);
         if (job.isDeleted()) {
-            throw new ApiException(
-                    HttpStatus.NOT_FOUND,
-                    "invalid_request_error",
-                    "transcript_deleted",
-                    "id",
-                    "The transcript of job '" + id + "' was deleted.");
+            throw ApiException.transcriptDeleted(id);
         }
         if (job.state() != JobState.SUCCEEDED) {
             throw new ApiException(
@@ -55,12 +50,7 @@ class JobTranscripts {
                     "The job is " + job.state().wireName() + "; a transcript exists once it succeeds.");
         }
         if (job.transcriptJson() == null) {
-            throw new ApiException(
-                    HttpStatus.NOT_FOUND,
-                    "invalid_request_error",
-                    "transcript_expired",
-                    "id",
-                    "The transcript of job '" + id + "' has passed its retention period and was removed.");
+            throw ApiException.transcriptExpired(id);
         }
         ResponseFormat format = TranscriptionOptions.responseFormat(
                 formatName == null ? job.spec().responseFormat() : formatName);

@@ -27,9 +27,9 @@ class JobOutcomes {
     }
 
     Optional<Outcome> find(JobId id) {
-        return jdbc.sql(
-                        "select state, response_format, timestamp_granularities, transcript_json, upstream_account,"
-                                + " failure_code, failure_message, failure_resets_at, task from transcription_jobs where id = :id")
+        return jdbc.sql("select state, response_format, timestamp_granularities, transcript_json, upstream_account,"
+                        + " failure_code, failure_message, failure_resets_at, task, deleted_at is not null"
+                        + " from transcription_jobs where id = :id")
                 .param("id", id.value())
                 .query((rs, row) -> new Outcome(
                         JobState.valueOf(rs.getString("state")),
@@ -40,7 +40,8 @@ class JobOutcomes {
                         failureCode(rs.getString("failure_code")),
                         rs.getString("failure_message"),
                         instant(rs.getTimestamp("failure_resets_at")),
-                        JobTask.ofStored(rs.getString("task"))))
+                        JobTask.ofStored(rs.getString("task")),
+                        rs.getBoolean(10)))
                 .optional();
     }
 
@@ -62,5 +63,6 @@ class JobOutcomes {
             FailureCode failureCode,
             String failureMessage,
             Instant failureResetsAt,
-            JobTask task) {}
+            JobTask task,
+            boolean deleted) {}
 }

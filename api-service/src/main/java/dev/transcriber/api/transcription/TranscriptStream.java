@@ -30,6 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class TranscriptStream {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TranscriptStream.class);
+
     private final JobId jobId;
     private final SseEmitter emitter;
     private final JobRepository jobs;
@@ -59,8 +61,18 @@ final class TranscriptStream {
                 return;
             }
             TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
+            if (job.isDeleted()) {
+                fail(ApiException.transcriptDeleted(jobId));
+                return;
+            }
             switch (job.state()) {
-                case SUCCEEDED -> finish(codec.read(job.transcriptJson()), diarized(job));
+                case SUCCEEDED -> {
+                    if (job.transcriptJson() == null) { // retention removed it before this request asked again
+                        fail(ApiException.transcriptExpired(jobId));
+                    } else {
+                        finish(codec.read(job.transcriptJson()), diarized(job));
+                    }
+                }
                 case FAILED ->
                     fail(ApiException.jobFailed(job.failureCode(), job.failureMessage(), job.failureResetsAt()));
                 case CANCELLED -> fail(ApiException.invalidRequest("The job was cancelled.", null));
@@ -74,6 +86,15 @@ final class TranscriptStream {
             }
         } catch (IOException | IllegalStateException e) {
             closed = true; // the caller went away; the job goes on and can be fetched by its id
+        } catch (RuntimeException e) {
+            // a failure of ours (the database, say): the caller hears of it now rather than at the stream's timeout,
+            // and the job goes on and can be fetched by its id
+            log.warn("stream of job {} ended by an error: {}", jobId, e.toString());
+            try {
+                fail(ApiException.internal());
+            } catch (IOException | IllegalStateException gone) {
+                closed = true;
+            }
         } finally {
             lock.unlock();
         }

@@ -345,7 +345,8 @@ class Transcriptions {
      */
     private Object streamOrAnswer(JobId jobId, CompletableFuture<JobFinished.Answer> finished, Throwable failure) {
         TranscriptionJob job = jobs.findById(jobId.value()).orElseThrow();
-        if (failure != null || job.state() == JobState.FAILED || job.state() == JobState.CANCELLED) {
+        boolean transcriptGone = job.isDeleted() || (job.state() == JobState.SUCCEEDED && job.transcriptJson() == null);
+        if (failure != null || job.state() == JobState.FAILED || job.state() == JobState.CANCELLED || transcriptGone) {
             pending.forget(jobId, finished);
             return answer(jobId, failure);
         }
@@ -418,6 +419,12 @@ class Transcriptions {
             return ErrorResponses.entity(stillRunning(jobId));
         }
         JobOutcomes.Outcome job = outcomes.find(jobId).orElseThrow();
+        if (job.deleted()) { // a request with the key of a job its owner deleted since
+            return ErrorResponses.entity(ApiException.transcriptDeleted(jobId));
+        }
+        if (job.state() == JobState.SUCCEEDED && job.transcriptJson() == null) { // retention removed it since
+            return ErrorResponses.entity(ApiException.transcriptExpired(jobId));
+        }
         return switch (job.state()) {
             case SUCCEEDED ->
                 succeeded(

@@ -182,6 +182,32 @@ abstract class SyncTranscriptionFlowContract {
                 .isEqualTo("idempotency_key_reused");
     }
 
+    @Test
+    void theSameKeyAfterItsJobWasDeletedAnswersThatItsTranscriptIsGone() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Soon gone.\"}")));
+
+        for (boolean stream : List.of(false, true)) {
+            Multipart form = stream ? audioForm().field("stream", "true") : audioForm();
+            String key = "gone-" + stream + "-" + System.nanoTime();
+            HttpResponse<String> first = withKey(form, key);
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            String job = first.headers().firstValue(JOB_HEADER).orElseThrow();
+            HttpResponse<String> deleted = client.send(client.request("/v1/transcription_jobs/" + job)
+                    .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                    .DELETE()
+                    .build());
+            assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+            HttpResponse<String> again = withKey(form, key);
+
+            assertThat(again.statusCode())
+                    .as("stream=%s: %s", stream, again.body())
+                    .isEqualTo(404);
+            assertThat(json.readTree(again.body()).path("error").path("code").asString())
+                    .isEqualTo("transcript_deleted");
+        }
+    }
+
     private HttpResponse<String> withKey(Multipart form, String key) {
         return client.send(client.request("/v1/audio/transcriptions")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)
