@@ -4,6 +4,7 @@ import static dev.transcriber.standalone.support.JobAssert.assertThatJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
@@ -188,6 +189,29 @@ class JobDispatcherTest {
                 .as("the claim that could not read the row gave it back")
                 .isQueued()
                 .hasAttempts(0);
+    }
+
+    @Test
+    void aRecordWithNoJobIdFailsItsRecordAndKeepsNoSlot() throws Exception {
+        // a record that names no job (a producer's bug, an older or newer format): its record fails, to be handed to
+        // the dead-letter topic by the container, and the lane's one slot is free for the next poll
+        JobDispatcher dispatcher = dispatcher("worker-a", new HeldRuns(), 1, Duration.ofSeconds(1));
+        Acks acks = new Acks();
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() ->
+                                dispatcher.dispatch(Lane.ASYNC, List.of(new JobDispatcher.Submitted(null, null)), acks))
+                        .isInstanceOfSatisfying(
+                                BatchListenerFailedException.class,
+                                e -> assertThat(e.getIndex()).isZero()));
+
+        List<JobId> next = slice.saveQueued(Lane.ASYNC, 1);
+        Acks nextAcks = new Acks();
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10), () -> dispatcher.dispatch(Lane.ASYNC, submitted(next), nextAcks));
+        assertThat(nextAcks.acknowledged()).isEqualTo(1);
+        assertThatJob(slice.job(next.get(0))).isRunningUnder("worker-a", 1);
     }
 
     @Test

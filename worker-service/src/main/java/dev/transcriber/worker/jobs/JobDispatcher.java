@@ -120,13 +120,28 @@ class JobDispatcher {
         throw new IllegalStateException("no claim failed");
     }
 
-    /** On the job's own virtual thread: its span and log context around the claim and the run. */
+    /**
+     * On the job's own virtual thread: its span and log context around the claim and the run. Whatever fails before
+     * the claim's outcome is known (a record that names no job, say) fails the claim and gives its slot back, so the
+     * poll's wait for its claims ends.
+     */
     private void traced(Lane lane, Submitted submitted, Semaphore slots, CompletableFuture<Void> claimed) {
-        try (LogContext logged = LogContext.job(submitted.id());
-                Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
-                        .tag("job.id", submitted.id().toString())
-                        .tag("job.lane", lane.name())) {
-            claimAndRun(lane, submitted.id(), slots, claimed);
+        try {
+            if (submitted.id() == null) {
+                throw new IllegalArgumentException("the record names no job");
+            }
+            try (LogContext logged = LogContext.job(submitted.id());
+                    Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
+                            .tag("job.id", submitted.id().toString())
+                            .tag("job.lane", lane.name())) {
+                claimAndRun(lane, submitted.id(), slots, claimed);
+            }
+        } catch (RuntimeException | Error e) {
+            if (claimed.isDone()) {
+                throw e;
+            }
+            slots.release();
+            claimed.completeExceptionally(e);
         }
     }
 
