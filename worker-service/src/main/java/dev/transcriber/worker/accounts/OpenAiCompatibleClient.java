@@ -45,6 +45,12 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class OpenAiCompatibleClient implements TranscriptionProvider {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OpenAiCompatibleClient.class);
+
+    /** A URL in an upstream's message, up to the space or closing bracket or quote after it. */
+    private static final java.util.regex.Pattern URL =
+            java.util.regex.Pattern.compile("(?i)\\b(?:https?|wss?|ftp)://[^\\s)\\]}>\"',]+");
+
     /** Sent with every call, as the JDK's client sent its own: some proxies and firewalls refuse requests without. */
     private static final String USER_AGENT = "transcriber-worker";
 
@@ -323,7 +329,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                     account.id(), "server_error", "HTTP " + status + ": " + errorMessage(response), null);
         }
         if (status >= 400) {
-            throw new UpstreamException.Rejected(account.id(), status, errorMessage(response));
+            throw new UpstreamException.Rejected(account.id(), status, rejection(account, response));
         }
         try {
             JsonNode body = json.readTree(response.body());
@@ -360,15 +366,39 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     }
 
     private String errorMessage(Reply response) {
+        String message = upstreamsOwn(response);
+        return message != null ? message : abbreviate(response.body());
+    }
+
+    /**
+     * A refusal's message, which becomes the failed job's and so its caller's: the upstream's own explanation with no
+     * URL in it (a self-hosted upstream's may name its address), or only the status when its body holds none (a
+     * proxy's page, say), the body then logged for the operator.
+     */
+    private String rejection(UpstreamAccount account, Reply response) {
+        String message = upstreamsOwn(response);
+        if (message == null) {
+            log.warn(
+                    "upstream {} refused a call with HTTP {} and no error message: {}",
+                    account.id(),
+                    response.status(),
+                    abbreviate(response.body()));
+            return "HTTP " + response.status() + ", with no error message in its body";
+        }
+        return URL.matcher(message).replaceAll("<url>");
+    }
+
+    /** The upstream's {@code error.message}, as OpenAI shapes it; null when the body holds none. */
+    private String upstreamsOwn(Reply response) {
         try {
             JsonNode message = json.readTree(response.body()).path("error").path("message");
             if (message.isString()) {
                 return StoredText.message(message.asString()); // it may end in a job's row or an account's
             }
         } catch (JacksonException ignored) {
-            // not JSON: use the raw body
+            // not JSON
         }
-        return abbreviate(response.body());
+        return null;
     }
 
     private static String abbreviate(String body) {

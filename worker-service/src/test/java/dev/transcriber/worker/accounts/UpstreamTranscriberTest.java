@@ -123,6 +123,34 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void aRejectionsMessageForTheCallerNamesNoAddressOfTheUpstreamAndNoPageOfAProxy() {
+        // the message becomes the failed job's, which its caller reads: a self-hosted upstream's error may name its
+        // own address, and a proxy in front of it answers with a page of its own
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"BadRequestError: invalid audio, api_base="
+                                + "http://10.0.0.5:8000/v1 (see https://internal.example/docs)\"}}")));
+        assertThatThrownBy(() -> transcriber(1).transcribe(call()))
+                .isInstanceOfSatisfying(
+                        UpstreamException.Rejected.class,
+                        e -> assertThat(e.getMessage())
+                                .isEqualTo("BadRequestError: invalid audio, api_base=<url> (see <url>)"));
+
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(413)
+                        .withHeader("Content-Type", "text/html")
+                        .withBody("<html><body>nginx/1.25.3 at gateway-7.internal</body></html>")));
+        assertThatThrownBy(() -> transcriber(1).transcribe(call()))
+                .isInstanceOfSatisfying(
+                        UpstreamException.Rejected.class,
+                        e -> assertThat(e.getMessage()).isEqualTo("HTTP 413, with no error message in its body"));
+    }
+
+    @Test
     void noAccountMeansNoCall() {
         assertThatThrownBy(() -> transcriber(0).transcribe(call())).isInstanceOf(NoAccountsException.class);
         upstream.verify(0, postRequestedFor(urlEqualTo(PATH)));
