@@ -55,8 +55,19 @@ public abstract sealed class UpstreamException extends RuntimeException
 
     /** 401/403: this account's credentials are refused. */
     public static final class Unauthorized extends UpstreamException {
+        private final int status;
+
         public Unauthorized(String accountId, int status, String message) {
             super(accountId, "HTTP " + status + ": " + message, null);
+            this.status = status;
+        }
+
+        /**
+         * A 401: the key itself is refused, for every call. A 403 refuses this call only (OpenAI's answer when the
+         * key's project may not use the model asked for, or not from the caller's region).
+         */
+        public boolean refusesTheKey() {
+            return status == 401;
         }
     }
 

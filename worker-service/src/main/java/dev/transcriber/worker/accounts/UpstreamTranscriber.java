@@ -72,7 +72,8 @@ public class UpstreamTranscriber {
                 recorded(account, outcome(e), started);
                 switch (e) {
                     case UpstreamException.RateLimited limited -> pool.coolDown(account, limited.until());
-                    case UpstreamException.Unauthorized refused -> pool.disable(account, refused.getMessage());
+                    case UpstreamException.Unauthorized refused
+                    when refused.refusesTheKey() -> pool.disable(account, refused.getMessage());
                     default -> log.warn("upstream {} failed: {}", account.id(), e.getMessage());
                 }
                 throw e;

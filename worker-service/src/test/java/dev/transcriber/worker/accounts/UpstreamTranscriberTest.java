@@ -296,6 +296,30 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void aForbiddenCallFailsOverAndDisablesNoAccount() {
+        // OpenAI answers 403 when a project may not use the model asked for (or from the caller's region): a refusal
+        // of this call, not of the key, so a caller asking for such a model must not disable the fleet's accounts
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(403)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+        AccountPool pool = pool(2);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
+
+        assertThatThrownBy(() -> transcriber.transcribe(call())).isInstanceOf(UpstreamException.Unauthorized.class);
+
+        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(PATH))))
+                .as("tried again, within the call's three attempts")
+                .hasSizeBetween(2, 3);
+        assertThat(pool.status())
+                .allSatisfy(account -> assertThat(account.state()).isNotEqualTo("disabled"));
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"allowed\"}")));
+        assertThat(transcriber.transcribe(call()).transcript().text()).isEqualTo("allowed");
+    }
+
+    @Test
     void anUpstreamsErrorTextIsKeptFitForARow() {
         // an error.message with a NUL could not be written (the disabled account was enabled again by the next sync),
         // and one of megabytes went into every job view and every worker's sync
