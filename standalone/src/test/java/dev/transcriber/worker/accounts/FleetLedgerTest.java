@@ -104,7 +104,7 @@ class FleetLedgerTest {
         Instant later = Instant.now().plusSeconds(60);
         ledger.coolDown(account, later);
         ledger.coolDown(account, Instant.now().plusSeconds(5));
-        ledger.disable(account, "HTTP 401: bad key");
+        ledger.disable(account, account(account, 2).keyFingerprint(), "HTTP 401: bad key");
         ledger.openCircuit(account, Instant.now().plusSeconds(30));
         ledger.addCalls(account, 3, Map.of("server_error", 2L));
         ledger.addCalls(account, 1, Map.of("server_error", 1L, "timeout", 1L));
@@ -122,6 +122,28 @@ class FleetLedgerTest {
         assertThat(enabled.disabledReason()).isNull();
         assertThat(enabled.circuitOpenUntil()).isNull();
         assertThat(enabled.resets()).isEqualTo(shared.resets() + 1);
+    }
+
+    @Test
+    void anAccountDisabledForItsKeyIsUsableAgainOnceAWorkerStartsWithAnotherKey() {
+        // the operator replaced a refused key: the account's id (by its place, for the OPENAI_API_KEY shortcut) is
+        // the same, its key is not
+        UpstreamAccount refused = account(account, 2, "sk-revoked");
+        ledger.register(refused);
+        AccountPool pool = new AccountPool(
+                List.of(refused),
+                java.time.Clock.systemUTC(),
+                Duration.ZERO,
+                ledger,
+                "w",
+                SharingProperties.defaults());
+        pool.disable(refused, "HTTP 401: Incorrect API key provided");
+        ledger.register(refused); // a worker that starts again with the same key: still disabled
+        assertThat(ledger.read("worker-a").get(account).disabledReason()).isNotNull();
+
+        ledger.register(account(account, 2, "sk-new"));
+
+        assertThat(ledger.read("worker-a").get(account).disabledReason()).isNull();
     }
 
     private List<Integer> heldBy(String holder) {
@@ -146,11 +168,15 @@ class FleetLedgerTest {
     }
 
     private static UpstreamAccount account(String id, int maxConcurrency) {
+        return account(id, maxConcurrency, "k");
+    }
+
+    private static UpstreamAccount account(String id, int maxConcurrency, String key) {
         return new UpstreamAccount(
                 id,
                 AccountsProperties.ProviderKind.OPENAI,
                 "http://127.0.0.1:9",
-                "k",
+                key,
                 Map.of(),
                 1,
                 maxConcurrency,

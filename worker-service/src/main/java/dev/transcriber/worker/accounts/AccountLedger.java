@@ -19,7 +19,10 @@ import java.util.Set;
  */
 public interface AccountLedger {
 
-    /** Makes sure the account and exactly {@code maxConcurrency} slots of it exist. */
+    /**
+     * Makes sure the account and exactly {@code maxConcurrency} slots of it exist; an account disabled for another key
+     * than this one's is usable again.
+     */
     void register(UpstreamAccount account);
 
     /**
@@ -49,8 +52,11 @@ public interface AccountLedger {
     /** The upstream answered 429: no calls until {@code until} (a later cooldown already in force stays). */
     void coolDown(String accountId, Instant until);
 
-    /** The upstream refused the account's key: no calls until an operator re-enables it. */
-    void disable(String accountId, String reason);
+    /**
+     * The upstream refused the account's key ({@code keyFingerprint}, {@link UpstreamAccount#keyFingerprint}): no
+     * calls until an operator re-enables it, or a worker registers the account with another key.
+     */
+    void disable(String accountId, String keyFingerprint, String reason);
 
     /** The account's circuit opened: no calls until {@code until}. */
     void openCircuit(String accountId, Instant until);

@@ -474,7 +474,7 @@ public class AccountPool {
             st.pendingWrites++;
         });
         log.error("upstream {} disabled: {}", account.id(), reason);
-        write(s, "disable", ledger -> ledger.disable(account.id(), reason));
+        write(s, "disable", ledger -> ledger.disable(account.id(), account.keyFingerprint(), reason));
     }
 
     private void write(State s, String what, Consumer<AccountLedger> change) {

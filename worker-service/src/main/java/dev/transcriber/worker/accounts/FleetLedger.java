@@ -67,6 +67,12 @@ public final class FleetLedger implements AccountLedger {
                 .param("id", account.id())
                 .param("max", account.maxConcurrency())
                 .update();
+        // disabled for another key: this one has not been refused (every worker closes its own circuit for it too)
+        changed(
+                "update upstream_accounts set disabled_reason = null, disabled_key = null, resets = resets + 1,"
+                        + " updated_at = now() where account_id = :id and disabled_reason is not null"
+                        + " and disabled_key is distinct from :key",
+                Map.of("id", account.id(), "key", account.keyFingerprint()));
     }
 
     @Override
@@ -198,10 +204,11 @@ public final class FleetLedger implements AccountLedger {
     }
 
     @Override
-    public void disable(String accountId, String reason) {
+    public void disable(String accountId, String keyFingerprint, String reason) {
         changed(
-                "update upstream_accounts set disabled_reason = :reason, updated_at = now() where account_id = :id",
-                Map.of("id", accountId, "reason", reason));
+                "update upstream_accounts set disabled_reason = :reason, disabled_key = :key, updated_at = now()"
+                        + " where account_id = :id",
+                Map.of("id", accountId, "key", keyFingerprint, "reason", reason));
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class ProcessLedger implements AccountLedger {
     }
 
     @Override
-    public synchronized void disable(String accountId, String reason) {
+    public synchronized void disable(String accountId, String keyFingerprint, String reason) {
         account(accountId).disabledReason = reason;
     }
 

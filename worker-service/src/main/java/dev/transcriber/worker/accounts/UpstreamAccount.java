@@ -73,4 +73,18 @@ public record UpstreamAccount(
     public String toString() {
         return "UpstreamAccount[" + id + " (" + kind.name().toLowerCase() + ") at " + baseUrl + "]";
     }
+
+    /**
+     * Which key this is, without the key: the first 16 hex digits of its SHA-256 (an account disabled for one key is
+     * usable again with another).
+     */
+    public String keyFingerprint() {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((apiKey == null ? "" : apiKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

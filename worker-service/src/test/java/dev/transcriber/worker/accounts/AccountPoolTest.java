@@ -366,8 +366,8 @@ class AccountPoolTest {
         }
 
         @Override
-        public void disable(String accountId, String reason) {
-            ledger.disable(accountId, reason);
+        public void disable(String accountId, String keyFingerprint, String reason) {
+            ledger.disable(accountId, keyFingerprint, reason);
         }
 
         @Override
