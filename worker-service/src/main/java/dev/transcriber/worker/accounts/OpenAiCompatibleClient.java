@@ -200,7 +200,18 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
             Duration timeout) {
         ScheduledFuture<?> deadline = exchange.cancelAfter(timeout);
         try (HttpConnections.Answer answer = exchange.send("POST", target, headers, body)) {
-            return new Reply(answer.status(), answer::firstValue, answer.bodyText(MAX_ANSWER_BYTES));
+            byte[] read = answer.body().readNBytes(MAX_ANSWER_BYTES + 1);
+            if (read.length > MAX_ANSWER_BYTES) {
+                if (answer.isSuccessful()) {
+                    // not read whole, so not readable: a call paid for already, which a retry would pay for again
+                    throw new UpstreamException.Rejected(
+                            account.id(),
+                            answer.status(),
+                            "the upstream's answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+                }
+                read = java.util.Arrays.copyOf(read, MAX_ANSWER_BYTES); // an error's first bytes say enough
+            }
+            return new Reply(answer.status(), answer::firstValue, new String(read, StandardCharsets.UTF_8));
         } catch (IOException e) {
             // the store's failure first: a deadline that passed while the store stalled is not the upstream's
             IOException readFailure = body.readFailure();

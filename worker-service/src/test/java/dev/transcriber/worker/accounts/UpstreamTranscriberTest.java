@@ -151,6 +151,25 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void anAnswerTooLargeToReadIsNotAskedForAgain() {
+        // a 200 the client cannot read whole: the call is paid for, and a retry would pay for it again
+        upstream.stubFor(
+                post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"" + "a".repeat(33 * 1024 * 1024) + "\"}")));
+
+        // a call timeout that 33 MB on a loaded machine cannot run into: a timed-out call is tried again
+        OpenAiCompatibleClient patient = new OpenAiCompatibleClient(
+                JsonMapper.builder().build(), Duration.ofSeconds(30), Clock.systemUTC(), Traces.none());
+        UpstreamTranscriber transcriber =
+                new UpstreamTranscriber(pool(2), List.of(patient), policy, Duration.ofMinutes(1));
+
+        assertThatThrownBy(() -> transcriber.transcribe(call()))
+                .isInstanceOfSatisfying(
+                        UpstreamException.Rejected.class,
+                        e -> assertThat(e.getMessage()).contains("larger than"));
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
     void noAccountMeansNoCall() {
         assertThatThrownBy(() -> transcriber(0).transcribe(call())).isInstanceOf(NoAccountsException.class);
         upstream.verify(0, postRequestedFor(urlEqualTo(PATH)));
