@@ -146,6 +146,58 @@ class FleetLedgerTest {
         assertThat(ledger.read("worker-a").get(account).disabledReason()).isNull();
     }
 
+    @Test
+    void aSlotClaimedWhileARenewalIsUnderWayStaysTheClaimersAfterIt() throws Exception {
+        // the renewal gives back every slot of its worker that it does not name: one claimed after it looked at the
+        // slots held, and committed before its statement, must not be given back while its call goes on
+        java.util.concurrent.CountDownLatch renewing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch renew = new java.util.concurrent.CountDownLatch(1);
+        AccountLedger gated = (AccountLedger) java.lang.reflect.Proxy.newProxyInstance(
+                AccountLedger.class.getClassLoader(), new Class<?>[] {AccountLedger.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("renew")) {
+                        renewing.countDown();
+                        renew.await();
+                    }
+                    try {
+                        return method.invoke(ledger, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        SharingProperties renewEachSync = new SharingProperties(
+                Duration.ofMillis(500),
+                Duration.ZERO,
+                Duration.ofSeconds(2),
+                Duration.ofMillis(200),
+                Duration.ofSeconds(10));
+        AccountPool pool = new AccountPool(
+                List.of(account(account, 2)), java.time.Clock.systemUTC(), Duration.ZERO, gated, "w", renewEachSync);
+
+        Thread syncing = Thread.ofPlatform().start(pool::sync);
+        renewing.await();
+        java.util.concurrent.CompletableFuture<AccountPool.Lease> call =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> pool.acquire("whisper-1"));
+        // the call has its slot, or waits for the renewal to end before claiming one
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> call.isDone() || heldBy("w").isEmpty() && waits(call));
+        renew.countDown();
+        syncing.join();
+
+        try (AccountPool.Lease lease = call.get(10, TimeUnit.SECONDS)) {
+            assertThat(heldBy("w")).as("the call's slot, in the fleet's ledger").hasSize(1);
+        }
+    }
+
+    /** True once {@code call} is not running on a carrier: parked waiting (or done). */
+    private static boolean waits(java.util.concurrent.CompletableFuture<?> call) {
+        return call.isDone()
+                || Thread.getAllStackTraces().entrySet().stream()
+                        .filter(e -> e.getKey().getState() == Thread.State.WAITING)
+                        .anyMatch(e -> java.util.Arrays.stream(e.getValue())
+                                .anyMatch(frame -> frame.getMethodName().equals("claim")
+                                        && frame.getClassName().endsWith("AccountPool")));
+    }
+
     private List<Integer> heldBy(String holder) {
         return JdbcClient.create(TestSystem.embedded().worker().getBean(DataSource.class))
                 .sql("select slot from upstream_slots where account_id = :id and holder = :holder")

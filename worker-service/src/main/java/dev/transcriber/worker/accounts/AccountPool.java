@@ -58,6 +58,15 @@ public class AccountPool {
     private final String holder;
     private final SharingProperties sharing;
     private final ReentrantLock lock = new ReentrantLock();
+
+    /**
+     * Held (shared) by each claim of a slot from the ledger until the slot is this worker's, and (exclusively) by a
+     * renewal from its look at the slots this worker holds to the ledger's answer: the ledger gives back every slot
+     * of this worker the renewal does not name, so a claim committed in between would be given back while it is used.
+     */
+    private final java.util.concurrent.locks.ReadWriteLock claims =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+
     private final Condition released = lock.newCondition();
     private final int[] waiting = new int[Lane.values().length];
     private final Map<Lane, Double> reserves;
@@ -350,6 +359,7 @@ public class AccountPool {
         s.claiming++;
         lock.unlock();
         OptionalInt claimed = OptionalInt.empty();
+        claims.readLock().lock();
         try {
             claimed = s.ledger.claimSlot(s.account.id(), holder, keepFree);
             if (claimed.isPresent() && wasWaiting) {
@@ -358,7 +368,8 @@ public class AccountPool {
         } catch (RuntimeException e) {
             ledgerFailed("claim a call slot of " + s.account.id(), e);
         } finally {
-            lock.lock();
+            lock.lock(); // the slot is this worker's (its caller adds it) before a renewal looks again
+            claims.readLock().unlock();
             s.claiming--;
         }
         if (claimed.isEmpty()) {
@@ -653,7 +664,7 @@ public class AccountPool {
         lastSyncNanos = started;
         Map<State, List<Integer>> giveBack = new HashMap<>();
         Map<State, Calls> report = new HashMap<>();
-        Map<AccountLedger, Map<String, List<Integer>>> held = new HashMap<>();
+        Set<AccountLedger> ledgers = new java.util.LinkedHashSet<>();
         lock.lock();
         try {
             for (State s : states) {
@@ -668,9 +679,7 @@ public class AccountPool {
                     report.put(s, calls);
                     s.sent.add(calls);
                 }
-                List<Integer> slots = new ArrayList<>(s.busy);
-                slots.addAll(s.idle);
-                held.computeIfAbsent(s.ledger, l -> new HashMap<>()).put(s.account.id(), slots);
+                ledgers.add(s.ledger);
             }
         } finally {
             lock.unlock();
@@ -692,10 +701,10 @@ public class AccountPool {
             }
         });
         if (started - lastRenewNanos >= sharing.slotLease().toNanos() / 3) {
-            held.forEach((ledger, slots) -> renew(ledger, slots));
+            renewHeld();
             lastRenewNanos = started;
         }
-        held.keySet().forEach(ledger -> read(ledger, started));
+        ledgers.forEach(ledger -> read(ledger, started));
     }
 
     /**
@@ -714,6 +723,27 @@ public class AccountPool {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** Renews the leases of every slot this worker holds, as it holds them once no claim is under way. */
+    private void renewHeld() {
+        claims.writeLock().lock();
+        try {
+            Map<AccountLedger, Map<String, List<Integer>>> held = new HashMap<>();
+            lock.lock();
+            try {
+                for (State s : states) {
+                    List<Integer> slots = new ArrayList<>(s.busy);
+                    slots.addAll(s.idle);
+                    held.computeIfAbsent(s.ledger, l -> new HashMap<>()).put(s.account.id(), slots);
+                }
+            } finally {
+                lock.unlock();
+            }
+            held.forEach(this::renew);
+        } finally {
+            claims.writeLock().unlock();
         }
     }
 
