@@ -3,6 +3,7 @@ package dev.transcriber.api.batches;
 import dev.transcriber.api.jobs.JobFields;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A batch as submitted: options shared by every item, and the items from exactly one source: {@code items} (each an
@@ -24,7 +25,9 @@ record BatchRequest(
         List<Item> items,
         String feed_url,
         String archive_upload_id,
-        String task)
+        String task,
+        JsonNode chunking_strategy,
+        List<String> include)
         implements JobFields.Options {
 
     record Item(String audio_url, String upload_id, Map<String, String> metadata) {}

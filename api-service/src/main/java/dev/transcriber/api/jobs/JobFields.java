@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
 
 /** The fields every submission (a job, a batch) validates the same way: options, metadata and the webhook URL. */
 public final class JobFields {
@@ -36,6 +37,12 @@ public final class JobFields {
 
         /** {@code transcribe} (null: the default) or {@code translate}. */
         String task();
+
+        /** {@code "auto"}, or an object ({@code {"type": "server_vad", ...}}), as OpenAI takes it; null: none. */
+        JsonNode chunking_strategy();
+
+        /** {@code ["logprobs"]} asks for the tokens' log probabilities; null: nothing. */
+        List<String> include();
     }
 
     /** The options of a JSON submission, validated as the sync endpoint's form fields are. */
@@ -52,8 +59,19 @@ public final class JobFields {
         List<String> granularities = options.timestamp_granularities();
         put(fields, "timestamp_granularities[]", granularities == null ? null : String.join(",", granularities));
         put(fields, "task", options.task());
+        JsonNode chunking = options.chunking_strategy();
+        if (chunking != null && !chunking.isNull()) { // a form sends the object as its JSON text
+            fields.put("chunking_strategy", chunking.isString() ? chunking.asString() : chunking.toString());
+        }
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        fields.forEach((name, value) -> values.put(name, List.of(value)));
+        if (options.include() != null) {
+            values.put(
+                    "include[]",
+                    options.include().stream().map(v -> v == null ? "" : v).toList());
+        }
         return TranscriptionOptions.validateJobFields(
-                AudioUpload.of(fields, Optional.empty(), null), catalog, maxPromptLength);
+                new AudioUpload(values, Optional.empty(), null), catalog, maxPromptLength);
     }
 
     /** JSON {@code metadata}: at most 16 pairs, keys up to 64 characters, values up to 512. */

@@ -2,6 +2,7 @@ package dev.transcriber.api.jobs;
 
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A job submitted as JSON: the sync endpoint's options, and the audio from exactly one of {@code audio_url}
@@ -18,5 +19,7 @@ public record JobRequest(
         List<String> timestamp_granularities,
         String webhook_url,
         Map<String, String> metadata,
-        String task)
+        String task,
+        JsonNode chunking_strategy,
+        List<String> include)
         implements JobFields.Options {}
