@@ -167,7 +167,7 @@ class Transcriptions {
                 spec = TranscriptionOptions.validate(upload, catalog, maxPromptLength);
                 caller.checkModel(spec.model(), catalog);
                 engines.check(spec);
-                stream = TranscriptionOptions.stream(upload);
+                stream = TranscriptionOptions.stream(upload) && streams(spec);
                 spec = SpeakerClips.store(store, newJob, spec, TranscriptionOptions.knownSpeakers(upload, catalog));
             }
         } catch (RuntimeException e) { // a refusal, or the store failing while it kept the known speakers' clips
@@ -282,6 +282,18 @@ class Transcriptions {
         Map<String, List<String>> values = new HashMap<>(upload.values());
         values.put("task", List.of(task.wireName()));
         return new AudioUpload(values, upload.audio(), upload.sha256()).requestHash();
+    }
+
+    /**
+     * Whether a {@code stream=true} request is answered as events: its text is (json, text, or diarized_json's
+     * segments). A timestamp format (srt, vtt, verbose_json) is answered whole, as OpenAI answers whisper-1, which
+     * ignores {@code stream}: events of text would drop the timestamps asked for.
+     */
+    private static boolean streams(JobSpec spec) {
+        return switch (ResponseFormat.fromWireName(spec.responseFormat()).orElse(ResponseFormat.JSON)) {
+            case JSON, TEXT, DIARIZED_JSON -> true;
+            case SRT, VTT, VERBOSE_JSON -> false;
+        };
     }
 
     /** The job an earlier request with {@code key} made: the same request waits for it, another one gets a 409. */

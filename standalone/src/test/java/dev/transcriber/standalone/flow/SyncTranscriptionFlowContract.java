@@ -208,6 +208,24 @@ abstract class SyncTranscriptionFlowContract {
         }
     }
 
+    @Test
+    void aStreamAskedForInATimestampFormatIsAnsweredWholeInThatFormat() {
+        // whisper-1 with srt: OpenAI ignores stream for whisper-1 and answers the subtitles; events of text would
+        // lose the timestamps the caller asked for
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"timed words\",\"language\":\"english\",\"duration\":0.5,"
+                        + "\"segments\":[{\"id\":0,\"start\":0.0,\"end\":0.5,\"text\":\" timed words\"}]}")));
+
+        HttpResponse<String> response = client.transcribe(new Multipart()
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5))
+                .field("model", "whisper-1")
+                .field("response_format", "srt")
+                .field("stream", "true"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("1\n00:00:00,000 --> 00:00:00,500\ntimed words\n\n");
+    }
+
     private HttpResponse<String> withKey(Multipart form, String key) {
         return client.send(client.request("/v1/audio/transcriptions")
                 .header("Authorization", "Bearer " + TestSystem.API_KEY)
