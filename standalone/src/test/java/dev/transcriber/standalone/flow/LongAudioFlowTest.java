@@ -330,6 +330,22 @@ class LongAudioFlowTest {
     }
 
     @Test
+    void aPieceTheUpstreamFindsTooLargeIsOurFailureNotTheCallersAudio() {
+        // a piece is audio the gateway cut and sized itself: an upstream's 413 or 415 for it says so of the cutting
+        // (its piece size too large for that upstream), not of the audio the caller sent
+        upstream.refuseWith(413);
+        ToneSpeech.Speech speech = ToneSpeech.make(60, 16_000, 4, 1.0);
+
+        HttpResponse<String> response = api.transcribe(
+                new Multipart().field("model", "whisper-1").file("file", "episode.wav", "audio/wav", speech.wav()));
+
+        assertThat(pieces(response)).as("the audio was cut").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(JSON.readTree(response.body()).path("error").path("code").asString())
+                .isEqualTo("upstream_error");
+    }
+
+    @Test
     void badAudioIsRefusedWithTheProblemNamedAndNothingLeftBehind() {
         byte[] wav = ToneSpeech.make(3, 16_000, 4, 0.5).wav();
         byte[] aiff = ToneSpeech.encode(wav, "-f", "aiff");

@@ -53,6 +53,8 @@ public final class ToneRecognizer implements AutoCloseable {
     /** A diarizing call as received: when (nanoTime), the audio's length, and the known speaker names sent. */
     public record Call(long startedNanos, long endedNanos, double duration, List<String> knownNames) {}
 
+    private volatile int refusal;
+
     public ToneRecognizer(double latencyPerAudioSecond) throws IOException {
         this.latencyPerAudioSecond = latencyPerAudioSecond;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -94,7 +96,13 @@ public final class ToneRecognizer implements AutoCloseable {
         }
     }
 
+    /** Every call from now on is refused with {@code status} and an OpenAI-shaped error (0: answered again). */
+    public void refuseWith(int status) {
+        this.refusal = status;
+    }
+
     public void reset() {
+        refusal = 0;
         maxInFlight.set(0);
         calls.set(0);
         diarizeCalls.clear();
@@ -112,6 +120,15 @@ public final class ToneRecognizer implements AutoCloseable {
         calls.incrementAndGet();
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            int refused = refusal;
+            if (refused != 0) {
+                byte[] error = "{\"error\":{\"message\":\"Maximum content size limit exceeded.\"}}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(refused, error.length);
+                exchange.getResponseBody().write(error);
+                return;
+            }
             String boundary =
                     exchange.getRequestHeaders().getFirst("Content-Type").replaceFirst(".*boundary=", "");
             long started = System.nanoTime();

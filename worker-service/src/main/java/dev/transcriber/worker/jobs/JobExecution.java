@@ -73,6 +73,12 @@ class JobExecution {
     /** Upstream refusals that are about the caller's request, not about our account. */
     private static final Set<Integer> CALLER_ERRORS = Set.of(400, 413, 415, 422);
 
+    /**
+     * An upstream's refusals of a piece that say so of the gateway's own cutting, not of the caller's audio: a piece's
+     * size and format are the cutter's (a WAV of at most {@code transcriber.chunking.max-piece}).
+     */
+    private static final Set<Integer> OUR_CUTS_REFUSED = Set.of(413, 415);
+
     private static final Duration URL_LIFETIME = Duration.ofHours(1);
 
     /**
@@ -206,7 +212,15 @@ class JobExecution {
         } catch (AllAccountsCoolingException e) {
             lifecycle.failRateLimited(claim, e.resetsAt());
         } catch (UpstreamException.Rejected e) {
-            if (CALLER_ERRORS.contains(e.status())) {
+            if (job.isPiece() && OUR_CUTS_REFUSED.contains(e.status())) {
+                log.warn(
+                        "job {}: the upstream refused a piece the gateway cut (HTTP {}: {}); its pieces are too large"
+                                + " or of a kind that upstream does not take",
+                        job.id(),
+                        e.status(),
+                        e.getMessage());
+                lifecycle.fail(claim, FailureCode.UPSTREAM_ERROR, "Upstream transcription service error");
+            } else if (CALLER_ERRORS.contains(e.status())) {
                 lifecycle.fail(
                         claim,
                         FailureCode.INVALID_AUDIO,
