@@ -354,6 +354,19 @@ class DeploymentFilesTest {
             assertThat(network).as(what + "NetworkPolicy " + policy).isNotNull();
             assertThat(list(map(network, "spec"), "policyTypes")).contains("Egress");
         }
+        // the worker reaches private addresses only on the infrastructure's own ports: its rule for every address
+        // (upstreams, audio_url, webhooks) excludes them, and rules add up, so 443 open to any address would open
+        // every private HTTPS service (the cluster's API server among them) to it
+        for (Object rule : list(map(byName.get("NetworkPolicy/worker-service"), "spec"), "egress")) {
+            Map<String, Object> egress = cast(rule);
+            if (!egress.containsKey("to")) {
+                assertThat(list(egress, "ports").stream()
+                                .map(port -> cast(port).get("port"))
+                                .toList())
+                        .as(what + "worker egress to any address")
+                        .doesNotContain(443, 80);
+            }
+        }
 
         Map<String, Object> job = byName.get("Job/schema-migrate");
         Map<String, Object> migrate = container(job);
@@ -365,6 +378,9 @@ class DeploymentFilesTest {
     /** Not root, no privilege escalation, read-only root with /tmp an emptyDir, probes on the management port. */
     private static void assertLockedDown(String what, Map<String, Object> pod, Map<String, Object> container) {
         assertThat(map(pod, "securityContext")).as(what).containsEntry("runAsNonRoot", true);
+        assertThat(pod)
+                .as(what + ": no service-account token (nothing here calls the Kubernetes API)")
+                .containsEntry("automountServiceAccountToken", false);
         assertThat(map(container, "securityContext"))
                 .as(what)
                 .containsEntry("readOnlyRootFilesystem", true)
