@@ -1,5 +1,6 @@
 package dev.transcriber.api.batches;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.transcriber.api.jobs.JobFields;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,10 @@ record BatchRequest(
         String feed_url,
         String archive_upload_id,
         String task,
-        JsonNode chunking_strategy,
-        List<String> include)
+        // left out of the request as written when not sent: a JSON job's idempotency digest is taken over it, and
+        // must be what it was before these fields were known
+        @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode chunking_strategy,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> include)
         implements JobFields.Options {
 
     record Item(String audio_url, String upload_id, Map<String, String> metadata) {}

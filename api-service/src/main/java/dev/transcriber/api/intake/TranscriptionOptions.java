@@ -368,8 +368,9 @@ public final class TranscriptionOptions {
             return null;
         }
         // a decimal number, as a form or JSON sends it: not Java's own forms (0.5f, 1d, 0x1p-1, NaN)
-        if (DECIMAL.matcher(value.strip()).matches()) {
-            double t = Double.parseDouble(value);
+        String number = value.strip();
+        if (DECIMAL.matcher(number).matches()) {
+            double t = Double.parseDouble(number);
             if (t >= 0 && t <= 1) {
                 return t;
             }

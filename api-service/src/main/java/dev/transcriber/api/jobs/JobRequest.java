@@ -1,5 +1,6 @@
 package dev.transcriber.api.jobs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -20,6 +21,8 @@ public record JobRequest(
         String webhook_url,
         Map<String, String> metadata,
         String task,
-        JsonNode chunking_strategy,
-        List<String> include)
+        // left out of the request as written when not sent: a JSON job's idempotency digest is taken over it, and
+        // must be what it was before these fields were known
+        @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode chunking_strategy,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> include)
         implements JobFields.Options {}

@@ -52,7 +52,7 @@ class TranscriptionOptionsTest {
     @Test
     void refusesBadTemperatureAndUnknownFormats() {
         // Java's own number forms (a float suffix, hexadecimal) are no number a form field sends
-        for (String temperature : java.util.List.of("hot", "0.5f", "1d", "0x1p-1", "NaN", "1.5")) {
+        for (String temperature : java.util.List.of("hot", "0.5f", "1d", "0x1p-1", "NaN", "1.5", "0.5\u2003x")) {
             assertThatThrownBy(() -> TranscriptionOptions.validate(
                             upload(Map.of("model", "whisper-1", "temperature", temperature)),
                             ModelCatalog.standard(),
@@ -61,7 +61,7 @@ class TranscriptionOptionsTest {
                     .isInstanceOfSatisfying(
                             ApiException.class, e -> assertThat(e.param()).isEqualTo("temperature"));
         }
-        for (String temperature : java.util.List.of("0", "1", ".5", "0.25", "5e-1", " 0.5 ")) {
+        for (String temperature : java.util.List.of("0", "1", ".5", "0.25", "5e-1", " 0.5 ", "0.5\u2003")) {
             assertThat(TranscriptionOptions.validate(
                                     upload(Map.of("model", "whisper-1", "temperature", temperature)),
                                     ModelCatalog.standard(),

@@ -43,6 +43,16 @@ class JobFieldsTest {
                 .isFalse();
     }
 
+    @Test
+    void aRequestWithoutTheNewerFieldsIsWrittenAsBeforeThemForItsIdempotencyDigest() {
+        // the digest of a JSON job's request is taken over the request as written: an Idempotency-Key sent again
+        // across an upgrade (or to an older instance) must find the same digest
+        String written = JSON.writeValueAsString(JSON.readValue(
+                "{\"model\":\"whisper-1\",\"audio_url\":\"https://example.com/a.mp3\"}", JobRequest.class));
+
+        assertThat(written).doesNotContain("chunking_strategy", "include");
+    }
+
     private static JobSpec spec(String body) {
         return JobFields.spec(JSON.readValue(body, JobRequest.class), ModelCatalog.standard(), 2000);
     }

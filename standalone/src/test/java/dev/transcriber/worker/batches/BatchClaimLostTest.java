@@ -15,6 +15,7 @@ import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.JobSpec;
 import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.TranscriptionBatch;
+import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.ApiClient;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
@@ -175,6 +176,55 @@ class BatchClaimLostTest {
         JsonNode counts = batch(batch.id()).path("counts");
         assertThat(counts.path("total").asInt()).as(counts.toString()).isEqualTo(3);
         assertThat(counts.path("cancelled").asInt()).as(counts.toString()).isEqualTo(2);
+    }
+
+    @Test
+    void anArchivesEmptyFileTakesNoPlaceOfAnItemItsOwnerEndedWhenTheExpansionStartsOver() throws Exception {
+        // a.wav, an empty file (skipped: no item), b.wav: the items are a (place 0) and b (place 1)
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("a.wav", TestAudio.toneWav(0.5));
+        entries.put("empty.wav", new byte[0]);
+        entries.put("b.wav", TestAudio.toneWav(0.7));
+        TranscriptionBatch batch = archiveBatch(zip(entries), worker);
+        // the first attempt wrote b at place 1, and its owner cancelled it; the attempt then died, and the next one
+        // starts over with b's place ended (what take() finds: the held items removed, the ended ones kept)
+        JobId b = JobId.random();
+        BatchExpansion expansion = system.worker().getBean(BatchExpansion.class);
+        assertThat(expansion.add(
+                        batch.id(),
+                        SPEC,
+                        List.of(new BatchExpansion.NewItem(
+                                1,
+                                b,
+                                new StoredAudio(ObjectKeys.batchItem(batch.id(), b), "b.wav", null, 10),
+                                null,
+                                null,
+                                Map.of())),
+                        worker))
+                .isTrue();
+        HttpResponse<String> cancelled = client.post("/v1/transcription_jobs/" + b + "/cancel");
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+
+        expander.expand(batch, Set.of(1));
+
+        var items = system.jobs().findBatchItems(batch.id(), 0, org.springframework.data.domain.Limit.unlimited());
+        assertThat(items.stream().map(TranscriptionJob::batchIndex).sorted().toList())
+                .as("a at 0; b's ended place kept, not taken by the empty file, and b not written again")
+                .containsExactly(0, 1);
+        assertThat(items.stream()
+                        .filter(item -> item.batchIndex() == 1)
+                        .findFirst()
+                        .orElseThrow()
+                        .id())
+                .isEqualTo(b);
+        assertThat(store.keys(ObjectKeys.batchItems(batch.id())))
+                .as("the second attempt's copy of b is not kept")
+                .containsExactly(items.stream()
+                        .filter(item -> item.batchIndex() == 0)
+                        .findFirst()
+                        .orElseThrow()
+                        .audio()
+                        .objectKey());
     }
 
     /** An archive batch whose archive is stored, held by {@code holder} for the next two minutes. */

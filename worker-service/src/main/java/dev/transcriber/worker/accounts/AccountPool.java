@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The upstream accounts and what is known about each right now: calls in flight, cooling down after a 429 until
- * when, disabled after a 401/403 and why, its circuit (opened by server errors, timeouts and resets), its figures.
+ * when, disabled after a 401 (for that key) and why, its circuit (opened by server errors, timeouts and resets), its figures.
  * {@link #acquire} picks, among the accounts that serve the model and are usable, the one with the most spare
  * capacity (fewest calls in flight relative to its limit and weight); when every such account is at its limit it
  * waits for a call to end, or for the next slot of its own requests-per-minute.

@@ -53,7 +53,7 @@ public abstract sealed class UpstreamException extends RuntimeException
         }
     }
 
-    /** 401/403: this account's credentials are refused. */
+    /** 401/403: this account's credentials are refused (401), or this call is (403; see {@link #refusesTheKey}). */
     public static final class Unauthorized extends UpstreamException {
         private final int status;
 

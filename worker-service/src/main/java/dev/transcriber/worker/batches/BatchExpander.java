@@ -253,9 +253,6 @@ class BatchExpander {
             reader.read(archive, new ArchiveReader.Entries() {
                 @Override
                 public void file(String path, InputStream content) {
-                    if (items.passesOverEnded()) {
-                        return; // its owner ended this file's item in an earlier attempt: it stays as it is
-                    }
                     JobId id = JobId.random();
                     String key = ObjectKeys.batchItem(batch.id(), id);
                     CountingInputStream counted = CountingInputStream.of(content);
@@ -268,12 +265,16 @@ class BatchExpander {
                         return;
                     }
                     String file = path.substring(path.lastIndexOf('/') + 1);
-                    items.add(
+                    boolean added = items.add(
                             id,
                             new StoredAudio(key, file, null, counted.count()),
                             null,
                             counted.sha256(),
                             Map.of("filename", truncate(path)));
+                    if (!added) { // its owner ended this file's item in an earlier attempt: that item stays
+                        deleteQuietly(key);
+                        items.unstored(key);
+                    }
                 }
 
                 @Override
@@ -303,9 +304,10 @@ class BatchExpander {
             this.ended = ended;
         }
 
-        void add(JobId id, StoredAudio audio, String url, String sha256, Map<String, String> own) {
+        /** Adds the next item; false when its place is one its owner ended in an earlier attempt (passed over). */
+        boolean add(JobId id, StoredAudio audio, String url, String sha256, Map<String, String> own) {
             if (passesOverEnded()) {
-                return;
+                return false;
             }
             Map<String, String> metadata = new LinkedHashMap<>(batch.metadata());
             if (own != null) {
@@ -315,6 +317,7 @@ class BatchExpander {
             if (pending.size() >= CHUNK) {
                 flush();
             }
+            return true;
         }
 
         /**

@@ -78,9 +78,12 @@ class BatchExpansion {
         }
         List<TranscriptionJob> leftOver = jobs.findBatchItems(id, 0, Limit.unlimited());
         boolean lastAttempt = batch.expansionAttempts() >= maxAttempts;
-        List<TranscriptionJob> removed = lastAttempt
-                ? leftOver
-                : leftOver.stream().filter(j -> j.state() == JobState.HELD).toList();
+        // a feed is fetched again, and may list its episodes in another order now (new ones first): its places are
+        // not the earlier attempt's, so its ended items cannot keep theirs and go with the rest
+        boolean keepsEnded = !lastAttempt && batch.sourceKind() != BatchSource.FEED;
+        List<TranscriptionJob> removed = keepsEnded
+                ? leftOver.stream().filter(j -> j.state() == JobState.HELD).toList()
+                : leftOver;
         jobs.deleteAll(removed);
         List<String> objects = batch.sourceKind() == BatchSource.ARCHIVE
                 ? removed.stream().map(j -> j.audio().objectKey()).toList()
@@ -100,7 +103,7 @@ class BatchExpansion {
         }
         batch.takeExpansion(worker, now.plus(lease));
         Set<Integer> ended = leftOver.stream()
-                .filter(j -> j.state() != JobState.HELD)
+                .filter(j -> keepsEnded && j.state() != JobState.HELD)
                 .map(TranscriptionJob::batchIndex)
                 .collect(Collectors.toUnmodifiableSet());
         return Optional.of(new Taken(batch, objects, ended));
