@@ -147,6 +147,40 @@ class FleetLedgerTest {
     }
 
     @Test
+    void duringAKeysRotationAWorkerWithTheNewKeyIsNotHeldToTheOldKeysRefusal() {
+        // the fleet rolls from sk-old to sk-new: a worker still on sk-old hears 401 after a new-key worker started
+        UpstreamAccount newKey = account(account, 2, "sk-new");
+        UpstreamAccount oldKey = account(account, 2, "sk-old");
+        AccountPool rotated = new AccountPool(
+                List.of(newKey),
+                java.time.Clock.systemUTC(),
+                Duration.ZERO,
+                ledger,
+                "w-new",
+                SharingProperties.defaults());
+        AccountPool lagging = new AccountPool(
+                List.of(oldKey),
+                java.time.Clock.systemUTC(),
+                Duration.ZERO,
+                ledger,
+                "w-old",
+                SharingProperties.defaults());
+        rotated.sync();
+        lagging.sync();
+
+        lagging.disable(oldKey, "HTTP 401: Incorrect API key provided");
+        rotated.sync();
+        lagging.sync();
+
+        assertThat(rotated.status().getFirst().state())
+                .as("the new key's worker")
+                .isNotEqualTo("disabled");
+        assertThat(lagging.status().getFirst().state())
+                .as("the old key's worker")
+                .isEqualTo("disabled");
+    }
+
+    @Test
     void aSlotClaimedWhileARenewalIsUnderWayStaysTheClaimersAfterIt() throws Exception {
         // the renewal gives back every slot of its worker that it does not name: one claimed after it looked at the
         // slots held, and committed before its statement, must not be given back while its call goes on

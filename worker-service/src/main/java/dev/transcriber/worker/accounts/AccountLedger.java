@@ -77,6 +77,7 @@ public interface AccountLedger {
     record Shared(
             Instant coolingUntil,
             String disabledReason,
+            String disabledKey,
             Instant circuitOpenUntil,
             long resets,
             long successes,

@@ -1043,7 +1043,10 @@ public class AccountPool {
                 }
                 resets = fleet.resets();
                 coolingUntil = RateLimitHeaders.atMostACooldownAhead(fleet.coolingUntil(), clock.instant());
-                disabledReason = fleet.disabledReason();
+                // a refusal of another key than this worker's (the fleet rotating keys) is not this worker's to keep
+                boolean thisKey =
+                        fleet.disabledKey() == null || fleet.disabledKey().equals(account.keyFingerprint());
+                disabledReason = thisKey ? fleet.disabledReason() : null;
                 circuitOpenUntil = fleet.circuitOpenUntil();
             }
             othersWaiting = fleet.othersWaiting();

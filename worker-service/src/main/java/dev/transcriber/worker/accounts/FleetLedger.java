@@ -270,7 +270,8 @@ public final class FleetLedger implements AccountLedger {
                                (select count(*) from upstream_slots s
                                 where s.account_id = a.account_id and s.holder is not null and s.held_until >= now()),
                                exists (select 1 from upstream_slot_waiters w
-                                       where w.account_id = a.account_id and w.worker <> :holder and w.until > now())
+                                       where w.account_id = a.account_id and w.worker <> :holder and w.until > now()),
+                               a.disabled_key
                         from upstream_accounts a""")
                 .param("holder", holder)
                 .query((rs, n) -> Map.entry(
@@ -278,6 +279,7 @@ public final class FleetLedger implements AccountLedger {
                         new Shared(
                                 instant(rs.getTimestamp(2)),
                                 rs.getString(3),
+                                rs.getString(10),
                                 instant(rs.getTimestamp(4)),
                                 rs.getLong(5),
                                 rs.getLong(6),

@@ -129,6 +129,7 @@ public final class ProcessLedger implements AccountLedger {
                 new Shared(
                         a.coolingUntil,
                         a.disabledReason,
+                        null, // this process's own: its key never changes while it runs
                         a.circuitOpenUntil,
                         a.resets,
                         a.successes,
