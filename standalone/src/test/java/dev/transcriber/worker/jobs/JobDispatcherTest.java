@@ -138,6 +138,25 @@ class JobDispatcherTest {
     }
 
     @Test
+    void aPollWaitingForAFullLanesSlotsHandsItsRecordsBackAtOnceWhenTheWorkerStops() throws Exception {
+        // a full lane's wait (a minute here) must not hold the listener's stop, and with it the hand-back of the jobs
+        // in flight, past the pod's grace period
+        HeldRuns held = new HeldRuns();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(60));
+        List<JobId> ids = slice.saveQueued(Lane.BULK, 2);
+        dispatcher.dispatch(Lane.BULK, submitted(ids.subList(0, 1)), new Acks()); // the lane's one slot, held
+        Acks waiting = new Acks();
+        CompletableFuture<Object> poll =
+                CompletableFuture.supplyAsync(() -> dispatch(dispatcher, Lane.BULK, ids.subList(1, 2), waiting));
+
+        dispatcher.stop();
+
+        poll.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(waiting.nacked()).containsExactly(new Nack(0, Duration.ZERO));
+        assertThatJob(slice.job(ids.get(1))).isQueued().hasAttempts(0);
+    }
+
+    @Test
     void aSlotFreedDuringTheWaitTakesTheNextJobOfThePollAndAnotherLanesSlotsAreItsOwn() throws Exception {
         HeldRuns held = new HeldRuns();
         JobDispatcher dispatcher = dispatcher("worker-a", held, 2, Duration.ofSeconds(30));

@@ -10,6 +10,7 @@ import dev.transcriber.worker.WorkerProperties;
 import dev.transcriber.worker.audio.EarlyOpen;
 import io.micrometer.tracing.Span;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
@@ -40,7 +43,9 @@ import org.springframework.stereotype.Component;
  * one frees (that could outlast {@code max.poll.interval.ms} behind a slow upstream and get the consumer evicted
  * from its group): then it commits what it claimed and hands the rest back with {@link Acknowledgment#nack(int, java.time.Duration)}, which
  * pauses the consumer's partitions for {@code transcriber.worker.queue.full-lane-pause} while it keeps polling, then
- * delivers the rest again. A claim that fails (the database is unreachable) fails that record only
+ * delivers the rest again. Once the worker begins to stop (this stops before the listener containers), a poll takes no
+ * slot and one waiting for slots hands its records back at once, so the containers' stop, and after it the hand-back of
+ * the jobs in flight ({@link LeaseHandBack}), are not held up by a full lane's wait. A claim that fails (the database is unreachable) fails that record only
  * ({@link BatchListenerFailedException}): the records before it are committed, the error handler retries it and
  * delivers the ones after it again (those already claimed are found taken and skipped).
  *
@@ -48,7 +53,16 @@ import org.springframework.stereotype.Component;
  * log context of the virtual thread that runs it, for as long as it runs.
  */
 @Component
-class JobDispatcher {
+class JobDispatcher implements SmartLifecycle {
+
+    /** Above the listener containers' phase: stopped before them, so a poll waiting for slots lets their stop go on. */
+    static final int PHASE = AbstractMessageListenerContainer.DEFAULT_PHASE + 100;
+
+    /** How often a wait for a full lane's slots looks whether the worker stops. */
+    private static final long CLOSING_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /** Set when the worker begins to stop (a dispatcher is running from its construction, started or not). */
+    private volatile boolean stopping;
 
     private final JobLifecycle lifecycle;
     private final JobExecution execution;
@@ -89,7 +103,7 @@ class JobDispatcher {
         List<CompletableFuture<Void>> claims = new ArrayList<>();
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (Submitted submitted : ids) {
-            if (!laneSlots.tryAcquire(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (!slot(laneSlots, waitUntil)) {
                 break;
             }
             CompletableFuture<Void> claimed = new CompletableFuture<>();
@@ -102,10 +116,50 @@ class JobDispatcher {
             throw firstFailedClaim(claims);
         }
         if (claims.size() < ids.size()) {
-            ack.nack(claims.size(), queue.fullLanePause()); // the lane is full: the rest comes back later
+            // the lane is full: the rest comes back later; or the worker stops: the rest goes to another worker now
+            ack.nack(claims.size(), stopping ? Duration.ZERO : queue.fullLanePause());
         } else {
             ack.acknowledge();
         }
+    }
+
+    /**
+     * A slot of the lane, waiting for one until {@code waitUntil} at most; none once the worker stops (its listeners
+     * stop after this, and wait for the poll under way).
+     */
+    private boolean slot(Semaphore laneSlots, long waitUntil) throws InterruptedException {
+        while (!stopping) {
+            long left = Math.max(0, waitUntil - System.nanoTime());
+            long wait = Math.min(left, CLOSING_CHECK_NANOS);
+            if (laneSlots.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            if (left <= wait) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void start() {
+        stopping = false;
+    }
+
+    /** The worker stops: no poll takes a slot any more, and one waiting for slots hands its records back at once. */
+    @Override
+    public void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !stopping;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
     }
 
     /** The first record whose claim failed: the records before it are all claimed. */
