@@ -130,13 +130,7 @@ class FleetLedgerTest {
         // the same, its key is not
         UpstreamAccount refused = account(account, 2, "sk-revoked");
         ledger.register(refused);
-        AccountPool pool = new AccountPool(
-                List.of(refused),
-                java.time.Clock.systemUTC(),
-                Duration.ZERO,
-                ledger,
-                "w",
-                SharingProperties.defaults());
+        AccountPool pool = pool(refused, "w");
         pool.disable(refused, "HTTP 401: Incorrect API key provided");
         ledger.register(refused); // a worker that starts again with the same key: still disabled
         assertThat(ledger.read("worker-a").get(account).disabledReason()).isNotNull();
@@ -151,20 +145,8 @@ class FleetLedgerTest {
         // the fleet rolls from sk-old to sk-new: a worker still on sk-old hears 401 after a new-key worker started
         UpstreamAccount newKey = account(account, 2, "sk-new");
         UpstreamAccount oldKey = account(account, 2, "sk-old");
-        AccountPool rotated = new AccountPool(
-                List.of(newKey),
-                java.time.Clock.systemUTC(),
-                Duration.ZERO,
-                ledger,
-                "w-new",
-                SharingProperties.defaults());
-        AccountPool lagging = new AccountPool(
-                List.of(oldKey),
-                java.time.Clock.systemUTC(),
-                Duration.ZERO,
-                ledger,
-                "w-old",
-                SharingProperties.defaults());
+        AccountPool rotated = pool(newKey, "w-new");
+        AccountPool lagging = pool(oldKey, "w-old");
         rotated.sync();
         lagging.sync();
 
@@ -230,6 +212,17 @@ class FleetLedgerTest {
                         .anyMatch(e -> java.util.Arrays.stream(e.getValue())
                                 .anyMatch(frame -> frame.getMethodName().equals("claim")
                                         && frame.getClassName().endsWith("AccountPool")));
+    }
+
+    /** A worker's pool of {@code account} alone, known in the ledger as {@code holder}. */
+    private AccountPool pool(UpstreamAccount account, String holder) {
+        return new AccountPool(
+                List.of(account),
+                java.time.Clock.systemUTC(),
+                Duration.ZERO,
+                ledger,
+                holder,
+                SharingProperties.defaults());
     }
 
     private List<Integer> heldBy(String holder) {
