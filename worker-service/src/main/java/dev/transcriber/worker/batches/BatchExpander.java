@@ -304,9 +304,17 @@ class BatchExpander {
             this.ended = ended;
         }
 
-        /** Adds the next item; false when its place is one its owner ended in an earlier attempt (passed over). */
+        /**
+         * Adds the next item; false when its place is one its owner ended in an earlier attempt, which stays: the place
+         * is counted and passed over. Every place counts against the limit on items.
+         */
         boolean add(JobId id, StoredAudio audio, String url, String sha256, Map<String, String> own) {
-            if (passesOverEnded()) {
+            if (count >= properties.maxItems()) {
+                throw new Unusable(
+                        "too_many_items", "The batch's source has more than " + properties.maxItems() + " items.");
+            }
+            if (ended.contains(count)) {
+                count++;
                 return false;
             }
             Map<String, String> metadata = new LinkedHashMap<>(batch.metadata());
@@ -317,22 +325,6 @@ class BatchExpander {
             if (pending.size() >= CHUNK) {
                 flush();
             }
-            return true;
-        }
-
-        /**
-         * Whether the next item is one its owner ended in an earlier attempt, which stays: its place is counted and
-         * passed over. Every place counts against the limit on items.
-         */
-        boolean passesOverEnded() {
-            if (count >= properties.maxItems()) {
-                throw new Unusable(
-                        "too_many_items", "The batch's source has more than " + properties.maxItems() + " items.");
-            }
-            if (!ended.contains(count)) {
-                return false;
-            }
-            count++;
             return true;
         }
 
