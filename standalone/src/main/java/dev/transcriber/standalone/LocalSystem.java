@@ -2,7 +2,9 @@ package dev.transcriber.standalone;
 
 import dev.transcriber.api.ApiApplication;
 import dev.transcriber.worker.WorkerApplication;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -28,7 +30,9 @@ public final class LocalSystem implements AutoCloseable {
 
     /**
      * Starts both services. {@code infra} points them at the infrastructure; {@code workerArgs} and {@code apiArgs}
-     * are extra {@code --key=value} settings for each.
+     * are extra {@code --key=value} settings for each. The api hands sync calls' jobs to this worker directly, with an
+     * internal token made for this run, unless the settings name a token ({@code transcriber.internal.token}) or a
+     * worker to hand them to ({@code transcriber.api.hand-off.worker}) of their own.
      */
     public static LocalSystem start(List<String> infra, List<String> workerArgs, List<String> apiArgs) {
         return start(infra, workerArgs, apiArgs, new ApplicationContextInitializer<?>[0]);
@@ -40,16 +44,25 @@ public final class LocalSystem implements AutoCloseable {
             List<String> workerArgs,
             List<String> apiArgs,
             ApplicationContextInitializer<?>... initializers) {
-        String[] workerArguments = arguments(infra, workerArgs);
+        List<String> internal = names(infra, workerArgs, INTERNAL_TOKEN) || names(infra, apiArgs, INTERNAL_TOKEN)
+                ? List.of()
+                : List.of(INTERNAL_TOKEN + HexFormat.of().formatHex(randomBytes()));
+        String[] workerArguments = arguments(infra, workerArgs, internal);
         ConfigurableApplicationContext worker = WorkerApplication.builder()
                 .initializers(initializers)
                 .registerShutdownHook(false)
                 .run(workerArguments);
         try {
+            List<String> handOff = names(infra, apiArgs, HAND_OFF_WORKER)
+                    ? internal
+                    : concat(
+                            internal,
+                            List.of(HAND_OFF_WORKER + "http://127.0.0.1:"
+                                    + worker.getEnvironment().getRequiredProperty("local.server.port")));
             ConfigurableApplicationContext api = ApiApplication.builder()
                     .initializers(initializers)
                     .registerShutdownHook(false)
-                    .run(arguments(infra, apiArgs));
+                    .run(arguments(infra, apiArgs, handOff));
             return new LocalSystem(worker, api, workerArguments, initializers);
         } catch (RuntimeException e) {
             worker.close();
@@ -57,10 +70,31 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
-    private static String[] arguments(List<String> infra, List<String> extra) {
-        List<String> args = new ArrayList<>(infra);
+    private static final String INTERNAL_TOKEN = "--transcriber.internal.token=";
+    private static final String HAND_OFF_WORKER = "--transcriber.api.hand-off.worker=";
+
+    /** {@code defaults} come first, so a setting of {@code infra} or {@code extra} overrides them. */
+    private static String[] arguments(List<String> infra, List<String> extra, List<String> defaults) {
+        List<String> args = new ArrayList<>(defaults);
+        args.addAll(infra);
         args.addAll(extra);
         return args.toArray(String[]::new);
+    }
+
+    private static boolean names(List<String> infra, List<String> extra, String setting) {
+        return concat(infra, extra).stream().anyMatch(arg -> arg.startsWith(setting));
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     public ConfigurableApplicationContext api() {

@@ -16,13 +16,21 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The worker's route table ({@link WorkerSecurity}): health is public, everything else takes the admin token. */
+/**
+ * The worker's route table ({@link WorkerSecurity}): health is public, the internal route takes the internal token
+ * only, everything else the admin token only.
+ */
 @WebMvcTest(WorkerSecurityTest.Probes.class)
 @Import({WorkerSecurity.class, WorkerSecurityTest.Probes.class})
-@TestPropertySource(properties = "transcriber.admin.token=" + WorkerSecurityTest.ADMIN)
+@TestPropertySource(
+        properties = {
+            "transcriber.admin.token=" + WorkerSecurityTest.ADMIN,
+            "transcriber.internal.token=" + WorkerSecurityTest.INTERNAL
+        })
 class WorkerSecurityTest {
 
     static final String ADMIN = "admin-worker-3e9b1d7c52a04f86e1c0b9d2a7f35468c1e0d9b7";
+    static final String INTERNAL = "internal-5c1f0a9e7b3d42c86e0f1a2b9d7c4e3085b6a1f2";
 
     @Autowired
     private MockMvc mvc;
@@ -39,6 +47,11 @@ class WorkerSecurityTest {
             return "metrics";
         }
 
+        @PostMapping("/internal/jobs/j/run")
+        String run() {
+            return "ran";
+        }
+
         @GetMapping("/actuator/health/liveness")
         String health() {
             return "up";
@@ -48,7 +61,7 @@ class WorkerSecurityTest {
     @Test
     void everythingButHealthTakesTheAdminToken() throws Exception {
         mvc.perform(get("/actuator/health/liveness")).andExpect(status().isOk());
-        for (String credential : new String[] {null, "sk-some-api-key", ADMIN + "x"}) {
+        for (String credential : new String[] {null, "sk-some-api-key", ADMIN + "x", INTERNAL}) {
             var enable = post("/admin/accounts/a/enable");
             var scrape = get("/actuator/prometheus");
             if (credential != null) {
@@ -64,6 +77,23 @@ class WorkerSecurityTest {
                 .andExpect(status().isOk());
         mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + ADMIN))
                 .andExpect(status().isOk());
+    }
+
+    @Test
+    void theInternalRouteTakesTheInternalTokenOnly() throws Exception {
+        for (String credential : new String[] {null, "sk-some-api-key", ADMIN, INTERNAL + "x"}) {
+            var run = post("/internal/jobs/j/run");
+            if (credential != null) {
+                run.header("Authorization", "Bearer " + credential);
+            }
+            mvc.perform(run)
+                    .andExpect(status().isUnauthorized())
+                    .andExpect(jsonPath("$.error.code").value("internal_unauthorized"));
+        }
+        mvc.perform(post("/internal/jobs/j/run").header("Authorization", "Bearer " + INTERNAL))
+                .andExpect(status().isOk());
+        mvc.perform(post(URI.create("/%69nternal/jobs/j/run")).header("Authorization", "Bearer " + ADMIN))
+                .andExpect(status().isUnauthorized());
     }
 
     @Test

@@ -50,8 +50,8 @@ public class PendingCompletions {
     }
 
     /**
-     * The job's end was announced in the trace {@code traceparent}, with the answer it carried ({@code answer}, null:
-     * none): when this instance holds requests for it, they are released in a span of that trace ({@code job
+     * The job's end was announced in the trace {@code traceparent} (by its notice, or by the worker it was handed to),
+     * with the answer it carried ({@code answer}, null: none): when this instance holds requests for it, they are released in a span of that trace ({@code job
      * completion}); a stream's events continue it, a sync answer is built in its request's own span.
      */
     public void complete(JobId jobId, JobFinished.Answer answer, String traceparent) {

@@ -16,6 +16,7 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
 import java.time.Clock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -60,7 +61,8 @@ public class JobSubmission {
      * sent once it has; any other is saved in a transaction ({@link #save}). A held job is recorded without its event:
      * the admission scheduler sends that when it releases it. The audio's SHA-256 (null if unknown) lets later jobs
      * of the same key reuse this one's transcript. {@code caller} is null for a job of no key; {@code idempotencyKey}
-     * (and the request's digest) null for a request sent without one.
+     * (and the request's digest) null for a request sent without one. The job of the one insert is announced by
+     * {@code announce} once it has committed, which sends its event ({@link #announce}) or hands it to a worker.
      */
     public TranscriptionJob submit(
             JobId jobId,
@@ -71,14 +73,15 @@ public class JobSubmission {
             String sha256,
             KeyLimits.Admission admission,
             String idempotencyKey,
-            String requestHash) {
+            String requestHash,
+            Consumer<TranscriptionJob> announce) {
         TranscriptionJob job = TranscriptionJob.queued(
                 jobId, caller == null ? null : caller.keyId(), lane, spec, audio, clock.instant());
         job.contentHash(sha256);
         if (idempotencyKey != null) {
             job.idempotent(idempotencyKey, requestHash);
         }
-        return record(caller, job, admission);
+        return record(caller, job, admission, announce);
     }
 
     /**
@@ -87,6 +90,11 @@ public class JobSubmission {
      * transaction ({@link #save}). Call outside a transaction. {@code job} is returned as written, not managed.
      */
     public TranscriptionJob record(Caller caller, TranscriptionJob job, KeyLimits.Admission admission) {
+        return record(caller, job, admission, this::announce);
+    }
+
+    private TranscriptionJob record(
+            Caller caller, TranscriptionJob job, KeyLimits.Admission admission, Consumer<TranscriptionJob> announce) {
         if (admission.held() || (caller != null && limits.takesSlot(caller))) {
             return inTransaction(job.id(), () -> save(caller, job, admission));
         }
@@ -104,8 +112,13 @@ public class JobSubmission {
                     job.writerBackend(),
                     () -> jobs.findById(job.id().value()));
         }
-        outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), null);
+        announce.accept(job);
         return recorded;
+    }
+
+    /** Sends the event of {@code job}, queued and committed, in its trace. */
+    public void announce(TranscriptionJob job) {
+        outbox.sendNow(job.lane().topic(), job.id().toString(), new JobSubmitted(job.id()), job.traceparent());
     }
 
     /**

@@ -82,6 +82,7 @@ class Transcriptions {
     private final int maxPromptLength;
     private final StageTimers stages;
     private final EngineSupport engines;
+    private final WorkerHandOff handOff;
     /**
      * Where a stream's events are written as its job moves on, in the trace and log context of what moved it (a sync
      * answer is built on the request's own thread).
@@ -104,8 +105,10 @@ class Transcriptions {
             ApiProperties properties,
             StageTimers stages,
             Traces traces,
-            EngineSupport engines) {
+            EngineSupport engines,
+            WorkerHandOff handOff) {
         this.engines = engines;
+        this.handOff = handOff;
         this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
         this.stages = stages;
         this.reader = reader;
@@ -220,7 +223,16 @@ class Transcriptions {
         } else {
             try {
                 submission.submit(
-                        jobId, caller, Lane.INTERACTIVE, spec, audio, upload.sha256(), admission, key, requestHash);
+                        jobId,
+                        caller,
+                        Lane.INTERACTIVE,
+                        spec,
+                        audio,
+                        upload.sha256(),
+                        admission,
+                        key,
+                        requestHash,
+                        handOff::handOver);
             } catch (RuntimeException e) {
                 pending.forget(jobId, finished);
                 progress.forget(jobId, startWatch);

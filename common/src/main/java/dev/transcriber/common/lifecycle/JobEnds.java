@@ -1,6 +1,7 @@
 package dev.transcriber.common.lifecycle;
 
 import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.metrics.JobMetrics;
@@ -10,6 +11,7 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -25,10 +27,17 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * job). Any other async job, batch item or piece has nobody waiting on the api (their callers poll, or hear from a
  * webhook), so a notice would only cost a record that every api instance reads and passes over.
  *
+ * <p>A job handed to a worker directly by the api instance holding its request ({@link #heardHere}) ends without a
+ * notice when it ends on the thread that runs it and was made without an idempotency key: its end goes back on the
+ * hand-off's answer instead, as nobody else can be waiting for it.
+ *
  * <p>A job whose end writes nothing but its own row (no webhook, no batch) may also be announced after a statement that
  * ended it and committed on its own, outside any transaction: its notice is sent at once.
  */
 public class JobEnds {
+
+    /** The job whose end the thread's caller hears directly, while {@link #heardHere} runs it. */
+    private static final ThreadLocal<HeardHere> HEARD_HERE = new ThreadLocal<>();
 
     private final Outbox outbox;
     private final JobWebhooks webhooks;
@@ -42,6 +51,36 @@ public class JobEnds {
         this.webhooks = webhooks;
         this.batches = batches;
         this.metrics = metrics;
+    }
+
+    /**
+     * Runs {@code run} on this thread; when job {@code id} ends on this thread meanwhile, and only its direct caller
+     * can be waiting for it (no idempotency key), its end notice is returned once the end has committed, instead of
+     * being sent, with the trace it would have been sent in. Null when it did not end here so (its notice went, or
+     * will go, as usual).
+     */
+    public static HeardEnd heardHere(JobId id, Runnable run) {
+        HeardHere here = new HeardHere(id);
+        HeardHere outer = HEARD_HERE.get();
+        HEARD_HERE.set(here);
+        try {
+            run.run();
+        } finally {
+            HEARD_HERE.set(outer);
+        }
+        return here.end;
+    }
+
+    /** A job's end notice, heard by the thread that ran it, and the trace it would have been sent in. */
+    public record HeardEnd(JobFinished notice, String traceparent) {}
+
+    private static final class HeardHere {
+        private final JobId job;
+        private volatile HeardEnd end;
+
+        private HeardHere(JobId job) {
+            this.job = job;
+        }
     }
 
     /** The job ended; when it was a batch's last unfinished item, the batch ends too. */
@@ -118,10 +157,29 @@ public class JobEnds {
             return;
         }
         JobFinished notice = notice(job, transcriptJson);
+        HeardHere here = HEARD_HERE.get();
+        if (here != null && here.job.equals(job.id()) && !job.idempotent()) {
+            heardOnCommit(here, new HeardEnd(notice, traceparent));
+            return;
+        }
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             outbox.sendAfterCommit(Topics.FINISHED, job.id().toString(), notice, traceparent);
         } else {
             outbox.sendNow(Topics.FINISHED, job.id().toString(), notice, traceparent); // its end has committed
         }
+    }
+
+    /** The direct caller hears {@code end} once the end has committed (now, when it has). */
+    private static void heardOnCommit(HeardHere here, HeardEnd end) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            here.end = end;
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                here.end = end;
+            }
+        });
     }
 }

@@ -25,6 +25,8 @@ public final class BearerAuthentication extends OncePerRequestFilter {
 
     public static final String ADMIN = "ADMIN";
     public static final String CALLER = "CALLER";
+    /** An api instance handing a job to a worker ({@link InternalToken}). */
+    public static final String INTERNAL = "INTERNAL";
 
     /** A request attribute set when a bearer credential was given and named nobody. */
     public static final String REJECTED = BearerAuthentication.class.getName() + ".REJECTED";
@@ -41,10 +43,18 @@ public final class BearerAuthentication extends OncePerRequestFilter {
     private final AdminToken admin;
     private final Callers callers;
 
-    /** {@code callers} is null on a service without API keys (the worker). */
+    /** {@code callers} is null on a service with none but the operator. */
     public BearerAuthentication(AdminToken admin, Callers callers) {
         this.admin = admin;
         this.callers = callers;
+    }
+
+    /** The api's internal calls, named by {@code token}, with role {@value #INTERNAL}: the worker's callers. */
+    public static Callers internal(InternalToken token) {
+        return (secret, request) -> token.matches(secret)
+                ? Optional.of(UsernamePasswordAuthenticationToken.authenticated(
+                        "internal", null, List.of(new SimpleGrantedAuthority("ROLE_" + INTERNAL))))
+                : Optional.empty();
     }
 
     /** An authenticated caller with role {@value #CALLER} and {@code principal}. */

@@ -28,6 +28,18 @@ public class GatewaySecurity {
         return new AdminToken(token);
     }
 
+    /** The workers' internal route's token; the same as the admin token is refused at start-up (each opens its own). */
+    @Bean
+    InternalToken internalToken(
+            @Value("${transcriber.internal.token:}") String token, @Value("${transcriber.admin.token:}") String admin) {
+        if (token != null && !token.isBlank() && token.trim().equals(admin == null ? null : admin.trim())) {
+            throw new IllegalStateException(
+                    "transcriber.internal.token (TRANSCRIBER_INTERNAL_TOKEN) is the admin token:"
+                            + " use a token of its own, e.g. `openssl rand -hex 32`");
+        }
+        return new InternalToken(token);
+    }
+
     /**
      * Spring Security observes nothing: no span or timer for its filter chain, its authentication or its authorization
      * (the request's own observation covers them). Turning its observations off by name alone still wraps each filter

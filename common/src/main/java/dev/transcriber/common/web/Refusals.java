@@ -25,11 +25,24 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
 
     private final AdminToken admin;
     private final RequestMatcher adminRoutes;
+    private final InternalToken internal;
+    private final RequestMatcher internalRoutes;
 
     /** {@code adminRoutes}: the routes that take the admin token; every other guarded route takes an API key. */
     public Refusals(AdminToken admin, RequestMatcher adminRoutes) {
+        this(admin, adminRoutes, null, request -> false);
+    }
+
+    /**
+     * As {@link #Refusals(AdminToken, RequestMatcher)}, with {@code internalRoutes}, which take the internal token
+     * (checked before {@code adminRoutes}).
+     */
+    public Refusals(
+            AdminToken admin, RequestMatcher adminRoutes, InternalToken internal, RequestMatcher internalRoutes) {
         this.admin = admin;
         this.adminRoutes = adminRoutes;
+        this.internal = internal;
+        this.internalRoutes = internalRoutes;
     }
 
     @Override
@@ -59,7 +72,19 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
     }
 
     private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (adminRoutes.matches(request)) {
+        if (internalRoutes.matches(request)) {
+            boolean open = internal != null && internal.configured();
+            OpenAiErrorBody.write(
+                    response,
+                    open ? 401 : 403,
+                    OpenAiErrorBody.of(
+                            open
+                                    ? "A valid internal token is required (Authorization: Bearer <internal token>)."
+                                    : "The internal route is closed: set TRANSCRIBER_INTERNAL_TOKEN to open it.",
+                            "invalid_request_error",
+                            "internal_unauthorized",
+                            null));
+        } else if (adminRoutes.matches(request)) {
             if (!admin.configured()) {
                 OpenAiErrorBody.write(
                         response,

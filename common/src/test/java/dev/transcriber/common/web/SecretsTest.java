@@ -75,6 +75,22 @@ class SecretsTest {
         assertThat(new AdminToken(strong).matches(strong + "x")).isFalse();
     }
 
+    @Test
+    void theInternalTokenIsCheckedAsTheAdminTokenAndMayNotBeIt() {
+        GatewaySecurity security = new GatewaySecurity();
+        assertThat(security.internalToken("", "").configured()).isFalse();
+        assertThat(security.internalToken(null, null).bearer()).isNull();
+        assertThatThrownBy(() -> security.internalToken("change-me", "")).isInstanceOf(IllegalStateException.class);
+        String strong = HexFormat.of().formatHex(random(32));
+        InternalToken internal =
+                security.internalToken(" " + strong, HexFormat.of().formatHex(random(32)));
+        assertThat(internal.matches(strong)).isTrue();
+        assertThat(internal.bearer()).isEqualTo(strong);
+        assertThatThrownBy(() -> security.internalToken(strong, strong + " "))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("admin token");
+    }
+
     private static byte[] random(int bytes) {
         byte[] value = new byte[bytes];
         new SecureRandom().nextBytes(value);

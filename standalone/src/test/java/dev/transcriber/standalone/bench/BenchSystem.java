@@ -5,7 +5,10 @@ import dev.transcriber.standalone.infra.LocalInfrastructure;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Both services for a benchmark: one upstream account on a fake, one caller key, quiet logs. */
+/**
+ * Both services for a benchmark: one upstream account on a fake, one caller key, quiet logs; sync jobs handed to the
+ * worker directly unless {@code -Dbench.handOff=false}.
+ */
 final class BenchSystem {
 
     static final String KEY = "sk-bench-4ff55342c0ff2ae501d59ae07cca2fc7eff6e01d2e389058";
@@ -48,6 +51,9 @@ final class BenchSystem {
                 // every request is counted, as with the default limit, against a limit the benchmark never reaches
                 "--transcriber.api.default-requests-per-minute=1000000000",
                 "--logging.level.root=WARN"));
+        if (!Boolean.parseBoolean(System.getProperty("bench.handOff", "true"))) {
+            api.add("--transcriber.api.hand-off.worker="); // -Dbench.handOff=false: every job through Kafka
+        }
         api.addAll(shared);
         return LocalSystem.start(infra.serviceArguments(), worker, api);
     }

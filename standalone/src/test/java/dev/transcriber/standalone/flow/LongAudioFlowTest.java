@@ -87,7 +87,8 @@ class LongAudioFlowTest {
                     null,
                     dev.transcriber.api.keys.KeyLimits.Admission.NOW,
                     null,
-                    null);
+                    null,
+                    submission::announce);
             backlog.add(jobId);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> upstream.inFlight() >= 8); // bulk work is running

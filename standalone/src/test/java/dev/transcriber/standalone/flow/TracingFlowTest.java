@@ -126,6 +126,10 @@ class TracingFlowTest {
                 assertThat(span.getKind()).isEqualTo(SpanKind.SERVER);
                 assertThat(span.getResource().getAttribute(SERVICE)).isEqualTo("api-service");
             });
+            assertThat(trace).as("the api's hand-off of the job to the worker").anySatisfy(span -> {
+                assertThat(span.getKind()).isEqualTo(SpanKind.SERVER);
+                assertThat(span.getResource().getAttribute(SERVICE)).isEqualTo("worker-service");
+            });
             assertThat(trace).as("the worker's run of the job").anySatisfy(span -> {
                 assertThat(span.getName()).isEqualTo("job");
                 assertThat(span.getResource().getAttribute(SERVICE)).isEqualTo("worker-service");
@@ -140,7 +144,8 @@ class TracingFlowTest {
             });
         });
         SpanData request = spansOf(traceId).stream()
-                .filter(span -> span.getKind() == SpanKind.SERVER)
+                .filter(span -> span.getKind() == SpanKind.SERVER
+                        && "api-service".equals(span.getResource().getAttribute(SERVICE)))
                 .findFirst()
                 .orElseThrow();
         SpanData job = single(traceId, "job");

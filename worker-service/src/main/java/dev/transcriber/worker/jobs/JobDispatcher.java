@@ -2,6 +2,7 @@ package dev.transcriber.worker.jobs;
 
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.metrics.StageTimers;
 import dev.transcriber.common.tracing.LogContext;
 import dev.transcriber.common.tracing.Traces;
@@ -100,13 +101,13 @@ class JobDispatcher implements SmartLifecycle {
 
     void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
-        List<CompletableFuture<Void>> claims = new ArrayList<>();
+        List<CompletableFuture<Boolean>> claims = new ArrayList<>();
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (Submitted submitted : ids) {
             if (!slot(laneSlots, waitUntil)) {
                 break;
             }
-            CompletableFuture<Void> claimed = new CompletableFuture<>();
+            CompletableFuture<Boolean> claimed = new CompletableFuture<>();
             claims.add(claimed);
             runners.execute(() -> traced(lane, submitted, laneSlots, claimed));
         }
@@ -121,6 +122,38 @@ class JobDispatcher implements SmartLifecycle {
         } else {
             ack.acknowledge();
         }
+    }
+
+    /** What became of a job handed to this worker directly ({@link #runHere}). */
+    sealed interface DirectRun {
+        /**
+         * No slot of the interactive lane is free, the worker does not read that lane, or it stops: the job was not
+         * touched.
+         */
+        record NoSlot() implements DirectRun {}
+
+        /** Taken by another worker, or ended, before this one could claim it. */
+        record NotClaimed() implements DirectRun {}
+
+        /** Claimed and run here; {@code end} is its end notice, or null when its end is announced as usual. */
+        record Ran(JobEnds.HeardEnd end) implements DirectRun {}
+    }
+
+    /**
+     * Runs a sync call's job handed over by the api instance holding its request, on the caller's thread, when a slot
+     * of the interactive lane is free at once: claimed under the usual fence, run as one from its topic would be
+     * (counted in flight, handed back if the worker stops), its end heard here ({@link JobEnds#heardHere}). Never
+     * waits for a slot: the api sends the job's event instead.
+     */
+    DirectRun runHere(JobId id, String traceparent) {
+        Semaphore laneSlots = slots.get(Lane.INTERACTIVE);
+        if (stopping || !properties.lanes().contains(Lane.INTERACTIVE) || !laneSlots.tryAcquire()) {
+            return new DirectRun.NoSlot();
+        }
+        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
+        JobEnds.HeardEnd end = JobEnds.heardHere(
+                id, () -> traced(Lane.INTERACTIVE, new Submitted(id, traceparent), laneSlots, claimed));
+        return claimed.join() ? new DirectRun.Ran(end) : new DirectRun.NotClaimed();
     }
 
     /**
@@ -163,7 +196,7 @@ class JobDispatcher implements SmartLifecycle {
     }
 
     /** The first record whose claim failed: the records before it are all claimed. */
-    private static BatchListenerFailedException firstFailedClaim(List<CompletableFuture<Void>> claims) {
+    private static BatchListenerFailedException firstFailedClaim(List<CompletableFuture<Boolean>> claims) {
         for (int index = 0; index < claims.size(); index++) {
             try {
                 claims.get(index).join();
@@ -179,7 +212,7 @@ class JobDispatcher implements SmartLifecycle {
      * the claim's outcome is known (a record that names no job, say) fails the claim and gives its slot back, so the
      * poll's wait for its claims ends.
      */
-    private void traced(Lane lane, Submitted submitted, Semaphore slots, CompletableFuture<Void> claimed) {
+    private void traced(Lane lane, Submitted submitted, Semaphore slots, CompletableFuture<Boolean> claimed) {
         try {
             if (submitted.id() == null) {
                 throw new IllegalArgumentException("the record names no job");
@@ -200,7 +233,7 @@ class JobDispatcher implements SmartLifecycle {
     }
 
     /** Claims the job, then runs it; its audio may be opened while it is claimed ({@link JobExecution#openEarly}). */
-    private void claimAndRun(Lane lane, JobId id, Semaphore slots, CompletableFuture<Void> claimed) {
+    private void claimAndRun(Lane lane, JobId id, Semaphore slots, CompletableFuture<Boolean> claimed) {
         try (EarlyOpen early = execution.openEarly(lane, id)) {
             Optional<RunningJob> job;
             try {
@@ -210,7 +243,7 @@ class JobDispatcher implements SmartLifecycle {
                 claimed.completeExceptionally(e);
                 return;
             }
-            claimed.complete(null);
+            claimed.complete(job.isPresent());
             if (job.isEmpty()) {
                 slots.release();
                 return;

@@ -1,0 +1,205 @@
+package dev.transcriber.standalone.flow;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.store.JobState;
+import dev.transcriber.common.store.TranscriptionJob;
+import dev.transcriber.standalone.infra.FreePorts;
+import dev.transcriber.standalone.support.ApiClient;
+import dev.transcriber.standalone.support.Multipart;
+import dev.transcriber.standalone.support.TestAudio;
+import dev.transcriber.standalone.support.TestSystem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The direct hand-off of a sync call's job from the api to a worker, and Kafka under it as the path of record: a job
+ * the worker answers directly, one it has no slot for, one whose worker cannot be reached, and one whose worker stops
+ * during the call. Every sync call here is answered, and no job runs twice. The worker has one interactive slot;
+ * leases last 5 minutes and are never renewed, so only a hand-back can move a job sooner.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HandOffFlowTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String UPSTREAM_PATH = "/v1/audio/transcriptions";
+
+    private static TestSystem.Isolated isolated;
+    private TestSystem system;
+    private WireMockServer upstream;
+    private ApiClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        isolated = TestSystem.isolated(
+                List.of(
+                        "--transcriber.worker.max-in-flight=1",
+                        "--transcriber.worker.lease=300s",
+                        "--transcriber.worker.lease-renewal=1h",
+                        "--transcriber.worker.shutdown-grace=1s",
+                        "--transcriber.upstream.call-timeout=60s"),
+                List.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        isolated.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        system = isolated.system();
+        system.resetUpstream();
+        upstream = system.upstream();
+        client = new ApiClient(system.apiBaseUrl());
+    }
+
+    @Test
+    @Order(1)
+    void theWorkerAJobIsHandedToAnswersWithItsEnd() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Handed straight over.\"}")));
+        double endedHere = workerHandOffs(system.worker(), "ended_here");
+        double answered = apiHandOffs(system.api(), "answered");
+
+        HttpResponse<String> response = transcribe(client);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo("Handed straight over.");
+        assertThat(workerHandOffs(system.worker(), "ended_here")).isEqualTo(endedHere + 1);
+        assertThat(apiHandOffs(system.api(), "answered")).isEqualTo(answered + 1);
+        TranscriptionJob job = job(response);
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void aJobTheWorkerHasNoSlotForGoesThroughKafka() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("one slot")
+                .whenScenarioStateIs(STARTED)
+                .willSetStateTo("freed")
+                .willReturn(okJson("{\"text\":\"First.\"}").withFixedDelay(3_000)));
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("one slot")
+                .whenScenarioStateIs("freed")
+                .willReturn(okJson("{\"text\":\"Second.\"}")));
+        double noSlot = workerHandOffs(system.worker(), "no_slot");
+        double throughKafka = apiHandOffs(system.api(), "through_kafka");
+
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> transcribe(client));
+        awaitUpstreamCalls(1);
+        HttpResponse<String> second = transcribe(client);
+
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(second.body()).path("text").asString()).isEqualTo("Second.");
+        assertThat(JSON.readTree(first.join().body()).path("text").asString()).isEqualTo("First.");
+        assertThat(workerHandOffs(system.worker(), "no_slot")).isEqualTo(noSlot + 1);
+        assertThat(apiHandOffs(system.api(), "through_kafka")).isEqualTo(throughKafka + 1);
+        assertThat(job(second).attempts()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void aJobWhoseWorkerCannotBeReachedGoesThroughKafka() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Through the queue.\"}")));
+        ConfigurableApplicationContext api = system.startAnotherApi(List.of(
+                "--transcriber.api.hand-off.worker=http://127.0.0.1:" + FreePorts.pick(),
+                "--transcriber.internal.token="
+                        + system.api().getEnvironment().getProperty("transcriber.internal.token")));
+        try {
+            ApiClient other =
+                    new ApiClient("http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port"));
+
+            HttpResponse<String> response = transcribe(other);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo("Through the queue.");
+            assertThat(apiHandOffs(api, "through_kafka")).isEqualTo(1);
+            assertThat(job(response).attempts()).isEqualTo(1);
+        } finally {
+            api.close();
+        }
+    }
+
+    @Test
+    @Order(4) // last: the restarted worker listens on another port, which the api does not know
+    void aWorkerThatStopsDuringTheCallHandsTheJobBackAndTheCallIsAnswered() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("worker stops")
+                .whenScenarioStateIs(STARTED)
+                .willSetStateTo("handed back")
+                .willReturn(okJson("{\"text\":\"Never answered in time.\"}").withFixedDelay(45_000)));
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .inScenario("worker stops")
+                .whenScenarioStateIs("handed back")
+                .willReturn(okJson("{\"text\":\"Handed back and over.\"}")));
+
+        CompletableFuture<HttpResponse<String>> call = CompletableFuture.supplyAsync(() -> transcribe(client));
+        awaitUpstreamCalls(1);
+        system.restartWorker();
+
+        HttpResponse<String> response = call.join();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo("Handed back and over.");
+        assertThat(job(response).attempts())
+                .as("a start handed back does not count")
+                .isEqualTo(1);
+    }
+
+    private static HttpResponse<String> transcribe(ApiClient api) {
+        return api.transcribe(new Multipart()
+                .field("model", "gpt-4o-transcribe")
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5)));
+    }
+
+    private TranscriptionJob job(HttpResponse<String> response) {
+        JobId id = JobId.parse(
+                response.headers().firstValue("X-Transcription-Job-Id").orElseThrow());
+        return system.jobs().findById(id.value()).orElseThrow();
+    }
+
+    private void awaitUpstreamCalls(int calls) {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)))
+                                .size()
+                        >= calls);
+    }
+
+    private static double workerHandOffs(ConfigurableApplicationContext worker, String outcome) {
+        return count(worker, "transcriber.worker.hand_offs", outcome);
+    }
+
+    private static double apiHandOffs(ConfigurableApplicationContext api, String outcome) {
+        return count(api, "transcriber.api.hand_offs", outcome);
+    }
+
+    private static double count(ConfigurableApplicationContext context, String name, String outcome) {
+        Counter counter = context.getBean(MeterRegistry.class)
+                .find(name)
+                .tag("outcome", outcome)
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+}
