@@ -10,7 +10,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * It is on when {@code worker} is set and the internal token ({@code transcriber.internal.token}) too; off, every job
  * reaches a worker through Kafka alone.
  *
- * @param worker The workers' base URL (in a fleet, the address of their Service, e.g. {@code http://worker:8081}); a
+ * @param worker The workers' base URL, {@code http(s)://host:port} and nothing after it (in a fleet, the address of
+ *     the interactive workers' Service, e.g. {@code http://worker-interactive:8081}; another form stops the start); a
  *     worker with no free slot refuses at once and the job goes through Kafka. Empty: no hand-off.
  * @param connectTimeout How long a connection to a worker may take before the job goes through Kafka instead.
  */

@@ -18,6 +18,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -41,6 +43,8 @@ public class WorkerHandOff {
     /** Where the worker names the trace of the job's end, which the release of the held request continues. */
     static final String END_TRACE_HEADER = "X-Job-End-Traceparent";
 
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private static final Logger log = LoggerFactory.getLogger(WorkerHandOff.class);
 
     private final URI worker;
@@ -50,6 +54,7 @@ public class WorkerHandOff {
     private final JobSubmission submission;
     private final PendingCompletions pending;
     private final EventCodec codec;
+    private final AtomicLong nextRefusalLog = new AtomicLong(System.nanoTime());
     private final Counter answered;
     private final Counter runElsewhere;
     private final Counter throughKafka;
@@ -67,7 +72,7 @@ public class WorkerHandOff {
         this.throughKafka = counter(meters, "through_kafka");
         boolean off =
                 properties.worker() == null || properties.worker().toString().isBlank() || !token.configured();
-        this.worker = off ? null : properties.worker();
+        this.worker = off ? null : checked(properties.worker());
         this.token = token.bearer();
         this.timeout = api.syncTimeout();
         this.submission = submission;
@@ -81,6 +86,23 @@ public class WorkerHandOff {
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .executor(Executors.newVirtualThreadPerTaskExecutor())
                         .build();
+    }
+
+    /** The workers' base URL: http or https, a host, nothing after the port; else the api does not start. */
+    private static URI checked(URI worker) {
+        boolean web = "http".equalsIgnoreCase(worker.getScheme()) || "https".equalsIgnoreCase(worker.getScheme());
+        String path = worker.getRawPath();
+        if (!web
+                || worker.getHost() == null
+                || (path != null && !path.isEmpty() && !path.equals("/"))
+                || worker.getRawQuery() != null
+                || worker.getRawFragment() != null
+                || worker.getRawUserInfo() != null) {
+            throw new IllegalStateException("transcriber.api.hand-off.worker (TRANSCRIBER_API_HANDOFF_WORKER) must be"
+                    + " the workers' base URL, http(s)://host:port with nothing after it, e.g. http://worker:8081; was "
+                    + worker);
+        }
+        return worker;
     }
 
     /** Whether jobs are handed to workers directly. */
@@ -97,15 +119,19 @@ public class WorkerHandOff {
             submission.announce(job);
             return;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(worker.resolve("/internal/jobs/" + job.id() + "/run"))
-                .timeout(timeout)
-                .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.noBody());
-        if (job.traceparent() != null) {
-            request.header(Traces.TRACEPARENT, job.traceparent());
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(worker.resolve("/internal/jobs/" + job.id() + "/run"))
+                    .timeout(timeout)
+                    .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.noBody());
+            if (job.traceparent() != null) {
+                request.header(Traces.TRACEPARENT, job.traceparent());
+            }
+            http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((response, failure) -> answered(job, response, failure));
+        } catch (RuntimeException e) { // the job is recorded: whatever fails here, it goes through Kafka
+            answered(job, null, e);
         }
-        http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
-                .whenComplete((response, failure) -> answered(job, response, failure));
     }
 
     private void answered(TranscriptionJob job, HttpResponse<String> response, Throwable failure) {
@@ -127,7 +153,7 @@ public class WorkerHandOff {
                 return; // run there, or taken or ended elsewhere: its end notice comes as usual
             }
             if (failure == null && response.statusCode() != 503) {
-                log.warn("worker refused job {} with HTTP {}; sent through Kafka", job.id(), response.statusCode());
+                refused(job, response.statusCode());
             } else if (failure != null) {
                 log.debug("job {} not handed to a worker ({}); sent through Kafka", job.id(), failure.toString());
             }
@@ -140,6 +166,25 @@ public class WorkerHandOff {
                     e.toString());
             throughKafka.increment();
             submission.announce(job);
+        }
+    }
+
+    /**
+     * A worker refused the hand-off for another reason than a full lane: a token that differs from the workers', a
+     * worker older than the route (a rolling upgrade). Every such job goes through Kafka; the log says so once a
+     * minute, not once a request.
+     */
+    private void refused(TranscriptionJob job, int status) {
+        long now = System.nanoTime();
+        long next = nextRefusalLog.get();
+        if (now - next >= 0 && nextRefusalLog.compareAndSet(next, now + REFUSAL_LOG_INTERVAL_NANOS)) {
+            log.warn(
+                    "a worker refused job {} with HTTP {}; it and every job so refused go through Kafka (is"
+                            + " TRANSCRIBER_INTERNAL_TOKEN the same on the api and the workers?)",
+                    job.id(),
+                    status);
+        } else {
+            log.debug("a worker refused job {} with HTTP {}; sent through Kafka", job.id(), status);
         }
     }
 

@@ -11,6 +11,8 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.webhooks.JobWebhooks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -35,6 +37,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * ended it and committed on its own, outside any transaction: its notice is sent at once.
  */
 public class JobEnds {
+
+    private static final Logger log = LoggerFactory.getLogger(JobEnds.class);
 
     /** The job whose end the thread's caller hears directly, while {@link #heardHere} runs it. */
     private static final ThreadLocal<HeardHere> HEARD_HERE = new ThreadLocal<>();
@@ -65,6 +69,12 @@ public class JobEnds {
         HEARD_HERE.set(here);
         try {
             run.run();
+        } catch (RuntimeException e) {
+            if (here.end == null) {
+                throw e;
+            }
+            // the end has committed and its notice is here: what failed after it (a close) does not undo it
+            log.warn("job {} ended, then its run failed: {}", id, e.toString());
         } finally {
             HEARD_HERE.set(outer);
         }

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.transcriber.common.events.JobId;
+import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.infra.FreePorts;
@@ -19,8 +20,12 @@ import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -144,7 +149,41 @@ class HandOffFlowTest {
     }
 
     @Test
-    @Order(4) // last: the restarted worker listens on another port, which the api does not know
+    @Order(4)
+    void theInternalRouteRunsOnlyAWholeJobOfTheInteractiveLaneAndHandsAnyOtherBack() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Its own queue.\"}")));
+        JobId id = JobId.random();
+        TranscriptionJob interactive = system.queuedJobWithStoredAudio(id);
+        system.jobs()
+                .insertAlone(TranscriptionJob.queued(
+                        id, null, Lane.ASYNC, interactive.spec(), interactive.audio(), Instant.now()));
+
+        HttpResponse<String> run = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(system.workerBaseUrl() + "/internal/jobs/" + id + "/run"))
+                                .header(
+                                        "Authorization",
+                                        "Bearer "
+                                                + system.worker()
+                                                        .getEnvironment()
+                                                        .getRequiredProperty("transcriber.internal.token"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(409);
+        assertThat(JSON.readTree(run.body()).path("error").path("code").asString())
+                .isEqualTo("not_claimable");
+        // handed back to its own queue, which runs it
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> system.jobs().findById(id.value()).orElseThrow().state() == JobState.SUCCEEDED);
+        TranscriptionJob job = system.jobs().findById(id.value()).orElseThrow();
+        assertThat(job.transcriptJson()).contains("Its own queue.");
+        assertThat(job.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(5) // last: the restarted worker listens on another port, which the api does not know
     void aWorkerThatStopsDuringTheCallHandsTheJobBackAndTheCallIsAnswered() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .inScenario("worker stops")

@@ -87,7 +87,9 @@ class SharedAccountsFlowTest {
                 "--transcriber.accounts[0].api-key=upstream-key-shared",
                 "--transcriber.accounts[0].max-concurrency=" + MAX_CONCURRENCY,
                 "--transcriber.upstream.retry.max-attempts=1");
-        isolated = TestSystem.isolated(account, List.of());
+        // every sync job through Kafka, which spreads them over the three workers (a hand-off would give them all to
+        // the first worker, whose lane has room for them)
+        isolated = TestSystem.isolated(account, List.of("--transcriber.api.hand-off.worker="));
         workers.add(isolated.system().worker());
         workers.add(isolated.system().startAnotherWorker(List.of()));
         workers.add(isolated.system().startAnotherWorker(List.of()));

@@ -26,6 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchListenerFailedException;
@@ -74,6 +76,7 @@ class JobDispatcher implements SmartLifecycle {
     private final Traces traces;
     private final Map<Lane, Semaphore> slots = new EnumMap<>(Lane.class);
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger directClaims = new AtomicInteger();
     private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
 
     JobDispatcher(
@@ -109,7 +112,7 @@ class JobDispatcher implements SmartLifecycle {
             }
             CompletableFuture<Boolean> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> traced(lane, submitted, laneSlots, claimed));
+            runners.execute(() -> traced(lane, submitted, laneSlots, claimed, job -> true));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -141,19 +144,40 @@ class JobDispatcher implements SmartLifecycle {
 
     /**
      * Runs a sync call's job handed over by the api instance holding its request, on the caller's thread, when a slot
-     * of the interactive lane is free at once: claimed under the usual fence, run as one from its topic would be
-     * (counted in flight, handed back if the worker stops), its end heard here ({@link JobEnds#heardHere}). Never
-     * waits for a slot: the api sends the job's event instead.
+     * of the interactive lane is free at once and no poll is waiting for one (the queue's jobs keep their turn):
+     * claimed under the usual fence, run as one from its topic would be (counted in flight, handed back if the worker
+     * stops), its end heard here ({@link JobEnds#heardHere}). Only a whole job of the interactive lane is run so; any
+     * other claimed by mistake is handed back to its queue at once. Never waits for a slot: the api sends the job's
+     * event instead.
      */
     DirectRun runHere(JobId id, String traceparent) {
         Semaphore laneSlots = slots.get(Lane.INTERACTIVE);
-        if (stopping || !properties.lanes().contains(Lane.INTERACTIVE) || !laneSlots.tryAcquire()) {
+        // counted before the stop is looked at, so a stop under way waits for this claim (directClaimsUnderWay)
+        directClaims.incrementAndGet();
+        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
+        claimed.whenComplete((taken, failure) -> directClaims.decrementAndGet());
+        if (stopping
+                || !properties.lanes().contains(Lane.INTERACTIVE)
+                || laneSlots.hasQueuedThreads()
+                || !laneSlots.tryAcquire()) {
+            claimed.complete(false);
             return new DirectRun.NoSlot();
         }
-        CompletableFuture<Boolean> claimed = new CompletableFuture<>();
         JobEnds.HeardEnd end = JobEnds.heardHere(
-                id, () -> traced(Lane.INTERACTIVE, new Submitted(id, traceparent), laneSlots, claimed));
+                id,
+                () -> traced(
+                        Lane.INTERACTIVE,
+                        new Submitted(id, traceparent),
+                        laneSlots,
+                        claimed,
+                        job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
+        Thread.interrupted(); // a hand-back interrupts the run: its thread still answers the api
         return claimed.join() ? new DirectRun.Ran(end) : new DirectRun.NotClaimed();
+    }
+
+    /** Direct runs whose claim is under way: their job is not in flight yet, and may be soon. */
+    int directClaimsUnderWay() {
+        return directClaims.get();
     }
 
     /**
@@ -212,7 +236,12 @@ class JobDispatcher implements SmartLifecycle {
      * the claim's outcome is known (a record that names no job, say) fails the claim and gives its slot back, so the
      * poll's wait for its claims ends.
      */
-    private void traced(Lane lane, Submitted submitted, Semaphore slots, CompletableFuture<Boolean> claimed) {
+    private void traced(
+            Lane lane,
+            Submitted submitted,
+            Semaphore slots,
+            CompletableFuture<Boolean> claimed,
+            Predicate<RunningJob> runsHere) {
         try {
             if (submitted.id() == null) {
                 throw new IllegalArgumentException("the record names no job");
@@ -221,7 +250,7 @@ class JobDispatcher implements SmartLifecycle {
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                             .tag("job.id", submitted.id().toString())
                             .tag("job.lane", lane.name())) {
-                claimAndRun(lane, submitted.id(), slots, claimed);
+                claimAndRun(lane, submitted.id(), slots, claimed, runsHere);
             }
         } catch (RuntimeException | Error e) {
             if (claimed.isDone()) {
@@ -232,23 +261,32 @@ class JobDispatcher implements SmartLifecycle {
         }
     }
 
-    /** Claims the job, then runs it; its audio may be opened while it is claimed ({@link JobExecution#openEarly}). */
-    private void claimAndRun(Lane lane, JobId id, Semaphore slots, CompletableFuture<Boolean> claimed) {
+    /**
+     * Claims the job, then runs it; its audio may be opened while it is claimed ({@link JobExecution#openEarly}). A
+     * claimed job that does not {@code runsHere} goes back to its queue at once, not counted as claimed.
+     */
+    private void claimAndRun(
+            Lane lane, JobId id, Semaphore slots, CompletableFuture<Boolean> claimed, Predicate<RunningJob> runsHere) {
         try (EarlyOpen early = execution.openEarly(lane, id)) {
             Optional<RunningJob> job;
             try {
                 job = claim(id);
+                if (job.isPresent() && !runsHere.test(job.get())) {
+                    lifecycle.handBack(id, identity.id());
+                    job = Optional.empty();
+                }
             } catch (RuntimeException e) {
                 slots.release();
                 claimed.completeExceptionally(e);
                 return;
             }
-            claimed.complete(job.isPresent());
             if (job.isEmpty()) {
+                claimed.complete(false);
                 slots.release();
                 return;
             }
-            inFlight.add(id.value());
+            inFlight.add(id.value()); // before the claim counts as done: a stop that follows hands the job back
+            claimed.complete(true);
             try {
                 execution.run(job.get(), early);
             } finally {

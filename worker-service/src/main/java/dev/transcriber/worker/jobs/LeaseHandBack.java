@@ -85,7 +85,8 @@ class LeaseHandBack implements SmartLifecycle {
     private Set<UUID> awaitInFlight() {
         long deadline = System.nanoTime() + properties.shutdownGrace().toNanos();
         Set<UUID> inFlight = dispatcher.inFlight();
-        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+        // a direct run's claim under way as the stop began is waited for too: its job is in flight once claimed
+        while ((!inFlight.isEmpty() || dispatcher.directClaimsUnderWay() > 0) && System.nanoTime() < deadline) {
             try {
                 TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
