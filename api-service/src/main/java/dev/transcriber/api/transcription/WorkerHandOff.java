@@ -5,6 +5,7 @@ import dev.transcriber.api.completion.PendingCompletions;
 import dev.transcriber.api.intake.JobSubmission;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobFinished;
+import dev.transcriber.common.net.HttpConnections;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
@@ -12,11 +13,13 @@ import dev.transcriber.common.web.InternalToken;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,9 +35,11 @@ import org.springframework.stereotype.Component;
  * route, which runs the job on that call if a slot is free at once and answers with its end. Kafka stays the path of
  * record: a worker with no free slot, one that cannot be reached, or any failure of the call, and the job's event is
  * sent as it would have been ({@link JobSubmission#announce}); a worker that dies during the call leaves the job
- * leased, and it is queued again when its lease runs out, as any job. The call does not hold the request's thread: its
- * answer releases the held request ({@link PendingCompletions#complete}), in the trace of the job's end, which waits as usual (its timeout, the
- * instance's drain, the completion poller as the safety net when the answer is lost).
+ * leased, and it is queued again when its lease runs out, as any job. The call runs on a virtual thread of its own, not
+ * the request's, through the blocking client of the job's other calls ({@link HttpConnections}: no selector thread
+ * between the call and its answer); its answer releases the held request ({@link PendingCompletions#complete}) in the
+ * trace of the job's end, while the request waits as usual (its timeout, the instance's drain, the completion poller as
+ * the safety net when the answer is lost).
  */
 @Component
 @EnableConfigurationProperties(HandOffProperties.class)
@@ -43,14 +48,20 @@ public class WorkerHandOff {
     /** Where the worker names the trace of the job's end, which the release of the held request continues. */
     static final String END_TRACE_HEADER = "X-Job-End-Traceparent";
 
+    /** The most of a 200's body read: an end notice carries a transcript of at most 32,768 characters, as JSON. */
+    private static final int MAX_ANSWER_BYTES = 1024 * 1024;
+
     private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private static final Logger log = LoggerFactory.getLogger(WorkerHandOff.class);
 
     private final URI worker;
+    private final String scheme;
+    private final String host;
+    private final int port;
     private final String token;
-    private final Duration timeout;
-    private final HttpClient http;
+    private final HttpConnections http;
+    private final ExecutorService calls;
     private final JobSubmission submission;
     private final PendingCompletions pending;
     private final EventCodec codec;
@@ -74,18 +85,27 @@ public class WorkerHandOff {
                 properties.worker() == null || properties.worker().toString().isBlank() || !token.configured();
         this.worker = off ? null : checked(properties.worker());
         this.token = token.bearer();
-        this.timeout = api.syncTimeout();
         this.submission = submission;
         this.pending = pending;
         this.codec = codec;
-        this.http = worker == null
-                ? null
-                : HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(properties.connectTimeout())
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .executor(Executors.newVirtualThreadPerTaskExecutor())
-                        .build();
+        if (worker == null) {
+            this.scheme = null;
+            this.host = null;
+            this.port = -1;
+            this.http = null;
+            this.calls = null;
+        } else {
+            boolean secure = "https".equalsIgnoreCase(worker.getScheme());
+            this.scheme = secure ? "https" : "http";
+            String named = worker.getHost();
+            this.host = named.startsWith("[") ? named.substring(1, named.length() - 1) : named; // an IPv6 literal
+            this.port = worker.getPort() > 0 ? worker.getPort() : secure ? 443 : 80;
+            // the worker answers when the job has ended: a read may wait as long as the sync call does
+            this.http = new HttpConnections(
+                    properties.connectTimeout(),
+                    Duration.ofMillis(Math.min(api.syncTimeout().toMillis(), Integer.MAX_VALUE)));
+            this.calls = Executors.newVirtualThreadPerTaskExecutor();
+        }
     }
 
     /** The workers' base URL: http or https, a host, nothing after the port; else the api does not start. */
@@ -120,42 +140,53 @@ public class WorkerHandOff {
             return;
         }
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(worker.resolve("/internal/jobs/" + job.id() + "/run"))
-                    .timeout(timeout)
-                    .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
-                    .POST(HttpRequest.BodyPublishers.noBody());
-            if (job.traceparent() != null) {
-                request.header(Traces.TRACEPARENT, job.traceparent());
-            }
-            http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
-                    .whenComplete((response, failure) -> answered(job, response, failure));
-        } catch (RuntimeException e) { // the job is recorded: whatever fails here, it goes through Kafka
-            answered(job, null, e);
+            calls.execute(() -> call(job));
+        } catch (RuntimeException e) { // closed with the instance: the job is recorded, so it goes through Kafka
+            answered(job, 0, null, null, e);
         }
     }
 
-    private void answered(TranscriptionJob job, HttpResponse<String> response, Throwable failure) {
+    /** The call, on a virtual thread of its own. */
+    private void call(TranscriptionJob job) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>(3);
+        headers.add(Map.entry(HttpHeaders.HOST, host.contains(":") ? "[" + host + "]:" + port : host + ":" + port));
+        headers.add(Map.entry(HttpHeaders.AUTHORIZATION, "Bearer " + token));
+        if (job.traceparent() != null) {
+            headers.add(Map.entry(Traces.TRACEPARENT, job.traceparent()));
+        }
+        try (HttpConnections.Answer answer = http.exchange(scheme, host, port)
+                .send("POST", "/internal/jobs/" + job.id() + "/run", headers, new byte[0])) {
+            answered(
+                    job,
+                    answer.status(),
+                    answer.firstValue(END_TRACE_HEADER).orElse(null),
+                    answer.status() == 200 ? answer.bodyText(MAX_ANSWER_BYTES) : null,
+                    null);
+        } catch (IOException | RuntimeException e) {
+            answered(job, 0, null, null, e);
+        }
+    }
+
+    /** The worker answered {@code status} (with {@code endTrace} and {@code body} for a 200), or the call {@code failed}. */
+    private void answered(TranscriptionJob job, int status, String endTrace, String body, Exception failed) {
         try {
-            if (failure == null && response.statusCode() == 200) {
-                JobFinished end = codec.read(response.body(), JobFinished.class);
+            if (failed == null && status == 200) {
+                JobFinished end = codec.read(body, JobFinished.class);
                 pending.complete(
                         job.id(),
                         JobState.SUCCEEDED.name().equals(end.state()) ? end.answer() : null,
-                        response.headers()
-                                .firstValue(END_TRACE_HEADER)
-                                .filter(trace -> !trace.isEmpty())
-                                .orElse(job.traceparent()));
+                        endTrace == null || endTrace.isEmpty() ? job.traceparent() : endTrace);
                 answered.increment();
                 return;
             }
-            if (failure == null && (response.statusCode() == 202 || response.statusCode() == 409)) {
+            if (failed == null && (status == 202 || status == 409)) {
                 runElsewhere.increment();
                 return; // run there, or taken or ended elsewhere: its end notice comes as usual
             }
-            if (failure == null && response.statusCode() != 503) {
-                refused(job, response.statusCode());
-            } else if (failure != null) {
-                log.debug("job {} not handed to a worker ({}); sent through Kafka", job.id(), failure.toString());
+            if (failed == null && status != 503) {
+                refused(job, status);
+            } else if (failed != null) {
+                log.debug("job {} not handed to a worker ({}); sent through Kafka", job.id(), failed.toString());
             }
             throughKafka.increment();
             submission.announce(job); // a worker that did claim it meanwhile keeps it: the event finds it taken
@@ -202,8 +233,9 @@ public class WorkerHandOff {
 
     @PreDestroy
     void close() {
-        if (http != null) {
-            http.shutdownNow();
+        if (calls != null) {
+            calls.shutdownNow(); // a call under way ends with its connection: its job goes through Kafka
+            http.close();
         }
     }
 }
