@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +51,25 @@ public class WorkerHandOff {
 
     /** The most of a 200's body read: an end notice carries a transcript of at most 32,768 characters, as JSON. */
     private static final int MAX_ANSWER_BYTES = 1024 * 1024;
+
+    /**
+     * The call's empty body, never sent again: a kept connection that fails before the answer is not retried (the
+     * worker may have the job), and one idle for a while is checked before it is used.
+     */
+    private static final HttpConnections.Payload NOT_SENT_AGAIN = new HttpConnections.Payload() {
+        @Override
+        public long length() {
+            return 0;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) {}
+
+        @Override
+        public boolean replayable() {
+            return false;
+        }
+    };
 
     private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -103,7 +123,7 @@ public class WorkerHandOff {
             // the worker answers when the job has ended: a read may wait as long as the sync call does
             this.http = new HttpConnections(
                     properties.connectTimeout(),
-                    Duration.ofMillis(Math.min(api.syncTimeout().toMillis(), Integer.MAX_VALUE)));
+                    Duration.ofMillis(Math.clamp(api.syncTimeout().toMillis(), 1, Integer.MAX_VALUE)));
             this.calls = Executors.newVirtualThreadPerTaskExecutor();
         }
     }
@@ -155,7 +175,7 @@ public class WorkerHandOff {
             headers.add(Map.entry(Traces.TRACEPARENT, job.traceparent()));
         }
         try (HttpConnections.Answer answer = http.exchange(scheme, host, port)
-                .send("POST", "/internal/jobs/" + job.id() + "/run", headers, new byte[0])) {
+                .send("POST", "/internal/jobs/" + job.id() + "/run", headers, NOT_SENT_AGAIN)) {
             answered(
                     job,
                     answer.status(),
@@ -210,10 +230,12 @@ public class WorkerHandOff {
         long next = nextRefusalLog.get();
         if (now - next >= 0 && nextRefusalLog.compareAndSet(next, now + REFUSAL_LOG_INTERVAL_NANOS)) {
             log.warn(
-                    "a worker refused job {} with HTTP {}; it and every job so refused go through Kafka (is"
-                            + " TRANSCRIBER_INTERNAL_TOKEN the same on the api and the workers?)",
+                    "a worker refused job {} with HTTP {}; it and every job so refused go through Kafka{}",
                     job.id(),
-                    status);
+                    status,
+                    status == 401 || status == 403
+                            ? " (is TRANSCRIBER_INTERNAL_TOKEN the same on the api and the workers?)"
+                            : "");
         } else {
             log.debug("a worker refused job {} with HTTP {}; sent through Kafka", job.id(), status);
         }

@@ -100,7 +100,7 @@ class HandOffFlowTest {
 
     @Test
     @Order(2)
-    void aJobTheWorkerHasNoSlotForGoesThroughKafka() {
+    void aJobTheWorkerHasNoSlotForGoesThroughKafka() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
                 .inScenario("one slot")
                 .whenScenarioStateIs(STARTED)
@@ -115,12 +115,17 @@ class HandOffFlowTest {
 
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> transcribe(client));
         awaitUpstreamCalls(1);
+        // the worker's refusal closes its connection (Tomcat drops one after a 503), so the api keeps no connection to
+        // a full worker: behind a Service its next call may reach another one
+        HttpResponse<String> refused = runOnWorker(JobId.random());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Connection")).hasValue("close");
         HttpResponse<String> second = transcribe(client);
 
         assertThat(second.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(second.body()).path("text").asString()).isEqualTo("Second.");
         assertThat(JSON.readTree(first.join().body()).path("text").asString()).isEqualTo("First.");
-        assertThat(workerHandOffs(system.worker(), "no_slot")).isEqualTo(noSlot + 1);
+        assertThat(workerHandOffs(system.worker(), "no_slot")).isEqualTo(noSlot + 2);
         assertThat(apiHandOffs(system.api(), "through_kafka")).isEqualTo(throughKafka + 1);
         assertThat(job(second).attempts()).isEqualTo(1);
     }
@@ -158,18 +163,7 @@ class HandOffFlowTest {
                 .insertAlone(TranscriptionJob.queued(
                         id, null, Lane.ASYNC, interactive.spec(), interactive.audio(), Instant.now()));
 
-        HttpResponse<String> run = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(system.workerBaseUrl() + "/internal/jobs/" + id + "/run"))
-                                .header(
-                                        "Authorization",
-                                        "Bearer "
-                                                + system.worker()
-                                                        .getEnvironment()
-                                                        .getRequiredProperty("transcriber.internal.token"))
-                                .POST(HttpRequest.BodyPublishers.noBody())
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> run = runOnWorker(id);
 
         assertThat(run.statusCode()).as(run.body()).isEqualTo(409);
         assertThat(JSON.readTree(run.body()).path("error").path("code").asString())
@@ -205,6 +199,22 @@ class HandOffFlowTest {
         assertThat(job(response).attempts())
                 .as("a start handed back does not count")
                 .isEqualTo(1);
+    }
+
+    /** The worker's internal route, called as the api calls it. */
+    private HttpResponse<String> runOnWorker(JobId id) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(system.workerBaseUrl() + "/internal/jobs/" + id + "/run"))
+                                .header(
+                                        "Authorization",
+                                        "Bearer "
+                                                + system.worker()
+                                                        .getEnvironment()
+                                                        .getRequiredProperty("transcriber.internal.token"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> transcribe(ApiClient api) {

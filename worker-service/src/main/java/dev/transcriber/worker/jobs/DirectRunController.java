@@ -21,7 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
  * token only ({@code WorkerSecurity}): the job is run on this request, if a slot is free at once
  * ({@link JobDispatcher#runHere}). Answers 200 with the job's end notice ({@code JobFinished}) when it ended here (and
  * the trace of its end in {@value #END_TRACE_HEADER}), 202
- * when it ran here and its end is announced as usual, 409 when it was taken or had ended, 503 when no slot was free.
+ * when it ran here and its end is announced as usual, 409 when it was taken or had ended, 503 when no slot was free
+ * (Tomcat closes the connection after a 503, so the api keeps none to a full worker).
  * The api sends the job's event for anything but 200, 202 and 409.
  */
 @RestController

@@ -163,15 +163,19 @@ class JobDispatcher implements SmartLifecycle {
             claimed.complete(false);
             return new DirectRun.NoSlot();
         }
-        JobEnds.HeardEnd end = JobEnds.heardHere(
-                id,
-                () -> traced(
-                        Lane.INTERACTIVE,
-                        new Submitted(id, traceparent),
-                        laneSlots,
-                        claimed,
-                        job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
-        Thread.interrupted(); // a hand-back interrupts the run: its thread still answers the api
+        JobEnds.HeardEnd end;
+        try {
+            end = JobEnds.heardHere(
+                    id,
+                    () -> traced(
+                            Lane.INTERACTIVE,
+                            new Submitted(id, traceparent),
+                            laneSlots,
+                            claimed,
+                            job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
+        } finally {
+            Thread.interrupted(); // a hand-back interrupts the run: its thread still answers the api
+        }
         return claimed.join() ? new DirectRun.Ran(end) : new DirectRun.NotClaimed();
     }
 
