@@ -9,6 +9,7 @@ import dev.transcriber.common.net.HttpConnections;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.web.HandOffRoute;
 import dev.transcriber.common.web.InternalToken;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,9 +46,6 @@ import org.springframework.stereotype.Component;
 @Component
 @EnableConfigurationProperties(HandOffProperties.class)
 public class WorkerHandOff {
-
-    /** Where the worker names the trace of the job's end, which the release of the held request continues. */
-    static final String END_TRACE_HEADER = "X-Job-End-Traceparent";
 
     /** The most of a 200's body read: an end notice carries a transcript of at most 32,768 characters, as JSON. */
     private static final int MAX_ANSWER_BYTES = 1024 * 1024;
@@ -174,12 +172,12 @@ public class WorkerHandOff {
         if (job.traceparent() != null) {
             headers.add(Map.entry(Traces.TRACEPARENT, job.traceparent()));
         }
-        try (HttpConnections.Answer answer = http.exchange(scheme, host, port)
-                .send("POST", "/internal/jobs/" + job.id() + "/run", headers, NOT_SENT_AGAIN)) {
+        try (HttpConnections.Answer answer =
+                http.exchange(scheme, host, port).send("POST", HandOffRoute.path(job.id()), headers, NOT_SENT_AGAIN)) {
             answered(
                     job,
                     answer.status(),
-                    answer.firstValue(END_TRACE_HEADER).orElse(null),
+                    answer.firstValue(HandOffRoute.END_TRACE_HEADER).orElse(null),
                     answer.status() == 200 ? answer.bodyText(MAX_ANSWER_BYTES) : null,
                     null);
         } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.transcriber.worker.jobs;
 import dev.transcriber.common.events.EventCodec;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.tracing.Traces;
+import dev.transcriber.common.web.HandOffRoute;
 import dev.transcriber.common.web.OpenAiErrorBody;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,7 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
  * The internal route by which an api instance hands a sync call's job to this worker directly, with the internal
  * token only ({@code WorkerSecurity}): the job is run on this request, if a slot is free at once
  * ({@link JobDispatcher#runHere}). Answers 200 with the job's end notice ({@code JobFinished}) when it ended here (and
- * the trace of its end in {@value #END_TRACE_HEADER}), 202
+ * the trace of its end in {@link HandOffRoute#END_TRACE_HEADER}), 202
  * when it ran here and its end is announced as usual, 409 when it was taken or had ended, 503 when no slot was free
  * (Tomcat closes the connection after a 503, so the api keeps none to a full worker).
  * The api sends the job's event for anything but 200, 202 and 409.
@@ -28,68 +29,79 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class DirectRunController {
 
-    static final String PATH = "/internal/jobs/{id}/run";
-
-    /** The trace the job's end notice would have been sent in ({@code traceparent}), which its caller continues. */
-    static final String END_TRACE_HEADER = "X-Job-End-Traceparent";
-
     private final JobDispatcher dispatcher;
     private final EventCodec codec;
-    private final MeterRegistry meters;
+    private final Counter endedHere;
+    private final Counter ran;
+    private final Counter notClaimable;
+    private final Counter noSlot;
 
     DirectRunController(JobDispatcher dispatcher, EventCodec codec, MeterRegistry meters) {
         this.dispatcher = dispatcher;
         this.codec = codec;
-        this.meters = meters;
+        this.endedHere = counter(meters, "ended_here");
+        this.ran = counter(meters, "ran");
+        this.notClaimable = counter(meters, "not_claimable");
+        this.noSlot = counter(meters, "no_slot");
     }
 
-    @PostMapping(PATH)
+    @PostMapping(HandOffRoute.PATH)
     ResponseEntity<String> run(
             @PathVariable String id, @RequestHeader(name = Traces.TRACEPARENT, required = false) String traceparent) {
         JobId job = jobId(id);
         if (job == null) {
             return refusal(HttpStatus.NOT_FOUND, "The path names no job.", "invalid_request_error", "not_found");
         }
-        JobDispatcher.DirectRun run = dispatcher.runHere(job, Traces.header(traceparent));
-        counted(run);
-        return switch (run) {
+        return switch (dispatcher.runHere(job, Traces.header(traceparent))) {
             case JobDispatcher.DirectRun.Ran(var end)
             when end != null ->
-                ResponseEntity.ok()
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .header(END_TRACE_HEADER, end.traceparent() == null ? "" : end.traceparent())
-                        .body(codec.write(end.notice()));
-            case JobDispatcher.DirectRun.Ran ran ->
-                ResponseEntity.accepted()
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .body("{}");
-            case JobDispatcher.DirectRun.NotClaimed notClaimed ->
-                refusal(
-                        HttpStatus.CONFLICT,
-                        "The job is taken or has ended.",
-                        "invalid_request_error",
-                        "not_claimable");
-            case JobDispatcher.DirectRun.NoSlot noSlot ->
-                refusal(HttpStatus.SERVICE_UNAVAILABLE, "No slot is free on this worker.", "server_error", "no_slot");
+                counted(
+                        endedHere,
+                        ResponseEntity.ok()
+                                .contentType(MediaType.APPLICATION_JSON)
+                                .header(
+                                        HandOffRoute.END_TRACE_HEADER,
+                                        end.traceparent() == null ? "" : end.traceparent())
+                                .body(codec.write(end.notice())));
+            case JobDispatcher.DirectRun.Ran r ->
+                counted(
+                        ran,
+                        ResponseEntity.accepted()
+                                .contentType(MediaType.APPLICATION_JSON)
+                                .body("{}"));
+            case JobDispatcher.DirectRun.NotClaimed n ->
+                counted(
+                        notClaimable,
+                        refusal(
+                                HttpStatus.CONFLICT,
+                                "The job is taken or has ended.",
+                                "invalid_request_error",
+                                "not_claimable"));
+            case JobDispatcher.DirectRun.NoSlot n ->
+                counted(
+                        noSlot,
+                        refusal(
+                                HttpStatus.SERVICE_UNAVAILABLE,
+                                "No slot is free on this worker.",
+                                "server_error",
+                                "no_slot"));
         };
+    }
+
+    private static ResponseEntity<String> counted(Counter outcome, ResponseEntity<String> answer) {
+        outcome.increment();
+        return answer;
     }
 
     /**
      * {@code transcriber.worker.hand_offs}, per {@code outcome}: {@code ended_here} (answered with its end), {@code
      * ran} (its end announced as usual), {@code not_claimable}, {@code no_slot}.
      */
-    private void counted(JobDispatcher.DirectRun run) {
-        String outcome = switch (run) {
-            case JobDispatcher.DirectRun.Ran(var end) when end != null -> "ended_here";
-            case JobDispatcher.DirectRun.Ran ran -> "ran";
-            case JobDispatcher.DirectRun.NotClaimed notClaimed -> "not_claimable";
-            case JobDispatcher.DirectRun.NoSlot noSlot -> "no_slot";
-        };
-        Counter.builder("transcriber.worker.hand_offs")
+    private static Counter counter(MeterRegistry meters, String outcome) {
+        return Counter.builder("transcriber.worker.hand_offs")
                 .description("Sync jobs handed to this worker directly by an api instance, by what became of them")
                 .tag("outcome", outcome)
-                .register(meters)
-                .increment();
+                .register(meters);
     }
 
     private static JobId jobId(String id) {
