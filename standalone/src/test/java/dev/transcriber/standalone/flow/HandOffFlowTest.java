@@ -177,6 +177,16 @@ class HandOffFlowTest {
     }
 
     @Test
+    @Order(4)
+    void aPathThatNamesNoJobIsRefusedInOpenAisShape() throws Exception {
+        HttpResponse<String> refused = runOnWorker("not-a-job");
+
+        assertThat(refused.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(refused.body()).path("error").path("code").asString())
+                .isEqualTo("not_found");
+    }
+
+    @Test
     @Order(5) // last: the restarted worker listens on another port, which the api does not know
     void aWorkerThatStopsDuringTheCallHandsTheJobBackAndTheCallIsAnswered() {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
@@ -202,7 +212,7 @@ class HandOffFlowTest {
     }
 
     /** The worker's internal route, called as the api calls it. */
-    private HttpResponse<String> runOnWorker(JobId id) throws Exception {
+    private HttpResponse<String> runOnWorker(Object id) throws Exception {
         return HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(system.workerBaseUrl() + "/internal/jobs/" + id + "/run"))
