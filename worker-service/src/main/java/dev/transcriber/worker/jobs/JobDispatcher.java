@@ -102,6 +102,16 @@ class JobDispatcher implements SmartLifecycle {
     /** A job announced on its lane's topic, and the trace its announcement carried (null: none). */
     record Submitted(JobId id, String traceparent) {}
 
+    /**
+     * A lane's record that names no job (a producer's bug, a hand-written record, a format this worker does not
+     * know): no retry can make it name one, so the error handler dead-letters it at once ({@link KafkaErrorHandling}).
+     */
+    static final class RecordNamesNoJobException extends IllegalArgumentException {
+        RecordNamesNoJobException() {
+            super("the record names no job");
+        }
+    }
+
     void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Boolean>> claims = new ArrayList<>();
@@ -248,7 +258,7 @@ class JobDispatcher implements SmartLifecycle {
             Predicate<RunningJob> runsHere) {
         try {
             if (submitted.id() == null) {
-                throw new IllegalArgumentException("the record names no job");
+                throw new RecordNamesNoJobException();
             }
             try (LogContext logged = LogContext.job(submitted.id());
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
