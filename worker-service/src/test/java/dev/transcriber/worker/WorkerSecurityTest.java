@@ -2,6 +2,7 @@ package dev.transcriber.worker;
 
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
@@ -18,19 +19,21 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The worker's route table ({@link WorkerSecurity}): health is public, the internal route takes the internal token
- * only, everything else the admin token only.
+ * only, the Prometheus scrape the metrics token or the admin token, everything else the admin token only.
  */
 @WebMvcTest(WorkerSecurityTest.Probes.class)
 @Import({WorkerSecurity.class, WorkerSecurityTest.Probes.class})
 @TestPropertySource(
         properties = {
             "transcriber.admin.token=" + WorkerSecurityTest.ADMIN,
-            "transcriber.internal.token=" + WorkerSecurityTest.INTERNAL
+            "transcriber.internal.token=" + WorkerSecurityTest.INTERNAL,
+            "transcriber.metrics.token=" + WorkerSecurityTest.METRICS
         })
 class WorkerSecurityTest {
 
     static final String ADMIN = "admin-worker-3e9b1d7c52a04f86e1c0b9d2a7f35468c1e0d9b7";
     static final String INTERNAL = "internal-5c1f0a9e7b3d42c86e0f1a2b9d7c4e3085b6a1f2";
+    static final String METRICS = "metrics-9a4e2c7f1b0d53e86a2f9c1d7b4e0a3685c2f1d9";
 
     @Autowired
     private MockMvc mvc;
@@ -61,7 +64,7 @@ class WorkerSecurityTest {
     @Test
     void everythingButHealthTakesTheAdminToken() throws Exception {
         mvc.perform(get("/actuator/health/liveness")).andExpect(status().isOk());
-        for (String credential : new String[] {null, "sk-some-api-key", ADMIN + "x", INTERNAL}) {
+        for (String credential : new String[] {null, "sk-some-api-key", ADMIN + "x", INTERNAL, METRICS}) {
             var enable = post("/admin/accounts/a/enable");
             var scrape = get("/actuator/prometheus");
             if (credential != null) {
@@ -71,7 +74,11 @@ class WorkerSecurityTest {
             mvc.perform(enable)
                     .andExpect(status().isUnauthorized())
                     .andExpect(jsonPath("$.error.code").value("admin_unauthorized"));
-            mvc.perform(scrape).andExpect(status().isUnauthorized());
+            if (!METRICS.equals(credential)) {
+                mvc.perform(scrape)
+                        .andExpect(status().isUnauthorized())
+                        .andExpect(jsonPath("$.error.code").value("metrics_unauthorized"));
+            }
         }
         mvc.perform(post("/admin/accounts/a/enable").header("Authorization", "Bearer " + ADMIN))
                 .andExpect(status().isOk());
@@ -80,8 +87,26 @@ class WorkerSecurityTest {
     }
 
     @Test
+    void theMetricsTokenOpensThePrometheusScrapeAndNothingElse() throws Exception {
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isOk())
+                .andExpect(content().string("metrics"));
+        mvc.perform(get(URI.create("/actuator/%70rometheus")).header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isOk());
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + METRICS + "x"))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("metrics_unauthorized"));
+        mvc.perform(post("/internal/jobs/j/run").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("internal_unauthorized"));
+        mvc.perform(post(URI.create("/%61dmin/accounts/a/enable")).header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("admin_unauthorized"));
+    }
+
+    @Test
     void theInternalRouteTakesTheInternalTokenOnly() throws Exception {
-        for (String credential : new String[] {null, "sk-some-api-key", ADMIN, INTERNAL + "x"}) {
+        for (String credential : new String[] {null, "sk-some-api-key", ADMIN, INTERNAL + "x", METRICS}) {
             var run = post("/internal/jobs/j/run");
             if (credential != null) {
                 run.header("Authorization", "Bearer " + credential);

@@ -2,6 +2,7 @@ package dev.transcriber.api.keys;
 
 import static dev.transcriber.common.web.BearerAuthentication.ADMIN;
 import static dev.transcriber.common.web.BearerAuthentication.CALLER;
+import static dev.transcriber.common.web.BearerAuthentication.METRICS;
 
 import dev.transcriber.api.ApiProperties;
 import dev.transcriber.api.docs.ApiReferencePage;
@@ -9,6 +10,7 @@ import dev.transcriber.api.errors.ErrorResponses;
 import dev.transcriber.common.web.AdminToken;
 import dev.transcriber.common.web.BearerAuthentication;
 import dev.transcriber.common.web.GatewaySecurity;
+import dev.transcriber.common.web.MetricsToken;
 import dev.transcriber.common.web.Refusals;
 import java.time.Clock;
 import java.util.Arrays;
@@ -43,9 +45,10 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  *       a strict content security policy (scripts, styles and connections to this origin only, nothing inline, no
  *       framing) and no referrer;
  *   <li>an API key: {@code /v1/**}, counted against the key's requests per minute ({@link RateLimitFilter});
- *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, prometheus), wherever
+ *   <li>the metrics token or the admin token: the Prometheus scrape ({@code /actuator/prometheus});
+ *   <li>the admin token: {@code /admin/**} and every other actuator endpoint (metrics, env, info), wherever
  *       {@code management.endpoints.web.base-path} puts them (with {@code /}, everything but {@code /v1/**});
- *   <li>anything else needs one of the two credentials, and then finds nothing (404).
+ *   <li>anything else needs an API key or the admin token (not the metrics token), and then finds nothing (404).
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -68,6 +71,7 @@ public class ApiSecurity {
 
     private final String[] publicRoutes;
     private final String[] adminRoutes;
+    private final String metricsRoute;
 
     /** {@code actuatorBase}: where the actuator's endpoints are ({@code management.endpoints.web.base-path}). */
     ApiSecurity(@Value("${management.endpoints.web.base-path:/actuator}") String actuatorBase) {
@@ -76,21 +80,24 @@ public class ApiSecurity {
             health[0], health[1], "/openapi.yaml", ApiReferencePage.PATH, ApiReferencePage.PATH + "/**"
         };
         this.adminRoutes = new String[] {"/admin/**", GatewaySecurity.actuatorRoutes(actuatorBase)};
+        this.metricsRoute = GatewaySecurity.prometheusRoute(actuatorBase);
     }
 
     @Bean
-    Refusals refusals(AdminToken admin) {
+    Refusals refusals(AdminToken admin, MetricsToken metrics) {
         PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
         RequestMatcher admins = new OrRequestMatcher(
                 Arrays.stream(adminRoutes).<RequestMatcher>map(paths::matcher).toList());
-        return new Refusals(
-                admin, new AndRequestMatcher(admins, new NegatedRequestMatcher(paths.matcher(CALLER_ROUTES))));
+        RequestMatcher notCallers = new NegatedRequestMatcher(paths.matcher(CALLER_ROUTES));
+        return new Refusals(admin, new AndRequestMatcher(admins, notCallers))
+                .withMetrics(metrics, new AndRequestMatcher(paths.matcher(metricsRoute), notCallers));
     }
 
     @Bean
     SecurityFilterChain apiRoutes(
             HttpSecurity http,
             AdminToken admin,
+            MetricsToken metrics,
             Refusals refusals,
             ApiKeys keys,
             RateLimits rateLimits,
@@ -98,7 +105,7 @@ public class ApiSecurity {
             Clock clock,
             ApiProperties properties)
             throws Exception {
-        BearerAuthentication bearer = new BearerAuthentication(admin, new ApiKeyCallers(keys));
+        BearerAuthentication bearer = new BearerAuthentication(admin, metrics, new ApiKeyCallers(keys));
         PathPatternRequestMatcher.Builder paths = PathPatternRequestMatcher.withDefaults();
         RequestMatcher console = new OrRequestMatcher(Arrays.stream(CONSOLE_ROUTES)
                 .<RequestMatcher>map(paths::matcher)
@@ -123,10 +130,12 @@ public class ApiSecurity {
                         .permitAll()
                         .requestMatchers(CALLER_ROUTES)
                         .hasRole(CALLER)
+                        .requestMatchers(metricsRoute)
+                        .hasAnyRole(ADMIN, METRICS)
                         .requestMatchers(adminRoutes)
                         .hasRole(ADMIN)
                         .anyRequest()
-                        .authenticated())
+                        .hasAnyRole(CALLER, ADMIN))
                 .addFilterAfter(new RequestLogContext(), AuthorizationFilter.class)
                 .addFilterAfter(
                         new RateLimitFilter(rateLimits, errors, clock, properties.defaultRequestsPerMinute()),

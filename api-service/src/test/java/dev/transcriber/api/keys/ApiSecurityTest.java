@@ -41,10 +41,15 @@ import org.springframework.web.bind.annotation.RestController;
 @WebMvcTest(ApiSecurityTest.Probes.class)
 @Import({ApiSecurity.class, ErrorResponses.class, ApiSecurityTest.Probes.class})
 @EnableConfigurationProperties(ApiProperties.class)
-@TestPropertySource(properties = "transcriber.admin.token=" + ApiSecurityTest.ADMIN)
+@TestPropertySource(
+        properties = {
+            "transcriber.admin.token=" + ApiSecurityTest.ADMIN,
+            "transcriber.metrics.token=" + ApiSecurityTest.METRICS
+        })
 class ApiSecurityTest {
 
     static final String ADMIN = "admin-slice-8c1f0e5a93d27b64ae0d1c58f2b7390e6d4a15c9";
+    static final String METRICS = "metrics-slice-2d7b9e1c4a0f53e8b6c2a9d1f7e4b0c3a5d8e6f1";
     private static final String KEY = "sk-slice-key";
 
     @Autowired
@@ -80,6 +85,11 @@ class ApiSecurityTest {
         @GetMapping("/actuator/metrics")
         String metrics() {
             return "metrics";
+        }
+
+        @GetMapping("/actuator/prometheus")
+        String prometheus() {
+            return "scrape";
         }
 
         @GetMapping("/openapi.yaml")
@@ -137,6 +147,37 @@ class ApiSecurityTest {
                 .andExpect(status().isUnauthorized());
         mvc.perform(get("/actuator/metrics").header("Authorization", "Bearer " + ADMIN))
                 .andExpect(status().isOk());
+    }
+
+    @Test
+    void theMetricsTokenOpensThePrometheusScrapeAndNothingElse() throws Exception {
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isOk())
+                .andExpect(content().string("scrape"));
+        mvc.perform(get("/actuator/prometheus").header("Authorization", "Bearer " + ADMIN))
+                .andExpect(status().isOk());
+        for (String credential : new String[] {null, KEY, METRICS + "x"}) {
+            var scrape = get("/actuator/prometheus");
+            if (credential != null) {
+                scrape.header("Authorization", "Bearer " + credential);
+            }
+            mvc.perform(scrape)
+                    .andExpect(status().isUnauthorized())
+                    .andExpect(jsonPath("$.error.code").value("metrics_unauthorized"))
+                    .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        }
+        mvc.perform(get("/actuator/metrics").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("admin_unauthorized"));
+        mvc.perform(post(URI.create("/%61dmin/probe")).header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("admin_unauthorized"));
+        mvc.perform(get("/v1/probe").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("invalid_api_key"));
+        mvc.perform(get("/elsewhere").header("Authorization", "Bearer " + METRICS))
+                .andExpect(status().isUnauthorized())
+                .andExpect(jsonPath("$.error.code").value("invalid_api_key"));
     }
 
     @Test

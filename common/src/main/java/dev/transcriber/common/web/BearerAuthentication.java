@@ -17,8 +17,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Who the {@code Authorization: Bearer} credential names: the operator (the {@link AdminToken}, role
- * {@value #ADMIN}) or, where the service has callers, the holder of an API key ({@link Callers}, role
- * {@value #CALLER}). It only says who; which routes each may use is the service's security chain's decision. A
+ * {@value #ADMIN}), the metrics scraper (the {@link MetricsToken}, role {@value #METRICS}) or, where the service has
+ * callers, the holder of an API key or the api's internal calls ({@link Callers}, role {@value #CALLER} or
+ * {@value #INTERNAL}). It only says who; which routes each may use is the service's security chain's decision. A
  * credential that names nobody is remembered on the request ({@link #REJECTED}) so the refusal can say so.
  */
 public final class BearerAuthentication extends OncePerRequestFilter {
@@ -27,6 +28,8 @@ public final class BearerAuthentication extends OncePerRequestFilter {
     public static final String CALLER = "CALLER";
     /** An api instance handing a job to a worker ({@link InternalToken}). */
     public static final String INTERNAL = "INTERNAL";
+    /** A metrics scraper ({@link MetricsToken}). */
+    public static final String METRICS = "METRICS";
 
     /** A request attribute set when a bearer credential was given and named nobody. */
     public static final String REJECTED = BearerAuthentication.class.getName() + ".REJECTED";
@@ -41,11 +44,13 @@ public final class BearerAuthentication extends OncePerRequestFilter {
     }
 
     private final AdminToken admin;
+    private final MetricsToken metrics;
     private final Callers callers;
 
-    /** {@code callers} is null on a service with none but the operator. */
-    public BearerAuthentication(AdminToken admin, Callers callers) {
+    /** {@code callers} is null on a service with none but the operator and the metrics scraper. */
+    public BearerAuthentication(AdminToken admin, MetricsToken metrics, Callers callers) {
         this.admin = admin;
+        this.metrics = metrics;
         this.callers = callers;
     }
 
@@ -86,6 +91,10 @@ public final class BearerAuthentication extends OncePerRequestFilter {
         if (admin.matches(secret)) {
             return Optional.of(UsernamePasswordAuthenticationToken.authenticated(
                     "admin", null, List.of(new SimpleGrantedAuthority("ROLE_" + ADMIN))));
+        }
+        if (metrics.matches(secret)) {
+            return Optional.of(UsernamePasswordAuthenticationToken.authenticated(
+                    "metrics", null, List.of(new SimpleGrantedAuthority("ROLE_" + METRICS))));
         }
         return callers == null ? Optional.empty() : callers.authenticate(secret, request);
     }

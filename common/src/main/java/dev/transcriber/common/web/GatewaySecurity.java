@@ -32,12 +32,30 @@ public class GatewaySecurity {
     @Bean
     InternalToken internalToken(
             @Value("${transcriber.internal.token:}") String token, @Value("${transcriber.admin.token:}") String admin) {
-        if (token != null && !token.isBlank() && token.trim().equals(admin == null ? null : admin.trim())) {
-            throw new IllegalStateException(
-                    "transcriber.internal.token (TRANSCRIBER_INTERNAL_TOKEN) is the admin token:"
-                            + " use a token of its own, e.g. `openssl rand -hex 32`");
-        }
+        requireOwn("transcriber.internal.token (TRANSCRIBER_INTERNAL_TOKEN)", token, "the admin token", admin);
         return new InternalToken(token);
+    }
+
+    /**
+     * The metrics scraper's token; the same as the admin or the internal token is refused at start-up (each opens
+     * its own routes, and a scraper's configuration is the likeliest of the three to leak).
+     */
+    @Bean
+    MetricsToken metricsToken(
+            @Value("${transcriber.metrics.token:}") String token,
+            @Value("${transcriber.admin.token:}") String admin,
+            @Value("${transcriber.internal.token:}") String internal) {
+        requireOwn("transcriber.metrics.token (TRANSCRIBER_METRICS_TOKEN)", token, "the admin token", admin);
+        requireOwn("transcriber.metrics.token (TRANSCRIBER_METRICS_TOKEN)", token, "the internal token", internal);
+        return new MetricsToken(token);
+    }
+
+    /** Refuses the start when {@code token} (set) is {@code other}, another credential's value. */
+    private static void requireOwn(String setting, String token, String otherName, String other) {
+        if (token != null && !token.isBlank() && token.trim().equals(other == null ? null : other.trim())) {
+            throw new IllegalStateException(
+                    setting + " is " + otherName + ": use a token of its own, e.g. `openssl rand -hex 32`");
+        }
     }
 
     /**
@@ -73,6 +91,14 @@ public class GatewaySecurity {
     public static String[] healthRoutes(String actuatorBase) {
         String base = actuatorBase(actuatorBase);
         return new String[] {base + "/health", base + "/health/**"};
+    }
+
+    /**
+     * The Prometheus scrape route under the base path: the admin token or the metrics token ({@link MetricsToken})
+     * opens it.
+     */
+    public static String prometheusRoute(String actuatorBase) {
+        return actuatorBase(actuatorBase) + "/prometheus";
     }
 
     /** Every actuator route under the base path. */

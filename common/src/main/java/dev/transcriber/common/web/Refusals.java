@@ -14,8 +14,8 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
- * Every refusal of the security chain, in the OpenAI error shape: no or a wrong credential (401), the admin API
- * closed because no admin token is set (403), and requests whose path the firewall refuses (400: encoded or doubled
+ * Every refusal of the security chain, in the OpenAI error shape: no or a wrong credential (401), the admin API (or
+ * the internal route, or the metrics route) closed because no token that opens it is set (403), and requests whose path the firewall refuses (400: encoded or doubled
  * slashes, {@code ;} parameters, {@code ..}, encoded dots), which could otherwise name a route by another spelling.
  */
 public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
@@ -27,6 +27,8 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
     private final RequestMatcher adminRoutes;
     private final InternalToken internal;
     private final RequestMatcher internalRoutes;
+    private final MetricsToken metrics;
+    private final RequestMatcher metricsRoutes;
 
     /** {@code adminRoutes}: the routes that take the admin token; every other guarded route takes an API key. */
     public Refusals(AdminToken admin, RequestMatcher adminRoutes) {
@@ -39,10 +41,30 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
      */
     public Refusals(
             AdminToken admin, RequestMatcher adminRoutes, InternalToken internal, RequestMatcher internalRoutes) {
+        this(admin, adminRoutes, internal, internalRoutes, null, request -> false);
+    }
+
+    private Refusals(
+            AdminToken admin,
+            RequestMatcher adminRoutes,
+            InternalToken internal,
+            RequestMatcher internalRoutes,
+            MetricsToken metrics,
+            RequestMatcher metricsRoutes) {
         this.admin = admin;
         this.adminRoutes = adminRoutes;
         this.internal = internal;
         this.internalRoutes = internalRoutes;
+        this.metrics = metrics;
+        this.metricsRoutes = metricsRoutes;
+    }
+
+    /**
+     * These refusals, and {@code metricsRoutes}, which take the metrics token or the admin token (checked before the
+     * admin routes, which may contain them).
+     */
+    public Refusals withMetrics(MetricsToken metrics, RequestMatcher metricsRoutes) {
+        return new Refusals(admin, adminRoutes, internal, internalRoutes, metrics, metricsRoutes);
     }
 
     @Override
@@ -83,6 +105,19 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
                                     : "The internal route is closed: set TRANSCRIBER_INTERNAL_TOKEN to open it.",
                             "invalid_request_error",
                             "internal_unauthorized",
+                            null));
+        } else if (metricsRoutes.matches(request)) {
+            boolean open = admin.configured() || (metrics != null && metrics.configured());
+            OpenAiErrorBody.write(
+                    response,
+                    open ? 401 : 403,
+                    OpenAiErrorBody.of(
+                            open
+                                    ? "A valid metrics or admin token is required (Authorization: Bearer <token>)."
+                                    : "The metrics route is closed: set TRANSCRIBER_METRICS_TOKEN (or"
+                                            + " TRANSCRIBER_ADMIN_TOKEN) to open it.",
+                            "invalid_request_error",
+                            "metrics_unauthorized",
                             null));
         } else if (adminRoutes.matches(request)) {
             if (!admin.configured()) {

@@ -91,6 +91,25 @@ class SecretsTest {
                 .hasMessageContaining("admin token");
     }
 
+    @Test
+    void theMetricsTokenIsCheckedAsTheAdminTokenAndMayBeNeitherItNorTheInternalToken() {
+        GatewaySecurity security = new GatewaySecurity();
+        assertThat(security.metricsToken("", "", "").configured()).isFalse();
+        assertThat(security.metricsToken(null, null, null).matches("anything")).isFalse();
+        assertThatThrownBy(() -> security.metricsToken("change-me", "", "")).isInstanceOf(IllegalStateException.class);
+        String strong = HexFormat.of().formatHex(random(32));
+        String other = HexFormat.of().formatHex(random(32));
+        MetricsToken metrics = security.metricsToken(" " + strong, other, "");
+        assertThat(metrics.matches(strong)).isTrue();
+        assertThat(metrics.matches(other)).isFalse();
+        assertThatThrownBy(() -> security.metricsToken(strong, strong + " ", other))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("admin token");
+        assertThatThrownBy(() -> security.metricsToken(strong, other, " " + strong))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("internal token");
+    }
+
     private static byte[] random(int bytes) {
         byte[] value = new byte[bytes];
         new SecureRandom().nextBytes(value);

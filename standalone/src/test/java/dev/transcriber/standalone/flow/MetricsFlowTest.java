@@ -358,11 +358,12 @@ class MetricsFlowTest {
 
     /**
      * The example Prometheus configuration scrapes what the services serve, the way they let it: the scrape path,
-     * the admin token as a bearer credential from a file, job names the instance alert matches, the rules loaded.
+     * the metrics token (which opens the scrape and nothing else) as a bearer credential from a file, job names the
+     * instance alert matches, the rules loaded.
      */
     @Test
     @SuppressWarnings("unchecked")
-    void theExamplePrometheusConfigurationScrapesBothServicesWithTheAdminToken() throws Exception {
+    void theExamplePrometheusConfigurationScrapesBothServicesWithTheMetricsToken() throws Exception {
         Map<String, Object> config =
                 new org.yaml.snakeyaml.Yaml().load(Files.readString(OPS.resolve("prometheus/prometheus.yml")));
         assertThat((List<String>) config.get("rule_files")).containsExactly("alerts.yml");
@@ -374,6 +375,7 @@ class MetricsFlowTest {
             assertThat(job.get("metrics_path")).isEqualTo("/actuator/prometheus");
             Map<String, Object> authorization = (Map<String, Object>) job.get("authorization");
             assertThat(authorization).containsEntry("type", "Bearer").containsKey("credentials_file");
+            assertThat((String) authorization.get("credentials_file")).contains("metrics-token");
             assertThat(authorization).doesNotContainKey("credentials");
         }
     }

@@ -40,6 +40,8 @@ class RouteSpellingsSecurityTest {
             new Route("GET", "/actuator/info", null),
             new Route("GET", "/actuator/env", null));
 
+    private static final Route SCRAPE = new Route("GET", "/actuator/prometheus", null);
+
     private static final List<Route> CALLER_ROUTES = List.of(
             new Route("GET", "/v1/models", null),
             new Route("GET", "/v1/transcription_jobs", null),
@@ -71,9 +73,32 @@ class RouteSpellingsSecurityTest {
             for (String target : spellings(route.path())) {
                 assertRefused(system.apiBaseUrl(), route, target, null);
                 assertRefused(system.apiBaseUrl(), route, target, TestSystem.API_KEY);
+                if (!route.path().equals(SCRAPE.path())) {
+                    assertRefused(system.apiBaseUrl(), route, target, TestSystem.METRICS_TOKEN);
+                }
             }
         }
         assertThat(keyCount()).as("keys after the attempts").isEqualTo(keysBefore);
+    }
+
+    @Test
+    void theMetricsTokenOpensTheScrapeAndNoOtherRouteOfEitherService() {
+        for (String base : List.of(system.apiBaseUrl(), system.workerBaseUrl())) {
+            RawHttp.Response scrape = send(base, SCRAPE, SCRAPE.path(), TestSystem.METRICS_TOKEN);
+            assertThat(scrape.status()).as(base + " " + scrape.body()).isEqualTo(200);
+            assertThat(scrape.body()).contains("application=");
+        }
+        for (Route route : WORKER_ROUTES) {
+            if (route.path().equals(SCRAPE.path())) {
+                continue;
+            }
+            for (String target : spellings(route.path())) {
+                assertRefused(system.workerBaseUrl(), route, target, TestSystem.METRICS_TOKEN);
+            }
+        }
+        for (Route route : CALLER_ROUTES) {
+            assertRefused(system.apiBaseUrl(), route, route.path(), TestSystem.METRICS_TOKEN);
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ public final class TestSystem {
     public static final String OTHER_API_KEY = "sk-test-other-2e49ab0ab4b34c485e129f9590ae404109697f0b22a731a3";
 
     public static final String ADMIN_TOKEN = "admin-test-0681c308d6fddeb14fff392ace15a6b8f6c2de27c021f176";
+    public static final String METRICS_TOKEN = "metrics-test-5b3e8d1a07c94f26be1d0a7c3f9e5b28d4a6c0e1";
     public static final List<String> UPSTREAM_KEYS = List.of("upstream-key-a", "upstream-key-b");
     public static final long MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
     public static final int UPSTREAM_ATTEMPTS = 3;
@@ -65,6 +66,7 @@ public final class TestSystem {
                 List.of(
                         "--server.port=0",
                         "--transcriber.admin.token=" + ADMIN_TOKEN,
+                        "--transcriber.metrics.token=" + METRICS_TOKEN,
                         "--transcriber.openai.base-url=" + upstream.baseUrl() + "/v1",
                         "--transcriber.openai.api-key=" + String.join(",", UPSTREAM_KEYS),
                         "--transcriber.upstream.retry.max-attempts=" + UPSTREAM_ATTEMPTS,
@@ -84,6 +86,7 @@ public final class TestSystem {
                                 "--server.port=0",
                                 "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
                                 "--transcriber.admin.token=" + ADMIN_TOKEN,
+                                "--transcriber.metrics.token=" + METRICS_TOKEN,
                                 "--transcriber.api.max-upload-size=" + MAX_UPLOAD_BYTES + "B",
                                 "--transcriber.api.completion-poll-interval=500ms",
                                 "--transcriber.outbox.relay-interval=200ms"),
@@ -220,7 +223,8 @@ public final class TestSystem {
         defaults.addAll(List.of(
                 "--server.port=0",
                 "--transcriber.api.bootstrap-keys=" + API_KEY + "," + OTHER_API_KEY,
-                "--transcriber.admin.token=" + ADMIN_TOKEN));
+                "--transcriber.admin.token=" + ADMIN_TOKEN,
+                "--transcriber.metrics.token=" + METRICS_TOKEN));
         List<String> args = override(override(defaults, apiArgs), settings);
         return dev.transcriber.api.ApiApplication.builder()
                 .registerShutdownHook(false)
