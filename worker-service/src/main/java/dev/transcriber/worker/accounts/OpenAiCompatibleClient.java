@@ -51,6 +51,15 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
     private static final java.util.regex.Pattern URL =
             java.util.regex.Pattern.compile("(?i)\\b(?:https?|wss?|ftp)://[^\\s)\\]}>\"',]+");
 
+    /**
+     * An address in an upstream's message outside a URL: a bracketed IPv6 address, an IPv4 address, or a host name
+     * with its port ({@code localhost:8000}, {@code gpu-3.internal:9000}); each with its port when it has one.
+     */
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("(?i)"
+            + "\\[[0-9a-f.]*:[0-9a-f:.]*](?::\\d{1,5})?"
+            + "|\\b\\d{1,3}(?:\\.\\d{1,3}){3}(?::\\d{1,5})?\\b"
+            + "|\\b(?:localhost|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+):\\d{1,5}\\b");
+
     /** Sent with every call, as the JDK's client sent its own: some proxies and firewalls refuse requests without. */
     private static final String USER_AGENT = "transcriber-worker";
 
@@ -383,8 +392,8 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
 
     /**
      * A refusal's message, which becomes the failed job's and so its caller's: the upstream's own explanation with no
-     * URL in it (a self-hosted upstream's may name its address), or only the status when its body holds none (a
-     * proxy's page, say), the body then logged for the operator.
+     * URL, address or the upstream's own host name in it (a self-hosted upstream's may name them), or only the status
+     * when its body holds none (a proxy's page, say), the body then logged for the operator.
      */
     private String rejection(UpstreamAccount account, Reply response) {
         String message = upstreamsOwn(response);
@@ -396,7 +405,18 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
                     abbreviate(response.body()));
             return "HTTP " + response.status() + ", with no error message in its body";
         }
-        return URL.matcher(message).replaceAll("<url>");
+        return scrubbed(message, Endpoint.of(account.baseUrl()).host());
+    }
+
+    /** {@code message} with its URLs, addresses and every mention of {@code host} (any case) replaced. */
+    static String scrubbed(String message, String host) {
+        String scrubbed =
+                ADDRESS.matcher(URL.matcher(message).replaceAll("<url>")).replaceAll("<address>");
+        return java.util.regex.Pattern.compile(
+                        "(?<![a-z0-9.-])" + java.util.regex.Pattern.quote(host) + "(?![a-z0-9-]|\\.[a-z0-9])",
+                        java.util.regex.Pattern.CASE_INSENSITIVE)
+                .matcher(scrubbed)
+                .replaceAll("<host>");
     }
 
     /** The upstream's {@code error.message}, as OpenAI shapes it; null when the body holds none. */

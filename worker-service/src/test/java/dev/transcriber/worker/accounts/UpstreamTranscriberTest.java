@@ -151,6 +151,42 @@ class UpstreamTranscriberTest {
     }
 
     @Test
+    void aRejectionsMessageNamesNoAddressOrHostNameOfTheUpstreamEvenOutsideAUrl() {
+        // a self-hosted upstream (or the proxy in front of it) may name addresses without a scheme: the upstream's own
+        // host name (here "localhost", whatever its case), an address with its port, a name with its port
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(400)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"upstream localhost refused the file; backends"
+                                + " gpu-3.internal.example:9000, 10.0.0.5:8000, 10.0.0.6 and [fd00::5]:8080 saw it"
+                                + " (LocalHost). Audio file might be corrupted.\"}}")));
+
+        assertThatThrownBy(() -> transcriber(1).transcribe(call()))
+                .isInstanceOfSatisfying(
+                        UpstreamException.Rejected.class,
+                        e -> assertThat(e.getMessage())
+                                .isEqualTo("upstream <host> refused the file; backends <address>, <address>,"
+                                        + " <address> and <address> saw it (<host>). Audio file might be corrupted."));
+    }
+
+    @Test
+    void aRejectionsOrdinaryWordsAreLeftAsTheUpstreamWroteThem() {
+        for (String message : List.of(
+                "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg',"
+                        + " 'wav', 'webm']",
+                "Invalid value for 'timestamp_granularities[0]': expected one of word, segment.",
+                "Audio file is too short. Minimum audio length is 0.1 seconds.",
+                "model gpt-4o-transcribe does not support response_format srt (ratio 16:9, v2.1)")) {
+            assertThat(OpenAiCompatibleClient.scrubbed(message, "api.openai.com"))
+                    .isEqualTo(message);
+        }
+        assertThat(OpenAiCompatibleClient.scrubbed("api.openai.com.evil and my-api.openai.com", "api.openai.com"))
+                .as("another host that contains the upstream's name is not it")
+                .isEqualTo("api.openai.com.evil and my-api.openai.com");
+    }
+
+    @Test
     void anAnswerTooLargeToReadIsNotAskedForAgain() {
         // a 200 the client cannot read whole: the call is paid for, and a retry would pay for it again
         upstream.stubFor(
