@@ -228,16 +228,24 @@ public class AccountPool {
      * HTTP account serves the model (the engine cannot translate; with nothing else it is taken, and refuses).
      */
     public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation) {
+        return acquire(model, lane, maxWait, translation, Set.of());
+    }
+
+    /**
+     * As {@link #acquire(String, Lane, Duration, boolean)}, on none of the accounts {@code excluded} names (those
+     * that refused this call already); when they are all that serve the model, {@link NoAccountsException}.
+     */
+    public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation, Set<String> excluded) {
         acquiring.incrementAndGet(); // not quiet from here, before the hook: a sync that looks after this sees it
         try {
             onAcquire.run();
-            return acquireSlot(model, lane, maxWait, translation);
+            return acquireSlot(model, lane, maxWait, translation, excluded);
         } finally {
             acquiring.decrementAndGet();
         }
     }
 
-    private Lease acquireSlot(String model, Lane lane, Duration maxWait, boolean translation) {
+    private Lease acquireSlot(String model, Lane lane, Duration maxWait, boolean translation, Set<String> excluded) {
         long waitUntil = System.nanoTime() + Math.max(0, Math.min(capacityWait.toNanos(), maxWait.toNanos()));
         boolean skipLocal = translation
                 && states.stream()
@@ -252,6 +260,7 @@ public class AccountPool {
                 long waitNanos = waitUntil - nowNanos;
                 List<State> serving = states.stream()
                         .filter(s -> s.account.serves(model) && s.disabledReason == null)
+                        .filter(s -> !excluded.contains(s.account.id()))
                         .filter(s -> !skipLocal || s.account.kind() != AccountsProperties.ProviderKind.LOCAL)
                         .toList();
                 List<State> usable =

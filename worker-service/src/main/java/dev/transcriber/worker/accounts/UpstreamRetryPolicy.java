@@ -8,8 +8,9 @@ import org.springframework.stereotype.Component;
 /**
  * The retry policy for upstream calls, as an object. Server errors, timeouts and resets are retried with exponential
  * back-off and jitter; a 429 or a refused key (401) is retried at once (the next attempt goes to another account,
- * since that one is cooling down or disabled); a 403 too, which disables nothing, so the next attempt may go to the
- * same account when it is the only one; a 4xx rejection, a missing account or every account cooling are not.
+ * since that one is cooling down or disabled); a 403 too, which disables nothing but is not asked of that account again
+ * for the call (once every account has refused it, the refusal is final: {@link UpstreamTranscriber}); a 4xx
+ * rejection, a missing account or every account cooling are not.
  */
 @Component
 public class UpstreamRetryPolicy {

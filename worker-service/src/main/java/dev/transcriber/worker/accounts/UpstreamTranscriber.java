@@ -5,6 +5,8 @@ import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -13,7 +15,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Transcribes through the pool: each attempt takes the best account at that moment, so a retry is also a failover.
- * A 429 cools the account down; a refused key disables it.
+ * A 429 cools the account down; a refused key disables it; a refused call (403) is not asked of that account again.
  */
 @Component
 public class UpstreamTranscriber {
@@ -52,15 +54,36 @@ public class UpstreamTranscriber {
      */
     public Result transcribe(UpstreamCall call) {
         long until = System.nanoTime() + deadline.toNanos();
-        return Retry.decorateSupplier(retry, () -> attempt(call, until)).get();
+        Forbidden forbidden = new Forbidden();
+        return Retry.decorateSupplier(retry, () -> attempt(call, until, forbidden))
+                .get();
     }
 
-    private Result attempt(UpstreamCall call, long untilNanos) {
+    /**
+     * The accounts that refused this call with a 403, which are not asked again for it, and the last such refusal:
+     * once every account that serves the model has refused it, that refusal is the call's answer (not retried).
+     */
+    private static final class Forbidden {
+        final Set<String> by = ConcurrentHashMap.newKeySet();
+        volatile UpstreamException.Unauthorized last;
+    }
+
+    private Result attempt(UpstreamCall call, long untilNanos, Forbidden forbidden) {
         Duration left = Duration.ofNanos(untilNanos - System.nanoTime());
         if (left.isNegative() || left.isZero()) {
             throw new DeadlineExceededException(deadline);
         }
-        try (AccountPool.Lease lease = pool.acquire(call.model(), call.lane(), left, call.translates())) {
+        AccountPool.Lease taken;
+        try {
+            taken = pool.acquire(call.model(), call.lane(), left, call.translates(), forbidden.by);
+        } catch (NoAccountsException e) {
+            UpstreamException.Unauthorized refusal = forbidden.last;
+            if (refusal != null) {
+                throw new UpstreamException.Rejected(refusal.accountId(), 403, refusal.getMessage());
+            }
+            throw e;
+        }
+        try (AccountPool.Lease lease = taken) {
             UpstreamAccount account = lease.account();
             long started = System.nanoTime();
             try {
@@ -74,6 +97,11 @@ public class UpstreamTranscriber {
                     case UpstreamException.RateLimited limited -> pool.coolDown(account, limited.until());
                     case UpstreamException.Unauthorized refused
                     when refused.refusesTheKey() -> pool.disable(account, refused.getMessage());
+                    case UpstreamException.Unauthorized refused -> {
+                        log.warn("upstream {} refused this call: {}", account.id(), e.getMessage());
+                        forbidden.by.add(account.id());
+                        forbidden.last = refused;
+                    }
                     default -> log.warn("upstream {} failed: {}", account.id(), e.getMessage());
                 }
                 throw e;

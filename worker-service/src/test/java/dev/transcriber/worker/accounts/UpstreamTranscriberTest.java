@@ -362,16 +362,65 @@ class UpstreamTranscriberTest {
         AccountPool pool = pool(2);
         UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
-        assertThatThrownBy(() -> transcriber.transcribe(call())).isInstanceOf(UpstreamException.Unauthorized.class);
+        assertThatThrownBy(() -> transcriber.transcribe(call()))
+                .isInstanceOfSatisfying(
+                        UpstreamException.Rejected.class,
+                        e -> assertThat(e.status()).isEqualTo(403));
 
-        assertThat(upstream.findAll(postRequestedFor(urlEqualTo(PATH))))
-                .as("tried again, within the call's three attempts")
-                .hasSizeBetween(2, 3);
+        for (String key : List.of("key-1", "key-2")) {
+            upstream.verify(
+                    1, postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer " + key)));
+        }
         assertThat(pool.status())
                 .allSatisfy(account -> assertThat(account.state()).isNotEqualTo("disabled"));
         upstream.resetAll();
         upstream.stubFor(post(urlEqualTo(PATH)).willReturn(okJson("{\"text\":\"allowed\"}")));
         assertThat(transcriber.transcribe(call()).transcript().text()).isEqualTo("allowed");
+    }
+
+    @Test
+    void aCallForbiddenByTheOnlyAccountIsNotAskedOfItAgain() {
+        // the only account's 403 is the call's answer: asking it again (three calls) would only be refused again
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .willReturn(aResponse()
+                        .withStatus(403)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+        AccountPool pool = pool(1);
+        UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
+
+        assertThatThrownBy(() -> transcriber.transcribe(call()))
+                .isInstanceOfSatisfying(UpstreamException.Rejected.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.getMessage()).contains("Project does not have access to model");
+                });
+        upstream.verify(1, postRequestedFor(urlEqualTo(PATH)));
+        assertThat(pool.status().getFirst().state()).isNotEqualTo("disabled");
+    }
+
+    @Test
+    void aForbiddenCallGoesToTheAccountThatMayMakeIt() {
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-1"))
+                .willReturn(aResponse()
+                        .withStatus(403)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+        upstream.stubFor(post(urlEqualTo(PATH))
+                .withHeader("Authorization", equalTo("Bearer key-2"))
+                .willReturn(okJson("{\"text\":\"allowed here\"}")));
+        UpstreamTranscriber transcriber =
+                new UpstreamTranscriber(pool(2), List.of(client), policy, Duration.ofMinutes(1));
+
+        for (int i = 0; i < 3; i++) {
+            UpstreamTranscriber.Result result = transcriber.transcribe(call());
+            assertThat(result.transcript().text()).isEqualTo("allowed here");
+            assertThat(result.accountId()).isEqualTo("openai-2");
+        }
+        assertThat(upstream.findAll(
+                        postRequestedFor(urlEqualTo(PATH)).withHeader("Authorization", equalTo("Bearer key-1"))))
+                .as("each call asks the forbidding account at most once")
+                .hasSizeLessThanOrEqualTo(3);
     }
 
     @Test
