@@ -15,8 +15,9 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Every refusal of the security chain, in the OpenAI error shape: no or a wrong credential (401), the admin API (or
- * the internal route, or the metrics route) closed because no token that opens it is set (403), and requests whose path the firewall refuses (400: encoded or doubled
- * slashes, {@code ;} parameters, {@code ..}, encoded dots), which could otherwise name a route by another spelling.
+ * the internal route, or the metrics route) closed because no token that opens it is set (403), and requests whose
+ * path the firewall refuses (400: encoded or doubled slashes, {@code ;} parameters, {@code ..}, encoded dots), which
+ * could otherwise name a route by another spelling.
  */
 public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
 
@@ -113,7 +114,11 @@ public final class Refusals implements AuthenticationEntryPoint, AccessDeniedHan
                     open ? 401 : 403,
                     OpenAiErrorBody.of(
                             open
-                                    ? "A valid metrics or admin token is required (Authorization: Bearer <token>)."
+                                    ? (metrics != null && metrics.configured()
+                                            ? "A valid metrics or admin token is required (Authorization: Bearer"
+                                                    + " <token>)."
+                                            : "A valid admin token is required (Authorization: Bearer <admin"
+                                                    + " token>).")
                                     : "The metrics route is closed: set TRANSCRIBER_METRICS_TOKEN (or"
                                             + " TRANSCRIBER_ADMIN_TOKEN) to open it.",
                             "invalid_request_error",

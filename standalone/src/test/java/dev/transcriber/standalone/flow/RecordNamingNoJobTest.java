@@ -12,6 +12,8 @@ import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.support.TestSystem;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,10 +25,11 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A lane's record that names no job (a producer's bug, a hand-written record, a format this worker does not know) is
- * dead-lettered at once: no retry can make it name one. It does not wait out a failed claim's retries first (30 s, the
- * default this system runs with), which would hold up its partition's later records meanwhile; the job behind it
- * runs as usual.
+ * A lane's record that names no job (a producer's bug, a hand-written record, a format this worker does not know:
+ * no id, JSON {@code null}, not JSON, empty, a tombstone) is dead-lettered at once, alone: no retry can make it name
+ * one. It does not wait out a failed claim's retries first (30 s, the default this system runs with), holding up its
+ * partition's later records meanwhile, nor take the rest of its poll to the dead-letter topic with it; the job behind
+ * it on its partition runs, once.
  */
 class RecordNamingNoJobTest {
 
@@ -45,15 +48,20 @@ class RecordNamingNoJobTest {
                     .getBean(TransactionTemplate.class)
                     .executeWithoutResult(s -> system.jobs().save(job));
 
-            // two records that name no job, then the job's own, under one key: one partition, in this order
+            // records that name no job, in every shape a producer could get wrong, then the job's own, all on one
+            // partition in this order (the lane's partitioner ignores keys, so the partition is named)
             @SuppressWarnings("unchecked")
             KafkaTemplate<String, String> kafka = system.api().getBean(KafkaTemplate.class);
             String topic = Lane.INTERACTIVE.topic();
-            kafka.send(topic, jobId.toString(), "{}").get(30, TimeUnit.SECONDS);
-            kafka.send(topic, jobId.toString(), "{\"jobId\":null}").get(30, TimeUnit.SECONDS);
-            kafka.send(topic, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}").get(30, TimeUnit.SECONDS);
+            List<String> namingNoJob = new ArrayList<>(List.of("{}", "{\"jobId\":null}", "null", "not json", ""));
+            namingNoJob.add(null); // a tombstone
+            for (String value : namingNoJob) {
+                kafka.send(topic, 0, jobId.toString(), value).get(30, TimeUnit.SECONDS);
+            }
+            kafka.send(topic, 0, jobId.toString(), "{\"jobId\":\"" + jobId + "\"}")
+                    .get(30, TimeUnit.SECONDS);
 
-            // well under one claim's retries (30 s): neither record was tried again
+            // well under one claim's retries (30 s): no record was tried again, and none took the job's with it
             await().atMost(Duration.ofSeconds(15))
                     .pollInterval(Duration.ofMillis(100))
                     .untilAsserted(() -> assertThat(system.jobs()
@@ -62,8 +70,9 @@ class RecordNamingNoJobTest {
                                     .state())
                             .isEqualTo(JobState.SUCCEEDED));
             await().atMost(Duration.ofSeconds(15))
-                    .untilAsserted(
-                            () -> assertThat(endOffset(admin, deadLetters)).isEqualTo(deadLettersBefore + 2));
+                    .untilAsserted(() -> assertThat(endOffset(admin, deadLetters))
+                            .as("each record that names no job, and only those")
+                            .isEqualTo(deadLettersBefore + namingNoJob.size()));
             assertThat(system.jobs().findById(jobId.value()).orElseThrow().attempts())
                     .isEqualTo(1);
         }

@@ -27,8 +27,9 @@ import org.springframework.kafka.listener.MessageListenerContainer;
 /**
  * Both services as compose and k8s run them: health, metrics and the rest of the actuator on a management port of
  * their own ({@code MANAGEMENT_SERVER_PORT}) which no Service exposes, with the same rules as before (health public,
- * the rest behind the admin token); credentials read from a Spring config tree (compose's secrets volume); the schema
- * left to the migration job ({@code TRANSCRIBER_MIGRATE_ON_START=false}); and a worker limited to one lane.
+ * the scrape behind the metrics or the admin token, the rest behind the admin token); credentials read from a Spring
+ * config tree (compose's secrets volume); the schema left to the migration job
+ * ({@code TRANSCRIBER_MIGRATE_ON_START=false}); and a worker limited to one lane.
  */
 class ManagementPortSecurityTest {
 
@@ -48,14 +49,15 @@ class ManagementPortSecurityTest {
                 "--management.server.port=0",
                 "--transcriber.schema.migrate-on-start=false",
                 "--spring.config.import=optional:configtree:" + secrets() + "/",
-                // as api.yml reads it: found only if the config tree was read
-                "--transcriber.admin.token=${TRANSCRIBER_ADMIN_TOKEN:}"))) {
+                // as api.yml reads them: found only if the config tree was read
+                "--transcriber.admin.token=${TRANSCRIBER_ADMIN_TOKEN:}",
+                "--transcriber.metrics.token=${TRANSCRIBER_METRICS_TOKEN:}"))) {
             String main = "http://127.0.0.1:" + api.getEnvironment().getRequiredProperty("local.server.port");
             String management = "http://127.0.0.1:" + api.getEnvironment().getRequiredProperty("local.management.port");
             assertThat(management).isNotEqualTo(main);
 
             assertHealthOnlyOn(management, main);
-            assertActuatorNeedsTheAdminToken(management);
+            assertActuatorNeedsItsToken(management);
             assertThat(RawHttp.send(main, "GET", "/actuator/metrics", null, bearer(TestSystem.ADMIN_TOKEN))
                             .status())
                     .as("the actuator is not on the traffic port")
@@ -91,7 +93,7 @@ class ManagementPortSecurityTest {
                         "http://127.0.0.1:" + worker.getEnvironment().getRequiredProperty("local.management.port");
 
                 assertHealthOnlyOn(management, main);
-                assertActuatorNeedsTheAdminToken(management);
+                assertActuatorNeedsItsToken(management);
                 RawHttp.Response accounts =
                         RawHttp.send(main, "GET", "/admin/accounts", null, bearer(TestSystem.ADMIN_TOKEN));
                 assertThat(accounts.status()).as(accounts.body()).isEqualTo(200);
@@ -132,14 +134,20 @@ class ManagementPortSecurityTest {
         }
     }
 
-    /** Every other actuator route, however spelled, only with the admin token. */
-    private static void assertActuatorNeedsTheAdminToken(String management) {
+    /**
+     * Every other actuator route, however spelled, only with the admin token; the scrape with the metrics token too,
+     * and nothing else with it.
+     */
+    private static void assertActuatorNeedsItsToken(String management) {
         for (String route : ACTUATOR_ROUTES) {
             RawHttp.Response refused = RawHttp.send(management, "GET", route, null);
             assertThat(refused.status()).as(route).isEqualTo(401);
             assertThat(refused.body()).as(route).contains("\"error\"");
+            boolean scrape = route.equals("/actuator/prometheus");
             for (String target : RouteSpellingsSecurityTest.spellings(route)) {
-                for (String credential : new String[] {null, TestSystem.API_KEY, "sk-not-a-key"}) {
+                for (String credential : scrape
+                        ? new String[] {null, TestSystem.API_KEY, "sk-not-a-key"}
+                        : new String[] {null, TestSystem.API_KEY, "sk-not-a-key", TestSystem.METRICS_TOKEN}) {
                     RawHttp.Response response = credential == null
                             ? RawHttp.send(management, "GET", target, null)
                             : RawHttp.send(management, "GET", target, null, bearer(credential));
@@ -154,6 +162,10 @@ class ManagementPortSecurityTest {
                 RawHttp.send(management, "GET", "/actuator/metrics", null, bearer(TestSystem.ADMIN_TOKEN));
         assertThat(metrics.status()).as(metrics.body()).isEqualTo(200);
         assertThat(metrics.body()).contains("jvm.memory.used");
+        RawHttp.Response scrape =
+                RawHttp.send(management, "GET", "/actuator/prometheus", null, bearer(TestSystem.METRICS_TOKEN));
+        assertThat(scrape.status()).as(scrape.body()).isEqualTo(200);
+        assertThat(scrape.body()).contains("jvm_memory_used_bytes");
     }
 
     private static ConfigurableApplicationContext startWorker(List<String> settings) {
@@ -161,6 +173,7 @@ class ManagementPortSecurityTest {
         args.addAll(List.of(
                 "--server.port=0",
                 "--transcriber.admin.token=" + TestSystem.ADMIN_TOKEN,
+                "--transcriber.metrics.token=" + TestSystem.METRICS_TOKEN,
                 "--transcriber.openai.base-url=" + system.upstream().baseUrl() + "/v1",
                 "--transcriber.openai.api-key=" + String.join(",", TestSystem.UPSTREAM_KEYS)));
         args.addAll(settings);
@@ -171,6 +184,7 @@ class ManagementPortSecurityTest {
     private static Path secrets() throws Exception {
         Path tree = Files.createTempDirectory("secrets");
         Files.writeString(tree.resolve("TRANSCRIBER_ADMIN_TOKEN"), TestSystem.ADMIN_TOKEN);
+        Files.writeString(tree.resolve("TRANSCRIBER_METRICS_TOKEN"), TestSystem.METRICS_TOKEN);
         return tree;
     }
 

@@ -97,7 +97,9 @@ class RouteSpellingsSecurityTest {
             }
         }
         for (Route route : CALLER_ROUTES) {
-            assertRefused(system.apiBaseUrl(), route, route.path(), TestSystem.METRICS_TOKEN);
+            for (String target : spellings(route.path())) {
+                assertRefused(system.apiBaseUrl(), route, target, TestSystem.METRICS_TOKEN);
+            }
         }
     }
 
@@ -112,7 +114,7 @@ class RouteSpellingsSecurityTest {
     }
 
     @Test
-    void theWorkersAdminAndMetricsRoutesAreNeverServedWithoutTheAdminToken() {
+    void theWorkersAdminAndMetricsRoutesAreNeverServedWithoutTheirToken() {
         for (Route route : WORKER_ROUTES) {
             for (String target : spellings(route.path())) {
                 assertRefused(system.workerBaseUrl(), route, target, null);

@@ -102,21 +102,15 @@ class JobDispatcher implements SmartLifecycle {
     /** A job announced on its lane's topic, and the trace its announcement carried (null: none). */
     record Submitted(JobId id, String traceparent) {}
 
-    /**
-     * A lane's record that names no job (a producer's bug, a hand-written record, a format this worker does not
-     * know): no retry can make it name one, so the error handler dead-letters it at once ({@link KafkaErrorHandling}).
-     */
-    static final class RecordNamesNoJobException extends IllegalArgumentException {
-        RecordNamesNoJobException() {
-            super("the record names no job");
-        }
-    }
-
     void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Boolean>> claims = new ArrayList<>();
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (Submitted submitted : ids) {
+            if (submitted.id() == null) { // names no job (its listener has dead-lettered it): passed
+                claims.add(CompletableFuture.completedFuture(false));
+                continue;
+            }
             if (!slot(laneSlots, waitUntil)) {
                 break;
             }
@@ -258,7 +252,7 @@ class JobDispatcher implements SmartLifecycle {
             Predicate<RunningJob> runsHere) {
         try {
             if (submitted.id() == null) {
-                throw new RecordNamesNoJobException();
+                throw new IllegalArgumentException("the record names no job");
             }
             try (LogContext logged = LogContext.job(submitted.id());
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())

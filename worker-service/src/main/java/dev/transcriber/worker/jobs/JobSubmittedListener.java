@@ -1,20 +1,28 @@
 package dev.transcriber.worker.jobs;
 
+import dev.transcriber.common.events.EventCodec;
+import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.JobSubmitted;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.events.Topics;
 import dev.transcriber.common.tracing.Traces;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.support.Acknowledgment;
-import org.springframework.messaging.Message;
 import org.springframework.stereotype.Component;
 
 /**
  * Takes jobs a poll at a time, one consumer group per lane; the offsets move on only past jobs that are claimed
  * ({@link JobDispatcher} acknowledges them, or hands back what its lane has no room for). Each record's
  * {@code traceparent} header goes with its job, whose run continues that trace (batch listeners have no Kafka
- * observation of their own).
+ * observation of their own). Each record is read here, not by a message converter before the listener: a record that
+ * cannot be read as a job's event (no job id, JSON {@code null}, a tombstone, not JSON at all) goes to the lane's
+ * dead-letter topic at once ({@link DeadLetters}) and is passed, alone: no retry could make it name a job, and failing
+ * it would hold up its partition (a converter's failure failed its whole poll).
  */
 @Component
 class JobSubmittedListener {
@@ -23,10 +31,16 @@ class JobSubmittedListener {
     static final String ASYNC_GROUP = "workers-async";
     static final String BULK_GROUP = "workers-bulk";
 
-    private final JobDispatcher dispatcher;
+    private static final Logger log = LoggerFactory.getLogger(JobSubmittedListener.class);
 
-    JobSubmittedListener(JobDispatcher dispatcher) {
+    private final JobDispatcher dispatcher;
+    private final EventCodec codec;
+    private final DeadLetters deadLetters;
+
+    JobSubmittedListener(JobDispatcher dispatcher, EventCodec codec, DeadLetters deadLetters) {
         this.dispatcher = dispatcher;
+        this.codec = codec;
+        this.deadLetters = deadLetters;
     }
 
     @KafkaListener(
@@ -35,8 +49,8 @@ class JobSubmittedListener {
             batch = "true",
             containerPostProcessor = "manualAcks",
             concurrency = "${transcriber.worker.consumers:2}")
-    void interactive(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
-        dispatcher.dispatch(Lane.INTERACTIVE, ids(events), ack);
+    void interactive(List<ConsumerRecord<String, String>> events, Acknowledgment ack) throws InterruptedException {
+        dispatcher.dispatch(Lane.INTERACTIVE, ids(Lane.INTERACTIVE, events), ack);
     }
 
     @KafkaListener(
@@ -45,8 +59,8 @@ class JobSubmittedListener {
             batch = "true",
             containerPostProcessor = "manualAcks",
             concurrency = "${transcriber.worker.consumers:2}")
-    void async(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
-        dispatcher.dispatch(Lane.ASYNC, ids(events), ack);
+    void async(List<ConsumerRecord<String, String>> events, Acknowledgment ack) throws InterruptedException {
+        dispatcher.dispatch(Lane.ASYNC, ids(Lane.ASYNC, events), ack);
     }
 
     @KafkaListener(
@@ -54,8 +68,8 @@ class JobSubmittedListener {
             groupId = BULK_GROUP,
             batch = "true",
             containerPostProcessor = "manualAcks")
-    void bulk(List<Message<JobSubmitted>> events, Acknowledgment ack) throws InterruptedException {
-        dispatcher.dispatch(Lane.BULK, ids(events), ack);
+    void bulk(List<ConsumerRecord<String, String>> events, Acknowledgment ack) throws InterruptedException {
+        dispatcher.dispatch(Lane.BULK, ids(Lane.BULK, events), ack);
     }
 
     /** The consumer group that reads {@code lane}'s topic. */
@@ -67,11 +81,37 @@ class JobSubmittedListener {
         };
     }
 
-    private static List<JobDispatcher.Submitted> ids(List<Message<JobSubmitted>> events) {
+    /** The jobs {@code events} name, in order; one that names none is dead-lettered, and has a null id. */
+    private List<JobDispatcher.Submitted> ids(Lane lane, List<ConsumerRecord<String, String>> events) {
         return events.stream()
-                .map(event -> new JobDispatcher.Submitted(
-                        event.getPayload().jobId(),
-                        Traces.header(event.getHeaders().get(Traces.TRACEPARENT))))
+                .map(event -> {
+                    JobId id = jobId(event.value());
+                    if (id == null) {
+                        log.warn(
+                                "a record of {} (partition {}, offset {}) names no job; it went to {}",
+                                event.topic(),
+                                event.partition(),
+                                event.offset(),
+                                lane.deadLetterTopic());
+                        deadLetters.send(lane, event, "the record names no job");
+                    }
+                    Header traceparent = event.headers().lastHeader(Traces.TRACEPARENT);
+                    return new JobDispatcher.Submitted(
+                            id, traceparent == null ? null : Traces.header(traceparent.value()));
+                })
                 .toList();
+    }
+
+    /** The job a record's value names; null when it names none or cannot be read. */
+    private JobId jobId(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            JobSubmitted submitted = codec.read(value, JobSubmitted.class);
+            return submitted == null ? null : submitted.jobId();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }

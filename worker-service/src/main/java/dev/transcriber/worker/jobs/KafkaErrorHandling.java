@@ -16,10 +16,10 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * What happens when a listener throws: a few retries with back-off (well under {@code max.poll.interval.ms}) for
- * {@code transcriber.worker.queue.claim-retry-for}, then the record goes to the dead-letter topic. Unreadable records,
- * and those that name no job, go there at once: no retry would change them, and their partition's later records
- * would wait out the retries behind them. A batch listener names the one record that failed ({@code BatchListenerFailedException}), so
- * only that record is retried and dead-lettered, not its whole poll. Nothing reads the dead-letter topic: the job
+ * {@code transcriber.worker.queue.claim-retry-for}, then the record goes to the dead-letter topic. A record that names
+ * no job never gets here: its listener puts it there at once ({@link DeadLetters}). A batch listener names the one
+ * record that failed ({@code BatchListenerFailedException}), so only that record is retried and dead-lettered, not its
+ * whole poll. Nothing reads the dead-letter topic: the job
  * behind a dead-lettered record is still queued in the database, and {@link QueueSweeper} sends it again.
  */
 @Configuration(proxyBeanMethods = false)
@@ -32,7 +32,6 @@ class KafkaErrorHandling {
         var backOff = new ExponentialBackOff(500, 2.0);
         backOff.setMaxElapsedTime(queue.claimRetryFor().toMillis());
         var handler = new DefaultErrorHandler(recoverer, backOff);
-        handler.addNotRetryableExceptions(JobDispatcher.RecordNamesNoJobException.class);
         // The offset of a dead-lettered record is committed at once, not with the next record of its partition: the
         // sweeper decides that a job's message is gone from the group's committed offsets.
         handler.setCommitRecovered(true);
