@@ -77,6 +77,14 @@ class DeploymentFilesTest {
             assertThat(map(services, once)).as(once).containsEntry("restart", "no");
         }
         assertThat(map(map(services, "worker"), "deploy")).containsEntry("replicas", 2);
+        // the apps' JVMs size their heap from their container's memory: each has a limit, as in k8s
+        for (String app : List.of("api", "worker", "migrate")) {
+            assertThat(map(map(map(services, app), "deploy"), "resources"))
+                    .as(app)
+                    .extractingByKey("limits")
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsKey("memory");
+        }
         assertThat(list(map(services, "migrate"), "command")).containsExactly("migrate");
 
         Map<String, Object> minio = map(services, "minio");

@@ -25,6 +25,7 @@ import dev.transcriber.standalone.support.Multipart;
 import dev.transcriber.standalone.support.TestAudio;
 import dev.transcriber.standalone.support.TestSystem;
 import dev.transcriber.worker.accounts.AccountPool;
+import dev.transcriber.worker.retention.TranscriptRetention;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -205,6 +206,40 @@ abstract class SyncTranscriptionFlowContract {
                     .isEqualTo(404);
             assertThat(json.readTree(again.body()).path("error").path("code").asString())
                     .isEqualTo("transcript_deleted");
+        }
+    }
+
+    @Test
+    void theSameKeyAfterRetentionRemovedItsTranscriptAnswersThatItExpired() {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Kept a while.\"}")));
+
+        for (boolean stream : List.of(false, true)) {
+            Multipart form = stream ? audioForm().field("stream", "true") : audioForm();
+            String key = "expired-" + stream + "-" + System.nanoTime();
+            HttpResponse<String> first = withKey(form, key);
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            JobId job = JobId.parse(first.headers().firstValue(JOB_HEADER).orElseThrow());
+            // the job ended longer ago than the transcripts' retention (30 days), and the worker's retention ran
+            system.api()
+                    .getBean(org.springframework.jdbc.core.simple.JdbcClient.class)
+                    .sql("update transcription_jobs set finished_at = now() - interval '31 days' where id = :id")
+                    .param("id", job.value())
+                    .update();
+            system.worker().getBean(TranscriptRetention.class).removeExpired(Instant.now());
+            assertThat(system.jobs().findById(job.value()).orElseThrow().transcriptJson())
+                    .isNull();
+
+            HttpResponse<String> again = withKey(form, key);
+
+            assertThat(again.statusCode())
+                    .as("stream=%s: %s", stream, again.body())
+                    .isEqualTo(404);
+            JsonNode error = json.readTree(again.body()).path("error");
+            assertThat(error.path("code").asString()).isEqualTo("transcript_expired");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH))))
+                    .as("the upstream was not asked again")
+                    .hasSize(stream ? 2 : 1);
         }
     }
 
