@@ -236,6 +236,33 @@ class JobDispatcherTest {
     }
 
     @Test
+    void aRecordWithNoJobIdThatCannotBePutAsideFailsAloneAndTheJobsBeforeItAreClaimed() throws Exception {
+        // its dead-lettering failed (the broker away): that record fails, to be tried again by the container; the
+        // records before it are claimed and committed, not the whole poll sent back
+        JobDispatcher dispatcher = dispatcher("worker-a", new HeldRuns(), 2, Duration.ofSeconds(1));
+        List<JobId> jobs = slice.saveQueued(Lane.ASYNC, 1);
+        Acks acks = new Acks();
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() -> dispatcher.dispatch(
+                                Lane.ASYNC,
+                                List.of(
+                                        new JobDispatcher.Submitted(jobs.get(0), null),
+                                        new JobDispatcher.Submitted(
+                                                null,
+                                                null,
+                                                () -> CompletableFuture.failedFuture(
+                                                        new IllegalStateException("the broker is away")))),
+                                acks))
+                        .isInstanceOfSatisfying(
+                                BatchListenerFailedException.class,
+                                e -> assertThat(e.getIndex()).isEqualTo(1)));
+
+        assertThatJob(slice.job(jobs.get(0))).isRunningUnder("worker-a", 1);
+    }
+
+    @Test
     void aRowThatCannotBeReadOnItsSecondStartGoesBackAsItWasExceptItsLease() {
         // a first start by a worker that died: RUNNING under a lease that has run out, started an hour ago
         JobId id = claimedUnreadable("state = 'RUNNING', lease_owner = 'worker-a', claims = 1, attempts = 1,"

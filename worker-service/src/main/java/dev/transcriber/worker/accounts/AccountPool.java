@@ -233,7 +233,8 @@ public class AccountPool {
 
     /**
      * As {@link #acquire(String, Lane, Duration, boolean)}, on none of the accounts {@code excluded} names (those
-     * that refused this call already); when they are all that serve the model, {@link NoAccountsException}.
+     * that refused this call already); when they are all that serve the model, {@link
+     * NoAccountsException.EveryOneRefused}.
      */
     public Lease acquire(String model, Lane lane, Duration maxWait, boolean translation, Set<String> excluded) {
         acquiring.incrementAndGet(); // not quiet from here, before the hook: a sync that looks after this sees it
@@ -258,11 +259,18 @@ public class AccountPool {
                 Instant now = clock.instant();
                 long nowNanos = System.nanoTime();
                 long waitNanos = waitUntil - nowNanos;
-                List<State> serving = states.stream()
+                List<State> enabled = states.stream()
                         .filter(s -> s.account.serves(model) && s.disabledReason == null)
-                        .filter(s -> !excluded.contains(s.account.id()))
                         .filter(s -> !skipLocal || s.account.kind() != AccountsProperties.ProviderKind.LOCAL)
                         .toList();
+                List<State> serving = excluded.isEmpty()
+                        ? enabled
+                        : enabled.stream()
+                                .filter(s -> !excluded.contains(s.account.id()))
+                                .toList();
+                if (serving.isEmpty() && !enabled.isEmpty()) {
+                    throw new NoAccountsException.EveryOneRefused();
+                }
                 List<State> usable =
                         serving.stream().filter(s -> s.circuitAllows(now)).toList();
                 if (usable.isEmpty()) {

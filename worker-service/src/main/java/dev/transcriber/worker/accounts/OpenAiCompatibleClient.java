@@ -56,7 +56,7 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
      * with its port ({@code localhost:8000}, {@code gpu-3.internal:9000}); each with its port when it has one.
      */
     private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("(?i)"
-            + "\\[[0-9a-f.]*:[0-9a-f:.]*](?::\\d{1,5})?"
+            + "\\[[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*](?::\\d{1,5})?"
             + "|\\b\\d{1,3}(?:\\.\\d{1,3}){3}(?::\\d{1,5})?\\b"
             + "|\\b(?:localhost|[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+):\\d{1,5}\\b");
 
@@ -408,15 +408,23 @@ public class OpenAiCompatibleClient implements TranscriptionProvider {
         return scrubbed(message, Endpoint.of(account.baseUrl()).host());
     }
 
-    /** {@code message} with its URLs, addresses and every mention of {@code host} (any case) replaced. */
+    /**
+     * {@code message} with its URLs, addresses and every mention of {@code host} (any case) replaced; a host of one
+     * plain word ({@code whisper}, {@code audio}: a compose service's name) only where a port follows it, since the
+     * same word in the upstream's own sentence is not its address.
+     */
     static String scrubbed(String message, String host) {
         String scrubbed =
                 ADDRESS.matcher(URL.matcher(message).replaceAll("<url>")).replaceAll("<address>");
+        boolean word = host.matches("(?i)[a-z]+") && !host.equalsIgnoreCase("localhost");
+        String quoted = java.util.regex.Pattern.quote(host);
         return java.util.regex.Pattern.compile(
-                        "(?<![a-z0-9.-])" + java.util.regex.Pattern.quote(host) + "(?![a-z0-9-]|\\.[a-z0-9])",
+                        word
+                                ? "(?<![a-z0-9.-])" + quoted + ":\\d{1,5}\\b"
+                                : "(?<![a-z0-9.-])" + quoted + "(?![a-z0-9-]|\\.[a-z0-9])",
                         java.util.regex.Pattern.CASE_INSENSITIVE)
                 .matcher(scrubbed)
-                .replaceAll("<host>");
+                .replaceAll(word ? "<address>" : "<host>");
     }
 
     /** The upstream's {@code error.message}, as OpenAI shapes it; null when the body holds none. */

@@ -76,12 +76,12 @@ public class UpstreamTranscriber {
         AccountPool.Lease taken;
         try {
             taken = pool.acquire(call.model(), call.lane(), left, call.translates(), forbidden.by);
-        } catch (NoAccountsException e) {
-            UpstreamException.Unauthorized refusal = forbidden.last;
-            if (refusal != null) {
-                throw new UpstreamException.Rejected(refusal.accountId(), 403, refusal.getMessage());
-            }
-            throw e;
+        } catch (NoAccountsException.EveryOneRefused e) {
+            // the upstreams' own words were logged with each refusal; a rejection's message may reach a caller
+            throw new UpstreamException.Rejected(
+                    forbidden.last == null ? null : forbidden.last.accountId(),
+                    403,
+                    "Every upstream account that serves the model refused this call (HTTP 403)");
         }
         try (AccountPool.Lease lease = taken) {
             UpstreamAccount account = lease.account();

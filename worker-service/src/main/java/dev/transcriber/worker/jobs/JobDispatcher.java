@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchListenerFailedException;
@@ -99,16 +100,26 @@ class JobDispatcher implements SmartLifecycle {
         }
     }
 
-    /** A job announced on its lane's topic, and the trace its announcement carried (null: none). */
-    record Submitted(JobId id, String traceparent) {}
+    /**
+     * A job announced on its lane's topic, and the trace its announcement carried (null: none); or, with no id, a
+     * record that names no job, and how to put it aside ({@code putAside}: its dead-lettering; null: nothing to do).
+     */
+    record Submitted(JobId id, String traceparent, Supplier<CompletableFuture<?>> putAside) {
+        Submitted(JobId id, String traceparent) {
+            this(id, traceparent, null);
+        }
+    }
 
     void dispatch(Lane lane, List<Submitted> ids, Acknowledgment ack) throws InterruptedException {
         Semaphore laneSlots = slots.get(lane);
         List<CompletableFuture<Boolean>> claims = new ArrayList<>();
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (Submitted submitted : ids) {
-            if (submitted.id() == null) { // names no job (its listener has dead-lettered it): passed
-                claims.add(CompletableFuture.completedFuture(false));
+            if (submitted.id() == null) { // names no job: put aside (dead-lettered), then passed; its failure its own
+                claims.add(
+                        submitted.putAside() == null
+                                ? CompletableFuture.completedFuture(false)
+                                : submitted.putAside().get().thenApply(done -> false));
                 continue;
             }
             if (!slot(laneSlots, waitUntil)) {

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * observation of their own). Each record is read here, not by a message converter before the listener: a record that
  * cannot be read as a job's event (no job id, JSON {@code null}, a tombstone, not JSON at all) goes to the lane's
  * dead-letter topic at once ({@link DeadLetters}) and is passed, alone: no retry could make it name a job, and failing
- * it would hold up its partition (a converter's failure failed its whole poll).
+ * it would hold up its partition (a converter's failure failed its whole poll); a failed send fails that record alone.
  */
 @Component
 class JobSubmittedListener {
@@ -81,23 +81,27 @@ class JobSubmittedListener {
         };
     }
 
-    /** The jobs {@code events} name, in order; one that names none is dead-lettered, and has a null id. */
+    /**
+     * The jobs {@code events} name, in order; one that names none has a null id, and is put on the lane's dead-letter
+     * topic when the dispatcher reaches it (a failed send fails that record alone, to be tried again).
+     */
     private List<JobDispatcher.Submitted> ids(Lane lane, List<ConsumerRecord<String, String>> events) {
         return events.stream()
                 .map(event -> {
-                    JobId id = jobId(event.value());
-                    if (id == null) {
-                        log.warn(
-                                "a record of {} (partition {}, offset {}) names no job; it went to {}",
-                                event.topic(),
-                                event.partition(),
-                                event.offset(),
-                                lane.deadLetterTopic());
-                        deadLetters.send(lane, event, "the record names no job");
-                    }
                     Header traceparent = event.headers().lastHeader(Traces.TRACEPARENT);
-                    return new JobDispatcher.Submitted(
-                            id, traceparent == null ? null : Traces.header(traceparent.value()));
+                    String trace = traceparent == null ? null : Traces.header(traceparent.value());
+                    JobId id = jobId(event.value());
+                    return id != null
+                            ? new JobDispatcher.Submitted(id, trace)
+                            : new JobDispatcher.Submitted(null, trace, () -> {
+                                log.warn(
+                                        "a record of {} (partition {}, offset {}) names no job; it goes to {}",
+                                        event.topic(),
+                                        event.partition(),
+                                        event.offset(),
+                                        lane.deadLetterTopic());
+                                return deadLetters.send(lane, event, "the record names no job");
+                            });
                 })
                 .toList();
     }
