@@ -116,10 +116,7 @@ class JobDispatcher implements SmartLifecycle {
         long waitUntil = System.nanoTime() + queue.fullLaneWait().toNanos(); // for the whole poll, not per record
         for (Submitted submitted : ids) {
             if (submitted.id() == null) { // names no job: put aside (dead-lettered), then passed; its failure its own
-                claims.add(
-                        submitted.putAside() == null
-                                ? CompletableFuture.completedFuture(false)
-                                : submitted.putAside().get().thenApply(done -> false));
+                claims.add(putAside(submitted));
                 continue;
             }
             if (!slot(laneSlots, waitUntil)) {
@@ -139,6 +136,18 @@ class JobDispatcher implements SmartLifecycle {
             ack.nack(claims.size(), stopping ? Duration.ZERO : queue.fullLanePause());
         } else {
             ack.acknowledge();
+        }
+    }
+
+    /** A record that names no job, once put aside: passed ({@code false}); failed when putting it aside failed. */
+    private static CompletableFuture<Boolean> putAside(Submitted record) {
+        if (record.putAside() == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        try {
+            return record.putAside().get().thenApply(done -> false);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 

@@ -19,8 +19,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * {@code transcriber.worker.queue.claim-retry-for}, then the record goes to the dead-letter topic. A record that names
  * no job never gets here: its listener puts it there at once ({@link DeadLetters}). A batch listener names the one
  * record that failed ({@code BatchListenerFailedException}), so only that record is retried and dead-lettered, not its
- * whole poll. Nothing reads the dead-letter topic: the job
- * behind a dead-lettered record is still queued in the database, and {@link QueueSweeper} sends it again.
+ * whole poll. Nothing reads the dead-letter topic: the job behind a dead-lettered record is still queued in the
+ * database, and {@link QueueSweeper} sends it again.
  */
 @Configuration(proxyBeanMethods = false)
 class KafkaErrorHandling {

@@ -42,9 +42,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * hides another lane's lost message. Once the lane's consumer group has committed past those
  * end offsets on every partition, every message sent before the observation has been handled, and a handled message
  * claims its job (the claim changes the job's version) before the group's offsets move past it (the listener commits
- * only claimed records, and records that name no job). So a job still queued at the version it was observed at has no message left: it is sent
- * again. A job waiting in a backlog, however long (a bulk lane for hours, or a full lane whose consumer is paused),
- * is never sent again, since the group has not consumed past it; nor does it depend on a guessed time. Every
+ * only claimed records, and records that name no job). So a job still queued at the version it was observed at has
+ * no message left: it is sent again. A job waiting in a backlog, however long (a bulk lane for hours, or a full lane
+ * whose consumer is paused), is never sent again, since the group has not consumed past it; nor does it depend on a
+ * guessed time. Every
  * partition of the lane is compared, not just the job's own, so the rule does not depend on how the producer
  * partitions: a lagging partition only delays the sweep of the lane. A partition with no committed offset counts as
  * consumed up to its first offset (an empty partition, or messages removed by retention, hold nothing for the job).
