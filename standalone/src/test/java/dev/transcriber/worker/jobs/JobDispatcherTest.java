@@ -249,11 +249,9 @@ class JobDispatcherTest {
                                 Lane.ASYNC,
                                 List.of(
                                         new JobDispatcher.Submitted(jobs.get(0), null),
-                                        new JobDispatcher.Submitted(
-                                                null,
-                                                null,
-                                                () -> CompletableFuture.failedFuture(
-                                                        new IllegalStateException("the broker is away")))),
+                                        new JobDispatcher.Submitted(null, null, () -> {
+                                            throw new IllegalStateException("the broker is away");
+                                        })),
                                 acks))
                         .isInstanceOfSatisfying(
                                 BatchListenerFailedException.class,

@@ -4,9 +4,9 @@ import dev.transcriber.common.transcript.Transcript;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.SequencedSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -60,12 +60,16 @@ public class UpstreamTranscriber {
     }
 
     /**
-     * The accounts that refused this call with a 403, which are not asked again for it, and the last such refusal:
-     * once every account that serves the model has refused it, that refusal is the call's answer (not retried).
+     * The accounts that refused this call with a 403, which are not asked again for it, the last one last: once every
+     * account that serves the model has refused it, a 403 is the call's answer (not retried). A call's attempts run
+     * one after the other on its thread.
      */
     private static final class Forbidden {
-        final Set<String> by = ConcurrentHashMap.newKeySet();
-        volatile UpstreamException.Unauthorized last;
+        final SequencedSet<String> by = new LinkedHashSet<>();
+
+        String last() {
+            return by.isEmpty() ? null : by.getLast();
+        }
     }
 
     private Result attempt(UpstreamCall call, long untilNanos, Forbidden forbidden) {
@@ -79,9 +83,7 @@ public class UpstreamTranscriber {
         } catch (NoAccountsException.EveryOneRefused e) {
             // the upstreams' own words were logged with each refusal; a rejection's message may reach a caller
             throw new UpstreamException.Rejected(
-                    forbidden.last == null ? null : forbidden.last.accountId(),
-                    403,
-                    "Every upstream account that serves the model refused this call (HTTP 403)");
+                    forbidden.last(), 403, "Every upstream account that serves the model refused this call (HTTP 403)");
         }
         try (AccountPool.Lease lease = taken) {
             UpstreamAccount account = lease.account();
@@ -98,9 +100,8 @@ public class UpstreamTranscriber {
                     case UpstreamException.Unauthorized refused
                     when refused.refusesTheKey() -> pool.disable(account, refused.getMessage());
                     case UpstreamException.Unauthorized refused -> {
-                        log.warn("upstream {} refused this call: {}", account.id(), e.getMessage());
+                        log.warn("upstream {} refused this call: {}", account.id(), refused.getMessage());
                         forbidden.by.add(account.id());
-                        forbidden.last = refused;
                     }
                     default -> log.warn("upstream {} failed: {}", account.id(), e.getMessage());
                 }

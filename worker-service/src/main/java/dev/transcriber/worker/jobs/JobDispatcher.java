@@ -28,7 +28,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchListenerFailedException;
@@ -104,7 +103,7 @@ class JobDispatcher implements SmartLifecycle {
      * A job announced on its lane's topic, and the trace its announcement carried (null: none); or, with no id, a
      * record that names no job, and how to put it aside ({@code putAside}: its dead-lettering; null: nothing to do).
      */
-    record Submitted(JobId id, String traceparent, Supplier<CompletableFuture<?>> putAside) {
+    record Submitted(JobId id, String traceparent, Runnable putAside) {
         Submitted(JobId id, String traceparent) {
             this(id, traceparent, null);
         }
@@ -145,7 +144,8 @@ class JobDispatcher implements SmartLifecycle {
             return CompletableFuture.completedFuture(false);
         }
         try {
-            return record.putAside().get().thenApply(done -> false);
+            record.putAside().run();
+            return CompletableFuture.completedFuture(false);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

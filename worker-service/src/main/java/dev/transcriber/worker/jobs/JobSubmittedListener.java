@@ -12,6 +12,7 @@ import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.stereotype.Component;
 
@@ -21,7 +22,7 @@ import org.springframework.stereotype.Component;
  * {@code traceparent} header goes with its job, whose run continues that trace (batch listeners have no Kafka
  * observation of their own). Each record is read here, not by a message converter before the listener: a record that
  * cannot be read as a job's event (no job id, JSON {@code null}, a tombstone, not JSON at all) goes to the lane's
- * dead-letter topic at once ({@link DeadLetters}) and is passed, alone: no retry could make it name a job, and failing
+ * dead-letter topic at once (the error handler's {@link DeadLetterPublishingRecoverer}) and is passed, alone: no retry could make it name a job, and failing
  * it would hold up its partition (a converter's failure failed its whole poll); a failed send fails that record alone.
  */
 @Component
@@ -35,9 +36,9 @@ class JobSubmittedListener {
 
     private final JobDispatcher dispatcher;
     private final EventCodec codec;
-    private final DeadLetters deadLetters;
+    private final DeadLetterPublishingRecoverer deadLetters;
 
-    JobSubmittedListener(JobDispatcher dispatcher, EventCodec codec, DeadLetters deadLetters) {
+    JobSubmittedListener(JobDispatcher dispatcher, EventCodec codec, DeadLetterPublishingRecoverer deadLetters) {
         this.dispatcher = dispatcher;
         this.codec = codec;
         this.deadLetters = deadLetters;
@@ -100,7 +101,8 @@ class JobSubmittedListener {
                                         event.partition(),
                                         event.offset(),
                                         lane.deadLetterTopic());
-                                return deadLetters.send(lane, event, "the record names no job");
+                                deadLetters.accept(
+                                        event, null, new IllegalArgumentException("the record names no job"));
                             });
                 })
                 .toList();

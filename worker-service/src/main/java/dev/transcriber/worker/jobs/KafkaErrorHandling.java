@@ -17,7 +17,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * What happens when a listener throws: a few retries with back-off (well under {@code max.poll.interval.ms}) for
  * {@code transcriber.worker.queue.claim-retry-for}, then the record goes to the dead-letter topic. A record that names
- * no job never gets here: its listener puts it there at once ({@link DeadLetters}). A batch listener names the one
+ * no job never gets here: its listener puts it there at once (with {@link #deadLetters}). A batch listener names the one
  * record that failed ({@code BatchListenerFailedException}), so only that record is retried and dead-lettered, not its
  * whole poll. Nothing reads the dead-letter topic: the job behind a dead-lettered record is still queued in the
  * database, and {@link QueueSweeper} sends it again.
@@ -25,10 +25,18 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @Configuration(proxyBeanMethods = false)
 class KafkaErrorHandling {
 
+    /**
+     * Puts a lane's record on its dead-letter topic ({@code <topic>-dlt}, partition 0), with Kafka's headers naming
+     * where it came from and why: for the error handler, and for the listener's records that name no job.
+     */
     @Bean
-    DefaultErrorHandler kafkaErrorHandler(KafkaOperations<?, ?> template, QueueProperties queue) {
-        var recoverer = new DeadLetterPublishingRecoverer(
+    DeadLetterPublishingRecoverer deadLetters(KafkaOperations<?, ?> template) {
+        return new DeadLetterPublishingRecoverer(
                 template, (record, failure) -> new TopicPartition(record.topic() + "-dlt", 0));
+    }
+
+    @Bean
+    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublishingRecoverer recoverer, QueueProperties queue) {
         var backOff = new ExponentialBackOff(500, 2.0);
         backOff.setMaxElapsedTime(queue.claimRetryFor().toMillis());
         var handler = new DefaultErrorHandler(recoverer, backOff);

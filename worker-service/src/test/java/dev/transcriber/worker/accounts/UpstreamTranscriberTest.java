@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.transcriber.common.events.Lane;
 import dev.transcriber.common.tracing.Traces;
@@ -360,11 +361,7 @@ class UpstreamTranscriberTest {
     void aForbiddenCallFailsOverAndDisablesNoAccount() {
         // OpenAI answers 403 when a project may not use the model asked for (or from the caller's region): a refusal
         // of this call, not of the key, so a caller asking for such a model must not disable the fleet's accounts
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .willReturn(aResponse()
-                        .withStatus(403)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(forbidden()));
         AccountPool pool = pool(2);
         UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
@@ -387,11 +384,7 @@ class UpstreamTranscriberTest {
     @Test
     void aCallForbiddenByTheOnlyAccountIsNotAskedOfItAgain() {
         // the only account's 403 is the call's answer: asking it again (three calls) would only be refused again
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .willReturn(aResponse()
-                        .withStatus(403)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(forbidden()));
         AccountPool pool = pool(1);
         UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
@@ -410,26 +403,8 @@ class UpstreamTranscriberTest {
     void aForbiddenCallWhoseOtherAccountIsBusyIsNotTakenForRefusedByAll() {
         // one account refuses the call, the other is at its concurrency limit: no account is left free, which is not
         // every account refusing it (that one was never asked)
-        upstream.stubFor(post(urlEqualTo(PATH))
-                .willReturn(aResponse()
-                        .withStatus(403)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
-        AccountPool pool = new AccountPool(
-                java.util.stream.IntStream.rangeClosed(1, 2)
-                        .mapToObj(i -> new UpstreamAccount(
-                                "openai-" + i,
-                                AccountsProperties.ProviderKind.OPENAI,
-                                upstream.baseUrl() + "/v1",
-                                "key-" + i,
-                                java.util.Map.of(),
-                                1,
-                                1,
-                                0,
-                                null))
-                        .toList(),
-                Clock.systemUTC(),
-                Duration.ZERO);
+        upstream.stubFor(post(urlEqualTo(PATH)).willReturn(forbidden()));
+        AccountPool pool = pool(2, 1);
         UpstreamTranscriber transcriber = new UpstreamTranscriber(pool, List.of(client), policy, Duration.ofMinutes(1));
 
         try (AccountPool.Lease busy = pool.acquire("whisper-1")) {
@@ -450,10 +425,7 @@ class UpstreamTranscriberTest {
     void aForbiddenCallGoesToTheAccountThatMayMakeIt() {
         upstream.stubFor(post(urlEqualTo(PATH))
                 .withHeader("Authorization", equalTo("Bearer key-1"))
-                .willReturn(aResponse()
-                        .withStatus(403)
-                        .withHeader("Content-Type", "application/json")
-                        .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}")));
+                .willReturn(forbidden()));
         upstream.stubFor(post(urlEqualTo(PATH))
                 .withHeader("Authorization", equalTo("Bearer key-2"))
                 .willReturn(okJson("{\"text\":\"allowed here\"}")));
@@ -700,10 +672,32 @@ class UpstreamTranscriberTest {
     }
 
     private static AccountPool pool(int accounts) {
+        return pool(accounts, 8);
+    }
+
+    /** {@code accounts} accounts {@code openai-i} with keys {@code key-i}, each making {@code maxConcurrency} calls. */
+    private static AccountPool pool(int accounts, int maxConcurrency) {
         List<UpstreamAccount> list = java.util.stream.IntStream.rangeClosed(1, accounts)
-                .mapToObj(i -> UpstreamAccount.simple("openai-" + i, upstream.baseUrl() + "/v1", "key-" + i))
+                .mapToObj(i -> new UpstreamAccount(
+                        "openai-" + i,
+                        AccountsProperties.ProviderKind.OPENAI,
+                        upstream.baseUrl() + "/v1",
+                        "key-" + i,
+                        java.util.Map.of(),
+                        1,
+                        maxConcurrency,
+                        0,
+                        null))
                 .toList();
         return new AccountPool(list, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    /** OpenAI's answer when the key's project may not use the model asked for: this call refused, not the key. */
+    private static ResponseDefinitionBuilder forbidden() {
+        return aResponse()
+                .withStatus(403)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"message\":\"Project does not have access to model\"}}");
     }
 
     private static UpstreamCall call() {
