@@ -4,6 +4,7 @@ import dev.transcriber.api.ApiApplication;
 import dev.transcriber.common.webhooks.WebhookSignature;
 import dev.transcriber.standalone.infra.InfraControl;
 import dev.transcriber.standalone.infra.LocalInfrastructure;
+import dev.transcriber.standalone.infra.LocalPostgres;
 import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -110,7 +111,8 @@ public final class Standalone {
     private static String[] withLocalWorkerSettings(String[] args) throws IOException {
         Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
         Files.createDirectories(home);
-        List<String> all = new ArrayList<>(localWorkerSettings(home));
+        List<String> all = new ArrayList<>(localCredentials(System.getenv()));
+        all.addAll(localWorkerSettings(home));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }
@@ -135,11 +137,32 @@ public final class Standalone {
         return chosen == null || chosen.isBlank() ? List.of("--transcriber.worker.consumers=1") : List.of();
     }
 
+    /**
+     * The credentials of {@code ./run.sh infra}'s servers for a lone api or worker, which the services' own settings
+     * do not carry (a deployment that forgets them must not log in with well-known ones); those the environment sets
+     * ({@code DATABASE_PASSWORD}, {@code S3_SECRET_KEY}) are left to it.
+     */
+    static List<String> localCredentials(Map<String, String> environment) {
+        List<String> credentials = new ArrayList<>();
+        if (isBlank(environment.get("DATABASE_PASSWORD"))) {
+            credentials.add("--spring.datasource.password=" + LocalPostgres.PASSWORD);
+        }
+        if (isBlank(environment.get("S3_SECRET_KEY"))) {
+            credentials.add("--transcriber.storage.secret-key=" + LocalInfrastructure.S3_SECRET_KEY);
+        }
+        return credentials;
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+
     /** A lone api process in local mode accepts the same key as {@code all} does. */
     private static String[] withLocalKey(String[] args) throws IOException {
         Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
         Files.createDirectories(home);
-        List<String> all = new ArrayList<>(localApiSettings(home));
+        List<String> all = new ArrayList<>(localCredentials(System.getenv()));
+        all.addAll(localApiSettings(home));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }

@@ -13,7 +13,7 @@ import org.springframework.util.unit.DataSize;
  *
  * @param endpoint The S3-compatible store's address as the services reach it.
  * @param accessKey The store's access key.
- * @param secretKey The store's secret key.
+ * @param secretKey The store's secret key; no built-in value (the service does not start without one).
  * @param bucket The bucket holding audio, pieces and transcripts; created if missing.
  * @param region The region requests are signed for.
  * @param partSize The size of each part of an upload to the store; at most one part per upload is held in memory.
@@ -33,7 +33,7 @@ import org.springframework.util.unit.DataSize;
 public record StorageProperties(
         @DefaultValue("http://127.0.0.1:19000") String endpoint,
         @DefaultValue("transcriber") String accessKey,
-        @DefaultValue("transcriber-secret") String secretKey,
+        String secretKey,
         @DefaultValue("transcriber") String bucket,
         @DefaultValue("us-east-1") String region,
         @DefaultValue("8MB") DataSize partSize,
@@ -42,6 +42,13 @@ public record StorageProperties(
         @DefaultValue("auto") PayloadSigning payloadSigning,
         DataSize bufferMemory,
         @DefaultValue("10s") Duration bufferWait) {
+
+    public StorageProperties {
+        if (secretKey == null || secretKey.isBlank()) {
+            throw new IllegalArgumentException("transcriber.storage.secret-key (S3_SECRET_KEY) is not set: the object"
+                    + " store's credentials have no built-in value");
+        }
+    }
 
     /** Whether an upload's signature covers its body, the SHA-256 of which both ends then compute. */
     public enum PayloadSigning {

@@ -13,6 +13,10 @@ import org.springframework.util.FileSystemUtils;
 public final class LocalInfrastructure implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalInfrastructure.class);
+    /** The local S3 server's credentials (it listens on loopback only). */
+    public static final String S3_ACCESS_KEY = "transcriber";
+
+    public static final String S3_SECRET_KEY = "transcriber-secret";
 
     private final Path home;
     private final Ports ports;
@@ -128,8 +132,7 @@ public final class LocalInfrastructure implements AutoCloseable {
     }
 
     private static LocalObjectStore startObjectStore(Path home, Ports ports) throws Exception {
-        return LocalObjectStore.start(
-                home.resolve("objects"), ports.objectStore(), "transcriber", "transcriber-secret");
+        return LocalObjectStore.start(home.resolve("objects"), ports.objectStore(), S3_ACCESS_KEY, S3_SECRET_KEY);
     }
 
     /**

@@ -24,6 +24,10 @@ public final class LocalPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
     /** What a running server keeps in its data folder, and removes when it stops. */
     private static final String PID_FILE = "postmaster.pid";
+    /** The local server's login (the embedded binaries' superuser; it listens on loopback only). */
+    public static final String USER = "postgres";
+
+    public static final String PASSWORD = "postgres";
 
     private final EmbeddedPostgres postgres;
     private final Path dir;
@@ -113,11 +117,11 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     public String user() {
-        return "postgres";
+        return USER;
     }
 
     public String password() {
-        return "postgres";
+        return PASSWORD;
     }
 
     /** A server setting as PostgreSQL reports it (to check durability settings took effect). */
