@@ -39,6 +39,10 @@ import org.springframework.util.unit.DataSize;
  *     clip, base64: about 430 KB for 10 s of 16 kHz mono WAV, 2.6 MB for 48 kHz stereo); at most 4 are read, held in
  *     memory until stored, apart from the 1 MiB other text fields share. A larger one gets 413
  *     {@code request_too_large}.
+ * @param unknownKeyLookups How many database look-ups of bearers this instance has not seen as keys may run at once
+ *     (guesses, new keys); a key seen active before is looked up again without this limit.
+ * @param unknownKeyLookupWait How long such a look-up waits for its turn before the request gets 503
+ *     {@code server_busy} with {@code Retry-After}.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(
@@ -52,4 +56,6 @@ public record ApiProperties(
         @DefaultValue("32MB") DataSize maxBatchBodySize,
         @DefaultValue("2000") int maxPromptLength,
         @DefaultValue("30s") Duration drain,
-        @DefaultValue("3MB") DataSize maxSpeakerReferenceSize) {}
+        @DefaultValue("3MB") DataSize maxSpeakerReferenceSize,
+        @DefaultValue("4") int unknownKeyLookups,
+        @DefaultValue("2s") Duration unknownKeyLookupWait) {}

@@ -1,8 +1,10 @@
 package dev.transcriber.api.keys;
 
+import dev.transcriber.api.ApiProperties;
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.web.Secrets;
+import dev.transcriber.common.web.ServerBusy;
 import dev.transcriber.common.webhooks.WebhookSignature;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,13 +17,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Issues and checks API keys. Only a SHA-256 of each secret is stored. A key found active is remembered for
  * {@link #REMEMBER} so the hot path does not query the database on every request; a revocation takes effect within
- * that time.
+ * that time. Bearers this instance has not seen as keys (guesses, a flood of random ones, new keys) are looked up at
+ * most {@link UnknownKeyLookups#concurrent()} at a time, so they cannot take the connections jobs need.
  */
 @Service
 public class ApiKeys {
@@ -35,10 +41,32 @@ public class ApiKeys {
     private final Clock clock;
     private final Map<String, Remembered> active = new ConcurrentHashMap<>();
     private final Map<String, Instant> misses = new ConcurrentHashMap<>();
+    private final Semaphore unknownLookups;
+    private final UnknownKeyLookups unknownLimit;
 
-    ApiKeys(ApiKeyRepository keys, Clock clock) {
+    /**
+     * How many look-ups of bearers not seen as keys may run at once, and how long one waits for its turn before the
+     * request is refused as busy.
+     */
+    record UnknownKeyLookups(int concurrent, Duration maxWait) {
+        UnknownKeyLookups {
+            if (concurrent < 1) {
+                throw new IllegalArgumentException(
+                        "transcriber.api.unknown-key-lookups must be at least 1, not " + concurrent);
+            }
+        }
+    }
+
+    @Autowired
+    ApiKeys(ApiKeyRepository keys, Clock clock, ApiProperties properties) {
+        this(keys, clock, new UnknownKeyLookups(properties.unknownKeyLookups(), properties.unknownKeyLookupWait()));
+    }
+
+    ApiKeys(ApiKeyRepository keys, Clock clock, UnknownKeyLookups unknownLimit) {
         this.keys = keys;
         this.clock = clock;
+        this.unknownLimit = unknownLimit;
+        this.unknownLookups = new Semaphore(unknownLimit.concurrent(), true);
     }
 
     /**
@@ -57,7 +85,9 @@ public class ApiKeys {
         if ((missed != null && missed.isAfter(now)) || !Secrets.isStrong(secret)) {
             return Optional.empty();
         }
-        Optional<ApiKey> found = keys.findByKeyHash(hash).filter(ApiKey::isActive);
+        // a key seen active before is looked up again at once: strangers' guesses cannot hold its refresh up
+        Optional<ApiKey> found =
+                (remembered != null ? keys.findByKeyHash(hash) : lookUpUnknown(hash)).filter(ApiKey::isActive);
         if (found.isPresent()) {
             remember(active, hash, new Remembered(found.get(), now.plus(REMEMBER)));
             misses.remove(hash);
@@ -66,6 +96,26 @@ public class ApiKeys {
             remember(misses, hash, now.plus(REMEMBER));
         }
         return found;
+    }
+
+    private Optional<ApiKey> lookUpUnknown(String hash) {
+        boolean turn;
+        try {
+            turn = unknownLookups.tryAcquire(unknownLimit.maxWait().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerBusy("The request was interrupted while its API key waited to be checked.");
+        }
+        if (!turn) {
+            throw new ServerBusy(
+                    "The server is checking more unknown API keys at once than it allows; send the request again"
+                            + " shortly.");
+        }
+        try {
+            return keys.findByKeyHash(hash);
+        } finally {
+            unknownLookups.release();
+        }
     }
 
     private static <V> void remember(Map<String, V> memory, String hash, V value) {

@@ -27,7 +27,9 @@ class WorkerHandOffTest {
             DataSize.ofMegabytes(32),
             2000,
             Duration.ofSeconds(30),
-            DataSize.ofMegabytes(3));
+            DataSize.ofMegabytes(3),
+            4,
+            Duration.ofSeconds(2));
 
     @Test
     void itIsOnWithAWorkerAndTheInternalTokenOnly() {
