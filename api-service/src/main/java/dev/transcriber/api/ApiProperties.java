@@ -41,8 +41,8 @@ import org.springframework.util.unit.DataSize;
  *     {@code request_too_large}.
  * @param unknownKeyLookups How many database look-ups of bearers this instance has not seen as keys may run at once
  *     (guesses, new keys); a key seen active before is looked up again without this limit.
- * @param unknownKeyLookupWait How long such a look-up waits for its turn before the request gets 503
- *     {@code server_busy} with {@code Retry-After}.
+ * @param unknownKeyLookupWait How long a look-up of a bearer this instance has not seen as a key waits for its turn
+ *     (see unknown-key-lookups) before the request gets 503 {@code server_busy} with {@code Retry-After}.
  */
 @ConfigurationProperties("transcriber.api")
 public record ApiProperties(

@@ -7,6 +7,7 @@ import dev.transcriber.standalone.infra.LocalInfrastructure;
 import dev.transcriber.standalone.infra.LocalPostgres;
 import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -41,8 +42,10 @@ public final class Standalone {
         String mode = args.length > 0 ? args[0] : "all";
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (mode) {
-            case "api" -> ApiApplication.builder().run(withLocalKey(rest));
-            case "worker" -> WorkerApplication.builder().run(withLocalWorkerSettings(rest));
+            case "api" ->
+                ApiApplication.builder().properties(localCredentials()).run(withLocalKey(rest));
+            case "worker" ->
+                WorkerApplication.builder().properties(localCredentials()).run(withLocalWorkerSettings(rest));
             case "infra", "all" -> runLocal(mode.equals("all"), rest);
             default -> {
                 System.err.println("usage: standalone [all|infra|api|worker] [--key=value ...]");
@@ -111,8 +114,7 @@ public final class Standalone {
     private static String[] withLocalWorkerSettings(String[] args) throws IOException {
         Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
         Files.createDirectories(home);
-        List<String> all = new ArrayList<>(localCredentials(System.getenv()));
-        all.addAll(localWorkerSettings(home));
+        List<String> all = new ArrayList<>(localWorkerSettings(home));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }
@@ -139,30 +141,22 @@ public final class Standalone {
 
     /**
      * The credentials of {@code ./run.sh infra}'s servers for a lone api or worker, which the services' own settings
-     * do not carry (a deployment that forgets them must not log in with well-known ones); those the environment sets
-     * ({@code DATABASE_PASSWORD}, {@code S3_SECRET_KEY}) are left to it.
+     * do not carry (a deployment that forgets them must not log in with well-known ones): as the application's default
+     * properties, the lowest source, so the environment, system properties, a config tree and the command line (such
+     * as the arguments {@code ./run.sh infra} prints) all override them.
      */
-    static List<String> localCredentials(Map<String, String> environment) {
-        List<String> credentials = new ArrayList<>();
-        if (isBlank(environment.get("DATABASE_PASSWORD"))) {
-            credentials.add("--spring.datasource.password=" + LocalPostgres.PASSWORD);
-        }
-        if (isBlank(environment.get("S3_SECRET_KEY"))) {
-            credentials.add("--transcriber.storage.secret-key=" + LocalInfrastructure.S3_SECRET_KEY);
-        }
-        return credentials;
-    }
-
-    private static boolean isBlank(String value) {
-        return value == null || value.isBlank();
+    static Map<String, Object> localCredentials() {
+        return Map.of(
+                "DATABASE_PASSWORD", LocalPostgres.PASSWORD,
+                "S3_ACCESS_KEY", LocalInfrastructure.S3_ACCESS_KEY,
+                "S3_SECRET_KEY", LocalInfrastructure.S3_SECRET_KEY);
     }
 
     /** A lone api process in local mode accepts the same key as {@code all} does. */
     private static String[] withLocalKey(String[] args) throws IOException {
         Path home = Path.of(env("TRANSCRIBER_HOME", ".transcriber")).toAbsolutePath();
         Files.createDirectories(home);
-        List<String> all = new ArrayList<>(localCredentials(System.getenv()));
-        all.addAll(localApiSettings(home));
+        List<String> all = new ArrayList<>(localApiSettings(home));
         all.addAll(List.of(args));
         return all.toArray(String[]::new);
     }
@@ -220,11 +214,27 @@ public final class Standalone {
         return Files.readString(path).trim();
     }
 
-    /** Writes {@code secret} to a new file that only its owner can read or write (0600) from the moment it exists. */
+    /**
+     * Writes {@code secret} to a new file that only its owner can read or write (0600) from the moment it exists, and
+     * that appears whole: it is written under a private name first and then linked in place, which never replaces a
+     * file. When another process (a lone api and worker started together on a fresh home) got there first, its secret
+     * is the one, read back.
+     */
     private static String writeSecret(Path path, String secret) throws IOException {
-        Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        Files.writeString(path, secret + "\n");
-        return secret;
+        Path draft = Files.createTempFile(
+                path.getParent(),
+                "." + path.getFileName() + "-",
+                ".new",
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        try {
+            Files.writeString(draft, secret + "\n");
+            Files.createLink(path, draft);
+            return secret;
+        } catch (FileAlreadyExistsException lost) {
+            return readSecret(path);
+        } finally {
+            Files.deleteIfExists(draft);
+        }
     }
 
     private static String env(String name, String fallback) {

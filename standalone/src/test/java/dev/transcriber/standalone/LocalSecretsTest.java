@@ -6,6 +6,11 @@ import dev.transcriber.common.web.Secrets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +28,34 @@ class LocalSecretsTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
         assertThat(Standalone.localSecret(home, UNSET, "api-key", "sk-local-")).isEqualTo(key);
+    }
+
+    @Test
+    void aLoneApiAndWorkerStartedTogetherOnAFreshHomeShareOneSecret(@TempDir Path parent) throws Exception {
+        // ./run.sh api and ./run.sh worker started at once: both found no admin-token file and both wrote one; the
+        // second's start failed (FileAlreadyExistsException), or read the file before the first had written it
+        for (int round = 0; round < 100; round++) {
+            Path home = Files.createDirectory(parent.resolve("home-" + round));
+            CyclicBarrier together = new CyclicBarrier(2);
+            Callable<String> start = () -> {
+                together.await();
+                return Standalone.localSecret(home, UNSET, "admin-token", "admin-");
+            };
+            try (ExecutorService processes = Executors.newFixedThreadPool(2)) {
+                Future<String> api = processes.submit(start);
+                Future<String> worker = processes.submit(start);
+
+                assertThat(api.get()).isEqualTo(worker.get()).startsWith("admin-");
+            }
+            Secrets.requireStrong(
+                    "the shared token",
+                    Files.readString(home.resolve("admin-token")).trim());
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("admin-token"))))
+                    .isEqualTo("rw-------");
+            try (var left = Files.list(home)) {
+                assertThat(left).as("nothing but the secret's file is left").hasSize(1);
+            }
+        }
     }
 
     @Test

@@ -32,8 +32,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.domain.Limit;
@@ -65,6 +68,7 @@ class BatchCommands {
     private final Wakeups wakeups;
     private final EngineSupport engines;
     private final int maxItems;
+    private final int maxHosts;
     private final int maxPromptLength;
     private final CommitInDoubt commitInDoubt;
 
@@ -83,6 +87,7 @@ class BatchCommands {
             Clock clock,
             Wakeups wakeups,
             @Value("${transcriber.batches.max-items:10000}") int maxItems,
+            @Value("${transcriber.batches.max-hosts:100}") int maxHosts,
             ApiProperties properties,
             EngineSupport engines,
             CommitInDoubt commitInDoubt) {
@@ -103,6 +108,7 @@ class BatchCommands {
         this.json = json;
         this.clock = clock;
         this.maxItems = maxItems;
+        this.maxHosts = maxHosts;
     }
 
     BatchView submit(Caller caller, BatchRequest request) {
@@ -191,6 +197,7 @@ class BatchCommands {
             throw ApiException.invalidRequest(
                     "'items' must hold 1 to " + maxItems + " items, got " + items.size() + ".", "items");
         }
+        checkHostCount(items);
         Map<String, String> checkedHosts = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             BatchRequest.Item item = items.get(i);
@@ -203,6 +210,34 @@ class BatchCommands {
                 checkUrl(item.audio_url(), param + ".audio_url", checkedHosts);
             }
             JobFields.metadata(item.metadata());
+        }
+    }
+
+    /**
+     * Each host the items name is a DNS look-up at submission: a batch may name at most {@code maxHosts} of them, or
+     * one request would have the resolver asked thousands of times. Counted before any is looked up; a URL that does
+     * not parse is left to the items' own checks.
+     */
+    private void checkHostCount(List<BatchRequest.Item> items) {
+        Set<String> hosts = new HashSet<>();
+        for (BatchRequest.Item item : items) {
+            if (item == null || item.audio_url() == null) {
+                continue;
+            }
+            try {
+                URI uri = URI.create(item.audio_url());
+                if (uri.getHost() != null) {
+                    hosts.add(uri.getHost().toLowerCase(Locale.ROOT));
+                }
+            } catch (IllegalArgumentException e) {
+                // reported where the item is checked
+            }
+        }
+        if (hosts.size() > maxHosts) {
+            throw ApiException.invalidRequest(
+                    "A batch's 'audio_url' items may name at most " + maxHosts + " different hosts; this one names "
+                            + hosts.size() + ". Send them in smaller batches.",
+                    "items");
         }
     }
 

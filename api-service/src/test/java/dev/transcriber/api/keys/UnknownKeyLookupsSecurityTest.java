@@ -40,6 +40,7 @@ class UnknownKeyLookupsSecurityTest {
     private final AtomicInteger inside = new AtomicInteger();
     private final AtomicInteger mostInside = new AtomicInteger();
     private final AtomicInteger lookUps = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-07T12:00:00Z"));
     private final ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -102,6 +103,20 @@ class UnknownKeyLookupsSecurityTest {
     }
 
     @Test
+    void aLookUpThatFailsGivesItsTurnBack() throws Exception {
+        ApiKeys keys = keys(Duration.ofMillis(200));
+        release.countDown();
+        failing.set(true);
+        for (int i = 0; i < LIMIT + 1; i++) {
+            String guess = strongSecret();
+            assertThatThrownBy(() -> keys.authenticate(guess)).hasMessage("the database is down");
+        }
+        failing.set(false);
+
+        assertThat(keys.authenticate(strongSecret())).isEmpty();
+    }
+
+    @Test
     void anUnknownKeyIsRefusedWithoutALookUpWhileItIsRememberedAsNone() throws Exception {
         ApiKeys keys = keys(Duration.ofMillis(200));
         release.countDown();
@@ -123,6 +138,9 @@ class UnknownKeyLookupsSecurityTest {
                         throw new UnsupportedOperationException(method.getName());
                     }
                     lookUps.incrementAndGet();
+                    if (failing.get()) {
+                        throw new IllegalStateException("the database is down");
+                    }
                     if (realHash.equals(args[0])) {
                         return Optional.of(realKey);
                     }

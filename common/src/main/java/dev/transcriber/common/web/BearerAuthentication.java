@@ -20,7 +20,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * {@value #ADMIN}), the metrics scraper (the {@link MetricsToken}, role {@value #METRICS}) or, where the service has
  * callers, the holder of an API key or the api's internal calls ({@link Callers}, role {@value #CALLER} or
  * {@value #INTERNAL}). It only says who; which routes each may use is the service's security chain's decision. A
- * credential that names nobody is remembered on the request ({@link #REJECTED}) so the refusal can say so.
+ * credential that names nobody is remembered on the request ({@link #REJECTED}) so the refusal can say so. A
+ * credential that could not be checked because too many are being checked at once ({@link ServerBusy}) gets 503
+ * {@code server_busy} with {@code Retry-After}.
  */
 public final class BearerAuthentication extends OncePerRequestFilter {
 
@@ -74,7 +76,16 @@ public final class BearerAuthentication extends OncePerRequestFilter {
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
         if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             String secret = header.substring(BEARER.length()).trim();
-            Optional<Authentication> who = secret.isEmpty() ? Optional.empty() : authenticate(secret, request);
+            Optional<Authentication> who;
+            try {
+                who = secret.isEmpty() ? Optional.empty() : authenticate(secret, request);
+            } catch (ServerBusy busy) {
+                // an expected refusal, answered here: thrown on, the container would log each one as an error
+                response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(Unavailable.RETRY_AFTER_SECONDS));
+                OpenAiErrorBody.write(
+                        response, 503, OpenAiErrorBody.of(busy.getMessage(), "server_error", "server_busy", null));
+                return;
+            }
             if (who.isPresent()) {
                 SecurityContext context =
                         SecurityContextHolder.getContextHolderStrategy().createEmptyContext();

@@ -11,7 +11,7 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The error dispatch ({@code /error}) in the OpenAI shape, for whatever the container or Spring answers on its own
  * (an unknown path, a method not allowed, a failure outside any controller, such as a filter finding the database
- * down or too busy to look up a key: 503 with {@code Retry-After}); never a stack trace or class name.
+ * down: 503 with {@code Retry-After}); never a stack trace or class name.
  */
 @RestController
 public class OpenAiErrorController implements ErrorController {
@@ -19,7 +19,7 @@ public class OpenAiErrorController implements ErrorController {
     @RequestMapping("${server.error.path:${error.path:/error}}")
     ResponseEntity<byte[]> error(HttpServletRequest request) {
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure) {
-            var unavailable = Unavailable.busy(failure).or(() -> Unavailable.dependencyDown(failure));
+            var unavailable = Unavailable.dependencyDown(failure);
             if (unavailable.isPresent()) {
                 return unavailable.get();
             }

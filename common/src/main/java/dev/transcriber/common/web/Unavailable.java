@@ -74,22 +74,6 @@ public final class Unavailable {
                         null));
     }
 
-    /** The 503 {@code server_busy} for {@code failure}, if it or a cause is {@link ServerBusy}. */
-    public static java.util.Optional<ResponseEntity<byte[]>> busy(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ServerBusy busy) {
-                return java.util.Optional.of(ResponseEntity.status(503)
-                        .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .body(OpenAiErrorBody.of(busy.getMessage(), "server_error", "server_busy", null)));
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
     /** The 503 for a dependency that failed, if {@code failure} is one: the object store first, then the database. */
     public static java.util.Optional<ResponseEntity<byte[]>> dependencyDown(Throwable failure) {
         if (storageDown(failure)) {

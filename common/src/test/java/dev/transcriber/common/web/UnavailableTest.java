@@ -36,19 +36,6 @@ class UnavailableTest {
     }
 
     @Test
-    void aRefusalAsBusyIsA503ServerBusyWithItsOwnMessage() {
-        var answer = Unavailable.busy(new IllegalStateException(new ServerBusy("Too many at once; again shortly.")))
-                .orElseThrow();
-
-        assertThat(answer.getStatusCode().value()).isEqualTo(503);
-        assertThat(answer.getHeaders().getFirst("Retry-After")).isNotNull();
-        assertThat(new String(answer.getBody()))
-                .contains("\"code\":\"server_busy\"")
-                .contains("Too many at once; again shortly.");
-        assertThat(Unavailable.busy(new IllegalStateException("a bug"))).isEmpty();
-    }
-
-    @Test
     void aBugIsNotADependencyBeingDown() {
         assertThat(Unavailable.dependencyDown(new IllegalStateException("a bug")))
                 .isEmpty();

@@ -363,6 +363,34 @@ class InputLimitsSecurityFlowTest {
     }
 
     @Test
+    void aBatchNamingMoreHostsThanAllowedIsRefusedBeforeAnyIsLookedUp() {
+        // each distinct host is a DNS look-up at submission: a batch of 10,000 hosts made the api ask the resolver
+        // 10,000 times for one request
+        StringBuilder items = new StringBuilder();
+        for (int i = 0; i < 101; i++) {
+            items.append(i == 0 ? "" : ",")
+                    .append("{\"audio_url\":\"https://host-")
+                    .append(i)
+                    .append(".example.com/episode.mp3\"}");
+        }
+        String body = "{\"items\":[" + items + "],\"model\":\"gpt-4o-transcribe\"}";
+
+        HttpResponse<String> response = refused(() -> client.send(client.request("/v1/transcription_batches")
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build()));
+
+        assertError(
+                response,
+                400,
+                "invalid_request_error",
+                "items",
+                "A batch's 'audio_url' items may name at most 100 different hosts; this one names 101. Send them"
+                        + " in smaller batches.");
+    }
+
+    @Test
     void aPromptOverTheDocumentedLengthIsRefusedOnBothEndpoints() {
         String message = "Invalid 'prompt': string too long. Expected a string with maximum length 2000, but got a"
                 + " string with length 2001 instead.";
