@@ -7,9 +7,12 @@ import dev.transcriber.standalone.infra.LocalInfrastructure;
 import dev.transcriber.standalone.infra.LocalPostgres;
 import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,12 +210,30 @@ public final class Standalone {
         return writeSecret(path, prefix + HexFormat.of().formatHex(random));
     }
 
-    /** A secret file of an earlier start; one left readable by others is made owner-only first. */
+    /**
+     * A secret file of an earlier start (or of a process started together with this one); one left readable by others
+     * is made owner-only first. An empty file is one still being written where files cannot be linked in whole: read
+     * again for up to two seconds.
+     */
     private static String readSecret(Path path) throws IOException {
         if (!Files.getPosixFilePermissions(path).equals(OWNER_ONLY)) {
             Files.setPosixFilePermissions(path, OWNER_ONLY);
         }
-        return Files.readString(path).trim();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        String secret = Files.readString(path).trim();
+        while (secret.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading " + path, e);
+            }
+            secret = Files.readString(path).trim();
+        }
+        if (secret.isEmpty()) {
+            throw new IOException(path + " is empty: remove it to have a new secret generated");
+        }
+        return secret;
     }
 
     /**
@@ -232,8 +254,26 @@ public final class Standalone {
             return secret;
         } catch (FileAlreadyExistsException lost) {
             return readSecret(path);
+        } catch (FileSystemException | UnsupportedOperationException noHardLinks) {
+            return writeSecretInPlace(path, secret); // SMB shares, FUSE mounts: no hard links
         } finally {
             Files.deleteIfExists(draft);
+        }
+    }
+
+    /**
+     * As {@link #writeSecret} where the file system has no hard links: created exclusively (0600) and written at
+     * once; a process that finds it there reads it, waiting briefly while it is still empty ({@link #readSecret}).
+     */
+    static String writeSecretInPlace(Path path, String secret) throws IOException {
+        try (var out = Files.newByteChannel(
+                path,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+            out.write(java.nio.ByteBuffer.wrap((secret + "\n").getBytes(StandardCharsets.UTF_8)));
+            return secret;
+        } catch (FileAlreadyExistsException lost) {
+            return readSecret(path);
         }
     }
 

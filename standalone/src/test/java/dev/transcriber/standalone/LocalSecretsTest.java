@@ -59,6 +59,28 @@ class LocalSecretsTest {
     }
 
     @Test
+    void whereFilesCannotBeLinkedProcessesStartedTogetherStillShareOneSecret(@TempDir Path parent) throws Exception {
+        for (int round = 0; round < 100; round++) {
+            Path file = parent.resolve("admin-token-" + round);
+            CyclicBarrier together = new CyclicBarrier(2);
+            try (ExecutorService processes = Executors.newFixedThreadPool(2)) {
+                Future<String> first = processes.submit(() -> {
+                    together.await();
+                    return Standalone.writeSecretInPlace(file, "admin-first-" + "a".repeat(40));
+                });
+                Future<String> second = processes.submit(() -> {
+                    together.await();
+                    return Standalone.writeSecretInPlace(file, "admin-second-" + "b".repeat(40));
+                });
+
+                assertThat(first.get()).isEqualTo(second.get());
+            }
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
+        }
+    }
+
+    @Test
     void aKeyFileLeftReadableByOthersIsMadeOwnerOnly(@TempDir Path home) throws Exception {
         Path file = home.resolve("admin-token");
         Files.writeString(file, "admin-0681c308d6fddeb14fff392ace15a6b8f6c2de27c021f176\n");

@@ -15,7 +15,6 @@ import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.lifecycle.BatchEnds;
 import dev.transcriber.common.lifecycle.JobEnds;
 import dev.transcriber.common.net.AddressPolicy;
-import dev.transcriber.common.net.DisallowedAddressException;
 import dev.transcriber.common.store.BatchItem;
 import dev.transcriber.common.store.BatchRepository;
 import dev.transcriber.common.store.BatchSource;
@@ -27,16 +26,12 @@ import dev.transcriber.common.store.TranscriptionBatch;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.common.wakeup.Channel;
 import dev.transcriber.common.wakeup.Wakeups;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.domain.Limit;
@@ -130,7 +125,7 @@ class BatchCommands {
             checkItems(request.items());
         }
         if (request.feed_url() != null) {
-            checkUrl(request.feed_url(), "feed_url", new HashMap<>());
+            ItemHosts.one(addresses).check(request.feed_url(), "feed_url");
         }
         UUID id = UUID.randomUUID();
         // The uploads' object-store work (checks and copies) before the transaction: no row lock waits on S3.
@@ -197,8 +192,7 @@ class BatchCommands {
             throw ApiException.invalidRequest(
                     "'items' must hold 1 to " + maxItems + " items, got " + items.size() + ".", "items");
         }
-        checkHostCount(items);
-        Map<String, String> checkedHosts = new HashMap<>();
+        ItemHosts hosts = ItemHosts.of(items, maxHosts, addresses);
         for (int i = 0; i < items.size(); i++) {
             BatchRequest.Item item = items.get(i);
             String param = "items[" + i + "]";
@@ -207,59 +201,9 @@ class BatchCommands {
                         "Each item needs exactly one of 'audio_url' or 'upload_id' (" + param + ").", param);
             }
             if (item.audio_url() != null) {
-                checkUrl(item.audio_url(), param + ".audio_url", checkedHosts);
+                hosts.check(item.audio_url(), param + ".audio_url");
             }
             JobFields.metadata(item.metadata());
-        }
-    }
-
-    /**
-     * Each host the items name is a DNS look-up at submission: a batch may name at most {@code maxHosts} of them, or
-     * one request would have the resolver asked thousands of times. Counted before any is looked up; a URL that does
-     * not parse is left to the items' own checks.
-     */
-    private void checkHostCount(List<BatchRequest.Item> items) {
-        Set<String> hosts = new HashSet<>();
-        for (BatchRequest.Item item : items) {
-            if (item == null || item.audio_url() == null) {
-                continue;
-            }
-            try {
-                URI uri = URI.create(item.audio_url());
-                if (uri.getHost() != null) {
-                    hosts.add(uri.getHost().toLowerCase(Locale.ROOT));
-                }
-            } catch (IllegalArgumentException e) {
-                // reported where the item is checked
-            }
-        }
-        if (hosts.size() > maxHosts) {
-            throw ApiException.invalidRequest(
-                    "A batch's 'audio_url' items may name at most " + maxHosts + " different hosts; this one names "
-                            + hosts.size() + ". Send them in smaller batches.",
-                    "items");
-        }
-    }
-
-    /** An http(s) URL whose host the address policy allows (each host resolved once per request). */
-    private void checkUrl(String url, String param, Map<String, String> checkedHosts) {
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalidRequest("Invalid value for '" + param + "': not a URL.", param);
-        }
-        String host = uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
-        String problem = checkedHosts.computeIfAbsent(host, h -> {
-            try {
-                addresses.check(uri);
-                return "";
-            } catch (DisallowedAddressException | IllegalArgumentException e) {
-                return e.getMessage();
-            }
-        });
-        if (!problem.isEmpty()) {
-            throw ApiException.invalidRequest("Invalid value for '" + param + "': " + problem + ".", param);
         }
     }
 

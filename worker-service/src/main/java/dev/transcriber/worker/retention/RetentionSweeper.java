@@ -14,11 +14,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -36,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ended before each of its files became a job (cancelled or failed while expanding) loses, once and an hour after it
  * ended, the objects no job of it names: its items' upload copies, its archive's copy and the files taken out of it.
  * A job's row stays (with when its content went), so owners see what happened. A row is marked only once its objects
- * are gone: what the store failed to remove is tried again at the next sweep.
+ * are gone: what the store failed to remove is tried again by a later sweep, without holding up the rows after it.
  */
 @Component
 public class RetentionSweeper {
@@ -65,6 +66,8 @@ public class RetentionSweeper {
     private final Clock clock;
     private final Duration audio;
     private final TranscriptRetention transcripts;
+    /** Per pass, the row the last pass gave up at (the store failing); absent: the next pass starts from the first. */
+    private final Map<String, Cursor> resumeAfter = new ConcurrentHashMap<>();
 
     RetentionSweeper(
             JdbcClient jdbc,
@@ -108,15 +111,24 @@ public class RetentionSweeper {
     private int removeExpiredAudio(Instant now) {
         Timestamp before = Timestamp.from(now.minus(audio));
         return removeObjectsOf(
-                () -> jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
-                                + ResponseFormat.DIARIZED_JSON.wireName() + "'"
-                                + " from transcription_jobs where"
-                                + " parent_id is null and"
-                                + " finished_at < :before and audio_removed_at is null limit "
-                                + BATCH)
+                "audio",
+                after -> after(
+                                jdbc.sql("select id, object_key, known_speakers is not null or response_format = '"
+                                        + ResponseFormat.DIARIZED_JSON.wireName() + "', finished_at"
+                                        + " from transcription_jobs where"
+                                        + " parent_id is null and"
+                                        + " finished_at < :before and audio_removed_at is null"
+                                        + (after == null ? "" : " and (finished_at, id) > (:afterAt, :afterId)")
+                                        + " order by finished_at, id limit " + BATCH),
+                                after)
                         .param("before", before)
-                        .query((rs, n) -> new Expired(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3)))
+                        .query((rs, n) -> new Expired(
+                                rs.getObject(1, UUID.class),
+                                rs.getString(2),
+                                rs.getBoolean(3),
+                                new Cursor(rs.getTimestamp(4), rs.getObject(1, UUID.class))))
                         .list(),
+                Expired::cursor,
                 job -> {
                     List<String> objects =
                             new ArrayList<>(jdbc.sql("select object_key from transcription_jobs where parent_id = :id")
@@ -140,11 +152,18 @@ public class RetentionSweeper {
     /** Presigned uploads an hour past their URL's expiry, with what they hold. */
     private void removeExpiredUploads(Instant now) {
         removeObjectsOf(
-                () -> jdbc.sql("select id, object_key from transcription_uploads where expires_at < :before limit "
-                                + BATCH)
+                "uploads",
+                after -> after(
+                                jdbc.sql("select id, object_key, expires_at from transcription_uploads"
+                                        + " where expires_at < :before"
+                                        + (after == null ? "" : " and (expires_at, id) > (:afterAt, :afterId)")
+                                        + " order by expires_at, id limit " + BATCH),
+                                after)
                         .param("before", Timestamp.from(now.minus(LATE_PUT_MARGIN)))
-                        .query((rs, n) -> new Upload(rs.getString(1), rs.getString(2)))
+                        .query((rs, n) -> new Upload(
+                                rs.getString(1), rs.getString(2), new Cursor(rs.getTimestamp(3), rs.getString(1))))
                         .list(),
+                Upload::cursor,
                 upload -> List.of(upload.objectKey()),
                 upload -> jdbc.sql("delete from transcription_uploads where id = :id")
                         .param("id", upload.id())
@@ -154,12 +173,21 @@ public class RetentionSweeper {
     /** What ended batches left that none of their jobs names; each ended batch is looked at once. */
     private void removeBatchLeftovers(Instant now) {
         removeObjectsOf(
-                () -> jdbc.sql("select id, source_kind, source from transcription_batches"
-                                + " where finished_at < :before and leftovers_removed_at is null limit " + BATCH)
+                "batch leftovers",
+                after -> after(
+                                jdbc.sql("select id, source_kind, source, finished_at from transcription_batches"
+                                        + " where finished_at < :before and leftovers_removed_at is null"
+                                        + (after == null ? "" : " and (finished_at, id) > (:afterAt, :afterId)")
+                                        + " order by finished_at, id limit " + BATCH),
+                                after)
                         .param("before", Timestamp.from(now.minus(LEFTOVERS_AFTER)))
                         .query((rs, n) -> new EndedBatch(
-                                rs.getObject(1, UUID.class), BatchSource.valueOf(rs.getString(2)), rs.getString(3)))
+                                rs.getObject(1, UUID.class),
+                                BatchSource.valueOf(rs.getString(2)),
+                                rs.getString(3),
+                                new Cursor(rs.getTimestamp(4), rs.getObject(1, UUID.class))))
                         .list(),
+                EndedBatch::cursor,
                 batch -> {
                     Set<String> named =
                             new HashSet<>(jdbc.sql("select object_key from transcription_jobs where batch_id = :id")
@@ -177,30 +205,50 @@ public class RetentionSweeper {
     }
 
     /**
-     * One pass over the rows {@code page} reads, a page at a time: the objects each row stands for ({@code objectsOf},
-     * which may ask the store) are deleted, then the row is marked ({@code mark}). A row whose objects the store failed
-     * to remove is left for the next sweep, a page with such a row is not followed by the next (it would be read
-     * again), and the pass gives up after {@link #STORE_FAILURES} failures (the store is down). How many rows it
+     * One pass over the rows {@code page} reads, a page at a time in the rows' order, each page after the last row
+     * of the one before ({@code page} is given that row's {@link Cursor}; null: from the first): the objects each row
+     * stands for ({@code objectsOf}, which may ask the store) are deleted, then the row is marked ({@code mark}). A row
+     * whose objects the store failed to remove is left for a later pass, and the pass gives up after
+     * {@link #STORE_FAILURES} failures (the store is down). The next pass of {@code name} goes on after the row this
+     * one reached, and starts from the first row again once a pass has reached the end: rows whose objects always fail
+     * (an object the store refuses to delete) cannot stop the ones after them from ever being swept. How many rows it
      * marked.
      */
-    private <R> int removeObjectsOf(Supplier<List<R>> page, Function<R, List<String>> objectsOf, Consumer<R> mark) {
+    private <R> int removeObjectsOf(
+            String name,
+            Function<Cursor, List<R>> page,
+            Function<R, Cursor> cursorOf,
+            Function<R, List<String>> objectsOf,
+            Consumer<R> mark) {
+        Cursor after = resumeAfter.get(name);
         int marked = 0;
         int failures = 0;
         List<R> rows;
         do {
-            rows = page.get();
+            rows = page.apply(after);
             for (R row : rows) {
+                after = cursorOf.apply(row);
                 int failed = deleteObjectsOf(row, objectsOf);
                 if (failed == 0) {
                     mark.accept(row);
                     marked++;
                 } else if ((failures += failed) >= STORE_FAILURES) {
+                    resumeAfter.put(name, after);
                     return marked;
                 }
             }
-        } while (rows.size() == BATCH && failures == 0);
+        } while (rows.size() == BATCH);
+        resumeAfter.remove(name); // the end reached: the next pass starts from the first row
         return marked;
     }
+
+    /** {@code query} with the cursor's parameters bound, when there is one. */
+    private static JdbcClient.StatementSpec after(JdbcClient.StatementSpec query, Cursor after) {
+        return after == null ? query : query.param("afterAt", after.at()).param("afterId", after.id());
+    }
+
+    /** Where a row stands in a pass's order: its time (ended, or expired), then its id. */
+    private record Cursor(Timestamp at, Object id) {}
 
     /** Deletes the objects {@code row} stands for; how many calls to the store failed (each logged). */
     private <R> int deleteObjectsOf(R row, Function<R, List<String>> objectsOf) {
@@ -247,9 +295,9 @@ public class RetentionSweeper {
         return keys;
     }
 
-    private record EndedBatch(UUID id, BatchSource kind, String source) {}
+    private record EndedBatch(UUID id, BatchSource kind, String source, Cursor cursor) {}
 
-    private record Upload(String id, String objectKey) {}
+    private record Upload(String id, String objectKey, Cursor cursor) {}
 
-    private record Expired(UUID id, String objectKey, boolean knownSpeakers) {}
+    private record Expired(UUID id, String objectKey, boolean knownSpeakers, Cursor cursor) {}
 }
