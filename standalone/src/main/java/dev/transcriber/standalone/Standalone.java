@@ -212,24 +212,25 @@ public final class Standalone {
 
     /**
      * A secret file of an earlier start (or of a process started together with this one); one left readable by others
-     * is made owner-only first. An empty file is one still being written where files cannot be linked in whole: read
-     * again for up to two seconds.
+     * is made owner-only first. A file without its line end is one still being written where files cannot be linked in
+     * whole: read again for up to two seconds, until it ends with the line end every secret written here ends with.
      */
     private static String readSecret(Path path) throws IOException {
         if (!Files.getPosixFilePermissions(path).equals(OWNER_ONLY)) {
             Files.setPosixFilePermissions(path, OWNER_ONLY);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        String secret = Files.readString(path).trim();
-        while (secret.isEmpty() && System.nanoTime() < deadline) {
+        String written = Files.readString(path);
+        while (!written.endsWith("\n") && System.nanoTime() < deadline) { // a secret written here ends with one
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while reading " + path, e);
             }
-            secret = Files.readString(path).trim();
+            written = Files.readString(path);
         }
+        String secret = written.trim();
         if (secret.isEmpty()) {
             throw new IOException(path + " is empty: remove it to have a new secret generated");
         }
@@ -263,17 +264,24 @@ public final class Standalone {
 
     /**
      * As {@link #writeSecret} where the file system has no hard links: created exclusively (0600) and written at
-     * once; a process that finds it there reads it, waiting briefly while it is still empty ({@link #readSecret}).
+     * once; a process that finds it there reads it, waiting briefly until it is whole ({@link #readSecret}).
      */
     static String writeSecretInPlace(Path path, String secret) throws IOException {
-        try (var out = Files.newByteChannel(
-                path,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
-            out.write(java.nio.ByteBuffer.wrap((secret + "\n").getBytes(StandardCharsets.UTF_8)));
-            return secret;
+        java.nio.channels.SeekableByteChannel out;
+        try {
+            out = Files.newByteChannel(
+                    path,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         } catch (FileAlreadyExistsException lost) {
             return readSecret(path);
+        }
+        try (out) {
+            out.write(java.nio.ByteBuffer.wrap((secret + "\n").getBytes(StandardCharsets.UTF_8)));
+            return secret;
+        } catch (IOException | RuntimeException failed) {
+            Files.deleteIfExists(path); // this start created it: not left half written for the next
+            throw failed;
         }
     }
 

@@ -16,33 +16,41 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Jobs whose audio the store always refuses to delete (an object under a legal hold, say) cannot keep retention from
- * the jobs after them: a pass that gives up at the store's failures leaves off there, and the next goes on after them.
- * Before, every pass read the rows from the first again, gave up at the same three failures once the rows between
- * them were swept, and the audio behind them was kept for ever.
+ * the jobs after them: a pass that gives up at the store's failures leaves off there, the next goes on after them,
+ * and once a pass has gone round the next starts from the first row again. Before, every pass read the rows from the
+ * first again and gave up at the same three failures, and the audio behind them was kept for ever.
  */
 class RetentionPastFailingRowsTest {
 
-    private static final Instant LONG_AGO = Instant.parse("2001-01-01T00:00:00Z");
+    /**
+     * When the jobs "ended": far in the future, so that neither the system's own scheduled sweep (the real clock) nor
+     * other tests' sweeps reach them; this test sweeps as of a week after.
+     */
+    private static final Instant ENDED = Instant.now().plus(Duration.ofDays(1000));
+
+    private static final Instant SWEPT_AT = ENDED.plus(Duration.ofDays(8));
 
     @Test
     void rowsWhoseObjectsAlwaysFailDoNotStopTheRowsAfterThemFromBeingSwept() throws Exception {
         TestSystem system = TestSystem.embedded();
-        // nine jobs whose audio cannot be deleted, each followed by one whose audio can: a pass gives up at the third
-        // failure, so four passes are needed to get past all nine (before, every pass started again at the first)
-        List<JobId> held = new ArrayList<>();
-        List<JobId> expired = new ArrayList<>();
-        for (int i = 0; i < 9; i++) {
-            held.add(finishedJob(system, LONG_AGO.plusSeconds(2L * i)));
-            expired.add(finishedJob(system, LONG_AGO.plusSeconds(2L * i + 1)));
-        }
-        Set<String> refused = held.stream().map(ObjectKeys::sourceAudio).collect(Collectors.toSet());
+        // three jobs whose audio the store refuses to delete, three it deletes, three more refused, three deleted: a
+        // pass gives up at three failures in a row
+        List<JobId> refusedFirst = jobs(system, 3, 0);
+        List<JobId> sweptFirst = jobs(system, 3, 3);
+        List<JobId> refusedThen = jobs(system, 3, 6);
+        List<JobId> sweptThen = jobs(system, 3, 9);
+        Set<String> refused = ConcurrentHashMap.newKeySet();
+        Stream.concat(refusedFirst.stream(), refusedThen.stream())
+                .map(ObjectKeys::sourceAudio)
+                .forEach(refused::add);
         JdbcClient jdbc = system.worker().getBean(JdbcClient.class);
         try (RefusingStore store = new RefusingStore(system.worker().getBean(StorageProperties.class), refused)) {
             RetentionSweeper sweeper = new RetentionSweeper(
@@ -53,21 +61,77 @@ class RetentionPastFailingRowsTest {
                     Duration.ofDays(7),
                     system.worker().getBean(TranscriptRetention.class));
 
-            for (int pass = 0; pass < 4; pass++) {
-                sweeper.sweep(Instant.now());
+            for (int pass = 0; pass < 3; pass++) {
+                sweeper.sweep(SWEPT_AT);
+            }
+
+            for (JobId job :
+                    Stream.concat(sweptFirst.stream(), sweptThen.stream()).toList()) {
+                assertThat(audioRemoved(jdbc, job))
+                        .as("audio of %s removed", job)
+                        .isTrue();
+                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
+                        .isEmpty();
+            }
+            for (JobId job :
+                    Stream.concat(refusedFirst.stream(), refusedThen.stream()).toList()) {
+                assertThat(audioRemoved(jdbc, job))
+                        .as("audio of %s kept: its object is still there", job)
+                        .isFalse();
+                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
+                        .isPresent();
+            }
+
+            // the store deletes them now: later passes go round to them all, the first ones included
+            refused.clear();
+            for (int pass = 0; pass < 3; pass++) {
+                sweeper.sweep(SWEPT_AT);
+            }
+
+            for (JobId job :
+                    Stream.concat(refusedFirst.stream(), refusedThen.stream()).toList()) {
+                assertThat(audioRemoved(jdbc, job))
+                        .as("audio of %s removed at last", job)
+                        .isTrue();
+                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
+                        .isEmpty();
             }
         }
+    }
 
-        for (JobId job : expired) {
-            assertThat(audioRemoved(jdbc, job)).as("audio of %s removed", job).isTrue();
-            assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job))).isEmpty();
+    @Test
+    void aStrayTheStoreRefusesToDeleteDoesNotEndTheStraySweepForTheOnesAfterIt() throws Exception {
+        TestSystem system = TestSystem.embedded();
+        // no job has these ids; listed in key order, the refused one comes first
+        String refusedStray =
+                ObjectKeys.sourceAudio(new JobId(UUID.fromString("00000000-0000-4000-8000-000000000001")));
+        String stray = ObjectKeys.sourceAudio(new JobId(UUID.fromString("00000000-0000-4000-8000-000000000002")));
+        byte[] audio = dev.transcriber.standalone.support.TestAudio.toneWav(0.1);
+        for (String key : List.of(refusedStray, stray)) {
+            system.objectStore().put(key, new java.io.ByteArrayInputStream(audio), audio.length, "audio/wav");
         }
-        for (JobId job : held) {
-            assertThat(audioRemoved(jdbc, job))
-                    .as("audio of %s kept: its object is still there", job)
-                    .isFalse();
-            assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job))).isPresent();
+        try (RefusingStore store =
+                new RefusingStore(system.worker().getBean(StorageProperties.class), Set.of(refusedStray))) {
+            StrayObjects strays = new StrayObjects(
+                    system.worker().getBean(JdbcClient.class), store, Clock.systemUTC(), Duration.ofDays(1));
+
+            strays.sweep(Instant.now().plus(Duration.ofDays(2)));
         }
+
+        assertThat(system.objectStore().size(stray))
+                .as("the stray after the refused one is removed")
+                .isEmpty();
+        assertThat(system.objectStore().size(refusedStray)).isPresent();
+        system.objectStore().delete(refusedStray);
+    }
+
+    /** {@code count} ended jobs with their audio, ending one second apart from {@code first} seconds after ENDED. */
+    private static List<JobId> jobs(TestSystem system, int count, int first) {
+        List<JobId> jobs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            jobs.add(finishedJob(system, ENDED.plusSeconds(first + i)));
+        }
+        return jobs;
     }
 
     /** A job whose audio is in the store and that ended at {@code finishedAt}. */

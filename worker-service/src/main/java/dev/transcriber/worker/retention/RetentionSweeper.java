@@ -57,7 +57,7 @@ public class RetentionSweeper {
      */
     static final Duration LEFTOVERS_AFTER = Duration.ofHours(1);
 
-    /** How many failures of the object store end a pass: it is down, and the next sweep tries again. */
+    /** How many failures of the object store in a row end a pass: it is down, and the next sweep tries again. */
     private static final int STORE_FAILURES = 3;
 
     private final JdbcClient jdbc;
@@ -209,10 +209,10 @@ public class RetentionSweeper {
      * of the one before ({@code page} is given that row's {@link Cursor}; null: from the first): the objects each row
      * stands for ({@code objectsOf}, which may ask the store) are deleted, then the row is marked ({@code mark}). A row
      * whose objects the store failed to remove is left for a later pass, and the pass gives up after
-     * {@link #STORE_FAILURES} failures (the store is down). The next pass of {@code name} goes on after the row this
-     * one reached, and starts from the first row again once a pass has reached the end: rows whose objects always fail
-     * (an object the store refuses to delete) cannot stop the ones after them from ever being swept. How many rows it
-     * marked.
+     * {@link #STORE_FAILURES} failures with no row swept between them (the store is down). The next pass of
+     * {@code name} goes on after the row this one reached, and starts from the first row again once a pass has reached
+     * the end: rows whose objects always fail (an object the store refuses to delete) cannot stop the ones after them
+     * from ever being swept. How many rows it marked.
      */
     private <R> int removeObjectsOf(
             String name,
@@ -232,6 +232,7 @@ public class RetentionSweeper {
                 if (failed == 0) {
                     mark.accept(row);
                     marked++;
+                    failures = 0; // refusals of single objects between rows swept are not the store being down
                 } else if ((failures += failed) >= STORE_FAILURES) {
                     resumeAfter.put(name, after);
                     return marked;
@@ -256,7 +257,7 @@ public class RetentionSweeper {
         try {
             keys = objectsOf.apply(row);
         } catch (ObjectStoreException e) {
-            log.warn("retention: {}; tried again at the next sweep", e.getMessage());
+            log.warn("retention: {}; tried again by a later sweep", e.getMessage());
             return 1;
         }
         int failed = 0;
@@ -264,7 +265,7 @@ public class RetentionSweeper {
             try {
                 store.delete(key);
             } catch (ObjectStoreException e) {
-                log.warn("retention: {}; tried again at the next sweep", e.getMessage());
+                log.warn("retention: {}; tried again by a later sweep", e.getMessage());
                 failed++;
             }
         }

@@ -3,6 +3,7 @@ package dev.transcriber.worker.retention;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.storage.ObjectStore;
+import dev.transcriber.common.storage.ObjectStoreException;
 import dev.transcriber.common.store.BatchSource;
 import dev.transcriber.common.store.BatchState;
 import java.time.Clock;
@@ -40,11 +41,15 @@ public class StrayObjects {
     private static final Logger log = LoggerFactory.getLogger(StrayObjects.class);
     private static final int PAGE = 500;
     private static final int MOST_STRAYS = 20;
+    /** How many failed deletes in a row end a sweep: the store is down. */
+    private static final int STORE_FAILURES = 3;
 
     private final JdbcClient jdbc;
     private final ObjectStore store;
     private final Clock clock;
     private final Duration age;
+    /** Deletes that failed one after the other in the sweep under way (sweeps run one at a time). */
+    private int failuresInARow;
 
     StrayObjects(
             JdbcClient jdbc,
@@ -68,7 +73,8 @@ public class StrayObjects {
     }
 
     /** Sweeps as of {@code now}; how many objects it removed. */
-    public int sweep(Instant now) {
+    public synchronized int sweep(Instant now) {
+        failuresInARow = 0;
         Instant writtenBefore = now.minus(age);
         return sweep(ObjectKeys.JOBS, ObjectKeys::ownerJob, this::knownJobs, writtenBefore)
                 + sweep(ObjectKeys.CLAIMED_UPLOADS, ObjectKeys::claimer, this::knownClaimers, writtenBefore);
@@ -115,8 +121,17 @@ public class StrayObjects {
                 continue;
             }
             for (String key : owner.getValue()) {
-                store.delete(key);
-                removed++;
+                try {
+                    store.delete(key);
+                    removed++;
+                    failuresInARow = 0;
+                } catch (ObjectStoreException e) {
+                    // one object the store refuses (a legal hold, say) does not end the sweep for every one after it
+                    log.warn("stray sweep: {}; tried again by the next sweep", e.getMessage());
+                    if (++failuresInARow >= STORE_FAILURES) {
+                        throw e; // the store is down: the next sweep tries again
+                    }
+                }
             }
         }
         return removed;
