@@ -65,22 +65,8 @@ class RetentionPastFailingRowsTest {
                 sweeper.sweep(SWEPT_AT);
             }
 
-            for (JobId job :
-                    Stream.concat(sweptFirst.stream(), sweptThen.stream()).toList()) {
-                assertThat(audioRemoved(jdbc, job))
-                        .as("audio of %s removed", job)
-                        .isTrue();
-                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
-                        .isEmpty();
-            }
-            for (JobId job :
-                    Stream.concat(refusedFirst.stream(), refusedThen.stream()).toList()) {
-                assertThat(audioRemoved(jdbc, job))
-                        .as("audio of %s kept: its object is still there", job)
-                        .isFalse();
-                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
-                        .isPresent();
-            }
+            assertAudioRemoved(system, Stream.concat(sweptFirst.stream(), sweptThen.stream()), true);
+            assertAudioRemoved(system, Stream.concat(refusedFirst.stream(), refusedThen.stream()), false);
 
             // the store deletes them now: later passes go round to them all, the first ones included
             refused.clear();
@@ -88,14 +74,7 @@ class RetentionPastFailingRowsTest {
                 sweeper.sweep(SWEPT_AT);
             }
 
-            for (JobId job :
-                    Stream.concat(refusedFirst.stream(), refusedThen.stream()).toList()) {
-                assertThat(audioRemoved(jdbc, job))
-                        .as("audio of %s removed at last", job)
-                        .isTrue();
-                assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)))
-                        .isEmpty();
-            }
+            assertAudioRemoved(system, Stream.concat(refusedFirst.stream(), refusedThen.stream()), true);
         }
     }
 
@@ -147,11 +126,20 @@ class RetentionPastFailingRowsTest {
         return id;
     }
 
-    private static boolean audioRemoved(JdbcClient jdbc, JobId job) {
-        return jdbc.sql("select audio_removed_at is not null from transcription_jobs where id = :id")
-                .param("id", job.value())
-                .query(Boolean.class)
-                .single();
+    /** Whether each job's row says its audio went, and its object agrees. */
+    private static void assertAudioRemoved(TestSystem system, Stream<JobId> jobs, boolean removed) {
+        JdbcClient jdbc = system.worker().getBean(JdbcClient.class);
+        jobs.forEach(job -> {
+            assertThat(jdbc.sql("select audio_removed_at is not null from transcription_jobs where id = :id")
+                            .param("id", job.value())
+                            .query(Boolean.class)
+                            .single())
+                    .as("audio of %s marked removed", job)
+                    .isEqualTo(removed);
+            assertThat(system.objectStore().size(ObjectKeys.sourceAudio(job)).isEmpty())
+                    .as("audio of %s gone from the store", job)
+                    .isEqualTo(removed);
+        });
     }
 
     /** The real store, but deleting {@code refused} always fails. */
