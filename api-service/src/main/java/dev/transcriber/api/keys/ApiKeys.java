@@ -6,6 +6,8 @@ import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.web.Secrets;
 import dev.transcriber.common.web.ServerBusy;
 import dev.transcriber.common.webhooks.WebhookSignature;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,7 +43,11 @@ public class ApiKeys {
     private final Clock clock;
     private final Map<String, Remembered> active = new ConcurrentHashMap<>();
     private final Map<String, Instant> misses = new ConcurrentHashMap<>();
+    /** Requests refused because too many unknown bearers were being looked up (a flood of guesses, as a rule). */
+    static final String REFUSED_LOOKUPS = "transcriber.api.key_lookups.refused";
+
     private final Semaphore unknownLookups;
+    private final Counter refusedLookups;
     private final UnknownKeyLookups unknownLimit;
 
     /**
@@ -58,15 +64,23 @@ public class ApiKeys {
     }
 
     @Autowired
-    ApiKeys(ApiKeyRepository keys, Clock clock, ApiProperties properties) {
-        this(keys, clock, new UnknownKeyLookups(properties.unknownKeyLookups(), properties.unknownKeyLookupWait()));
+    ApiKeys(ApiKeyRepository keys, Clock clock, ApiProperties properties, MeterRegistry meters) {
+        this(
+                keys,
+                clock,
+                new UnknownKeyLookups(properties.unknownKeyLookups(), properties.unknownKeyLookupWait()),
+                meters);
     }
 
-    ApiKeys(ApiKeyRepository keys, Clock clock, UnknownKeyLookups unknownLimit) {
+    ApiKeys(ApiKeyRepository keys, Clock clock, UnknownKeyLookups unknownLimit, MeterRegistry meters) {
         this.keys = keys;
         this.clock = clock;
         this.unknownLimit = unknownLimit;
         this.unknownLookups = new Semaphore(unknownLimit.concurrent(), true);
+        this.refusedLookups = Counter.builder(REFUSED_LOOKUPS)
+                .description("Requests refused with 503 server_busy because too many bearers this instance has not"
+                        + " seen as keys were being looked up at once")
+                .register(meters);
     }
 
     /**
@@ -107,6 +121,7 @@ public class ApiKeys {
             throw new ServerBusy("The request was interrupted while its API key waited to be checked.");
         }
         if (!turn) {
+            refusedLookups.increment();
             throw new ServerBusy(
                     "The server is checking more unknown API keys at once than it allows; send the request again"
                             + " shortly.");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.transcriber.common.store.ApiKey;
 import dev.transcriber.common.store.ApiKeyRepository;
 import dev.transcriber.common.web.ServerBusy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,6 +41,7 @@ class UnknownKeyLookupsSecurityTest {
     private final AtomicInteger inside = new AtomicInteger();
     private final AtomicInteger mostInside = new AtomicInteger();
     private final AtomicInteger lookUps = new AtomicInteger();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-07T12:00:00Z"));
     private final ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
@@ -75,6 +77,8 @@ class UnknownKeyLookupsSecurityTest {
         assertThat(mostInside.get()).isEqualTo(LIMIT);
         assertThat(guesses.stream().filter(CompletableFuture::isCompletedExceptionally))
                 .allSatisfy(g -> assertThatThrownBy(g::join).hasCauseInstanceOf(ServerBusy.class));
+        // counted, so an operator sees a flood the log does not show
+        assertThat(meters.get(ApiKeys.REFUSED_LOOKUPS).counter().count()).isEqualTo(20 - LIMIT);
 
         release.countDown();
         for (CompletableFuture<Optional<ApiKey>> guess : guesses) {
@@ -169,7 +173,7 @@ class UnknownKeyLookupsSecurityTest {
                 return now.get();
             }
         };
-        return new ApiKeys(repository, clock, new ApiKeys.UnknownKeyLookups(LIMIT, wait));
+        return new ApiKeys(repository, clock, new ApiKeys.UnknownKeyLookups(LIMIT, wait), meters);
     }
 
     private static String strongSecret() {
