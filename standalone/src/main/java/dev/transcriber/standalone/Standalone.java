@@ -9,7 +9,6 @@ import dev.transcriber.worker.WorkerApplication;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -212,8 +211,9 @@ public final class Standalone {
 
     /**
      * A secret file of an earlier start (or of a process started together with this one); one left readable by others
-     * is made owner-only first. A file without its line end is one still being written where files cannot be linked in
-     * whole: read again for up to two seconds, until it ends with the line end every secret written here ends with.
+     * is made owner-only first. A file without its line end is one still being written by a process started together
+     * with this one: read again for up to two seconds, until it ends with the line end every secret written here ends
+     * with.
      */
     private static String readSecret(Path path) throws IOException {
         if (!Files.getPosixFilePermissions(path).equals(OWNER_ONLY)) {
@@ -238,35 +238,11 @@ public final class Standalone {
     }
 
     /**
-     * Writes {@code secret} to a new file that only its owner can read or write (0600) from the moment it exists, and
-     * that appears whole: it is written under a private name first and then linked in place, which never replaces a
-     * file. When another process (a lone api and worker started together on a fresh home) got there first, its secret
-     * is the one, read back.
+     * Writes {@code secret} to a new file that only its owner can read or write (0600) from the moment it exists,
+     * created exclusively and written at once. When another process (a lone api and worker started together on a fresh
+     * home) got there first, its secret is the one, read back once whole ({@link #readSecret}).
      */
-    private static String writeSecret(Path path, String secret) throws IOException {
-        Path draft = Files.createTempFile(
-                path.getParent(),
-                "." + path.getFileName() + "-",
-                ".new",
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        try {
-            Files.writeString(draft, secret + "\n");
-            Files.createLink(path, draft);
-            return secret;
-        } catch (FileAlreadyExistsException lost) {
-            return readSecret(path);
-        } catch (FileSystemException | UnsupportedOperationException noHardLinks) {
-            return writeSecretInPlace(path, secret); // SMB shares, FUSE mounts: no hard links
-        } finally {
-            Files.deleteIfExists(draft);
-        }
-    }
-
-    /**
-     * As {@link #writeSecret} where the file system has no hard links: created exclusively (0600) and written at
-     * once; a process that finds it there reads it, waiting briefly until it is whole ({@link #readSecret}).
-     */
-    static String writeSecretInPlace(Path path, String secret) throws IOException {
+    static String writeSecret(Path path, String secret) throws IOException {
         java.nio.channels.SeekableByteChannel out;
         try {
             out = Files.newByteChannel(

@@ -59,18 +59,18 @@ class LocalSecretsTest {
     }
 
     @Test
-    void whereFilesCannotBeLinkedProcessesStartedTogetherStillShareOneSecret(@TempDir Path parent) throws Exception {
+    void twoWritesOfTheSameSecretFileAtOnceShareTheFirst(@TempDir Path parent) throws Exception {
         for (int round = 0; round < 100; round++) {
             Path file = parent.resolve("admin-token-" + round);
             CyclicBarrier together = new CyclicBarrier(2);
             try (ExecutorService processes = Executors.newFixedThreadPool(2)) {
                 Future<String> first = processes.submit(() -> {
                     together.await();
-                    return Standalone.writeSecretInPlace(file, "admin-first-" + "a".repeat(40));
+                    return Standalone.writeSecret(file, "admin-first-" + "a".repeat(40));
                 });
                 Future<String> second = processes.submit(() -> {
                     together.await();
-                    return Standalone.writeSecretInPlace(file, "admin-second-" + "b".repeat(40));
+                    return Standalone.writeSecret(file, "admin-second-" + "b".repeat(40));
                 });
 
                 assertThat(first.get()).isEqualTo(second.get());

@@ -60,7 +60,7 @@ final class ItemHosts {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalidRequest("Invalid value for '" + param + "': not a URL.", param);
         }
-        String host = uri.getHost() == null ? null : uri.getHost().toLowerCase(Locale.ROOT);
+        String host = host(uri);
         String problem = host == null
                 ? judge(uri)
                 : problems.computeIfAbsent(
@@ -85,10 +85,14 @@ final class ItemHosts {
             return null;
         }
         try {
-            String host = URI.create(url).getHost();
-            return host == null ? null : host.toLowerCase(Locale.ROOT);
+            return host(URI.create(url));
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** The host as compared here: in lower case; null when the URL has none. */
+    private static String host(URI uri) {
+        return uri.getHost() == null ? null : uri.getHost().toLowerCase(Locale.ROOT);
     }
 }
