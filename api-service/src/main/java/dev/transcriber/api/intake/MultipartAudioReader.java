@@ -12,6 +12,7 @@ import dev.transcriber.common.store.StoredAudio;
 import dev.transcriber.common.store.StoredText;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -73,6 +75,14 @@ public class MultipartAudioReader {
     }
 
     public AudioUpload read(HttpServletRequest request, String objectKey) {
+        return read(request, objectKey, UnaryOperator.identity());
+    }
+
+    /**
+     * Reads the form, its audio read through {@code through} on its way into the store (a sync call keeps a copy of
+     * it so for its hand-off).
+     */
+    public AudioUpload read(HttpServletRequest request, String objectKey, UnaryOperator<InputStream> through) {
         String contentType = request.getContentType();
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
             throw ApiException.invalidRequest(
@@ -100,7 +110,7 @@ public class MultipartAudioReader {
                         throw ApiException.invalidRequest("Expected one 'file' part, got more than one.", "file");
                     }
                     checkExtension(part.filename());
-                    Stored stored = storeAudio(part, objectKey);
+                    Stored stored = storeAudio(part, objectKey, through);
                     audio = stored.audio();
                     sha256 = stored.sha256();
                 } else if (!part.isFile()) {
@@ -132,8 +142,9 @@ public class MultipartAudioReader {
     /** The stored audio and the SHA-256 of its bytes (hex), which tells identical uploads apart from others. */
     private record Stored(StoredAudio audio, String sha256) {}
 
-    private Stored storeAudio(MultipartStream.Part item, String objectKey) throws IOException {
-        CountingInputStream counted = CountingInputStream.capped(item.body(), maxBytes);
+    private Stored storeAudio(MultipartStream.Part item, String objectKey, UnaryOperator<InputStream> through)
+            throws IOException {
+        CountingInputStream counted = CountingInputStream.capped(through.apply(item.body()), maxBytes);
         try {
             store.put(objectKey, counted, -1, null); // application/octet-stream: the caller's type is not ours to keep
         } catch (BufferMemoryExhaustedException e) {

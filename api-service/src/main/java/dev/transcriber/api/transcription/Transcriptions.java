@@ -146,6 +146,7 @@ class Transcriptions {
         return hold(newJob, caller, request, response, key, JobTask.TRANSLATE);
     }
 
+    /** The call, its audio kept in memory as it is stored when it is small, for its hand-off to a worker. */
     private Object hold(
             JobId newJob,
             Caller caller,
@@ -153,10 +154,23 @@ class Transcriptions {
             HttpServletResponse response,
             String key,
             JobTask task) {
+        try (CarriedAudio.Copy audio = handOff.carry()) {
+            return hold(newJob, caller, request, response, key, task, audio);
+        }
+    }
+
+    private Object hold(
+            JobId newJob,
+            Caller caller,
+            HttpServletRequest request,
+            HttpServletResponse response,
+            String key,
+            JobTask task,
+            CarriedAudio.Copy audioCopy) {
         IdempotencyKeys.checked(key);
         KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         long reading = System.nanoTime();
-        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob));
+        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob), audioCopy::keeping);
         stages.since("api.store_audio", reading);
         JobSpec spec;
         boolean stream;
@@ -232,7 +246,7 @@ class Transcriptions {
                         admission,
                         key,
                         requestHash,
-                        handOff::handOver);
+                        job -> handOff.handOver(job, audioCopy));
             } catch (RuntimeException e) {
                 pending.forget(jobId, finished);
                 progress.forget(jobId, startWatch);

@@ -37,7 +37,9 @@ import org.springframework.stereotype.Component;
  * route, which runs the job on that call if a slot is free at once and answers with its end. Kafka stays the path of
  * record: a worker with no free slot, one that cannot be reached, or any failure of the call, and the job's event is
  * sent as it would have been ({@link JobSubmission#announce}); a worker that dies during the call leaves the job
- * leased, and it is queued again when its lease runs out, as any job. The call runs on a virtual thread of its own, not
+ * leased, and it is queued again when its lease runs out, as any job. The call's body is the job's audio when the
+ * call kept it whole on its way into the store ({@link CarriedAudio}), so the worker does not read it back; empty
+ * otherwise. The call runs on a virtual thread of its own, not
  * the request's, through the blocking client of the job's other calls ({@link HttpConnections}: no selector thread
  * between the call and its answer); its answer releases the held request ({@link PendingCompletions#complete}) in the
  * trace of the job's end, while the request waits as usual (its timeout, the instance's drain, the completion poller as
@@ -83,6 +85,7 @@ public class WorkerHandOff {
     private final JobSubmission submission;
     private final PendingCompletions pending;
     private final EventCodec codec;
+    private final CarriedAudio carried;
     private final AtomicLong nextRefusalLog = new AtomicLong(System.nanoTime());
     private final Counter answered;
     private final Counter runElsewhere;
@@ -106,6 +109,11 @@ public class WorkerHandOff {
         this.submission = submission;
         this.pending = pending;
         this.codec = codec;
+        this.carried = worker == null
+                ? CarriedAudio.NONE
+                : new CarriedAudio(
+                        properties.carryAudioUpTo().toBytes(),
+                        properties.carryMemory().toBytes());
         if (worker == null) {
             this.scheme = null;
             this.host = null;
@@ -149,31 +157,44 @@ public class WorkerHandOff {
     }
 
     /**
-     * Hands {@code job} (recorded, queued, its event not sent) to a worker, or sends its event when the hand-off is
-     * off. Returns at once.
+     * A copy of a sync call's audio to go with its hand-off ({@link CarriedAudio}); one that keeps nothing when the
+     * hand-off is off. The call closes it when it ends.
      */
-    void handOver(TranscriptionJob job) {
+    CarriedAudio.Copy carry() {
+        return carried.copy();
+    }
+
+    /**
+     * Hands {@code job} (recorded, queued, its event not sent) to a worker, with its audio when {@code audio} kept it
+     * whole, or sends its event when the hand-off is off. Returns at once.
+     */
+    void handOver(TranscriptionJob job, CarriedAudio.Copy audio) {
         if (worker == null) {
             submission.announce(job);
             return;
         }
         try {
-            calls.execute(() -> call(job));
+            calls.execute(() -> call(job, audio));
         } catch (RuntimeException e) { // closed with the instance: the job is recorded, so it goes through Kafka
+            audio.close();
             answered(job, 0, null, null, e);
         }
     }
 
-    /** The call, on a virtual thread of its own. */
-    private void call(TranscriptionJob job) {
-        List<Map.Entry<String, String>> headers = new ArrayList<>(3);
+    /** The call, on a virtual thread of its own; the audio's copy is closed once its body is written, or it fails. */
+    private void call(TranscriptionJob job, CarriedAudio.Copy audio) {
+        HttpConnections.Payload body = audio.body(job.audio().sizeBytes());
+        List<Map.Entry<String, String>> headers = new ArrayList<>(4);
         headers.add(Map.entry(HttpHeaders.HOST, host.contains(":") ? "[" + host + "]:" + port : host + ":" + port));
         headers.add(Map.entry(HttpHeaders.AUTHORIZATION, "Bearer " + token));
         if (job.traceparent() != null) {
             headers.add(Map.entry(Traces.TRACEPARENT, job.traceparent()));
         }
-        try (HttpConnections.Answer answer =
-                http.exchange(scheme, host, port).send("POST", HandOffRoute.path(job.id()), headers, NOT_SENT_AGAIN)) {
+        if (body != null) {
+            headers.add(Map.entry(HttpHeaders.CONTENT_TYPE, "application/octet-stream"));
+        }
+        try (HttpConnections.Answer answer = http.exchange(scheme, host, port)
+                .send("POST", HandOffRoute.path(job.id()), headers, body == null ? NOT_SENT_AGAIN : body)) {
             answered(
                     job,
                     answer.status(),
@@ -182,6 +203,8 @@ public class WorkerHandOff {
                     null);
         } catch (IOException | RuntimeException e) {
             answered(job, 0, null, null, e);
+        } finally {
+            audio.close();
         }
     }
 

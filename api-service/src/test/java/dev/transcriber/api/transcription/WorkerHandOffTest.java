@@ -58,9 +58,25 @@ class WorkerHandOffTest {
         }
     }
 
+    @Test
+    void audioIsCarriedUpToWhatAWorkerTakesAtMost() {
+        assertThatThrownBy(() -> new HandOffProperties(
+                        null, Duration.ofSeconds(1), DataSize.ofBytes(1024 * 1024 + 1), DataSize.ofMegabytes(32)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("carry-audio-up-to");
+        assertThat(new HandOffProperties(null, Duration.ofSeconds(1), DataSize.ofBytes(0), DataSize.ofBytes(0))
+                        .carryAudioUpTo()
+                        .toBytes())
+                .isZero();
+    }
+
     private static WorkerHandOff handOff(String worker, InternalToken token) {
         WorkerHandOff handOff = new WorkerHandOff(
-                new HandOffProperties(worker == null ? null : URI.create(worker), Duration.ofSeconds(1)),
+                new HandOffProperties(
+                        worker == null ? null : URI.create(worker),
+                        Duration.ofSeconds(1),
+                        DataSize.ofMegabytes(1),
+                        DataSize.ofMegabytes(32)),
                 token,
                 API,
                 null,

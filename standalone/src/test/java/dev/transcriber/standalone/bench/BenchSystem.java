@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Both services for a benchmark: one upstream account on a fake, one caller key, quiet logs; sync jobs handed to the
- * worker directly unless {@code -Dbench.handOff=false}.
+ * worker directly unless {@code -Dbench.handOff=false}, their audio carried with the hand-off unless {@code
+ * -Dbench.carry=false} (the worker reads it from the store then).
  */
 final class BenchSystem {
 
@@ -53,6 +54,9 @@ final class BenchSystem {
                 "--logging.level.root=WARN"));
         if (!Boolean.parseBoolean(System.getProperty("bench.handOff", "true"))) {
             api.add("--transcriber.api.hand-off.worker="); // -Dbench.handOff=false: every job through Kafka
+        }
+        if (!Boolean.parseBoolean(System.getProperty("bench.carry", "true"))) {
+            api.add("--transcriber.api.hand-off.carry-audio-up-to=0"); // -Dbench.carry=false: read from the store
         }
         api.addAll(shared);
         return LocalSystem.start(infra.serviceArguments(), worker, api);

@@ -24,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -86,6 +87,7 @@ class HandOffFlowTest {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Handed straight over.\"}")));
         double endedHere = workerHandOffs(system.worker(), "ended_here");
         double answered = apiHandOffs(system.api(), "answered");
+        double carried = carriedAudio(system.worker());
 
         HttpResponse<String> response = transcribe(client);
 
@@ -93,9 +95,48 @@ class HandOffFlowTest {
         assertThat(JSON.readTree(response.body()).path("text").asString()).isEqualTo("Handed straight over.");
         assertThat(workerHandOffs(system.worker(), "ended_here")).isEqualTo(endedHere + 1);
         assertThat(apiHandOffs(system.api(), "answered")).isEqualTo(answered + 1);
+        assertThat(carriedAudio(system.worker()))
+                .as("the call carried the audio it stored")
+                .isEqualTo(carried + 1);
         TranscriptionJob job = job(response);
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(1)
+    void theAudioAHandOffCarriesIsWhatTheWorkerSendsUpstreamNotTheStoredObject() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Carried.\"}")));
+        JobId id = JobId.random();
+        TranscriptionJob job = system.queuedJobWithStoredAudio(id);
+        system.jobs().insertAlone(job);
+        byte[] carried = system.objectStore().open(job.audio().objectKey()).readAllBytes();
+        byte[] mark = "CARRIED-NOT-READ".getBytes(StandardCharsets.US_ASCII); // samples of the same length
+        System.arraycopy(mark, 0, carried, carried.length - mark.length, mark.length);
+
+        HttpResponse<String> run = runOnWorker(id, carried);
+
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+        assertThat(lastUpstreamBody()).contains("CARRIED-NOT-READ");
+    }
+
+    @Test
+    @Order(1)
+    void audioCarriedAtAnotherLengthThanTheJobsIsNotTakenForItsAudio() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Stored.\"}")));
+        JobId id = JobId.random();
+        TranscriptionJob job = system.queuedJobWithStoredAudio(id);
+        system.jobs().insertAlone(job);
+        byte[] stored = system.objectStore().open(job.audio().objectKey()).readAllBytes();
+        byte[] longer = java.util.Arrays.copyOf(stored, stored.length + 16);
+        System.arraycopy("NOT-THIS-AUDIO!!".getBytes(StandardCharsets.US_ASCII), 0, longer, stored.length, 16);
+
+        HttpResponse<String> run = runOnWorker(id, longer);
+
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+        assertThat(lastUpstreamBody())
+                .doesNotContain("NOT-THIS-AUDIO!!")
+                .contains(new String(stored, stored.length - 64, 64, StandardCharsets.ISO_8859_1));
     }
 
     @Test
@@ -213,6 +254,11 @@ class HandOffFlowTest {
 
     /** The worker's internal route, called as the api calls it. */
     private HttpResponse<String> runOnWorker(Object id) throws Exception {
+        return runOnWorker(id, new byte[0]);
+    }
+
+    /** The worker's internal route, called as the api calls it, the job's audio carried in its body. */
+    private HttpResponse<String> runOnWorker(Object id, byte[] audio) throws Exception {
         return HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create(system.workerBaseUrl() + "/internal/jobs/" + id + "/run"))
@@ -222,7 +268,10 @@ class HandOffFlowTest {
                                                 + system.worker()
                                                         .getEnvironment()
                                                         .getRequiredProperty("transcriber.internal.token"))
-                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .POST(
+                                        audio.length == 0
+                                                ? HttpRequest.BodyPublishers.noBody()
+                                                : HttpRequest.BodyPublishers.ofByteArray(audio))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
     }
@@ -244,6 +293,21 @@ class HandOffFlowTest {
                 .until(() -> upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)))
                                 .size()
                         >= calls);
+    }
+
+    /** What the upstream got last, its bytes one character each (its multipart body, the audio in it as sent). */
+    private String lastUpstreamBody() {
+        List<com.github.tomakehurst.wiremock.verification.LoggedRequest> calls =
+                upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
+        assertThat(calls).isNotEmpty();
+        return new String(calls.getLast().getBody(), StandardCharsets.ISO_8859_1);
+    }
+
+    private static double carriedAudio(ConfigurableApplicationContext worker) {
+        Counter counter = worker.getBean(MeterRegistry.class)
+                .find("transcriber.worker.hand_offs.carried_audio")
+                .counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private static double workerHandOffs(ConfigurableApplicationContext worker, String outcome) {

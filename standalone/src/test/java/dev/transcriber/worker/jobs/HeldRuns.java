@@ -24,7 +24,8 @@ final class HeldRuns extends JobExecution {
     }
 
     @Override
-    dev.transcriber.worker.audio.EarlyOpen openEarly(dev.transcriber.common.events.Lane lane, JobId id) {
+    dev.transcriber.worker.audio.EarlyOpen openEarly(
+            dev.transcriber.common.events.Lane lane, JobId id, byte[] carried) {
         return dev.transcriber.worker.audio.EarlyOpen.NONE; // no store: these runs read no audio
     }
 

@@ -39,6 +39,11 @@ public class AudioOpener {
         return EarlyOpen.start(objectKey, this::open, executor);
     }
 
+    /** {@code audio}, the bytes of {@code objectKey} as they came with its job's hand-off; see {@link OpenedAudio#carried}. */
+    public EarlyOpen carried(String objectKey, byte[] audio) {
+        return EarlyOpen.carried(objectKey, OpenedAudio.carried(store::open, objectKey, audio, timer, FRESH_FOR));
+    }
+
     @PreDestroy
     void stop() {
         timer.shutdownNow();

@@ -14,7 +14,8 @@ import java.util.function.Function;
  * side by side instead of one after the other: a sync request's audio is at a key its job's id names, known before
  * the row is read. The run takes it when its job's audio is that object; otherwise (a piece, audio fetched from a URL,
  * a job that was not claimed) it is closed unread when the run ends. An open that failed is not reported here: the
- * run opens the object itself, and hears the store's error then.
+ * run opens the object itself, and hears the store's error then. A job handed over directly may have brought its audio
+ * with it ({@link #carried}): then nothing is opened, and the run takes the bytes instead.
  */
 public final class EarlyOpen implements AutoCloseable {
 
@@ -39,19 +40,38 @@ public final class EarlyOpen implements AutoCloseable {
         }
     }
 
+    /** The audio that came with the job's hand-off, already in memory ({@link OpenedAudio#carried}). */
+    static EarlyOpen carried(String objectKey, OpenedAudio carried) {
+        return new EarlyOpen(objectKey, CompletableFuture.completedFuture(carried));
+    }
+
     /**
      * The audio opened early, once it is open, when {@code key} is the object it opens and it has not been taken or
      * closed; the caller then closes it. Empty otherwise, and when the open failed.
      */
     public Optional<OpenedAudio> take(String key) {
+        return take(key, -1);
+    }
+
+    /**
+     * As {@link #take(String)}, for a job whose audio is {@code sizeBytes} long (negative: not known): audio carried
+     * with the hand-off at another length is not the job's, and is let go.
+     */
+    public Optional<OpenedAudio> take(String key, long sizeBytes) {
         if (opening == null || !key.equals(objectKey) || !settled.compareAndSet(false, true)) {
             return Optional.empty();
         }
+        OpenedAudio opened;
         try {
-            return Optional.of(opening.join());
+            opened = opening.join();
         } catch (CompletionException | CancellationException e) {
             return Optional.empty();
         }
+        if (sizeBytes >= 0 && !opened.fits(sizeBytes)) {
+            opened.close();
+            return Optional.empty();
+        }
+        return Optional.of(opened);
     }
 
     /** Closes the audio, once it is open, unless it was taken. */

@@ -3,6 +3,7 @@ package dev.transcriber.worker.audio;
 import dev.transcriber.common.storage.ObjectStore;
 import dev.transcriber.common.storage.ObjectStoreException;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -25,14 +26,17 @@ public final class OpenedAudio implements AutoCloseable {
     private final Function<String, InputStream> opener;
     private final String objectKey;
     private final byte[] head;
+    private final long length;
     private final AtomicReference<InputStream> unread;
     private volatile ScheduledFuture<?> expiry;
     private volatile boolean closed;
 
-    private OpenedAudio(Function<String, InputStream> opener, String objectKey, byte[] head, InputStream unread) {
+    private OpenedAudio(
+            Function<String, InputStream> opener, String objectKey, byte[] head, long length, InputStream unread) {
         this.opener = opener;
         this.objectKey = objectKey;
         this.head = head;
+        this.length = length;
         this.unread = new AtomicReference<>(unread);
     }
 
@@ -49,7 +53,7 @@ public final class OpenedAudio implements AutoCloseable {
             in.mark(WavHeader.HEAD_BYTES);
             byte[] head = in.readNBytes(WavHeader.HEAD_BYTES);
             in.reset();
-            opened = new OpenedAudio(opener, objectKey, head, in);
+            opened = new OpenedAudio(opener, objectKey, head, -1, in);
             opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
         } catch (IOException e) {
             ObjectStore.closeQuietly(in);
@@ -59,6 +63,33 @@ public final class OpenedAudio implements AutoCloseable {
             throw e;
         }
         return opened;
+    }
+
+    /**
+     * The object's bytes as they came with its job's hand-off ({@code carried}: the api kept them as it stored them),
+     * read from memory the first time; the object opened with {@code opener} after that (an upstream call's next
+     * attempt). The bytes are let go by {@code timer} after {@code freshFor} unless taken before, as an open stream is
+     * closed: a job waiting minutes for an account's capacity does not hold them that long.
+     */
+    static OpenedAudio carried(
+            Function<String, InputStream> opener,
+            String objectKey,
+            byte[] carried,
+            ScheduledExecutorService timer,
+            Duration freshFor) {
+        byte[] head = java.util.Arrays.copyOf(carried, Math.min(carried.length, WavHeader.HEAD_BYTES));
+        OpenedAudio opened =
+                new OpenedAudio(opener, objectKey, head, carried.length, new ByteArrayInputStream(carried));
+        opened.expiry = timer.schedule(opened::release, freshFor.toNanos(), TimeUnit.NANOSECONDS);
+        return opened;
+    }
+
+    /**
+     * Whether this can be the audio of a job whose audio is {@code sizeBytes} long: carried bytes of another length
+     * are not its audio; an object opened in the store is.
+     */
+    boolean fits(long sizeBytes) {
+        return length < 0 || length == sizeBytes;
     }
 
     /** The object's first bytes (all of it when it is shorter than {@link WavHeader#HEAD_BYTES}). */

@@ -7,6 +7,8 @@ import dev.transcriber.common.web.HandOffRoute;
 import dev.transcriber.common.web.OpenAiErrorBody;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -24,7 +26,9 @@ import org.springframework.web.bind.annotation.RestController;
  * the trace of its end in {@link HandOffRoute#END_TRACE_HEADER}), 202
  * when it ran here and its end is announced as usual, 409 when it was taken or had ended, 503 when no slot was free
  * (Tomcat closes the connection after a 503, so the api keeps none to a full worker).
- * The api sends the job's event for anything but 200, 202 and 409.
+ * The api sends the job's event for anything but 200, 202 and 409. The call's body may carry the job's audio as the
+ * api stored it (at most {@link HandOffRoute#MAX_CARRIED_BYTES}), read only once a slot is taken; the run takes it
+ * instead of reading the stored object.
  */
 @RestController
 class DirectRunController {
@@ -35,6 +39,7 @@ class DirectRunController {
     private final Counter ran;
     private final Counter notClaimable;
     private final Counter noSlot;
+    private final Counter carried;
 
     DirectRunController(JobDispatcher dispatcher, EventCodec codec, MeterRegistry meters) {
         this.dispatcher = dispatcher;
@@ -43,16 +48,22 @@ class DirectRunController {
         this.ran = counter(meters, "ran");
         this.notClaimable = counter(meters, "not_claimable");
         this.noSlot = counter(meters, "no_slot");
+        this.carried = Counter.builder("transcriber.worker.hand_offs.carried_audio")
+                .description("Jobs handed to this worker directly whose audio came with the call, so the worker did"
+                        + " not read it from the object store")
+                .register(meters);
     }
 
     @PostMapping(HandOffRoute.PATH)
     ResponseEntity<String> run(
-            @PathVariable String id, @RequestHeader(name = Traces.TRACEPARENT, required = false) String traceparent) {
+            @PathVariable String id,
+            @RequestHeader(name = Traces.TRACEPARENT, required = false) String traceparent,
+            HttpServletRequest request) {
         JobId job = jobId(id);
         if (job == null) {
             return refusal(HttpStatus.NOT_FOUND, "The path names no job.", "invalid_request_error", "not_found");
         }
-        return switch (dispatcher.runHere(job, Traces.header(traceparent))) {
+        return switch (dispatcher.runHere(job, Traces.header(traceparent), () -> carriedAudio(request))) {
             case JobDispatcher.DirectRun.Ran(var end)
             when end != null ->
                 counted(
@@ -86,6 +97,28 @@ class DirectRunController {
                                 "server_error",
                                 "no_slot"));
         };
+    }
+
+    /**
+     * The job's audio, when the call's body carries it (its length declared, at most {@link
+     * HandOffRoute#MAX_CARRIED_BYTES}); null when it carries none, more, or its bytes do not all come (the run reads
+     * the stored object then; whether the bytes are the job's audio at all is the run's to judge, by their length).
+     */
+    private byte[] carriedAudio(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        if (length <= 0 || length > HandOffRoute.MAX_CARRIED_BYTES) {
+            return null;
+        }
+        try {
+            byte[] audio = request.getInputStream().readNBytes((int) length);
+            if (audio.length != length) {
+                return null;
+            }
+            carried.increment();
+            return audio;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static ResponseEntity<String> counted(Counter outcome, ResponseEntity<String> answer) {

@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.kafka.listener.BatchListenerFailedException;
@@ -123,7 +124,7 @@ class JobDispatcher implements SmartLifecycle {
             }
             CompletableFuture<Boolean> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> traced(lane, submitted, laneSlots, claimed, job -> true));
+            runners.execute(() -> traced(lane, submitted, null, laneSlots, claimed, job -> true));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -172,9 +173,10 @@ class JobDispatcher implements SmartLifecycle {
      * claimed under the usual fence, run as one from its topic would be (counted in flight, handed back if the worker
      * stops), its end heard here ({@link JobEnds#heardHere}). Only a whole job of the interactive lane is run so; any
      * other claimed by mistake is handed back to its queue at once. Never waits for a slot: the api sends the job's
-     * event instead.
+     * event instead. The audio the call carried ({@code carriedAudio}: null when none) is read once a slot is taken,
+     * and taken by the run instead of the stored object's when its length is the job's audio's.
      */
-    DirectRun runHere(JobId id, String traceparent) {
+    DirectRun runHere(JobId id, String traceparent, Supplier<byte[]> carriedAudio) {
         Semaphore laneSlots = slots.get(Lane.INTERACTIVE);
         // counted before the stop is looked at, so a stop under way waits for this claim (directClaimsUnderWay)
         directClaims.incrementAndGet();
@@ -189,11 +191,13 @@ class JobDispatcher implements SmartLifecycle {
         }
         JobEnds.HeardEnd end;
         try {
+            byte[] audio = carried(carriedAudio); // read once the slot is taken: a worker holds one per slot at most
             end = JobEnds.heardHere(
                     id,
                     () -> traced(
                             Lane.INTERACTIVE,
                             new Submitted(id, traceparent),
+                            audio,
                             laneSlots,
                             claimed,
                             job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
@@ -201,6 +205,15 @@ class JobDispatcher implements SmartLifecycle {
             Thread.interrupted(); // a hand-back interrupts the run: its thread still answers the api
         }
         return claimed.join() ? new DirectRun.Ran(end) : new DirectRun.NotClaimed();
+    }
+
+    /** The audio a direct run's call carried; null when it carried none or it could not be read (the store has it). */
+    private static byte[] carried(Supplier<byte[]> audio) {
+        try {
+            return audio.get();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Direct runs whose claim is under way: their job is not in flight yet, and may be soon. */
@@ -267,6 +280,7 @@ class JobDispatcher implements SmartLifecycle {
     private void traced(
             Lane lane,
             Submitted submitted,
+            byte[] carried,
             Semaphore slots,
             CompletableFuture<Boolean> claimed,
             Predicate<RunningJob> runsHere) {
@@ -278,7 +292,7 @@ class JobDispatcher implements SmartLifecycle {
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                             .tag("job.id", submitted.id().toString())
                             .tag("job.lane", lane.name())) {
-                claimAndRun(lane, submitted.id(), slots, claimed, runsHere);
+                claimAndRun(lane, submitted.id(), carried, slots, claimed, runsHere);
             }
         } catch (RuntimeException | Error e) {
             if (claimed.isDone()) {
@@ -294,8 +308,13 @@ class JobDispatcher implements SmartLifecycle {
      * claimed job that does not {@code runsHere} goes back to its queue at once, not counted as claimed.
      */
     private void claimAndRun(
-            Lane lane, JobId id, Semaphore slots, CompletableFuture<Boolean> claimed, Predicate<RunningJob> runsHere) {
-        try (EarlyOpen early = execution.openEarly(lane, id)) {
+            Lane lane,
+            JobId id,
+            byte[] carried,
+            Semaphore slots,
+            CompletableFuture<Boolean> claimed,
+            Predicate<RunningJob> runsHere) {
+        try (EarlyOpen early = execution.openEarly(lane, id, carried)) {
             Optional<RunningJob> job;
             try {
                 job = claim(id);

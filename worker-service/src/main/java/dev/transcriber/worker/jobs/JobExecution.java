@@ -146,9 +146,14 @@ class JobExecution {
     /**
      * Starts opening the audio of job {@code id}, about to be claimed, when it is a sync request's ({@link
      * Lane#INTERACTIVE}: someone waits for its answer), whose audio is at the key its id names; see {@link EarlyOpen}.
+     * Audio {@code carried} with its hand-off (null: none) is taken instead, and nothing is opened.
      */
-    EarlyOpen openEarly(Lane lane, JobId id) {
-        return lane == Lane.INTERACTIVE ? opener.openEarly(ObjectKeys.sourceAudio(id), EARLY_OPENS) : EarlyOpen.NONE;
+    EarlyOpen openEarly(Lane lane, JobId id, byte[] carried) {
+        if (lane != Lane.INTERACTIVE) {
+            return EarlyOpen.NONE;
+        }
+        String key = ObjectKeys.sourceAudio(id);
+        return carried != null ? opener.carried(key, carried) : opener.openEarly(key, EARLY_OPENS);
     }
 
     /** Runs {@code job}, just claimed, on this thread; its audio may have been opened {@code early}. */
@@ -283,8 +288,9 @@ class JobExecution {
      */
     private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, EarlyOpen early) {
         String objectKey = audio.objectKey();
-        try (OpenedAudio opened =
-                stages.time("worker.open_audio", () -> early.take(objectKey).orElseGet(() -> opener.open(objectKey)))) {
+        try (OpenedAudio opened = stages.time(
+                "worker.open_audio",
+                () -> early.take(objectKey, audio.sizeBytes()).orElseGet(() -> opener.open(objectKey)))) {
             Optional<ProbedAudio> described = WavHeader.probe(opened.head(), audio.sizeBytes());
             if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
                 transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);
