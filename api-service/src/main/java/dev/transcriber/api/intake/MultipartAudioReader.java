@@ -27,7 +27,8 @@ import org.springframework.stereotype.Component;
 /**
  * Reads a {@code multipart/form-data} request as a stream: text fields into a map (a field sent several times keeps
  * each value, in order), the {@code file} part straight into the object store, counting bytes against the size limit
- * on the way. The audio is never held in memory beyond one multipart part of the object store client.
+ * on the way. The audio is never held in memory beyond one multipart part of the object store client, and, for a sync
+ * call's hand-off, a copy of small audio kept within a budget by the stream its caller passes in.
  *
  * <p>Text fields are bounded: 256 KiB each, 1 MiB together with their names, {@value #MAX_FIELD_VALUES} values in all. The one
  * exception is {@code known_speaker_references[]} (data URLs of audio clips, about 430 KB for 10 s of 16 kHz WAV):

@@ -38,9 +38,14 @@ final class CarriedAudio {
         return perCall > 0 && totalBlocks > 0 ? new Copy() : new Copy(true);
     }
 
-    /** The blocks not held by a copy, for tests and the gauge. */
+    /** The blocks not held by a copy. */
     int freeBlocks() {
         return blocks.availablePermits();
+    }
+
+    /** The memory copies hold now ({@code transcriber.api.hand_offs.carried_bytes}). */
+    long heldBytes() {
+        return (long) (totalBlocks - blocks.availablePermits()) * BLOCK;
     }
 
     /**

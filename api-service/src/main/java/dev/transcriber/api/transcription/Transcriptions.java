@@ -51,6 +51,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -232,6 +233,7 @@ class Transcriptions {
             started.whenComplete((ignored, failure) -> progress.forget(jobId, startWatch));
         }
         long recording = System.nanoTime();
+        AtomicBoolean handedOver = new AtomicBoolean();
         if (earlier.isPresent()) {
             completeIfEnded(jobId);
         } else {
@@ -246,8 +248,12 @@ class Transcriptions {
                         admission,
                         key,
                         requestHash,
-                        job -> handOff.handOver(job, audioCopy));
+                        job -> {
+                            handedOver.set(true);
+                            handOff.handOver(job, audioCopy);
+                        });
             } catch (RuntimeException e) {
+                audioCopy.close();
                 pending.forget(jobId, finished);
                 progress.forget(jobId, startWatch);
                 if (e instanceof OutcomeUnknown) {
@@ -263,6 +269,9 @@ class Transcriptions {
                 store.delete(audio.objectKey());
                 throw e;
             }
+        }
+        if (!handedOver.get()) {
+            audioCopy.close(); // not handed over (a held job, a retry's): its memory is not kept while the call waits
         }
         long submitted = System.nanoTime();
         stages.since("api.record_job", recording);

@@ -12,6 +12,7 @@ import dev.transcriber.common.tracing.Traces;
 import dev.transcriber.common.web.HandOffRoute;
 import dev.transcriber.common.web.InternalToken;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
@@ -114,6 +115,11 @@ public class WorkerHandOff {
                 : new CarriedAudio(
                         properties.carryAudioUpTo().toBytes(),
                         properties.carryMemory().toBytes());
+        Gauge.builder("transcriber.api.hand_offs.carried_bytes", carried, CarriedAudio::heldBytes)
+                .description("Memory held by sync calls' audio kept for their hand-off, of"
+                        + " transcriber.api.hand-off.carry-memory")
+                .baseUnit("bytes")
+                .register(meters);
         if (worker == null) {
             this.scheme = null;
             this.host = null;

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.transcriber.common.events.JobId;
 import dev.transcriber.common.events.Lane;
+import dev.transcriber.common.storage.ObjectKeys;
 import dev.transcriber.common.store.JobState;
 import dev.transcriber.common.store.TranscriptionJob;
 import dev.transcriber.standalone.infra.FreePorts;
@@ -25,8 +26,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -105,38 +109,67 @@ class HandOffFlowTest {
 
     @Test
     @Order(1)
-    void theAudioAHandOffCarriesIsWhatTheWorkerSendsUpstreamNotTheStoredObject() throws Exception {
+    void audioAHandOffCarriesIsWhatTheRunSendsUpstreamWithoutReadingTheStore() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Carried.\"}")));
         JobId id = JobId.random();
-        TranscriptionJob job = system.queuedJobWithStoredAudio(id);
-        system.jobs().insertAlone(job);
-        byte[] carried = system.objectStore().open(job.audio().objectKey()).readAllBytes();
-        byte[] mark = "CARRIED-NOT-READ".getBytes(StandardCharsets.US_ASCII); // samples of the same length
-        System.arraycopy(mark, 0, carried, carried.length - mark.length, mark.length);
+        byte[] audio = storedJob(id);
+        system.objectStore().delete(ObjectKeys.sourceAudio(id)); // only the call has the audio now
+        double carried = carriedAudio(system.worker());
 
-        HttpResponse<String> run = runOnWorker(id, carried);
+        HttpResponse<String> run = runOnWorker(id, audio);
 
         assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
-        assertThat(lastUpstreamBody()).contains("CARRIED-NOT-READ");
+        assertThat(JSON.readTree(run.body()).path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(system.jobs().findById(id.value()).orElseThrow().transcriptJson())
+                .contains("Carried.");
+        assertThat(lastUpstreamBody()).contains(new String(audio, StandardCharsets.ISO_8859_1));
+        assertThat(carriedAudio(system.worker())).isEqualTo(carried + 1);
     }
 
     @Test
     @Order(1)
-    void audioCarriedAtAnotherLengthThanTheJobsIsNotTakenForItsAudio() throws Exception {
+    void audioCarriedThatIsNotExactlyTheJobsIsNeverTakenForIt() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH)).willReturn(okJson("{\"text\":\"Stored.\"}")));
-        JobId id = JobId.random();
-        TranscriptionJob job = system.queuedJobWithStoredAudio(id);
-        system.jobs().insertAlone(job);
-        byte[] stored = system.objectStore().open(job.audio().objectKey()).readAllBytes();
-        byte[] longer = java.util.Arrays.copyOf(stored, stored.length + 16);
-        System.arraycopy("NOT-THIS-AUDIO!!".getBytes(StandardCharsets.US_ASCII), 0, longer, stored.length, 16);
+        double carried = carriedAudio(system.worker());
+        for (boolean sameLength : new boolean[] {true, false}) {
+            JobId id = JobId.random();
+            byte[] stored = storedJob(id);
+            byte[] other = Arrays.copyOf(stored, sameLength ? stored.length : stored.length + 16);
+            byte[] mark = "NOT-THIS-AUDIO!!".getBytes(StandardCharsets.US_ASCII); // samples, to a WAV reader
+            System.arraycopy(mark, 0, other, other.length - mark.length, mark.length);
 
-        HttpResponse<String> run = runOnWorker(id, longer);
+            HttpResponse<String> run = runOnWorker(id, other);
 
-        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
-        assertThat(lastUpstreamBody())
-                .doesNotContain("NOT-THIS-AUDIO!!")
-                .contains(new String(stored, stored.length - 64, 64, StandardCharsets.ISO_8859_1));
+            assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+            assertThat(lastUpstreamBody())
+                    .as(sameLength ? "same length, other bytes" : "longer")
+                    .doesNotContain("NOT-THIS-AUDIO!!")
+                    .contains(new String(stored, StandardCharsets.ISO_8859_1));
+        }
+        assertThat(carriedAudio(system.worker())).isEqualTo(carried);
+    }
+
+    @Test
+    @Order(2)
+    void aCallThatHandsNothingOverDoesNotKeepItsAudioWhileItWaits() throws Exception {
+        upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
+                .willReturn(okJson("{\"text\":\"Once.\"}").withFixedDelay(6_000)));
+        Multipart form = new Multipart()
+                .field("model", "gpt-4o-transcribe")
+                .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
+        String key = "carried-" + JobId.random();
+
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> transcribe(form, key));
+        awaitUpstreamCalls(1);
+        // a retry of the same call waits for the first one's job, handing nothing over
+        CompletableFuture<HttpResponse<String>> retry = CompletableFuture.supplyAsync(() -> transcribe(form, key));
+        await().atMost(Duration.ofSeconds(30)).until(() -> heldRequests(system.api()) >= 2);
+
+        // the first call's copy went with its hand-off; the retry's is given back at once, not when its wait ends
+        await().atMost(Duration.ofSeconds(2)).until(() -> carriedBytes(system.api()) == 0);
+        assertThat(retry).as("still waiting for the first call's job").isNotDone();
+        assertThat(JSON.readTree(first.join().body()).path("text").asString()).isEqualTo("Once.");
+        assertThat(JSON.readTree(retry.join().body()).path("text").asString()).isEqualTo("Once.");
     }
 
     @Test
@@ -252,6 +285,16 @@ class HandOffFlowTest {
                 .isEqualTo(1);
     }
 
+    /** A queued sync job of {@code id} with its audio stored and its SHA-256 recorded, as the api makes one: its audio. */
+    private byte[] storedJob(JobId id) throws Exception {
+        TranscriptionJob job = system.queuedJobWithStoredAudio(id);
+        byte[] audio = system.objectStore().open(job.audio().objectKey()).readAllBytes();
+        job.contentHash(
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(audio)));
+        system.jobs().insertAlone(job);
+        return audio;
+    }
+
     /** The worker's internal route, called as the api calls it. */
     private HttpResponse<String> runOnWorker(Object id) throws Exception {
         return runOnWorker(id, new byte[0]);
@@ -274,6 +317,16 @@ class HandOffFlowTest {
                                                 : HttpRequest.BodyPublishers.ofByteArray(audio))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A sync call of {@code form} with {@code idempotencyKey}. */
+    private HttpResponse<String> transcribe(Multipart form, String idempotencyKey) {
+        return client.send(HttpRequest.newBuilder(URI.create(system.apiBaseUrl() + "/v1/audio/transcriptions"))
+                .header("Authorization", "Bearer " + TestSystem.API_KEY)
+                .header("Idempotency-Key", idempotencyKey)
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.build()))
+                .build());
     }
 
     private static HttpResponse<String> transcribe(ApiClient api) {
@@ -301,6 +354,20 @@ class HandOffFlowTest {
                 upstream.findAll(postRequestedFor(urlEqualTo(UPSTREAM_PATH)));
         assertThat(calls).isNotEmpty();
         return new String(calls.getLast().getBody(), StandardCharsets.ISO_8859_1);
+    }
+
+    private static double carriedBytes(ConfigurableApplicationContext api) {
+        return api.getBean(MeterRegistry.class)
+                .get("transcriber.api.hand_offs.carried_bytes")
+                .gauge()
+                .value();
+    }
+
+    private static double heldRequests(ConfigurableApplicationContext api) {
+        return api.getBean(MeterRegistry.class)
+                .get("transcriber.requests.held")
+                .gauge()
+                .value();
     }
 
     private static double carriedAudio(ConfigurableApplicationContext worker) {

@@ -1,14 +1,18 @@
 package dev.transcriber.worker.audio;
 
 import dev.transcriber.common.storage.ObjectStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.springframework.stereotype.Component;
 
 /**
  * Opens a job's audio in the object store for {@link OpenedAudio}, and closes what waited too long: one timer thread
- * of its own, which sleeps while no opened audio waits.
+ * of its own, which sleeps while no opened audio waits. Audio that came with a job's hand-off is taken instead when it
+ * is exactly the job's.
  */
 @Component
 public class AudioOpener {
@@ -18,9 +22,14 @@ public class AudioOpener {
 
     private final ObjectStore store;
     private final ScheduledThreadPoolExecutor timer;
+    private final Counter carriedTaken;
 
-    AudioOpener(ObjectStore store) {
+    AudioOpener(ObjectStore store, MeterRegistry meters) {
         this.store = store;
+        this.carriedTaken = Counter.builder("transcriber.worker.hand_offs.carried_audio")
+                .description("Jobs handed to this worker directly whose audio came with the call and was taken for"
+                        + " their run, so the worker did not read it from the object store")
+                .register(meters);
         this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "audio-stream-expiry");
             thread.setDaemon(true);
@@ -41,7 +50,23 @@ public class AudioOpener {
 
     /** {@code audio}, the bytes of {@code objectKey} as they came with its job's hand-off; see {@link OpenedAudio#carried}. */
     public EarlyOpen carried(String objectKey, byte[] audio) {
-        return EarlyOpen.carried(objectKey, OpenedAudio.carried(store::open, objectKey, audio, timer, FRESH_FOR));
+        return EarlyOpen.carried(objectKey, OpenedAudio.carried(store::open, objectKey, audio));
+    }
+
+    /**
+     * A run's audio: what was opened {@code early} (or came with the hand-off) when it is the job's, {@code objectKey}
+     * of {@code sizeBytes} with the SHA-256 {@code sha256} ({@link EarlyOpen#take(String, long, String)}); the object
+     * opened now otherwise. Counts carried audio taken ({@code transcriber.worker.hand_offs.carried_audio}).
+     */
+    public OpenedAudio take(EarlyOpen early, String objectKey, long sizeBytes, String sha256) {
+        Optional<OpenedAudio> taken = early.take(objectKey, sizeBytes, sha256);
+        if (taken.isEmpty()) {
+            return open(objectKey);
+        }
+        if (taken.get().isCarried()) {
+            carriedTaken.increment();
+        }
+        return taken.get();
     }
 
     @PreDestroy

@@ -50,14 +50,15 @@ public final class EarlyOpen implements AutoCloseable {
      * closed; the caller then closes it. Empty otherwise, and when the open failed.
      */
     public Optional<OpenedAudio> take(String key) {
-        return take(key, -1);
+        return take(key, -1, null);
     }
 
     /**
-     * As {@link #take(String)}, for a job whose audio is {@code sizeBytes} long (negative: not known): audio carried
-     * with the hand-off at another length is not the job's, and is let go.
+     * As {@link #take(String)}, for a job whose audio is {@code sizeBytes} long with the SHA-256 {@code sha256}: audio
+     * carried with the hand-off that is not exactly those bytes is not the job's, and is let go
+     * ({@link OpenedAudio#fits}).
      */
-    public Optional<OpenedAudio> take(String key, long sizeBytes) {
+    public Optional<OpenedAudio> take(String key, long sizeBytes, String sha256) {
         if (opening == null || !key.equals(objectKey) || !settled.compareAndSet(false, true)) {
             return Optional.empty();
         }
@@ -67,7 +68,7 @@ public final class EarlyOpen implements AutoCloseable {
         } catch (CompletionException | CancellationException e) {
             return Optional.empty();
         }
-        if (sizeBytes >= 0 && !opened.fits(sizeBytes)) {
+        if (!opened.fits(sizeBytes, sha256)) {
             opened.close();
             return Optional.empty();
         }

@@ -28,7 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * (Tomcat closes the connection after a 503, so the api keeps none to a full worker).
  * The api sends the job's event for anything but 200, 202 and 409. The call's body may carry the job's audio as the
  * api stored it (at most {@link HandOffRoute#MAX_CARRIED_BYTES}), read only once a slot is taken; the run takes it
- * instead of reading the stored object.
+ * instead of reading the stored object when it is exactly the job's audio (its length and SHA-256).
  */
 @RestController
 class DirectRunController {
@@ -39,7 +39,6 @@ class DirectRunController {
     private final Counter ran;
     private final Counter notClaimable;
     private final Counter noSlot;
-    private final Counter carried;
 
     DirectRunController(JobDispatcher dispatcher, EventCodec codec, MeterRegistry meters) {
         this.dispatcher = dispatcher;
@@ -48,10 +47,6 @@ class DirectRunController {
         this.ran = counter(meters, "ran");
         this.notClaimable = counter(meters, "not_claimable");
         this.noSlot = counter(meters, "no_slot");
-        this.carried = Counter.builder("transcriber.worker.hand_offs.carried_audio")
-                .description("Jobs handed to this worker directly whose audio came with the call, so the worker did"
-                        + " not read it from the object store")
-                .register(meters);
     }
 
     @PostMapping(HandOffRoute.PATH)
@@ -102,7 +97,8 @@ class DirectRunController {
     /**
      * The job's audio, when the call's body carries it (its length declared, at most {@link
      * HandOffRoute#MAX_CARRIED_BYTES}); null when it carries none, more, or its bytes do not all come (the run reads
-     * the stored object then; whether the bytes are the job's audio at all is the run's to judge, by their length).
+     * the stored object then; whether the bytes are the job's audio at all is the run's to judge: its length and
+     * SHA-256).
      */
     private byte[] carriedAudio(HttpServletRequest request) {
         long length = request.getContentLengthLong();
@@ -114,7 +110,6 @@ class DirectRunController {
             if (audio.length != length) {
                 return null;
             }
-            carried.increment();
             return audio;
         } catch (IOException e) {
             return null;

@@ -62,6 +62,9 @@ class JobDispatcher implements SmartLifecycle {
     /** Above the listener containers' phase: stopped before them, so a poll waiting for slots lets their stop go on. */
     static final int PHASE = AbstractMessageListenerContainer.DEFAULT_PHASE + 100;
 
+    /** A job from its topic: its audio is in the store alone. */
+    private static final Supplier<byte[]> NOTHING_CARRIED = () -> null;
+
     /** How often a wait for a full lane's slots looks whether the worker stops. */
     private static final long CLOSING_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -124,7 +127,7 @@ class JobDispatcher implements SmartLifecycle {
             }
             CompletableFuture<Boolean> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> traced(lane, submitted, null, laneSlots, claimed, job -> true));
+            runners.execute(() -> traced(lane, submitted, NOTHING_CARRIED, laneSlots, claimed, job -> true));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -174,7 +177,7 @@ class JobDispatcher implements SmartLifecycle {
      * stops), its end heard here ({@link JobEnds#heardHere}). Only a whole job of the interactive lane is run so; any
      * other claimed by mistake is handed back to its queue at once. Never waits for a slot: the api sends the job's
      * event instead. The audio the call carried ({@code carriedAudio}: null when none) is read once a slot is taken,
-     * and taken by the run instead of the stored object's when its length is the job's audio's.
+     * and taken by the run instead of the stored object's when it is exactly the job's audio.
      */
     DirectRun runHere(JobId id, String traceparent, Supplier<byte[]> carriedAudio) {
         Semaphore laneSlots = slots.get(Lane.INTERACTIVE);
@@ -191,13 +194,12 @@ class JobDispatcher implements SmartLifecycle {
         }
         JobEnds.HeardEnd end;
         try {
-            byte[] audio = carried(carriedAudio); // read once the slot is taken: a worker holds one per slot at most
             end = JobEnds.heardHere(
                     id,
                     () -> traced(
                             Lane.INTERACTIVE,
                             new Submitted(id, traceparent),
-                            audio,
+                            carriedAudio,
                             laneSlots,
                             claimed,
                             job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
@@ -280,7 +282,7 @@ class JobDispatcher implements SmartLifecycle {
     private void traced(
             Lane lane,
             Submitted submitted,
-            byte[] carried,
+            Supplier<byte[]> carriedAudio,
             Semaphore slots,
             CompletableFuture<Boolean> claimed,
             Predicate<RunningJob> runsHere) {
@@ -292,6 +294,8 @@ class JobDispatcher implements SmartLifecycle {
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                             .tag("job.id", submitted.id().toString())
                             .tag("job.lane", lane.name())) {
+                // read once the slot is taken (a worker holds one per slot at most); a failure is the claim's
+                byte[] carried = carried(carriedAudio);
                 claimAndRun(lane, submitted.id(), carried, slots, claimed, runsHere);
             }
         } catch (RuntimeException | Error e) {

@@ -273,7 +273,7 @@ class JobExecution {
         }
         if (audio.sizeBytes() <= model.maxCallBytes()) {
             // audio fetched from a URL has just been written: what was opened early may be an earlier attempt's copy
-            transcribeOpened(job, claim, model, audio, job.sourceUrl() == null ? early : EarlyOpen.NONE);
+            transcribeOpened(job, claim, model, audio, sha256, job.sourceUrl() == null ? early : EarlyOpen.NONE);
         } else {
             String objectKey = audio.objectKey();
             transcribeWhole(
@@ -282,15 +282,15 @@ class JobExecution {
     }
 
     /**
-     * Audio within one call's bytes, read from the store once. A plain PCM WAV whose header gives its length, and which
+     * Audio within one call's bytes, read from the store once (not at all when it came with the job's hand-off). A plain PCM WAV whose header gives its length, and which
      * fits one call, goes upstream as it streams from the store: its probe is its header ({@link WavHeader}). Any other
      * is read into a local copy that the probe, the cutter and the upstream call read.
      */
-    private void transcribeOpened(RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, EarlyOpen early) {
+    private void transcribeOpened(
+            RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, String sha256, EarlyOpen early) {
         String objectKey = audio.objectKey();
-        try (OpenedAudio opened = stages.time(
-                "worker.open_audio",
-                () -> early.take(objectKey, audio.sizeBytes()).orElseGet(() -> opener.open(objectKey)))) {
+        try (OpenedAudio opened =
+                stages.time("worker.open_audio", () -> opener.take(early, objectKey, audio.sizeBytes(), sha256))) {
             Optional<ProbedAudio> described = WavHeader.probe(opened.head(), audio.sizeBytes());
             if (described.isPresent() && fitsOneCall(described.get(), model, audio)) {
                 transcribeInOneCall(job, claim, model, audio, described.get(), opened::stream);
