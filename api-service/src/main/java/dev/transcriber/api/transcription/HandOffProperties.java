@@ -18,8 +18,8 @@ import org.springframework.util.unit.DataSize;
  * @param connectTimeout How long a connection to a worker may take before the job goes through Kafka instead.
  * @param carryAudioUpTo A sync call's audio up to this size is kept in memory as it is stored and sent with the
  *     hand-off, so the worker does not read it back from the store (at most 1MB, what a worker takes; 0: never).
- * @param carryMemory The memory all calls of this instance together may hold so; a call that finds it taken sends its
- *     job without its audio, and the worker reads it from the store.
+ * @param carryMemory The memory all calls of this instance together may hold so (at least 64KB when audio is
+ *     carried); a call that finds it taken sends its job without its audio, and the worker reads it from the store.
  */
 @ConfigurationProperties("transcriber.api.hand-off")
 public record HandOffProperties(
@@ -33,9 +33,9 @@ public record HandOffProperties(
             throw new IllegalStateException("transcriber.api.hand-off.carry-audio-up-to must be between 0 and 1MB (what"
                     + " a worker takes with a hand-off); was " + carryAudioUpTo);
         }
-        if (carryMemory.toBytes() < 0) {
-            throw new IllegalStateException(
-                    "transcriber.api.hand-off.carry-memory must not be negative; was " + carryMemory);
+        if (carryAudioUpTo.toBytes() > 0 && carryMemory.toBytes() < CarriedAudio.BLOCK) {
+            throw new IllegalStateException("transcriber.api.hand-off.carry-memory must be at least 64KB (one block)"
+                    + " when carry-audio-up-to is above 0, or nothing would be carried; was " + carryMemory);
         }
     }
 }

@@ -64,6 +64,11 @@ class WorkerHandOffTest {
                         null, Duration.ofSeconds(1), DataSize.ofBytes(1024 * 1024 + 1), DataSize.ofMegabytes(32)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("carry-audio-up-to");
+        assertThatThrownBy(() -> new HandOffProperties(
+                        null, Duration.ofSeconds(1), DataSize.ofMegabytes(1), DataSize.ofKilobytes(63)))
+                .as("too little memory to carry anything")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("carry-memory");
         assertThat(new HandOffProperties(null, Duration.ofSeconds(1), DataSize.ofBytes(0), DataSize.ofBytes(0))
                         .carryAudioUpTo()
                         .toBytes())

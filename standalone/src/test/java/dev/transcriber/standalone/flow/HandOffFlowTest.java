@@ -153,7 +153,7 @@ class HandOffFlowTest {
     @Order(2)
     void aCallThatHandsNothingOverDoesNotKeepItsAudioWhileItWaits() throws Exception {
         upstream.stubFor(post(urlEqualTo(UPSTREAM_PATH))
-                .willReturn(okJson("{\"text\":\"Once.\"}").withFixedDelay(6_000)));
+                .willReturn(okJson("{\"text\":\"Once.\"}").withFixedDelay(12_000)));
         Multipart form = new Multipart()
                 .field("model", "gpt-4o-transcribe")
                 .file("file", "clip.wav", "audio/wav", TestAudio.toneWav(0.5));
@@ -285,7 +285,7 @@ class HandOffFlowTest {
                 .isEqualTo(1);
     }
 
-    /** A queued sync job of {@code id} with its audio stored and its SHA-256 recorded, as the api makes one: its audio. */
+    /** A queued sync job of {@code id}, its audio stored and its SHA-256 recorded as the api makes one: its audio. */
     private byte[] storedJob(JobId id) throws Exception {
         TranscriptionJob job = system.queuedJobWithStoredAudio(id);
         byte[] audio = system.objectStore().open(job.audio().objectKey()).readAllBytes();

@@ -313,6 +313,46 @@ class JobDispatcherTest {
     }
 
     @Test
+    void aDirectRunWhoseWorkerBeginsToStopWhileItsAudioComesLeavesTheJobQueuedAndItsSlotFree() {
+        HeldRuns held = new HeldRuns();
+        held.endAll();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+        JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
+
+        JobDispatcher.DirectRun refused = dispatcher.runHere(id, null, () -> {
+            dispatcher.stop(); // a slow sender's body arrives as the worker begins to stop
+            return new byte[16];
+        });
+
+        assertThat(refused).as("the api sends the job's event").isInstanceOf(JobDispatcher.DirectRun.NoSlot.class);
+        assertThatJob(slice.job(id)).isQueued().hasAttempts(0);
+        assertThat(dispatcher.directClaimsUnderWay()).isZero();
+        dispatcher.start();
+        assertThat(dispatcher.runHere(id, null, () -> null)).isInstanceOf(JobDispatcher.DirectRun.Ran.class);
+    }
+
+    @Test
+    void aDirectRunWhoseAudioCannotBeReadGivesItsSlotBack() {
+        HeldRuns held = new HeldRuns();
+        held.endAll();
+        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+        JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
+
+        assertThatThrownBy(() -> dispatcher.runHere(id, null, () -> {
+                    throw new OutOfMemoryError("reading the body");
+                }))
+                .satisfiesAnyOf(
+                        thrown -> assertThat(thrown).isInstanceOf(OutOfMemoryError.class),
+                        thrown -> assertThat(thrown).hasCauseInstanceOf(OutOfMemoryError.class));
+
+        assertThat(dispatcher.directClaimsUnderWay()).isZero();
+        assertThatJob(slice.job(id)).isQueued().hasAttempts(0);
+        assertThat(dispatcher.runHere(id, null, () -> null))
+                .as("the lane's one slot is free")
+                .isInstanceOf(JobDispatcher.DirectRun.Ran.class);
+    }
+
+    @Test
     void twoWorkersGivenTheSameJobsRunEachOnce() {
         HeldRuns heldA = new HeldRuns();
         HeldRuns heldB = new HeldRuns();

@@ -48,7 +48,7 @@ public class AudioOpener {
         return EarlyOpen.start(objectKey, this::open, executor);
     }
 
-    /** {@code audio}, the bytes of {@code objectKey} as they came with its job's hand-off; see {@link OpenedAudio#carried}. */
+    /** The bytes of {@code objectKey} that came with its job's hand-off; see {@link OpenedAudio#carried}. */
     public EarlyOpen carried(String objectKey, byte[] audio) {
         return EarlyOpen.carried(objectKey, OpenedAudio.carried(store::open, objectKey, audio));
     }

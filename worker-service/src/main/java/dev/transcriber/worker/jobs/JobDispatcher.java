@@ -62,9 +62,6 @@ class JobDispatcher implements SmartLifecycle {
     /** Above the listener containers' phase: stopped before them, so a poll waiting for slots lets their stop go on. */
     static final int PHASE = AbstractMessageListenerContainer.DEFAULT_PHASE + 100;
 
-    /** A job from its topic: its audio is in the store alone. */
-    private static final Supplier<byte[]> NOTHING_CARRIED = () -> null;
-
     /** How often a wait for a full lane's slots looks whether the worker stops. */
     private static final long CLOSING_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -127,7 +124,7 @@ class JobDispatcher implements SmartLifecycle {
             }
             CompletableFuture<Boolean> claimed = new CompletableFuture<>();
             claims.add(claimed);
-            runners.execute(() -> traced(lane, submitted, NOTHING_CARRIED, laneSlots, claimed, job -> true));
+            runners.execute(() -> traced(lane, submitted, null, laneSlots, claimed, job -> true));
         }
         try {
             CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).join();
@@ -192,6 +189,19 @@ class JobDispatcher implements SmartLifecycle {
             claimed.complete(false);
             return new DirectRun.NoSlot();
         }
+        byte[] audio;
+        try {
+            audio = carried(carriedAudio); // read once the slot is taken: a worker holds one per slot at most
+        } catch (RuntimeException | Error e) {
+            laneSlots.release();
+            claimed.complete(false);
+            throw e;
+        }
+        if (stopping) { // the worker began to stop while the body came (a slow sender): the job goes through Kafka
+            laneSlots.release();
+            claimed.complete(false);
+            return new DirectRun.NoSlot();
+        }
         JobEnds.HeardEnd end;
         try {
             end = JobEnds.heardHere(
@@ -199,7 +209,7 @@ class JobDispatcher implements SmartLifecycle {
                     () -> traced(
                             Lane.INTERACTIVE,
                             new Submitted(id, traceparent),
-                            carriedAudio,
+                            audio,
                             laneSlots,
                             claimed,
                             job -> job.lane() == Lane.INTERACTIVE && job.parentId() == null));
@@ -282,7 +292,7 @@ class JobDispatcher implements SmartLifecycle {
     private void traced(
             Lane lane,
             Submitted submitted,
-            Supplier<byte[]> carriedAudio,
+            byte[] carried,
             Semaphore slots,
             CompletableFuture<Boolean> claimed,
             Predicate<RunningJob> runsHere) {
@@ -294,8 +304,6 @@ class JobDispatcher implements SmartLifecycle {
                     Traces.Traced span = traces.continueTrace("job", Span.Kind.CONSUMER, submitted.traceparent())
                             .tag("job.id", submitted.id().toString())
                             .tag("job.lane", lane.name())) {
-                // read once the slot is taken (a worker holds one per slot at most); a failure is the claim's
-                byte[] carried = carried(carriedAudio);
                 claimAndRun(lane, submitted.id(), carried, slots, claimed, runsHere);
             }
         } catch (RuntimeException | Error e) {

@@ -282,9 +282,10 @@ class JobExecution {
     }
 
     /**
-     * Audio within one call's bytes, read from the store once (not at all when it came with the job's hand-off). A plain PCM WAV whose header gives its length, and which
-     * fits one call, goes upstream as it streams from the store: its probe is its header ({@link WavHeader}). Any other
-     * is read into a local copy that the probe, the cutter and the upstream call read.
+     * Audio within one call's bytes, read from the store once (not at all when it came with the job's hand-off). A
+     * plain PCM WAV whose header gives its length, and which fits one call, goes upstream as it streams from the store
+     * (or memory): its probe is its header ({@link WavHeader}). Any other is read into a local copy that the probe, the
+     * cutter and the upstream call read.
      */
     private void transcribeOpened(
             RunningJob job, Claim claim, CatalogModel model, StoredAudio audio, String sha256, EarlyOpen early) {
