@@ -7,4 +7,5 @@
 # Options: -Dbench.upstreamLatencyMs=20 -Dbench.requests=2000 -Dbench.rounds=10 -Dbench.held=2000 (0: skip) -Dbench.heldWave=50
 #   -Dbench.warmUp=2000 (at least; then until the JIT has settled: -Dbench.jitSettled=10 (% of a core) -Dbench.warmUpMax=30000)
 #   -Dbench.onlySerial=true -Dbench.profiled=1 (JFR on the one-at-a-time blocks instead) -Dbench.audioSeconds=3.615
+#   -Dbench.handOff=false (every job through Kafka) -Dbench.carry=false (the worker reads the audio from the store)
 exec "$(dirname "$0")/../scripts/run-benchmark.sh" 1g SyncPathBenchmark "$@"
