@@ -9,6 +9,7 @@ import dev.transcriber.api.intake.MultipartAudioReader;
 import dev.transcriber.api.intake.OutcomeUnknown;
 import dev.transcriber.api.intake.SpeakerClips;
 import dev.transcriber.api.intake.TranscriptionOptions;
+import dev.transcriber.api.intake.UploadsInProgress;
 import dev.transcriber.api.keys.ApiKeys;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
@@ -68,6 +69,7 @@ class JobCommands {
     private final Clock clock;
     private final int maxPromptLength;
     private final EngineSupport engines;
+    private final UploadsInProgress uploadsInProgress;
 
     JobCommands(
             MultipartAudioReader reader,
@@ -86,7 +88,9 @@ class JobCommands {
             ApiKeys keys,
             Clock clock,
             ApiProperties properties,
-            EngineSupport engines) {
+            EngineSupport engines,
+            UploadsInProgress uploadsInProgress) {
+        this.uploadsInProgress = uploadsInProgress;
         this.engines = engines;
         this.keys = keys;
         this.maxPromptLength = properties.maxPromptLength();
@@ -112,9 +116,13 @@ class JobCommands {
     /** Multipart, as the sync endpoint takes it, plus {@code metadata[...]} and {@code webhook_url}. */
     Submitted submit(Caller caller, HttpServletRequest request, String idempotencyKey) {
         IdempotencyKeys.checked(idempotencyKey);
-        KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
         JobId jobId = JobId.random();
-        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
+        AudioUpload upload;
+        KeyLimits.Admission admission;
+        try (UploadsInProgress.Permit permit = uploadsInProgress.start(caller)) { // before anything costs a round trip
+            admission = limits.checkBeforeSubmit(caller);
+            upload = reader.read(request, ObjectKeys.sourceAudio(jobId));
+        }
         Draft draft;
         try {
             refuseOtherAudio(upload);

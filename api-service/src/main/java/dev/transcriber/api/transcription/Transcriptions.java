@@ -15,6 +15,7 @@ import dev.transcriber.api.intake.MultipartAudioReader;
 import dev.transcriber.api.intake.OutcomeUnknown;
 import dev.transcriber.api.intake.SpeakerClips;
 import dev.transcriber.api.intake.TranscriptionOptions;
+import dev.transcriber.api.intake.UploadsInProgress;
 import dev.transcriber.api.keys.Caller;
 import dev.transcriber.api.keys.KeyLimits;
 import dev.transcriber.api.models.EngineSupport;
@@ -84,6 +85,7 @@ class Transcriptions {
     private final StageTimers stages;
     private final EngineSupport engines;
     private final WorkerHandOff handOff;
+    private final UploadsInProgress uploads;
     /**
      * Where a stream's events are written as its job moves on, in the trace and log context of what moved it (a sync
      * answer is built on the request's own thread).
@@ -107,7 +109,9 @@ class Transcriptions {
             StageTimers stages,
             Traces traces,
             EngineSupport engines,
-            WorkerHandOff handOff) {
+            WorkerHandOff handOff,
+            UploadsInProgress uploads) {
+        this.uploads = uploads;
         this.engines = engines;
         this.handOff = handOff;
         this.answering = traces.inContext(Executors.newVirtualThreadPerTaskExecutor());
@@ -169,9 +173,14 @@ class Transcriptions {
             JobTask task,
             CarriedAudio.Copy audioCopy) {
         IdempotencyKeys.checked(key);
-        KeyLimits.Admission admission = limits.checkBeforeSubmit(caller);
-        long reading = System.nanoTime();
-        AudioUpload upload = reader.read(request, ObjectKeys.sourceAudio(newJob), audioCopy::keeping);
+        AudioUpload upload;
+        KeyLimits.Admission admission;
+        long reading;
+        try (UploadsInProgress.Permit permit = uploads.start(caller)) { // before anything else costs a round trip
+            admission = limits.checkBeforeSubmit(caller);
+            reading = System.nanoTime();
+            upload = reader.read(request, ObjectKeys.sourceAudio(newJob), audioCopy::keeping);
+        }
         stages.since("api.store_audio", reading);
         JobSpec spec;
         boolean stream;
