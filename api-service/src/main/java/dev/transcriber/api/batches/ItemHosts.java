@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * The address checks of one batch submission's URLs. Each host is a DNS look-up, so a host is judged once per
- * submission whatever its spelling (scheme and host compared in lower case: the JDK's own cache of names keys them as
- * written), and a batch whose items name more than {@code transcriber.batches.max-hosts} different hosts is refused
+ * submission whatever its spelling (compared in lower case: the JDK's own cache of names keys them as written) and
+ * whether it is named over http or https, and a batch whose items name more than {@code transcriber.batches.max-hosts} different hosts is refused
  * before any is looked up: one request could otherwise have the resolver asked thousands of times.
  */
 final class ItemHosts {
@@ -61,11 +61,11 @@ final class ItemHosts {
             throw ApiException.invalidRequest("Invalid value for '" + param + "': not a URL.", param);
         }
         String host = host(uri);
-        String problem = host == null
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        // a host is judged once for http and https alike; another scheme is refused before any look-up
+        String problem = host == null || !(scheme.equals("http") || scheme.equals("https"))
                 ? judge(uri)
-                : problems.computeIfAbsent(
-                        (uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT)) + "://" + host,
-                        key -> judge(uri));
+                : problems.computeIfAbsent(host, key -> judge(uri));
         if (!problem.isEmpty()) {
             throw ApiException.invalidRequest("Invalid value for '" + param + "': " + problem + ".", param);
         }

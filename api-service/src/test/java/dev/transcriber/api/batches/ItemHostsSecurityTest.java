@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A batch's {@code audio_url} hosts are each one DNS look-up at submission, however they are spelled: a host written
- * in many letter cases is one host for the cap and one look-up (the JDK's own cache keys names as written), and more
- * different hosts than the cap are refused before any is looked up.
+ * in many letter cases, or over http and https, is one host for the cap and one look-up (the JDK's own cache keys
+ * names as written), and more different hosts than the cap are refused before any is looked up.
  */
 class ItemHostsSecurityTest {
 
@@ -37,6 +37,23 @@ class ItemHostsSecurityTest {
             hosts.check(items.get(i).audio_url(), "items[" + i + "].audio_url");
         }
 
+        assertThat(lookUps).hasValue(1);
+    }
+
+    @Test
+    void oneHostOverHttpAndHttpsIsOneLookUpAndAnotherSchemeNone() {
+        List<BatchRequest.Item> items = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            items.add(item((i % 2 == 0 ? "http" : "HTTPS") + "://media.example.com/episode-" + i + ".mp3"));
+        }
+        ItemHosts hosts = ItemHosts.of(items, 100, addresses);
+        for (int i = 0; i < items.size(); i++) {
+            hosts.check(items.get(i).audio_url(), "items[" + i + "].audio_url");
+        }
+
+        assertThatThrownBy(() -> hosts.check("ftp://media.example.com/a.mp3", "items[100].audio_url"))
+                .isInstanceOf(ApiException.class)
+                .hasMessageContaining("only http and https");
         assertThat(lookUps).hasValue(1);
     }
 
