@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * The address checks of one batch submission's URLs. Each host is a DNS look-up, so a host is judged once per
  * submission whatever its spelling (compared in lower case: the JDK's own cache of names keys them as written) and
- * whether it is named over http or https, and a batch whose items name more than {@code transcriber.batches.max-hosts} different hosts is refused
- * before any is looked up: one request could otherwise have the resolver asked thousands of times.
+ * whether it is named over http or https, and a batch whose items name more than {@code transcriber.batches.max-hosts}
+ * different hosts is refused before any is looked up: one request could otherwise have the resolver asked thousands of
+ * times.
  */
 final class ItemHosts {
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -73,7 +74,7 @@ public class UploadsInProgress {
     public final class Permit implements AutoCloseable {
 
         private final UUID key;
-        private boolean closed;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         private Permit(UUID key) {
             this.key = key;
@@ -81,13 +82,9 @@ public class UploadsInProgress {
 
         @Override
         public void close() {
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
+            if (closed.compareAndSet(false, true)) {
+                reading.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
             }
-            reading.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
         }
     }
 }

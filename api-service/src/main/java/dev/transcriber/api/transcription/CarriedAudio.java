@@ -135,11 +135,9 @@ final class CarriedAudio {
 
         private synchronized void drop() {
             if (!dropped) {
-                dropped = true;
-                whole = false;
+                dropped = true; // nothing else of the copy is read after this
                 blocks.release(kept.size());
                 kept.clear();
-                length = 0;
             }
         }
 

@@ -314,9 +314,7 @@ class JobDispatcherTest {
 
     @Test
     void aDirectRunWhoseWorkerBeginsToStopWhileItsAudioComesLeavesTheJobQueuedAndItsSlotFree() {
-        HeldRuns held = new HeldRuns();
-        held.endAll();
-        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+        JobDispatcher dispatcher = oneSlotForDirectRuns();
         JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
 
         JobDispatcher.DirectRun refused = dispatcher.runHere(id, null, () -> {
@@ -333,9 +331,7 @@ class JobDispatcherTest {
 
     @Test
     void aDirectRunWhoseAudioCannotBeReadGivesItsSlotBack() {
-        HeldRuns held = new HeldRuns();
-        held.endAll();
-        JobDispatcher dispatcher = dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+        JobDispatcher dispatcher = oneSlotForDirectRuns();
         JobId id = slice.saveQueued(Lane.INTERACTIVE, 1).getFirst();
 
         assertThatThrownBy(() -> dispatcher.runHere(id, null, () -> {
@@ -380,6 +376,13 @@ class JobDispatcherTest {
     }
 
     // --- helpers ---
+
+    /** A dispatcher of one slot per lane whose runs end as they start, for the direct runs' tests. */
+    private JobDispatcher oneSlotForDirectRuns() {
+        HeldRuns held = new HeldRuns();
+        held.endAll();
+        return dispatcher("worker-a", held, 1, Duration.ofSeconds(10));
+    }
 
     private static final Duration PAUSE = Duration.ofMillis(500);
 

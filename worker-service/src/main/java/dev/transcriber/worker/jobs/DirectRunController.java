@@ -107,10 +107,7 @@ class DirectRunController {
         }
         try {
             byte[] audio = request.getInputStream().readNBytes((int) length);
-            if (audio.length != length) {
-                return null;
-            }
-            return audio;
+            return audio.length == length ? audio : null;
         } catch (IOException e) {
             return null;
         }

@@ -192,7 +192,7 @@ class JobDispatcher implements SmartLifecycle {
         byte[] audio;
         try {
             audio = carried(carriedAudio); // read once the slot is taken: a worker holds one per slot at most
-        } catch (RuntimeException | Error e) {
+        } catch (Error e) { // a failure to read it is no audio (carried); the slot is not kept past an Error either
             laneSlots.release();
             claimed.complete(false);
             throw e;
